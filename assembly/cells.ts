@@ -1,0 +1,239 @@
+// Fused recurrent cells: one time step's bias-added gate pre-activations (the output of the
+// step's GEMM) in, nonlinearities + state update out, in one pass over memory. Backward twins
+// turn the gradient wrt h_t (and c_t) into the gate gradients and the gradient wrt h_{t-1}.
+//
+// Shared legend: bs = active batch rows this step, H = hidden size, G = gates per cell; all
+// buffers row-major with rows of G*H (gates) or H (states), byte pointers into memory.
+// Each function walks units 4 at a time, then a 1-3 unit tail through the same inline body.
+import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
+
+// ---------------------------------------------------------------- LSTM (PyTorch: torch.nn.LSTMCell)
+// i = σ(pre_i), f = σ(pre_f), g = tanh(pre_g), o = σ(pre_o); c' = f*c + i*g; h' = o*tanh(c')
+
+// @ts-ignore: decorator
+@inline function lstmUnit(gp: usize, H4: usize, cp: usize, hp: usize, n: i32): void {
+  const i = sigmoidv(ldn(gp, n));
+  const f = sigmoidv(ldn(gp + H4, n));
+  const g = tanhv(ldn(gp + H4 * 2, n));
+  const o = sigmoidv(ldn(gp + H4 * 3, n));
+  stn(gp, i, n);
+  stn(gp + H4, f, n);
+  stn(gp + H4 * 2, g, n);
+  stn(gp + H4 * 3, o, n);
+  const c = madd(f, ldn(cp, n), f32x4.mul(i, g));
+  stn(cp, c, n);
+  stn(hp, f32x4.mul(o, tanhv(c)), n);
+}
+
+/**
+ * gates is (bs, 4H): pre-activations i,f,g,o in, activations out (what backward keeps);
+ * c is (bs, H): c_{t-1} in, c_t out; h is (bs, ldh): receives h_t = o * tanh(c_t).
+ */
+export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh: i32): void {
+  if (bs <= 0 || H <= 0) return;
+  const H4 = <usize>H << 2;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
+  let b = 0;
+  do {
+    const gb = gates + <usize>b * H4 * 4;
+    const cb = c + <usize>b * H4;
+    const hb = h + (<usize>b * ldh << 2);
+    let off: usize = 0;
+    if (end > 0) do {
+      lstmUnit(gb + off, H4, cb + off, hb + off, 4);
+      off += 16;
+    } while (off < end);
+    if (rem) lstmUnit(gb + end, H4, cb + end, hb + end, rem);
+    b++;
+  } while (b < bs);
+}
+
+// @ts-ignore: decorator
+@inline function lstmUnitBack(gp: usize, H4: usize, cpp: usize, cnp: usize, dhp: usize, dcp: usize, dgp: usize, n: i32): void {
+  const one = splat(1.0);
+  const i = ldn(gp, n);
+  const f = ldn(gp + H4, n);
+  const g = ldn(gp + H4 * 2, n);
+  const o = ldn(gp + H4 * 3, n);
+  const tc = tanhv(ldn(cnp, n));
+  const dh = ldn(dhp, n);
+  // dc_t = dc from step t+1 + dh * o * (1 - tanh²(c_t))
+  const dc = madd(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc)), ldn(dcp, n));
+  stn(dgp, f32x4.mul(f32x4.mul(dc, g), f32x4.mul(i, f32x4.sub(one, i))), n);
+  stn(dgp + H4, f32x4.mul(f32x4.mul(dc, ldn(cpp, n)), f32x4.mul(f, f32x4.sub(one, f))), n);
+  stn(dgp + H4 * 2, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))), n);
+  stn(dgp + H4 * 3, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(o, f32x4.sub(one, o))), n);
+  stn(dcp, f32x4.mul(dc, f), n);
+}
+
+/**
+ * gates is (bs, 4H) activations i,f,g,o; cPrev, cNew are (bs, H) c_{t-1}, c_t; dh is (bs, H)
+ * the gradient wrt h_t; dc is (bs, H): dL/dc_t from later steps in, dL/dc_{t-1} out;
+ * dgates is (bs, 4H) out: gradient wrt the gate pre-activations.
+ */
+export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: usize, dh: usize, dc: usize, dgates: usize): void {
+  if (bs <= 0 || H <= 0) return;
+  const H4 = <usize>H << 2;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
+  let b = 0;
+  do {
+    const gb = gates + <usize>b * H4 * 4;
+    const db = dgates + <usize>b * H4 * 4;
+    const sb = <usize>b * H4;
+    let off: usize = 0;
+    if (end > 0) do {
+      lstmUnitBack(gb + off, H4, cPrev + sb + off, cNew + sb + off, dh + sb + off, dc + sb + off, db + off, 4);
+      off += 16;
+    } while (off < end);
+    if (rem) lstmUnitBack(gb + end, H4, cPrev + sb + end, cNew + sb + end, dh + sb + end, dc + sb + end, db + end, rem);
+    b++;
+  } while (b < bs);
+}
+
+// ---------------------------------------------------------------- GRU (PyTorch: torch.nn.GRUCell)
+// r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r*(W_hn h + b_hn)), h' = (1-z)*n + z*h
+// where x_* = W_i* x + b_i* (+ b_h* for r, z, folded in by the caller) and h_* = W_h* h.
+
+// @ts-ignore: decorator
+@inline function gruUnit(xp: usize, hp: usize, H4: usize, bp: usize, sp: usize, n: i32): void {
+  const r = sigmoidv(f32x4.add(ldn(xp, n), ldn(hp, n)));
+  const z = sigmoidv(f32x4.add(ldn(xp + H4, n), ldn(hp + H4, n)));
+  const hn = f32x4.add(ldn(hp + H4 * 2, n), ldn(bp, n));
+  const nn = tanhv(madd(r, hn, ldn(xp + H4 * 2, n)));
+  stn(xp, r, n);
+  stn(xp + H4, z, n);
+  stn(xp + H4 * 2, nn, n);
+  stn(hp + H4 * 2, hn, n);
+  // (1-z)*n + z*h written as n + z*(h - n)
+  stn(sp, madd(z, f32x4.sub(ldn(sp, n), nn), nn), n);
+}
+
+/**
+ * xg is (bs, 3H): input part in, r,z,n out; hg is (bs, 3H): W_hh h_{t-1} in, its n block
+ * replaced by W_hn h + b_hn (backward needs it); bHn is (H) (zeros without bias);
+ * h is (bs, H): h_{t-1} in, h_t out.
+ */
+export function gruStep(bs: i32, H: i32, xg: usize, hg: usize, bHn: usize, h: usize): void {
+  if (bs <= 0 || H <= 0) return;
+  const H4 = <usize>H << 2;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
+  let b = 0;
+  do {
+    const xb = xg + <usize>b * H4 * 3;
+    const hb = hg + <usize>b * H4 * 3;
+    const sb = h + <usize>b * H4;
+    let off: usize = 0;
+    if (end > 0) do {
+      gruUnit(xb + off, hb + off, H4, bHn + off, sb + off, 4);
+      off += 16;
+    } while (off < end);
+    if (rem) gruUnit(xb + end, hb + end, H4, bHn + end, sb + end, rem);
+    b++;
+  } while (b < bs);
+}
+
+// @ts-ignore: decorator
+@inline function gruUnitBack(gp: usize, hgp: usize, H4: usize, hpp: usize, dhp: usize, dxp: usize, dhgp: usize, n: i32): void {
+  const one = splat(1.0);
+  const r = ldn(gp, n);
+  const z = ldn(gp + H4, n);
+  const nn = ldn(gp + H4 * 2, n);
+  const hn = ldn(hgp + H4 * 2, n);
+  const dh = ldn(dhp, n);
+  const dpn = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nn, nn)));
+  const dz = f32x4.mul(dh, f32x4.sub(ldn(hpp, n), nn));
+  const dpr = f32x4.mul(f32x4.mul(dpn, hn), f32x4.mul(r, f32x4.sub(one, r)));
+  const dpz = f32x4.mul(dz, f32x4.mul(z, f32x4.sub(one, z)));
+  stn(dxp, dpr, n);
+  stn(dxp + H4, dpz, n);
+  stn(dxp + H4 * 2, dpn, n);
+  stn(dhgp, dpr, n);
+  stn(dhgp + H4, dpz, n);
+  stn(dhgp + H4 * 2, f32x4.mul(dpn, r), n);
+  stn(dhp, f32x4.mul(dh, z), n);
+}
+
+/**
+ * gates is (bs, 3H) r,z,n; hg is (bs, 3H) with W_hn h + b_hn in its n block; hPrev is (bs, H);
+ * dh is (bs, H): dL/dh_t in, the direct part dL/dh_t * z of dL/dh_{t-1} out (the caller adds
+ * dgH · W_hh); dgX, dgH are (bs, 3H) out: gradients wrt the input-side and hidden-side
+ * pre-activations (they differ in the n block: dgH_n = dgX_n * r).
+ */
+export function gruStepBack(bs: i32, H: i32, gates: usize, hg: usize, hPrev: usize, dh: usize, dgX: usize, dgH: usize): void {
+  if (bs <= 0 || H <= 0) return;
+  const H4 = <usize>H << 2;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
+  let b = 0;
+  do {
+    const gb = <usize>b * H4 * 3;
+    const sb = <usize>b * H4;
+    let off: usize = 0;
+    if (end > 0) do {
+      gruUnitBack(gates + gb + off, hg + gb + off, H4, hPrev + sb + off, dh + sb + off, dgX + gb + off, dgH + gb + off, 4);
+      off += 16;
+    } while (off < end);
+    if (rem) gruUnitBack(gates + gb + end, hg + gb + end, H4, hPrev + sb + end, dh + sb + end, dgX + gb + end, dgH + gb + end, rem);
+    b++;
+  } while (b < bs);
+}
+
+// ---------------------------------------------------------------- Elman RNN (PyTorch: torch.nn.RNNCell)
+// h' = tanh(pre) or relu(pre)
+
+// @ts-ignore: decorator
+@inline function relu(x: v128): v128 {
+  // x < 0 ? 0 : x, so NaN passes through as in torch.relu
+  return v128.andnot(x, f32x4.lt(x, splat(0)));
+}
+
+/** pre is (n) pre-activations in, h' out (in place). */
+export function rnnStep(n: i32, pre: usize, isRelu: i32): void {
+  if (n <= 0) return;
+  const end = pre + (<usize>(n & ~3) << 2);
+  const rem = n & 3;
+  let p = pre;
+  if (isRelu) {
+    if (p < end) do {
+      v128.store(p, relu(v128.load(p)));
+      p += 16;
+    } while (p < end);
+    if (rem) stn(p, relu(ldn(p, rem)), rem);
+  } else {
+    if (p < end) do {
+      v128.store(p, tanhv(v128.load(p)));
+      p += 16;
+    } while (p < end);
+    if (rem) stn(p, tanhv(ldn(p, rem)), rem);
+  }
+}
+
+/** h, dh, dpre are (n): h' = act(pre) and dL/dh'; dpre = dL/dpre out (may alias dh). */
+export function rnnStepBack(n: i32, h: usize, dh: usize, dpre: usize, isRelu: i32): void {
+  if (n <= 0) return;
+  const nv = n & ~3;
+  const rem = n & 3;
+  let off: usize = 0;
+  const end = <usize>nv << 2;
+  if (isRelu) {
+    // PyTorch: threshold_backward: grad where h' > 0, else 0
+    if (nv > 0) do {
+      v128.store(dpre + off, v128.and(v128.load(dh + off), f32x4.gt(v128.load(h + off), splat(0))));
+      off += 16;
+    } while (off < end);
+    if (rem) stn(dpre + end, v128.and(ldn(dh + end, rem), f32x4.gt(ldn(h + end, rem), splat(0))), rem);
+  } else {
+    if (nv > 0) do {
+      const y = v128.load(h + off);
+      v128.store(dpre + off, f32x4.mul(v128.load(dh + off), f32x4.sub(splat(1.0), f32x4.mul(y, y))));
+      off += 16;
+    } while (off < end);
+    if (rem) {
+      const y = ldn(h + end, rem);
+      stn(dpre + end, f32x4.mul(ldn(dh + end, rem), f32x4.sub(splat(1.0), f32x4.mul(y, y))), rem);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+// Packed-weight GEMM: C (+)= A · Wᵀ, the one product shape every recurrent kernel needs.
+//
+// Shapes: A is (M, K) row-major with row stride lda; W is (N, K) addressed through strides
+// (W[n, k] = src[n*rs + k*cs], so a row-major (K, N) matrix B packs as Bᵀ with rs=1, cs=N);
+// C is (M, N) with row stride ldc. All pointers are byte offsets into the imported memory,
+// strides are in elements.
+//
+// W is packed once per sequence into panels of 8 columns, k-major inside a panel:
+// packed[(p*K + k)*8 + j] = W[8p + j, k], zero past N. The 4x8 micro-kernel then holds a 4x8
+// tile of C in 8 registers and streams one 32-byte panel row per k (a 6x8 tile runs out of
+// registers on V8 and halves speed).
+import { madd, splat, storeTail } from './simd';
+
+/** Floats needed to pack an (N, K) matrix. */
+export function packedSize(N: i32, K: i32): i32 {
+  return ((N + 7) >> 3) * 8 * K;
+}
+
+/** Pack W (N, K) with W[n, k] = src[n*rs + k*cs] into 8-column panels at dst. */
+export function packW(src: usize, rs: i32, cs: i32, N: i32, K: i32, dst: usize): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    for (let j = 0; j < 8; j++) {
+      const n = p * 8 + j;
+      let d = dst + ((<usize>p * K * 8 + j) << 2);
+      if (n < N) {
+        let s = src + (<usize>n * rs << 2);
+        const step = <usize>cs << 2;
+        for (let k = 0; k < K; k++) {
+          store<f32>(d, load<f32>(s));
+          s += step;
+          d += 32;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          store<f32>(d, 0);
+          d += 32;
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, v0: v128, v1: v128, nv: i32, acc: bool): void {
+  if (nv == 8) {
+    if (acc) {
+      v0 = f32x4.add(v128.load(c), v0);
+      v1 = f32x4.add(v128.load(c, 16), v1);
+    }
+    v128.store(c, v0);
+    v128.store(c, v1, 16);
+  } else {
+    storeRowPartial(c, v0, v1, nv, acc);
+  }
+}
+
+function storeRowPartial(c: usize, v0: v128, v1: v128, nv: i32, acc: bool): void {
+  const n0 = nv < 4 ? nv : 4;
+  const n1 = nv - n0;
+  if (acc) {
+    storeTail(c, f32x4.add(v0, loadN(c, n0)), n0);
+    if (n1 > 0) storeTail(c + 16, f32x4.add(v1, loadN(c + 16, n1)), n1);
+  } else {
+    storeTail(c, v0, n0);
+    if (n1 > 0) storeTail(c + 16, v1, n1);
+  }
+}
+
+function loadN(p: usize, n: i32): v128 {
+  let v = f32x4.splat(0);
+  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  if (n > 3) v = f32x4.replace_lane(v, 3, load<f32>(p, 12));
+  return v;
+}
+
+/** C[4, 0:nv] (+)= A[4, 0:kc] · panel[0:kc, 0:8]. a, c, p byte pointers; lda, ldc in bytes. */
+// @ts-ignore: decorator
+@inline function kernel4x8(a: usize, lda: usize, p: usize, kc: i32, c: usize, ldc: usize, nv: i32, acc: bool): void {
+  let c00 = splat(0), c01 = splat(0), c10 = splat(0), c11 = splat(0);
+  let c20 = splat(0), c21 = splat(0), c30 = splat(0), c31 = splat(0);
+  let a0 = a;
+  const a1 = lda, a2 = lda * 2, a3 = lda * 3;
+  const pe = p + (<usize>kc << 5);
+  if (kc > 0) do {
+    const b0 = v128.load(p);
+    const b1 = v128.load(p, 16);
+    let av = v128.load32_splat(a0);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a0 + a1);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a0 + a2);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a0 + a3);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    a0 += 4;
+    p += 32;
+  } while (p < pe);
+  storeRow(c, c00, c01, nv, acc);
+  storeRow(c + ldc, c10, c11, nv, acc);
+  storeRow(c + ldc * 2, c20, c21, nv, acc);
+  storeRow(c + ldc * 3, c30, c31, nv, acc);
+}
+
+/**
+ * C[1, 0:nv] (+)= A[1, 0:kc] · panel. One row reuses nothing, so it is bound by the FMA latency
+ * chain: two independent accumulator pairs (even and odd k) double its throughput (batch 1).
+ */
+function kernel1x8(a: usize, p: usize, kc: i32, c: usize, nv: i32, acc: bool): void {
+  let c0 = splat(0), c1 = splat(0), d0 = splat(0), d1 = splat(0);
+  const pe2 = p + (<usize>(kc & ~1) << 5);
+  if (kc > 1) do {
+    const av = v128.load32_splat(a);
+    c0 = madd(av, v128.load(p), c0);
+    c1 = madd(av, v128.load(p, 16), c1);
+    const aw = v128.load32_splat(a, 4);
+    d0 = madd(aw, v128.load(p, 32), d0);
+    d1 = madd(aw, v128.load(p, 48), d1);
+    a += 8;
+    p += 64;
+  } while (p < pe2);
+  if (kc & 1) {
+    const av = v128.load32_splat(a);
+    c0 = madd(av, v128.load(p), c0);
+    c1 = madd(av, v128.load(p, 16), c1);
+  }
+  storeRow(c, f32x4.add(c0, d0), f32x4.add(c1, d1), nv, acc);
+}
+
+/**
+ * C (+)= A · Wᵀ with W pre-packed by packW. A is (M, K) (row stride lda), C is (M, N) (row
+ * stride ldc); accumulate != 0 adds to C, else C is overwritten. Blocked over K (so a panel
+ * slice stays in L1) and M (so the A block stays in L2).
+ */
+export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: i32): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (accumulate == 0) {
+      for (let i = 0; i < M; i++) memory.fill(c + (<usize>i * ldc << 2), 0, <usize>N << 2);
+    }
+    return;
+  }
+  const nk = (K + 319) / 320;
+  const KC = (K + nk - 1) / nk;
+  const MC = 64;
+  const np = (N + 7) >> 3;
+  const ldaB = <usize>lda << 2;
+  const ldcB = <usize>ldc << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const acc = accumulate != 0 || k0 > 0;
+    for (let m0 = 0; m0 < M; m0 += MC) {
+      const mc = min(MC, M - m0);
+      const m4 = mc & ~3;
+      for (let j = 0; j < np; j++) {
+        const p = bp + ((<usize>j * K + k0) << 5);
+        const nv = min(8, N - j * 8);
+        const cj = c + (<usize>j << 5) + <usize>m0 * ldcB;
+        const aj = a + (<usize>m0 * ldaB) + (<usize>k0 << 2);
+        let i = 0;
+        if (m4 > 0) do {
+          kernel4x8(aj + <usize>i * ldaB, ldaB, p, kc, cj + <usize>i * ldcB, ldcB, nv, acc);
+          i += 4;
+        } while (i < m4);
+        while (i < mc) {
+          kernel1x8(aj + <usize>i * ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
+          i++;
+        }
+      }
+    }
+  }
+}

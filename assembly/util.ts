@@ -1,0 +1,75 @@
+// Memory-bound helpers the glue strings between GEMMs: bias broadcast, adds, transposes,
+// column sums, and whole-array activations (also used by the activation sweep test).
+import { ldn, sigmoidv, stn, tanhv } from './simd';
+
+/** dst is (rows, cols): every row set to bias (cols). */
+export function fillRows(dst: usize, rows: i32, cols: i32, bias: usize): void {
+  const rb = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) memory.copy(dst + <usize>i * rb, bias, rb);
+}
+
+/** dst (n) += src (n). */
+export function addTo(dst: usize, src: usize, n: i32): void {
+  if (n <= 0) return;
+  const end = <usize>(n & ~3) << 2;
+  const rem = n & 3;
+  let off: usize = 0;
+  if (end > 0) do {
+    v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
+    off += 16;
+  } while (off < end);
+  if (rem) stn(dst + end, f32x4.add(ldn(dst + end, rem), ldn(src + end, rem)), rem);
+}
+
+/** src is (rows, cols), dst is (cols, rows). Blocked 16x16 to stay in cache. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let i0 = 0; i0 < rows; i0 += 16) {
+    const i1 = min(rows, i0 + 16);
+    for (let j0 = 0; j0 < cols; j0 += 16) {
+      const j1 = min(cols, j0 + 16);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          store<f32>(dst + ((<usize>j * rows + i) << 2), load<f32>(src + ((<usize>i * cols + j) << 2)));
+        }
+      }
+    }
+  }
+}
+
+/** src is (rows, cols); dst (cols) = sum over rows (overwritten). PyTorch: tensor.sum(0). */
+export function colSum(src: usize, rows: i32, cols: i32, dst: usize): void {
+  memory.fill(dst, 0, <usize>cols << 2);
+  const rb = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) addTo(dst, src + <usize>i * rb, cols);
+}
+
+/** dst (n) = sigmoid(src (n)); may alias. */
+export function sigmoidArray(src: usize, dst: usize, n: i32): void {
+  if (n <= 0) return;
+  const end = <usize>(n & ~3) << 2;
+  const rem = n & 3;
+  let off: usize = 0;
+  if (end > 0) do {
+    v128.store(dst + off, sigmoidv(v128.load(src + off)));
+    off += 16;
+  } while (off < end);
+  if (rem) stn(dst + end, sigmoidv(ldn(src + end, rem)), rem);
+}
+
+/** dst (n) = tanh(src (n)); may alias. */
+export function tanhArray(src: usize, dst: usize, n: i32): void {
+  if (n <= 0) return;
+  const end = <usize>(n & ~3) << 2;
+  const rem = n & 3;
+  let off: usize = 0;
+  if (end > 0) do {
+    v128.store(dst + off, tanhv(v128.load(src + off)));
+    off += 16;
+  } while (off < end);
+  if (rem) stn(dst + end, tanhv(ldn(src + end, rem)), rem);
+}
+
+/** First byte the JS side may use: everything below holds the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}

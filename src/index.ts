@@ -1,0 +1,20 @@
+/**
+ * torchlet: PyTorch's recurrent layers for TypeScript.
+ *
+ *   import * as torch from 'torchlet';
+ *   const x = torch.randn(4, 3, { requiresGrad: true });
+ *
+ * Mirrors the `torch` namespace: ops as functions (`torch.matmul(a, b)`) and as methods
+ * (`a.matmul(b)`), `torch.nn`, `torch.optim`, `torch.autograd`, `torch.io`, `torch.onnx`.
+ */
+
+export * as autograd from './autograd/index.js';
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/index.js';
+export * from './errors.js';
+export { backend, refBackend, setBackend } from './kernels/backend.js';
+export type { Backend } from './kernels/backend.js';
+export * from './ops/index.js';
+export type { DType } from './tensor/dtype.js';
+export { manualSeed } from './tensor/random.js';
+export type { NestedArray } from './tensor/tensor.js';
+export { Tensor } from './tensor/tensor.js';

@@ -1,0 +1,51 @@
+/**
+ * The backend: the one small interface through which ops reach kernels. A fast backend
+ * replaces entries (e.g. float32 `gemm`, the recurrent kernel) and keeps the reference
+ * kernels for the rest, so ops never change when kernels do.
+ */
+
+import * as elementwise from './ref/elementwise.js';
+import { gemm } from './ref/matmul.js';
+import * as reduce from './ref/reduce.js';
+import type { RnnKernel } from './rnn.js';
+
+export interface Backend {
+  readonly name: string;
+  readonly unary: typeof elementwise.unary;
+  readonly binary: typeof elementwise.binary;
+  readonly where: typeof elementwise.where;
+  readonly clamp: typeof elementwise.clamp;
+  readonly stridedCopy: typeof elementwise.stridedCopy;
+  readonly gemm: typeof gemm;
+  readonly sumAxis: typeof reduce.sumAxis;
+  readonly maxAxis: typeof reduce.maxAxis;
+  readonly softmaxAxis: typeof reduce.softmaxAxis;
+  /** The recurrent kernel, or null to use the reference one (registered by src/kernels/ref/rnn.ts). */
+  readonly rnn: RnnKernel | null;
+}
+
+export const refBackend: Backend = {
+  name: 'ref',
+  unary: elementwise.unary,
+  binary: elementwise.binary,
+  where: elementwise.where,
+  clamp: elementwise.clamp,
+  stridedCopy: elementwise.stridedCopy,
+  gemm,
+  sumAxis: reduce.sumAxis,
+  maxAxis: reduce.maxAxis,
+  softmaxAxis: reduce.softmaxAxis,
+  rnn: null,
+};
+
+let current: Backend = refBackend;
+
+/** The backend ops use now. */
+export function backend(): Backend {
+  return current;
+}
+
+/** Swap the backend (tests force the reference path with `setBackend(refBackend)`). */
+export function setBackend(b: Backend): void {
+  current = b;
+}

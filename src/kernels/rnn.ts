@@ -1,0 +1,111 @@
+/**
+ * The recurrent kernel contract: one direction of one layer over a whole (packed) sequence.
+ *
+ * Kernels know nothing of `Tensor`: everything here is flat, row-major typed arrays.
+ * The reference implementation (`ref/rnn.ts`) is the oracle; fast implementations
+ * (WebAssembly) implement the same interface and are tested against it.
+ *
+ * Sequence layout (PyTorch's PackedSequence `data` layout, which is also the contiguous
+ * layout of an (L, N, I) time-major input when every batch size is N):
+ *   step t occupies rows [rowStart(t), rowStart(t) + batchSizes[t]) of x and y,
+ *   rowStart(t) = batchSizes[0] + ... + batchSizes[t-1].
+ * batchSizes is non-increasing; B = batchSizes[0]; total = sum(batchSizes).
+ *
+ * Shapes (G = 1 for RNN, 4 for LSTM (i,f,g,o), 3 for GRU (r,z,n); H = hiddenSize;
+ * Hout = projSize > 0 ? projSize : H):
+ *   x:   (total, I)        y:   (total, Hout)
+ *   wIh: (G*H, I)          wHh: (G*H, Hout)     bIh, bHh: (G*H) or null
+ *   wHr: (Hout, H) or null (LSTM projection, PyTorch's weight_hr)
+ *   h0:  (B, Hout)         c0:  (B, H) (LSTM only, else null)
+ *   hN:  (B, Hout)         cN:  (B, H)
+ *
+ * Final states: row b of hN/cN is the state of sequence b after *its own* last valid step.
+ * Forward direction: sequence b is active at steps t with batchSizes[t] > b, so it stops at its
+ * last such step. Reverse direction (`reverse: true`): steps run t = T-1 .. 0; a row becomes
+ * active (starting from its h0/c0 row) at the first step where batchSizes[t] > b, i.e. at its
+ * own last element, and every row ends at t = 0.
+ */
+
+export type FloatArray = Float32Array | Float64Array;
+
+/** PyTorch's `mode` strings (`torch.nn.RNNBase.mode`). */
+export type RnnMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+
+/** Number of gates stacked in the rows of weight_ih / weight_hh. */
+export function gateCount(mode: RnnMode): number {
+  return mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1;
+}
+
+export interface RnnLayerSpec {
+  mode: RnnMode;
+  inputSize: number;
+  hiddenSize: number;
+  /** 0 disables the LSTM projection. */
+  projSize: number;
+  /** Length T, non-increasing, all > 0. */
+  batchSizes: Int32Array;
+  reverse: boolean;
+}
+
+export interface RnnWeights<A extends FloatArray = FloatArray> {
+  wIh: A;
+  wHh: A;
+  bIh: A | null;
+  bHh: A | null;
+  wHr: A | null;
+}
+
+/** Gradients flowing into the layer from above; a null stands for zeros. */
+export interface RnnGradsIn<A extends FloatArray = FloatArray> {
+  dy: A | null;
+  dhN: A | null;
+  dcN: A | null;
+}
+
+/** Gradients with respect to every input of the layer, same shapes as the inputs. */
+export interface RnnGradsOut<A extends FloatArray = FloatArray> {
+  dx: A;
+  dh0: A;
+  dc0: A | null;
+  dWIh: A;
+  dWHh: A;
+  dBIh: A | null;
+  dBHh: A | null;
+  dWHr: A | null;
+}
+
+export interface RnnForwardResult<A extends FloatArray = FloatArray> {
+  y: A;
+  hN: A;
+  cN: A | null;
+  /**
+   * Present when the forward was asked to keep what backward needs. It may be called once;
+   * it owns whatever the forward saved (activations, states) and frees it when done.
+   */
+  backward: ((grads: RnnGradsIn<A>) => RnnGradsOut<A>) | null;
+}
+
+export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
+  spec: RnnLayerSpec;
+  weights: RnnWeights<A>;
+  x: A;
+  h0: A;
+  c0: A | null;
+  /** Keep what backward needs and return a backward closure. */
+  needsGrad: boolean;
+}
+
+/** A kernel that runs one direction of one recurrent layer over a sequence. */
+export interface RnnKernel {
+  readonly name: string;
+  /** Whether this kernel handles the given arrays (e.g. a WebAssembly kernel is float32 only). */
+  supports(x: FloatArray): boolean;
+  forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A>;
+}
+
+/** Row offset of each step in the packed layout, plus the total row count at index T. */
+export function stepOffsets(batchSizes: Int32Array): Int32Array {
+  const offs = new Int32Array(batchSizes.length + 1);
+  for (let t = 0; t < batchSizes.length; t++) offs[t + 1] = offs[t]! + batchSizes[t]!;
+  return offs;
+}

@@ -1,0 +1,174 @@
+/** Tensor creation. PyTorch: `torch.tensor`, `torch.zeros`, `torch.arange`, `torch.randn`, ... */
+
+import { ShapeError, ValueError } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
+import { allocStorage } from '../tensor/dtype.js';
+import { randomNormal, randomUniform } from '../tensor/random.js';
+import type { SizeArgs } from '../tensor/shape.js';
+import { checkNonNegative, fmtShape, numel, parseSize } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface TensorOptions extends CreateOptions {
+  /** The shape of flat input (`number[]` or a typed array). */
+  shape?: readonly number[];
+}
+
+export type NestedNumbers = number | readonly NestedNumbers[];
+
+function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/**
+ * A tensor from data. PyTorch: `torch.tensor(data, dtype=None, requires_grad=False)`.
+ * `values` is a nested array, a flat `number[]` or a typed array (with `shape` for flat input).
+ * The dtype defaults to float32; an Int32Array gives int32.
+ * PyTorch parity: integer-valued lists still default to float32 here (PyTorch gives int64);
+ * pass `{ dtype: 'int32' }` for indices.
+ */
+export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int32Array, opts?: TensorOptions): Tensor {
+  let flat: ArrayLike<number>;
+  let shape: number[];
+  if (ArrayBuffer.isView(values)) {
+    flat = values;
+    shape = opts?.shape ? [...opts.shape] : [values.length];
+  } else if (typeof values === 'number') {
+    flat = [values];
+    shape = [];
+  } else {
+    shape = [];
+    let probe: NestedNumbers = values;
+    while (Array.isArray(probe)) {
+      shape.push(probe.length);
+      probe = probe.length > 0 ? probe[0]! : 0;
+      if (shape[shape.length - 1] === 0) break;
+    }
+    const out: number[] = [];
+    const walk = (v: NestedNumbers, depth: number): void => {
+      if (depth === shape.length) {
+        if (typeof v !== 'number') throw new ValueError(`expected a number at depth ${depth}, got a nested sequence`);
+        out.push(v);
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== shape[depth]) {
+        throw new ValueError(
+          `expected sequence of length ${shape[depth]} at dim ${depth} (got ${Array.isArray(v) ? v.length : 'a number'})`,
+        );
+      }
+      for (const e of v) walk(e, depth + 1);
+    };
+    walk(values, 0);
+    flat = out;
+    if (opts?.shape) shape = [...opts.shape];
+  }
+  if (numel(shape) !== flat.length) {
+    throw new ShapeError(`shape '${fmtShape(shape)}' is invalid for input of size ${flat.length}`);
+  }
+  const dtype: DType =
+    opts?.dtype ?? (values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : 'float32');
+  const storage = allocStorage(dtype, flat.length);
+  storage.set(dtype === 'int32' ? Array.from(flat, Math.trunc) : flat);
+  return finish(new Tensor(storage, shape, dtype), opts);
+}
+
+/** Split trailing options off PyTorch-style varargs sizes: `zeros(2, 3, opts)` or `zeros([2, 3], opts)`. */
+type SizeAndOptions = (number | readonly number[] | CreateOptions | undefined)[];
+
+function sizeAndOpts(args: SizeAndOptions): [number[], CreateOptions | undefined] {
+  const last = args[args.length - 1];
+  const hasOpts = last !== undefined && typeof last === 'object' && !Array.isArray(last);
+  const sizes = (hasOpts ? args.slice(0, -1) : args).filter((a) => a !== undefined) as SizeArgs;
+  const shape = parseSize(sizes);
+  checkNonNegative(shape);
+  return [shape, hasOpts ? (last as CreateOptions) : undefined];
+}
+
+/** PyTorch: `torch.full(size, fill_value)`. */
+export function full(size: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  const shape = parseSize([size]);
+  checkNonNegative(shape);
+  const dtype = opts?.dtype ?? 'float32';
+  const s = allocStorage(dtype, numel(shape));
+  s.fill(value);
+  return finish(new Tensor(s, shape, dtype), opts);
+}
+
+/** PyTorch: `torch.zeros(*size)`; `zeros(2, 3)` and `zeros([2, 3])` both work. */
+export function zeros(...args: SizeAndOptions): Tensor {
+  const [shape, opts] = sizeAndOpts(args);
+  return full(shape, 0, opts);
+}
+
+/** PyTorch: `torch.ones(*size)`. */
+export function ones(...args: SizeAndOptions): Tensor {
+  const [shape, opts] = sizeAndOpts(args);
+  return full(shape, 1, opts);
+}
+
+/** PyTorch: `torch.rand(*size)`, uniform on [0, 1). */
+export function rand(...args: SizeAndOptions): Tensor {
+  const [shape, opts] = sizeAndOpts(args);
+  const t = full(shape, 0, { ...opts, requiresGrad: false });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = randomUniform();
+  return finish(t, opts);
+}
+
+/** PyTorch: `torch.randn(*size)`, standard normal. */
+export function randn(...args: SizeAndOptions): Tensor {
+  const [shape, opts] = sizeAndOpts(args);
+  const t = full(shape, 0, { ...opts, requiresGrad: false });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = randomNormal();
+  return finish(t, opts);
+}
+
+/** Uniform on [low, high): PyTorch's `tensor.uniform_(a, b)` as a fresh tensor. */
+export function uniform(shape: readonly number[], low: number, high: number, opts?: CreateOptions): Tensor {
+  const t = full(shape, 0, { ...opts, requiresGrad: false });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = low + (high - low) * randomUniform();
+  return finish(t, opts);
+}
+
+/**
+ * PyTorch: `torch.arange(end)`, `torch.arange(start, end, step=1)`.
+ * PyTorch parity: integer arguments give int32 here (int64 in PyTorch); any fractional argument gives float32.
+ */
+export function arange(startOrEnd: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
+  const [start, stop] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];
+  if (step === 0) throw new ValueError('step must be nonzero');
+  if ((stop - start) / step < 0) {
+    throw new ValueError('upper bound and larger bound inconsistent with step sign');
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const allInt = [start, stop, step].every(Number.isInteger);
+  const dtype = opts?.dtype ?? (allInt ? 'int32' : 'float32');
+  const s = allocStorage(dtype, n);
+  for (let i = 0; i < n; i++) s[i] = start + i * step;
+  return finish(new Tensor(s, [n], dtype), opts);
+}
+
+/** PyTorch: `torch.zeros_like`. */
+export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
+  return full(x.shape, 0, { dtype: x.dtype, ...opts });
+}
+/** PyTorch: `torch.ones_like`. */
+export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
+  return full(x.shape, 1, { dtype: x.dtype, ...opts });
+}
+/** PyTorch: `torch.full_like`. */
+export function fullLike(x: Tensor, value: number, opts?: CreateOptions): Tensor {
+  return full(x.shape, value, { dtype: x.dtype, ...opts });
+}
+/** PyTorch: `torch.rand_like`. */
+export function randLike(x: Tensor, opts?: CreateOptions): Tensor {
+  return rand(x.shape, { dtype: x.dtype, ...opts });
+}
+/** PyTorch: `torch.randn_like`. */
+export function randnLike(x: Tensor, opts?: CreateOptions): Tensor {
+  return randn(x.shape, { dtype: x.dtype, ...opts });
+}

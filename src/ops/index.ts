@@ -1,0 +1,9 @@
+/** Every public op. Functions here are also methods on `Tensor`. */
+
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './join.js';
+export * from './matmul.js';
+export * from './reduce.js';
+export * from './shape.js';
+export { clone, contiguous, forEachOffset, normDim, sumToShape, toDtype } from './util.js';

@@ -1,0 +1,175 @@
+/**
+ * Joining, splitting and gathering. PyTorch: `torch.cat`, `torch.stack`, `torch.split`,
+ * `torch.chunk`, `torch.index_select`, `torch.flip`. Forward beside backward.
+ */
+
+import { record } from '../autograd/node.js';
+import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../errors.js';
+import { allocStorage, promote } from '../tensor/dtype.js';
+import type { SizeArgs } from '../tensor/shape.js';
+import { fmtShape, normDim, numel, parseSize } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { narrow, unsqueeze } from './shape.js';
+import { contiguous, toDtype } from './util.js';
+
+/** PyTorch: `torch.cat(tensors, dim=0)`: sizes must match except along dim. */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new RuntimeError('torch.cat(): expected a non-empty list of Tensors');
+  // PyTorch skips legacy empty 1-D tensors of shape [0].
+  const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+  if (parts.length === 0) return tensors[0]!.clone();
+  const ref = parts[0]!;
+  if (ref.ndim === 0) throw new RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated');
+  const d = normDim(dim, ref.ndim);
+  const dtype = parts.map((t) => t.dtype).reduce(promote);
+  parts.forEach((t, i) => {
+    if (t.ndim !== ref.ndim) {
+      throw new ShapeError(
+        `Tensors must have same number of dimensions: got ${ref.ndim} and ${t.ndim}`,
+      );
+    }
+    for (let k = 0; k < ref.ndim; k++) {
+      if (k !== d && t.shape[k] !== ref.shape[k]) {
+        throw new ShapeError(
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[k]} but got size ${t.shape[k]} for tensor number ${i} in the list.`,
+        );
+      }
+    }
+  });
+  const shape = [...ref.shape];
+  shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
+  const out = allocStorage(dtype, numel(shape));
+  const outer = numel(shape.slice(0, d));
+  const inner = numel(shape.slice(d + 1));
+  const rowOut = shape[d]! * inner;
+  let at = 0;
+  for (const t of parts) {
+    const src = contiguous(toDtype(t.detach(), dtype)).contiguousData();
+    const rowIn = t.shape[d]! * inner;
+    for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowIn, (o + 1) * rowIn), o * rowOut + at);
+    at += rowIn;
+  }
+  const y = new Tensor(out, shape, dtype);
+  const starts: number[] = [];
+  parts.reduce((s, t) => (starts.push(s), s + t.shape[d]!), 0);
+  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)));
+}
+
+/** PyTorch: `torch.stack(tensors, dim=0)`: all tensors the same shape, joined along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new RuntimeError('stack expects a non-empty TensorList');
+  const ref = tensors[0]!;
+  tensors.forEach((t, i) => {
+    if (t.ndim !== ref.ndim || t.shape.some((s, k) => s !== ref.shape[k])) {
+      throw new ShapeError(
+        `stack expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`,
+      );
+    }
+  });
+  const d = normDim(dim, ref.ndim + 1);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
+}
+
+/**
+ * PyTorch: `torch.split(tensor, split_size_or_sections, dim=0)`: views of equal chunks of
+ * `split_size` (the last may be smaller) or of the listed section sizes.
+ */
+export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = normDim(dim, x.ndim);
+  const size = x.shape[d]!;
+  let sizes: number[];
+  if (typeof splitSizeOrSections === 'number') {
+    const s = splitSizeOrSections;
+    if (s < 0 || !Number.isInteger(s)) throw new RuntimeError(`split expects split_size be non-negative, but got split_size=${s}`);
+    if (s === 0 && size !== 0) {
+      throw new RuntimeError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
+    }
+    sizes = [];
+    for (let at = 0; at < size || (size === 0 && sizes.length === 0); at += s) sizes.push(Math.min(s, size - at));
+  } else {
+    sizes = [...splitSizeOrSections];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== size || sizes.some((s) => s < 0)) {
+      throw new RuntimeError(
+        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`,
+      );
+    }
+  }
+  let at = 0;
+  return sizes.map((s) => {
+    const part = narrow(x, d, at, s);
+    at += s;
+    return part;
+  });
+}
+
+/** PyTorch: `torch.chunk(input, chunks, dim=0)`: up to `chunks` views of ceil(size / chunks). */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RuntimeError('chunk expects `chunks` to be greater than 0, got: ' + chunks);
+  const size = x.shape[normDim(dim, x.ndim)]!;
+  return split(x, Math.max(1, Math.ceil(size / chunks)), dim);
+}
+
+function indexArray(index: Tensor | readonly number[]): Int32Array {
+  if (Array.isArray(index)) return Int32Array.from(index as readonly number[]);
+  const t = index as Tensor;
+  if (t.dtype !== 'int32') {
+    throw new DTypeError(`index_select(): Expected dtype int32 or int64 for index`);
+  }
+  if (t.ndim > 1) throw new IndexError('index_select(): Index is supposed to be a vector');
+  return Int32Array.from(t.contiguousData());
+}
+
+/** PyTorch: `torch.index_select(input, dim, index)` with a 1-D integer index (list or int32 tensor). */
+export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  const d = normDim(dim, x.ndim);
+  const idx = indexArray(index);
+  const size = x.ndim === 0 ? 1 : x.shape[d]!;
+  for (const i of idx) {
+    if (i < -size || i >= size || !Number.isInteger(i)) throw new IndexError('index out of range in self');
+  }
+  const norm = idx.map((i) => (i < 0 ? i + size : i));
+  const shape = x.ndim === 0 ? [] : [...x.shape];
+  if (x.ndim > 0) shape[d] = norm.length;
+  const outer = numel(x.shape.slice(0, d));
+  const inner = numel(x.shape.slice(d + 1));
+  const src = contiguous(x.detach()).contiguousData();
+  const out = allocStorage(x.dtype, numel(shape));
+  for (let o = 0; o < outer; o++) {
+    norm.forEach((i, j) => {
+      out.set(src.subarray((o * size + i) * inner, (o * size + i + 1) * inner), (o * norm.length + j) * inner);
+    });
+  }
+  const y = new Tensor(out, shape, x.dtype);
+  return record('IndexSelectBackward0', [x], y, ([g]) => {
+    // index_add: repeated indices accumulate.
+    const gd = contiguous(g!).contiguousData();
+    const gx = allocStorage(x.dtype, x.numel());
+    for (let o = 0; o < outer; o++) {
+      norm.forEach((i, j) => {
+        const base = (o * size + i) * inner;
+        const from = (o * norm.length + j) * inner;
+        for (let e = 0; e < inner; e++) gx[base + e]! += gd[from + e]!;
+      });
+    }
+    return [new Tensor(gx, x.shape, x.dtype)];
+  });
+}
+
+/** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (a copy). */
+export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
+  const dims = parseSize(dimArgs).map((d) => normDim(d, x.ndim));
+  if (new Set(dims).size !== dims.length) throw new ValueError(`dims has duplicates, original flip dims size=${dims.length}, but unique flip dims size=${new Set(dims).size}`);
+  // Read through a view with negated strides on the flipped dims.
+  const strides = [...x.strides];
+  let offset = x.offset;
+  for (const d of dims) {
+    offset += (x.shape[d]! - 1) * x.strides[d]!;
+    strides[d] = -strides[d]!;
+  }
+  const y = contiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset)).detach();
+  return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)]);
+}
