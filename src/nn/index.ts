@@ -1,0 +1,13 @@
+/**
+ * Neural-network layers. PyTorch: `torch.nn`.
+ * Each line below belongs to one part of the library; add exports on your own line.
+ */
+
+export { Module } from './module.js';
+export type { LoadResult, StateDict } from './module.js';
+export { Parameter } from './parameter.js';
+// recurrent layers and cells (src/nn/rnn/)
+// feed-forward layers, containers, activations (src/nn/layers/)
+// losses (src/nn/loss.ts)
+// functional forms (src/nn/functional/)
+export * as utils from './utils/index.js';
