@@ -11,6 +11,19 @@
 // registers on V8 and halves speed).
 import { madd, splat, storeTail } from './simd';
 
+const MAX_KC = 320;
+const MC = 64;
+
+/** Scratch for one packed A block (MC x MAX_KC floats), right after the static data. */
+export function aScratch(): usize {
+  return (__heap_base + 63) & ~63;
+}
+
+/** First byte past the module's own memory (static data + A scratch): JS owns the rest. */
+export function heapBase(): usize {
+  return aScratch() + MC * MAX_KC * 4;
+}
+
 /** Floats needed to pack an (N, K) matrix. */
 export function packedSize(N: i32, K: i32): i32 {
   return ((N + 7) >> 3) * 8 * K;
@@ -109,6 +122,53 @@ function loadN(p: usize, n: i32): v128 {
 }
 
 /**
+ * Same on a packed A block (4 rows interleaved, 16 bytes per k): one pointer, immediate
+ * offsets, no per-row address arithmetic in the loop.
+ */
+// @ts-ignore: decorator
+@inline function kernel4x8p(a: usize, p: usize, kc: i32, c: usize, ldc: usize, nv: i32, acc: bool): void {
+  let c00 = splat(0), c01 = splat(0), c10 = splat(0), c11 = splat(0);
+  let c20 = splat(0), c21 = splat(0), c30 = splat(0), c31 = splat(0);
+  const pe = p + (<usize>kc << 5);
+  if (kc > 0) do {
+    const b0 = v128.load(p);
+    const b1 = v128.load(p, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    a += 16;
+    p += 32;
+  } while (p < pe);
+  storeRow(c, c00, c01, nv, acc);
+  storeRow(c + ldc, c10, c11, nv, acc);
+  storeRow(c + ldc * 2, c20, c21, nv, acc);
+  storeRow(c + ldc * 3, c30, c31, nv, acc);
+}
+
+/** Interleave rows [0, m4) x cols [0, kc) of A (row stride ldaB bytes) 4 rows at a time. */
+function packA(a: usize, ldaB: usize, m4: i32, kc: i32, dst: usize): void {
+  for (let i = 0; i < m4; i += 4) {
+    let s = a + <usize>i * ldaB;
+    let d = dst + (<usize>i * kc << 2);
+    const de = d + (<usize>kc << 4);
+    if (kc > 0) do {
+      v128.store(d, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(v128.load32_splat(s), 1, load<f32>(s + ldaB)), 2, load<f32>(s + ldaB * 2)), 3, load<f32>(s + ldaB * 3)));
+      s += 4;
+      d += 16;
+    } while (d < de);
+  }
+}
+
+/**
  * C[1, 0:nv] (+)= A[1, 0:kc] · panel. One row reuses nothing, so it is bound by the FMA latency
  * chain: two independent accumulator pairs (even and odd k) double its throughput (batch 1).
  */
@@ -146,9 +206,9 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: u
     }
     return;
   }
-  const nk = (K + 319) / 320;
+  const nk = (K + MAX_KC - 1) / MAX_KC;
   const KC = (K + nk - 1) / nk;
-  const MC = 64;
+  const aPack = aScratch();
   const np = (N + 7) >> 3;
   const ldaB = <usize>lda << 2;
   const ldcB = <usize>ldc << 2;
@@ -158,6 +218,7 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: u
     for (let m0 = 0; m0 < M; m0 += MC) {
       const mc = min(MC, M - m0);
       const m4 = mc & ~3;
+      packA(a + (<usize>m0 * ldaB) + (<usize>k0 << 2), ldaB, m4, kc, aPack);
       for (let j = 0; j < np; j++) {
         const p = bp + ((<usize>j * K + k0) << 5);
         const nv = min(8, N - j * 8);
@@ -165,7 +226,7 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: u
         const aj = a + (<usize>m0 * ldaB) + (<usize>k0 << 2);
         let i = 0;
         if (m4 > 0) do {
-          kernel4x8(aj + <usize>i * ldaB, ldaB, p, kc, cj + <usize>i * ldcB, ldcB, nv, acc);
+          kernel4x8p(aPack + (<usize>i * kc << 2), p, kc, cj + <usize>i * ldcB, ldcB, nv, acc);
           i += 4;
         } while (i < m4);
         while (i < mc) {

@@ -68,8 +68,3 @@ export function tanhArray(src: usize, dst: usize, n: i32): void {
   } while (off < end);
   if (rem) stn(dst + end, tanhv(ldn(src + end, rem)), rem);
 }
-
-/** First byte the JS side may use: everything below holds the module's static data. */
-export function heapBase(): usize {
-  return __heap_base;
-}

@@ -1,0 +1,183 @@
+/**
+ * Loads the WebAssembly kernels (embedded as base64, so Node and browsers need no file access),
+ * picks the fastest flavour the engine validates, and owns the memory the kernels work in.
+ *
+ * Flavours, best first: 'relaxed' (SIMD128 + `f32x4.relaxed_madd`, on by default in current
+ * browsers; Node 20 needs `--experimental-wasm-relaxed-simd`), 'simd' (SIMD128), and 'ref'
+ * (no WebAssembly: the plain TypeScript reference kernels are used).
+ *
+ * Forcing a path: `setKernelPreference('ref' | 'simd' | 'relaxed' | 'auto')`, or the
+ * environment variable `TORCHLET_KERNELS` with the same values (read once at load).
+ */
+import { relaxedWasm, simdWasm } from './binary.generated.js';
+
+/** Byte offsets in, nothing out: the exports of assembly/index.ts. */
+export interface KernelExports {
+  gemm(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, accumulate: number): void;
+  packW(src: number, rs: number, cs: number, n: number, k: number, dst: number): void;
+  packedSize(n: number, k: number): number;
+  lstmStep(bs: number, h: number, gates: number, c: number, hOut: number, ldh: number): void;
+  lstmStepBack(bs: number, h: number, gates: number, cPrev: number, cNew: number, dh: number, dc: number, dgates: number): void;
+  gruStep(bs: number, h: number, xg: number, hg: number, bHn: number, hState: number): void;
+  gruStepBack(bs: number, h: number, gates: number, hg: number, hPrev: number, dh: number, dgX: number, dgH: number): void;
+  rnnStep(n: number, pre: number, isRelu: number): void;
+  rnnStepBack(n: number, h: number, dh: number, dpre: number, isRelu: number): void;
+  addTo(dst: number, src: number, n: number): void;
+  colSum(src: number, rows: number, cols: number, dst: number): void;
+  fillRows(dst: number, rows: number, cols: number, bias: number): void;
+  transpose(src: number, rows: number, cols: number, dst: number): void;
+  sigmoidArray(src: number, dst: number, n: number): void;
+  tanhArray(src: number, dst: number, n: number): void;
+  heapBase(): number;
+}
+
+export type KernelFlavour = 'relaxed' | 'simd';
+export type KernelPreference = 'auto' | KernelFlavour | 'ref';
+
+const PAGE = 65536;
+
+/**
+ * A bump allocator over the module's memory. Every kernel call starts from `reset()`, places
+ * its arrays, runs, and copies its results out, so nothing is ever freed one by one and a
+ * forgotten backward closure leaks nothing here (what it keeps lives in ordinary JS arrays).
+ */
+export class Arena {
+  private top: number;
+  private view: Float32Array;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly base: number,
+  ) {
+    this.top = base;
+    this.view = new Float32Array(memory.buffer);
+  }
+
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Room for n floats, 64-byte aligned (a cache line); returns the byte offset. */
+  alloc(n: number): number {
+    const p = this.top;
+    this.top = p + Math.ceil((n * 4) / 64) * 64;
+    const need = this.top - this.memory.buffer.byteLength;
+    if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
+    return p;
+  }
+
+  /** A float view of the whole memory; call after the last alloc (growing detaches views). */
+  f32(): Float32Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /** alloc + copy in. */
+  put(src: ArrayLike<number>): number {
+    const p = this.alloc(src.length);
+    this.f32().set(src, p >> 2);
+    return p;
+  }
+}
+
+export interface WasmKernels {
+  readonly flavour: KernelFlavour;
+  readonly k: KernelExports;
+  readonly arena: Arena;
+}
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function envPreference(): KernelPreference | null {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.TORCHLET_KERNELS;
+  return v === 'ref' || v === 'simd' || v === 'relaxed' || v === 'auto' ? v : null;
+}
+
+let preference: KernelPreference = envPreference() ?? 'auto';
+const cache = new Map<KernelFlavour, WasmKernels | null>();
+const pending = new Map<KernelFlavour, Promise<void>>();
+
+function bytesOf(f: KernelFlavour): Uint8Array<ArrayBuffer> {
+  return decode(f === 'relaxed' ? relaxedWasm : simdWasm);
+}
+
+/** Whether this engine accepts the given flavour (the whole module is the feature test). */
+export function flavourSupported(f: KernelFlavour): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf(f));
+}
+
+function instantiate(f: KernelFlavour, mod: WebAssembly.Module): WasmKernels {
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+  const inst = new WebAssembly.Instance(mod, { env: { memory, abort: () => {} } });
+  const k = inst.exports as unknown as KernelExports;
+  return { flavour: f, k, arena: new Arena(memory, Math.ceil((k.heapBase() + 64) / 64) * 64) };
+}
+
+function load(f: KernelFlavour): WasmKernels | null {
+  if (cache.has(f)) return cache.get(f)!;
+  if (!flavourSupported(f)) {
+    cache.set(f, null);
+    return null;
+  }
+  try {
+    const w = instantiate(f, new WebAssembly.Module(bytesOf(f)));
+    cache.set(f, w);
+    return w;
+  } catch {
+    // Browsers' main threads refuse synchronous compiles of big modules: compile in the
+    // background and use the reference kernels until it is done (see wasmReady()).
+    if (!pending.has(f)) {
+      pending.set(
+        f,
+        WebAssembly.compile(bytesOf(f)).then(
+          (m) => void cache.set(f, instantiate(f, m)),
+          () => void cache.set(f, null),
+        ),
+      );
+    }
+    return null;
+  }
+}
+
+/** The kernels to use under the current preference, or null for the reference path. */
+export function wasmKernels(): WasmKernels | null {
+  switch (preference) {
+    case 'ref':
+      return null;
+    case 'simd':
+    case 'relaxed':
+      return load(preference);
+    default:
+      return load('relaxed') ?? load('simd');
+  }
+}
+
+/** Resolves once background compilation (browsers' main thread) is done; true if wasm is in use. */
+export async function wasmReady(): Promise<boolean> {
+  wasmKernels();
+  await Promise.all(pending.values());
+  return wasmKernels() !== null;
+}
+
+/**
+ * Choose the kernels: 'auto' (default: relaxed SIMD, else SIMD128, else reference), a given
+ * flavour (reference if the engine lacks it), or 'ref' to force the TypeScript kernels.
+ */
+export function setKernelPreference(p: KernelPreference): void {
+  preference = p;
+}
+
+export function kernelPreference(): KernelPreference {
+  return preference;
+}
+
+/** What runs now: 'relaxed', 'simd' or 'ref'. */
+export function activeKernels(): KernelFlavour | 'ref' {
+  return wasmKernels()?.flavour ?? 'ref';
+}

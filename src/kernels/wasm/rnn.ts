@@ -1,0 +1,384 @@
+/**
+ * The fused recurrent kernel on WebAssembly SIMD: implements `RnnKernel` (src/kernels/rnn.ts)
+ * for float32. PyTorch twin: the CPU `_VF.lstm` / `_VF.gru` / `_VF.rnn_tanh` / `_VF.rnn_relu`
+ * layer loops (aten/src/ATen/native/RNN.cpp), one direction of one layer at a time.
+ *
+ * Forward, per direction: pack W_ih, W_hh (and W_hr) once; one big GEMM for the input
+ * projection of many steps (all of them when training; chunks of about 512 rows in inference,
+ * so memory beyond the output does not grow with the length); then per step one GEMM on W_hh
+ * accumulating into that step's gate rows, and one fused pass (bias already folded in, gate
+ * nonlinearities, state update). With needsGrad the gate activations and the states backward
+ * needs are kept, copied out of wasm memory into one Float32Array owned by the closure.
+ *
+ * Backward (BPTT), per step in reverse order: fused gate derivatives, then one GEMM giving
+ * dL/dh_{t-1}; the gate gradients of all steps are kept, and after the loop dx, dW_ih, dW_hh
+ * (and dW_hr) are each one large GEMM, the biases one column sum.
+ *
+ * State rows: the per-step GEMM reads rows [0, bs) of a (B, Hout) state buffer and the cell
+ * updates them in place. Rows that have finished (forward) or not yet started (reverse) are
+ * simply not touched, so the buffer ends as hN exactly as the contract asks.
+ */
+import {
+  type FloatArray,
+  gateCount,
+  type RnnForwardArgs,
+  type RnnForwardResult,
+  type RnnGradsIn,
+  type RnnGradsOut,
+  type RnnKernel,
+  type RnnLayerSpec,
+  type RnnWeights,
+  stepOffsets,
+} from '../rnn.js';
+import { type WasmKernels, wasmKernels } from './loader.js';
+
+/** Inference input projections are done this many rows (at least one step) at a time. */
+const CHUNK_ROWS = 512;
+
+interface Dims {
+  G: number;
+  H: number;
+  I: number;
+  Hout: number;
+  GH: number;
+  B: number;
+  T: number;
+  total: number;
+  offs: Int32Array;
+  lstm: boolean;
+  gru: boolean;
+  proj: boolean;
+  relu: boolean;
+}
+
+function dims(spec: RnnLayerSpec): Dims {
+  const G = gateCount(spec.mode);
+  const H = spec.hiddenSize;
+  const offs = stepOffsets(spec.batchSizes);
+  const T = spec.batchSizes.length;
+  return {
+    G,
+    H,
+    I: spec.inputSize,
+    Hout: spec.projSize > 0 ? spec.projSize : H,
+    GH: G * H,
+    B: T > 0 ? spec.batchSizes[0]! : 0,
+    T,
+    total: offs[T]!,
+    offs,
+    lstm: spec.mode === 'LSTM',
+    gru: spec.mode === 'GRU',
+    proj: spec.mode === 'LSTM' && spec.projSize > 0,
+    relu: spec.mode === 'RNN_RELU',
+  };
+}
+
+/** Steps in processing order. */
+function order(T: number, reverse: boolean): number[] {
+  const o = Array.from({ length: T }, (_, i) => i);
+  return reverse ? o.reverse() : o;
+}
+
+/**
+ * Where forward keeps what backward needs, as float offsets relative to the start of the saved
+ * block (which is always the first allocation in the arena, so it lands at the same address in
+ * forward and backward). Absent entries are -1.
+ */
+interface SavedLayout {
+  size: number;
+  x: number; // (total, I)
+  gates: number; // (total, GH): activations
+  hPrev: number; // (total, Hout): h_{t-1} rows each step read
+  cPrev: number; // (total, H) LSTM
+  cNew: number; // (total, H) LSTM
+  hg: number; // (total, 3H) GRU: W_hh h_{t-1}, n block W_hn h + b_hn
+  hUnproj: number; // (total, H) LSTM with projection: o * tanh(c) before W_hr
+}
+
+function savedLayout(d: Dims): SavedLayout {
+  let size = 0;
+  const take = (n: number, on = true): number => {
+    if (!on) return -1;
+    const p = size;
+    size += Math.ceil(n / 16) * 16;
+    return p;
+  };
+  const x = take(d.total * d.I);
+  const gates = take(d.total * d.GH);
+  const hPrev = take(d.total * d.Hout);
+  const cPrev = take(d.total * d.H, d.lstm);
+  const cNew = take(d.total * d.H, d.lstm);
+  const hg = take(d.total * d.GH, d.gru);
+  const hUnproj = take(d.total * d.H, d.proj);
+  return { size, x, gates, hPrev, cPrev, cNew, hg, hUnproj };
+}
+
+/** bIh + bHh folded into one row (GRU: the n block of bHh stays apart, inside r * (...)). */
+function foldedBias(d: Dims, w: RnnWeights): Float32Array {
+  const bias = new Float32Array(d.GH);
+  const nEnd = d.gru ? 2 * d.H : d.GH;
+  for (let j = 0; j < d.GH; j++) bias[j] = (w.bIh ? w.bIh[j]! : 0) + (w.bHh && j < nEnd ? w.bHh[j]! : 0);
+  return bias;
+}
+
+/** A new array of the caller's type (always Float32Array here: supports() admits no other). */
+function maker<A extends FloatArray>(like: A): (src: Float32Array) => A {
+  const Ctor = like.constructor as new (src: Float32Array) => A;
+  return (src) => new Ctor(src);
+}
+
+function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>): RnnForwardResult<A> {
+  const { spec, weights, x, h0, c0, needsGrad } = args;
+  const make = maker(x);
+  const d = dims(spec);
+  const { H, I, Hout, GH, B, total, offs } = d;
+  const { k, arena } = w;
+  arena.reset();
+  const lay = needsGrad ? savedLayout(d) : null;
+  const saved = lay ? arena.alloc(lay.size) : -1;
+  const at = (off: number): number => saved + off * 4;
+
+  // x lives in the saved block when training (dW_ih needs it), in scratch otherwise.
+  const xP = lay ? at(lay.x) : arena.alloc(total * I);
+  const wIhP = arena.alloc(k.packedSize(GH, I));
+  const wHhP = arena.alloc(k.packedSize(GH, Hout));
+  const wHrP = d.proj ? arena.alloc(k.packedSize(Hout, H)) : -1;
+  const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
+  const bias = arena.alloc(GH);
+  const bHn = arena.alloc(H);
+  const hS = arena.alloc(B * Hout);
+  const cS = d.lstm ? arena.alloc(B * H) : -1;
+  const yP = arena.alloc(total * Hout);
+  const chunkRows = lay ? total : Math.max(CHUNK_ROWS, B);
+  const gatesBuf = lay ? at(lay.gates) : arena.alloc(Math.min(chunkRows, total) * GH);
+  const hgScratch = d.gru && !lay ? arena.alloc(B * GH) : -1;
+  const huScratch = d.proj && !lay ? arena.alloc(B * H) : -1;
+
+  const f = arena.f32();
+  f.set(x, xP >> 2);
+  f.set(weights.wIh, raw >> 2);
+  k.packW(raw, I, 1, GH, I, wIhP);
+  f.set(weights.wHh, raw >> 2);
+  k.packW(raw, Hout, 1, GH, Hout, wHhP);
+  if (d.proj) {
+    f.set(weights.wHr!, raw >> 2);
+    k.packW(raw, H, 1, Hout, H, wHrP);
+  }
+  f.set(foldedBias(d, weights), bias >> 2);
+  f.fill(0, bHn >> 2, (bHn >> 2) + H);
+  if (d.gru && weights.bHh) f.set(weights.bHh.subarray(2 * H, 3 * H), bHn >> 2);
+  f.set(h0.subarray(0, B * Hout), hS >> 2);
+  if (d.lstm) f.set(c0!.subarray(0, B * H), cS >> 2);
+
+  const copy = (dst: number, src: number, n: number): void => {
+    f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  };
+
+  // Input projection of rows [r0, r1) into the gate buffer starting at row `base`.
+  let chunkLo = 0;
+  let chunkHi = 0;
+  const project = (r0: number, r1: number): void => {
+    const g = gatesBuf + (lay ? r0 * GH * 4 : 0);
+    k.fillRows(g, r1 - r0, GH, bias);
+    k.gemm(r1 - r0, GH, I, xP + r0 * I * 4, I, wIhP, g, GH, 1);
+    chunkLo = r0;
+    chunkHi = r1;
+  };
+  if (lay) project(0, total);
+
+  const steps = order(d.T, spec.reverse);
+  for (let si = 0; si < steps.length; si++) {
+    const t = steps[si]!;
+    const bs = spec.batchSizes[t]!;
+    const r0 = offs[t]!;
+    if (!lay && (r0 < chunkLo || r0 >= chunkHi)) {
+      // Next chunk: consecutive steps in processing order, a contiguous row range.
+      let lo = r0;
+      let hi = r0 + bs;
+      for (let sj = si + 1; sj < steps.length; sj++) {
+        const u = steps[sj]!;
+        const n = spec.batchSizes[u]!;
+        if (hi - lo + n > chunkRows) break;
+        if (spec.reverse) lo = offs[u]!;
+        else hi = offs[u]! + n;
+      }
+      project(lo, hi);
+    }
+    const g = gatesBuf + (r0 - (lay ? 0 : chunkLo)) * GH * 4;
+    if (lay) {
+      copy(at(lay.hPrev) + r0 * Hout * 4, hS, bs * Hout);
+      if (d.lstm) copy(at(lay.cPrev) + r0 * H * 4, cS, bs * H);
+    }
+    if (d.gru) {
+      const hg = lay ? at(lay.hg) + r0 * GH * 4 : hgScratch;
+      k.gemm(bs, GH, Hout, hS, Hout, wHhP, hg, GH, 0);
+      k.gruStep(bs, H, g, hg, bHn, hS);
+    } else {
+      k.gemm(bs, GH, Hout, hS, Hout, wHhP, g, GH, 1);
+      if (d.lstm) {
+        if (d.proj) {
+          const hu = lay ? at(lay.hUnproj) + r0 * H * 4 : huScratch;
+          k.lstmStep(bs, H, g, cS, hu, H);
+          k.gemm(bs, Hout, H, hu, H, wHrP, hS, Hout, 0);
+        } else {
+          k.lstmStep(bs, H, g, cS, hS, H);
+        }
+        if (lay) copy(at(lay.cNew) + r0 * H * 4, cS, bs * H);
+      } else {
+        k.rnnStep(bs * H, g, d.relu ? 1 : 0);
+        copy(hS, g, bs * H);
+      }
+    }
+    copy(yP + r0 * Hout * 4, hS, bs * Hout);
+  }
+
+  const y = make(f.subarray(yP >> 2, (yP >> 2) + total * Hout));
+  const hN = make(f.subarray(hS >> 2, (hS >> 2) + B * Hout));
+  const cN = d.lstm ? make(f.subarray(cS >> 2, (cS >> 2) + B * H)) : null;
+  let backward: RnnForwardResult<A>['backward'] = null;
+  if (lay) {
+    const keep = f.slice(saved >> 2, (saved >> 2) + lay.size);
+    let used = false;
+    backward = (grads) => {
+      if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
+      used = true;
+      return backwardImpl(w, spec, weights, d, lay, keep, grads, make);
+    };
+  }
+  return { y, hN, cN, backward };
+}
+
+function backwardImpl<A extends FloatArray>(
+  w: WasmKernels,
+  spec: RnnLayerSpec,
+  weights: RnnWeights<A>,
+  d: Dims,
+  lay: SavedLayout,
+  keep: Float32Array,
+  grads: RnnGradsIn<A>,
+  make: (src: Float32Array) => A,
+): RnnGradsOut<A> {
+  const { H, I, Hout, GH, B, total, offs } = d;
+  const { k, arena } = w;
+  arena.reset();
+  const saved = arena.alloc(lay.size);
+  const at = (off: number): number => saved + off * 4;
+  const dyP = grads.dy ? arena.alloc(total * Hout) : -1;
+  const dhS = arena.alloc(B * Hout);
+  const dcS = d.lstm ? arena.alloc(B * H) : -1;
+  const dgX = arena.alloc(total * GH);
+  const dgH = d.gru ? arena.alloc(total * GH) : dgX;
+  const dhProj = d.proj ? arena.alloc(total * Hout) : -1;
+  const dhU = d.proj ? arena.alloc(B * H) : -1;
+  const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
+  const wHhT = arena.alloc(k.packedSize(Hout, GH));
+  const wHrT = d.proj ? arena.alloc(k.packedSize(H, Hout)) : -1;
+
+  let f = arena.f32();
+  f.set(keep, saved >> 2);
+  if (grads.dy) f.set(grads.dy, dyP >> 2);
+  if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), dhS >> 2);
+  else f.fill(0, dhS >> 2, (dhS >> 2) + B * Hout);
+  if (d.lstm) {
+    if (grads.dcN) f.set(grads.dcN.subarray(0, B * H), dcS >> 2);
+    else f.fill(0, dcS >> 2, (dcS >> 2) + B * H);
+  }
+  // dL/dh_{t-1} = dgates · W_hh: pack W_hh (GH, Hout) as the (Hout, GH) operand.
+  f.set(weights.wHh, raw >> 2);
+  k.packW(raw, 1, Hout, Hout, GH, wHhT);
+  if (d.proj) {
+    // dL/d(o*tanh c) = dL/dh · W_hr: W_hr is (Hout, H).
+    f.set(weights.wHr!, raw >> 2);
+    k.packW(raw, 1, H, H, Hout, wHrT);
+  }
+
+  const steps = order(d.T, !spec.reverse);
+  for (const t of steps) {
+    const bs = spec.batchSizes[t]!;
+    const r0 = offs[t]!;
+    // dL/dh_t = (from step t+1, already in dhS) + dy_t (+ dhN, the initial dhS rows)
+    if (dyP >= 0) k.addTo(dhS, dyP + r0 * Hout * 4, bs * Hout);
+    const g = at(lay.gates) + r0 * GH * 4;
+    const dgx = dgX + r0 * GH * 4;
+    if (d.lstm) {
+      let dh = dhS;
+      if (d.proj) {
+        f.copyWithin((dhProj >> 2) + r0 * Hout, dhS >> 2, (dhS >> 2) + bs * Hout);
+        k.gemm(bs, H, Hout, dhS, Hout, wHrT, dhU, H, 0);
+        dh = dhU;
+      }
+      k.lstmStepBack(bs, H, g, at(lay.cPrev) + r0 * H * 4, at(lay.cNew) + r0 * H * 4, dh, dcS, dgx);
+      k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
+    } else if (d.gru) {
+      const dgh = dgH + r0 * GH * 4;
+      k.gruStepBack(bs, H, g, at(lay.hg) + r0 * GH * 4, at(lay.hPrev) + r0 * Hout * 4, dhS, dgx, dgh);
+      k.gemm(bs, Hout, GH, dgh, GH, wHhT, dhS, Hout, 1);
+    } else {
+      k.rnnStepBack(bs * H, g, dhS, dgx, d.relu ? 1 : 0);
+      k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
+    }
+  }
+
+  // Weight gradients: one large GEMM each over all rows of all steps.
+  const maxK = Math.max(I, Hout, H);
+  const tr = arena.alloc(total * Math.max(GH, Hout));
+  const opP = arena.alloc(k.packedSize(maxK, Math.max(total, GH)));
+  const dxP = arena.alloc(total * I);
+  const dWIhP = arena.alloc(GH * I);
+  const dWHhP = arena.alloc(GH * Hout);
+  const dBIhP = arena.alloc(GH);
+  const dBHhP = arena.alloc(GH);
+  const dWHrP = d.proj ? arena.alloc(Hout * H) : -1;
+  f = arena.f32();
+  // dx (total, I) = dgX · W_ih, W_ih (GH, I) packed as the (I, GH) operand.
+  f.set(weights.wIh, raw >> 2);
+  k.packW(raw, 1, I, I, GH, opP);
+  k.gemm(total, I, GH, dgX, GH, opP, dxP, I, 0);
+  // dW_ih (GH, I) = dgXᵀ · x
+  k.transpose(dgX, total, GH, tr);
+  k.packW(at(lay.x), 1, I, I, total, opP);
+  k.gemm(GH, I, total, tr, total, opP, dWIhP, I, 0);
+  // dW_hh (GH, Hout) = dgHᵀ · hPrev
+  if (d.gru) k.transpose(dgH, total, GH, tr);
+  k.packW(at(lay.hPrev), 1, Hout, Hout, total, opP);
+  k.gemm(GH, Hout, total, tr, total, opP, dWHhP, Hout, 0);
+  if (weights.bIh) k.colSum(dgX, total, GH, dBIhP);
+  if (weights.bHh) k.colSum(dgH, total, GH, dBHhP);
+  if (d.proj) {
+    // dW_hr (Hout, H) = dhProjᵀ · hUnproj
+    k.transpose(dhProj, total, Hout, tr);
+    k.packW(at(lay.hUnproj), 1, H, H, total, opP);
+    k.gemm(Hout, H, total, tr, total, opP, dWHrP, H, 0);
+  }
+
+  const out = (p: number, n: number): A => make(f.subarray(p >> 2, (p >> 2) + n));
+  return {
+    dx: out(dxP, total * I),
+    dh0: out(dhS, B * Hout),
+    dc0: d.lstm ? out(dcS, B * H) : null,
+    dWIh: out(dWIhP, GH * I),
+    dWHh: out(dWHhP, GH * Hout),
+    dBIh: weights.bIh ? out(dBIhP, GH) : null,
+    dBHh: weights.bHh ? out(dBHhP, GH) : null,
+    dWHr: d.proj ? out(dWHrP, Hout * H) : null,
+  };
+}
+
+/**
+ * The WebAssembly SIMD recurrent kernel (float32 only). `supports()` is false for float64 and
+ * wherever WebAssembly SIMD is missing or the reference path is forced, so callers fall back
+ * to the reference kernel.
+ */
+export const wasmRnnKernel: RnnKernel = {
+  name: 'wasm',
+  supports(x: FloatArray): boolean {
+    return x instanceof Float32Array && wasmKernels() !== null;
+  },
+  forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A> {
+    const w = wasmKernels();
+    if (!w || !(args.x instanceof Float32Array)) {
+      throw new TypeError(`wasm RnnKernel: expected Float32Array input with WebAssembly SIMD available (check supports() first), got ${args.x.constructor.name}`);
+    }
+    return forward(w, args);
+  },
+};
