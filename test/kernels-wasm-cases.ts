@@ -1,0 +1,143 @@
+/**
+ * Differential cases shared by test/kernels-wasm.test.ts and the relaxed-SIMD child process
+ * (test/kernels-wasm-relaxed.child.ts): the WebAssembly kernel (float32) against the reference
+ * kernel (run in float64), outputs and every gradient.
+ */
+import { refRnnKernel } from '../src/kernels/ref/rnn.js';
+import type { RnnGradsOut, RnnLayerSpec, RnnMode, RnnWeights } from '../src/kernels/rnn.js';
+import { gateCount, stepOffsets } from '../src/kernels/rnn.js';
+import { wasmRnnKernel } from '../src/kernels/wasm/index.js';
+
+/**
+ * The float32 tolerance: |fast - ref| <= F32_RTOL * (|ref| + scale), scale = the largest |ref|
+ * of the array (so entries that cancel to near zero are judged at the array's magnitude).
+ */
+export const F32_RTOL = 1e-5;
+
+export interface Case {
+  mode: RnnMode;
+  reverse: boolean;
+  packed: boolean;
+  bias: boolean;
+  projSize: number;
+  hidden: number;
+  /** Put NaN and +-Inf into x. */
+  nonFinite?: boolean;
+  /** Leave dy / dhN / dcN out (null = zeros). */
+  nullGrads?: boolean;
+}
+
+export function caseName(c: Case): string {
+  return `${c.mode} H=${c.hidden}${c.projSize ? ` proj=${c.projSize}` : ''}${c.reverse ? ' reverse' : ''}${c.packed ? ' packed' : ''}${c.bias ? '' : ' no-bias'}${c.nonFinite ? ' NaN/Inf' : ''}${c.nullGrads ? ' null-grads' : ''}`;
+}
+
+/** Every mode x direction x packing x bias, plus projection, odd sizes, NaN/Inf, null grads. */
+export function allCases(): Case[] {
+  const out: Case[] = [];
+  for (const mode of ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'] as RnnMode[]) {
+    for (const reverse of [false, true]) {
+      for (const packed of [false, true]) {
+        for (const bias of [true, false]) {
+          out.push({ mode, reverse, packed, bias, projSize: 0, hidden: 6 });
+          if (mode === 'LSTM') out.push({ mode, reverse, packed, bias, projSize: 3, hidden: 6 });
+        }
+      }
+      out.push({ mode, reverse, packed: true, bias: true, projSize: 0, hidden: 20, nullGrads: true });
+      out.push({ mode, reverse, packed: true, bias: true, projSize: 0, hidden: 9, nonFinite: true });
+    }
+  }
+  return out;
+}
+
+/** Deterministic values (cos of a ramp), in float32. */
+function det(n: number, seed: number, scale = 0.5): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.7 + seed) * scale);
+}
+
+export interface Mismatch {
+  what: string;
+  index: number;
+  fast: number;
+  ref: number;
+}
+
+/** First element of `fast` outside the tolerance of `ref` (NaN must match NaN, Inf exactly). */
+export function firstMismatch(what: string, fast: ArrayLike<number> | null, ref: ArrayLike<number> | null): Mismatch | null {
+  if (fast === null || ref === null) {
+    return fast === ref ? null : { what: `${what} (null vs non-null)`, index: -1, fast: Number.NaN, ref: Number.NaN };
+  }
+  if (fast.length !== ref.length) return { what: `${what} (length ${fast.length} vs ${ref.length})`, index: -1, fast: 0, ref: 0 };
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) if (Number.isFinite(ref[i]!)) scale = Math.max(scale, Math.abs(ref[i]!));
+  for (let i = 0; i < ref.length; i++) {
+    const a = fast[i]!;
+    const b = ref[i]!;
+    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= F32_RTOL * (Math.abs(b) + scale);
+    if (!ok) return { what, index: i, fast: a, ref: b };
+  }
+  return null;
+}
+
+/** Runs one case through both kernels; returns the mismatches (empty when they agree). */
+export function runCase(c: Case): Mismatch[] {
+  const I = 5;
+  const H = c.hidden;
+  const G = gateCount(c.mode);
+  const Hout = c.projSize || H;
+  const batchSizes = Int32Array.from(c.packed ? [4, 4, 3, 1, 1] : [4, 4, 4, 4, 4]);
+  const total = stepOffsets(batchSizes)[batchSizes.length]!;
+  const B = batchSizes[0]!;
+  const lstm = c.mode === 'LSTM';
+  const spec: RnnLayerSpec = { mode: c.mode, inputSize: I, hiddenSize: H, projSize: c.projSize, batchSizes, reverse: c.reverse };
+  const w32: RnnWeights<Float32Array> = {
+    wIh: det(G * H * I, 0.1, 0.6),
+    wHh: det(G * H * Hout, 0.2, 0.4),
+    bIh: c.bias ? det(G * H, 0.3, 0.3) : null,
+    bHh: c.bias ? det(G * H, 0.4, 0.3) : null,
+    wHr: c.projSize ? det(Hout * H, 0.5, 0.5) : null,
+  };
+  const x = det(total * I, 0.6, 1.5);
+  if (c.nonFinite) {
+    x[3] = Number.NaN;
+    x[I * 5 + 1] = Number.POSITIVE_INFINITY;
+    x[I * 9 + 2] = Number.NEGATIVE_INFINITY;
+  }
+  const h0 = det(B * Hout, 0.7);
+  const c0 = lstm ? det(B * H, 0.8) : null;
+  const dy = c.nullGrads ? null : det(total * Hout, 0.9);
+  const dhN = c.nullGrads ? null : det(B * Hout, 1.0);
+  const dcN = c.nullGrads || !lstm ? null : det(B * H, 1.1);
+  const f64 = (a: Float32Array | null): Float64Array | null => (a ? Float64Array.from(a) : null);
+  const w64: RnnWeights<Float64Array> = {
+    wIh: f64(w32.wIh)!,
+    wHh: f64(w32.wHh)!,
+    bIh: f64(w32.bIh),
+    bHh: f64(w32.bHh),
+    wHr: f64(w32.wHr),
+  };
+
+  const out: Mismatch[] = [];
+  const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
+    const m = firstMismatch(what, a, b);
+    if (m) out.push(m);
+  };
+  const ref = refRnnKernel.forward({ spec, weights: w64, x: f64(x)!, h0: f64(h0)!, c0: f64(c0), needsGrad: true });
+  for (const needsGrad of [false, true]) {
+    const fast = wasmRnnKernel.forward({ spec, weights: w32, x, h0, c0, needsGrad });
+    const tag = needsGrad ? ' (needsGrad)' : '';
+    check(`y${tag}`, fast.y, ref.y);
+    check(`hN${tag}`, fast.hN, ref.hN);
+    check(`cN${tag}`, fast.cN, ref.cN);
+    if (!needsGrad) {
+      if (fast.backward !== null) out.push({ what: 'backward kept without needsGrad', index: -1, fast: 0, ref: 0 });
+      continue;
+    }
+    if (c.nonFinite) continue; // gradients through NaN are NaN everywhere on both sides
+    const gf = fast.backward!({ dy, dhN, dcN });
+    const gr = ref.backward!({ dy: f64(dy), dhN: f64(dhN), dcN: f64(dcN) });
+    for (const key of ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[]) {
+      check(key, gf[key], gr[key]);
+    }
+  }
+  return out;
+}

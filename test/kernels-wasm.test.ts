@@ -1,0 +1,149 @@
+/**
+ * The WebAssembly SIMD kernels against the reference: fused recurrent forward/backward (every
+ * mode, projection, reverse, packed, bias, needsGrad, NaN/Inf), GEMM, the activation sweep over
+ * the whole float range, the relaxed-SIMD build (in a child process where Node needs a flag),
+ * the committed binary being up to date, and the forced reference path.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { gemm as refGemm } from '../src/kernels/ref/matmul.js';
+import { sourceHash as builtHash } from '../src/kernels/wasm/binary.generated.js';
+import {
+  activeKernels,
+  flavourSupported,
+  setKernelPreference,
+  sigmoidF32,
+  tanhF32,
+  wasmGemm,
+  wasmRnnKernel,
+} from '../src/kernels/wasm/index.js';
+import { sourceHash } from '../tools/build-wasm.js';
+import { allCases, caseName, firstMismatch, runCase } from './kernels-wasm-cases.js';
+
+afterEach(() => setKernelPreference('auto'));
+
+describe('wasm RnnKernel vs reference kernel', () => {
+  it('runs on WebAssembly SIMD here', () => {
+    expect(flavourSupported('simd')).toBe(true);
+    expect(activeKernels()).not.toBe('ref');
+  });
+
+  for (const c of allCases()) {
+    it(caseName(c), () => {
+      setKernelPreference('simd');
+      expect(runCase(c)).toEqual([]);
+    });
+  }
+
+  it('the relaxed-SIMD build agrees too', () => {
+    if (flavourSupported('relaxed')) {
+      setKernelPreference('relaxed');
+      const bad = allCases().flatMap((c) => runCase(c).map((m) => ({ case: caseName(c), ...m })));
+      expect(bad).toEqual([]);
+      return;
+    }
+    // Node 20 gates relaxed SIMD behind a V8 flag: run the same cases in a child that has it.
+    const child = fileURLToPath(new URL('./kernels-wasm-relaxed.child.ts', import.meta.url));
+    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', child], { encoding: 'utf8' });
+    const res = JSON.parse(out.trim().split('\n').pop()!) as { flavour: string; bad: unknown[] };
+    expect(res.flavour).toBe('relaxed');
+    expect(res.bad).toEqual([]);
+  });
+
+  it('supports float32 only', () => {
+    expect(wasmRnnKernel.supports(new Float32Array(1))).toBe(true);
+    expect(wasmRnnKernel.supports(new Float64Array(1))).toBe(false);
+  });
+});
+
+describe('wasm GEMM vs reference GEMM', () => {
+  const rand = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed));
+  for (const [m, n, k] of [
+    [32, 96, 40],
+    [7, 13, 33],
+    [70, 9, 400],
+    [1, 24, 200],
+  ] as const) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`[${m},${k}]x[${k},${n}] transA=${transA} transB=${transB}, batch 2, accumulate`, () => {
+          const a = rand(2 * m * k, 1);
+          const b = rand(k * n, 2);
+          const c0 = rand(2 * m * n, 3);
+          const args = { m, n, k, a, b, transA, transB, accumulate: true, batch: 2, strideB: 0 };
+          const cf = c0.slice();
+          wasmGemm({ ...args, c: cf });
+          const cr = Float64Array.from(c0);
+          refGemm({ ...args, a: Float64Array.from(a), b: Float64Array.from(b), c: cr });
+          expect(firstMismatch('c', cf, cr)).toBeNull();
+        });
+      }
+    }
+  }
+});
+
+describe('SIMD sigmoid/tanh', () => {
+  // Every 65,537th bit pattern (about 65,500 floats spread over the whole range, both signs,
+  // denormals, NaNs, infinities) plus the special values.
+  const bits = new Uint32Array(65536 + 8);
+  for (let i = 0; i < 65536; i++) bits[i] = (i * 65537 + 12345) >>> 0;
+  const x = new Float32Array(bits.buffer);
+  x.set([0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 3.4e38, -3.4e38, 1e-40], 65536);
+
+  it('sigmoid is within 1e-6 of 1/(1+exp(-x)) everywhere, saturates exactly, propagates NaN', () => {
+    const s = sigmoidF32(x)!;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      const ref = 1 / (1 + Math.exp(-v));
+      if (Number.isNaN(v)) expect(s[i]).toBeNaN();
+      else if (Math.abs(s[i]! - ref) > 1e-6) expect({ x: v, got: s[i], ref }).toBeNull();
+      if (v >= 100) expect(s[i]).toBe(1);
+      if (v <= -100) expect(s[i]).toBe(0);
+    }
+  });
+
+  it('tanh is within 1e-6 of Math.tanh everywhere, saturates exactly, propagates NaN', () => {
+    const t = tanhF32(x)!;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      const ref = Math.tanh(v);
+      if (Number.isNaN(v)) expect(t[i]).toBeNaN();
+      else if (Math.abs(t[i]! - ref) > 1e-6) expect({ x: v, got: t[i], ref }).toBeNull();
+      if (v >= 20) expect(t[i]).toBe(1);
+      if (v <= -20) expect(t[i]).toBe(-1);
+    }
+  });
+});
+
+describe('the build', () => {
+  it('the committed binary.generated.ts was built from the current assembly/ sources', () => {
+    // If this fails: npm run build:wasm, and commit src/kernels/wasm/binary.generated.ts.
+    expect(builtHash).toBe(sourceHash());
+  });
+});
+
+describe('without WebAssembly SIMD', () => {
+  it("setKernelPreference('ref') forces the reference kernels everywhere", () => {
+    setKernelPreference('ref');
+    expect(activeKernels()).toBe('ref');
+    expect(wasmRnnKernel.supports(new Float32Array(1))).toBe(false);
+    expect(sigmoidF32(new Float32Array(1))).toBeNull();
+    const c = new Float32Array(32 * 32);
+    wasmGemm({ m: 32, n: 32, k: 32, a: new Float32Array(1024).fill(1), b: new Float32Array(1024).fill(2), c });
+    expect(c[0]).toBe(64);
+  });
+
+  it('an engine that rejects SIMD modules falls back to the reference path', async () => {
+    vi.resetModules();
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    try {
+      const fresh = await import('../src/kernels/wasm/index.js');
+      expect(fresh.activeKernels()).toBe('ref');
+      expect(fresh.wasmRnnKernel.supports(new Float32Array(1))).toBe(false);
+    } finally {
+      validate.mockRestore();
+      vi.resetModules();
+    }
+  });
+});
