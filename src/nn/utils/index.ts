@@ -1,5 +1,6 @@
 /** PyTorch: `torch.nn.utils`. */
 
 export { PackedSequence } from './packed.js';
-// packing helpers: `export * as rnn from './rnn.js';` (src/nn/utils/rnn.ts)
-// gradient clipping (src/nn/utils/clip-grad.ts)
+export * as rnn from './rnn.js';
+export type { ClipGradNormOptions } from './clip-grad.js';
+export { clipGradNorm_, clipGradValue_ } from './clip-grad.js';
