@@ -345,6 +345,25 @@ describe('errors: typed, PyTorch wording, nothing mutated', () => {
     expect(packed.batchSizes.tolist()).toEqual([2, 1, 1]);
   });
 
+  it('a malformed hand-made PackedSequence, and a fractional totalLength', () => {
+    const bs = (v: number[]) => torch.tensor(v, { dtype: 'int32' });
+    const data = torch.tensor([1, 2, 3, 4]);
+    const cases: [torch.nn.utils.PackedSequence, string][] = [
+      [new rnn.PackedSequence(data, bs([2, 1])), 'data has 4 rows but batchSizes add up to 3'],
+      [new rnn.PackedSequence(data, bs([1, 3])), 'batchSizes must be positive and non-increasing, got [1, 3]'],
+      [new rnn.PackedSequence(data, bs([])), 'batchSizes must be a non-empty 1-D int32 tensor'],
+      [new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0, 2]), bs([1, 0, 2])), 'unsortedIndices has 3 entries for a batch of 2'],
+    ];
+    for (const [packed, why] of cases) {
+      expect(() => rnn.padPackedSequence(packed)).toThrow(`padPackedSequence: malformed PackedSequence: ${why}.`);
+      expect(() => rnn.unpackSequence(packed)).toThrow(torch.ShapeError);
+    }
+    const good = new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0]));
+    expect(rnn.padPackedSequence(good)[0].tolist()).toEqual([[2, 1], [4, 3]]);
+    const e = thrown(() => rnn.padPackedSequence(good, { totalLength: 2.5 }), torch.DTypeError);
+    expect(e.pytorchType).toBe('TypeError');
+  });
+
   it('an unknown paddingSide (message of PyTorch >= 2.5, which added padding_side)', () => {
     const side: string = 'up';
     const seqs = [torch.tensor([1, 2]), torch.tensor([3])];

@@ -11,8 +11,7 @@
  * PyTorch parity: lengths, batchSizes and the index tensors are int32 (int64 in PyTorch).
  */
 
-import { IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
-import { DTypeError } from '../../errors.js';
+import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import { cat, indexSelect } from '../../ops/join.js';
 import { expand, narrow, reshape, squeezeDims, transpose } from '../../ops/shape.js';
 import { clone, toDtype } from '../../ops/util.js';
@@ -48,6 +47,16 @@ export interface PadSequenceOptions {
   paddingValue?: number;
   /** Put the padding after each sequence ('right', the default) or before it ('left'). */
   paddingSide?: 'left' | 'right';
+}
+
+export interface PackSequenceOptions {
+  /** Require sequences ordered longest first (needed only for ONNX export). Default true. */
+  enforceSorted?: boolean;
+}
+
+export interface UnpadSequenceOptions {
+  /** The padded input is (N, L, *) instead of (L, N, *). Default false. */
+  batchFirst?: boolean;
 }
 
 const SORT_MESSAGE =
@@ -93,6 +102,36 @@ function sortDescending(lengths: Int32Array): Int32Array {
   return Int32Array.from(order);
 }
 
+/** First data row of each step: offsets[t] = batchSizes[0] + ... + batchSizes[t - 1]. */
+function stepOffsets(batchSizes: Int32Array): Int32Array {
+  const offsets = new Int32Array(batchSizes.length);
+  for (let t = 1; t < batchSizes.length; t++) offsets[t] = offsets[t - 1]! + batchSizes[t - 1]!;
+  return offsets;
+}
+
+/**
+ * The batch sizes of a PackedSequence, after checking it is well formed. PyTorch does not check
+ * (a hand-made PackedSequence fails somewhere inside ATen); these messages say what is wrong.
+ */
+function checkedBatchSizes(packed: PackedSequence, fn: string): Int32Array {
+  const batchSizes = packed.batchSizesArray();
+  const bad = (why: string): never => {
+    throw new ShapeError(`${fn}: malformed PackedSequence: ${why}. Build it with packPaddedSequence or packSequence.`);
+  };
+  if (packed.batchSizes.ndim !== 1 || batchSizes.length === 0) bad('batchSizes must be a non-empty 1-D int32 tensor');
+  batchSizes.forEach((b, t) => {
+    if (b <= 0 || (t > 0 && b > batchSizes[t - 1]!)) bad(`batchSizes must be positive and non-increasing, got [${batchSizes.join(', ')}]`);
+  });
+  const total = batchSizes.reduce((s, b) => s + b, 0);
+  if (packed.data.ndim < 1 || packed.data.shape[0] !== total) {
+    bad(`data has ${packed.data.ndim < 1 ? 'no rows' : `${packed.data.shape[0]} rows`} but batchSizes add up to ${total}`);
+  }
+  if (packed.unsortedIndices !== null && packed.unsortedIndices.numel() !== batchSizes[0]) {
+    bad(`unsortedIndices has ${packed.unsortedIndices.numel()} entries for a batch of ${batchSizes[0]}`);
+  }
+  return batchSizes;
+}
+
 function int32(values: Int32Array): Tensor {
   return new Tensor(values, [values.length], 'int32');
 }
@@ -126,7 +165,9 @@ function checkAtLeast2d(x: Tensor, fn: string, layout: string): void {
  * With `enforceSorted` (the default) lengths must be decreasing, so `input[:, 0]` is the longest
  * sequence; that is needed only for ONNX export. With `enforceSorted: false` the batch is sorted
  * here and `sortedIndices` / `unsortedIndices` remember the order, which `padPackedSequence` and
- * the recurrent layers undo.
+ * the recurrent layers undo. Equal lengths keep their input order (a stable sort); PyTorch's
+ * CPU sort may order ties differently in large batches, which changes only the row order inside
+ * `data`, never what `padPackedSequence` or a recurrent layer returns.
  *
  * Example: the sequences `abc` and `x`, padded to (3, 2), pack to data `a x b c` with
  * batchSizes [2, 1, 1]: step 0 has both sequences, steps 1 and 2 only the first.
@@ -194,9 +235,12 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
  */
 export function padPackedSequence(sequence: PackedSequence, options: PadPackedSequenceOptions = {}): [Tensor, Tensor] {
   const { batchFirst = false, paddingValue = 0, totalLength } = options;
-  const batchSizes = sequence.batchSizesArray();
+  const batchSizes = checkedBatchSizes(sequence, 'padPackedSequence');
   let steps = batchSizes.length;
   if (totalLength !== undefined) {
+    if (!Number.isInteger(totalLength)) {
+      throw new DTypeError(`padPackedSequence: totalLength must be a whole number, got ${totalLength}`, 'TypeError');
+    }
     if (totalLength < steps) {
       throw new ValueError(
         `Expected total_length to be at least the length of the longest sequence in input, but got total_length=${totalLength} and max sequence length being ${steps}`,
@@ -206,17 +250,10 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedSe
   }
   const { data } = sequence;
   const sortedLengths = lengthsOf(batchSizes);
-  const total = batchSizes.reduce((s, b) => s + b, 0);
-  if (data.ndim < 1 || data.shape[0] !== total) {
-    throw new ShapeError(
-      `PackedSequence data has ${data.ndim < 1 ? 'no rows' : `${data.shape[0]} rows`} but its batchSizes add up to ${total}`,
-    );
-  }
+  const total = data.shape[0]!;
   const batch = sortedLengths.length;
   const unsorted = sequence.unsortedIndices?.contiguousData() ?? null;
-  // offsets[t]: the first data row of step t.
-  const offsets = new Int32Array(batchSizes.length);
-  for (let t = 1; t < batchSizes.length; t++) offsets[t] = offsets[t - 1]! + batchSizes[t - 1]!;
+  const offsets = stepOffsets(batchSizes);
   const index = new Int32Array(steps * batch);
   const lengths = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
@@ -291,7 +328,7 @@ function unbind0(x: Tensor): Tensor[] {
  * Example: [1, 2, 3], [4, 5], [6] pack to data [1, 4, 6, 2, 5, 3] with batchSizes [3, 2, 1].
  * With `enforceSorted` (the default) the sequences must come longest first.
  */
-export function packSequence(sequences: readonly Tensor[], options: { enforceSorted?: boolean } = {}): PackedSequence {
+export function packSequence(sequences: readonly Tensor[], options: PackSequenceOptions = {}): PackedSequence {
   const lengths = sequences.map((s) => {
     if (s.ndim === 0) throw new IndexError('Dimension specified as 0 but tensor has no dimensions');
     return s.shape[0]!;
@@ -308,15 +345,10 @@ export function packSequence(sequences: readonly Tensor[], options: { enforceSor
  * Example: `unpackSequence(packSequence([a, b, c]))` gives back [a, b, c].
  */
 export function unpackSequence(packed: PackedSequence): Tensor[] {
-  const batchSizes = packed.batchSizesArray();
+  const batchSizes = checkedBatchSizes(packed, 'unpackSequence');
   const sortedLengths = lengthsOf(batchSizes);
   const unsorted = packed.unsortedIndices?.contiguousData() ?? null;
-  const total = batchSizes.reduce((s, b) => s + b, 0);
-  if (packed.data.ndim < 1 || packed.data.shape[0] !== total) {
-    throw new ShapeError(`PackedSequence data has ${packed.data.shape[0] ?? 0} rows but its batchSizes add up to ${total}`);
-  }
-  const offsets = new Int32Array(batchSizes.length);
-  for (let t = 1; t < batchSizes.length; t++) offsets[t] = offsets[t - 1]! + batchSizes[t - 1]!;
+  const offsets = stepOffsets(batchSizes);
   return Array.from(sortedLengths, (_, b) => {
     const j = unsorted === null ? b : unsorted[b]!;
     const rows = Int32Array.from({ length: sortedLengths[j]! }, (_, t) => offsets[t]! + j);
@@ -336,7 +368,7 @@ export function unpackSequence(packed: PackedSequence): Tensor[] {
  * empty sequence. PyTorch parity: PyTorch 1.13 transposes its argument in place; the input is
  * left untouched here.
  */
-export function unpadSequence(padded: Tensor, lengths: Lengths, options: { batchFirst?: boolean } = {}): Tensor[] {
+export function unpadSequence(padded: Tensor, lengths: Lengths, options: UnpadSequenceOptions = {}): Tensor[] {
   const lens = lengthsArray(lengths);
   checkAtLeast2d(padded, 'unpadSequence', options.batchFirst ? 'input of shape (N, L, *)' : 'input of shape (L, N, *)');
   const x = options.batchFirst ? padded : transpose(padded, 0, 1);
