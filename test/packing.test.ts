@@ -353,6 +353,8 @@ describe('errors: typed, PyTorch wording, nothing mutated', () => {
       [new rnn.PackedSequence(data, bs([1, 3])), 'batchSizes must be positive and non-increasing, got [1, 3]'],
       [new rnn.PackedSequence(data, bs([])), 'batchSizes must be a non-empty 1-D int32 tensor'],
       [new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0, 2]), bs([1, 0, 2])), 'unsortedIndices has 3 entries for a batch of 2'],
+      [new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0]), bs([1, 1])), 'unsortedIndices [1, 1] is not a permutation of 0..1'],
+      [new rnn.PackedSequence(data, torch.tensor([2, 2])), 'batchSizes must be a non-empty 1-D int32 tensor'],
     ];
     for (const [packed, why] of cases) {
       expect(() => rnn.padPackedSequence(packed)).toThrow(`padPackedSequence: malformed PackedSequence: ${why}.`);

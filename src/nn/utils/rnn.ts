@@ -95,7 +95,7 @@ function lengthsOf(batchSizes: Int32Array): Int32Array {
   return lengths;
 }
 
-/** Order of a stable sort by decreasing length (torch.sort on CPU keeps ties in order). */
+/** Order of a stable sort by decreasing length (ties keep their input order; see packPaddedSequence). */
 function sortDescending(lengths: Int32Array): Int32Array {
   const order = Array.from(lengths.keys());
   order.sort((a, b) => lengths[b]! - lengths[a]! || a - b);
@@ -118,7 +118,7 @@ function checkedBatchSizes(packed: PackedSequence, fn: string): Int32Array {
   const bad = (why: string): never => {
     throw new ShapeError(`${fn}: malformed PackedSequence: ${why}. Build it with packPaddedSequence or packSequence.`);
   };
-  if (packed.batchSizes.ndim !== 1 || batchSizes.length === 0) bad('batchSizes must be a non-empty 1-D int32 tensor');
+  if (packed.batchSizes.ndim !== 1 || packed.batchSizes.dtype !== 'int32' || batchSizes.length === 0) bad('batchSizes must be a non-empty 1-D int32 tensor');
   batchSizes.forEach((b, t) => {
     if (b <= 0 || (t > 0 && b > batchSizes[t - 1]!)) bad(`batchSizes must be positive and non-increasing, got [${batchSizes.join(', ')}]`);
   });
@@ -126,8 +126,12 @@ function checkedBatchSizes(packed: PackedSequence, fn: string): Int32Array {
   if (packed.data.ndim < 1 || packed.data.shape[0] !== total) {
     bad(`data has ${packed.data.ndim < 1 ? 'no rows' : `${packed.data.shape[0]} rows`} but batchSizes add up to ${total}`);
   }
-  if (packed.unsortedIndices !== null && packed.unsortedIndices.numel() !== batchSizes[0]) {
-    bad(`unsortedIndices has ${packed.unsortedIndices.numel()} entries for a batch of ${batchSizes[0]}`);
+  if (packed.unsortedIndices !== null) {
+    const idx = packed.unsortedIndices.contiguousData();
+    if (idx.length !== batchSizes[0]) bad(`unsortedIndices has ${idx.length} entries for a batch of ${batchSizes[0]}`);
+    if (new Set(idx).size !== idx.length || idx.some((i) => !Number.isInteger(i) || i < 0 || i >= idx.length)) {
+      bad(`unsortedIndices [${idx.join(', ')}] is not a permutation of 0..${idx.length - 1}`);
+    }
   }
   return batchSizes;
 }
