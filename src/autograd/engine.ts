@@ -1,7 +1,7 @@
 /** Reverse-mode differentiation over the recorded graph. PyTorch: `torch.autograd.backward`. */
 
 import { RuntimeError, ShapeError } from '../errors.js';
-import { fmtShape, shapeEq } from '../tensor/shape.js';
+import { fmtShape, fmtSize, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 import type { GradNode } from './node.js';
@@ -25,7 +25,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined): void {
   } else {
     if (!shapeEq(grad.shape, root.shape)) {
       throw new ShapeError(
-        `Mismatch in shape: grad_output[0] has a shape of ${fmtShape(grad.shape)} and output[0] has a shape of ${fmtShape(root.shape)}.`,
+        `Mismatch in shape: grad_output[0] has a shape of ${fmtSize(grad.shape)} and output[0] has a shape of ${fmtSize(root.shape)}.`,
       );
     }
     seed = grad.detach();
@@ -65,8 +65,10 @@ export function runBackward(root: Tensor, grad: Tensor | undefined): void {
       if (gOut === undefined || gOut.every((g) => g === null)) continue;
       const gIn = node.backward(gOut);
       node.inputs.forEach((inp, k) => {
-        const g = gIn[k];
-        if (g === null || g === undefined || !inp.requiresGrad) return;
+        const g0 = gIn[k];
+        if (g0 === null || g0 === undefined || !inp.requiresGrad) return;
+        // A gradient has its input's dtype (float32 x * float64 y gives x a float32 gradient).
+        const g = g0.dtype === inp.dtype ? g0 : g0.to(inp.dtype);
         if (!shapeEq(g.shape, inp.shape)) {
           throw new RuntimeError(
             `Function ${node.name} returned an invalid gradient at index ${k} - got ${fmtShape(g.shape)} but expected shape compatible with ${fmtShape(inp.shape)}`,

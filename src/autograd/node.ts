@@ -6,7 +6,10 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 
-/** Gradients of the outputs in, gradients of the inputs out (null: no gradient / zeros). */
+/**
+ * Gradients of the outputs in, gradients of the inputs out. A null output gradient means zeros
+ * (an unused output of a multi-output node); return null for an input that needs no gradient.
+ */
 export type BackwardFn = (gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
 
 export class GradNode {
@@ -31,6 +34,8 @@ export function record<T extends Tensor | Tensor[]>(name: string, inputs: readon
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outputs;
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const node = new GradNode(name, inputs, backward, outs.length);
-  outs.forEach((o, i) => o._setGradFn(node, i));
+  outs.forEach((o, i) => {
+    o._setGradFn(node, i);
+  });
   return outputs;
 }

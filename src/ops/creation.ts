@@ -1,6 +1,6 @@
 /** Tensor creation. PyTorch: `torch.tensor`, `torch.zeros`, `torch.arange`, `torch.randn`, ... */
 
-import { ShapeError, ValueError } from '../errors.js';
+import { RuntimeError, ShapeError, ValueError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage } from '../tensor/dtype.js';
 import { randomNormal, randomUniform } from '../tensor/random.js';
@@ -135,14 +135,19 @@ export function uniform(shape: readonly number[], low: number, high: number, opt
 }
 
 /**
- * PyTorch: `torch.arange(end)`, `torch.arange(start, end, step=1)`.
- * PyTorch parity: integer arguments give int32 here (int64 in PyTorch); any fractional argument gives float32.
+ * PyTorch: `torch.arange(end)`, `torch.arange(start, end, step=1)`: start, start + step, ...
+ * up to but excluding end. Options may follow any of the forms: `arange(5, { dtype: 'float32' })`.
+ * PyTorch parity: integer arguments give int32 here (int64 in PyTorch); any fractional argument
+ * gives float32.
  */
-export function arange(startOrEnd: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
-  const [start, stop] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];
-  if (step === 0) throw new ValueError('step must be nonzero');
+export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
+  const last = args[args.length - 1];
+  const opts = typeof last === 'object' ? last : undefined;
+  const nums = args.filter((a): a is number => typeof a === 'number');
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+  if (step === 0) throw new RuntimeError('step must be nonzero');
   if ((stop - start) / step < 0) {
-    throw new ValueError('upper bound and larger bound inconsistent with step sign');
+    throw new RuntimeError('upper bound and larger bound inconsistent with step sign');
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInt = [start, stop, step].every(Number.isInteger);

@@ -4,15 +4,15 @@
  */
 
 import { record } from '../autograd/node.js';
-import { DTypeError } from '../errors.js';
+import { DTypeError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
-import type { BinaryOp, UnaryOp } from '../kernels/ref/elementwise.js';
+import type { BinaryOp, StridedView, UnaryOp } from '../kernels/ref/elementwise.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage, isFloat, promote } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
-import { asTensor, sumToShape, toDtype } from './util.js';
+import { asTensor, cName, scalarLike, sumToShape, toDtype } from './util.js';
 
 // ---- kernels called with broadcasting ----------------------------------------------------------
 
@@ -40,70 +40,91 @@ function floatInput(x: Tensor): Tensor {
   return isFloat(x.dtype) ? x : toDtype(x, 'float32');
 }
 
+/**
+ * The result dtype of a binary op, as `torch.result_type` for these dtypes: floats beat ints;
+ * within a category a tensor with dims beats a 0-d tensor (so float32 (3) + float64 () is float32).
+ */
+export function resultType(a: Tensor, b: Tensor): DType {
+  if (a.dtype === b.dtype) return a.dtype;
+  const fa = isFloat(a.dtype);
+  if (fa !== isFloat(b.dtype)) return fa ? a.dtype : b.dtype;
+  if (a.ndim === 0 && b.ndim > 0) return b.dtype;
+  if (b.ndim === 0 && a.ndim > 0) return a.dtype;
+  return promote(a.dtype, b.dtype);
+}
+
 // ---- binary arithmetic -----------------------------------------------------------------------
 
-/** PyTorch: `torch.add(input, other, alpha=1)`: input + alpha * other. */
+/** PyTorch: `torch.add(input, other, alpha=1)`: input + alpha * other, broadcasting. */
 export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const [ta, tb0] = operands(a, b);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
-  const y = binaryRaw('add', ta, tb, promote(ta.dtype, tb.dtype));
+  const y = binaryRaw('add', ta, tb, resultType(ta, tb));
   return record('AddBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(g!, tb.shape)]);
 }
 
-/** PyTorch: `torch.sub(input, other, alpha=1)`. */
+/** PyTorch: `torch.sub(input, other, alpha=1)`: input - alpha * other, broadcasting. */
 export function sub(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const [ta, tb0] = operands(a, b);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
-  const y = binaryRaw('sub', ta, tb, promote(ta.dtype, tb.dtype));
-  return record('SubBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(neg(g!), tb.shape)]);
+  const y = binaryRaw('sub', ta, tb, resultType(ta, tb));
+  // PyTorch records `2 - x` as RsubBackward1.
+  const name = typeof a === 'number' ? 'RsubBackward1' : 'SubBackward0';
+  return record(name, [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(neg(g!), tb.shape)]);
 }
 
-/** PyTorch: `torch.mul`. */
+/** PyTorch: `torch.mul(input, other)`, broadcasting. */
 export function mul(a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b);
-  const y = binaryRaw('mul', ta, tb, promote(ta.dtype, tb.dtype));
+  const y = binaryRaw('mul', ta, tb, resultType(ta, tb));
   return record('MulBackward0', [ta, tb], y, ([g]) => [
     ta.requiresGrad ? sumToShape(mul(g!, tb), ta.shape) : null,
     tb.requiresGrad ? sumToShape(mul(g!, ta), tb.shape) : null,
   ]);
 }
 
-/** PyTorch: `torch.div` (true division; int32 / int32 gives float32). */
+/** PyTorch: `torch.div(input, other)`: true division, broadcasting (int32 / int32 gives float32). */
 export function div(a: Operand, b: Operand): Tensor {
   const [ta0, tb0] = operands(a, b);
   const [ta, tb] = [floatInput(ta0), floatInput(tb0)];
-  const y = binaryRaw('div', ta, tb, promote(ta.dtype, tb.dtype));
-  return record('DivBackward0', [ta, tb], y, ([g]) => [
+  const y = binaryRaw('div', ta, tb, resultType(ta, tb));
+  // PyTorch computes `2 / x` as 2 * reciprocal(x), hence its node name.
+  const name = typeof a === 'number' ? 'MulBackward0' : 'DivBackward0';
+  return record(name, [ta, tb], y, ([g]) => [
     ta.requiresGrad ? sumToShape(div(g!, tb), ta.shape) : null,
-    // d(a/b)/db = -a/b² = -y/b
-    tb.requiresGrad ? sumToShape(neg(div(mul(g!, y), tb)), tb.shape) : null,
+    // d(a/b)/db = -a/b²
+    tb.requiresGrad ? sumToShape(neg(div(mul(g!, ta), mul(tb, tb))), tb.shape) : null,
   ]);
 }
 
-/** PyTorch: `torch.pow(input, exponent)`, exponent a number or a tensor. */
+/**
+ * PyTorch: `torch.pow(input, exponent)`; either may be a number. `0 ** 0` is 1, and
+ * `1 ** x`, `x ** 0` are 1 even for NaN, as C's pow.
+ */
 export function pow(a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b);
-  const y = binaryRaw('pow', ta, tb, promote(ta.dtype, tb.dtype));
-  return record('PowBackward1', [ta, tb], y, ([g]) => [
-    // d/da a^b = b * a^(b-1); PyTorch masks b == 0 to give 0 (not NaN) at a = 0.
+  const y = binaryRaw('pow', ta, tb, resultType(ta, tb));
+  const name = typeof b === 'number' ? 'PowBackward0' : 'PowBackward1';
+  return record(name, [ta, tb], y, ([g]) => [
+    // d/da a^b = b * a^(b-1), set to 0 where b == 0 (PyTorch's mask; avoids 0 * inf at a = 0).
     ta.requiresGrad ? sumToShape(where(eq(tb, 0), 0, mul(g!, mul(tb, pow(ta, sub(tb, 1))))), ta.shape) : null,
-    // d/db a^b = a^b * log(a); PyTorch masks a == 0 & b >= 0 to 0.
-    tb.requiresGrad ? sumToShape(where(eq(ta, 0), 0, mul(g!, mul(y, log(ta)))), tb.shape) : null,
+    // d/db a^b = a^b * log(a), set to 0 where a == 0 and b >= 0 (PyTorch's mask).
+    tb.requiresGrad ? sumToShape(where(mul(eq(ta, 0), ge(tb, 0)), 0, mul(g!, mul(y, log(ta)))), tb.shape) : null,
   ]);
 }
 
-/** PyTorch: `torch.maximum` (NaN propagates; gradient split evenly on ties, as PyTorch). */
+/** PyTorch: `torch.maximum(input, other)`, broadcasting; NaN propagates; the gradient is split evenly on ties. */
 export function maximum(a: Tensor, b: Tensor): Tensor {
   return minMax('maximum', a, b, 'MaximumBackward0');
 }
 
-/** PyTorch: `torch.minimum`. */
+/** PyTorch: `torch.minimum(input, other)`, as maximum. */
 export function minimum(a: Tensor, b: Tensor): Tensor {
   return minMax('minimum', a, b, 'MinimumBackward0');
 }
 
 function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): Tensor {
-  const y = binaryRaw(op, a, b, promote(a.dtype, b.dtype));
+  const y = binaryRaw(op, a, b, resultType(a, b));
   return record(name, [a, b], y, ([g]) => {
     const pick = op === 'maximum' ? gt : lt;
     const half = mul(eq(a, b), 0.5);
@@ -114,12 +135,11 @@ function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): 
 }
 
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
-  if (typeof a === 'number' && typeof b === 'number') {
-    throw new DTypeError('expected at least one tensor operand, got two numbers', 'TypeError');
+  if (typeof a === 'number') {
+    if (typeof b === 'number') throw new DTypeError('expected at least one tensor operand, got two numbers', 'TypeError');
+    return [asTensor(a, b), b];
   }
-  const ta = typeof a === 'number' ? asTensor(a, b as Tensor) : a;
-  const tb = asTensor(b, ta);
-  return [ta, tb];
+  return [a, asTensor(b, a)];
 }
 
 // ---- comparisons (no gradient) ---------------------------------------------------------------
@@ -190,18 +210,19 @@ export function sigmoid(x0: Tensor): Tensor {
   return record('SigmoidBackward0', [x], y, ([g]) => [mul(g!, mul(y, sub(1, y)))]);
 }
 
-/** PyTorch: `torch.relu` (gradient 0 at 0). */
+/** PyTorch: `torch.relu`: max(x, 0); gradient 0 where the result is <= 0 (so 0 at x = 0; NaN passes). */
 export function relu(x: Tensor): Tensor {
-  return record('ReluBackward0', [x], unaryRaw('relu', x), ([g]) => [mul(g!, gt(x, 0))]);
+  const y = unaryRaw('relu', x);
+  return record('ReluBackward0', [x], y, ([g]) => [where(le(y, 0), 0, g!)]);
 }
 
 /**
- * PyTorch: `torch.clamp(input, min=None, max=None)`. NaN stays NaN; the gradient passes where
- * min <= x <= max.
+ * PyTorch: `torch.clamp(input, min=None, max=None)`: min(max(x, min), max), so max wins when
+ * min > max. NaN stays NaN. The gradient passes where min <= x <= max (boundaries included).
  */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new DTypeError("torch.clamp: At least one of 'min' or 'max' must not be None");
+    throw new RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
@@ -213,14 +234,25 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 // ---- selection -------------------------------------------------------------------------------
 
-/** PyTorch: `torch.where(condition, input, other)`; the condition is nonzero = true. */
+/** View t's storage broadcast to `shape`, as the kernels read it. */
+function broadcastView(t: Tensor, shape: readonly number[]): StridedView {
+  return { data: t.storage, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset };
+}
+
+/**
+ * PyTorch: `torch.where(condition, input, other)`: input where condition, else other,
+ * all three broadcast together. PyTorch parity: the condition is an int32 0/1 tensor (what
+ * comparisons return here) instead of a bool tensor; float conditions are refused as in PyTorch.
+ */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (cond.dtype !== 'int32') {
+    throw new DTypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${cName(cond.dtype)}`);
+  }
   const [ta, tb] = operands(a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape), tb.shape);
-  const dtype = promote(ta.dtype, tb.dtype);
+  const dtype = resultType(ta, tb);
   const out = allocStorage(dtype, numel(shape));
-  const view = (t: Tensor) => ({ data: t.storage, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset });
-  backend().where(shape, view(cond), view(ta), view(tb), out);
+  backend().where(shape, broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out);
   const y = new Tensor(out, shape, dtype);
   return record('WhereBackward0', [ta, tb], y, ([g]) => {
     const zero = g!.zerosLike();
@@ -228,14 +260,15 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   });
 }
 
-/** PyTorch: `Tensor.masked_fill(mask, value)`; mask broadcasts to input (nonzero = fill). */
+/**
+ * PyTorch: `Tensor.masked_fill(mask, value)`: `value` where mask is nonzero. Input and mask
+ * broadcast together (the out-of-place op may grow the input, as PyTorch's).
+ */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  broadcastShapes(x.shape, mask.shape);
-  const y = where(mask, asTensor(value, x), x);
-  if (y.ndim !== x.ndim || y.shape.some((s, i) => s !== x.shape[i])) {
-    throw new DTypeError(
-      `masked_fill_ only supports boolean masks that broadcast to the input shape; mask ${mask.shape} vs input ${x.shape}`,
-    );
-  }
-  return y;
+  const shape = broadcastShapes(x.shape, mask.shape);
+  const fill = scalarLike(value, x);
+  const out = allocStorage(x.dtype, numel(shape));
+  backend().where(shape, broadcastView(mask, shape), broadcastView(fill, shape), broadcastView(x, shape), out);
+  const y = new Tensor(out, shape, x.dtype);
+  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(ne(mask, 0), 0, g!), x.shape)]);
 }

@@ -4,29 +4,33 @@
  */
 
 import { record } from '../autograd/node.js';
-import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../errors.js';
+import { DTypeError, IndexError, RuntimeError, ShapeError } from '../errors.js';
 import { allocStorage, promote } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, normDim, numel, parseSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { narrow, unsqueeze } from './shape.js';
-import { contiguous, toDtype } from './util.js';
+import { narrow, splitViews, squeezeDims } from './shape.js';
+import { copyContiguous, toDtype } from './util.js';
 
-/** PyTorch: `torch.cat(tensors, dim=0)`: sizes must match except along dim. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Check and join along d with no autograd record; returns the output and each part's start. */
+function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number; parts: Tensor[]; starts: number[] } {
   if (tensors.length === 0) throw new RuntimeError('torch.cat(): expected a non-empty list of Tensors');
-  // PyTorch skips legacy empty 1-D tensors of shape [0].
-  const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
-  if (parts.length === 0) return tensors[0]!.clone();
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) throw new RuntimeError(`zero-dimensional tensor (at position ${i}) cannot be concatenated`);
+  });
+  // PyTorch skips legacy empty 1-D tensors of shape [0] (whatever the other shapes).
+  const keep = tensors.map((t, i) => [t, i] as const).filter(([t]) => !(t.ndim === 1 && t.shape[0] === 0));
+  const parts = keep.map(([t]) => t);
+  const dtype = tensors.map((t) => t.dtype).reduce(promote);
+  if (parts.length === 0) {
+    normDim(dim, 1);
+    return { y: Tensor.empty([0], dtype), d: 0, parts, starts: [] };
+  }
   const ref = parts[0]!;
-  if (ref.ndim === 0) throw new RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated');
   const d = normDim(dim, ref.ndim);
-  const dtype = parts.map((t) => t.dtype).reduce(promote);
-  parts.forEach((t, i) => {
+  for (const [t, i] of keep) {
     if (t.ndim !== ref.ndim) {
-      throw new ShapeError(
-        `Tensors must have same number of dimensions: got ${ref.ndim} and ${t.ndim}`,
-      );
+      throw new ShapeError(`Tensors must have same number of dimensions: got ${ref.ndim} and ${t.ndim}`);
     }
     for (let k = 0; k < ref.ndim; k++) {
       if (k !== d && t.shape[k] !== ref.shape[k]) {
@@ -35,27 +39,36 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
         );
       }
     }
-  });
+  }
   const shape = [...ref.shape];
   shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
   const out = allocStorage(dtype, numel(shape));
+  // (outer, rows, inner): each part fills rows [at, at + its size) of every outer block.
   const outer = numel(shape.slice(0, d));
   const inner = numel(shape.slice(d + 1));
   const rowOut = shape[d]! * inner;
+  const starts: number[] = [];
   let at = 0;
   for (const t of parts) {
-    const src = contiguous(toDtype(t.detach(), dtype)).contiguousData();
+    starts.push(at);
+    const src = copyContiguous(t.dtype === dtype ? t : toDtype(t.detach(), dtype)).storage;
     const rowIn = t.shape[d]! * inner;
-    for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowIn, (o + 1) * rowIn), o * rowOut + at);
-    at += rowIn;
+    for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowIn, (o + 1) * rowIn), o * rowOut + at * inner);
+    at += t.shape[d]!;
   }
-  const y = new Tensor(out, shape, dtype);
-  const starts: number[] = [];
-  parts.reduce((s, t) => (starts.push(s), s + t.shape[d]!), 0);
+  return { y: new Tensor(out, shape, dtype), d, parts, starts };
+}
+
+/**
+ * PyTorch: `torch.cat(tensors, dim=0)`: join along an existing dim; the other sizes must match.
+ * Dtypes promote (int32 and float32 give float32).
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  const { y, d, parts, starts } = catRaw(tensors, dim);
   return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)));
 }
 
-/** PyTorch: `torch.stack(tensors, dim=0)`: all tensors the same shape, joined along a new dim. */
+/** PyTorch: `torch.stack(tensors, dim=0)`: same-shape tensors joined along a new dim at `dim`. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RuntimeError('stack expects a non-empty TensorList');
   const ref = tensors[0]!;
@@ -67,17 +80,23 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normDim(dim, ref.ndim + 1);
-  return cat(
-    tensors.map((t) => unsqueeze(t, d)),
-    d,
-  );
+  const unsqueezed = tensors.map((t) => {
+    const shape = [...t.shape];
+    const strides = [...t.strides];
+    shape.splice(d, 0, 1);
+    strides.splice(d, 0, 1);
+    return new Tensor(t.storage, shape, t.dtype, strides, t.offset);
+  });
+  const { y } = catRaw(unsqueezed, d);
+  return record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])));
 }
 
 /**
- * PyTorch: `torch.split(tensor, split_size_or_sections, dim=0)`: views of equal chunks of
+ * PyTorch: `torch.split(tensor, split_size_or_sections, dim=0)`: views of equal pieces of
  * `split_size` (the last may be smaller) or of the listed section sizes.
  */
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  if (x.ndim === 0) throw new RuntimeError('split expects at least a 1-dimensional tensor');
   const d = normDim(dim, x.ndim);
   const size = x.shape[d]!;
   let sizes: number[];
@@ -87,8 +106,9 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
     if (s === 0 && size !== 0) {
       throw new RuntimeError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
     }
-    sizes = [];
-    for (let at = 0; at < size || (size === 0 && sizes.length === 0); at += s) sizes.push(Math.min(s, size - at));
+    // ceil(size / s) pieces, at least one.
+    const count = s === 0 ? 1 : Math.max(1, Math.ceil(size / s));
+    sizes = Array.from({ length: count }, (_, i) => Math.min(s, size - i * s));
   } else {
     sizes = [...splitSizeOrSections];
     const total = sizes.reduce((a, b) => a + b, 0);
@@ -98,19 +118,21 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
       );
     }
   }
-  let at = 0;
-  return sizes.map((s) => {
-    const part = narrow(x, d, at, s);
-    at += s;
-    return part;
-  });
+  return splitViews(x, d, sizes);
 }
 
-/** PyTorch: `torch.chunk(input, chunks, dim=0)`: up to `chunks` views of ceil(size / chunks). */
+/**
+ * PyTorch: `torch.chunk(input, chunks, dim=0)`: views of ceil(size / chunks) entries each
+ * (so possibly fewer than `chunks` pieces: 6 entries in 4 chunks give 3 pieces of 2).
+ */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new RuntimeError('chunk expects `chunks` to be greater than 0, got: ' + chunks);
-  const size = x.shape[normDim(dim, x.ndim)]!;
-  return split(x, Math.max(1, Math.ceil(size / chunks)), dim);
+  if (x.ndim === 0) throw new RuntimeError('chunk expects at least a 1-dimensional tensor');
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RuntimeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
+  const d = normDim(dim, x.ndim);
+  const size = x.shape[d]!;
+  // An empty dim gives `chunks` empty pieces, as PyTorch.
+  if (size === 0) return splitViews(x, d, new Array<number>(chunks).fill(0));
+  return split(x, Math.ceil(size / chunks), d);
 }
 
 function indexArray(index: Tensor | readonly number[]): Int32Array {
@@ -131,12 +153,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   for (const i of idx) {
     if (i < -size || i >= size || !Number.isInteger(i)) throw new IndexError('index out of range in self');
   }
+  if (x.ndim === 0 && idx.length !== 1) {
+    throw new IndexError(`index_select(): Index to scalar can have only 1 value, got ${idx.length} value(s)`);
+  }
   const norm = idx.map((i) => (i < 0 ? i + size : i));
   const shape = x.ndim === 0 ? [] : [...x.shape];
   if (x.ndim > 0) shape[d] = norm.length;
   const outer = numel(x.shape.slice(0, d));
   const inner = numel(x.shape.slice(d + 1));
-  const src = contiguous(x.detach()).contiguousData();
+  const src = copyContiguous(x).storage;
   const out = allocStorage(x.dtype, numel(shape));
   for (let o = 0; o < outer; o++) {
     norm.forEach((i, j) => {
@@ -146,7 +171,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   const y = new Tensor(out, shape, x.dtype);
   return record('IndexSelectBackward0', [x], y, ([g]) => {
     // index_add: repeated indices accumulate.
-    const gd = contiguous(g!).contiguousData();
+    const gd = copyContiguous(g!).storage;
     const gx = allocStorage(x.dtype, x.numel());
     for (let o = 0; o < outer; o++) {
       norm.forEach((i, j) => {
@@ -159,17 +184,18 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   });
 }
 
-/** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (a copy). */
+/** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (always a copy). */
 export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
   const dims = parseSize(dimArgs).map((d) => normDim(d, x.ndim));
-  if (new Set(dims).size !== dims.length) throw new ValueError(`dims has duplicates, original flip dims size=${dims.length}, but unique flip dims size=${new Set(dims).size}`);
+  const dup = dims.find((d, i) => dims.indexOf(d) !== i);
+  if (dup !== undefined) throw new RuntimeError(`dim ${dup} appears multiple times in the list of dims`);
   // Read through a view with negated strides on the flipped dims.
   const strides = [...x.strides];
   let offset = x.offset;
   for (const d of dims) {
-    offset += (x.shape[d]! - 1) * x.strides[d]!;
+    offset += Math.max(0, x.shape[d]! - 1) * x.strides[d]!;
     strides[d] = -strides[d]!;
   }
-  const y = contiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset)).detach();
+  const y = copyContiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset));
   return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)]);
 }

@@ -5,10 +5,10 @@ import { DTypeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { allocStorage, isFloat } from '../tensor/dtype.js';
-import { broadcastShapes, numel } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { expand, reshape, squeezeDims, transpose, unsqueeze } from './shape.js';
-import { contiguous, sumToShape } from './util.js';
+import { reshape, transpose } from './shape.js';
+import { cName, copyContiguous, sumToShape, toDtype } from './util.js';
 
 /** A 2-D operand as the GEMM kernel wants it: row-major, or row-major of its transpose. */
 function gemmOperand(t: Tensor): { data: FloatStorage; offset: number; trans: boolean } {
@@ -19,7 +19,7 @@ function gemmOperand(t: Tensor): { data: FloatStorage; offset: number; trans: bo
   if (t.strides[0] === 1 && (t.strides[1] === r || c === 1)) {
     return { data: t.storage as FloatStorage, offset: t.offset, trans: true };
   }
-  const cc = contiguous(t);
+  const cc = copyContiguous(t);
   return { data: cc.storage as FloatStorage, offset: cc.offset, trans: false };
 }
 
@@ -40,8 +40,8 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const batch = numel(batchShape);
   const [m, k] = a.shape.slice(-2) as [number, number];
   const n = b.shape[b.ndim - 1]!;
-  const ac = contiguous(a);
-  const bc = contiguous(b);
+  const ac = a.isContiguous() ? a : copyContiguous(a);
+  const bc = b.isContiguous() ? b : copyContiguous(b);
   const out = allocStorage(a.dtype, batch * m * n) as FloatStorage;
   backend().gemm({
     m, n, k, batch,
@@ -52,49 +52,91 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   return new Tensor(out, [...batchShape, m, n], a.dtype);
 }
 
+function checkMatmul(a: Tensor, b: Tensor): void {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
+  }
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`expected scalar type ${cName(a.dtype)} but found ${cName(b.dtype)}`);
+  }
+  const ka = a.shape[a.ndim - 1]!;
+  const kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2]!;
+  if (ka === kb) {
+    // Batch dims must broadcast.
+    if (a.ndim > 2 || b.ndim > 2) broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, b.ndim === 1 ? 0 : -2));
+    return;
+  }
+  const rows = (t: Tensor) => numel(t.shape.slice(0, -1));
+  const n = b.shape[b.ndim - 1]!;
+  // PyTorch's messages come from the kernel each case is routed to (dot, mv, mm, bmm).
+  let msg: string;
+  if (a.ndim === 1 && b.ndim === 1) {
+    msg = `inconsistent tensor size, expected tensor [${ka}] and src [${kb}] to have the same number of elements, but got ${ka} and ${kb} elements respectively`;
+  } else if (a.ndim === 2 && b.ndim === 1) {
+    msg = `size mismatch, got ${a.shape[0]}, ${a.shape[0]}x${ka},${kb}`;
+  } else if (b.ndim <= 2) {
+    // (..., M, K) or (K) times (K, N) is folded into one mm.
+    msg = `mat1 and mat2 shapes cannot be multiplied (${a.ndim === 1 ? 1 : rows(a)}x${ka} and ${kb}x${n})`;
+  } else if (a.ndim <= 2) {
+    // (M, K) times (..., K, N) is folded as (Bᵀ-batched)·Aᵀ.
+    msg = `mat1 and mat2 shapes cannot be multiplied (${numel(b.shape) / kb}x${kb} and ${ka}x${a.ndim === 1 ? 1 : a.shape[0]})`;
+  } else {
+    msg = `Expected size for first two dimensions of batch2 tensor to be: [${numel(b.shape.slice(0, -2))}, ${ka}] but got: [${numel(b.shape.slice(0, -2))}, ${kb}].`;
+  }
+  throw new ShapeError(msg);
+}
+
+/** (...,M,K)·(...,K,N) of at least 2 dims each, batch dims broadcast, no autograd. */
+function matmulRaw(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.ndim - 1]!;
+  const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ea = new Tensor(a.storage, [...batchShape, m, k], a.dtype, broadcastStrides(a.shape, a.strides, [...batchShape, m, k]), a.offset);
+  const eb = new Tensor(b.storage, [...batchShape, k, n], b.dtype, broadcastStrides(b.shape, b.strides, [...batchShape, k, n]), b.offset);
+  return bmm(ea, eb);
+}
+
+/** A 1-D operand as a matrix: (K) → (1,K) on the left, (K,1) on the right (views, no record). */
+function asMatrix(t: Tensor, side: 'left' | 'right'): Tensor {
+  if (t.ndim !== 1) return t;
+  const k = t.shape[0]!;
+  const s = t.strides[0]!;
+  return side === 'left' ? new Tensor(t.storage, [1, k], t.dtype, [k * s, s], t.offset) : new Tensor(t.storage, [k, 1], t.dtype, [s, 1], t.offset);
+}
+
+/** PyTorch's node name for each matmul routing (what `grad_fn` prints). */
+function matmulName(a: Tensor, b: Tensor): string {
+  if (a.ndim === 1 && b.ndim === 1) return 'DotBackward0';
+  if (a.ndim === 2 && b.ndim === 1) return 'MvBackward0';
+  if (a.ndim === 1 && b.ndim === 2) return 'SqueezeBackward3';
+  if (a.ndim === 2 && b.ndim === 2) return 'MmBackward0';
+  return 'UnsafeViewBackward0';
+}
+
 /**
  * PyTorch: `torch.matmul(input, other)`.
  * Shapes: (K)·(K) → (); (M,K)·(K,N) → (M,N); (K)·(...,K,N) → (...,N); (...,M,K)·(K) → (...,M);
  * (...,M,K)·(...,K,N) → (broadcast(...),M,N).
+ * int32 operands are multiplied exactly in float64 (PyTorch multiplies int64 on the CPU too).
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim === 0 || b.ndim === 0) {
-    throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
-  }
-  if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new DTypeError('"addmm_impl_cpu_" not implemented for \'Int\'');
-  if (a.dtype !== b.dtype) {
-    throw new DTypeError(`expected m1 and m2 to have the same dtype, but got: ${a.dtype} != ${b.dtype}`);
-  }
-  if (a.ndim === 1 && b.ndim === 1) {
-    if (a.shape[0] !== b.shape[0]) {
-      throw new ShapeError(
-        `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
-      );
-    }
-    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
-  }
-  if (a.ndim === 1) return squeezeDims(matmul(unsqueeze(a, 0), b), [b.ndim - 1]);
-  if (b.ndim === 1) return squeezeDims(matmul(a, unsqueeze(b, 1)), [a.ndim - 1]);
-  const [m, k] = a.shape.slice(-2) as [number, number];
-  const [k2, n] = b.shape.slice(-2) as [number, number];
-  if (k !== k2) {
-    const rows = (t: Tensor) => numel(t.shape.slice(0, -1));
-    throw new ShapeError(
-      a.ndim === 2 && b.ndim === 2
-        ? `mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${k2}x${n})`
-        : `Expected size for first two dimensions of batch2 tensor to be: [${rows(b) / k2}, ${k}] but got: [${rows(b) / k2}, ${k2}].`,
-    );
-  }
-  let y: Tensor;
-  if (a.ndim === 2 && b.ndim === 2) {
-    y = mm(a, b);
-  } else {
-    const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
-    y = bmm(expand(a.detach(), [...batchShape, m, k]), expand(b.detach(), [...batchShape, k, n]));
-  }
-  return record('MmBackward0', [a, b], y, ([g]) => [
-    // dA = g·Bᵀ, dB = Aᵀ·g (summed over broadcast batch dims)
-    a.requiresGrad ? sumToShape(matmul(g!, transpose(b, -1, -2)), a.shape) : null,
-    b.requiresGrad ? sumToShape(matmul(transpose(a, -1, -2), g!), b.shape) : null,
-  ]);
+  checkMatmul(a, b);
+  if (!isFloat(a.dtype)) return toDtype(matmul(toDtype(a, 'float64'), toDtype(b, 'float64')), a.dtype);
+  const a2 = asMatrix(a, 'left');
+  const b2 = asMatrix(b, 'right');
+  const y2 = matmulRaw(a2, b2);
+  // Drop the dims that the 1-D operands gained.
+  let outShape = [...y2.shape];
+  if (b.ndim === 1) outShape = outShape.slice(0, -1);
+  if (a.ndim === 1) outShape.splice(outShape.length - (b.ndim === 1 ? 1 : 2), 1);
+  const y = new Tensor(y2.storage, outShape, y2.dtype);
+  return record(matmulName(a, b), [a, b], y, ([g]) => {
+    // dA = g·Bᵀ, dB = Aᵀ·g on the matrix forms, summed over broadcast batch dims.
+    const g2 = reshape(g!, y2.shape);
+    return [
+      a.requiresGrad ? reshape(sumToShape(matmul(g2, transpose(b2, -1, -2)), a2.shape), a.shape) : null,
+      b.requiresGrad ? reshape(sumToShape(matmul(transpose(a2, -1, -2), g2), b2.shape), b.shape) : null,
+    ];
+  });
 }

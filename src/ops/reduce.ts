@@ -4,24 +4,24 @@
  */
 
 import { record } from '../autograd/node.js';
-import { DTypeError, IndexError } from '../errors.js';
+import { DTypeError, IndexError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import { allocStorage, isFloat } from '../tensor/dtype.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { div, eq, mul, sub } from './elementwise.js';
-import { expand, reshape, squeezeDims } from './shape.js';
-import { contiguous } from './util.js';
+import { div, eq, mul, ne, sub } from './elementwise.js';
+import { expand, reshape } from './shape.js';
+import { cName, copyContiguous } from './util.js';
 
 type Dims = number | readonly number[] | null | undefined;
 
+/** The reduced dims, sorted. None or [] means all dims (PyTorch 1.13 reads `dim=[]` as all). */
 function normDims(x: Tensor, dim: Dims): number[] {
-  if (dim === null || dim === undefined) return x.shape.map((_, i) => i);
+  if (dim === null || dim === undefined || (typeof dim !== 'number' && dim.length === 0)) return x.shape.map((_, i) => i);
   const list = typeof dim === 'number' ? [dim] : [...dim];
   const out = list.map((d) => normDim(d, x.ndim));
-  if (new Set(out).size !== out.length) {
-    throw new IndexError(`dim ${out.find((d, i) => out.indexOf(d) !== i)} appears multiple times in the list of dims`);
-  }
+  const dup = out.find((d, i) => out.indexOf(d) !== i);
+  if (dup !== undefined) throw new RuntimeError(`dim ${dup} appears multiple times in the list of dims`);
   return out.filter((d) => d < x.ndim).sort((a, b) => a - b);
 }
 
@@ -30,9 +30,9 @@ function around(shape: readonly number[], d: number): [number, number, number] {
   return [numel(shape.slice(0, d)), shape[d]!, numel(shape.slice(d + 1))];
 }
 
-/** Sum over `dims` keeping them as size 1 (no autograd). */
+/** Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd). */
 function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
-  let data = contiguous(x).contiguousData();
+  let data = copyContiguous(x).storage;
   const shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const d = dims[k]!;
@@ -42,27 +42,47 @@ function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
     data = out;
     shape[d] = 1;
   }
-  return new Tensor(data === x.storage ? data.slice() : data, shape, x.dtype);
+  return new Tensor(data, shape, x.dtype);
 }
 
-/** PyTorch: `torch.sum(input, dim=None, keepdim=False)`. */
+/** Drop the reduced dims of a keepdim result (a view; no autograd record). */
+function dropDims(kept: Tensor, dims: readonly number[]): Tensor {
+  const drop = new Set(dims);
+  return new Tensor(
+    kept.storage,
+    kept.shape.filter((_, i) => !drop.has(i)),
+    kept.dtype,
+    kept.strides.filter((_, i) => !drop.has(i)),
+    kept.offset,
+  );
+}
+
+/**
+ * PyTorch: `torch.sum(input, dim=None, keepdim=False)`: the sum over all dims (a 0-d tensor)
+ * or over `dim` (a number or a list), keeping the reduced dims as size 1 when keepdim.
+ */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(x, dim);
   const kept = sumKeep(x, dims);
-  const y = keepdim ? kept : squeezeDims(kept, dims);
-  return record('SumBackward1', [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)]);
+  const y = keepdim ? kept : dropDims(kept, dims);
+  const name = dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1';
+  return record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)]);
 }
 
-/** PyTorch: `torch.mean(input, dim=None, keepdim=False)`; float input only, as PyTorch. */
+/** PyTorch: `torch.mean(input, dim=None, keepdim=False)`, as sum; float input only, as PyTorch. */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) {
     throw new DTypeError(
-      'mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Int',
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${cName(x.dtype)}`,
     );
   }
   const dims = normDims(x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d]!, 1);
-  return div(sum(x, dims, keepdim), count);
+  const kept = sumKeep(x, dims);
+  for (let i = 0; i < kept.storage.length; i++) kept.storage[i]! /= count;
+  const y = keepdim ? kept : dropDims(kept, dims);
+  const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
+  return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)]);
 }
 
 /** `(values, indices)` as PyTorch's `torch.return_types.max`: destructure as a pair or by name. */
@@ -84,56 +104,54 @@ export class ValuesIndices {
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  if (x.numel() === 0) {
-    throw new IndexError(
-      'max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the \'dim\' argument.',
-    );
-  }
   if (dim === undefined) {
-    const flat = reshape(x.detach(), [-1]);
+    if (x.numel() === 0) {
+      throw new RuntimeError(
+        "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+      );
+    }
     const vals = allocStorage(x.dtype, 1);
-    const idx = new Int32Array(1);
-    backend().maxAxis(contiguous(flat).contiguousData(), 1, flat.numel(), 1, vals, idx);
+    backend().maxAxis(copyContiguous(x).storage, 1, x.numel(), 1, vals, new Int32Array(1));
     const y = new Tensor(vals, [], x.dtype);
-    // PyTorch distributes the gradient evenly among tied maxima.
+    // PyTorch splits the gradient evenly among tied maxima (all NaNs when the max is NaN).
     return record('MaxBackward1', [x], y, ([g]) => {
-      const hit = eq(x, y);
+      const hit = Number.isNaN(vals[0]!) ? ne(x, x) : eq(x, y);
       return [div(mul(hit, g!), sum(hit))];
     });
   }
   const d = normDim(dim, x.ndim);
   const shape = x.ndim === 0 ? [1] : [...x.shape];
   const [outer, n, inner] = around(shape, d);
+  if (n === 0) throw new IndexError(`max(): Expected reduction dim ${d} to have non-zero size.`);
   const vals = allocStorage(x.dtype, outer * inner);
   const idx = new Int32Array(outer * inner);
-  backend().maxAxis(contiguous(x).contiguousData(), outer, n, inner, vals, idx);
+  backend().maxAxis(copyContiguous(x).storage, outer, n, inner, vals, idx);
   const keptShape = [...shape];
   keptShape[d] = 1;
-  let values = new Tensor(vals, keptShape, x.dtype);
-  let indices = new Tensor(idx, keptShape, 'int32');
-  if (!keepdim || x.ndim === 0) {
-    values = squeezeDims(values, [d]);
-    indices = squeezeDims(indices, [d]);
-  }
+  const drop = keepdim && x.ndim > 0 ? [] : [d];
+  const values = dropDims(new Tensor(vals, keptShape, x.dtype), drop);
+  const indices = dropDims(new Tensor(idx, keptShape, 'int32'), drop);
   record('MaxBackward0', [x], values, ([g]) => {
-    // Scatter g to the argmax positions.
-    const gk = contiguous(reshape(g!, keptShape)).contiguousData();
-    const out = allocStorage(x.dtype, numel(shape));
+    // Scatter g to the argmax positions (the first maximum, as PyTorch picks).
+    const gk = copyContiguous(g!).storage;
+    const out = allocStorage(g!.dtype, numel(shape));
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) out[(o * n + idx[o * inner + i]!) * inner + i] = gk[o * inner + i]!;
     }
-    return [new Tensor(out, x.shape, x.dtype)];
+    return [new Tensor(out, x.shape, g!.dtype)];
   });
   return new ValuesIndices(values, indices);
 }
 
 function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
-  if (!isFloat(x.dtype)) throw new DTypeError(`"${log ? 'log_softmax' : 'softmax'}_lastdim_kernel_impl" not implemented for 'Int'`);
+  if (!isFloat(x.dtype)) {
+    throw new DTypeError(`"${log ? 'log_softmax' : 'softmax'}_lastdim_kernel_impl" not implemented for '${cName(x.dtype)}'`);
+  }
   const d = normDim(dim, x.ndim);
   const shape = x.ndim === 0 ? [1] : [...x.shape];
   const [outer, n, inner] = around(shape, d);
   const out = allocStorage(x.dtype, x.numel());
-  backend().softmaxAxis(contiguous(x).contiguousData(), outer, n, inner, out, log);
+  backend().softmaxAxis(copyContiguous(x).storage, outer, n, inner, out, log);
   const y = new Tensor(out, x.shape, x.dtype);
   if (log) {
     // d logsoftmax: g - exp(y) * sum(g)

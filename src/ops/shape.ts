@@ -1,30 +1,39 @@
 /**
  * Shape ops. Views (transpose, permute, view, squeeze, unsqueeze, expand, narrow) share storage;
- * reshape copies only when the input is not contiguous. Forward beside backward.
+ * reshape copies only when no view can express the new shape. Forward beside backward.
  * PyTorch: `torch.transpose`, `Tensor.view`, `torch.squeeze`, ...
  */
 
 import { record } from '../autograd/node.js';
 import { IndexError, RuntimeError, ShapeError } from '../errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
-import { fmtShape, inferShape, normDim, parseSize } from '../tensor/shape.js';
-import { contiguous, sumToShape } from './util.js';
+import { fmtShape, inferShape, normDim, parseSize, viewStrides } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { copyContiguous, sumToShape } from './util.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset = x.offset): Tensor {
   return new Tensor(x.storage, shape, x.dtype, strides, offset);
 }
 
-/** PyTorch: `torch.transpose(input, dim0, dim1)` (a view). */
+/** PyTorch: `torch.transpose(input, dim0, dim1)`: swap two dims (a view). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normDim(dim0, x.ndim);
   const b = normDim(dim1, x.ndim);
-  if (x.ndim < 2) return record('TransposeBackward0', [x], viewOf(x, x.shape, x.strides), ([g]) => [g!]);
   const shape = [...x.shape];
   const strides = [...x.strides];
-  [shape[a], shape[b]] = [shape[b]!, shape[a]!];
-  [strides[a], strides[b]] = [strides[b]!, strides[a]!];
+  if (x.ndim >= 2) {
+    [shape[a], shape[b]] = [shape[b]!, shape[a]!];
+    [strides[a], strides[b]] = [strides[b]!, strides[a]!];
+  }
   return record('TransposeBackward0', [x], viewOf(x, shape, strides), ([g]) => [transpose(g!, a, b)]);
+}
+
+/** PyTorch: `Tensor.t()`: transpose of a tensor with at most 2 dims (a view). */
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
+  const y = x.ndim < 2 ? viewOf(x, x.shape, x.strides) : viewOf(x, [x.shape[1]!, x.shape[0]!], [x.strides[1]!, x.strides[0]!]);
+  return record('TBackward0', [x], y, ([g]) => [t(g!)]);
 }
 
 /** PyTorch: `torch.permute(input, dims)`; `x.permute(2, 0, 1)` or `x.permute([2, 0, 1])` (a view). */
@@ -49,55 +58,71 @@ export function permute(x: Tensor, ...dimArgs: SizeArgs): Tensor {
   return record('PermuteBackward0', [x], y, ([g]) => [permute(g!, inverse)]);
 }
 
-/** PyTorch: `Tensor.view(*shape)`: a view of a contiguous tensor with a new shape (one -1 allowed). */
+/**
+ * PyTorch: `Tensor.view(*shape)`: the same storage read with a new shape (one -1 allowed).
+ * Works on non-contiguous tensors when their layout allows it, as PyTorch's; else throws and
+ * `reshape` is the answer.
+ */
 export function view(x: Tensor, ...shapeArgs: SizeArgs): Tensor {
   const shape = inferShape(parseSize(shapeArgs), x.numel());
-  if (!x.isContiguous()) {
+  const strides = viewStrides(x.shape, x.strides, shape);
+  if (strides === null) {
     throw new RuntimeError(
       "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
     );
   }
-  const y = new Tensor(x.storage, shape, x.dtype, undefined, x.offset);
-  return record('ViewBackward0', [x], y, ([g]) => [reshape(g!, x.shape)]);
+  return record('ViewBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
 }
 
-/** PyTorch: `torch.reshape(input, shape)`: a view when possible, else a copy. */
+/** PyTorch: `torch.reshape(input, shape)`: a view when possible, else a contiguous copy. */
 export function reshape(x: Tensor, ...shapeArgs: SizeArgs): Tensor {
   const shape = inferShape(parseSize(shapeArgs), x.numel());
-  const src = contiguous(x);
-  const y = new Tensor(src.storage, shape, x.dtype, undefined, src.offset);
-  return record('ReshapeAliasBackward0', [src], y, ([g]) => [reshape(g!, src.shape)]);
+  const strides = viewStrides(x.shape, x.strides, shape);
+  if (strides !== null) {
+    return record('ReshapeAliasBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
+  }
+  const copy = copyContiguous(x.detach());
+  const y = new Tensor(copy.storage, shape, x.dtype);
+  return record('UnsafeViewBackward0', [x], y, ([g]) => [reshape(g!, x.shape)]);
 }
 
-/** PyTorch: `torch.flatten(input, start_dim=0, end_dim=-1)`. */
+/** PyTorch: `torch.flatten(input, start_dim=0, end_dim=-1)`: merge dims start..end into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim(startDim, x.ndim);
   const e = normDim(endDim, x.ndim);
   if (s > e) throw new RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim');
+  if (s === e) return x;
   const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
 }
 
-/** Drop the listed dims of size 1 (others are left alone, as PyTorch's squeeze(dim)). */
-export function squeezeDims(x: Tensor, dims: readonly number[]): Tensor {
+/** Drop the listed dims that have size 1 (others are left alone, as PyTorch's squeeze(dim)). */
+export function squeezeDims(x: Tensor, dims: readonly number[], name = 'SqueezeBackward1'): Tensor {
   const drop = new Set(dims.filter((d) => x.shape[d] === 1));
   const shape = x.shape.filter((_, i) => !drop.has(i));
   const strides = x.strides.filter((_, i) => !drop.has(i));
-  return record('SqueezeBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
+  return record(name, [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
 }
 
 /**
- * PyTorch: `torch.squeeze(input, dim=None)`: remove dims of size 1 (all, or the given ones;
- * a given dim whose size is not 1 is left as it is).
+ * PyTorch: `torch.squeeze(input, dim=None)`: remove dims of size 1 (all, or the given one; a
+ * given dim whose size is not 1 is left as it is, so `zeros(2, 3).squeeze(0)` is still (2, 3)).
+ * A list of dims is accepted too (PyTorch 2.0's form).
  */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
-  if (dim === undefined) return squeezeDims(x, x.shape.map((_, i) => i));
+  if (dim === undefined) {
+    return squeezeDims(
+      x,
+      x.shape.map((_, i) => i),
+      'SqueezeBackward0',
+    );
+  }
   const dims = (typeof dim === 'number' ? [dim] : dim).map((d) => normDim(d, x.ndim));
   return squeezeDims(x, dims);
 }
 
-/** PyTorch: `torch.unsqueeze(input, dim)`: insert a size-1 dim; dim in [-ndim-1, ndim]. */
+/** PyTorch: `torch.unsqueeze(input, dim)`: insert a size-1 dim at `dim`, in [-ndim-1, ndim] (a view). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim + 1);
   const shape = [...x.shape];
@@ -108,23 +133,28 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record('UnsqueezeBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
 }
 
-/** PyTorch: `Tensor.expand(*sizes)`: broadcast size-1 dims without copying (-1 keeps a size). */
+const LEGACY_TYPE: Record<DType, string> = { float32: 'FloatTensor', float64: 'DoubleTensor', int32: 'IntTensor' };
+
+/**
+ * PyTorch: `Tensor.expand(*sizes)`: broadcast size-1 dims to larger sizes without copying
+ * (stride 0); -1 keeps a dim's size; new leading dims may be added.
+ */
 export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
   const sizes = parseSize(sizeArgs);
   if (sizes.length < x.ndim) {
     throw new ShapeError(
-      `expand(torch.FloatTensor{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+      `expand(torch.${LEGACY_TYPE[x.dtype]}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
     );
   }
   const lead = sizes.length - x.ndim;
   const shape: number[] = [];
   const strides: number[] = [];
   sizes.forEach((s, i) => {
-    const own = i >= lead ? x.shape[i - lead]! : 1;
-    const target = s === -1 ? own : s;
     if (s === -1 && i < lead) {
       throw new ShapeError(`The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
     }
+    const own = i >= lead ? x.shape[i - lead]! : 1;
+    const target = s === -1 ? own : s;
     if (own !== 1 && own !== target) {
       throw new ShapeError(
         `The expanded size of the tensor (${target}) must match the existing size (${own}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x.shape)}`,
@@ -136,24 +166,62 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
   return record('ExpandBackward0', [x], viewOf(x, shape, strides), ([g]) => [sumToShape(g!, x.shape)]);
 }
 
-/** PyTorch: `torch.narrow(input, dim, start, length)` (a view). */
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+/** Check narrow's arguments as PyTorch does; returns [dim, start] normalised. */
+function checkNarrow(x: Tensor, dim: number, start: number, length: number): [number, number] {
   if (x.ndim === 0) throw new RuntimeError('narrow() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
   const size = x.shape[d]!;
-  const s = start < 0 ? start + size : start;
-  if (s < 0 || s > size) {
-    throw new IndexError(`start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
+  let s = start;
+  if (s !== size) {
+    // PyTorch wraps start like a dim index, so its message talks of a "Dimension".
+    if (!Number.isInteger(s) || s < -size || s >= size) {
+      throw new IndexError(`Dimension out of range (expected to be in range of [${-size}, ${size - 1}], but got ${start})`);
+    }
+    if (s < 0) s += size;
   }
-  if (length < 0 || s + length > size) {
+  if (length < 0 || s > size - length) {
     throw new RuntimeError(`start (${s}) + length (${length}) exceeds dimension size (${size}).`);
   }
+  return [d, s];
+}
+
+/** `length` entries of `x` along `dim` from `start`, as a view, with no autograd record. */
+function narrowView(x: Tensor, d: number, s: number, length: number): Tensor {
   const shape = [...x.shape];
   shape[d] = length;
-  const y = viewOf(x, shape, x.strides, x.offset + s * x.strides[d]!);
-  return record('NarrowBackward0', [x], y, ([g]) => {
-    const z = Tensor.empty(x.shape, g!.dtype);
-    narrow(z, d, s, length).copy_(g!);
-    return [z];
+  return viewOf(x, shape, x.strides, x.offset + (length > 0 ? s * x.strides[d]! : 0));
+}
+
+/** The gradient of a narrow: zeros of `shape` with `g` written at [start, start + length) along d. */
+export function narrowBackward(g: Tensor, shape: readonly number[], d: number, s: number): Tensor {
+  const z = Tensor.empty(shape, g.dtype);
+  narrowView(z, d, s, g.shape[d]!).copy_(g);
+  return z;
+}
+
+/**
+ * PyTorch: `torch.narrow(input, dim, start, length)`: entries start..start+length-1 along dim,
+ * as a view. A negative start counts from the end.
+ */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const [d, s] = checkNarrow(x, dim, start, length);
+  return record('SliceBackward0', [x], narrowView(x, d, s, length), ([g]) => [narrowBackward(g!, x.shape, d, s)]);
+}
+
+/** Views of consecutive pieces of `sizes` along d, sharing one `SplitBackward0` node (PyTorch's split). */
+export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tensor[] {
+  const starts: number[] = [];
+  let at = 0;
+  for (const s of sizes) {
+    starts.push(at);
+    at += s;
+  }
+  const parts = sizes.map((s, i) => narrowView(x, d, starts[i]!, s));
+  return record('SplitBackward0', [x], parts, (gs) => {
+    const gx = Tensor.empty(x.shape, x.dtype);
+    gs.forEach((g, i) => {
+      if (g !== null) narrowView(gx, d, starts[i]!, sizes[i]!).copy_(g);
+    });
+    return [gx];
   });
 }

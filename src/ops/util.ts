@@ -36,19 +36,19 @@ export function forEachOffset(t: Tensor, fn: (i: number, offset: number) => void
 /** A contiguous tensor (the same one when already contiguous). PyTorch: `contiguous()`. */
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  return copyContiguous(x, 'CloneBackward0');
+  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
 }
 
 /** A contiguous copy that owns its storage. PyTorch: `clone()`. */
 export function clone(x: Tensor): Tensor {
-  return copyContiguous(x, 'CloneBackward0');
+  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
 }
 
-function copyContiguous(x: Tensor, name: string): Tensor {
+/** A fresh contiguous copy of x's values, with no autograd record (for use inside ops). */
+export function copyContiguous(x: Tensor): Tensor {
   const out = allocStorage(x.dtype, numel(x.shape));
   backend().stridedCopy(x.shape, { data: x.storage, strides: x.strides, offset: x.offset }, out);
-  const y = new Tensor(out, x.shape, x.dtype);
-  return record(name, [x], y, ([g]) => [g!]);
+  return new Tensor(out, x.shape, x.dtype);
 }
 
 /** A copy converted to another dtype (the same tensor if the dtype already matches). */
@@ -77,8 +77,13 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   return r;
 }
 
+/** PyTorch's C++ name of a dtype in kernel messages (`"addmm" not implemented for 'Int'`). */
+export function cName(dtype: DType): string {
+  return dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : 'Int';
+}
+
 export function requireFloat(x: Tensor, opName: string): void {
   if (!isFloat(x.dtype)) {
-    throw new DTypeError(`"${opName}" not implemented for 'Int'`);
+    throw new DTypeError(`"${opName}" not implemented for '${cName(x.dtype)}'`);
   }
 }

@@ -106,6 +106,11 @@ export function inferShape(target: Shape, n: number): number[] {
   }
   const out = [...target];
   if (infer >= 0) {
+    if (known === 0 && n === 0) {
+      throw new ShapeError(
+        `cannot reshape tensor of 0 elements into shape ${fmtShape(target)} because the unspecified dimension size -1 can be any value and is ambiguous`,
+      );
+    }
     if (known === 0 || n % known !== 0) {
       throw new ShapeError(`shape '${fmtShape(target)}' is invalid for input of size ${n}`);
     }
@@ -114,4 +119,43 @@ export function inferShape(target: Shape, n: number): number[] {
     throw new ShapeError(`shape '${fmtShape(target)}' is invalid for input of size ${n}`);
   }
   return out;
+}
+
+/**
+ * Strides that let (shape, strides) be read as `newShape` without copying, or null when the
+ * memory layout does not allow it (PyTorch's `computeStride`, used by `view` and `reshape`).
+ */
+export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
+  const n = numel(shape);
+  const out = new Array<number>(newShape.length);
+  if (n === 0 || shape.length === 0) return contiguousStrides(newShape);
+  // Walk the old dims in chunks that are contiguous among themselves; each chunk must map onto
+  // a run of new dims with the same element count.
+  let viewD = newShape.length - 1;
+  let chunkBase = strides[strides.length - 1]!;
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    const chunkEnds = d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase);
+    if (chunkEnds) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= newShape[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
+}
+
+/** PyTorch's `torch.Size([2, 3])` repr, used in autograd messages. */
+export function fmtSize(shape: Shape): string {
+  return `torch.Size(${fmtShape(shape)})`;
 }

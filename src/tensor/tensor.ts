@@ -8,7 +8,7 @@
 
 import { runBackward } from '../autograd/engine.js';
 import type { GradNode } from '../autograd/node.js';
-import { RuntimeError, ValueError } from '../errors.js';
+import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { DType, Storage } from './dtype.js';
 import { allocStorage } from './dtype.js';
@@ -61,7 +61,8 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): number[] | number {
     if (dim === undefined) return [...this.shape];
-    return this.shape[dim < 0 ? dim + this.ndim : dim] ?? this.shape[ops.normDim(dim, this.ndim)]!;
+    if (this.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
+    return this.shape[ops.normDim(dim, this.ndim)]!;
   }
   numel(): number {
     return numel(this.shape);
@@ -108,7 +109,7 @@ export class Tensor {
   /** The value of a one-element tensor. PyTorch: `item()`. */
   item(): number {
     if (this.numel() !== 1) {
-      throw new RuntimeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+      throw new ValueError('only one element tensors can be converted to Python scalars');
     }
     return this.storage[this.offset]!;
   }
@@ -144,7 +145,9 @@ export class Tensor {
   /** @internal Called by the engine on leaves. */
   _accumulateGrad(g: Tensor): void {
     if (!this.requiresGrad) return;
-    this.grad = this.grad === null ? ops.contiguous(g).detach() : ops.add(this.grad, g).detach();
+    // Always a fresh tensor: the incoming gradient may alias another tensor's storage.
+    const own = g.dtype === this.dtype ? g : ops.toDtype(g, this.dtype);
+    this.grad = (this.grad === null ? ops.clone(own) : ops.add(this.grad, own)).detach();
   }
   /** A tensor sharing storage, cut from the graph. PyTorch: `detach()`. */
   detach(): Tensor {
@@ -264,6 +267,10 @@ export class Tensor {
   maskedFill(mask: Tensor, value: number): Tensor {
     return ops.maskedFill(this, mask, value);
   }
+  /** PyTorch: `Tensor.where(condition, y)`: this where condition, else y. */
+  where(condition: Tensor, other: Operand): Tensor {
+    return ops.where(condition, this, other);
+  }
 
   // ---- linear algebra and reductions -------------------------------------------------------
 
@@ -295,7 +302,7 @@ export class Tensor {
   }
   /** PyTorch: `t()` (2-D transpose). */
   t(): Tensor {
-    return ops.transpose(this, 0, Math.min(1, this.ndim - 1));
+    return ops.t(this);
   }
   permute(...dims: SizeArgs): Tensor {
     return ops.permute(this, ...dims);

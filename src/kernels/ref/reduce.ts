@@ -5,14 +5,17 @@
 
 import type { Storage } from '../../tensor/dtype.js';
 
-/** out[o, i] = sum_j x[o, j, i] */
+/** out[o, i] = sum_j x[o, j, i], accumulated in float64. */
 export function sumAxis(x: Storage, outer: number, n: number, inner: number, out: Storage): void {
+  const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += x[(o * n + j) * inner + i]!;
-      out[o * inner + i] = acc;
+    acc.fill(0);
+    // j outside i: both x and acc are read in memory order.
+    for (let j = 0; j < n; j++) {
+      const base = (o * n + j) * inner;
+      for (let i = 0; i < inner; i++) acc[i]! += x[base + i]!;
     }
+    for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i]!;
   }
 }
 
@@ -22,9 +25,9 @@ export function maxAxis(x: Storage, outer: number, n: number, inner: number, val
     for (let i = 0; i < inner; i++) {
       let best = x[o * n * inner + i]!;
       let arg = 0;
-      for (let j = 1; j < n && best === best; j++) {
+      for (let j = 1; j < n && !Number.isNaN(best); j++) {
         const v = x[(o * n + j) * inner + i]!;
-        if (v > best || v !== v) {
+        if (v > best || Number.isNaN(v)) {
           best = v;
           arg = j;
         }
