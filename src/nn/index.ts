@@ -7,6 +7,7 @@ export { Module } from './module.js';
 export type { LoadResult, StateDict } from './module.js';
 export { Parameter } from './parameter.js';
 // recurrent layers and cells (src/nn/rnn/)
+export * from './rnn/index.js';
 // feed-forward layers, containers, activations (src/nn/layers/)
 // losses (src/nn/loss.ts)
 // functional forms (src/nn/functional/)
