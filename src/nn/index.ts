@@ -9,6 +9,9 @@ export { Parameter } from './parameter.js';
 // recurrent layers and cells (src/nn/rnn/)
 export * from './rnn/index.js';
 // feed-forward layers, containers, activations (src/nn/layers/)
+export * from './layers/index.js';
 // losses (src/nn/loss.ts)
+export * from './loss.js';
 // functional forms (src/nn/functional/)
+export * as functional from './functional/index.js';
 export * as utils from './utils/index.js';

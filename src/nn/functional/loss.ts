@@ -1,0 +1,307 @@
+/**
+ * Loss functions. PyTorch: `torch.nn.functional.mse_loss`, `l1_loss`, `nll_loss`,
+ * `cross_entropy`, `binary_cross_entropy_with_logits`.
+ *
+ * `nllLoss` is one fused op (gather of -log p at the target class, with class weights and
+ * ignored targets); the others are compositions of differentiable ops, so gradients reach
+ * every tensor argument that requires them (input, probability targets, weights).
+ */
+
+import { record } from '../../autograd/node.js';
+import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
+import * as ops from '../../ops/index.js';
+import { allocStorage, isFloat } from '../../tensor/dtype.js';
+import { fmtShape, numel, shapeEq } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { warn } from './warn.js';
+
+/** How per-element losses are combined. PyTorch: `reduction='mean' | 'sum' | 'none'`. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Throws PyTorch's ValueError for an unknown reduction. */
+export function checkReduction(reduction: string): asserts reduction is Reduction {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new ValueError(`${reduction} is not a valid value for reduction`);
+  }
+}
+
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'none' ? loss : reduction === 'sum' ? ops.sum(loss) : ops.mean(loss);
+}
+
+function torchSize(shape: readonly number[]): string {
+  return `torch.Size(${fmtShape(shape)})`;
+}
+
+/** PyTorch's warning when a regression target broadcasts against the input. */
+function checkRegressionTarget(input: Tensor, target: Tensor): void {
+  if (!shapeEq(input.shape, target.shape)) {
+    warn(
+      `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`,
+    );
+  }
+}
+
+export interface RegressionLossOptions {
+  reduction?: Reduction;
+}
+
+/**
+ * PyTorch: `torch.nn.functional.mse_loss(input, target, reduction='mean')`: (x - y)².
+ * Shape: input (*), target broadcastable to it (a warning when the shapes differ), output
+ * () or (*) with reduction 'none'.
+ */
+export function mseLoss(input: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  checkReduction(reduction);
+  checkRegressionTarget(input, target);
+  const d = ops.sub(input, target);
+  return reduce(ops.mul(d, d), reduction);
+}
+
+/**
+ * PyTorch: `torch.nn.functional.l1_loss(input, target, reduction='mean')`: |x - y|
+ * (gradient sign(x - y), 0 where they are equal). Shapes as `mseLoss`.
+ */
+export function l1Loss(input: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  checkReduction(reduction);
+  checkRegressionTarget(input, target);
+  return reduce(ops.abs(ops.sub(input, target)), reduction);
+}
+
+export interface NllLossOptions {
+  /** Per-class weights (C), or null for all ones. */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute nothing (and no weight to the mean). Default -100. */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/**
+ * The target checks of PyTorch's `nll_loss_nd`, in its order. Returns (N, C, S): batch, classes,
+ * and the product of the extra dims d1...dk.
+ */
+function nllShape(input: Tensor, target: Tensor): [number, number, number] {
+  if (input.ndim < 1) throw new ValueError(`Expected 1 or more dimensions (got ${input.ndim})`);
+  if (input.ndim !== 1 && target.ndim > 0 && input.shape[0] !== target.shape[0]) {
+    throw new ValueError(
+      `Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`,
+    );
+  }
+  if (input.ndim <= 2) {
+    if (target.ndim > 1) {
+      throw new ShapeError(
+        `0D or 1D target tensor expected, multi-target not supported (got target of shape ${fmtShape(target.shape)}; class-index targets have one fewer dim than the input)`,
+      );
+    }
+    const noBatch = input.ndim === 1 && target.ndim === 0;
+    if (!noBatch && input.shape[0] !== (target.ndim === 0 ? undefined : target.shape[0])) {
+      throw new ShapeError(`size mismatch (got input: ${fmtShape(input.shape)}, target: ${fmtShape(target.shape)})`);
+    }
+    return input.ndim === 1 ? [1, input.shape[0]!, 1] : [input.shape[0]!, input.shape[1]!, 1];
+  }
+  const expected = [input.shape[0]!, ...input.shape.slice(2)];
+  if (!shapeEq(expected, target.shape)) {
+    throw new ShapeError(
+      `Expected target size ${fmtShape(expected)}, got ${fmtShape(target.shape)} (for input (N, C, d1, ...) the target is (N, d1, ...): class dim 1 is left out)`,
+    );
+  }
+  return [input.shape[0]!, input.shape[1]!, numel(input.shape.slice(2))];
+}
+
+function checkClassWeight(weight: Tensor | null, c: number, prefix: string): void {
+  if (weight !== null && (weight.ndim !== 1 || weight.numel() !== c)) {
+    throw new ShapeError(
+      `${prefix}weight tensor should be defined either for all ${c} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`,
+    );
+  }
+}
+
+function checkIndexTarget(target: Tensor): void {
+  if (target.dtype !== 'int32') {
+    // PyTorch parity: PyTorch wants Long (int64) class indices; torchlet's index dtype is int32.
+    throw new DTypeError(
+      `expected scalar type Int but found ${target.dtype === 'float64' ? 'Double' : 'Float'} (class-index targets must be int32: pass { dtype: 'int32' } when making them)`,
+    );
+  }
+}
+
+/**
+ * PyTorch: `torch.nn.functional.nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean')`.
+ * loss[n, d] = -weight[t] * input[n, t, d] with t = target[n, d]; 'mean' divides the sum by the
+ * total weight of the non-ignored targets (NaN when every target is ignored, as PyTorch).
+ *
+ * Shape: input (C), (N, C) or (N, C, d1, ...) log-probabilities; target (), (N) or
+ * (N, d1, ...) int32 class indices in [0, C); output () or, with 'none', the target's shape.
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const weight = options.weight ?? null;
+  checkReduction(reduction);
+  const [n, c, s] = nllShape(input, target);
+  checkClassWeight(weight, c, '');
+  checkIndexTarget(target);
+  if (!isFloat(input.dtype)) throw new DTypeError(`"nll_loss_out_frame" not implemented for 'Int'`);
+  const x = ops.contiguous(input.detach()).contiguousData();
+  const t = ops.contiguous(target).contiguousData();
+  const w = weight === null ? null : ops.contiguous(weight.detach()).contiguousData();
+  for (let i = 0; i < t.length; i++) {
+    const cls = t[i]!;
+    if (cls !== ignoreIndex && (cls < 0 || cls >= c)) {
+      throw new IndexError(`Target ${cls} is out of bounds. (valid classes are 0..${c - 1})`);
+    }
+  }
+  // Per-target weight (0 for ignored) and loss, target order (n, d).
+  const wt = new Float64Array(n * s);
+  const per = allocStorage(input.dtype, n * s);
+  let total = 0;
+  let sum = 0;
+  for (let b = 0; b < n; b++) {
+    for (let d = 0; d < s; d++) {
+      const i = b * s + d;
+      const cls = t[i]!;
+      if (cls === ignoreIndex) continue;
+      const wi = w === null ? 1 : w[cls]!;
+      wt[i] = wi;
+      const li = -wi * x[(b * c + cls) * s + d]!;
+      per[i] = li;
+      total += wi;
+      sum += li;
+    }
+  }
+  let y: Tensor;
+  if (reduction === 'none') {
+    y = new Tensor(per, target.shape, input.dtype);
+  } else {
+    const out = allocStorage(input.dtype, 1);
+    out[0] = reduction === 'sum' ? sum : sum / total;
+    y = new Tensor(out, [], input.dtype);
+  }
+  return record('NllLossBackward0', [input], y, ([g]) => {
+    const gd = ops.contiguous(g!).contiguousData();
+    const dx = allocStorage(input.dtype, input.numel());
+    for (let b = 0; b < n; b++) {
+      for (let d = 0; d < s; d++) {
+        const i = b * s + d;
+        if (wt[i] === 0) continue;
+        const gi = reduction === 'none' ? gd[i]! : reduction === 'sum' ? gd[0]! : gd[0]! / total;
+        dx[(b * c + t[i]!) * s + d] = -wt[i]! * gi;
+      }
+    }
+    return [new Tensor(dx, input.shape, input.dtype)];
+  });
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mix the target with the uniform distribution: (1 - ε) target + ε / C. Default 0. */
+  labelSmoothing?: number;
+}
+
+/**
+ * PyTorch: `torch.nn.functional.cross_entropy(input, target, weight=None, ignore_index=-100,
+ * reduction='mean', label_smoothing=0.0)`: log-softmax over the class dim, then the negative
+ * log-likelihood of the targets.
+ *
+ * Targets are either int32 class indices (shape as `nllLoss`) or float class probabilities of
+ * the input's own shape (soft targets; no `ignoreIndex` then). With class indices and 'mean',
+ * the sum is divided by the total weight of the non-ignored targets; with probabilities, by the
+ * number of samples N * d1 * ... (PyTorch's two different weighted-mean rules).
+ *
+ * Shape: input (C), (N, C) or (N, C, d1, ...) unnormalised logits (class dim 1, or 0 when
+ * unbatched); output () or, with 'none', the input's shape without its class dim.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const weight = options.weight ?? null;
+  const smoothing = options.labelSmoothing ?? 0;
+  checkReduction(reduction);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  if (shapeEq(input.shape, target.shape)) {
+    if (!isFloat(target.dtype)) {
+      throw new DTypeError('Expected floating point type for target with class probabilities, got Int');
+    }
+    if (ignoreIndex >= 0) throw new RuntimeError('ignore_index is not supported for floating point target');
+    return crossEntropyProbs(input, target, weight, reduction, smoothing, classDim);
+  }
+  if (!(smoothing >= 0 && smoothing <= 1)) {
+    throw new RuntimeError(`label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
+  }
+  if (input.ndim >= 1) checkClassWeight(weight, input.shape[classDim]!, 'cross_entropy: ');
+  const logp = ops.logSoftmax(input, classDim);
+  const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
+  if (smoothing === 0) return nll;
+  // PyTorch's label smoothing for class indices: (1 - ε) nll + (ε / C) Σ_c -w_c log p_c,
+  // zero at ignored targets, with the same weighted-mean denominator as nll.
+  const c = input.shape[classDim]!;
+  const wView = weight === null ? null : ops.reshape(weight, input.shape.map((sz, i) => (i === classDim ? sz : 1)));
+  let smooth = ops.neg(ops.sum(wView === null ? logp : ops.mul(logp, wView), classDim));
+  const ignored = ops.eq(target, ignoreIndex);
+  smooth = ops.maskedFill(smooth, ignored, 0);
+  let ret: Tensor;
+  if (reduction === 'mean') {
+    const t = target.contiguousData();
+    const w = weight?.contiguousData() ?? null;
+    let denom = 0;
+    for (let i = 0; i < t.length; i++) if (t[i] !== ignoreIndex) denom += w === null ? 1 : w[t[i]!]!;
+    ret = ops.div(ops.sum(smooth), denom);
+  } else {
+    ret = reduction === 'sum' ? ops.sum(smooth) : smooth;
+  }
+  return ops.add(ops.mul(nll, 1 - smoothing), ops.mul(ret, smoothing / c));
+}
+
+function crossEntropyProbs(
+  input: Tensor,
+  target0: Tensor,
+  weight: Tensor | null,
+  reduction: Reduction,
+  smoothing: number,
+  classDim: number,
+): Tensor {
+  const c = input.shape[classDim]!;
+  checkClassWeight(weight, c, 'cross_entropy: ');
+  if (!(smoothing >= 0 && smoothing <= 1)) {
+    throw new RuntimeError(`label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
+  }
+  const target = smoothing > 0 ? ops.add(ops.mul(target0, 1 - smoothing), smoothing / c) : target0;
+  const logp = ops.logSoftmax(input, classDim);
+  let prod = ops.mul(logp, target);
+  if (weight !== null) prod = ops.mul(prod, ops.reshape(weight, input.shape.map((sz, i) => (i === classDim ? sz : 1))));
+  if (reduction === 'none') return ops.neg(ops.sum(prod, classDim));
+  const total = ops.neg(ops.sum(prod));
+  return reduction === 'sum' ? total : ops.div(total, input.numel() / c);
+}
+
+export interface BceWithLogitsOptions {
+  /** Per-element weight, broadcast against the input. */
+  weight?: Tensor | null;
+  /** Weight of the positive term, broadcast along the last (class) dim. */
+  posWeight?: Tensor | null;
+  reduction?: Reduction;
+}
+
+/**
+ * PyTorch: `torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight=None,
+ * reduction='mean', pos_weight=None)`:
+ * -w [p y log σ(x) + (1 - y) log(1 - σ(x))], computed in PyTorch's stable form
+ * (1 - y) x + (1 + (p - 1) y) (log(exp(-m) + exp(-x - m)) + m), m = max(-x, 0).
+ *
+ * Shape: input (*) logits, target (*) the same shape, output () or (*) with 'none'.
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  checkReduction(reduction);
+  if (!shapeEq(input.shape, target.shape)) {
+    throw new ValueError(`Target size (${torchSize(target.shape)}) must be the same as input size (${torchSize(input.shape)})`);
+  }
+  const y = isFloat(target.dtype) ? target : ops.toDtype(target, input.dtype);
+  const m = ops.clamp(ops.neg(input), 0);
+  const softplus = ops.add(ops.log(ops.add(ops.exp(ops.neg(m)), ops.exp(ops.sub(ops.neg(input), m)))), m);
+  const logWeight = options.posWeight ? ops.add(ops.mul(ops.sub(options.posWeight, 1), y), 1) : null;
+  let loss = ops.add(ops.mul(ops.sub(1, y), input), logWeight === null ? softplus : ops.mul(logWeight, softplus));
+  if (options.weight) loss = ops.mul(loss, options.weight);
+  return reduce(loss, reduction);
+}

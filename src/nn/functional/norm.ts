@@ -1,0 +1,164 @@
+/**
+ * Normalisation. PyTorch: `torch.nn.functional.layer_norm`, `group_norm`, `batch_norm`.
+ * Each views its input as rows, standardises them with one fused op (src/ops/norm.ts) and
+ * applies the optional per-feature scale and shift with ordinary broadcasting ops.
+ */
+
+import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
+import { add, div, mul, sqrt, sub } from '../../ops/elementwise.js';
+import { standardizeRows } from '../../ops/norm.js';
+import { permute, reshape } from '../../ops/shape.js';
+import { fmtShape, normDim, numel } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+/** Multiply by `weight` and add `bias`, each reshaped to broadcast along `shape`. */
+function affine(x: Tensor, weight: Tensor | null, bias: Tensor | null, shape: readonly number[]): Tensor {
+  let y = x;
+  if (weight !== null) y = mul(y, reshape(weight, shape));
+  if (bias !== null) y = add(y, reshape(bias, shape));
+  return y;
+}
+
+/** (C) viewed to broadcast along dim 1 of an n-d input: [1, C, 1, ...]. */
+function channelShape(ndim: number, c: number): number[] {
+  return Array.from({ length: ndim }, (_, i) => (i === 1 ? c : 1));
+}
+
+/**
+ * PyTorch: `torch.nn.functional.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)`.
+ * Normalises over the last `normalizedShape.length` dims.
+ *
+ * Shape: input (*, ...normalizedShape); weight, bias: normalizedShape or null; output like input.
+ */
+export function layerNorm(
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const tail = input.shape.slice(input.ndim - ns.length);
+  if (input.ndim < ns.length || tail.some((s, i) => s !== ns[i])) {
+    throw new ShapeError(
+      `Given normalized_shape=${fmtShape(ns)}, expected input with shape [*, ${ns.join(', ')}], but got input of size${fmtShape(input.shape)}`,
+    );
+  }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t !== null && (t.ndim !== ns.length || t.shape.some((s, i) => s !== ns[i]))) {
+      throw new ShapeError(
+        `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape ${fmtShape(t.shape)} and normalized_shape = ${fmtShape(ns)}`,
+      );
+    }
+  }
+  const k = numel(ns);
+  const { output } = standardizeRows(reshape(input, [-1, k]), eps);
+  return affine(reshape(output, input.shape), weight, bias, ns);
+}
+
+/**
+ * PyTorch: `torch.nn.functional.group_norm(input, num_groups, weight=None, bias=None, eps=1e-5)`.
+ * Channels are split into `numGroups` groups; each (sample, group) is normalised over its
+ * channels and positions.
+ *
+ * Shape: input (N, C, *); weight, bias (C) or null; output like input.
+ */
+export function groupNorm(
+  input: Tensor,
+  numGroups: number,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  normDim(1, input.ndim);
+  const [n, c] = input.shape as [number, number];
+  if (c % numGroups !== 0) {
+    throw new ShapeError(
+      `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(input.shape)} and num_groups=${numGroups}`,
+    );
+  }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t !== null && (t.ndim !== 1 || t.shape[0] !== c)) {
+      throw new ShapeError(
+        `Expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape ${fmtShape(t.shape)} and input of shape ${fmtShape(input.shape)}`,
+      );
+    }
+  }
+  const { output } = standardizeRows(reshape(input, [n * numGroups, -1]), eps);
+  return affine(reshape(output, input.shape), weight, bias, channelShape(input.ndim, c));
+}
+
+export interface BatchNormOptions {
+  /** Per-channel scale (C) or null. */
+  weight?: Tensor | null;
+  /** Per-channel shift (C) or null. */
+  bias?: Tensor | null;
+  /** Use the batch's statistics (and update the running ones) instead of the running ones. */
+  training?: boolean;
+  /** Weight of the new batch in the running-statistics update. Default 0.1. */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * PyTorch: `torch.nn.functional.batch_norm(input, running_mean, running_var, weight=None,
+ * bias=None, training=False, momentum=0.1, eps=1e-5)`.
+ *
+ * Training: normalise with the batch mean and biased variance per channel, and (when running
+ * tensors are given) update them in place: running = (1 - momentum) * running + momentum * batch,
+ * with the unbiased variance for `runningVar`. Evaluation: normalise with the running statistics.
+ *
+ * Shape: input (N, C) or (N, C, L) (any (N, C, *)); runningMean, runningVar, weight, bias (C).
+ */
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions = {},
+): Tensor {
+  const weight = options.weight ?? null;
+  const bias = options.bias ?? null;
+  const training = options.training ?? false;
+  const momentum = options.momentum ?? 0.1;
+  const eps = options.eps ?? 1e-5;
+  normDim(1, input.ndim);
+  const c = input.shape[1]!;
+  if (training) {
+    const perChannel = input.numel() / Math.max(c, 1);
+    if (perChannel === 1) {
+      throw new ValueError(
+        `Expected more than 1 value per channel when training, got input size torch.Size(${fmtShape(input.shape)})`,
+      );
+    }
+  }
+  for (const [name, t] of [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    if (t !== null && t.numel() !== c) throw new ShapeError(`${name} should contain ${c} elements not ${t.numel()}`);
+  }
+  const shape = channelShape(input.ndim, c);
+  if (!training) {
+    if (runningMean === null || runningVar === null) {
+      throw new RuntimeError(`${runningMean === null ? 'running_mean' : 'running_var'} must be defined in evaluation mode`);
+    }
+    // As PyTorch's CPU kernel: y = x * alpha + beta, alpha = w / sqrt(var + eps), beta = b - mean * alpha.
+    const invStd = div(1, sqrt(add(runningVar, eps)));
+    const alpha = weight === null ? invStd : mul(weight, invStd);
+    const beta = sub(bias ?? 0, mul(runningMean, alpha));
+    return add(mul(input, reshape(alpha, shape)), reshape(beta, shape));
+  }
+  // Rows are channels: (N, C, *) -> (C, N, *) -> (C, N * prod(*)).
+  const order = [1, 0, ...input.shape.slice(2).map((_, i) => i + 2)];
+  const moved = permute(input, order);
+  const rows = reshape(moved, [c, -1]);
+  const { output, mean, variance } = standardizeRows(rows, eps);
+  // Running statistics are updated in float64 and rounded once, as PyTorch's CPU kernel does.
+  const count = rows.shape[1]!;
+  const update = (running: Tensor | null, batch: Float64Array | Float32Array | Int32Array, scale: number): void => {
+    if (running === null) return;
+    const old = running.contiguousData();
+    running.copy_(Array.from(old, (v, i) => (1 - momentum) * v + momentum * batch[i]! * scale));
+  };
+  update(runningMean, mean.contiguousData(), 1);
+  update(runningVar, variance.contiguousData(), count / Math.max(count - 1, 1));
+  const back = permute(reshape(output, moved.shape), order);
+  return affine(back, weight, bias, shape);
+}

@@ -1,0 +1,95 @@
+/**
+ * Activations as layers. PyTorch: `torch.nn.Tanh`, `ReLU`, `Sigmoid`, `GELU`, `LeakyReLU`,
+ * `ELU`, `Softmax`, `LogSoftmax`. Shape: any; output like input.
+ */
+
+import type { Tensor } from '../../tensor/tensor.js';
+import { elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../functional/activation.js';
+import { Module } from '../module.js';
+import { pyFloat } from './repr.js';
+
+/** PyTorch: `torch.nn.Tanh`. */
+export class Tanh extends Module {
+  forward(input: Tensor): Tensor {
+    return tanh(input);
+  }
+}
+
+/** PyTorch: `torch.nn.ReLU`: max(x, 0). */
+export class ReLU extends Module {
+  forward(input: Tensor): Tensor {
+    return relu(input);
+  }
+}
+
+/** PyTorch: `torch.nn.Sigmoid`. */
+export class Sigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return sigmoid(input);
+  }
+}
+
+/** PyTorch: `torch.nn.GELU(approximate='none')`: x Φ(x), or the tanh approximation. */
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return gelu(input, this.approximate);
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** PyTorch: `torch.nn.LeakyReLU(negative_slope=0.01)`. */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return leakyRelu(input, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+/** PyTorch: `torch.nn.ELU(alpha=1.0)`. */
+export class ELU extends Module {
+  constructor(readonly alpha = 1.0) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return elu(input, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+/** PyTorch: `torch.nn.Softmax(dim=None)`: probabilities along `dim`. */
+export class Softmax extends Module {
+  constructor(readonly dim: number | null = null) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return softmax(input, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? 'None'}`;
+  }
+}
+
+/** PyTorch: `torch.nn.LogSoftmax(dim=None)`: log-probabilities along `dim`. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number | null = null) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return logSoftmax(input, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? 'None'}`;
+  }
+}

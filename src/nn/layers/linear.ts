@@ -1,0 +1,120 @@
+/** Linear layers. PyTorch: `torch.nn.Linear`, `torch.nn.Identity`, `torch.nn.Embedding`. */
+
+import { noGrad } from '../../autograd/grad-mode.js';
+import { ShapeError } from '../../errors.js';
+import type { FloatDType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { embedding, linear, normalizePaddingIdx } from '../functional/linear.js';
+import { Module } from '../module.js';
+import type { Parameter } from '../parameter.js';
+import { kaimingUniformBound, normalParameter, uniformParameter } from './init.js';
+
+export interface LinearOptions {
+  /** Learn an additive bias. Default true. */
+  bias?: boolean;
+  /** Parameter dtype. Default 'float32'. */
+  dtype?: FloatDType;
+}
+
+/**
+ * y = x Wᵀ + b. PyTorch: `torch.nn.Linear(in_features, out_features, bias=True)`.
+ *
+ * Shape: input (*, Hin), output (*, Hout) with Hin = inFeatures, Hout = outFeatures.
+ * Parameters: `weight` (Hout, Hin) and `bias` (Hout), both U(-1/√Hin, 1/√Hin) as PyTorch
+ * (kaiming_uniform with a = √5 for the weight).
+ *
+ * @example
+ * const fc = new nn.Linear(3, 4);
+ * fc.forward(torch.randn(2, 3)).shape; // [2, 4]
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const dtype = options.dtype ?? 'float32';
+    const bound = kaimingUniformBound(inFeatures);
+    this.weight = this.registerParameter('weight', uniformParameter([outFeatures, inFeatures], bound, dtype));
+    this.bias = this.registerParameter('bias', options.bias ?? true ? uniformParameter([outFeatures], bound, dtype) : null);
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.ndim >= 1 && input.shape[input.ndim - 1] !== this.inFeatures) {
+      const rows = input.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      throw new ShapeError(
+        `mat1 and mat2 shapes cannot be multiplied (${rows}x${input.shape[input.ndim - 1]} and ${this.inFeatures}x${this.outFeatures}). Linear expects input (*, ${this.inFeatures}): the last dim must be inFeatures`,
+      );
+    }
+    return linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias === null ? 'False' : 'True'}`;
+  }
+}
+
+/** Returns its input unchanged. PyTorch: `torch.nn.Identity` (a placeholder in containers). */
+export class Identity extends Module {
+  forward(input: Tensor): Tensor {
+    return input;
+  }
+}
+
+export interface EmbeddingOptions {
+  /** This row is zero at init and never receives a gradient (padding tokens). Negative counts from the end. */
+  paddingIdx?: number | null;
+  /** Parameter dtype. Default 'float32'. */
+  dtype?: FloatDType;
+}
+
+/**
+ * A lookup table of vectors. PyTorch: `torch.nn.Embedding(num_embeddings, embedding_dim, padding_idx=None)`.
+ *
+ * Shape: input (*) int32 indices in [0, numEmbeddings), output (*, embeddingDim).
+ * Parameter: `weight` (numEmbeddings, embeddingDim), N(0, 1) with the `paddingIdx` row zeroed.
+ * PyTorch parity: `max_norm`, `scale_grad_by_freq` and `sparse` are not supported.
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  readonly weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.paddingIdx = normalizePaddingIdx(options.paddingIdx, numEmbeddings);
+    this.weight = this.registerParameter('weight', normalParameter([numEmbeddings, embeddingDim], options.dtype ?? 'float32'));
+    if (this.paddingIdx !== null) {
+      const pad = this.paddingIdx;
+      noGrad(() => this.weight.storage.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim));
+    }
+  }
+
+  /**
+   * PyTorch: `Embedding.from_pretrained(embeddings, freeze=True, padding_idx=None)`: a layer whose
+   * weight is a copy of `embeddings` (rows are not zeroed at `paddingIdx`), frozen by default.
+   */
+  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+    if (embeddings.ndim !== 2) throw new ShapeError('Embeddings parameter is expected to be 2-dimensional');
+    const [rows, cols] = embeddings.shape as [number, number];
+    const e = new Embedding(rows, cols, { paddingIdx: options.paddingIdx ?? null, dtype: embeddings.dtype === 'float64' ? 'float64' : 'float32' });
+    e.weight.copy_(embeddings);
+    e.weight.requiresGrad = !(options.freeze ?? true);
+    return e;
+  }
+
+  forward(input: Tensor): Tensor {
+    return embedding(input, this.weight, this.paddingIdx);
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, padding_idx=${this.paddingIdx}`}`;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Losses as modules. PyTorch: `torch.nn.MSELoss`, `L1Loss`, `NLLLoss`, `CrossEntropyLoss`,
+ * `BCEWithLogitsLoss`. Each holds its options and calls the functional form in
+ * `nn.functional`; class weights are buffers named as PyTorch's (`weight`, `pos_weight`).
+ */
+
+import type { Tensor } from '../tensor/tensor.js';
+import type { Reduction } from './functional/loss.js';
+import {
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+} from './functional/loss.js';
+import { Module } from './module.js';
+
+export interface LossOptions {
+  /** 'mean' (default), 'sum' or 'none' (per-element losses). */
+  reduction?: Reduction;
+}
+
+/**
+ * Mean squared error. PyTorch: `torch.nn.MSELoss(reduction='mean')`.
+ * Shape: input (*), target (*) the same shape; output () or (*) with 'none'.
+ */
+export class MSELoss extends Module {
+  readonly reduction: Reduction;
+  constructor(options: LossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * Mean absolute error. PyTorch: `torch.nn.L1Loss(reduction='mean')`. Shapes as MSELoss.
+ */
+export class L1Loss extends Module {
+  readonly reduction: Reduction;
+  constructor(options: LossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+export interface NLLLossOptions extends LossOptions {
+  /** Per-class weights (C). */
+  weight?: Tensor | null;
+  /** Targets with this value are skipped. Default -100. */
+  ignoreIndex?: number;
+}
+
+/**
+ * Negative log-likelihood of class-index targets given log-probabilities. PyTorch:
+ * `torch.nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean')`.
+ * Shape: input (C), (N, C) or (N, C, d1, ...); target (), (N) or (N, d1, ...) int32.
+ */
+export class NLLLoss extends Module {
+  readonly reduction: Reduction;
+  readonly ignoreIndex: number;
+  readonly weight: Tensor | null;
+  constructor(options: NLLLossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.weight = this.registerBuffer('weight', options.weight ?? null);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+  }
+}
+
+export interface CrossEntropyLossOptions extends NLLLossOptions {
+  /** Mix targets with the uniform distribution by this amount in [0, 1]. Default 0. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Softmax cross-entropy from logits. PyTorch: `torch.nn.CrossEntropyLoss(weight=None,
+ * ignore_index=-100, reduction='mean', label_smoothing=0.0)`.
+ *
+ * Shape: input (C), (N, C) or (N, C, d1, ...) logits, classes on dim 1 (so a sequence model's
+ * (N, L, C) output must be transposed to (N, C, L)); target (), (N) or (N, d1, ...) int32 class
+ * indices, or float probabilities of the input's shape; output () or, with 'none', the target's
+ * shape (N, d1, ...).
+ */
+export class CrossEntropyLoss extends Module {
+  readonly reduction: Reduction;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  readonly weight: Tensor | null;
+  constructor(options: CrossEntropyLossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    this.weight = this.registerBuffer('weight', options.weight ?? null);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+    });
+  }
+}
+
+export interface BCEWithLogitsLossOptions extends LossOptions {
+  /** Per-element weight, broadcast against the input. */
+  weight?: Tensor | null;
+  /** Weight of positive examples per class (last dim), e.g. negatives / positives. */
+  posWeight?: Tensor | null;
+}
+
+/**
+ * Sigmoid + binary cross-entropy in one stable expression. PyTorch:
+ * `torch.nn.BCEWithLogitsLoss(weight=None, reduction='mean', pos_weight=None)`.
+ * Shape: input (*) logits, target (*) of the same shape in [0, 1]; output () or (*) with 'none'.
+ */
+export class BCEWithLogitsLoss extends Module {
+  readonly reduction: Reduction;
+  readonly weight: Tensor | null;
+  readonly posWeight: Tensor | null;
+  constructor(options: BCEWithLogitsLossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.weight = this.registerBuffer('weight', options.weight ?? null);
+    this.posWeight = this.registerBuffer('pos_weight', options.posWeight ?? null);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, {
+      weight: this.weight,
+      posWeight: this.posWeight,
+      reduction: this.reduction,
+    });
+  }
+}
