@@ -12,7 +12,7 @@ export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/index.js';
 export * from './errors.js';
 export * as nn from './nn/index.js';
-// export * as optim from './optim/index.js';
+export * as optim from './optim/index.js';
 // export * as io from './io/index.js';
 // export * as onnx from './onnx/index.js';
 export { backend, refBackend, setBackend } from './kernels/backend.js';
