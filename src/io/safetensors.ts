@@ -1,144 +1,187 @@
 /**
- * safetensors: an 8-byte little-endian header length, a JSON header
- * (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`), then the
- * raw little-endian tensor bytes. Works on Uint8Array in any runtime.
+ * safetensors, the format PyTorch users share weights in: an 8-byte little-endian header length
+ * N, N bytes of JSON (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
+ * "__metadata__": {"key": "value"}}`), then the raw little-endian tensor bytes.
+ * Works on `Uint8Array` in any runtime; `torchlet/node` adds file helpers.
  * Format: https://github.com/huggingface/safetensors
  *
- * Loading converts F16, BF16 and F64 to float32 (PyTorch parity: torchlet computes in float32;
- * pass `{ keepFloat64: true }` to keep F64), and I64/I32/I16/I8/U8/BOOL to int32.
+ * Loading converts F16, BF16 and F64 to float32 (pass `{ keepFloat64: true }` to keep F64 as
+ * float64) and I64/I16/I8/U8/BOOL to int32 (see `./dtypes.ts`). Every check of the reference
+ * implementation is made, and a bad file throws a `FormatError` naming the problem.
  */
 
-import { FormatError } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
-import { allocStorage } from '../tensor/dtype.js';
-import { numel } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { FormatError, ValueError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Tensor as TensorClass } from '../tensor/tensor.js';
+import type { FileDType } from './dtypes.js';
+import { decodeElements, FILE_DTYPE_BYTES, isFileDType } from './dtypes.js';
 
-const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
-};
-
-/** Refuse headers past this size (the reference implementation's limit is 100 MB). */
+/** Refuse headers past this size (the reference implementation's limit, 100 MB). */
 const MAX_HEADER = 100_000_000;
 
+/** What `loadSafetensors` returns: the tensors by name, and the string metadata (empty when absent). */
 export interface SafetensorsFile {
+  /** Tensors by name, in file order. A null-prototype object, so any name is a plain key. */
   tensors: Record<string, Tensor>;
+  /** The `__metadata__` strings. A null-prototype object. */
   metadata: Record<string, string>;
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
+export interface LoadSafetensorsOptions {
+  /** Keep F64 tensors as float64 instead of rounding them to float32. Default false. */
+  keepFloat64?: boolean;
 }
 
-/** Parse a safetensors byte buffer. PyTorch twin: `safetensors.torch.load(bytes)`. */
-export function loadSafetensors(bytes: Uint8Array, options: { keepFloat64?: boolean } = {}): SafetensorsFile {
-  if (bytes.length < 8) throw new FormatError(`safetensors: file too small (${bytes.length} bytes; the header length alone takes 8)`);
+interface Entry {
+  name: string;
+  dtype: FileDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Parse a safetensors file. PyTorch twin: `safetensors.torch.load(bytes)` (which returns the
+ * dict of tensors; the metadata comes from `safe_open(...).metadata()`).
+ *
+ *   const { tensors, metadata } = torch.io.loadSafetensors(bytes);
+ *   model.loadStateDict(tensors);
+ */
+export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError('loadSafetensors: expected the file contents as a Uint8Array');
+  if (bytes.length < 8) {
+    throw new FormatError(`safetensors: file too small (${bytes.length} bytes; the header length alone takes 8)`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length) {
-    throw new FormatError(`safetensors: header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`);
+  const headerLen = view.getBigUint64(0, true);
+  if (headerLen > BigInt(MAX_HEADER)) {
+    throw new FormatError(`safetensors: header length ${headerLen} exceeds the ${MAX_HEADER}-byte limit (corrupt or not a safetensors file)`);
+  }
+  const hl = Number(headerLen);
+  if (8 + hl > bytes.length) {
+    throw new FormatError(`safetensors: header length ${hl} runs past the end of the file (${bytes.length} bytes; truncated?)`);
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + hl)));
   } catch (e) {
     throw new FormatError(`safetensors: the header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw new FormatError('safetensors: the header must be a JSON object');
-  }
-  const dataStart = 8 + headerLen;
+  if (!isObject(header)) throw new FormatError('safetensors: the header must be a JSON object');
+
+  const dataStart = 8 + hl;
   const dataLen = bytes.length - dataStart;
-  const tensors: Record<string, Tensor> = Object.create(null);
-  let metadata: Record<string, string> = Object.create(null);
-  const ranges: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  const metadata: Record<string, string> = Object.create(null);
+  const entries: Entry[] = [];
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__proto__') throw new FormatError('safetensors: the header has a "__proto__" key, which is refused');
     if (name === '__metadata__') {
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new FormatError('safetensors: __metadata__ must be an object');
-      metadata = Object.assign(Object.create(null), entry);
+      if (!isObject(raw)) throw new FormatError('safetensors: __metadata__ must be an object of strings');
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') throw new FormatError(`safetensors: __metadata__ value for "${k}" must be a string, got ${JSON.stringify(v)}`);
+        if (k === '__proto__') throw new FormatError('safetensors: __metadata__ has a "__proto__" key, which is refused');
+        metadata[k] = v;
+      }
       continue;
     }
-    if (entry === null || typeof entry !== 'object') throw new FormatError(`safetensors: entry "${name}" is not an object`);
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
-      throw new FormatError(`safetensors: tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
-    }
-    if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) {
-      throw new FormatError(`safetensors: tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
-    }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      throw new FormatError(`safetensors: tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
-    }
-    const [begin, end] = offsets as [number, number];
-    const width = DTYPE_BYTES[dtype]!;
-    const n = numel(shape as number[]);
-    if (begin > end || end > dataLen) {
-      throw new FormatError(`safetensors: tensor "${name}" data_offsets [${begin}, ${end}] are outside the data (${dataLen} bytes)`);
-    }
-    if (end - begin !== n * width) {
-      throw new FormatError(`safetensors: tensor "${name}" of shape [${shape.join(', ')}] and dtype ${dtype} needs ${n * width} bytes, but data_offsets span ${end - begin}`);
-    }
-    ranges.push([begin, end, name]);
-    tensors[name] = decode(bytes, dataStart + begin, n, dtype, shape as number[], options.keepFloat64 ?? false);
+    entries.push(parseEntry(name, raw));
   }
-  ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i]![0] < ranges[i - 1]![1]) {
-      throw new FormatError(`safetensors: tensors "${ranges[i - 1]![2]}" and "${ranges[i]![2]}" overlap`);
+
+  // The tensors must tile the data exactly (the reference implementation's rule): sorted by
+  // offset, each starts where the previous ended, and the last ends at the end of the file.
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const e of sorted) {
+    if (e.end > dataLen) {
+      throw new FormatError(`safetensors: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] run past the end of the data (${dataLen} bytes; truncated?)`);
     }
+    if (e.begin < at) throw new FormatError(`safetensors: tensor "${e.name}" overlaps the tensor before it (offset ${e.begin} < ${at})`);
+    if (e.begin > at) throw new FormatError(`safetensors: ${e.begin - at} unused bytes before tensor "${e.name}" (offset ${at}); the offsets are corrupt`);
+    at = e.end;
+  }
+  if (at !== dataLen) {
+    throw new FormatError(`safetensors: ${dataLen - at} bytes after the last tensor; the file does not match its header`);
+  }
+
+  const keep64 = options.keepFloat64 ?? false;
+  const tensors: Record<string, Tensor> = Object.create(null);
+  for (const e of entries) {
+    const n = (e.end - e.begin) / FILE_DTYPE_BYTES[e.dtype];
+    const storage = decodeElements(bytes, dataStart + e.begin, n, e.dtype, keep64, `safetensors: tensor "${e.name}"`);
+    tensors[e.name] = new TensorClass(storage, e.shape, storage instanceof Float32Array ? 'float32' : storage instanceof Float64Array ? 'float64' : 'int32');
   }
   return { tensors, metadata };
 }
 
-function decode(bytes: Uint8Array, at: number, n: number, dtype: string, shape: number[], keep64: boolean): Tensor {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + at, n * DTYPE_BYTES[dtype]!);
-  const outType: DType = dtype === 'F64' && keep64 ? 'float64' : dtype.startsWith('F') || dtype === 'BF16' ? 'float32' : 'int32';
-  const out = allocStorage(outType, n);
-  for (let i = 0; i < n; i++) {
-    switch (dtype) {
-      case 'F64': out[i] = dv.getFloat64(i * 8, true); break;
-      case 'F32': out[i] = dv.getFloat32(i * 4, true); break;
-      case 'F16': out[i] = halfToFloat(dv.getUint16(i * 2, true)); break;
-      case 'BF16': out[i] = new Float32Array(new Uint32Array([dv.getUint16(i * 2, true) << 16]).buffer)[0]!; break;
-      case 'I64': out[i] = Number(dv.getBigInt64(i * 8, true)); break;
-      case 'I32': out[i] = dv.getInt32(i * 4, true); break;
-      case 'I16': out[i] = dv.getInt16(i * 2, true); break;
-      case 'I8': out[i] = dv.getInt8(i); break;
-      default: out[i] = dv.getUint8(i);
-    }
+function parseEntry(name: string, raw: unknown): Entry {
+  if (!isObject(raw)) throw new FormatError(`safetensors: entry "${name}" is not an object`);
+  const { dtype, shape, data_offsets: offsets } = raw;
+  if (!isFileDType(dtype)) {
+    throw new FormatError(
+      `safetensors: tensor "${name}" has dtype ${JSON.stringify(dtype)}, which torchlet does not read (known: ${Object.keys(FILE_DTYPE_BYTES).join(', ')})`,
+    );
   }
-  return new Tensor(out, shape, outType);
+  if (!Array.isArray(shape) || !shape.every((s): s is number => Number.isSafeInteger(s) && s >= 0)) {
+    throw new FormatError(`safetensors: tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o): o is number => Number.isSafeInteger(o) && o >= 0)) {
+    throw new FormatError(`safetensors: tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) throw new FormatError(`safetensors: tensor "${name}" has data_offsets [${begin}, ${end}] that end before they begin`);
+  // Compare byte counts without forming a possibly huge element count first.
+  let expected = FILE_DTYPE_BYTES[dtype];
+  for (const s of shape) expected *= s;
+  if (expected !== end - begin) {
+    throw new FormatError(
+      `safetensors: tensor "${name}" of shape [${shape.join(', ')}] and dtype ${dtype} needs ${expected} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin}`,
+    );
+  }
+  return { name, dtype, shape, begin, end };
 }
 
+const SAVE_DTYPE = { float32: 'F32', float64: 'F64', int32: 'I32' } as const;
+
 /**
- * Serialise tensors (float32 as F32, float64 as F64, int32 as I32) with optional string
- * metadata. PyTorch twin: `safetensors.torch.save(tensors, metadata)`.
+ * Serialise tensors to safetensors bytes: float32 as F32, float64 as F64, int32 as I32;
+ * tensors in name order, the header padded with spaces so the data starts 8-byte aligned (as
+ * the reference writer does). Non-contiguous tensors are written in row-major order.
+ * PyTorch twin: `safetensors.torch.save(tensors, metadata=None)`.
+ *
+ *   const bytes = torch.io.saveSafetensors(model.stateDict(), { epoch: '3' });
  */
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
-  const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
+  if (metadata !== undefined) {
+    const meta: Record<string, string> = {};
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new ValueError(`saveSafetensors: metadata values must be strings; "${k}" is ${typeof v}`);
+      meta[k] = v;
+    }
+    header.__metadata__ = meta;
+  }
+  const names = Object.keys(tensors).sort();
   const blobs: Uint8Array[] = [];
+  let offset = 0;
   for (const name of names) {
-    const t = tensors[name]!;
+    if (name === '__metadata__' || name === '__proto__') throw new ValueError(`saveSafetensors: "${name}" cannot be a tensor name`);
+    const t = tensors[name];
+    if (!(t instanceof TensorClass)) throw new ValueError(`saveSafetensors: "${name}" is not a Tensor`);
     const data = t.contiguousData();
-    const dtype = t.dtype === 'float32' ? 'F32' : t.dtype === 'float64' ? 'F64' : 'I32';
-    const copy = data.slice();
-    const blob = new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + blob.length] };
+    const blob = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    header[name] = { dtype: SAVE_DTYPE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + blob.length] };
     blobs.push(blob);
     offset += blob.length;
   }
-  let json = JSON.stringify(header);
-  // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
-  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
+  let headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (8 - (headerBytes.length % 8)) % 8;
+  if (pad > 0) {
+    const padded = new Uint8Array(headerBytes.length + pad).fill(0x20);
+    padded.set(headerBytes);
+    headerBytes = padded;
+  }
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);

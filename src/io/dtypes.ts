@@ -1,0 +1,108 @@
+/**
+ * Raw little-endian element decoding shared by the safetensors and PyTorch-checkpoint readers.
+ *
+ * File dtypes use safetensors' names (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL).
+ * torchlet computes in float32 (float64 on request) and indexes with int32, so:
+ * - F16 and BF16 widen to float32 exactly (every half and bfloat16 value is a float32 value);
+ * - F64 rounds to float32 unless `keepFloat64` is set;
+ * - I64 (PyTorch's default integer dtype), I16, I8, U8 and BOOL become int32. An int64 value
+ *   outside the int32 range is refused (FormatError) rather than wrapped.
+ */
+
+import { FormatError } from '../errors.js';
+import type { DType, Storage } from '../tensor/dtype.js';
+import { allocStorage } from '../tensor/dtype.js';
+
+export type FileDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+/** Bytes per element of each file dtype. */
+export const FILE_DTYPE_BYTES: Readonly<Record<FileDType, number>> = Object.freeze({
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+});
+
+export function isFileDType(s: unknown): s is FileDType {
+  return typeof s === 'string' && Object.hasOwn(FILE_DTYPE_BYTES, s);
+}
+
+/** The torchlet dtype a file dtype loads as. */
+export function loadedDType(dtype: FileDType, keepFloat64: boolean): DType {
+  if (dtype === 'F64') return keepFloat64 ? 'float64' : 'float32';
+  if (dtype === 'F32' || dtype === 'F16' || dtype === 'BF16') return 'float32';
+  return 'int32';
+}
+
+/** IEEE 754 binary16 bits to a number (exact). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return sign * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decode `n` elements of `dtype` stored little-endian at `bytes[at..]` into a fresh storage.
+ * The caller has checked that the bytes exist. `what` names the tensor for error messages.
+ */
+export function decodeElements(bytes: Uint8Array, at: number, n: number, dtype: FileDType, keepFloat64: boolean, what: string): Storage {
+  const width = FILE_DTYPE_BYTES[dtype];
+  const outType = loadedDType(dtype, keepFloat64);
+  if (LITTLE_ENDIAN_HOST && (dtype === 'F32' || dtype === 'I32' || (dtype === 'F64' && keepFloat64))) {
+    // Uint8Array's slice() copies into a fresh, aligned buffer, so the typed array view is legal.
+    // (Called through the prototype: a Node Buffer's own slice() is a view of its shared pool.)
+    const buf = Uint8Array.prototype.slice.call(bytes, at, at + n * width).buffer;
+    return dtype === 'F32' ? new Float32Array(buf) : dtype === 'I32' ? new Int32Array(buf) : new Float64Array(buf);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + at, n * width);
+  const out = allocStorage(outType, n);
+  switch (dtype) {
+    case 'F64':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true);
+      break;
+    case 'F32':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
+      break;
+    case 'BF16': {
+      const bits = new Uint32Array(1);
+      const asFloat = new Float32Array(bits.buffer);
+      for (let i = 0; i < n; i++) {
+        bits[0] = dv.getUint16(i * 2, true) << 16;
+        out[i] = asFloat[0]!;
+      }
+      break;
+    }
+    case 'I64':
+      for (let i = 0; i < n; i++) {
+        const lo = dv.getUint32(i * 8, true);
+        const hi = dv.getInt32(i * 8 + 4, true);
+        // In int32 range exactly when the high word is the sign extension of the low word.
+        if (hi !== (lo & 0x80000000 ? -1 : 0)) {
+          throw new FormatError(
+            `${what}: int64 value ${dv.getBigInt64(i * 8, true)} at element ${i} does not fit in int32 (torchlet loads integer tensors as int32)`,
+          );
+        }
+        out[i] = lo | 0;
+      }
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
+      break;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true);
+      break;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
+      break;
+    case 'U8':
+    case 'BOOL':
+      for (let i = 0; i < n; i++) out[i] = dv.getUint8(i);
+      break;
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+/**
+ * Models in and out. PyTorch: `torch.load`, `safetensors.torch`.
+ *
+ * - `loadSafetensors(bytes)` / `saveSafetensors(stateDict, metadata?)`: safetensors on Uint8Array.
+ * - `load(bytes)`: a `torch.save` checkpoint (zip format), read with no code executed;
+ *   `toStateDict(ckpt, key?)` narrows it for `Module.loadStateDict`.
+ * File helpers (atomic writes) live in `torchlet/node`.
+ */
+
+export type { LoadOptions } from './checkpoint.js';
+export { load, toStateDict } from './checkpoint.js';
+export type { PickleDict, PickleValue } from './pickle.js';
+export type { LoadSafetensorsOptions, SafetensorsFile } from './safetensors.js';
+export { loadSafetensors, saveSafetensors } from './safetensors.js';

@@ -1,0 +1,175 @@
+/** torch.load: PyTorch-made .pt files (state dicts, a training checkpoint, every dtype, views) and hostile files. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import * as torch from '../src/index.js';
+import { expectClose, loadFixture } from './helpers/fixtures.js';
+import { checkpointZip, int, pk, str, tensorPickle } from './helpers/pickles.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
+const expected = loadFixture<Record<string, { keys: string[] }>>('io_expected');
+const f32 = (...v: number[]): Uint8Array => new Uint8Array(new Float32Array(v).buffer);
+
+function formatError(fn: () => unknown): torch.FormatError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e, String(e)).toBeInstanceOf(torch.FormatError);
+    return e as torch.FormatError;
+  }
+  return expect.fail('expected a FormatError');
+}
+
+describe('torch.load reads PyTorch-made checkpoints', () => {
+  it.each(['lstm', 'gru', 'lstm_proj'])('torch.save(%s.state_dict()) loads as a state dict in PyTorch\'s key order', (name) => {
+    const sd = torch.io.toStateDict(torch.load(read(`io_${name}.pt`)));
+    expect(Object.keys(sd)).toEqual(expected.cases[name]!.keys);
+    for (const [k, t] of Object.entries(sd)) expectClose(t, expected.get(`${name}.sd.${k}`), { rtol: 0, atol: 0 }, k);
+  });
+
+  it('a training checkpoint comes back as plain objects, numbers, strings, arrays, bytes and tensors', () => {
+    const ckpt = torch.load(read('io_checkpoint.pt'));
+    expect(ckpt).toMatchObject({
+      epoch: 3, name: 'gru', lr: 0.01, history: [1.5, 2.5], pair: [1, 'a'], flag: true, nothing: null,
+      big: 2 ** 40, neg: -7, size: [2, 3], dtype: 'torch.float16',
+    });
+    const c = ckpt as torch.io.PickleDict;
+    expect(Array.from(c.raw as Uint8Array)).toEqual([0x61, 0x62, 0, 0xff]);
+    const opt = c.optimizer as torch.io.PickleDict;
+    const state = opt.state as torch.io.PickleDict;
+    // Python int dict keys come back as strings.
+    expect(Object.keys(state)).toEqual(Array.from({ length: 24 }, (_, i) => String(i)));
+    expectClose((state['0'] as torch.io.PickleDict).exp_avg as torch.Tensor, expected.get('ckpt.exp_avg0'), { rtol: 0, atol: 0 }, 'exp_avg');
+    expect((opt.param_groups as torch.io.PickleDict[])[0]).toMatchObject({ lr: 0.01, amsgrad: false, betas: [0.9, 0.999] });
+    const sd = torch.io.toStateDict(ckpt, 'model');
+    for (const [k, t] of Object.entries(sd)) expectClose(t, expected.get(`ckpt.model.${k}`), { rtol: 0, atol: 0 }, k);
+  });
+
+  it('toStateDict names what is wrong', () => {
+    const ckpt = torch.load(read('io_checkpoint.pt'));
+    expect(() => torch.io.toStateDict(ckpt)).toThrow(/entry "model" is a dict, not a Tensor.*toStateDict\(ckpt, 'model'\)/);
+    expect(() => torch.io.toStateDict(ckpt, 'state_dict')).toThrow(/has no key "state_dict" \(keys: "model", "epoch"/);
+    expect(() => torch.io.toStateDict(ckpt, 'epoch')).toThrow(torch.ValueError);
+  });
+
+  it('reads every dtype as float32/int32 (float64 kept on request)', () => {
+    const v = torch.load(read('io_dtypes.pt')) as torch.io.PickleDict;
+    const kept = torch.load(read('io_dtypes.pt'), { keepFloat64: true }) as torch.io.PickleDict;
+    for (const k of ['f64', 'f32', 'f16', 'bf16', 'i64', 'i32', 'i16', 'i8', 'u8', 'bool']) {
+      const t = v[k] as torch.Tensor;
+      expect(t.dtype, k).toBe(k.startsWith('f') || k === 'bf16' ? 'float32' : 'int32');
+      const want = Array.from(expected.get(`dtypes.${k}`).contiguousData(), (x) => (t.dtype === 'float32' ? Math.fround(x) : x));
+      expect(Array.from(t.contiguousData()), k).toEqual(want);
+    }
+    expect((kept.f64 as torch.Tensor).dtype).toBe('float64');
+    expect(Array.from((kept.f64 as torch.Tensor).contiguousData())).toEqual(Array.from(expected.get('dtypes.f64').contiguousData()));
+  });
+
+  it('keeps saved views: non-contiguous strides, storage offsets, and shared storages', () => {
+    const v = torch.load(read('io_dtypes.pt')) as torch.io.PickleDict;
+    const [tr, st, row, whole] = ['transposed', 'strided', 'row', 'whole'].map((k) => v[k] as torch.Tensor);
+    expect([tr!.shape, tr!.strides, tr!.offset]).toEqual([[4, 5], [1, 4], 0]);
+    expect([st!.shape, st!.strides, st!.offset]).toEqual([[4, 2], [4, 2], 4]);
+    expect(row!.offset).toBe(8);
+    expect(tr!.storage).toBe(whole!.storage);
+    expect(row!.storage).toBe(whole!.storage);
+    for (const k of ['transposed', 'strided', 'row', 'whole']) {
+      expect(Array.from((v[k] as torch.Tensor).contiguousData()), k).toEqual(Array.from(expected.get(`dtypes.${k}`).contiguousData(), Math.fround));
+    }
+  });
+
+  it('a hand-made minimal checkpoint loads (the test helpers build valid files)', () => {
+    const t = torch.load(checkpointZip(tensorPickle({ numel: 3, size: [3], stride: [1] }), { '0': f32(1, 2, 3) }));
+    expect((t as torch.Tensor).tolist()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('torch.load refuses hostile and broken files with a FormatError naming the problem', () => {
+  it('a PyTorch-made pickle that calls os.system is refused before anything runs', () => {
+    const e = formatError(() => torch.load(read('io_evil.pt')));
+    expect(e.message).toMatch(/Unsupported global: posix\.system\. torchlet's torch\.load only loads tensors and plain containers \(like PyTorch's weights_only=True\)/);
+  });
+
+  it.each<[string, () => Uint8Array, RegExp]>([
+    ['os.system by GLOBAL', () => checkpointZip(pk(0x80, 2, 'cos\nsystem\n', str('ls'), 0x85, 0x52, 0x2e)), /Unsupported global: os\.system/],
+    ['builtins.eval by STACK_GLOBAL', () => checkpointZip(pk(0x80, 4, 0x8c, 8, 'builtins', 0x8c, 4, 'eval', 0x93, str('1'), 0x85, 0x52, 0x2e)), /Unsupported global: builtins\.eval/],
+    ['the INST opcode', () => checkpointZip(pk(0x28, 'ios\nsystem\n', 0x2e)), /opcode INST .* is refused/],
+    ['an unknown opcode', () => checkpointZip(pk(0x80, 2, 0xff, 0x2e)), /unknown opcode 0xff/],
+    ['a pickle with no STOP', () => checkpointZip(pk(0x80, 2, 0x4e)), /truncated/],
+    ['a huge memo index read before written', () => checkpointZip(pk(0x80, 2, 0x6a, 0xff, 0xff, 0xff, 0xff, 0x2e)), /memo entry 4294967295 is read before it is written/],
+    ['a 2 GB string length', () => checkpointZip(pk(0x80, 2, 0x58, 0xff, 0xff, 0xff, 0x7f, 'ab', 0x2e)), /BINUNICODE needs 2147483647 bytes/],
+    ['a 2^64 bytes length', () => checkpointZip(pk(0x80, 4, 0x8e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x2e)), /past the end of the pickle/],
+    ['REDUCE on a plain value', () => checkpointZip(pk(0x80, 2, 0x4e, 0x29, 0x52, 0x2e)), /not an allowed global/],
+    ['a storage class left as data', () => checkpointZip(pk(0x80, 2, 'ctorch\nFloatStorage\n', 0x2e)), /contains the storage class torch\.FloatStorage/],
+    ['a storage size past the data', () => checkpointZip(tensorPickle({ numel: 1000, size: [3], stride: [1] }), { '0': f32(1, 2, 3) }), /declares 1000 elements of FloatStorage \(4000 bytes\), but archive\/data\/0 holds 12 bytes/],
+    ['a view past its storage', () => checkpointZip(tensorPickle({ numel: 3, offset: 1, size: [3], stride: [1] }), { '0': f32(1, 2, 3) }), /reaches past its storage of 3 elements/],
+    ['a missing storage entry', () => checkpointZip(tensorPickle({ numel: 3, size: [3], stride: [1] })), /no "archive\/data\/0" in the archive/],
+    ['a storage key with a path in it', () => checkpointZip(tensorPickle({ key: '../0', numel: 3, size: [3], stride: [1] }), { '0': f32(1, 2, 3) }), /storage key "..\/0" is invalid/],
+    ['an unknown storage class', () => checkpointZip(tensorPickle({ storage: 'ComplexFloatStorage', numel: 3, size: [3], stride: [1] }), { '0': f32(1, 2, 3) }), /Unsupported global: torch\.ComplexFloatStorage/],
+    ['a zip entry path outside the archive', () => checkpointZip(pk(0x80, 2, 0x4e, 0x2e), {}, { '../x': new Uint8Array(1) }), /entry name "..\/x" points outside the archive/],
+    ['a zip with no data.pkl', () => zipSync({ 'archive/model.pkl': pk(0x80, 2, 0x4e, 0x2e) }, { level: 0 }), /expected one "<name>\/data\.pkl" in the archive, found 0/],
+    ['a zip with two data.pkl', () => zipSync({ 'a/data.pkl': pk(0x80, 2, 0x4e, 0x2e), 'b/data.pkl': pk(0x80, 2, 0x4e, 0x2e) }, { level: 0 }), /found 2/],
+    ['a deflated entry that does not inflate', () => {
+      const z = zipSync({ 'archive/data.pkl': pk(0x80, 2, new Uint8Array(4000).fill(0x4e), 0x2e) }, { level: 9 });
+      z[30 + 16 + 2] = z[30 + 16 + 2]! ^ 0xff; // inside the compressed data, after the 30-byte header and the name
+      return z;
+    }, /does not inflate|CRC-32/],
+    ['a file of a few bytes', () => new Uint8Array([0x50, 0x4b, 3]), /not a PyTorch checkpoint/],
+    ['a legacy non-zip file', () => pk(0x80, 2, 0x8a, 0x0a), /legacy \(pre-1\.6, non-zip\)/],
+    ['random bytes', () => new TextEncoder().encode('hello world, not a checkpoint'), /not a PyTorch checkpoint/],
+  ])('%s', (_label, make, pattern) => {
+    expect(formatError(() => torch.load(make())).message).toMatch(pattern);
+  });
+
+  it('a truncated checkpoint', () => {
+    const bytes = read('io_lstm.pt');
+    for (const n of [10, 100, bytes.length / 2, bytes.length - 10]) {
+      expect(formatError(() => torch.load(bytes.subarray(0, Math.floor(n)))).message).toMatch(/torch\.load/);
+    }
+  });
+
+  it('a flipped byte in tensor data fails the CRC check', () => {
+    const bytes = read('io_lstm.pt').slice();
+    const w = expected.get('lstm.sd.weight_hh_l1').contiguousData();
+    const needle = new Uint8Array(new Float32Array(w.subarray(0, 4)).buffer);
+    const at = Buffer.from(bytes).indexOf(Buffer.from(needle));
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 1] = bytes[at + 1]! ^ 0x10;
+    expect(formatError(() => torch.load(bytes)).message).toMatch(/entry "archive\/data\/\d+" fails its CRC-32 check/);
+  });
+
+  it('deep nesting (50k lists) loads without overflowing the stack', () => {
+    const depth = 50_000;
+    const parts: number[] = [0x80, 2];
+    for (let i = 0; i < depth; i++) parts.push(0x5d, 0x28);
+    for (let i = 0; i < depth; i++) parts.push(0x65);
+    parts.push(0x2e);
+    const v = torch.load(checkpointZip(new Uint8Array(parts)));
+    expect(Array.isArray(v)).toBe(true);
+  });
+
+  it('a self-containing list and a __proto__ key load as inert data', () => {
+    // l = []; l.append(l); {'__proto__': l}
+    const v = torch.load(checkpointZip(pk(0x80, 2, 0x7d, str('__proto__'), 0x5d, 0x71, 0, 0x68, 0, 0x61, 0x73, 0x2e))) as torch.io.PickleDict;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.hasOwn(v, '__proto__')).toBe(true);
+    const l = Object.getOwnPropertyDescriptor(v, '__proto__')!.value as unknown[];
+    expect(l[0]).toBe(l);
+  });
+
+  it('int keys, bigints, protocol-0 text opcodes and sets', () => {
+    const v = torch.load(
+      checkpointZip(pk(0x80, 2, 0x7d, int(3), 'I01\n', 0x73, str('x'), 'L123456789012345678901234567890L\n', 0x73, str('s'), 0x8f, 0x28, int(1), int(2), 0x90, 0x73, 0x2e)),
+    );
+    expect(v).toEqual({ '3': true, x: 123456789012345678901234567890n, s: [1, 2] });
+  });
+
+  it('an int64 value outside int32 is refused, not wrapped', () => {
+    const data = new Uint8Array(new BigInt64Array([1n, 2n ** 33n]).buffer);
+    const e = formatError(() => torch.load(checkpointZip(tensorPickle({ storage: 'LongStorage', numel: 2, size: [2], stride: [1] }), { '0': data })));
+    expect(e.message).toMatch(/int64 value 8589934592 at element 1 does not fit in int32/);
+  });
+});
