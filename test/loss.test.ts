@@ -69,3 +69,82 @@ describe('losses match PyTorch (value and gradients)', () => {
     }
   }
 });
+
+const int = (v: number[] | number[][]) => torch.tensor(v, { dtype: 'int32' });
+
+/** Expect `fn` to throw `type` with a message starting with PyTorch's text. */
+function expectError(fn: () => unknown, type: new (...a: never[]) => Error, pytorch: string, pytorchType?: string): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected ${type.name}: ${pytorch}`).toBeInstanceOf(type);
+  expect((err as Error).message.startsWith(pytorch), (err as Error).message).toBe(true);
+  if (pytorchType !== undefined) expect((err as torch.TorchletError).pytorchType).toBe(pytorchType);
+}
+
+describe('loss errors use PyTorch wording and typed errors', () => {
+  const logits = torch.zeros(2, 4);
+  it('class-index target of the wrong shape', () => {
+    expectError(() => F.crossEntropy(torch.zeros(2, 4, 5), int([[0, 1, 2], [0, 1, 2]])), torch.ShapeError, 'Expected target size [2, 5], got [2, 3]');
+    expectError(() => F.nllLoss(torch.zeros(2, 3, 2, 2), int([[0, 1], [1, 0]])), torch.ShapeError, 'Expected target size [2, 2, 2], got [2, 2]');
+    expectError(() => F.crossEntropy(torch.zeros(2, 4, 5), torch.zeros([3, 5], { dtype: 'int32' })), torch.ValueError, 'Expected input batch_size (2) to match target batch_size (3).', 'ValueError');
+    expectError(() => F.crossEntropy(logits, int([0, 1, 2])), torch.ValueError, 'Expected input batch_size (2) to match target batch_size (3).');
+    expectError(() => F.crossEntropy(logits, int([[0], [1]])), torch.ShapeError, '0D or 1D target tensor expected, multi-target not supported');
+    expectError(() => F.crossEntropy(torch.zeros(4), int([1])), torch.ShapeError, 'size mismatch (got input: [4], target: [1])');
+  });
+  it('float class-index targets (int32 here, Long in PyTorch)', () => {
+    expectError(() => F.crossEntropy(logits, torch.tensor([1, 0])), torch.DTypeError, 'expected scalar type Int but found Float');
+    expectError(() => F.nllLoss(logits, torch.tensor([1, 0], { dtype: 'float64' })), torch.DTypeError, 'expected scalar type Int but found Double');
+    expectError(() => F.crossEntropy(logits, torch.zeros([2, 4], { dtype: 'int32' })), torch.DTypeError, 'Expected floating point type for target with class probabilities, got Int');
+  });
+  it('class index out of range', () => {
+    expectError(() => F.crossEntropy(logits, int([7, 0])), torch.IndexError, 'Target 7 is out of bounds.', 'IndexError');
+    expectError(() => F.nllLoss(logits, int([-1, 0])), torch.IndexError, 'Target -1 is out of bounds.');
+    // an ignored target is never range-checked
+    expect(F.crossEntropy(logits, int([-100, 0]), { reduction: 'sum' }).item()).toBeCloseTo(Math.log(4), 5);
+  });
+  it('bad options', () => {
+    expectError(() => F.crossEntropy(logits, int([1, 0]), { weight: torch.ones(3) }), torch.ShapeError, 'cross_entropy: weight tensor should be defined either for all 4 classes or no classes but got weight tensor of shape: [3]');
+    expectError(() => F.nllLoss(logits, int([1, 0]), { weight: torch.ones(3) }), torch.ShapeError, 'weight tensor should be defined either for all 4 classes or no classes but got weight tensor of shape: [3]');
+    expectError(() => F.crossEntropy(logits, int([1, 0]), { labelSmoothing: 1.5 }), torch.RuntimeError, 'label_smoothing must be between 0.0 and 1.0. Got: 1.5');
+    expectError(() => F.crossEntropy(logits, torch.zeros(2, 4), { ignoreIndex: 1 }), torch.RuntimeError, 'ignore_index is not supported for floating point target');
+    const bad = 'foo' as 'mean';
+    for (const f of [
+      () => F.mseLoss(logits, logits, { reduction: bad }),
+      () => F.l1Loss(logits, logits, { reduction: bad }),
+      () => F.nllLoss(logits, int([1, 0]), { reduction: bad }),
+      () => F.crossEntropy(logits, int([1, 0]), { reduction: bad }),
+      () => F.binaryCrossEntropyWithLogits(logits, logits, { reduction: bad }),
+      () => new nn.MSELoss({ reduction: bad }).forward(logits, logits),
+    ]) {
+      expectError(f, torch.ValueError, 'foo is not a valid value for reduction', 'ValueError');
+    }
+  });
+  it('BCEWithLogits needs the same shape', () => {
+    expectError(() => F.binaryCrossEntropyWithLogits(torch.zeros(2, 1), torch.zeros(2)), torch.ValueError, 'Target size (torch.Size([2])) must be the same as input size (torch.Size([2, 1]))');
+  });
+  it('MSE and L1 warn (not throw) when the target broadcasts, and throw when it cannot', () => {
+    const spy = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const loss = F.mseLoss(torch.zeros(2, 1), torch.ones(2));
+    expect(loss.item()).toBe(1);
+    expect(spy).toHaveBeenCalledWith(
+      'UserWarning: Using a target size (torch.Size([2])) that is different to the input size (torch.Size([2, 1])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.',
+    );
+    spy.mockClear();
+    F.l1Loss(torch.zeros(2, 3), torch.ones(2, 3));
+    expect(spy).not.toHaveBeenCalled();
+    expectError(() => F.mseLoss(torch.zeros(2, 3), torch.zeros(2)), torch.ShapeError, 'The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1');
+    spy.mockRestore();
+  });
+  it('loss modules keep weights as PyTorch-named buffers and print as PyTorch', () => {
+    const ce = new nn.CrossEntropyLoss({ weight: torch.ones(3) });
+    expect(Object.keys(ce.stateDict())).toEqual(['weight']);
+    expect(Object.keys(new nn.BCEWithLogitsLoss({ posWeight: torch.ones(3) }).stateDict())).toEqual(['pos_weight']);
+    expect(Object.keys(new nn.CrossEntropyLoss().stateDict())).toEqual([]);
+    expect(ce.toString()).toBe('CrossEntropyLoss()');
+    expect(new nn.MSELoss().toString()).toBe('MSELoss()');
+  });
+});
