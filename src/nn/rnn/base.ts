@@ -11,7 +11,7 @@
  * - a PackedSequence: its data and batchSizes as they are (states permuted with sortedIndices).
  */
 
-import { ShapeError, ValueError } from '../../errors.js';
+import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
 import { uniform, zeros } from '../../ops/creation.js';
@@ -309,8 +309,9 @@ export abstract class RNNBase extends Module {
    * layer (PyTorch's `apply_layer_stack`). Final states are stacked in `layer*D + direction` order.
    */
   private runStack(data: Tensor, batchSizes: Int32Array, states: States): { output: Tensor; h: Tensor; c: Tensor | null } {
+    if (batchSizes.length === 0) throw new RuntimeError('Expected sequence length to be larger than 0 in RNN');
     const D = this.numDirections;
-    const B = batchSizes[0] ?? 0;
+    const B = batchSizes[0]!;
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     let layerInput = data;
