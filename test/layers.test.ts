@@ -327,6 +327,9 @@ describe('layer errors use PyTorch wording and typed errors', () => {
     expectError(() => bn.forward(torch.zeros(4)), torch.ValueError, 'expected 2D or 3D input (got 1D input)');
     expectError(() => bn.forward(torch.zeros(1, 4, 2, 1)), torch.ValueError, 'expected 2D or 3D input (got 4D input)');
     expectError(() => bn.forward(torch.zeros(2, 3)), torch.ShapeError, 'running_mean should contain 3 elements not 4');
+    // nothing changed by the rejected batches
+    expect(bn.numBatchesTracked!.item()).toBe(0);
+    expect(bn.runningMean!.tolist()).toEqual([0, 0, 0, 0]);
     bn.eval();
     expect(bn.forward(torch.zeros(1, 4)).shape).toEqual([1, 4]);
     expectError(() => nn.functional.batchNorm(torch.zeros(2, 4, 3), null, null), torch.RuntimeError, 'running_mean must be defined in evaluation mode');

@@ -101,6 +101,33 @@ export interface BatchNormOptions {
 }
 
 /**
+ * The argument checks of `batchNorm`, in PyTorch's order and wording (exported so BatchNorm1d
+ * can run them before it touches its batch counter).
+ */
+export function checkBatchNormArgs(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+): void {
+  normDim(1, input.ndim);
+  const c = input.shape[1]!;
+  if (training) {
+    const perChannel = input.numel() / Math.max(c, 1);
+    if (perChannel === 1) {
+      throw new ValueError(
+        `Expected more than 1 value per channel when training, got input size torch.Size(${fmtShape(input.shape)})`,
+      );
+    }
+  }
+  for (const [name, t] of [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    if (t !== null && t.numel() !== c) throw new ShapeError(`${name} should contain ${c} elements not ${t.numel()}`);
+  }
+}
+
+/**
  * PyTorch: `torch.nn.functional.batch_norm(input, running_mean, running_var, weight=None,
  * bias=None, training=False, momentum=0.1, eps=1e-5)`.
  *
@@ -121,19 +148,8 @@ export function batchNorm(
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
-  normDim(1, input.ndim);
+  checkBatchNormArgs(input, runningMean, runningVar, weight, bias, training);
   const c = input.shape[1]!;
-  if (training) {
-    const perChannel = input.numel() / Math.max(c, 1);
-    if (perChannel === 1) {
-      throw new ValueError(
-        `Expected more than 1 value per channel when training, got input size torch.Size(${fmtShape(input.shape)})`,
-      );
-    }
-  }
-  for (const [name, t] of [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]] as const) {
-    if (t !== null && t.numel() !== c) throw new ShapeError(`${name} should contain ${c} elements not ${t.numel()}`);
-  }
   const shape = channelShape(input.ndim, c);
   if (!training) {
     if (runningMean === null || runningVar === null) {

@@ -4,7 +4,7 @@ import { ValueError } from '../../errors.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { fmtShape, fmtTuple } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { batchNorm, groupNorm, layerNorm } from '../functional/norm.js';
+import { batchNorm, checkBatchNormArgs, groupNorm, layerNorm } from '../functional/norm.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { constantBuffer, constantParameter } from './init.js';
@@ -139,7 +139,7 @@ export class BatchNorm1d extends Module {
   readonly bias: Parameter | null;
   readonly runningMean: Tensor | null;
   readonly runningVar: Tensor | null;
-  /** PyTorch parity: int32 here (int64 in PyTorch; loads from PyTorch files convert). */
+  // PyTorch parity: num_batches_tracked is int32 here (int64 in PyTorch); PyTorch files convert on load.
   readonly numBatchesTracked: Tensor | null;
 
   constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
@@ -173,17 +173,17 @@ export class BatchNorm1d extends Module {
     }
     let factor = this.momentum ?? 0;
     const useBatchStats = this.training || this.runningMean === null;
+    const keepRunning = !this.training || this.trackRunningStats;
+    const runningMean = keepRunning ? this.runningMean : null;
+    const runningVar = keepRunning ? this.runningVar : null;
+    // Checked before counting, so a rejected batch changes nothing.
+    checkBatchNormArgs(input, runningMean, runningVar, this.weight, this.bias, useBatchStats);
     if (this.training && this.numBatchesTracked !== null) {
-      // Checked before counting, so a rejected batch leaves the count alone.
-      if (input.numel() / Math.max(input.shape[1]!, 1) === 1) {
-        return batchNorm(input, null, null, { training: true });
-      }
       this.numBatchesTracked.storage[this.numBatchesTracked.offset]! += 1;
       // momentum null: cumulative moving average, 1 / (batches seen).
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.item();
     }
-    const keepRunning = !this.training || this.trackRunningStats;
-    return batchNorm(input, keepRunning ? this.runningMean : null, keepRunning ? this.runningVar : null, {
+    return batchNorm(input, runningMean, runningVar, {
       weight: this.weight,
       bias: this.bias,
       training: useBatchStats,
