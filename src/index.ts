@@ -16,7 +16,7 @@ export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 /** PyTorch: `torch.load(f, weights_only=True)` on the file's bytes; see `io.load`. */
 export { load } from './io/index.js';
-// export * as onnx from './onnx/index.js';
+export * as onnx from './onnx/index.js';
 export { backend, refBackend, setBackend } from './kernels/backend.js';
 export type { Backend } from './kernels/backend.js';
 export * from './ops/index.js';

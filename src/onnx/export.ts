@@ -1,0 +1,143 @@
+/**
+ * ONNX export. PyTorch: `torch.onnx.export(model, args, f, input_names=..., output_names=...,
+ * dynamic_axes=..., opset_version=...)`, returning the model's bytes instead of writing a file.
+ *
+ * Design: an exporter that walks the module tree, not a tracer. Supported are Sequential of
+ * supported layers, the recurrent layers alone (inputs x[, h0[, c0]], outputs out, hN[, cN]),
+ * the feed-forward layers of `./layers.ts`, and any module with an
+ * `onnxExport(g, inputs)` method (see `./graph.ts`), which is how a model class with its own
+ * forward (Conv1d → norm → BiLSTM → Linear, say) exports itself. The walk runs torchlet on the
+ * example input as it goes, so every value's shape is known and the exported outputs can be
+ * compared with torchlet's. Export is in eval mode (like PyTorch's default
+ * `training=TrainingMode.EVAL`); the modules' modes are restored afterwards.
+ */
+
+import { noGrad } from '../autograd/index.js';
+import { ValueError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { OnnxValue } from './graph.js';
+import { OnnxExportError, OnnxGraph, onnx } from './graph.js';
+import { builtinExporter } from './layers.js';
+
+/** Options of `torch.onnx.export`. PyTorch's keyword arguments in camelCase. */
+export interface ExportOptions {
+  /** Graph input names, in order. Default `input_0`, `input_1`, ... */
+  inputNames?: readonly string[];
+  /** Graph output names, in order. Default `output_0`, `output_1`, ... */
+  outputNames?: readonly string[];
+  /**
+   * Axes of inputs/outputs left symbolic, by name: `{ input_0: [0, 1] }` (auto-named dims) or
+   * `{ input_0: { 0: 'batch', 1: 'time' } }`. Others are fixed to the example's sizes.
+   */
+  dynamicAxes?: Record<string, readonly number[] | Record<number, string>>;
+  /** ONNX opset, 17 to 21. Default 17 (the first with LayerNormalization). */
+  opsetVersion?: number;
+}
+
+/** The ONNX IR version for opsets 17 to 21 that ONNX Runtime reads. */
+const IR_VERSION = 8;
+
+/**
+ * Export `model` applied to `exampleInput` (a tensor, or several: a recurrent layer takes
+ * `[x, h0]` or `[x, h0, c0]`) as an ONNX model; returns the `.onnx` bytes. PyTorch:
+ * `torch.onnx.export`. Also exported as `torch.onnx.export` (an ES module may export a
+ * reserved word as a name; call it as a property).
+ *
+ *   const bytes = torch.onnx.export(lstm, [x, h0, c0], {
+ *     inputNames: ['x', 'h0', 'c0'], outputNames: ['y', 'hN', 'cN'],
+ *     dynamicAxes: { x: { 0: 'time', 1: 'batch' }, h0: { 1: 'batch' }, c0: { 1: 'batch' } },
+ *   });
+ *
+ * Throws OnnxExportError for what ONNX cannot express (LSTM with projSize, ...) or a module
+ * without an export rule; ValueError for bad options.
+ */
+export function exportModel(model: Module, exampleInput: Tensor | readonly Tensor[], options: ExportOptions = {}): Uint8Array {
+  const opset = options.opsetVersion ?? 17;
+  if (!Number.isInteger(opset) || opset < 17 || opset > 21) {
+    throw new ValueError(`onnx export: opsetVersion must be an integer from 17 to 21, got ${opset}`);
+  }
+  const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
+  if (examples.length === 0) throw new ValueError('onnx export: needs at least one example input');
+  for (const [i, t] of examples.entries()) {
+    if (!(t instanceof Tensor) || t.dtype !== 'float32') throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor`);
+  }
+  const inNames = options.inputNames ?? [];
+  const outNamesOpt = options.outputNames ?? [];
+  if (inNames.length > examples.length) {
+    throw new ValueError(`onnx export: ${inNames.length} inputNames given for ${examples.length} example inputs`);
+  }
+  for (const p of model.parameters()) {
+    if (p.dtype !== 'float32') throw new OnnxExportError('onnx export: parameters must be float32; convert the model first');
+  }
+
+  const g = new OnnxGraph(opset, builtinExporter);
+  const inputs: OnnxValue[] = examples.map((t, i) => ({ name: g.reserve(inNames[i] ?? `input_${i}`), value: t }));
+
+  const modes = model.modules().map((m) => [m, m.training] as const);
+  model.eval();
+  let outputs: OnnxValue[];
+  try {
+    outputs = noGrad(() => g.module(model, inputs));
+  } finally {
+    for (const [m, mode] of modes) m.training = mode;
+  }
+  if (outNamesOpt.length > outputs.length) {
+    throw new ValueError(`onnx export: ${outNamesOpt.length} outputNames given, but the model has ${outputs.length} outputs`);
+  }
+  // Rename the outputs to their public names through Identity nodes (an output may also be an input).
+  const outNames = outputs.map((v, i) => {
+    const name = g.reserve(outNamesOpt[i] ?? `output_${i}`);
+    g.identityAs(v.name, name);
+    return name;
+  });
+  const dynamic = options.dynamicAxes ?? {};
+  const all = new Map<string, Tensor>([...inputs.map((v) => [v.name, v.value] as const), ...outputs.map((v, i) => [outNames[i]!, v.value] as const)]);
+  for (const [name, axes] of Object.entries(dynamic)) {
+    const t = all.get(name);
+    if (t === undefined) throw new ValueError(`onnx export: dynamicAxes names "${name}", which is not an input or output (have ${[...all.keys()].join(', ')})`);
+    for (const a of Array.isArray(axes) ? axes : Object.keys(axes).map(Number)) {
+      if (!Number.isInteger(a) || a < 0 || a >= t.ndim) throw new ValueError(`onnx export: dynamic axis ${a} of "${name}" is out of range for ${t.ndim} dims`);
+    }
+  }
+  const valueInfo = (name: string, t: Tensor) => {
+    const axes = dynamic[name];
+    const dims = t.shape.map((size, i) => {
+      const sym = axes === undefined ? undefined : Array.isArray(axes) ? (axes.includes(i) ? `${name}_dim_${i}` : undefined) : (axes as Record<number, string>)[i];
+      return sym === undefined ? { dimValue: size } : { dimParam: sym };
+    });
+    return onnx.ValueInfoProto.create({
+      name,
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims } } },
+    });
+  };
+  const model_ = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'torchlet',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: model.constructor.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: inputs.map((v) => valueInfo(v.name, v.value)),
+      output: outNames.map((n, i) => valueInfo(n, outputs[i]!.value)),
+    },
+  });
+  return onnx.ModelProto.encode(model_).finish();
+}
+
+/**
+ * The example's outputs as torchlet computes them, in export order: what ONNX Runtime should
+ * reproduce for the example input. Runs the same walk as `exportModel` (in eval mode).
+ */
+export function exampleOutputs(model: Module, exampleInput: Tensor | readonly Tensor[]): Tensor[] {
+  const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
+  const g = new OnnxGraph(17, builtinExporter);
+  const modes = model.modules().map((m) => [m, m.training] as const);
+  model.eval();
+  try {
+    return noGrad(() => g.module(model, examples.map((t, i) => ({ name: `input_${i}`, value: t })))).map((v) => v.value);
+  } finally {
+    for (const [m, mode] of modes) m.training = mode;
+  }
+}

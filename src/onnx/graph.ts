@@ -1,0 +1,168 @@
+/**
+ * The graph under construction during ONNX export, and the attribute helpers. A model class
+ * that the exporter does not know exports itself through this API, from an `onnxExport` hook:
+ *
+ *   class Tagger extends nn.Module {
+ *     onnxExport(g: OnnxGraph, [x]: OnnxValue[]): OnnxValue[] {
+ *       const [y] = g.module(this.conv, [x]);
+ *       const t = g.op('Transpose', [y], { perm: ints([0, 2, 1]) }, y.value.transpose(1, 2));
+ *       const [out] = g.module(this.lstm, [t]);
+ *       return g.module(this.fc, [out]);
+ *     }
+ *   }
+ *
+ * Every value carries the example input's value at that point (`value`), computed by torchlet
+ * as the export walks the model: shapes come from it, and the test of an export compares ONNX
+ * Runtime's outputs with these values.
+ */
+
+import onnxPkg from 'onnx-proto';
+import { TorchletError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export const { onnx } = onnxPkg;
+
+/**
+ * What the exporter cannot express, or a misuse of it. PyTorch: `torch.onnx.errors.OnnxExporterError`
+ * (a RuntimeError).
+ */
+export class OnnxExportError extends TorchletError {
+  constructor(message: string) {
+    super(message, 'RuntimeError');
+  }
+}
+
+/** A value in the graph: its ONNX name and the example's value there. */
+export interface OnnxValue {
+  readonly name: string;
+  readonly value: Tensor;
+}
+
+/** A typed ONNX attribute value; make one with `int`, `float`, `ints`, `floats`, `str`, `strs`. */
+export type OnnxAttr =
+  | { readonly kind: 'int'; readonly v: number }
+  | { readonly kind: 'float'; readonly v: number }
+  | { readonly kind: 'ints'; readonly v: readonly number[] }
+  | { readonly kind: 'floats'; readonly v: readonly number[] }
+  | { readonly kind: 'string'; readonly v: string }
+  | { readonly kind: 'strings'; readonly v: readonly string[] };
+
+export const int = (v: number): OnnxAttr => ({ kind: 'int', v });
+export const float = (v: number): OnnxAttr => ({ kind: 'float', v });
+export const ints = (v: readonly number[]): OnnxAttr => ({ kind: 'ints', v });
+export const floats = (v: readonly number[]): OnnxAttr => ({ kind: 'floats', v });
+export const str = (v: string): OnnxAttr => ({ kind: 'string', v });
+export const strs = (v: readonly string[]): OnnxAttr => ({ kind: 'strings', v });
+
+const AT = onnx.AttributeProto.AttributeType;
+const enc = new TextEncoder();
+
+function attribute(name: string, a: OnnxAttr): InstanceType<typeof onnx.AttributeProto> {
+  switch (a.kind) {
+    case 'int':
+      return onnx.AttributeProto.create({ name, type: AT.INT, i: a.v });
+    case 'float':
+      return onnx.AttributeProto.create({ name, type: AT.FLOAT, f: a.v });
+    case 'ints':
+      return onnx.AttributeProto.create({ name, type: AT.INTS, ints: [...a.v] });
+    case 'floats':
+      return onnx.AttributeProto.create({ name, type: AT.FLOATS, floats: [...a.v] });
+    case 'string':
+      return onnx.AttributeProto.create({ name, type: AT.STRING, s: enc.encode(a.v) });
+    case 'strings':
+      return onnx.AttributeProto.create({ name, type: AT.STRINGS, strings: a.v.map((s) => enc.encode(s)) });
+  }
+}
+
+/** A module that exports itself. The exporter calls this instead of its built-in rules. */
+export interface OnnxExportable {
+  onnxExport(g: OnnxGraph, inputs: OnnxValue[]): OnnxValue[];
+}
+
+/** The exporter of a built-in module type (installed by `./layers.ts`). */
+export type ModuleExporter = (g: OnnxGraph, inputs: OnnxValue[]) => OnnxValue[];
+
+export class OnnxGraph {
+  readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  private readonly names = new Set<string>();
+
+  constructor(
+    readonly opsetVersion: number,
+    private readonly exporterFor: (m: object) => ModuleExporter,
+  ) {}
+
+  /** A name not used yet, from `base`. */
+  fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}.${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  /** Reserve an exact name (graph inputs); throws if taken. */
+  reserve(name: string): string {
+    if (this.names.has(name)) throw new OnnxExportError(`the name "${name}" is used twice in the exported graph`);
+    this.names.add(name);
+    return name;
+  }
+
+  /** A float32 initializer (a constant weight) of `shape` from row-major `data`. */
+  weight(base: string, data: ArrayLike<number>, shape: readonly number[]): string {
+    const name = this.fresh(base);
+    const f = Float32Array.from(data);
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dims: [...shape], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(f.buffer) }),
+    );
+    return name;
+  }
+
+  /** An int64 initializer (shapes, axes, slice bounds). */
+  int64(base: string, data: readonly number[]): string {
+    const name = this.fresh(base);
+    const b = new BigInt64Array(data.map((v) => BigInt(v)));
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dims: [data.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(b.buffer) }),
+    );
+    return name;
+  }
+
+  /**
+   * Add a node; returns its output names. `inputs` are value names ('' for a skipped optional
+   * input); `outputs` is the number of outputs (or their base names).
+   */
+  node(opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr> = {}, outputs: number | readonly string[] = 1): string[] {
+    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.fresh(`${opType}_${this.nodes.length}${outputs > 1 ? `_${i}` : ''}`)) : outputs.map((o) => this.fresh(o));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        name: `${opType}_${this.nodes.length}`,
+        input: [...inputs],
+        output: outNames,
+        attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
+      }),
+    );
+    return outNames;
+  }
+
+  /** An Identity node whose output has exactly `name` (reserved by the caller with `reserve`). */
+  identityAs(input: string, name: string): void {
+    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: `Identity_${this.nodes.length}`, input: [input], output: [name] }));
+  }
+
+  /** One-output node on values, with the example's value of the output (computed by the caller with torchlet). */
+  op(opType: string, inputs: readonly OnnxValue[], attrs: Record<string, OnnxAttr>, value: Tensor): OnnxValue {
+    const [name] = this.node(opType, inputs.map((v) => v.name), attrs);
+    return { name: name!, value };
+  }
+
+  /** Export a submodule applied to `inputs`; returns its outputs (a recurrent layer: out, hN[, cN]). */
+  module(m: object, inputs: OnnxValue[]): OnnxValue[] {
+    if (hasHook(m)) return m.onnxExport(this, inputs);
+    return this.exporterFor(m)(this, inputs);
+  }
+}
+
+function hasHook(m: object): m is OnnxExportable {
+  return 'onnxExport' in m && typeof m.onnxExport === 'function';
+}

@@ -1,0 +1,155 @@
+/**
+ * The built-in export rules: one per supported module type, each emitting ONNX nodes and
+ * computing the example's output with the module's own forward.
+ *
+ * - Linear → MatMul (with the transposed weight) + Add; any number of leading dims.
+ * - Conv1d → Conv (padding modes other than 'zeros' are refused).
+ * - LayerNorm → LayerNormalization (opset 17).
+ * - GroupNorm → Reshape to (N, G, -1), InstanceNormalization (unit scale, zero bias), Reshape
+ *   back to the input's shape, then Mul/Add by the per-channel weight and bias: the
+ *   InstanceNormalization trick, exact and opset-independent.
+ * - BatchNorm1d → BatchNormalization with the running statistics (export is in eval mode).
+ * - ReLU, Tanh, Sigmoid, LeakyReLU, ELU, Softmax, LogSoftmax → their ONNX ops; GELU → the erf
+ *   (or tanh) formula from basic ops (ONNX's Gelu needs opset 20).
+ * - Dropout, Identity → Identity. Sequential → its children in order.
+ * - RNN, LSTM, GRU → see `./recurrent.ts`.
+ */
+
+import { noGrad } from '../autograd/index.js';
+import type { Module } from '../nn/module.js';
+import { BatchNorm1d, Conv1d, Dropout, ELU, GELU, GroupNorm, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh } from '../nn/layers/index.js';
+import { RNNBase } from '../nn/rnn/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ModuleExporter, OnnxValue } from './graph.js';
+import { float, int, ints, OnnxExportError } from './graph.js';
+import { exportRecurrent } from './recurrent.js';
+
+type TensorForward = Module & { forward(input: Tensor): Tensor };
+
+/** One input, one output; the output's example value from the module itself. */
+function unary(m: TensorForward, inputs: OnnxValue[], emit: (x: OnnxValue, y: Tensor) => string): OnnxValue[] {
+  if (inputs.length !== 1) throw new OnnxExportError(`${m.constructor.name} export takes one input, got ${inputs.length}`);
+  const x = inputs[0]!;
+  const y = noGrad(() => m.forward(x.value));
+  return [{ name: emit(x, y), value: y }];
+}
+
+/** PyTorch's implicit softmax dim (`_get_softmax_dim`) when `dim` is None. */
+const softmaxDim = (dim: number | null, ndim: number): number => dim ?? (ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1);
+
+const transposeData = (w: Tensor): Float32Array => Float32Array.from(w.t().contiguousData());
+
+export function builtinExporter(m: object): ModuleExporter {
+  if (m instanceof RNNBase) return (g, inputs) => exportRecurrent(g, m, inputs);
+  if (m instanceof Sequential) {
+    return (g, inputs) => {
+      let values = inputs;
+      for (const child of m) {
+        values = g.module(child, values);
+        if (values.length !== 1) throw new OnnxExportError(`a Sequential child (${child.constructor.name}) must return one tensor`);
+      }
+      return values;
+    };
+  }
+  if (m instanceof Linear) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        const w = g.weight('linear.weight_t', transposeData(m.weight), [m.inFeatures, m.outFeatures]);
+        const [mm] = g.node('MatMul', [x.name, w]);
+        if (m.bias === null) return mm!;
+        return g.node('Add', [mm!, g.weight('linear.bias', m.bias.contiguousData(), [m.outFeatures])])[0]!;
+      });
+  }
+  if (m instanceof Conv1d) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        if (m.paddingMode !== 'zeros') throw new OnnxExportError(`Conv1d export supports paddingMode 'zeros' only, got '${m.paddingMode}'`);
+        if (x.value.ndim !== 3) throw new OnnxExportError(`Conv1d export takes a batched (N, C, L) input, got [${x.value.shape.join(', ')}]`);
+        let pads: number[];
+        if (m.padding === 'valid') pads = [0, 0];
+        else if (m.padding === 'same') {
+          const total = m.dilation * (m.kernelSize - 1);
+          pads = [Math.floor(total / 2), total - Math.floor(total / 2)];
+        } else pads = [m.padding, m.padding];
+        const ins = [x.name, g.weight('conv.weight', m.weight.contiguousData(), m.weight.shape)];
+        if (m.bias !== null) ins.push(g.weight('conv.bias', m.bias.contiguousData(), [m.outChannels]));
+        return g.node('Conv', ins, {
+          kernel_shape: ints([m.kernelSize]), strides: ints([m.stride]), pads: ints(pads), dilations: ints([m.dilation]), group: int(m.groups),
+        })[0]!;
+      });
+  }
+  if (m instanceof LayerNorm) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        if (g.opsetVersion < 17) throw new OnnxExportError('LayerNorm export needs opsetVersion >= 17 (LayerNormalization)');
+        const shape = m.normalizedShape;
+        const n = shape.reduce((a, b) => a * b, 1);
+        const scale = g.weight('layernorm.weight', m.weight ? m.weight.contiguousData() : new Float32Array(n).fill(1), shape);
+        const ins = [x.name, scale];
+        if (m.bias) ins.push(g.weight('layernorm.bias', m.bias.contiguousData(), shape));
+        return g.node('LayerNormalization', ins, { axis: int(-shape.length), epsilon: float(m.eps) })[0]!;
+      });
+  }
+  if (m instanceof GroupNorm) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        const G = m.numGroups;
+        const [grouped] = g.node('Reshape', [x.name, g.int64('groupnorm.grouped', [0, G, -1])]);
+        const [normed] = g.node('InstanceNormalization', [grouped!, g.weight('groupnorm.ones', new Float32Array(G).fill(1), [G]), g.weight('groupnorm.zeros', new Float32Array(G), [G])], { epsilon: float(m.eps) });
+        const [shape] = g.node('Shape', [x.name]);
+        let [y] = g.node('Reshape', [normed!, shape!]);
+        // Per-channel affine, broadcast over the trailing dims: (C, 1, ..., 1).
+        const pshape = [m.numChannels, ...Array(Math.max(x.value.ndim - 2, 0)).fill(1)];
+        if (m.weight) [y] = g.node('Mul', [y!, g.weight('groupnorm.weight', m.weight.contiguousData(), pshape)]);
+        if (m.bias) [y] = g.node('Add', [y!, g.weight('groupnorm.bias', m.bias.contiguousData(), pshape)]);
+        return y!;
+      });
+  }
+  if (m instanceof BatchNorm1d) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        if (m.runningMean === null || m.runningVar === null) {
+          throw new OnnxExportError('BatchNorm1d without trackRunningStats normalises with batch statistics, which ONNX BatchNormalization (inference) cannot express');
+        }
+        const C = m.numFeatures;
+        return g.node('BatchNormalization', [
+          x.name,
+          g.weight('batchnorm.weight', m.weight ? m.weight.contiguousData() : new Float32Array(C).fill(1), [C]),
+          g.weight('batchnorm.bias', m.bias ? m.bias.contiguousData() : new Float32Array(C), [C]),
+          g.weight('batchnorm.running_mean', m.runningMean.contiguousData(), [C]),
+          g.weight('batchnorm.running_var', m.runningVar.contiguousData(), [C]),
+        ], { epsilon: float(m.eps) })[0]!;
+      });
+  }
+  if (m instanceof ReLU) return (g, inputs) => unary(m, inputs, (x) => g.node('Relu', [x.name])[0]!);
+  if (m instanceof Tanh) return (g, inputs) => unary(m, inputs, (x) => g.node('Tanh', [x.name])[0]!);
+  if (m instanceof Sigmoid) return (g, inputs) => unary(m, inputs, (x) => g.node('Sigmoid', [x.name])[0]!);
+  if (m instanceof LeakyReLU) return (g, inputs) => unary(m, inputs, (x) => g.node('LeakyRelu', [x.name], { alpha: float(m.negativeSlope) })[0]!);
+  if (m instanceof ELU) return (g, inputs) => unary(m, inputs, (x) => g.node('Elu', [x.name], { alpha: float(m.alpha) })[0]!);
+  if (m instanceof Softmax || m instanceof LogSoftmax) {
+    const op = m instanceof Softmax ? 'Softmax' : 'LogSoftmax';
+    return (g, inputs) => unary(m, inputs, (x) => g.node(op, [x.name], { axis: int(softmaxDim(m.dim, x.value.ndim)) })[0]!);
+  }
+  if (m instanceof GELU) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        const c = (v: number): string => g.weight('gelu.const', [v], []);
+        const [half] = g.node('Mul', [x.name, c(0.5)]);
+        let inner: string;
+        if (m.approximate === 'tanh') {
+          // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+          const [x3] = g.node('Mul', [x.name, g.node('Mul', [x.name, x.name])[0]!]);
+          const [s] = g.node('Add', [x.name, g.node('Mul', [x3!, c(0.044715)])[0]!]);
+          [inner] = g.node('Tanh', [g.node('Mul', [s!, c(Math.sqrt(2 / Math.PI))])[0]!]);
+        } else {
+          // 0.5 x (1 + erf(x / sqrt(2)))
+          [inner] = g.node('Erf', [g.node('Mul', [x.name, c(Math.SQRT1_2)])[0]!]);
+        }
+        return g.node('Mul', [half!, g.node('Add', [inner!, c(1)])[0]!])[0]!;
+      });
+  }
+  if (m instanceof Dropout || m instanceof Identity) return (g, inputs) => unary(m, inputs, (x) => g.node('Identity', [x.name])[0]!);
+  throw new OnnxExportError(
+    `cannot export ${m.constructor.name}: torchlet's ONNX exporter knows Sequential, Linear, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${m.constructor.name} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,
+  );
+}

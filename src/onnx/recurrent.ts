@@ -1,0 +1,122 @@
+/**
+ * nn.RNN / nn.LSTM / nn.GRU → one ONNX `RNN` / `LSTM` / `GRU` node per layer.
+ *
+ * Per layer l (D = 2 when bidirectional, G gates, H = hiddenSize):
+ * - W = [weight_ih_l{l}, weight_ih_l{l}_reverse] as (D, G*H, in), R likewise from weight_hh,
+ *   B = [bias_ih | bias_hh] per direction as (D, 2*G*H), with the gate blocks reordered from
+ *   PyTorch's order to ONNX's: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h (and
+ *   `linear_before_reset = 1`, which is PyTorch's GRU: r multiplies (W_hn h + b_hn)); RNN has one
+ *   block (`activations = Relu` for nonlinearity 'relu').
+ * - initial_h (and initial_c) = h0[l*D : (l+1)*D], a Slice of the graph input h0 (c0).
+ * - Y (L, D, N, H) → Transpose [0, 2, 1, 3] → Reshape [0, 0, -1] = (L, N, D*H), the next
+ *   layer's input; Y_h of every layer concatenated along axis 0 is hN (cN likewise).
+ * batchFirst inputs are transposed to (L, N, Hin) and back (ONNX's layout = 1 is not
+ * supported by ONNX Runtime). Dropout between layers is a training-time op and is not exported.
+ * LSTM with projSize cannot be expressed (ONNX's LSTM has no projection): OnnxExportError.
+ */
+
+import { noGrad } from '../autograd/index.js';
+import { LSTM, RNN, type RNNBase } from '../nn/rnn/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { OnnxGraph, OnnxValue } from './graph.js';
+import { int, ints, OnnxExportError, str, strs } from './graph.js';
+
+/** PyTorch gate block order → ONNX's, as indices into PyTorch's blocks. */
+function gateOrder(m: RNNBase): number[] {
+  if (m.mode === 'LSTM') return [0, 3, 1, 2];
+  if (m.mode === 'GRU') return [1, 0, 2];
+  return [0];
+}
+
+/** Row blocks of a (G*H, cols) or (G*H) parameter, reordered. */
+function reorder(p: Tensor, order: readonly number[], H: number): number[] {
+  const data = p.contiguousData();
+  const rowLen = p.ndim === 2 ? p.shape[1]! : 1;
+  const out: number[] = [];
+  for (const g of order) for (let i = g * H * rowLen; i < (g + 1) * H * rowLen; i++) out.push(data[i]!);
+  return out;
+}
+
+export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): OnnxValue[] {
+  const isLstm = m instanceof LSTM;
+  if (m.projSize > 0) {
+    throw new OnnxExportError(
+      `cannot export ${m.constructor.name} with projSize=${m.projSize}: ONNX's LSTM operator has no projection (weight_hr). Export a model without projSize, or write an onnxExport hook that composes the cell from basic ops`,
+    );
+  }
+  const [x, h0, c0] = inputs;
+  if (x === undefined) throw new OnnxExportError(`${m.constructor.name} export needs an input`);
+  if (x.value.ndim !== 3) {
+    throw new OnnxExportError(
+      `${m.constructor.name} export takes a batched 3-D input, got shape [${x.value.shape.join(', ')}]; add the batch dimension (unsqueeze) before exporting`,
+    );
+  }
+  if (isLstm && (h0 === undefined) !== (c0 === undefined)) throw new OnnxExportError('LSTM export needs both h0 and c0, or neither');
+  if (inputs.length > (isLstm ? 3 : 2)) throw new OnnxExportError(`${m.constructor.name} export takes ${isLstm ? 'x, h0, c0' : 'x, h0'}; got ${inputs.length} inputs`);
+
+  // The example's outputs, from torchlet itself.
+  const [outV, stateV] = noGrad(() => {
+    const state: Tensor | [Tensor, Tensor] | null = h0 === undefined ? null : isLstm ? [h0.value, c0!.value] : h0.value;
+    return m.forward(x.value, state);
+  });
+  const hNV = Array.isArray(stateV) ? stateV[0] : stateV;
+  const cNV = Array.isArray(stateV) ? stateV[1] : null;
+
+  const D = m.numDirections;
+  const H = m.hiddenSize;
+  const order = gateOrder(m);
+  const opType = m.mode === 'LSTM' ? 'LSTM' : m.mode === 'GRU' ? 'GRU' : 'RNN';
+  const attrs = {
+    hidden_size: int(H),
+    direction: str(D === 2 ? 'bidirectional' : 'forward'),
+    ...(m.mode === 'GRU' ? { linear_before_reset: int(1) } : {}),
+    ...(m instanceof RNN && m.nonlinearity === 'relu' ? { activations: strs(Array(D).fill('Relu')) } : {}),
+  };
+  const params = m.allWeights;
+  const base = g.fresh(m.constructor.name.toLowerCase());
+
+  let layerIn = x.name;
+  if (m.batchFirst) [layerIn] = g.node('Transpose', [layerIn], { perm: ints([1, 0, 2]) });
+  const hs: string[] = [];
+  const cs: string[] = [];
+  for (let l = 0; l < m.numLayers; l++) {
+    const w: number[] = [];
+    const r: number[] = [];
+    const b: number[] = [];
+    let inSize = 0;
+    for (let d = 0; d < D; d++) {
+      const [wih, whh, bih, bhh] = params[l * D + d]!;
+      inSize = wih!.shape[1]!;
+      w.push(...reorder(wih!, order, H));
+      r.push(...reorder(whh!, order, H));
+      if (m.bias) b.push(...reorder(bih!, order, H), ...reorder(bhh!, order, H));
+    }
+    const G = order.length;
+    const W = g.weight(`${base}.W_l${l}`, w, [D, G * H, inSize]);
+    const R = g.weight(`${base}.R_l${l}`, r, [D, G * H, H]);
+    const B = m.bias ? g.weight(`${base}.B_l${l}`, b, [D, 2 * G * H]) : '';
+    const slice = (v: OnnxValue | undefined): string => {
+      if (v === undefined) return '';
+      if (m.numLayers === 1) return v.name;
+      const [s] = g.node('Slice', [v.name, g.int64(`${base}.start_l${l}`, [l * D]), g.int64(`${base}.end_l${l}`, [(l + 1) * D]), g.int64(`${base}.axes`, [0])]);
+      return s!;
+    };
+    const ins = [layerIn, W, R, B, '', slice(h0)];
+    if (isLstm) ins.push(slice(c0));
+    while (ins[ins.length - 1] === '') ins.pop();
+    const outs = g.node(opType, ins, attrs, isLstm ? 3 : 2);
+    hs.push(outs[1]!);
+    if (isLstm) cs.push(outs[2]!);
+    const [t] = g.node('Transpose', [outs[0]!], { perm: ints([0, 2, 1, 3]) });
+    [layerIn] = g.node('Reshape', [t!, g.int64(`${base}.shape`, [0, 0, -1])]);
+  }
+  let out = layerIn;
+  if (m.batchFirst) [out] = g.node('Transpose', [out], { perm: ints([1, 0, 2]) });
+  const concat = (names: string[]): string => (names.length === 1 ? names[0]! : g.node('Concat', names, { axis: int(0) })[0]!);
+  const result: OnnxValue[] = [
+    { name: out, value: outV },
+    { name: concat(hs), value: hNV },
+  ];
+  if (isLstm && cNV) result.push({ name: concat(cs), value: cNV });
+  return result;
+}

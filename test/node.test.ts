@@ -1,0 +1,70 @@
+/** torchlet/node: file helpers, and atomic writes that leave the old file intact when a write fails. */
+import * as fs from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import * as torch from '../src/index.js';
+import { loadFile, loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '../src/node.js';
+
+// Fail the write after the first chunk on demand, like a full disk (ENOSPC) mid-write.
+const failWrites = { on: false };
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...real,
+    writeSync: (fd: number, buf: Uint8Array, offset: number, length: number): number => {
+      if (failWrites.on) {
+        real.writeSync(fd, buf, offset, Math.min(length, 16));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      return real.writeSync(fd, buf, offset, length);
+    },
+  };
+});
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const dir = mkdtempSync(join(tmpdir(), 'torchlet-node-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('torchlet/node', () => {
+  it('saves and loads a safetensors file', () => {
+    const path = join(dir, 'model.safetensors');
+    const sd = { w: torch.arange(6).reshape(2, 3), b: torch.tensor([1, 2], { dtype: 'int32' }) };
+    saveSafetensorsFile(path, sd, { step: '10' });
+    const back = loadSafetensorsFile(path);
+    expect(back.metadata.step).toBe('10');
+    expect(back.tensors.w!.tolist()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(back.tensors.b!.dtype).toBe('int32');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('loads a PyTorch .pt file', () => {
+    const sd = torch.io.toStateDict(loadFile(join(FIXTURES, 'io_gru.pt')));
+    expect(sd.weight_ih_l0!.shape).toEqual([15, 4]);
+  });
+
+  it('a write that fails mid-way leaves the old file intact and no temporary file behind', () => {
+    const path = join(dir, 'keep.safetensors');
+    saveSafetensorsFile(path, { w: torch.ones(100) });
+    const before = readFileSync(path);
+    failWrites.on = true;
+    try {
+      expect(() => saveSafetensorsFile(path, { w: torch.zeros(1000) })).toThrow(/ENOSPC/);
+    } finally {
+      failWrites.on = false;
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('keep') && f !== 'keep.safetensors')).toEqual([]);
+    expect(loadSafetensorsFile(path).tensors.w!.shape).toEqual([100]);
+  });
+
+  it('a failed rename (destination is a directory) cleans up its temporary file', () => {
+    const target = join(dir, 'adir');
+    fs.mkdirSync(target);
+    writeFileSync(join(target, 'inside'), 'x');
+    expect(() => writeFileAtomic(target, new Uint8Array([1, 2, 3]))).toThrow();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * ONNX export checked by ONNX Runtime: every exported model runs in onnxruntime-node and gives
+ * torchlet's outputs within float32 round-off (TOL.f32Deep), including with a batch size and
+ * length different from the export example when the axes are dynamic.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import * as torch from '../src/index.js';
+import type { OnnxGraph, OnnxValue } from '../src/onnx/index.js';
+import { ints } from '../src/onnx/index.js';
+import { onnx } from '../src/onnx/graph.js';
+import { expectClose, TOL } from './helpers/fixtures.js';
+
+type Feeds = Record<string, torch.Tensor>;
+
+/** Run `bytes` in ONNX Runtime on the feeds; outputs by name as torchlet tensors. */
+async function runOrt(bytes: Uint8Array, feeds: Feeds): Promise<Record<string, torch.Tensor>> {
+  // One thread each: ONNX Runtime's default thread pools cost more than these tiny graphs.
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'disabled' });
+  const input: Record<string, ort.Tensor> = {};
+  for (const [k, t] of Object.entries(feeds)) input[k] = new ort.Tensor('float32', t.toFloat32Array(), [...t.shape]);
+  const out = await session.run(input);
+  const result: Record<string, torch.Tensor> = {};
+  for (const [k, v] of Object.entries(out)) {
+    result[k] = torch.tensor(Float32Array.from(v.data as Float32Array), { shape: v.dims.map(Number) });
+  }
+  return result;
+}
+
+type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+
+function makeLayer(mode: Mode, numLayers: number, bidirectional: boolean, batchFirst: boolean, bias = true): torch.nn.RNNBase {
+  const opts = { numLayers, bidirectional, batchFirst, bias };
+  if (mode === 'LSTM') return new torch.nn.LSTM(3, 4, opts);
+  if (mode === 'GRU') return new torch.nn.GRU(3, 4, opts);
+  return new torch.nn.RNN(3, 4, { ...opts, nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
+}
+
+/** Inputs of a recurrent layer: x, and h0 (and c0) when `withState`. */
+function rnnInputs(m: torch.nn.RNNBase, N: number, L: number, withState: boolean): Feeds {
+  const feeds: Feeds = { x: m.batchFirst ? torch.randn(N, L, 3) : torch.randn(L, N, 3) };
+  if (withState) {
+    feeds.h0 = torch.randn(m.numDirections * m.numLayers, N, 4).mul(0.5);
+    if (m.mode === 'LSTM') feeds.c0 = torch.randn(m.numDirections * m.numLayers, N, 4).mul(0.5);
+  }
+  return feeds;
+}
+
+function rnnForward(m: torch.nn.RNNBase, feeds: Feeds): Feeds {
+  const state = feeds.h0 === undefined ? null : m.mode === 'LSTM' ? ([feeds.h0, feeds.c0!] as [torch.Tensor, torch.Tensor]) : feeds.h0;
+  const [y, s] = torch.noGrad(() => m.forward(feeds.x!, state));
+  return Array.isArray(s) ? { y, hN: s[0], cN: s[1] } : { y, hN: s };
+}
+
+function exportRnn(m: torch.nn.RNNBase, feeds: Feeds): Uint8Array {
+  const names = Object.keys(feeds);
+  const time = m.batchFirst ? 1 : 0;
+  const batch = 1 - time;
+  const dynamicAxes: Record<string, Record<number, string>> = {
+    x: { [batch]: 'batch', [time]: 'time' }, y: { [batch]: 'batch', [time]: 'time' }, hN: { 1: 'batch' },
+  };
+  if (feeds.h0) dynamicAxes.h0 = { 1: 'batch' };
+  if (feeds.c0) dynamicAxes.c0 = { 1: 'batch' };
+  if (m.mode === 'LSTM') dynamicAxes.cN = { 1: 'batch' };
+  return torch.onnx.export(m, names.map((n) => feeds[n]!), {
+    inputNames: names,
+    outputNames: m.mode === 'LSTM' ? ['y', 'hN', 'cN'] : ['y', 'hN'],
+    dynamicAxes,
+  });
+}
+
+async function checkRnn(m: torch.nn.RNNBase, withState: boolean): Promise<void> {
+  const example = rnnInputs(m, 2, 5, withState);
+  const bytes = exportRnn(m, example);
+  // The example itself, then another batch size and length through the dynamic axes.
+  for (const feeds of [example, rnnInputs(m, 3, 7, withState)]) {
+    const want = rnnForward(m, feeds);
+    const got = await runOrt(bytes, feeds);
+    for (const k of Object.keys(want)) expectClose(got[k], want[k]!, TOL.f32Deep, `${m.mode} ${k}`);
+  }
+}
+
+describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime runs like torchlet', () => {
+  torch.manualSeed(0);
+  const modes: Mode[] = ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'];
+  const cases: [Mode, number, boolean, boolean, boolean][] = [];
+  for (const mode of modes) {
+    for (const layers of [1, 2, 3]) {
+      for (const bi of [false, true]) {
+        for (const bf of [false, true]) for (const st of [false, true]) cases.push([mode, layers, bi, bf, st]);
+      }
+    }
+  }
+  it.each(cases)('%s numLayers=%i bidirectional=%s batchFirst=%s initial state=%s', async (mode, layers, bi, bf, st) => {
+    await checkRnn(makeLayer(mode, layers, bi, bf), st);
+  });
+
+  it('without biases', async () => {
+    for (const mode of modes) await checkRnn(makeLayer(mode, 2, true, false, false), true);
+  });
+
+  it('keeps the graph one node per layer with the ONNX gate order (LSTM iofc, GRU zrh, linear_before_reset)', () => {
+    const ops = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+    const lstm = ops(torch.onnx.export(new torch.nn.LSTM(3, 4, { numLayers: 3, bidirectional: true }), torch.randn(5, 2, 3)));
+    expect(lstm.filter((o) => o === 'LSTM')).toHaveLength(3);
+    const gru = onnx.ModelProto.decode(torch.onnx.export(new torch.nn.GRU(3, 4), torch.randn(5, 2, 3))).graph!.node!.find((n) => n.opType === 'GRU')!;
+    expect(gru.attribute!.map((a) => [a.name, a.name === 'direction' ? new TextDecoder().decode(a.s!) : Number(a.i)])).toEqual([
+      ['hidden_size', 4], ['direction', 'forward'], ['linear_before_reset', 1],
+    ]);
+  });
+});
+
+describe('feed-forward layers and a model with an onnxExport hook', () => {
+  torch.manualSeed(1);
+
+  async function checkModule(m: torch.nn.Module & { forward(x: torch.Tensor): torch.Tensor }, x: torch.Tensor, other?: torch.Tensor, dyn: number[] = [0]): Promise<void> {
+    const bytes = torch.onnx.export(m, x, { inputNames: ['x'], outputNames: ['y'], dynamicAxes: { x: dyn, y: dyn } });
+    for (const input of other ? [x, other] : [x]) {
+      m.eval();
+      const want = torch.noGrad(() => m.forward(input));
+      const got = await runOrt(bytes, { x: input });
+      expectClose(got.y, want, TOL.f32Deep, m.constructor.name);
+    }
+  }
+
+  it('Sequential of Linear and every activation', async () => {
+    const { nn } = torch;
+    const m = new nn.Sequential(
+      new nn.Linear(5, 6), new nn.ReLU(), new nn.Linear(6, 6), new nn.Tanh(), new nn.Linear(6, 6), new nn.Sigmoid(),
+      new nn.LeakyReLU(0.2), new nn.ELU(1.0), new nn.GELU(), new nn.GELU('tanh'), new nn.Dropout(0.5), new nn.Identity(),
+      new nn.Linear(6, 4, { bias: false }), new nn.Softmax(-1), new nn.Linear(4, 3), new nn.LogSoftmax(1),
+    );
+    await checkModule(m, torch.randn(2, 5).mul(2), torch.randn(7, 5));
+  });
+
+  it('Linear on a 3-D input', async () => {
+    await checkModule(new torch.nn.Linear(4, 3), torch.randn(2, 5, 4), torch.randn(3, 5, 4));
+  });
+
+  it('Conv1d (padding, stride, dilation, groups, same) and the norms', async () => {
+    const { nn } = torch;
+    const bn = new nn.BatchNorm1d(8);
+    // Give the running statistics values to use.
+    bn.train();
+    torch.noGrad(() => bn.forward(torch.randn(6, 8, 5).mul(3).add(1)));
+    const m = new nn.Sequential(
+      new nn.Conv1d(4, 8, 3, { padding: 1 }), bn, new nn.GroupNorm(2, 8), new nn.ReLU(),
+      new nn.Conv1d(8, 8, 3, { stride: 2, dilation: 2, groups: 4, padding: 2 }), new nn.Conv1d(8, 6, 4, { padding: 'same' }),
+      new nn.GroupNorm(3, 6, { affine: false }), new nn.Conv1d(6, 5, 2, { padding: 'valid', bias: false }),
+    );
+    await checkModule(m, torch.randn(2, 4, 11), torch.randn(3, 4, 15), [0, 2]);
+    await checkModule(new nn.Sequential(new nn.Linear(3, 6), new nn.LayerNorm(6), new nn.LayerNorm([6], { elementwiseAffine: false })), torch.randn(2, 5, 3), torch.randn(4, 9, 3), [0, 1]);
+    await checkModule(new nn.BatchNorm1d(3, { affine: false }), torch.randn(4, 3), torch.randn(6, 3));
+  });
+
+  it('a Conv1d + GroupNorm + BiLSTM + Linear model exports itself through onnxExport', async () => {
+    const { nn } = torch;
+    class Tagger extends nn.Module {
+      conv = this.registerModule('conv', new nn.Conv1d(4, 8, 3, { padding: 1 }));
+      norm = this.registerModule('norm', new nn.GroupNorm(2, 8));
+      lstm = this.registerModule('lstm', new nn.LSTM(8, 6, { numLayers: 2, bidirectional: true, batchFirst: true }));
+      fc = this.registerModule('fc', new nn.Linear(12, 3));
+      /** x: (N, C=4, L) → (N, L, 3) */
+      forward(x: torch.Tensor): torch.Tensor {
+        const y = this.norm.forward(this.conv.forward(x)).relu().transpose(1, 2);
+        return this.fc.forward(this.lstm.forward(y)[0]);
+      }
+      onnxExport(g: OnnxGraph, [x]: OnnxValue[]): OnnxValue[] {
+        const [c] = g.module(this.conv, [x!]);
+        const [n] = g.module(this.norm, [c!]);
+        const r = g.op('Relu', [n!], {}, n!.value.relu());
+        const t = g.op('Transpose', [r], { perm: ints([0, 2, 1]) }, r.value.transpose(1, 2));
+        const [out] = g.module(this.lstm, [t]);
+        return g.module(this.fc, [out!]);
+      }
+    }
+    const m = new Tagger();
+    await checkModule(m, torch.randn(2, 4, 6), torch.randn(5, 4, 9), [0, 2]);
+    expect(torch.onnx.exampleOutputs(m, torch.randn(2, 4, 6))[0]!.shape).toEqual([2, 6, 3]);
+  });
+});
+
+describe('what ONNX export refuses, with typed errors', () => {
+  it('LSTM with projSize (ONNX LSTM has no projection)', () => {
+    const m = new torch.nn.LSTM(3, 4, { projSize: 2 });
+    expect(() => torch.onnx.export(m, torch.randn(5, 2, 3))).toThrow(torch.onnx.OnnxExportError);
+    expect(() => torch.onnx.export(m, torch.randn(5, 2, 3))).toThrow(/projSize=2: ONNX's LSTM operator has no projection/);
+  });
+  it('a module with no export rule names the onnxExport hook', () => {
+    class Custom extends torch.nn.Module {
+      forward(x: torch.Tensor): torch.Tensor {
+        return x;
+      }
+    }
+    expect(() => torch.onnx.export(new Custom(), torch.randn(2))).toThrow(/cannot export Custom: .* onnxExport\(g, inputs\)/);
+  });
+  it('bad options are ValueErrors and leave the model mode alone', () => {
+    const m = new torch.nn.Linear(2, 2);
+    expect(() => torch.onnx.export(m, torch.randn(1, 2), { opsetVersion: 11 })).toThrow(torch.ValueError);
+    expect(() => torch.onnx.export(m, torch.randn(1, 2), { dynamicAxes: { nope: [0] } })).toThrow(/"nope", which is not an input or output/);
+    expect(() => torch.onnx.export(m, torch.randn(1, 2), { dynamicAxes: { input_0: [2] } })).toThrow(/out of range/);
+    expect(m.training).toBe(true);
+  });
+  it('unbatched recurrent input and paddingMode other than zeros', () => {
+    expect(() => torch.onnx.export(new torch.nn.GRU(3, 4), torch.randn(5, 3))).toThrow(/batched 3-D input/);
+    expect(() => torch.onnx.export(new torch.nn.Conv1d(2, 2, 3, { padding: 1, paddingMode: 'reflect' }), torch.randn(1, 2, 5))).toThrow(/paddingMode 'zeros' only/);
+  });
+});
