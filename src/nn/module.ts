@@ -66,6 +66,29 @@ export abstract class Module {
     }
   }
 
+  /**
+   * The parameter at a dotted path, e.g. `lstm.getParameter('weight_ih_l0')` or
+   * `model.getParameter('rnn.bias_hh_l0_reverse')`. PyTorch: `get_parameter(target)` (where
+   * Python code usually writes `lstm.weight_ih_l0`). PyTorch raises AttributeError; torchlet a
+   * RuntimeError with the same text.
+   */
+  getParameter(target: string): Parameter {
+    const parts = target.split('.');
+    const name = parts.pop()!;
+    let mod: Module = this;
+    for (const part of parts) {
+      const child = mod._modules.get(part);
+      if (!child) throw new RuntimeError(`${mod.constructor.name} has no attribute \`${part}\``);
+      mod = child;
+    }
+    const p = mod._parameters.get(name);
+    if (!p) {
+      const what = mod._buffers.has(name) || mod._modules.has(name) ? `\`${name}\` is not an nn.Parameter` : `${mod.constructor.name} has no attribute \`${name}\``;
+      throw new RuntimeError(what);
+    }
+    return p;
+  }
+
   /** PyTorch: `parameters(recurse=True)`. */
   parameters(recurse = true): Parameter[] {
     return [...this.namedParameters('', recurse)].map(([, p]) => p);
@@ -139,12 +162,13 @@ export abstract class Module {
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !Object.hasOwn(own, k));
     const errors: string[] = [];
+    // PyTorch's order: missing keys, unexpected keys, then size mismatches (those even when not strict).
     if (strict) {
-      if (unexpectedKeys.length > 0) {
-        errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
-      }
       if (missingKeys.length > 0) {
         errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
+      }
+      if (unexpectedKeys.length > 0) {
+        errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
       }
     }
     for (const [key, target] of Object.entries(own)) {
