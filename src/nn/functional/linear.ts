@@ -4,11 +4,10 @@
 
 import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../../errors.js';
-import { add } from '../../ops/elementwise.js';
-import { matmul } from '../../ops/matmul.js';
-import { reshape, transpose } from '../../ops/shape.js';
+import { backend } from '../../kernels/backend.js';
 import { contiguous } from '../../ops/util.js';
-import { allocStorage } from '../../tensor/dtype.js';
+import type { FloatStorage } from '../../tensor/dtype.js';
+import { allocStorage, isFloat } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -16,29 +15,80 @@ import { Tensor } from '../../tensor/tensor.js';
  * PyTorch: `torch.nn.functional.linear(input, weight, bias=None)`: y = x Wᵀ + b.
  *
  * Shape: input (*, Hin), weight (Hout, Hin), bias (Hout) or null, output (*, Hout).
- * Leading dims are flattened into one GEMM (no per-row loop, no copy of the weight).
+ * One fused op as PyTorch's `addmm`: the leading dims are flattened into M rows, the bias is
+ * written into the output rows and the backend's GEMM accumulates x Wᵀ onto it. Backward:
+ * dx = g W, dW = gᵀ x (both GEMMs), db = column sums of g.
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (input.ndim === 0 || weight.ndim === 0) {
     throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${input.ndim}D and ${weight.ndim}D`);
   }
-  const inF = input.shape[input.ndim - 1]!;
-  const wt = weight.ndim === 1 ? weight : transpose(weight, 0, 1);
-  let y: Tensor;
-  if (input.ndim <= 2) {
-    y = matmul(input, wt);
-  } else {
-    const lead = input.shape.slice(0, -1);
-    y = matmul(reshape(input, [-1, inF]), wt);
-    y = reshape(y, [...lead, ...y.shape.slice(1)]);
-  }
-  if (bias === null) return y;
-  if (bias.ndim > y.ndim || bias.shape.some((s, i) => s !== 1 && s !== y.shape[y.ndim - bias.ndim + i])) {
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D (out_features, in_features), got ${fmtShape(weight.shape)}`);
+  if (!isFloat(input.dtype) || !isFloat(weight.dtype)) throw new DTypeError('"addmm_impl_cpu_" not implemented for \'Int\'');
+  const [outF, inF] = weight.shape as [number, number];
+  const k = input.shape[input.ndim - 1]!;
+  const m = input.numel() / Math.max(k, 1);
+  if (k !== inF) {
     throw new ShapeError(
-      `The expanded size of the tensor (${y.shape[y.ndim - 1]}) must match the existing size (${bias.shape[bias.ndim - 1]}) at non-singleton dimension ${y.ndim - 1}.  Target sizes: ${fmtShape(y.shape)}.  Tensor sizes: ${fmtShape(bias.shape)}`,
+      `mat1 and mat2 shapes cannot be multiplied (${input.ndim === 1 ? 1 : m}x${k} and ${inF}x${outF})`,
     );
   }
-  return add(y, bias);
+  const typeName = (d: string) => (d === 'float64' ? 'Double' : 'Float');
+  if (weight.dtype !== input.dtype) {
+    throw new DTypeError(`expected scalar type ${typeName(input.dtype)} but found ${typeName(weight.dtype)}`);
+  }
+  if (bias !== null) {
+    if (bias.dtype !== input.dtype) throw new DTypeError('self and mat2 must have the same dtype');
+    if (bias.numel() !== outF && bias.numel() !== 1) {
+      throw new ShapeError(
+        `The expanded size of the tensor (${outF}) must match the existing size (${bias.shape[bias.ndim - 1] ?? 1}) at non-singleton dimension 1.  Target sizes: [${m}, ${outF}].  Tensor sizes: ${fmtShape(bias.shape)}`,
+      );
+    }
+  }
+  const x = floatData(input);
+  const w = floatData(weight);
+  const out = allocStorage(input.dtype, m * outF) as FloatStorage;
+  if (bias !== null) {
+    const b = floatData(bias);
+    for (let r = 0; r < m; r++) {
+      if (b.length === 1) out.fill(b[0]!, r * outF, (r + 1) * outF);
+      else out.set(b, r * outF);
+    }
+  }
+  backend().gemm({ m, n: outF, k, a: x, b: w, transB: true, c: out, accumulate: bias !== null });
+  const y = new Tensor(out, [...input.shape.slice(0, -1), outF], input.dtype);
+  const inputs = bias === null ? [input, weight] : [input, weight, bias];
+  return record('AddmmBackward0', inputs, y, ([g]) => {
+    const gd = floatData(g!);
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (input.requiresGrad) {
+      // dx (M, Hin) = g (M, Hout) · W (Hout, Hin)
+      const d = allocStorage(input.dtype, m * k) as FloatStorage;
+      backend().gemm({ m, n: k, k: outF, a: gd, b: w, c: d });
+      dx = new Tensor(d, input.shape, input.dtype);
+    }
+    if (weight.requiresGrad) {
+      // dW (Hout, Hin) = gᵀ (Hout, M) · x (M, Hin)
+      const d = allocStorage(weight.dtype, outF * k) as FloatStorage;
+      backend().gemm({ m: outF, n: k, k: m, a: gd, transA: true, b: x, c: d });
+      dw = new Tensor(d, weight.shape, weight.dtype);
+    }
+    if (bias?.requiresGrad) {
+      const d = new Float64Array(outF);
+      for (let r = 0; r < m; r++) for (let j = 0; j < outF; j++) d[j]! += gd[r * outF + j]!;
+      const sums = allocStorage(bias.dtype, bias.numel());
+      if (bias.numel() === 1) sums[0] = d.reduce((a, v) => a + v, 0);
+      else sums.set(d);
+      db = new Tensor(sums, bias.shape, bias.dtype);
+    }
+    return bias === null ? [dx, dw] : [dx, dw, db];
+  });
+}
+
+function floatData(t: Tensor): FloatStorage {
+  return contiguous(t.detach()).contiguousData() as FloatStorage;
 }
 
 /** `paddingIdx` as PyTorch normalises it: negative counts from the end; must address a row. */
