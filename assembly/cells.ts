@@ -28,12 +28,13 @@ import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
 /**
  * gates is (bs, 4H): pre-activations i,f,g,o in, activations out (what backward keeps);
  * c is (bs, H): c_{t-1} in, c_t out; h is (bs, ldh): receives h_t = o * tanh(c_t).
+ * Only `units` units are updated (a thread's slice: pointers already offset to its first unit).
  */
-export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh: i32): void {
-  if (bs <= 0 || H <= 0) return;
+export function lstmStep(bs: i32, H: i32, units: i32, gates: usize, c: usize, h: usize, ldh: i32): void {
+  if (bs <= 0 || units <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
+  const end = <usize>(units & ~3) << 2;
+  const rem = units & 3;
   let b = 0;
   do {
     const gb = gates + <usize>b * H4 * 4;
@@ -72,11 +73,11 @@ export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh:
  * the gradient wrt h_t; dc is (bs, H): dL/dc_t from later steps in, dL/dc_{t-1} out;
  * dgates is (bs, 4H) out: gradient wrt the gate pre-activations.
  */
-export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: usize, dh: usize, dc: usize, dgates: usize): void {
-  if (bs <= 0 || H <= 0) return;
+export function lstmStepBack(bs: i32, H: i32, units: i32, gates: usize, cPrev: usize, cNew: usize, dh: usize, dc: usize, dgates: usize): void {
+  if (bs <= 0 || units <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
+  const end = <usize>(units & ~3) << 2;
+  const rem = units & 3;
   let b = 0;
   do {
     const gb = gates + <usize>b * H4 * 4;
@@ -97,7 +98,7 @@ export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: 
 // where x_* = W_i* x + b_i* (+ b_h* for r, z, folded in by the caller) and h_* = W_h* h.
 
 // @ts-ignore: decorator
-@inline function gruUnit(xp: usize, hp: usize, H4: usize, bp: usize, sp: usize, n: i32): void {
+@inline function gruUnit(xp: usize, hp: usize, H4: usize, bp: usize, sp: usize, so: usize, n: i32): void {
   const r = sigmoidv(f32x4.add(ldn(xp, n), ldn(hp, n)));
   const z = sigmoidv(f32x4.add(ldn(xp + H4, n), ldn(hp + H4, n)));
   const hn = f32x4.add(ldn(hp + H4 * 2, n), ldn(bp, n));
@@ -107,30 +108,32 @@ export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: 
   stn(xp + H4 * 2, nn, n);
   stn(hp + H4 * 2, hn, n);
   // (1-z)*n + z*h written as n + z*(h - n)
-  stn(sp, madd(z, f32x4.sub(ldn(sp, n), nn), nn), n);
+  stn(so, madd(z, f32x4.sub(ldn(sp, n), nn), nn), n);
 }
 
 /**
  * xg is (bs, 3H): input part in, r,z,n out; hg is (bs, 3H): W_hh h_{t-1} in, its n block
  * replaced by W_hn h + b_hn (backward needs it); bHn is (H) (zeros without bias);
- * h is (bs, H): h_{t-1} in, h_t out.
+ * hIn is (bs, H) h_{t-1}, hOut (bs, H) receives h_t (may be hIn). Only `units` units are
+ * updated (a thread's slice: pointers already offset to its first unit).
  */
-export function gruStep(bs: i32, H: i32, xg: usize, hg: usize, bHn: usize, h: usize): void {
-  if (bs <= 0 || H <= 0) return;
+export function gruStep(bs: i32, H: i32, units: i32, xg: usize, hg: usize, bHn: usize, hIn: usize, hOut: usize): void {
+  if (bs <= 0 || units <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
+  const end = <usize>(units & ~3) << 2;
+  const rem = units & 3;
   let b = 0;
   do {
     const xb = xg + <usize>b * H4 * 3;
     const hb = hg + <usize>b * H4 * 3;
-    const sb = h + <usize>b * H4;
+    const sb = hIn + <usize>b * H4;
+    const ob = hOut + <usize>b * H4;
     let off: usize = 0;
     if (end > 0) do {
-      gruUnit(xb + off, hb + off, H4, bHn + off, sb + off, 4);
+      gruUnit(xb + off, hb + off, H4, bHn + off, sb + off, ob + off, 4);
       off += 16;
     } while (off < end);
-    if (rem) gruUnit(xb + end, hb + end, H4, bHn + end, sb + end, rem);
+    if (rem) gruUnit(xb + end, hb + end, H4, bHn + end, sb + end, ob + end, rem);
     b++;
   } while (b < bs);
 }
@@ -162,11 +165,11 @@ export function gruStep(bs: i32, H: i32, xg: usize, hg: usize, bHn: usize, h: us
  * dgH · W_hh); dgX, dgH are (bs, 3H) out: gradients wrt the input-side and hidden-side
  * pre-activations (they differ in the n block: dgH_n = dgX_n * r).
  */
-export function gruStepBack(bs: i32, H: i32, gates: usize, hg: usize, hPrev: usize, dh: usize, dgX: usize, dgH: usize): void {
-  if (bs <= 0 || H <= 0) return;
+export function gruStepBack(bs: i32, H: i32, units: i32, gates: usize, hg: usize, hPrev: usize, dh: usize, dgX: usize, dgH: usize): void {
+  if (bs <= 0 || units <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
+  const end = <usize>(units & ~3) << 2;
+  const rem = units & 3;
   let b = 0;
   do {
     const gb = <usize>b * H4 * 3;

@@ -14,14 +14,25 @@ import { madd, splat, storeTail } from './simd';
 const MAX_KC = 320;
 const MC = 64;
 
-/** Scratch for one packed A block (MC x MAX_KC floats), right after the static data. */
-export function aScratch(): usize {
+/** Threads sharing one memory (each instance needs its own packed-A scratch). */
+const MAX_THREADS = 4;
+const A_SCRATCH_BYTES = MC * MAX_KC * 4;
+
+function scratchBase(): usize {
   return (__heap_base + 63) & ~63;
 }
 
-/** First byte past the module's own memory (static data + A scratch): JS owns the rest. */
+/** This instance's scratch for one packed A block (MC x MAX_KC floats). */
+let aPack: usize = 0;
+
+/** Which thread this instance runs on (0 = the main thread): picks its scratch block. */
+export function setThreadId(tid: i32): void {
+  aPack = scratchBase() + <usize>tid * A_SCRATCH_BYTES;
+}
+
+/** First byte past the module's own memory (static data + scratch): JS owns the rest. */
 export function heapBase(): usize {
-  return aScratch() + MC * MAX_KC * 4;
+  return scratchBase() + MAX_THREADS * A_SCRATCH_BYTES;
 }
 
 /** Floats needed to pack an (N, K) matrix. */
@@ -199,17 +210,26 @@ function kernel1x8(a: usize, p: usize, kc: i32, c: usize, nv: i32, acc: bool): v
  * slice stays in L1) and M (so the A block stays in L2).
  */
 export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: i32): void {
-  if (M <= 0 || N <= 0) return;
+  gemmPanels(M, N, K, a, lda, bp, c, ldc, accumulate, 0, (N + 7) >> 3);
+}
+
+/**
+ * gemm restricted to the 8-column panels [p0, p1) of C, i.e. columns [8*p0, min(8*p1, N)):
+ * how threads split one product by output columns.
+ */
+export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: i32, p0: i32, p1: i32): void {
+  if (M <= 0 || N <= 0 || p1 <= p0) return;
+  if (aPack == 0) setThreadId(0);
   if (K <= 0) {
     if (accumulate == 0) {
-      for (let i = 0; i < M; i++) memory.fill(c + (<usize>i * ldc << 2), 0, <usize>N << 2);
+      const c0 = p0 * 8;
+      const c1 = min(N, p1 * 8);
+      for (let i = 0; i < M; i++) memory.fill(c + ((<usize>i * ldc + c0) << 2), 0, <usize>(c1 - c0) << 2);
     }
     return;
   }
   const nk = (K + MAX_KC - 1) / MAX_KC;
   const KC = (K + nk - 1) / nk;
-  const aPack = aScratch();
-  const np = (N + 7) >> 3;
   const ldaB = <usize>lda << 2;
   const ldcB = <usize>ldc << 2;
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -219,7 +239,7 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: u
       const mc = min(MC, M - m0);
       const m4 = mc & ~3;
       packA(a + (<usize>m0 * ldaB) + (<usize>k0 << 2), ldaB, m4, kc, aPack);
-      for (let j = 0; j < np; j++) {
+      for (let j = p0; j < p1; j++) {
         const p = bp + ((<usize>j * K + k0) << 5);
         const nv = min(8, N - j * 8);
         const cj = c + (<usize>j << 5) + <usize>m0 * ldcB;

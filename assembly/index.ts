@@ -1,6 +1,7 @@
-// Entry point of the torchlet WebAssembly kernels (built twice by tools/build-wasm.mjs:
-// SIMD128, and SIMD128 + relaxed SIMD). Memory is imported: JavaScript owns it, places the
-// arrays and passes byte offsets.
-export { gemm, heapBase, packW, packedSize } from './gemm';
+// Entry point of the torchlet WebAssembly kernels (built by tools/build-wasm.ts in four
+// flavours: SIMD128 or SIMD128 + relaxed SIMD, each with private or shared memory for threads).
+// Memory is imported: JavaScript owns it, places the arrays and passes byte offsets.
+export { gemm, gemmPanels, heapBase, packW, packedSize, setThreadId } from './gemm';
 export { gruStep, gruStepBack, lstmStep, lstmStepBack, rnnStep, rnnStepBack } from './cells';
 export { addTo, colSum, fillRows, sigmoidArray, tanhArray, transpose } from './util';
+export { barrier, runLayerForward, setCanWait } from './layer';

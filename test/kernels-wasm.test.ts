@@ -18,6 +18,7 @@ import {
   wasmGemm,
   wasmRnnKernel,
 } from '../src/kernels/wasm/index.js';
+import { setNumThreads, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
 import { allCases, caseName, firstMismatch, runCase } from './kernels-wasm-cases.js';
 
@@ -54,6 +55,29 @@ describe('wasm RnnKernel vs reference kernel', () => {
   it('supports float32 only', () => {
     expect(wasmRnnKernel.supports(new Float32Array(1))).toBe(true);
     expect(wasmRnnKernel.supports(new Float64Array(1))).toBe(false);
+  });
+});
+
+describe('threads (setNumThreads)', () => {
+  it('2 threads give the reference results (LSTM, GRU; reverse, packed; needsGrad)', async () => {
+    setKernelPreference('simd');
+    const n = await setNumThreads(2);
+    expect(n).toBe(2);
+    const saved = threadTuning.minMacs;
+    threadTuning.minMacs = 0; // thread even these tiny layers
+    try {
+      for (const mode of ['LSTM', 'GRU'] as const) {
+        for (const reverse of [false, true]) {
+          for (const packed of [false, true]) {
+            const c = { mode, reverse, packed, bias: true, projSize: 0, hidden: 16 };
+            expect({ case: caseName(c), bad: runCase(c) }).toEqual({ case: caseName(c), bad: [] });
+          }
+        }
+      }
+    } finally {
+      threadTuning.minMacs = saved;
+      await setNumThreads(1);
+    }
   });
 });
 

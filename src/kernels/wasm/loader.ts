@@ -9,17 +9,18 @@
  * Forcing a path: `setKernelPreference('ref' | 'simd' | 'relaxed' | 'auto')`, or the
  * environment variable `TORCHLET_KERNELS` with the same values (read once at load).
  */
-import { relaxedWasm, simdWasm } from './binary.generated.js';
+import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './binary.generated.js';
 
 /** Byte offsets in, nothing out: the exports of assembly/index.ts. */
 export interface KernelExports {
   gemm(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, accumulate: number): void;
   packW(src: number, rs: number, cs: number, n: number, k: number, dst: number): void;
   packedSize(n: number, k: number): number;
-  lstmStep(bs: number, h: number, gates: number, c: number, hOut: number, ldh: number): void;
-  lstmStepBack(bs: number, h: number, gates: number, cPrev: number, cNew: number, dh: number, dc: number, dgates: number): void;
-  gruStep(bs: number, h: number, xg: number, hg: number, bHn: number, hState: number): void;
-  gruStepBack(bs: number, h: number, gates: number, hg: number, hPrev: number, dh: number, dgX: number, dgH: number): void;
+  gemmPanels(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, accumulate: number, p0: number, p1: number): void;
+  lstmStep(bs: number, h: number, units: number, gates: number, c: number, hOut: number, ldh: number): void;
+  lstmStepBack(bs: number, h: number, units: number, gates: number, cPrev: number, cNew: number, dh: number, dc: number, dgates: number): void;
+  gruStep(bs: number, h: number, units: number, xg: number, hg: number, bHn: number, hIn: number, hOut: number): void;
+  gruStepBack(bs: number, h: number, units: number, gates: number, hg: number, hPrev: number, dh: number, dgX: number, dgH: number): void;
   rnnStep(n: number, pre: number, isRelu: number): void;
   rnnStepBack(n: number, h: number, dh: number, dpre: number, isRelu: number): void;
   addTo(dst: number, src: number, n: number): void;
@@ -29,6 +30,9 @@ export interface KernelExports {
   sigmoidArray(src: number, dst: number, n: number): void;
   tanhArray(src: number, dst: number, n: number): void;
   heapBase(): number;
+  setThreadId(tid: number): void;
+  setCanWait(flag: number): void;
+  runLayerForward(job: number, tid: number): void;
 }
 
 export type KernelFlavour = 'relaxed' | 'simd';
@@ -84,7 +88,13 @@ export interface WasmKernels {
   readonly flavour: KernelFlavour;
   readonly k: KernelExports;
   readonly arena: Arena;
+  /** Compiled module, for instantiating it again on worker threads (shared memory only). */
+  readonly module: WebAssembly.Module;
+  readonly shared: boolean;
 }
+
+/** Pages of 64 KiB: the shared builds declare this maximum (tools/build-wasm.ts). */
+export const SHARED_MAX_PAGES = 16384;
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);
@@ -103,7 +113,8 @@ let preference: KernelPreference = envPreference() ?? 'auto';
 const cache = new Map<KernelFlavour, WasmKernels | null>();
 const pending = new Map<KernelFlavour, Promise<void>>();
 
-function bytesOf(f: KernelFlavour): Uint8Array<ArrayBuffer> {
+function bytesOf(f: KernelFlavour, shared = false): Uint8Array<ArrayBuffer> {
+  if (shared) return decode(f === 'relaxed' ? relaxedSharedWasm : simdSharedWasm);
   return decode(f === 'relaxed' ? relaxedWasm : simdWasm);
 }
 
@@ -112,11 +123,32 @@ export function flavourSupported(f: KernelFlavour): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf(f));
 }
 
-function instantiate(f: KernelFlavour, mod: WebAssembly.Module): WasmKernels {
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+/** The first 64 bytes past the module's own memory: the thread pool's control words. */
+export function controlBlock(w: WasmKernels): number {
+  return Math.ceil(w.k.heapBase() / 64) * 64;
+}
+
+function instantiate(f: KernelFlavour, mod: WebAssembly.Module, shared = false): WasmKernels {
+  const memory = new WebAssembly.Memory(shared ? { initial: 256, maximum: SHARED_MAX_PAGES, shared: true } : { initial: 256, maximum: 65536 });
   const inst = new WebAssembly.Instance(mod, { env: { memory, abort: () => {} } });
   const k = inst.exports as unknown as KernelExports;
-  return { flavour: f, k, arena: new Arena(memory, Math.ceil((k.heapBase() + 64) / 64) * 64) };
+  k.setThreadId(0);
+  return { flavour: f, k, arena: new Arena(memory, Math.ceil(k.heapBase() / 64) * 64 + 64), module: mod, shared };
+}
+
+/**
+ * A fresh instance of the given flavour on shared memory (for the thread pool), or null where
+ * the engine has no shared memory (browsers without cross-origin isolation) or lacks the flavour.
+ */
+export function sharedKernels(f: KernelFlavour): WasmKernels | null {
+  if (typeof SharedArrayBuffer === 'undefined' || !flavourSupported(f)) return null;
+  try {
+    const bytes = bytesOf(f, true);
+    if (!WebAssembly.validate(bytes)) return null;
+    return instantiate(f, new WebAssembly.Module(bytes), true);
+  } catch {
+    return null;
+  }
 }
 
 function load(f: KernelFlavour): WasmKernels | null {

@@ -31,6 +31,7 @@ import {
   stepOffsets,
 } from '../rnn.js';
 import { type WasmKernels, wasmKernels } from './loader.js';
+import { startWorkers, type ThreadPool, threadPool, threadTuning } from './threads.js';
 
 /** Inference input projections are done this many rows (at least one step) at a time. */
 const CHUNK_ROWS = 512;
@@ -127,7 +128,50 @@ function maker<A extends FloatArray>(like: A): (src: Float32Array) => A {
   return (src) => new Ctor(src);
 }
 
-function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>): RnnForwardResult<A> {
+/** Word indices of the job block read by assembly/layer.ts (keep in sync with its J_* constants). */
+const J = {
+  nt: 0,
+  gru: 1,
+  reverse: 2,
+  T: 3,
+  H: 4,
+  I: 5,
+  batchSizes: 6,
+  offs: 7,
+  x: 8,
+  wIh: 9,
+  wHh: 10,
+  bias: 11,
+  bHn: 12,
+  hA: 13,
+  hB: 14,
+  c: 15,
+  y: 16,
+  gates: 17,
+  chunk: 18,
+  save: 19,
+  hPrev: 20,
+  cPrev: 21,
+  cNew: 22,
+  hg: 23,
+  barrier: 24,
+} as const;
+const JOB_WORDS = 32;
+/** Two words (count, generation) for the threads' step barrier, inside the job block. */
+const JOB_BARRIER = 28;
+
+
+/** The pool, if this layer can use it: a gated cell without projection, H split in 8s. */
+function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
+  const p = threadPool();
+  if (!p || spec.projSize > 0 || (spec.mode !== 'LSTM' && spec.mode !== 'GRU')) return null;
+  const H = spec.hiddenSize;
+  const GH = gateCount(spec.mode) * H;
+  if (H % 8 !== 0 || H / 8 < p.n || spec.batchSizes[0]! * GH * H < threadTuning.minMacs) return null;
+  return p;
+}
+
+function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, threads: ThreadPool | null): RnnForwardResult<A> {
   const { spec, weights, x, h0, c0, needsGrad } = args;
   const make = maker(x);
   const d = dims(spec);
@@ -153,6 +197,11 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>):
   const gatesBuf = lay ? at(lay.gates) : arena.alloc(Math.min(chunkRows, total) * GH);
   const hgScratch = d.gru && !lay ? arena.alloc(B * GH) : -1;
   const huScratch = d.proj && !lay ? arena.alloc(B * H) : -1;
+  // The gated cells without projection run their time loop in wasm (threads can share it).
+  const useJob = (d.gru || (d.lstm && !d.proj));
+  const hB = useJob ? arena.alloc(B * Hout) : -1;
+  const job = useJob ? arena.alloc(JOB_WORDS) : -1;
+  const ints = useJob ? arena.alloc(2 * d.T + 1) : -1;
 
   const f = arena.f32();
   f.set(x, xP >> 2);
@@ -170,6 +219,53 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>):
   f.set(h0.subarray(0, B * Hout), hS >> 2);
   if (d.lstm) f.set(c0!.subarray(0, B * H), cS >> 2);
 
+  if (useJob) {
+    f.set(h0.subarray(0, B * Hout), hB >> 2);
+    const i32 = new Int32Array(f.buffer);
+    i32.set(spec.batchSizes, ints >> 2);
+    i32.set(offs, (ints >> 2) + d.T);
+    const nt = threads ? threads.n : 1;
+    const words: Record<keyof typeof J, number> = {
+      nt,
+      gru: d.gru ? 1 : 0,
+      reverse: spec.reverse ? 1 : 0,
+      T: d.T,
+      H,
+      I,
+      batchSizes: ints,
+      offs: ints + d.T * 4,
+      x: xP,
+      wIh: wIhP,
+      wHh: wHhP,
+      bias,
+      bHn,
+      hA: hS,
+      hB,
+      c: cS,
+      y: yP,
+      gates: gatesBuf,
+      chunk: chunkRows,
+      save: lay ? 1 : 0,
+      hPrev: lay ? at(lay.hPrev) : 0,
+      cPrev: lay && d.lstm ? at(lay.cPrev) : 0,
+      cNew: lay && d.lstm ? at(lay.cNew) : 0,
+      hg: d.gru ? (lay ? at(lay.hg) : hgScratch) : 0,
+      barrier: job + JOB_BARRIER * 4,
+    };
+    i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
+    for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
+    if (threads) startWorkers(threads, job);
+    k.runLayerForward(job, 0);
+    // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
+    const hN = new Float32Array(B * Hout);
+    let t = 0;
+    for (let b = B - 1; b >= 0; b--) {
+      if (!spec.reverse) while (t + 1 < d.T && spec.batchSizes[t + 1]! > b) t++;
+      hN.set(f.subarray((yP >> 2) + (offs[t]! + b) * Hout, (yP >> 2) + (offs[t]! + b + 1) * Hout), b * Hout);
+    }
+    f.set(hN, hS >> 2);
+  }
+
   const copy = (dst: number, src: number, n: number): void => {
     f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
   };
@@ -184,9 +280,9 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>):
     chunkLo = r0;
     chunkHi = r1;
   };
-  if (lay) project(0, total);
+  if (lay && !useJob) project(0, total);
 
-  const steps = order(d.T, spec.reverse);
+  const steps = useJob ? [] : order(d.T, spec.reverse);
   for (let si = 0; si < steps.length; si++) {
     const t = steps[si]!;
     const bs = spec.batchSizes[t]!;
@@ -212,16 +308,16 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>):
     if (d.gru) {
       const hg = lay ? at(lay.hg) + r0 * GH * 4 : hgScratch;
       k.gemm(bs, GH, Hout, hS, Hout, wHhP, hg, GH, 0);
-      k.gruStep(bs, H, g, hg, bHn, hS);
+      k.gruStep(bs, H, H, g, hg, bHn, hS, hS);
     } else {
       k.gemm(bs, GH, Hout, hS, Hout, wHhP, g, GH, 1);
       if (d.lstm) {
         if (d.proj) {
           const hu = lay ? at(lay.hUnproj) + r0 * H * 4 : huScratch;
-          k.lstmStep(bs, H, g, cS, hu, H);
+          k.lstmStep(bs, H, H, g, cS, hu, H);
           k.gemm(bs, Hout, H, hu, H, wHrP, hS, Hout, 0);
         } else {
-          k.lstmStep(bs, H, g, cS, hS, H);
+          k.lstmStep(bs, H, H, g, cS, hS, H);
         }
         if (lay) copy(at(lay.cNew) + r0 * H * 4, cS, bs * H);
       } else {
@@ -307,11 +403,11 @@ function backwardImpl<A extends FloatArray>(
         k.gemm(bs, H, Hout, dhS, Hout, wHrT, dhU, H, 0);
         dh = dhU;
       }
-      k.lstmStepBack(bs, H, g, at(lay.cPrev) + r0 * H * 4, at(lay.cNew) + r0 * H * 4, dh, dcS, dgx);
+      k.lstmStepBack(bs, H, H, g, at(lay.cPrev) + r0 * H * 4, at(lay.cNew) + r0 * H * 4, dh, dcS, dgx);
       k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
     } else if (d.gru) {
       const dgh = dgH + r0 * GH * 4;
-      k.gruStepBack(bs, H, g, at(lay.hg) + r0 * GH * 4, at(lay.hPrev) + r0 * Hout * 4, dhS, dgx, dgh);
+      k.gruStepBack(bs, H, H, g, at(lay.hg) + r0 * GH * 4, at(lay.hPrev) + r0 * Hout * 4, dhS, dgx, dgh);
       k.gemm(bs, Hout, GH, dgh, GH, wHhT, dhS, Hout, 1);
     } else {
       k.rnnStepBack(bs * H, g, dhS, dgx, d.relu ? 1 : 0);
@@ -379,6 +475,7 @@ export const wasmRnnKernel: RnnKernel = {
     if (!w || !(args.x instanceof Float32Array)) {
       throw new TypeError(`wasm RnnKernel: expected Float32Array input with WebAssembly SIMD available (check supports() first), got ${args.x.constructor.name}`);
     }
-    return forward(w, args);
+    const threads = threadsFor(args.spec);
+    return forward(threads ? threads.w : w, args, threads);
   },
 };

@@ -1,0 +1,188 @@
+// The gated layers' time loop (LSTM without projection, GRU) in WebAssembly, so that several
+// threads sharing one memory can run it together: thread `tid` of `nt` owns a slice of the
+// hidden units (whole 8-column GEMM panels) and computes only its gate columns, its input
+// projection columns and its cells, so the only thing threads exchange is h. With h double
+// buffered, one barrier per step suffices: everyone has written h_t before anyone reads it,
+// and has read h_{t-1} before anyone overwrites that buffer (two steps later).
+//
+// Job block (i32 words at `job`), written by src/kernels/wasm/layer-job.ts; pointers are byte
+// offsets. Shapes: x (total, I), y (total, H), gates (rows, G*H), hA/hB (B, H), c (B, H).
+import { gemmPanels } from './gemm';
+import { gruStep, lstmStep } from './cells';
+
+const J_NT = 0; // threads taking part
+const J_GRU = 1; // 1 = GRU, 0 = LSTM
+const J_REVERSE = 2;
+const J_T = 3;
+const J_H = 4;
+const J_I = 5;
+const J_BATCH_SIZES = 6; // i32 (T)
+const J_OFFS = 7; // i32 (T + 1): first row of each step
+const J_X = 8;
+const J_WIH = 9; // packed W_ih (G*H, I)
+const J_WHH = 10; // packed W_hh (G*H, H)
+const J_BIAS = 11; // (G*H) folded bias
+const J_BHN = 12; // (H) GRU b_hn (zeros without bias)
+const J_HA = 13; // (B, H) h buffers, both start as h0
+const J_HB = 14;
+const J_C = 15; // (B, H) LSTM cell state, in place
+const J_Y = 16;
+const J_GATES = 17; // all rows when saving, else a chunk of J_CHUNK rows
+const J_CHUNK = 18;
+const J_SAVE = 19; // keep what backward needs
+const J_HPREV = 20; // (total, H) saved h_{t-1}
+const J_CPREV = 21; // (total, H) saved c_{t-1}
+const J_CNEW = 22; // (total, H) saved c_t
+const J_HG = 23; // GRU (total or B, G*H): W_hh h (+ b_hn in the n block)
+const J_BARRIER = 24; // 2 words: count, generation
+
+// @ts-ignore: decorator
+@inline function word(job: usize, i: i32): i32 {
+  return load<i32>(job + (<usize>i << 2));
+}
+
+// @ts-ignore: decorator
+@inline function at(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+/** Whether this instance may block in memory.atomic.wait (not on a browser's main thread). */
+let canWait = false;
+
+export function setCanWait(flag: i32): void {
+  canWait = flag != 0;
+}
+
+/** All nt threads meet here (sense by generation: the last to arrive opens the next one). */
+export function barrier(bar: usize, nt: i32): void {
+  if (nt <= 1) return;
+  if (ASC_FEATURE_THREADS) {
+    const gen = atomic.load<i32>(bar, 4);
+    if (atomic.add<i32>(bar, 1) == nt - 1) {
+      atomic.store<i32>(bar, 0);
+      atomic.store<i32>(bar, gen + 1, 4);
+      atomic.notify(bar + 4);
+    } else {
+      let spins = 0;
+      while (atomic.load<i32>(bar, 4) == gen) {
+        // Spin briefly (a step takes microseconds), then sleep where allowed.
+        if (++spins > 20000 && canWait) atomic.wait<i32>(bar + 4, gen, 1000000);
+      }
+    }
+  }
+}
+
+/** Copy columns [c0, c1) of `rows` rows between (rows, ld) matrices. */
+function copyCols(dst: usize, src: usize, rows: i32, ld: i32, c0: i32, c1: i32): void {
+  const n = <usize>(c1 - c0) << 2;
+  const o = <usize>c0 << 2;
+  const ldB = <usize>ld << 2;
+  for (let r = 0; r < rows; r++) memory.copy(dst + <usize>r * ldB + o, src + <usize>r * ldB + o, n);
+}
+
+/** Run one direction of one LSTM/GRU layer as thread tid (see the job block above). */
+export function runLayerForward(job: usize, tid: i32): void {
+  const nt = word(job, J_NT);
+  const gru = word(job, J_GRU) != 0;
+  const G = gru ? 3 : 4;
+  const T = word(job, J_T);
+  const H = word(job, J_H);
+  const I = word(job, J_I);
+  const GH = G * H;
+  const bsP = <usize>word(job, J_BATCH_SIZES);
+  const offP = <usize>word(job, J_OFFS);
+  const x = <usize>word(job, J_X);
+  const wIh = <usize>word(job, J_WIH);
+  const wHh = <usize>word(job, J_WHH);
+  const bias = <usize>word(job, J_BIAS);
+  const bHn = <usize>word(job, J_BHN);
+  const c = <usize>word(job, J_C);
+  const y = <usize>word(job, J_Y);
+  const gates = <usize>word(job, J_GATES);
+  const chunk = word(job, J_CHUNK);
+  const save = word(job, J_SAVE) != 0;
+  const hPrev = <usize>word(job, J_HPREV);
+  const cPrev = <usize>word(job, J_CPREV);
+  const cNew = <usize>word(job, J_CNEW);
+  const hg = <usize>word(job, J_HG);
+  const bar = <usize>word(job, J_BARRIER);
+  const reverse = word(job, J_REVERSE) != 0;
+  const total = at(offP, T);
+  const GH4 = <usize>GH << 2;
+  const H4 = <usize>H << 2;
+
+  // This thread's units [u0, u1): whole panels of 8 (the caller checks H % 8 == 0 if nt > 1).
+  let u0 = 0;
+  let u1 = H;
+  if (nt > 1) {
+    const np = H >> 3;
+    u0 = ((tid * np) / nt) << 3;
+    u1 = (((tid + 1) * np) / nt) << 3;
+  }
+  const nu = u1 - u0;
+  const u04 = <usize>u0 << 2;
+  // Panels of my gate columns, one range per gate block (all of them at once when alone).
+  const blocks = nt > 1 ? G : 1;
+  const np0 = nt > 1 ? u0 >> 3 : 0;
+  const np1 = nt > 1 ? u1 >> 3 : (GH + 7) >> 3;
+  const pStride = nt > 1 ? H >> 3 : 0;
+
+  let lo = 0;
+  let hi = 0;
+  let cur = <usize>word(job, J_HA);
+  let nxt = <usize>word(job, J_HB);
+  for (let si = 0; si < T; si++) {
+    const t = reverse ? T - 1 - si : si;
+    const bs = at(bsP, t);
+    const r0 = at(offP, t);
+    if (save ? si == 0 : r0 < lo || r0 >= hi) {
+      // Input projection of the next rows [lo, hi): all rows when saving, else consecutive
+      // steps in processing order up to `chunk` rows.
+      if (save) {
+        lo = 0;
+        hi = total;
+      } else {
+        lo = r0;
+        hi = r0 + bs;
+        for (let sj = si + 1; sj < T; sj++) {
+          const u = reverse ? T - 1 - sj : sj;
+          const n = at(bsP, u);
+          if (hi - lo + n > chunk) break;
+          if (reverse) lo = at(offP, u);
+          else hi = at(offP, u) + n;
+        }
+      }
+      const g0 = save ? gates + <usize>lo * GH4 : gates;
+      for (let b = 0; b < blocks; b++) {
+        const p0 = np0 + b * pStride;
+        const p1 = np1 + b * pStride;
+        const cc0 = p0 << 3;
+        const cc1 = min(GH, p1 << 3);
+        for (let r = 0; r < hi - lo; r++) memory.copy(g0 + <usize>r * GH4 + (<usize>cc0 << 2), bias + (<usize>cc0 << 2), <usize>(cc1 - cc0) << 2);
+        gemmPanels(hi - lo, GH, I, x + <usize>lo * I * 4, I, wIh, g0, GH, 1, p0, p1);
+      }
+    }
+    const g = gates + <usize>(save ? r0 : r0 - lo) * GH4;
+    if (save) {
+      copyCols(hPrev + <usize>r0 * H4, cur, bs, H, u0, u1);
+      if (!gru) copyCols(cPrev + <usize>r0 * H4, c, bs, H, u0, u1);
+    }
+    const hgt = save ? hg + <usize>r0 * GH4 : hg;
+    for (let b = 0; b < blocks; b++) {
+      const p0 = np0 + b * pStride;
+      const p1 = np1 + b * pStride;
+      if (gru) gemmPanels(bs, GH, H, cur, H, wHh, hgt, GH, 0, p0, p1);
+      else gemmPanels(bs, GH, H, cur, H, wHh, g, GH, 1, p0, p1);
+    }
+    if (gru) gruStep(bs, H, nu, g + u04, hgt + u04, bHn + u04, cur + u04, nxt + u04);
+    else {
+      lstmStep(bs, H, nu, g + u04, c + u04, nxt + u04, H);
+      if (save) copyCols(cNew + <usize>r0 * H4, c, bs, H, u0, u1);
+    }
+    copyCols(y + <usize>r0 * H4, nxt, bs, H, u0, u1);
+    barrier(bar, nt);
+    const tmp = cur;
+    cur = nxt;
+    nxt = tmp;
+  }
+}

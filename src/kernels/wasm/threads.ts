@@ -1,0 +1,157 @@
+/**
+ * Opt-in threads for the recurrent kernel: worker threads (Node's worker_threads, or Web Workers
+ * in browsers) running the same WebAssembly module on one shared memory. PyTorch twin:
+ * `torch.set_num_threads` / `torch.get_num_threads`.
+ *
+ * A layer's hidden units are split across the threads (the main thread is thread 0); each step
+ * every thread computes its slice of the gate columns, its cells and its part of h, then all
+ * meet at one barrier (see assembly/layer.ts). Needs SharedArrayBuffer (in browsers: a
+ * cross-origin isolated page); elsewhere, and for layers too small to pay for a barrier per
+ * step, everything runs on the calling thread.
+ *
+ *   await setNumThreads(2); // resolves once the workers are up
+ */
+import { controlBlock, type KernelFlavour, sharedKernels, type WasmKernels, wasmKernels } from './loader.js';
+
+/** Worker body, as source so it needs no file of its own (Node: eval'd CommonJS; browsers: a Blob). */
+const WORKER_SOURCE = `
+const wt = typeof self === 'undefined' ? (typeof require === 'function' ? require('node:worker_threads') : process.getBuiltinModule('node:worker_threads')) : null;
+const post = (m) => (wt ? wt.parentPort.postMessage(m) : self.postMessage(m));
+const start = (m) => {
+  const k = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort() {} } }).exports;
+  k.setThreadId(m.tid);
+  k.setCanWait(1);
+  const ctrl = new Int32Array(m.memory.buffer, m.ctrl, 4);
+  post('ready');
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(ctrl, 0, seen);
+    const seq = Atomics.load(ctrl, 0);
+    if (seq === seen) continue;
+    seen = seq;
+    if (Atomics.load(ctrl, 2) === 1) break;
+    k.runLayerForward(Atomics.load(ctrl, 1), m.tid);
+  }
+};
+if (wt) wt.parentPort.once('message', start);
+else self.onmessage = (e) => start(e.data);
+`;
+
+interface WorkerLike {
+  terminate(): unknown;
+}
+
+export interface ThreadPool {
+  readonly n: number;
+  readonly w: WasmKernels;
+  readonly flavour: KernelFlavour;
+  /** Byte offset of the control words: [job sequence, job pointer, quit, kind]. */
+  readonly ctrl: number;
+  workers: WorkerLike[];
+  ready: boolean;
+}
+
+/**
+ * Threads pay only when a step's product (B x G*H x H multiply-adds) is big enough to hide a
+ * barrier per step (a few µs); tests lower this to exercise the threaded path on tiny layers.
+ */
+export const threadTuning = { minMacs: 1 << 20 };
+
+let requested = 1;
+let pool: ThreadPool | null = null;
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+}
+interface NodeWorkerModule {
+  Worker: new (
+    src: string,
+    opts: { eval: boolean },
+  ) => WorkerLike & { on(ev: 'message' | 'error', fn: (m: unknown) => void): void; postMessage(m: unknown): void; unref(): void };
+}
+
+function spawn(onReady: () => void, onError: (e: unknown) => void): (WorkerLike & { postMessage(m: unknown): void }) | null {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const wt = proc?.getBuiltinModule?.('node:worker_threads') as NodeWorkerModule | undefined;
+  if (wt) {
+    const worker = new wt.Worker(WORKER_SOURCE, { eval: true });
+    worker.unref(); // an idle pool must not keep Node alive
+    worker.on('message', (m) => m === 'ready' && onReady());
+    worker.on('error', onError);
+    return worker;
+  }
+  if (typeof Worker === 'function' && typeof Blob === 'function') {
+    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    worker.onmessage = (e) => e.data === 'ready' && onReady();
+    worker.onerror = onError;
+    return worker;
+  }
+  return null;
+}
+
+function stop(p: ThreadPool): void {
+  const ctrl = new Int32Array(p.w.arena.memory.buffer, p.ctrl, 4);
+  Atomics.store(ctrl, 2, 1);
+  Atomics.add(ctrl, 0, 1);
+  Atomics.notify(ctrl, 0);
+  for (const w of p.workers) w.terminate();
+}
+
+/**
+ * Use n threads (1 = none) for the recurrent kernel. Resolves to the number actually in use
+ * once the workers are running (1 where shared memory or workers are unavailable).
+ * PyTorch: torch.set_num_threads.
+ */
+export async function setNumThreads(n: number): Promise<number> {
+  requested = Math.max(1, Math.floor(n));
+  if (pool) {
+    stop(pool);
+    pool = null;
+  }
+  if (requested === 1) return 1;
+  const flavour = wasmKernels()?.flavour;
+  const w = flavour ? sharedKernels(flavour) : null;
+  if (!w || !flavour) return 1;
+  const p: ThreadPool = { n: requested, w, flavour, ctrl: controlBlock(w), workers: [], ready: false };
+  new Int32Array(w.arena.memory.buffer, p.ctrl, 16).fill(0);
+  let up = 0;
+  const ok = await new Promise<boolean>((resolve) => {
+    for (let tid = 1; tid < requested; tid++) {
+      const worker = spawn(
+        () => ++up === requested - 1 && resolve(true),
+        () => resolve(false),
+      );
+      if (!worker) return resolve(false);
+      p.workers.push(worker);
+      worker.postMessage({ module: w.module, memory: w.arena.memory, tid, ctrl: p.ctrl });
+    }
+  });
+  if (!ok) {
+    stop(p);
+    return 1;
+  }
+  p.ready = true;
+  pool = p;
+  return requested;
+}
+
+/** Threads the recurrent kernel may use. PyTorch: torch.get_num_threads. */
+export function getNumThreads(): number {
+  return pool?.ready ? pool.n : 1;
+}
+
+/** The pool, if threads are on and match the kernels in use now. */
+export function threadPool(): ThreadPool | null {
+  if (!pool?.ready || wasmKernels()?.flavour !== pool.flavour) return null;
+  return pool;
+}
+
+/** Start job `job` (a runLayerForward block) on the workers; the caller then runs as thread 0. */
+export function startWorkers(p: ThreadPool, job: number): void {
+  const ctrl = new Int32Array(p.w.arena.memory.buffer, p.ctrl, 4);
+  Atomics.store(ctrl, 1, job);
+  Atomics.store(ctrl, 3, 1);
+  Atomics.add(ctrl, 0, 1);
+  Atomics.notify(ctrl, 0);
+}
