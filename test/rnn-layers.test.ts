@@ -91,6 +91,27 @@ describe('the seed\'s examples', () => {
   });
 });
 
+describe('the doc comments\' examples run as written', () => {
+  it('RNN, LSTM, GRU', () => {
+    const rnn = new nn.RNN(10, 20, { numLayers: 2 });
+    const [output, hN] = rnn.forward(torch.randn(5, 3, 10));
+    expect([output.shape, hN.shape]).toEqual([[5, 3, 20], [2, 3, 20]]);
+    const lstm = new nn.LSTM(60, 20, { numLayers: 2, batchFirst: true });
+    const [o2, [h2, c2]] = lstm.forward(torch.randn(4, 7, 60));
+    expect([o2.shape, h2.shape, c2.shape]).toEqual([[4, 7, 20], [2, 4, 20], [2, 4, 20]]);
+    const gru = new nn.GRU(8, 16, { bidirectional: true });
+    const [o3, h3] = gru.forward(torch.randn(5, 2, 8));
+    expect([o3.shape, h3.shape]).toEqual([[5, 2, 32], [2, 2, 16]]);
+  });
+
+  it('RNNCell, LSTMCell, GRUCell', () => {
+    expect(new nn.RNNCell(10, 20).forward(torch.randn(3, 10)).shape).toEqual([3, 20]);
+    const [h1, c1] = new nn.LSTMCell(10, 20).forward(torch.randn(3, 10));
+    expect([h1.shape, c1.shape]).toEqual([[3, 20], [3, 20]]);
+    expect(new nn.GRUCell(10, 20).forward(torch.randn(10)).shape).toEqual([20]);
+  });
+});
+
 describe('semantics', () => {
   it('bidirectional: output is [forward | reverse]; the reverse final state is its state at t = 0', () => {
     for (const t of TYPES) {

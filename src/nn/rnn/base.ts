@@ -34,7 +34,11 @@ export interface RNNBaseOptions {
   bias?: boolean;
   /** Input and output are (N, L, *) instead of (L, N, *); never applies to h/c. Default false. */
   batchFirst?: boolean;
-  /** Dropout probability on each layer's output except the last, in training only. Default 0. */
+  /**
+   * Dropout probability on each layer's output except the last, in training only. Default 0.
+   * PyTorch parity: same semantics, but the masks come from torchlet's generator, so a training
+   * step with dropout does not reproduce PyTorch's numbers.
+   */
   dropout?: number;
   /** Run a second, reversed direction; outputs are `[forward | reverse]`. Default false (1/0 accepted as in Python). */
   bidirectional?: boolean | 0 | 1;
