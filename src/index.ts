@@ -14,8 +14,8 @@ export * from './errors.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
-/** PyTorch: `torch.load(f, weights_only=True)` on the file's bytes; see `io.load`. */
-export { load } from './io/index.js';
+/** PyTorch: `torch.load(f, weights_only=True)` / `torch.save(obj, f)` on bytes; see `io.load`, `io.save`. */
+export { load, save } from './io/index.js';
 export * as onnx from './onnx/index.js';
 export { backend, refBackend, setBackend } from './kernels/backend.js';
 export type { Backend } from './kernels/backend.js';

@@ -1,5 +1,5 @@
 /**
- * Node-only file helpers: `import { loadSafetensorsFile, saveSafetensorsFile, loadFile } from 'torchlet/node'`.
+ * Node-only file helpers: `import { loadSafetensorsFile, saveSafetensorsFile, loadFile, saveFile } from 'torchlet/node'`.
  *
  * The main entry point works on bytes in any runtime; this one adds `node:fs`. Writes are
  * atomic: the bytes go to a temporary file in the destination's directory, are flushed to disk
@@ -11,6 +11,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { basename, dirname, join } from 'node:path';
 import type { LoadOptions } from './io/checkpoint.js';
 import { load } from './io/checkpoint.js';
+import { save } from './io/save.js';
 import type { PickleValue } from './io/pickle.js';
 import type { LoadSafetensorsOptions, SafetensorsFile } from './io/safetensors.js';
 import { loadSafetensors, saveSafetensors } from './io/safetensors.js';
@@ -37,6 +38,15 @@ export function saveSafetensorsFile(path: string, tensors: Record<string, Tensor
  */
 export function loadFile(path: string, options?: LoadOptions): PickleValue {
   return load(readFileSync(path), options);
+}
+
+/**
+ * Write a PyTorch checkpoint file, atomically. PyTorch: `torch.save(obj, path)`.
+ *
+ *   saveFile('model.pt', model.stateDict());
+ */
+export function saveFile(path: string, obj: PickleValue): void {
+  writeFileAtomic(path, save(obj));
 }
 
 let counter = 0;

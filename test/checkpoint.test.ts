@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { torchletFiles } from '../tools/fixtures/io-torchlet.js';
 import { expectClose, loadFixture } from './helpers/fixtures.js';
 import { checkpointZip, int, pk, str, tensorPickle } from './helpers/pickles.js';
 
@@ -171,5 +172,32 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
     const data = new Uint8Array(new BigInt64Array([1n, 2n ** 33n]).buffer);
     const e = formatError(() => torch.load(checkpointZip(tensorPickle({ storage: 'LongStorage', numel: 2, size: [2], stride: [1] }), { '0': data })));
     expect(e.message).toMatch(/int64 value 8589934592 at element 1 does not fit in int32/);
+  });
+});
+
+describe('torch.save writes checkpoints PyTorch reads', () => {
+  it('writes exactly the bytes tools/fixtures/io.py loaded in PyTorch (strict GRU load, outputs, values, shared views)', () => {
+    for (const [name, bytes] of Object.entries(torchletFiles())) {
+      expect(Buffer.from(bytes).equals(Buffer.from(read(name))), name).toBe(true);
+    }
+  });
+
+  it('round-trips through torch.load: values, dtypes, views sharing one storage', () => {
+    const base = torch.arange(12).reshape(3, 4);
+    const obj = { a: base, t: base.t(), n: [1, 2.5, -3, 2 ** 40], s: 'ü', b: true, z: null, big: -(2n ** 80n), raw: new Uint8Array([7]), d: torch.tensor([0.1], { dtype: 'float64' }) };
+    const back = torch.load(torch.save(obj), { keepFloat64: true }) as torch.io.PickleDict;
+    expect(back).toMatchObject({ n: [1, 2.5, -3, 2 ** 40], s: 'ü', b: true, z: null, big: -(2n ** 80n) });
+    expect(Array.from(back.raw as Uint8Array)).toEqual([7]);
+    const [a, t] = [back.a as torch.Tensor, back.t as torch.Tensor];
+    expect(t.storage).toBe(a.storage);
+    expect(t.strides).toEqual([1, 4]);
+    expect(t.tolist()).toEqual(base.t().tolist());
+    expect((back.d as torch.Tensor).dtype).toBe('float64');
+  });
+
+  it('refuses cycles with a ValueError', () => {
+    const l: torch.io.PickleValue[] = [];
+    l.push(l);
+    expect(() => torch.save(l)).toThrow(/contains a cycle/);
   });
 });

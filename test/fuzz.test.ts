@@ -129,7 +129,7 @@ describe('fuzz: mutated files give success or a FormatError, nothing else', () =
     const cases = function* (): Generator<Uint8Array> {
       for (let i = 0; i < 1200; i++) {
         const k = i % archives.length;
-        const files = { ...archives[k]! };
+        const files: Record<string, Uint8Array> = { ...archives[k]! };
         const key = Object.keys(files).find((f) => f.endsWith('/data.pkl'))!;
         let p = mutate(pickles[k]!, pickles[(k + 1) % pickles.length]!, r);
         if (r() < 0.3) p = mutate(p, pickles[k]!, r);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
-import { loadFile, loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '../src/node.js';
+import { loadFile, loadSafetensorsFile, saveFile, saveSafetensorsFile, writeFileAtomic } from '../src/node.js';
 
 // Fail the write after the first chunk on demand, like a full disk (ENOSPC) mid-write.
 const failWrites = { on: false };
@@ -43,6 +43,14 @@ describe('torchlet/node', () => {
   it('loads a PyTorch .pt file', () => {
     const sd = torch.io.toStateDict(loadFile(join(FIXTURES, 'io_gru.pt')));
     expect(sd.weight_ih_l0!.shape).toEqual([15, 4]);
+  });
+
+  it('saves a .pt checkpoint with saveFile and reads it back with loadFile', () => {
+    const path = join(dir, 'ckpt.pt');
+    saveFile(path, { model: { w: torch.ones(2, 2) }, epoch: 4 });
+    const back = loadFile(path) as torch.io.PickleDict;
+    expect(back.epoch).toBe(4);
+    expect(torch.io.toStateDict(back, 'model').w!.tolist()).toEqual([[1, 1], [1, 1]]);
   });
 
   it('a write that fails mid-way leaves the old file intact and no temporary file behind', () => {

@@ -4,11 +4,13 @@
  * - `loadSafetensors(bytes)` / `saveSafetensors(stateDict, metadata?)`: safetensors on Uint8Array.
  * - `load(bytes)`: a `torch.save` checkpoint (zip format), read with no code executed;
  *   `toStateDict(ckpt, key?)` narrows it for `Module.loadStateDict`.
+ * - `save(obj)`: a `torch.save`-format checkpoint that PyTorch's `torch.load` reads.
  * File helpers (atomic writes) live in `torchlet/node`.
  */
 
 export type { LoadOptions } from './checkpoint.js';
 export { load, toStateDict } from './checkpoint.js';
+export { save } from './save.js';
 export type { PickleDict, PickleValue } from './pickle.js';
 export type { LoadSafetensorsOptions, SafetensorsFile } from './safetensors.js';
 export { loadSafetensors, saveSafetensors } from './safetensors.js';
