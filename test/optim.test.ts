@@ -152,9 +152,11 @@ describe('optimiser behaviour', () => {
   it('zeroGrad drops gradients by default and zero-fills with setToNone=false', () => {
     const p = new torch.nn.Parameter(torch.ones(3));
     const opt = new torch.optim.SGD([p], { lr: 0.1 });
-    p.grad = torch.ones(3);
+    const g = torch.ones(3);
+    p.grad = g;
     opt.zeroGrad(false);
-    expect(Array.from(p.grad!.toFloat32Array())).toEqual([0, 0, 0]);
+    expect(p.grad).toBe(g); // zeroed in place, as PyTorch's grad.zero_()
+    expect(Array.from(g.toFloat32Array())).toEqual([0, 0, 0]);
     opt.zeroGrad();
     expect(p.grad).toBeNull();
   });
@@ -234,7 +236,8 @@ describe('optimiser errors (PyTorch wording, typed)', () => {
     ],
     ['beta 0', () => new torch.optim.Adam([p()], { betas: [1.0, 0.999] }), 'Invalid beta parameter at index 0: 1'],
     ['beta 1', () => new torch.optim.AdamW([p()], { betas: [0.9, -0.1] }), 'Invalid beta parameter at index 1: -0.1'],
-    ['eps', () => new torch.optim.Adam([p()], { eps: -1e-8 }), 'Invalid epsilon value: -1e-8'],
+    ['eps', () => new torch.optim.Adam([p()], { eps: -1e-8 }), 'Invalid epsilon value: -1e-08'],
+    ['lr 1e-5', () => new torch.optim.Adam([p()], { lr: -1e-5 }), 'Invalid learning rate: -1e-05'],
     ['alpha', () => new torch.optim.RMSprop([p()], { alpha: -0.5 }), 'Invalid alpha value: -0.5'],
     ['RMSprop momentum', () => new torch.optim.RMSprop([p()], { momentum: -0.5 }), 'Invalid momentum value: -0.5'],
     ['non-leaf', () => new torch.optim.SGD([p().mul(2)], { lr: 0.1 }), "can't optimize a non-leaf Tensor"],

@@ -11,7 +11,9 @@ import { loadFixture } from './helpers/fixtures.js';
 interface SchedCase {
   name: string;
   cls: 'StepLR' | 'CosineAnnealingLR' | 'ReduceLROnPlateau';
-  options: { stepSize?: number; gamma?: number; TMax?: number; etaMin?: number } & ReduceLROnPlateauOptions;
+  options: { stepSize?: number; gamma?: number; TMax?: number; etaMin?: number; lastEpoch?: number } & ReduceLROnPlateauOptions;
+  /** The rates right after the constructor (its initial step). */
+  initialLrs: number[];
   groupLrs: number[];
   metrics: number[] | null;
   lrs: number[][];
@@ -43,6 +45,9 @@ describe('schedulers match PyTorch epoch by epoch', () => {
   for (const c of fx.cases.schedulers) {
     it(`${c.name}: ${c.cls}(${JSON.stringify(c.options)})`, () => {
       const opt = optimizerFor(c.groupLrs);
+      if (c.options.lastEpoch !== undefined) {
+        for (const g of opt.paramGroups) g.initialLr = g.lr;
+      }
       const lrs: number[][] = [];
       if (c.cls === 'ReduceLROnPlateau') {
         const s = new lrScheduler.ReduceLROnPlateau(opt, c.options);
@@ -54,9 +59,13 @@ describe('schedulers match PyTorch epoch by epoch', () => {
       } else {
         const s =
           c.cls === 'StepLR'
-            ? new lrScheduler.StepLR(opt, { stepSize: c.options.stepSize!, gamma: c.options.gamma })
-            : new lrScheduler.CosineAnnealingLR(opt, { TMax: c.options.TMax!, etaMin: c.options.etaMin });
-        expect(s.getLastLr()).toEqual(c.groupLrs);
+            ? new lrScheduler.StepLR(opt, { stepSize: c.options.stepSize!, gamma: c.options.gamma, lastEpoch: c.options.lastEpoch })
+            : new lrScheduler.CosineAnnealingLR(opt, {
+                TMax: c.options.TMax!,
+                etaMin: c.options.etaMin,
+                lastEpoch: c.options.lastEpoch,
+              });
+        expectRates([s.getLastLr()], [c.initialLrs]);
         for (let e = 0; e < c.lrs.length; e++) {
           opt.step();
           s.step();

@@ -69,7 +69,7 @@ function train(
   prefix: string,
   model: torch.nn.Module,
   forward: (x: Tensor) => Tensor,
-  opt: torch.optim.Optimizer<torch.optim.BaseHyper>,
+  opt: torch.optim.Optimizer,
   steps: number,
   maxNorm: number | null,
 ): { losses: number[]; norms: number[] } {

@@ -63,6 +63,8 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
         state.exp_avg_sq = zerosState(p);
         if (amsgrad) state.max_exp_avg_sq = zerosState(p);
       }
+      // PyTorch before 1.12 saved `step` as a number; its __setstate__ turns it into a tensor.
+      if (typeof state.step === 'number') state.step = new Tensor(Float32Array.of(state.step), [], 'float32');
       const r = rounder(p);
       const grad = gradValues(p);
       const n = grad.length;
@@ -104,7 +106,8 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
 }
 
 /**
- * Adam. PyTorch: `torch.optim.Adam` (L2 weight decay added to the gradient).
+ * Adam. PyTorch: `torch.optim.Adam` (L2 weight decay added to the gradient). Parameters keep
+ * their shapes; the state tensors have the shape of their parameter.
  *
  *   const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
  *   opt.zeroGrad(); loss.backward(); opt.step();

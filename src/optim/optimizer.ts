@@ -57,21 +57,26 @@ export function toCamel(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Python's `str(float)` for numbers in messages (`0.1`, `-1.0`, `inf`). */
-export function pyFloat(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  return Number.isInteger(v) ? v.toFixed(1) : String(v);
-}
-
-/** Python's `str()` of a number as the user gave it (ints stay ints, as PyTorch's messages show). */
+/**
+ * A number as Python prints it in PyTorch's messages: integers as given, other values in
+ * Python's repr (`0.1`, `1e-08`, `inf`).
+ */
 export function pyNum(v: number): string {
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(v)) return String(v);
+  const [mantissa, e] = v.toExponential().split('e');
+  const exp = Number(e);
+  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   return String(v);
 }
 
-export abstract class Optimizer<H extends BaseHyper> {
+/**
+ * Base class of the optimisers. PyTorch: `torch.optim.Optimizer`. Subclasses supply the
+ * hyper-parameter checks and the per-group update; this class holds the groups and the state,
+ * and implements `zeroGrad`, `step`, `stateDict`, `loadStateDict` and `addParamGroup`.
+ */
+export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   /** Hyper-parameters used where a group gives none. PyTorch: `optimizer.defaults`. */
   readonly defaults: Readonly<H>;
   /** PyTorch: `optimizer.param_groups`. Edit `lr` here (schedulers do). */
@@ -161,7 +166,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       for (const p of g.params) {
         if (p.grad === null) continue;
         if (setToNone) p.grad = null;
-        else p.grad = p.grad.detach().zerosLike();
+        else p.grad.copy_(new Float64Array(p.grad.numel()));
       }
     }
   }

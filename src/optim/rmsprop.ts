@@ -27,6 +27,11 @@ export interface RMSpropHyper extends BaseHyper {
 /** PyTorch: `RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)`. */
 export interface RMSpropOptions extends Partial<RMSpropHyper> {}
 
+/**
+ * RMSprop. PyTorch: `torch.optim.RMSprop`. State tensors have the shape of their parameter.
+ *
+ *   const opt = new torch.optim.RMSprop(model.parameters(), { lr: 1e-2, centered: true });
+ */
 export class RMSprop extends Optimizer<RMSpropHyper> {
   constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
     super(params, {

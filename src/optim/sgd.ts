@@ -25,6 +25,12 @@ export interface SGDHyper extends BaseHyper {
 /** PyTorch: `SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`. */
 export interface SGDOptions extends Partial<SGDHyper> {}
 
+/**
+ * Stochastic gradient descent. PyTorch: `torch.optim.SGD`. `momentum_buffer` has the shape of its
+ * parameter.
+ *
+ *   const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
 export class SGD extends Optimizer<SGDHyper> {
   /**
    * @param params tensors, or groups `[{ params, lr }, ...]`
