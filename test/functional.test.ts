@@ -204,3 +204,23 @@ describe('functional details', () => {
     expect(rv.tolist()).toEqual([1.5, 4.5]);
   });
 });
+
+describe('grad_fn names are PyTorch\'s', () => {
+  it('names each fused op as PyTorch does', () => {
+    const x = det([2, 4, 3]);
+    const w = det([4], 0.2);
+    const cases: [Tensor, string][] = [
+      [F.layerNorm(x, 3), 'NativeLayerNormBackward0'],
+      [F.groupNorm(x, 2, w, w), 'NativeGroupNormBackward0'],
+      [F.batchNorm(x, null, null, { training: true, weight: w }), 'NativeBatchNormBackward0'],
+      [F.conv1d(x, det([2, 4, 2])), 'ConvolutionBackward0'],
+      [F.linear(det([2, 3]), det([5, 3])), 'AddmmBackward0'],
+      [F.embedding(torch.tensor([1, 0], { dtype: 'int32' }), det([3, 2])), 'EmbeddingBackward0'],
+      [F.nllLoss(det([2, 4]), torch.tensor([1, 0], { dtype: 'int32' })), 'NllLossBackward0'],
+      [F.gelu(x), 'GeluBackward0'],
+      [F.leakyRelu(x), 'LeakyReluBackward0'],
+      [F.elu(x), 'EluBackward0'],
+    ];
+    for (const [t, name] of cases) expect(t.gradFn?.name).toBe(name);
+  });
+});

@@ -1,19 +1,42 @@
 /**
- * Row standardisation as one autograd op: the shared core of LayerNorm, GroupNorm and
- * BatchNorm (PyTorch: the normalising half of `native_layer_norm`, `native_group_norm`,
- * `native_batch_norm`). The affine scale and shift are applied by the callers with ordinary ops.
+ * Normalisation as one autograd op: standardise rows, then the optional per-feature scale and
+ * shift. The shared core of LayerNorm, GroupNorm and BatchNorm (PyTorch: `native_layer_norm`,
+ * `native_group_norm`, `native_batch_norm`); each views its input as rows and says where its
+ * weight applies (src/kernels/ref/norm.ts, AffineLayout). Forward beside backward.
  */
 
 import { record } from '../autograd/node.js';
 import { DTypeError } from '../errors.js';
-import { standardizeBackward, standardizeForward } from '../kernels/ref/norm.js';
+import type { AffineLayout } from '../kernels/ref/norm.js';
+import { affineBackward, affineForward, standardizeBackward, standardizeForward } from '../kernels/ref/norm.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { allocStorage, isFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { contiguous } from './util.js';
 
-export interface Standardized {
-  /** (R, K): (x - mean) / sqrt(var + eps), differentiable with respect to x. */
+export type { AffineLayout };
+
+export interface NormalizeRowsOptions {
+  eps: number;
+  /** Scale per parameter index, or null. */
+  weight?: Tensor | null;
+  /** Shift per parameter index, or null. */
+  bias?: Tensor | null;
+  /** Which parameter each element uses (default: LayerNorm's, index = position in the row). */
+  layout?: AffineLayout;
+  /** PyTorch's grad_fn name, e.g. `NativeGroupNormBackward0`. */
+  name?: string;
+  /**
+   * Rows are the middle axis of x (N, R, S) rather than x's own rows (BatchNorm: a row is one
+   * channel over every sample and position). The output keeps x's layout.
+   */
+  middleAxisRows?: boolean;
+  /** The output's shape (default x's); x's row-major data, only relabelled (no copy). */
+  shape?: readonly number[];
+}
+
+export interface Normalized {
+  /** (R, K): (x - mean) / sqrt(var + eps) * weight + bias, differentiable in x, weight, bias. */
   output: Tensor;
   /** (R) row means, no gradient. */
   mean: Tensor;
@@ -21,22 +44,85 @@ export interface Standardized {
   variance: Tensor;
 }
 
+function floatData(t: Tensor): FloatStorage {
+  return contiguous(t.detach()).contiguousData() as FloatStorage;
+}
+
+/** (N, R, S) -> (R, N*S) when `toRows`, else the reverse; a plain copy when N = 1 and S = 1. */
+function regroup(src: FloatStorage, n: number, r: number, sz: number, toRows: boolean): FloatStorage {
+  const dst = src instanceof Float64Array ? new Float64Array(src.length) : new Float32Array(src.length);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < r; i++) {
+      const a = (b * r + i) * sz;
+      const c = (i * n + b) * sz;
+      for (let q = 0; q < sz; q++) {
+        if (toRows) dst[c + q] = src[a + q]!;
+        else dst[a + q] = src[c + q]!;
+      }
+    }
+  }
+  return dst;
+}
+
 /**
- * Standardise each row of a 2-D tensor x (R, K): subtract its mean and divide by
- * sqrt(biased variance + eps). Gradient: dx = rstd * (dy - mean(dy) - y * mean(dy * y)).
+ * Standardise each row of a 2-D tensor x (R, K) (or the rows of the middle axis of x (N, R, S),
+ * K = N*S) and apply the affine parameters. Gradients:
+ * dxhat = dy * w; dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat));
+ * dw = Σ dy * xhat and db = Σ dy over the elements that use each parameter.
  */
-export function standardizeRows(x: Tensor, eps: number): Standardized {
+export function normalizeRows(x: Tensor, options: NormalizeRowsOptions): Normalized {
   if (!isFloat(x.dtype)) throw new DTypeError(`"native_layer_norm" not implemented for 'Int'`);
-  const [r, k] = x.shape as [number, number];
-  const xd = contiguous(x.detach()).contiguousData() as FloatStorage;
-  const y = allocStorage(x.dtype, r * k) as FloatStorage;
+  const { eps } = options;
+  const weight = options.weight ?? null;
+  const bias = options.bias ?? null;
+  const layout = options.layout ?? { groups: 1, repeat: 1 };
+  const middle = options.middleAxisRows ?? false;
+  const [n0, r, s0] = middle ? (x.shape as [number, number, number]) : [1, x.shape[0]!, 1];
+  const k = middle ? n0 * s0 : x.shape[1]!;
+  const shape = options.shape ?? x.shape;
+  const toRows = (d: FloatStorage): FloatStorage => (middle ? regroup(d, n0, r, s0, true) : d);
+  const fromRows = (d: FloatStorage): FloatStorage => (middle ? regroup(d, n0, r, s0, false) : d);
+  const xd = toRows(floatData(x));
+  const xhat = allocStorage(x.dtype, r * k) as FloatStorage;
   const mean = new Float64Array(r);
   const variance = new Float64Array(r);
-  standardizeForward(xd, r, k, eps, y, mean, variance);
-  const output = record('NativeLayerNormBackward0', [x], new Tensor(y, [r, k], x.dtype), ([g]) => {
-    const dx = allocStorage(x.dtype, r * k) as FloatStorage;
-    standardizeBackward(contiguous(g!).contiguousData() as FloatStorage, y, variance, r, k, eps, dx);
-    return [new Tensor(dx, [r, k], x.dtype)];
+  standardizeForward(xd, r, k, eps, xhat, mean, variance);
+  const w = weight === null ? null : floatData(weight);
+  const b = bias === null ? null : floatData(bias);
+  let out = xhat;
+  if (w !== null || b !== null) {
+    out = allocStorage(x.dtype, r * k) as FloatStorage;
+    affineForward(xhat, r, k, layout, w, b, out);
+  }
+  const inputs = [x];
+  if (weight !== null) inputs.push(weight);
+  if (bias !== null) inputs.push(bias);
+  const y = new Tensor(fromRows(out), shape, x.dtype);
+  const output = record(options.name ?? 'NativeLayerNormBackward0', inputs, y, ([g]) => {
+    const dy = toRows(floatData(g!));
+    const dw = weight?.requiresGrad ? new Float64Array(weight.numel()) : null;
+    const db = bias?.requiresGrad ? new Float64Array(bias.numel()) : null;
+    let dxhat = dy;
+    if (w !== null || dw !== null || db !== null) {
+      dxhat = allocStorage(x.dtype, r * k) as FloatStorage;
+      affineBackward(dy, xhat, r, k, layout, w, dxhat, dw, db);
+    }
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = allocStorage(x.dtype, r * k) as FloatStorage;
+      standardizeBackward(dxhat, xhat, variance, r, k, eps, d);
+      dx = new Tensor(fromRows(d), x.shape, x.dtype);
+    }
+    const wrap = (d: Float64Array | null, like: Tensor): Tensor | null => {
+      if (d === null) return null;
+      const s = allocStorage(like.dtype, d.length);
+      s.set(d);
+      return new Tensor(s, like.shape, like.dtype);
+    };
+    const grads: (Tensor | null)[] = [dx];
+    if (weight !== null) grads.push(wrap(dw, weight));
+    if (bias !== null) grads.push(wrap(db, bias));
+    return grads;
   });
   const asTensor = (d: Float64Array): Tensor => {
     const s = allocStorage(x.dtype, r);

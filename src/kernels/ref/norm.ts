@@ -66,3 +66,65 @@ export function standardizeBackward(
     for (let j = 0; j < k; j++) dx[base + j] = rstd * (dy[base + j]! - mdy - y[base + j]! * mdyy);
   }
 }
+
+/**
+ * Where a row element's scale and shift live. Element j of row r uses parameter
+ * (r % groups) * (K / repeat) + floor(j / repeat):
+ * LayerNorm groups = 1, repeat = 1 (index j); GroupNorm groups = G, repeat = positions per
+ * channel; BatchNorm (rows are channels) groups = C, repeat = K (index r).
+ */
+export interface AffineLayout {
+  groups: number;
+  repeat: number;
+}
+
+/** out = xhat * weight[p] + bias[p] (either may be null: 1 and 0). x, out (R, K). */
+export function affineForward(
+  xhat: FloatStorage,
+  r: number,
+  k: number,
+  layout: AffineLayout,
+  weight: FloatStorage | null,
+  bias: FloatStorage | null,
+  out: FloatStorage,
+): void {
+  const per = k / layout.repeat;
+  for (let i = 0; i < r; i++) {
+    const base = i * k;
+    const p0 = (i % layout.groups) * per;
+    for (let j = 0; j < k; j++) {
+      const p = p0 + Math.floor(j / layout.repeat);
+      const v = xhat[base + j]!;
+      out[base + j] = (weight === null ? v : v * weight[p]!) + (bias === null ? 0 : bias[p]!);
+    }
+  }
+}
+
+/**
+ * Backward of affineForward: dxhat = dy * weight[p] (dy when weight is null), and when given,
+ * dweight[p] += dy * xhat, dbias[p] += dy (accumulated in float64 by the caller's arrays).
+ */
+export function affineBackward(
+  dy: FloatStorage,
+  xhat: FloatStorage,
+  r: number,
+  k: number,
+  layout: AffineLayout,
+  weight: FloatStorage | null,
+  dxhat: FloatStorage,
+  dweight: Float64Array | null,
+  dbias: Float64Array | null,
+): void {
+  const per = k / layout.repeat;
+  for (let i = 0; i < r; i++) {
+    const base = i * k;
+    const p0 = (i % layout.groups) * per;
+    for (let j = 0; j < k; j++) {
+      const p = p0 + Math.floor(j / layout.repeat);
+      const g = dy[base + j]!;
+      dxhat[base + j] = weight === null ? g : g * weight[p]!;
+      if (dweight !== null) dweight[p]! += g * xhat[base + j]!;
+      if (dbias !== null) dbias[p]! += g;
+    }
+  }
+}

@@ -6,18 +6,10 @@
 
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import { add, div, mul, sqrt, sub } from '../../ops/elementwise.js';
-import { standardizeRows } from '../../ops/norm.js';
-import { permute, reshape } from '../../ops/shape.js';
+import { normalizeRows } from '../../ops/norm.js';
+import { reshape } from '../../ops/shape.js';
 import { fmtShape, normDim, numel } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-
-/** Multiply by `weight` and add `bias`, each reshaped to broadcast along `shape`. */
-function affine(x: Tensor, weight: Tensor | null, bias: Tensor | null, shape: readonly number[]): Tensor {
-  let y = x;
-  if (weight !== null) y = mul(y, reshape(weight, shape));
-  if (bias !== null) y = add(y, reshape(bias, shape));
-  return y;
-}
 
 /** (C) viewed to broadcast along dim 1 of an n-d input: [1, C, 1, ...]. */
 function channelShape(ndim: number, c: number): number[] {
@@ -52,8 +44,14 @@ export function layerNorm(
     }
   }
   const k = numel(ns);
-  const { output } = standardizeRows(reshape(input, [-1, k]), eps);
-  return affine(reshape(output, input.shape), weight, bias, ns);
+  const { output } = normalizeRows(reshape(input, [-1, k]), {
+    eps,
+    weight: weight === null ? null : reshape(weight, [k]),
+    bias: bias === null ? null : reshape(bias, [k]),
+    name: 'NativeLayerNormBackward0',
+    shape: input.shape,
+  });
+  return output;
 }
 
 /**
@@ -84,8 +82,17 @@ export function groupNorm(
       );
     }
   }
-  const { output } = standardizeRows(reshape(input, [n * numGroups, -1]), eps);
-  return affine(reshape(output, input.shape), weight, bias, channelShape(input.ndim, c));
+  // Rows are (sample, group); each channel's parameters repeat over its positions.
+  const positions = n * c === 0 ? 1 : input.numel() / (n * c);
+  const { output } = normalizeRows(reshape(input, [n * numGroups, -1]), {
+    eps,
+    weight,
+    bias,
+    layout: { groups: numGroups, repeat: positions },
+    name: 'NativeGroupNormBackward0',
+    shape: input.shape,
+  });
+  return output;
 }
 
 export interface BatchNormOptions {
@@ -161,13 +168,19 @@ export function batchNorm(
     const beta = sub(bias ?? 0, mul(runningMean, alpha));
     return add(mul(input, reshape(alpha, shape)), reshape(beta, shape));
   }
-  // Rows are channels: (N, C, *) -> (C, N, *) -> (C, N * prod(*)).
-  const order = [1, 0, ...input.shape.slice(2).map((_, i) => i + 2)];
-  const moved = permute(input, order);
-  const rows = reshape(moved, [c, -1]);
-  const { output, mean, variance } = standardizeRows(rows, eps);
+  // Rows are channels: the middle axis of (N, C, prod(*)).
+  const positions = input.ndim > 2 ? numel(input.shape.slice(2)) : 1;
+  const { output, mean, variance } = normalizeRows(reshape(input, [input.shape[0]!, c, positions]), {
+    eps,
+    weight,
+    bias,
+    layout: { groups: c, repeat: Math.max(input.shape[0]! * positions, 1) },
+    name: 'NativeBatchNormBackward0',
+    middleAxisRows: true,
+    shape: input.shape,
+  });
   // Running statistics are updated in float64 and rounded once, as PyTorch's CPU kernel does.
-  const count = rows.shape[1]!;
+  const count = input.shape[0]! * positions;
   const update = (running: Tensor | null, batch: Float64Array | Float32Array | Int32Array, scale: number): void => {
     if (running === null) return;
     const old = running.contiguousData();
@@ -175,6 +188,5 @@ export function batchNorm(
   };
   update(runningMean, mean.contiguousData(), 1);
   update(runningVar, variance.contiguousData(), count / Math.max(count - 1, 1));
-  const back = permute(reshape(output, moved.shape), order);
-  return affine(back, weight, bias, shape);
+  return output;
 }
