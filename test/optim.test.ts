@@ -196,6 +196,35 @@ describe('optimiser behaviour', () => {
     expect(w.gradFn).toBeNull();
   });
 
+  it('updates float64 parameters in float64 (Adam, one step by the formula)', () => {
+    const w = new torch.nn.Parameter(torch.tensor([0.1, -0.2], { dtype: 'float64' }));
+    w.grad = torch.tensor([0.3, 0.7], { dtype: 'float64' });
+    new torch.optim.Adam([w], { lr: 0.01 }).step();
+    // step 1: m = 0.1 g, v = 0.001 g², m̂ = g, v̂ = g², so p ← p − lr·g/(|g| + eps)
+    const expected = [0.1 - (0.01 * 0.03) / 0.1 / (Math.sqrt(0.001 * 0.09) / Math.sqrt(0.001) + 1e-8)];
+    expect(w.dtype).toBe('float64');
+    expect(w.toTypedArray()[0]).toBeCloseTo(expected[0]!, 15);
+    expect(w.toTypedArray()[1]).toBeCloseTo(-0.2 - 0.01 / (1 + 1e-8 / 0.7), 15);
+  });
+
+  it('updates a non-contiguous leaf through its strides', () => {
+    const base = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const w = base.transpose(0, 1).requiresGrad_(); // (3, 2) view of base
+    w.grad = torch.tensor([
+      [1, 0],
+      [0, 0],
+      [0, 1],
+    ]);
+    new torch.optim.SGD([w], { lr: 1 }).step();
+    expect(base.tolist()).toEqual([
+      [0, 2, 3],
+      [4, 5, 5],
+    ]);
+  });
+
   it('prints like PyTorch', () => {
     const opt = new torch.optim.SGD([new torch.nn.Parameter(torch.ones(1))], { lr: 0.1, momentum: 0.9 });
     expect(opt.toString()).toBe(
