@@ -180,6 +180,24 @@ describe('feed-forward layers and a model with an onnxExport hook', () => {
   });
 });
 
+describe('opset versions', () => {
+  it.each([17, 18, 19, 20, 21])('opsetVersion %i runs in ONNX Runtime (LayerNorm, GroupNorm, GELU, GRU)', async (opsetVersion) => {
+    const { nn } = torch;
+    const m = new nn.Sequential(new nn.Linear(3, 4), new nn.LayerNorm(4), new nn.GELU());
+    const x = torch.randn(2, 3);
+    const got = await runOrt(torch.onnx.export(m, x, { inputNames: ['x'], outputNames: ['y'], opsetVersion }), { x });
+    expectClose(got.y, torch.noGrad(() => m.forward(x)), TOL.f32Deep, 'sequential');
+    const gn = new nn.GroupNorm(2, 4);
+    const x3 = torch.randn(2, 4, 5);
+    const got3 = await runOrt(torch.onnx.export(gn, x3, { inputNames: ['x'], outputNames: ['y'], opsetVersion }), { x: x3 });
+    expectClose(got3.y, torch.noGrad(() => gn.forward(x3)), TOL.f32Deep, 'groupnorm');
+    const gru = new nn.GRU(5, 3);
+    const xr = torch.randn(4, 2, 5);
+    const gotR = await runOrt(torch.onnx.export(gru, xr, { inputNames: ['x'], outputNames: ['y', 'hN'], opsetVersion }), { x: xr });
+    expectClose(gotR.y, torch.noGrad(() => gru.forward(xr))[0], TOL.f32Deep, 'gru');
+  });
+});
+
 describe('what ONNX export refuses, with typed errors', () => {
   it('LSTM with projSize (ONNX LSTM has no projection)', () => {
     const m = new torch.nn.LSTM(3, 4, { projSize: 2 });

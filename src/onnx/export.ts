@@ -35,8 +35,8 @@ export interface ExportOptions {
   opsetVersion?: number;
 }
 
-/** The ONNX IR version for opsets 17 to 21 that ONNX Runtime reads. */
-const IR_VERSION = 8;
+/** The ONNX IR version that goes with each opset (onnx/helper.py's VERSION_TABLE). */
+const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
 /**
  * Export `model` applied to `exampleInput` (a tensor, or several: a recurrent layer takes
@@ -112,7 +112,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
     });
   };
   const model_ = onnx.ModelProto.create({
-    irVersion: IR_VERSION,
+    irVersion: IR_VERSION[opset]!,
     producerName: 'torchlet',
     opsetImport: [{ domain: '', version: opset }],
     graph: {
