@@ -123,8 +123,10 @@ describe('loss errors use PyTorch wording and typed errors', () => {
       expectError(f, torch.ValueError, 'foo is not a valid value for reduction', 'ValueError');
     }
   });
-  it('BCEWithLogits needs the same shape', () => {
+  it('BCEWithLogits needs the same shape and constant weights', () => {
     expectError(() => F.binaryCrossEntropyWithLogits(torch.zeros(2, 1), torch.zeros(2)), torch.ValueError, 'Target size (torch.Size([2])) must be the same as input size (torch.Size([2, 1]))');
+    expectError(() => F.binaryCrossEntropyWithLogits(torch.zeros(2, 3), torch.zeros(2, 3), { posWeight: torch.ones(2) }), torch.ShapeError, 'The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1');
+    expectError(() => F.binaryCrossEntropyWithLogits(torch.zeros(2, 3), torch.zeros(2, 3), { weight: torch.ones(3, { requiresGrad: true }) }), torch.RuntimeError, "The function 'binary_cross_entropy_with_logits' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.");
   });
   it('MSE and L1 warn (not throw) when the target broadcasts, and throw when it cannot', () => {
     const spy = vi.spyOn(console, 'warn').mockImplementation(() => {});

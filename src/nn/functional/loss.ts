@@ -7,11 +7,12 @@
  * every tensor argument that requires them (input, probability targets, weights).
  */
 
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import { allocStorage, isFloat } from '../../tensor/dtype.js';
-import { fmtShape, numel, shapeEq } from '../../tensor/shape.js';
+import { broadcastShapes, fmtShape, numel, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { warn } from './warn.js';
 
@@ -283,13 +284,21 @@ export interface BceWithLogitsOptions {
   reduction?: Reduction;
 }
 
+/** log(1 + exp(v)) without overflow. */
+function softplus(v: number): number {
+  return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+}
+
 /**
  * PyTorch: `torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight=None,
  * reduction='mean', pos_weight=None)`:
- * -w [p y log σ(x) + (1 - y) log(1 - σ(x))], computed in PyTorch's stable form
- * (1 - y) x + (1 + (p - 1) y) (log(exp(-m) + exp(-x - m)) + m), m = max(-x, 0).
+ * loss = -w [p y log σ(x) + (1 - y) log(1 - σ(x))] = w [(1 - y) x + (1 + (p - 1) y) softplus(-x)],
+ * evaluated without overflow for any logit. One fused op; gradients as PyTorch's:
+ * dx = w ((1 + (p - 1) y) σ(x) - p y), dy = w (p softplus(-x) - softplus(x)).
+ * `weight` and `posWeight` are constants (PyTorch refuses them when they require grad).
  *
- * Shape: input (*) logits, target (*) the same shape, output () or (*) with 'none'.
+ * Shape: input (*) logits; target (*) the same shape; weight broadcastable to it; posWeight
+ * broadcastable along the last (class) dim; output () or (*) with 'none'.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
@@ -297,11 +306,62 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   if (!shapeEq(input.shape, target.shape)) {
     throw new ValueError(`Target size (${torchSize(target.shape)}) must be the same as input size (${torchSize(input.shape)})`);
   }
-  const y = isFloat(target.dtype) ? target : ops.toDtype(target, input.dtype);
-  const m = ops.clamp(ops.neg(input), 0);
-  const softplus = ops.add(ops.log(ops.add(ops.exp(ops.neg(m)), ops.exp(ops.sub(ops.neg(input), m)))), m);
-  const logWeight = options.posWeight ? ops.add(ops.mul(ops.sub(options.posWeight, 1), y), 1) : null;
-  let loss = ops.add(ops.mul(ops.sub(1, y), input), logWeight === null ? softplus : ops.mul(logWeight, softplus));
-  if (options.weight) loss = ops.mul(loss, options.weight);
-  return reduce(loss, reduction);
+  if (!isFloat(input.dtype)) throw new DTypeError(`"binary_cross_entropy_with_logits" not implemented for 'Int'`);
+  const constants = [['weight', options.weight ?? null], ['pos_weight', options.posWeight ?? null]] as const;
+  for (const [name, t] of constants) {
+    if (t?.requiresGrad && isGradEnabled()) {
+      throw new RuntimeError(
+        `The function 'binary_cross_entropy_with_logits' is not differentiable with respect to argument '${name}'. This input cannot have requires_grad True.`,
+      );
+    }
+  }
+  const n = input.numel();
+  const spread = (t: Tensor | null | undefined): ArrayLike<number> | null => {
+    if (!t) return null;
+    // PyTorch's broadcasting message first ("The size of tensor a (2) must match ...").
+    broadcastShapes(t.shape, input.shape);
+    return ops.contiguous(ops.expand(t.detach(), input.shape)).contiguousData();
+  };
+  const w = spread(options.weight);
+  const pw = spread(options.posWeight);
+  const x = ops.contiguous(input.detach()).contiguousData();
+  const y = ops.contiguous(target.detach()).contiguousData();
+  const per = allocStorage(input.dtype, n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!;
+    const yi = y[i]!;
+    const logWeight = pw === null ? 1 : 1 + (pw[i]! - 1) * yi;
+    const li = ((1 - yi) * xi + logWeight * softplus(-xi)) * (w === null ? 1 : w[i]!);
+    per[i] = li;
+    sum += li;
+  }
+  let out: Tensor;
+  if (reduction === 'none') {
+    out = new Tensor(per, input.shape, input.dtype);
+  } else {
+    const o = allocStorage(input.dtype, 1);
+    o[0] = reduction === 'sum' ? sum : sum / n;
+    out = new Tensor(o, [], input.dtype);
+  }
+  const targetFloat = isFloat(target.dtype);
+  return record('BinaryCrossEntropyWithLogitsBackward0', targetFloat ? [input, target] : [input], out, ([g]) => {
+    const gd = ops.contiguous(g!).contiguousData();
+    const scale = reduction === 'mean' ? 1 / n : 1;
+    const dx = input.requiresGrad ? allocStorage(input.dtype, n) : null;
+    const dy = targetFloat && target.requiresGrad ? allocStorage(target.dtype, n) : null;
+    for (let i = 0; i < n; i++) {
+      const gi = (reduction === 'none' ? gd[i]! : gd[0]!) * scale * (w === null ? 1 : w[i]!);
+      const xi = x[i]!;
+      const p = pw === null ? 1 : pw[i]!;
+      if (dx !== null) {
+        const sig = 1 / (1 + Math.exp(-xi));
+        dx[i] = gi * ((1 + (p - 1) * y[i]!) * sig - p * y[i]!);
+      }
+      if (dy !== null) dy[i] = gi * (p * softplus(-xi) - softplus(xi));
+    }
+    const grads = [dx === null ? null : new Tensor(dx, input.shape, input.dtype)];
+    if (targetFloat) grads.push(dy === null ? null : new Tensor(dy, target.shape, target.dtype));
+    return grads;
+  });
 }
