@@ -71,6 +71,9 @@ export function pyNum(v: number): string {
   return String(v);
 }
 
+/** PyTorch's `torch.typename` of a CPU tensor of each dtype, for messages. */
+const TENSOR_TYPENAME = { float32: 'torch.FloatTensor', float64: 'torch.DoubleTensor', int32: 'torch.IntTensor' } as const;
+
 /**
  * Base class of the optimisers. PyTorch: `torch.optim.Optimizer`. Subclasses supply the
  * hyper-parameter checks and the per-group update; this class holds the groups and the state,
@@ -91,7 +94,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   protected constructor(params: ParamsInput<H>, defaults: H) {
     if (params instanceof Tensor) {
       throw new DTypeError(
-        'params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor. Pass model.parameters() or [tensor].',
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${TENSOR_TYPENAME[params.dtype]}. Pass model.parameters() or [tensor].`,
         'TypeError',
       );
     }
