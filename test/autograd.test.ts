@@ -28,7 +28,8 @@ describe('backward', () => {
   });
   it("refuses a non-scalar output without one, with PyTorch's message", () => {
     const y = torch.ones(3, { requiresGrad: true }).mul(2);
-    expect(() => y.backward()).toThrow(new torch.RuntimeError('grad can be implicitly created only for scalar outputs'));
+    expect(() => y.backward()).toThrow(torch.RuntimeError);
+    expect(() => y.backward()).toThrow(/^grad can be implicitly created only for scalar outputs\n.*y\.sum\(\)\.backward\(\)/);
   });
   it('a leaf can be the root', () => {
     const x = torch.ones(2, { requiresGrad: true });

@@ -20,7 +20,12 @@ export function runBackward(root: Tensor, grad: Tensor | undefined): void {
   }
   let seed: Tensor;
   if (grad === undefined) {
-    if (root.numel() !== 1) throw new RuntimeError('grad can be implicitly created only for scalar outputs');
+    if (root.numel() !== 1) {
+      throw new RuntimeError(
+        'grad can be implicitly created only for scalar outputs\n' +
+          `The output has shape ${fmtShape(root.shape)}: reduce it first (y.sum().backward()) or pass a gradient of that shape (y.backward(torch.onesLike(y))).`,
+      );
+    }
     seed = root.detach().onesLike();
   } else {
     if (!shapeEq(grad.shape, root.shape)) {

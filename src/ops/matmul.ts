@@ -77,6 +77,7 @@ function checkMatmul(a: Tensor, b: Tensor): void {
   } else if (b.ndim <= 2) {
     // (..., M, K) or (K) times (K, N) is folded into one mm.
     msg = `mat1 and mat2 shapes cannot be multiplied (${a.ndim === 1 ? 1 : rows(a)}x${ka} and ${kb}x${n})`;
+    msg += `\nmatmul needs input.size(-1) == other.size(-2), got ${ka} and ${kb}; transpose one operand?`;
   } else if (a.ndim <= 2) {
     // (M, K) times (..., K, N) is folded as (Bᵀ-batched)·Aᵀ.
     msg = `mat1 and mat2 shapes cannot be multiplied (${numel(b.shape) / kb}x${kb} and ${ka}x${a.ndim === 1 ? 1 : a.shape[0]})`;

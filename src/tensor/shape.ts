@@ -53,7 +53,8 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
       throw new ShapeError(
-        `The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i}`,
+        `The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i}\n` +
+          `Shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast: aligned from the right, each pair of sizes must be equal or one of them 1.`,
       );
     }
     out[i] = da === 1 ? db : da;

@@ -7,6 +7,7 @@
  */
 
 import { runBackward } from '../autograd/engine.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import type { GradNode } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
@@ -21,9 +22,13 @@ type Operand = Tensor | number;
 export class Tensor {
   /** The flat storage this tensor views. Shared between views; read it with `toFloat32Array()`. */
   readonly storage: Storage;
+  /** PyTorch: `Tensor.shape`, e.g. `[2, 3]`. */
   readonly shape: readonly number[];
+  /** Elements to step in storage per index of each dim. PyTorch: `Tensor.stride()`. */
   readonly strides: readonly number[];
+  /** Where element (0, 0, ...) sits in storage. PyTorch: `Tensor.storage_offset()`. */
   readonly offset: number;
+  /** PyTorch: `Tensor.dtype`. */
   readonly dtype: DType;
   /** PyTorch: `requires_grad`. Set it on leaves with `requiresGrad_()` or at creation. */
   requiresGrad = false;
@@ -42,7 +47,7 @@ export class Tensor {
     this.dtype = dtype;
   }
 
-  /** A fresh contiguous tensor of zeros. */
+  /** A fresh contiguous tensor of zeros (no autograd). */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
     return new Tensor(allocStorage(dtype, numel(shape)), shape, dtype);
   }
@@ -53,6 +58,7 @@ export class Tensor {
   get ndim(): number {
     return this.shape.length;
   }
+  /** PyTorch: `Tensor.dim()`. */
   dim(): number {
     return this.shape.length;
   }
@@ -64,9 +70,11 @@ export class Tensor {
     if (this.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
     return this.shape[ops.normDim(dim, this.ndim)]!;
   }
+  /** PyTorch: `Tensor.numel()`: the number of elements. */
   numel(): number {
     return numel(this.shape);
   }
+  /** PyTorch: `Tensor.is_contiguous()`: row-major with no gaps. */
   isContiguous(): boolean {
     const cs = contiguousStrides(this.shape);
     return this.shape.every((s, i) => s === 1 || cs[i] === this.strides[i]);
@@ -113,6 +121,7 @@ export class Tensor {
     }
     return this.storage[this.offset]!;
   }
+  /** PyTorch: `repr(tensor)`: `tensor([[1., 2.]], requires_grad=True)`. */
   toString(): string {
     return formatTensor(this);
   }
@@ -127,7 +136,9 @@ export class Tensor {
       );
     }
     if (flag && this.dtype === 'int32') {
-      throw new RuntimeError('only Tensors of floating point dtype can require gradients');
+      throw new RuntimeError(
+        'only Tensors of floating point dtype can require gradients\nConvert first: t.float().requiresGrad_().',
+      );
     }
     this.requiresGrad = flag;
     return this;
@@ -160,7 +171,7 @@ export class Tensor {
    */
   copy_(src: Tensor | ArrayLike<number>): this {
     const n = this.numel();
-    const data = src instanceof Tensor ? ops.expand(src, this.shape).contiguousData() : src;
+    const data = src instanceof Tensor ? noGrad(() => ops.expand(src, this.shape)).contiguousData() : src;
     if (data.length !== n) {
       throw new ValueError(`copy_: expected ${n} values, got ${data.length}`);
     }
@@ -176,9 +187,11 @@ export class Tensor {
 
   // ---- creation helpers --------------------------------------------------------------------
 
+  /** PyTorch: `torch.zeros_like(t)`: zeros of this shape and dtype. */
   zerosLike(): Tensor {
     return ops.zerosLike(this);
   }
+  /** PyTorch: `torch.ones_like(t)`: ones of this shape and dtype. */
   onesLike(): Tensor {
     return ops.onesLike(this);
   }
@@ -186,84 +199,110 @@ export class Tensor {
   to(dtype: DType): Tensor {
     return ops.toDtype(this, dtype);
   }
+  /** PyTorch: `Tensor.float()`: as float32. */
   float(): Tensor {
     return ops.toDtype(this, 'float32');
   }
+  /** PyTorch: `Tensor.double()`: as float64. */
   double(): Tensor {
     return ops.toDtype(this, 'float64');
   }
+  /** PyTorch: `Tensor.int()`: as int32 (truncating toward zero). */
   int(): Tensor {
     return ops.toDtype(this, 'int32');
   }
 
   // ---- elementwise -------------------------------------------------------------------------
 
+  /** PyTorch: `Tensor.add(other, alpha=1)`: this + alpha * other, broadcasting. */
   add(other: Operand, options?: { alpha?: number }): Tensor {
     return ops.add(this, other, options);
   }
+  /** PyTorch: `Tensor.sub(other, alpha=1)`: this - alpha * other, broadcasting. */
   sub(other: Operand, options?: { alpha?: number }): Tensor {
     return ops.sub(this, other, options);
   }
+  /** PyTorch: `Tensor.mul(other)`: elementwise product, broadcasting. */
   mul(other: Operand): Tensor {
     return ops.mul(this, other);
   }
+  /** PyTorch: `Tensor.div(other)`: true division, broadcasting. */
   div(other: Operand): Tensor {
     return ops.div(this, other);
   }
+  /** PyTorch: `Tensor.pow(exponent)`: elementwise power, broadcasting. */
   pow(exponent: Operand): Tensor {
     return ops.pow(this, exponent);
   }
+  /** PyTorch: `Tensor.neg()`: -this. */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** PyTorch: `Tensor.sqrt()`. */
   sqrt(): Tensor {
     return ops.sqrt(this);
   }
+  /** PyTorch: `Tensor.exp()`. */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** PyTorch: `Tensor.log()` (natural log). */
   log(): Tensor {
     return ops.log(this);
   }
+  /** PyTorch: `Tensor.abs()`. */
   abs(): Tensor {
     return ops.abs(this);
   }
+  /** PyTorch: `Tensor.tanh()`. */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** PyTorch: `Tensor.sigmoid()`: 1 / (1 + exp(-x)). */
   sigmoid(): Tensor {
     return ops.sigmoid(this);
   }
+  /** PyTorch: `Tensor.relu()`: max(x, 0). */
   relu(): Tensor {
     return ops.relu(this);
   }
+  /** PyTorch: `Tensor.clamp(min=None, max=None)`. */
   clamp(min?: number | null, max?: number | null): Tensor {
     return ops.clamp(this, min, max);
   }
+  /** PyTorch: `Tensor.maximum(other)`: elementwise max, broadcasting. */
   maximum(other: Tensor): Tensor {
     return ops.maximum(this, other);
   }
+  /** PyTorch: `Tensor.minimum(other)`: elementwise min, broadcasting. */
   minimum(other: Tensor): Tensor {
     return ops.minimum(this, other);
   }
+  /** PyTorch: `Tensor.gt(other)` (int32 0/1 result). */
   gt(other: Operand): Tensor {
     return ops.gt(this, other);
   }
+  /** PyTorch: `Tensor.lt(other)` (int32 0/1 result). */
   lt(other: Operand): Tensor {
     return ops.lt(this, other);
   }
+  /** PyTorch: `Tensor.ge(other)` (int32 0/1 result). */
   ge(other: Operand): Tensor {
     return ops.ge(this, other);
   }
+  /** PyTorch: `Tensor.le(other)` (int32 0/1 result). */
   le(other: Operand): Tensor {
     return ops.le(this, other);
   }
+  /** PyTorch: `Tensor.eq(other)` (int32 0/1 result). */
   eq(other: Operand): Tensor {
     return ops.eq(this, other);
   }
+  /** PyTorch: `Tensor.ne(other)` (int32 0/1 result). */
   ne(other: Operand): Tensor {
     return ops.ne(this, other);
   }
+  /** PyTorch: `Tensor.masked_fill(mask, value)`: value where mask is nonzero. */
   maskedFill(mask: Tensor, value: number): Tensor {
     return ops.maskedFill(this, mask, value);
   }
@@ -274,29 +313,36 @@ export class Tensor {
 
   // ---- linear algebra and reductions -------------------------------------------------------
 
+  /** PyTorch: `Tensor.matmul(other)`: (..., M, K)·(..., K, N) → (..., M, N); 1-D operands as in torch.matmul. */
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
   }
+  /** PyTorch: `Tensor.sum(dim=None, keepdim=False)`. */
   sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return ops.sum(this, dim, keepdim);
   }
+  /** PyTorch: `Tensor.mean(dim=None, keepdim=False)`. */
   mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return ops.mean(this, dim, keepdim);
   }
+  /** PyTorch: `Tensor.max()` (0-d) or `Tensor.max(dim, keepdim=False)` → (values, indices). */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): ops.ValuesIndices;
   max(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
     return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim);
   }
+  /** PyTorch: `Tensor.softmax(dim)`. */
   softmax(dim: number): Tensor {
     return ops.softmax(this, dim);
   }
+  /** PyTorch: `Tensor.log_softmax(dim)`. */
   logSoftmax(dim: number): Tensor {
     return ops.logSoftmax(this, dim);
   }
 
   // ---- shape -------------------------------------------------------------------------------
 
+  /** PyTorch: `Tensor.transpose(dim0, dim1)` (a view). */
   transpose(dim0: number, dim1: number): Tensor {
     return ops.transpose(this, dim0, dim1);
   }
@@ -304,45 +350,59 @@ export class Tensor {
   t(): Tensor {
     return ops.t(this);
   }
+  /** PyTorch: `Tensor.permute(*dims)`: `permute(2, 0, 1)` or `permute([2, 0, 1])` (a view). */
   permute(...dims: SizeArgs): Tensor {
     return ops.permute(this, ...dims);
   }
+  /** PyTorch: `Tensor.reshape(*shape)`: `reshape(2, -1)` or `reshape([2, -1])`; a view when possible. */
   reshape(...shape: SizeArgs): Tensor {
     return ops.reshape(this, ...shape);
   }
+  /** PyTorch: `Tensor.view(*shape)`: always a view; throws when the layout does not allow one. */
   view(...shape: SizeArgs): Tensor {
     return ops.view(this, ...shape);
   }
+  /** PyTorch: `Tensor.flatten(start_dim=0, end_dim=-1)`. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return ops.flatten(this, startDim, endDim);
   }
+  /** PyTorch: `Tensor.squeeze(dim=None)`: drop size-1 dims (a given non-1 dim is left alone). */
   squeeze(dim?: number | readonly number[]): Tensor {
     return ops.squeeze(this, dim);
   }
+  /** PyTorch: `Tensor.unsqueeze(dim)`: a new size-1 dim, dim in [-ndim-1, ndim]. */
   unsqueeze(dim: number): Tensor {
     return ops.unsqueeze(this, dim);
   }
+  /** PyTorch: `Tensor.expand(*sizes)`: broadcast without copying (-1 keeps a size). */
   expand(...sizes: SizeArgs): Tensor {
     return ops.expand(this, ...sizes);
   }
+  /** PyTorch: `Tensor.contiguous()`: this, or a row-major copy. */
   contiguous(): Tensor {
     return ops.contiguous(this);
   }
+  /** PyTorch: `Tensor.clone()`: a copy, recorded for autograd. */
   clone(): Tensor {
     return ops.clone(this);
   }
+  /** PyTorch: `Tensor.split(split_size_or_sections, dim=0)` (views). */
   split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
     return ops.split(this, splitSizeOrSections, dim);
   }
+  /** PyTorch: `Tensor.chunk(chunks, dim=0)` (views). */
   chunk(chunks: number, dim = 0): Tensor[] {
     return ops.chunk(this, chunks, dim);
   }
+  /** PyTorch: `Tensor.narrow(dim, start, length)` (a view). */
   narrow(dim: number, start: number, length: number): Tensor {
     return ops.narrow(this, dim, start, length);
   }
+  /** PyTorch: `Tensor.index_select(dim, index)` with a 1-D int32 index or a number list. */
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
     return ops.indexSelect(this, dim, index);
   }
+  /** PyTorch: `Tensor.flip(dims)`: `flip(0, 1)` or `flip([0, 1])` (a copy). */
   flip(...dims: SizeArgs): Tensor {
     return ops.flip(this, ...dims);
   }
