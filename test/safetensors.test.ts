@@ -87,6 +87,16 @@ describe('saveSafetensors', () => {
     }
   });
 
+  it('reads a Node Buffer that is a view into shared pool memory', () => {
+    const bytes = torch.io.saveSafetensors({ a: torch.tensor([1, 2, 3]), b: torch.tensor([4, 5], { dtype: 'int32' }) });
+    Buffer.from(new Uint8Array(13)); // move the pool offset
+    const buf = Buffer.from(bytes);
+    expect(buf.byteOffset).toBeGreaterThan(0);
+    const { tensors } = torch.io.loadSafetensors(buf);
+    expect([tensors.a!.tolist(), tensors.b!.tolist()]).toEqual([[1, 2, 3], [4, 5]]);
+    expect(tensors.a!.storage.length).toBe(3);
+  });
+
   it('refuses non-string metadata and reserved names with a ValueError', () => {
     expect(() => torch.io.saveSafetensors({ a: torch.ones(1) }, { n: 3 as unknown as string })).toThrow(torch.ValueError);
     expect(() => torch.io.saveSafetensors({ __metadata__: torch.ones(1) })).toThrow(/cannot be a tensor name/);

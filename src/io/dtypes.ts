@@ -51,9 +51,11 @@ export function decodeElements(bytes: Uint8Array, at: number, n: number, dtype: 
   const width = FILE_DTYPE_BYTES[dtype];
   const outType = loadedDType(dtype, keepFloat64);
   if (LITTLE_ENDIAN_HOST && (dtype === 'F32' || dtype === 'I32' || (dtype === 'F64' && keepFloat64))) {
-    // Uint8Array's slice() copies into a fresh, aligned buffer, so the typed array view is legal.
-    // (Called through the prototype: a Node Buffer's own slice() is a view of its shared pool.)
-    const buf = Uint8Array.prototype.slice.call(bytes, at, at + n * width).buffer;
+    // Copy into a fresh, aligned buffer of exactly these bytes, so the typed array view is legal
+    // (not bytes.slice(): a Node Buffer's own slice() is a view of its shared memory).
+    const copy = new Uint8Array(n * width);
+    copy.set(bytes.subarray(at, at + n * width));
+    const buf = copy.buffer;
     return dtype === 'F32' ? new Float32Array(buf) : dtype === 'I32' ? new Int32Array(buf) : new Float64Array(buf);
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset + at, n * width);
