@@ -7,6 +7,7 @@
  * L input length, Lout output length):
  *   inp is (N, Cin, L), weight is (Cout, Cg, K), bias is (Cout), out is (N, Cout, Lout)
  *   cols (scratch) is (Cg*K, Lout): cols[(c*K + k), t] = inp[n, g*Cg + c, t*stride - padLeft + k*dilation]
+ *   (or its transpose colsT (Lout, Cg*K)), so every GEMM reads both operands along contiguous rows
  */
 
 import type { FloatStorage } from '../../tensor/dtype.js';
@@ -47,41 +48,46 @@ function source(p: number, l: number, mode: PaddingMode): number {
   }
 }
 
-/** True when cols would equal the input slice itself (1x1 kernel, stride 1, no padding). */
-function identityCols(s: Conv1dShape): boolean {
-  return s.k === 1 && s.stride === 1 && s.padLeft === 0 && s.lout === s.l;
-}
-
-/** cols (Cg*K, Lout) for sample n, group g. */
-function im2col(s: Conv1dShape, inp: FloatStorage, n: number, g: number, cols: FloatStorage): void {
+/**
+ * The im2col patches of sample n, group g. With `transposed` the layout is colsT (Lout, Cg*K)
+ * (row t holds the receptive field of output t), else cols (Cg*K, Lout). Each GEMM below picks
+ * the layout that makes both of its operands' inner loops contiguous.
+ */
+function im2col(s: Conv1dShape, inp: FloatStorage, n: number, g: number, cols: FloatStorage, transposed: boolean): void {
   const cg = s.cin / s.groups;
+  const ck = cg * s.k;
   for (let c = 0; c < cg; c++) {
     const row = (n * s.cin + g * cg + c) * s.l;
     for (let k = 0; k < s.k; k++) {
-      const base = (c * s.k + k) * s.lout;
+      const r = c * s.k + k;
       const shift = k * s.dilation - s.padLeft;
       for (let t = 0; t < s.lout; t++) {
         const p = source(t * s.stride + shift, s.l, s.paddingMode);
-        cols[base + t] = p < 0 ? 0 : inp[row + p]!;
+        cols[transposed ? t * ck + r : r * s.lout + t] = p < 0 ? 0 : inp[row + p]!;
       }
     }
   }
 }
 
-/** dinp[n, group g] += col2im(dcols): the adjoint of im2col. */
-function col2im(s: Conv1dShape, dcols: FloatStorage, n: number, g: number, dinp: FloatStorage): void {
+/** dinp[n, group g] += the adjoint of im2col applied to dcolsT (Lout, Cg*K). */
+function col2im(s: Conv1dShape, dcolsT: FloatStorage, n: number, g: number, dinp: FloatStorage): void {
   const cg = s.cin / s.groups;
+  const ck = cg * s.k;
   for (let c = 0; c < cg; c++) {
     const row = (n * s.cin + g * cg + c) * s.l;
     for (let k = 0; k < s.k; k++) {
-      const base = (c * s.k + k) * s.lout;
+      const r = c * s.k + k;
       const shift = k * s.dilation - s.padLeft;
       for (let t = 0; t < s.lout; t++) {
         const p = source(t * s.stride + shift, s.l, s.paddingMode);
-        if (p >= 0) dinp[row + p]! += dcols[base + t]!;
+        if (p >= 0) dinp[row + p]! += dcolsT[t * ck + r]!;
       }
     }
   }
+}
+
+function scratch(like: FloatStorage, len: number): FloatStorage {
+  return like instanceof Float64Array ? new Float64Array(len) : new Float32Array(len);
 }
 
 /** out = conv1d(inp, weight) + bias. `out` is fully overwritten. */
@@ -95,17 +101,17 @@ export function conv1dForward(
 ): void {
   const cg = s.cin / s.groups;
   const og = s.cout / s.groups;
-  const direct = identityCols(s);
-  const cols = direct ? inp : inp instanceof Float64Array ? new Float64Array(cg * s.k * s.lout) : new Float32Array(cg * s.k * s.lout);
+  const ck = cg * s.k;
+  const colsT = scratch(inp, s.lout * ck);
   for (let n = 0; n < s.n; n++) {
     for (let o = 0; o < s.cout; o++) out.fill(bias === null ? 0 : bias[o]!, (n * s.cout + o) * s.lout, (n * s.cout + o + 1) * s.lout);
     for (let g = 0; g < s.groups; g++) {
-      if (!direct) im2col(s, inp, n, g, cols);
-      // out[n, g*Og:(g+1)*Og] (Og, Lout) += W_g (Og, Cg*K) · cols (Cg*K, Lout)
+      im2col(s, inp, n, g, colsT, true);
+      // out[n, g*Og:(g+1)*Og] (Og, Lout) += W_g (Og, Cg*K) · colsTᵀ (Cg*K, Lout)
       gemm({
-        m: og, n: s.lout, k: cg * s.k,
-        a: weight, offsetA: g * og * cg * s.k,
-        b: cols, offsetB: direct ? (n * s.cin + g * cg) * s.l : 0,
+        m: og, n: s.lout, k: ck,
+        a: weight, offsetA: g * og * ck,
+        b: colsT, transB: true,
         c: out, offsetC: (n * s.cout + g * og) * s.lout,
         accumulate: true,
       });
@@ -131,6 +137,7 @@ export function conv1dBackward(
 ): void {
   const cg = s.cin / s.groups;
   const og = s.cout / s.groups;
+  const ck = cg * s.k;
   const { dinp, dweight, dbias } = grads;
   if (dbias !== null) {
     for (let n = 0; n < s.n; n++) {
@@ -142,36 +149,47 @@ export function conv1dBackward(
       }
     }
   }
-  if (dinp === null && dweight === null) return;
-  const direct = identityCols(s);
-  const make = (len: number): FloatStorage => (inp instanceof Float64Array ? new Float64Array(len) : new Float32Array(len));
-  const cols = direct ? inp : make(cg * s.k * s.lout);
-  const dcols = dinp === null ? null : direct ? dinp : make(cg * s.k * s.lout);
+  const cols = dweight === null ? null : scratch(inp, ck * s.lout);
+  // For dinp: Wᵀ per group (Cg*K, Og) and doutᵀ per sample and group (Lout, Og).
+  let wT: FloatStorage | null = null;
+  let doutT: FloatStorage | null = null;
+  let dcolsT: FloatStorage | null = null;
+  if (dinp !== null) {
+    wT = scratch(inp, s.cout * ck);
+    for (let g = 0; g < s.groups; g++) {
+      for (let o = 0; o < og; o++) {
+        for (let r = 0; r < ck; r++) wT[g * og * ck + r * og + o] = weight[(g * og + o) * ck + r]!;
+      }
+    }
+    doutT = scratch(inp, s.lout * og);
+    dcolsT = scratch(inp, s.lout * ck);
+  }
   for (let n = 0; n < s.n; n++) {
     for (let g = 0; g < s.groups; g++) {
       const offOut = (n * s.cout + g * og) * s.lout;
-      const offCols = direct ? (n * s.cin + g * cg) * s.l : 0;
-      if (dweight !== null) {
-        if (!direct) im2col(s, inp, n, g, cols);
+      if (dweight !== null && cols !== null) {
+        im2col(s, inp, n, g, cols, false);
         // dW_g (Og, Cg*K) += dout_ng (Og, Lout) · colsᵀ (Lout, Cg*K)
         gemm({
-          m: og, n: cg * s.k, k: s.lout,
+          m: og, n: ck, k: s.lout,
           a: dout, offsetA: offOut,
-          b: cols, offsetB: offCols, transB: true,
-          c: dweight, offsetC: g * og * cg * s.k,
+          b: cols, transB: true,
+          c: dweight, offsetC: g * og * ck,
           accumulate: true,
         });
       }
-      if (dcols !== null && dinp !== null) {
-        // dcols (Cg*K, Lout) = W_gᵀ (Cg*K, Og) · dout_ng (Og, Lout); col2im adds it into dinp.
+      if (dinp !== null && wT !== null && doutT !== null && dcolsT !== null) {
+        for (let o = 0; o < og; o++) {
+          for (let t = 0; t < s.lout; t++) doutT[t * og + o] = dout[offOut + o * s.lout + t]!;
+        }
+        // dcolsT (Lout, Cg*K) = doutᵀ (Lout, Og) · W_g (Og, Cg*K), W_g given as Wᵀ (Cg*K, Og)
         gemm({
-          m: cg * s.k, n: s.lout, k: og,
-          a: weight, offsetA: g * og * cg * s.k, transA: true,
-          b: dout, offsetB: offOut,
-          c: dcols, offsetC: direct ? offCols : 0,
-          accumulate: direct,
+          m: s.lout, n: ck, k: og,
+          a: doutT,
+          b: wT, offsetB: g * og * ck, transB: true,
+          c: dcolsT,
         });
-        if (!direct) col2im(s, dcols, n, g, dinp);
+        col2im(s, dcolsT, n, g, dinp);
       }
     }
   }
