@@ -338,3 +338,32 @@ describe('layer errors use PyTorch wording and typed errors', () => {
     expectError(() => nn.functional.gelu(torch.zeros(2), 'foo' as 'none'), torch.RuntimeError, 'approximate argument must be either none or tanh.');
   });
 });
+
+describe('construction options', () => {
+  it('the doc examples run', () => {
+    const fc = new nn.Linear(3, 4);
+    expect(fc.forward(torch.randn(2, 3)).shape).toEqual([2, 4]);
+    const net = new nn.Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    expect(net.forward(torch.randn(4, 3)).shape).toEqual([4, 1]);
+  });
+  it('dtype: float64 layers compute in float64', () => {
+    const fc = new nn.Linear(3, 2, { dtype: 'float64' });
+    const conv = new nn.Conv1d(2, 3, 2, { dtype: 'float64' });
+    const norm = new nn.GroupNorm(1, 3, { dtype: 'float64' });
+    expect(fc.weight.dtype).toBe('float64');
+    const x = torch.randn(2, 2, 5, { dtype: 'float64' });
+    const y = fc.forward(norm.forward(conv.forward(x)).transpose(1, 2));
+    expect(y.dtype).toBe('float64');
+    expect(y.shape).toEqual([2, 4, 2]);
+    expect(() => fc.forward(torch.randn(2, 3))).toThrow('expected scalar type Float but found Double');
+  });
+  it('Embedding.fromPretrained copies the table and freezes it by default', () => {
+    const table = torch.tensor([[1, 2], [3, 4], [5, 6]]);
+    const e = nn.Embedding.fromPretrained(table, { paddingIdx: 1 });
+    expect(e.weight.requiresGrad).toBe(false);
+    expect(e.forward(torch.tensor([2, 1], { dtype: 'int32' })).tolist()).toEqual([[5, 6], [3, 4]]);
+    table.storage[0] = 100;
+    expect(e.weight.tolist()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad).toBe(true);
+  });
+});

@@ -65,7 +65,8 @@ export function elu(input: Tensor, alpha = 1.0): Tensor {
 }
 
 /**
- * The error function to float64 accuracy: Taylor series near 0, a continued fraction for erfc
+ * The error function erf(x) = 2/√π ∫₀ˣ exp(-t²) dt on a plain number. PyTorch: `torch.erf`
+ * (elementwise there). Float64 accuracy: Taylor series near 0, a continued fraction for erfc
  * in the tails (no table lookups, so it is easy to check).
  */
 export function erf(x: number): number {
