@@ -95,6 +95,29 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
     await checkRnn(makeLayer(mode, layers, bi, bf), st);
   });
 
+  it('unbatched input (L, Hin) with and without states', async () => {
+    for (const mode of modes) {
+      for (const bf of [false, true]) {
+        const m = makeLayer(mode, 2, true, bf);
+        for (const withState of [false, true]) {
+          const feeds: Feeds = { x: torch.randn(5, 3) };
+          if (withState) {
+            feeds.h0 = torch.randn(4, 4);
+            if (mode === 'LSTM') feeds.c0 = torch.randn(4, 4);
+          }
+          const names = Object.keys(feeds);
+          const outNames = mode === 'LSTM' ? ['y', 'hN', 'cN'] : ['y', 'hN'];
+          const bytes = torch.onnx.export(m, names.map((n) => feeds[n]!), { inputNames: names, outputNames: outNames, dynamicAxes: { x: [0], y: [0] } });
+          for (const f of [feeds, { ...feeds, x: torch.randn(8, 3) }]) {
+            const want = rnnForward(m, f);
+            const got = await runOrt(bytes, f);
+            for (const k of Object.keys(want)) expectClose(got[k], want[k]!, TOL.f32Deep, `${mode} unbatched ${k}`);
+          }
+        }
+      }
+    }
+  });
+
   it('without biases', async () => {
     for (const mode of modes) await checkRnn(makeLayer(mode, 2, true, false, false), true);
   });
@@ -151,6 +174,13 @@ describe('feed-forward layers and a model with an onnxExport hook', () => {
     await checkModule(m, torch.randn(2, 4, 11), torch.randn(3, 4, 15), [0, 2]);
     await checkModule(new nn.Sequential(new nn.Linear(3, 6), new nn.LayerNorm(6), new nn.LayerNorm([6], { elementwiseAffine: false })), torch.randn(2, 5, 3), torch.randn(4, 9, 3), [0, 1]);
     await checkModule(new nn.BatchNorm1d(3, { affine: false }), torch.randn(4, 3), torch.randn(6, 3));
+  });
+
+  it.each([['reflect', 17], ['replicate', 17], ['circular', 19]] as const)('Conv1d paddingMode %s (opset %i)', async (paddingMode, opsetVersion) => {
+    const m = new torch.nn.Conv1d(3, 4, 3, { padding: 2, paddingMode });
+    const x = torch.randn(2, 3, 6);
+    const got = await runOrt(torch.onnx.export(m, x, { inputNames: ['x'], outputNames: ['y'], opsetVersion }), { x });
+    expectClose(got.y, torch.noGrad(() => m.forward(x)), TOL.f32Deep, paddingMode);
   });
 
   it('a Conv1d + GroupNorm + BiLSTM + Linear model exports itself through onnxExport', async () => {
@@ -219,8 +249,8 @@ describe('what ONNX export refuses, with typed errors', () => {
     expect(() => torch.onnx.export(m, torch.randn(1, 2), { dynamicAxes: { input_0: [2] } })).toThrow(/out of range/);
     expect(m.training).toBe(true);
   });
-  it('unbatched recurrent input and paddingMode other than zeros', () => {
-    expect(() => torch.onnx.export(new torch.nn.GRU(3, 4), torch.randn(5, 3))).toThrow(/batched 3-D input/);
-    expect(() => torch.onnx.export(new torch.nn.Conv1d(2, 2, 3, { padding: 1, paddingMode: 'reflect' }), torch.randn(1, 2, 5))).toThrow(/paddingMode 'zeros' only/);
+  it('a 4-D recurrent input and circular padding before opset 19', () => {
+    expect(() => torch.onnx.export(new torch.nn.GRU(3, 4), torch.randn(5, 2, 1, 3))).toThrow(/unbatched \(L, Hin\) input, got shape \[5, 2, 1, 3\]/);
+    expect(() => torch.onnx.export(new torch.nn.Conv1d(2, 2, 3, { padding: 1, paddingMode: 'circular' }), torch.randn(1, 2, 5))).toThrow(/opsetVersion >= 19/);
   });
 });

@@ -3,7 +3,8 @@
  * computing the example's output with the module's own forward.
  *
  * - Linear → MatMul (with the transposed weight) + Add; any number of leading dims.
- * - Conv1d → Conv (padding modes other than 'zeros' are refused).
+ * - Conv1d → Conv; paddingMode reflect/replicate/circular → Pad (reflect/edge/wrap, the last
+ *   from opset 19) then Conv without padding, as PyTorch computes it.
  * - LayerNorm → LayerNormalization (opset 17).
  * - GroupNorm → Reshape to (N, G, -1), InstanceNormalization (unit scale, zero bias), Reshape
  *   back to the input's shape, then Mul/Add by the per-channel weight and bias: the
@@ -21,7 +22,7 @@ import { BatchNorm1d, Conv1d, Dropout, ELU, GELU, GroupNorm, Identity, LayerNorm
 import { RNNBase } from '../nn/rnn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModuleExporter, OnnxValue } from './graph.js';
-import { float, int, ints, OnnxExportError } from './graph.js';
+import { float, int, ints, OnnxExportError, str } from './graph.js';
 import { exportRecurrent } from './recurrent.js';
 
 type TensorForward = Module & { forward(input: Tensor): Tensor };
@@ -63,7 +64,6 @@ export function builtinExporter(m: object): ModuleExporter {
   if (m instanceof Conv1d) {
     return (g, inputs) =>
       unary(m, inputs, (x) => {
-        if (m.paddingMode !== 'zeros') throw new OnnxExportError(`Conv1d export supports paddingMode 'zeros' only, got '${m.paddingMode}'`);
         if (x.value.ndim !== 3) throw new OnnxExportError(`Conv1d export takes a batched (N, C, L) input, got [${x.value.shape.join(', ')}]`);
         let pads: number[];
         if (m.padding === 'valid') pads = [0, 0];
@@ -71,7 +71,15 @@ export function builtinExporter(m: object): ModuleExporter {
           const total = m.dilation * (m.kernelSize - 1);
           pads = [Math.floor(total / 2), total - Math.floor(total / 2)];
         } else pads = [m.padding, m.padding];
-        const ins = [x.name, g.weight('conv.weight', m.weight.contiguousData(), m.weight.shape)];
+        let input = x.name;
+        if (m.paddingMode !== 'zeros' && (pads[0]! > 0 || pads[1]! > 0)) {
+          // PyTorch pads first (F.pad with the mode), then convolves with no padding.
+          const mode = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' }[m.paddingMode];
+          if (mode === 'wrap' && g.opsetVersion < 19) throw new OnnxExportError("Conv1d with paddingMode 'circular' needs opsetVersion >= 19 (Pad mode 'wrap')");
+          [input] = g.node('Pad', [input, g.int64('conv.pads', [0, 0, pads[0]!, 0, 0, pads[1]!])], { mode: str(mode) });
+          pads = [0, 0];
+        }
+        const ins = [input!, g.weight('conv.weight', m.weight.contiguousData(), m.weight.shape)];
         if (m.bias !== null) ins.push(g.weight('conv.bias', m.bias.contiguousData(), [m.outChannels]));
         return g.node('Conv', ins, {
           kernel_shape: ints([m.kernelSize]), strides: ints([m.stride]), pads: ints(pads), dilations: ints([m.dilation]), group: int(m.groups),

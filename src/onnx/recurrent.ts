@@ -11,7 +11,8 @@
  * - Y (L, D, N, H) → Transpose [0, 2, 1, 3] → Reshape [0, 0, -1] = (L, N, D*H), the next
  *   layer's input; Y_h of every layer concatenated along axis 0 is hN (cN likewise).
  * batchFirst inputs are transposed to (L, N, Hin) and back (ONNX's layout = 1 is not
- * supported by ONNX Runtime). Dropout between layers is a training-time op and is not exported.
+ * supported by ONNX Runtime). Unbatched inputs (L, Hin) get a batch axis of one (Unsqueeze) and
+ * lose it again (Squeeze), states too. Dropout between layers is a training-time op and is not exported.
  * LSTM with projSize cannot be expressed (ONNX's LSTM has no projection): OnnxExportError.
  */
 
@@ -46,11 +47,11 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   }
   const [x, h0, c0] = inputs;
   if (x === undefined) throw new OnnxExportError(`${m.constructor.name} export needs an input`);
-  if (x.value.ndim !== 3) {
-    throw new OnnxExportError(
-      `${m.constructor.name} export takes a batched 3-D input, got shape [${x.value.shape.join(', ')}]; add the batch dimension (unsqueeze) before exporting`,
-    );
+  if (x.value.ndim !== 3 && x.value.ndim !== 2) {
+    throw new OnnxExportError(`${m.constructor.name} export takes a (L, N, Hin), (N, L, Hin) or unbatched (L, Hin) input, got shape [${x.value.shape.join(', ')}]`);
   }
+  // Unbatched (L, Hin), states (D*numLayers, H): run as a batch of one (batchFirst does not apply).
+  const unbatched = x.value.ndim === 2;
   if (isLstm && (h0 === undefined) !== (c0 === undefined)) throw new OnnxExportError('LSTM export needs both h0 and c0, or neither');
   if (inputs.length > (isLstm ? 3 : 2)) throw new OnnxExportError(`${m.constructor.name} export takes ${isLstm ? 'x, h0, c0' : 'x, h0'}; got ${inputs.length} inputs`);
 
@@ -75,8 +76,13 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   const params = m.allWeights;
   const base = g.fresh(m.constructor.name.toLowerCase());
 
-  let layerIn = x.name;
-  if (m.batchFirst) [layerIn] = g.node('Transpose', [layerIn], { perm: ints([1, 0, 2]) });
+  const addBatch = (v: OnnxValue | undefined): OnnxValue | undefined =>
+    v === undefined || !unbatched ? v : { name: g.node('Unsqueeze', [v.name, g.int64(`${base}.axis1`, [1])])[0]!, value: v.value };
+  const hIn = addBatch(h0);
+  const cIn = addBatch(c0);
+  let layerIn = addBatch(x)!.name;
+  const batchFirst = m.batchFirst && !unbatched;
+  if (batchFirst) [layerIn] = g.node('Transpose', [layerIn], { perm: ints([1, 0, 2]) });
   const hs: string[] = [];
   const cs: string[] = [];
   for (let l = 0; l < m.numLayers; l++) {
@@ -101,8 +107,8 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
       const [s] = g.node('Slice', [v.name, g.int64(`${base}.start_l${l}`, [l * D]), g.int64(`${base}.end_l${l}`, [(l + 1) * D]), g.int64(`${base}.axes`, [0])]);
       return s!;
     };
-    const ins = [layerIn, W, R, B, '', slice(h0)];
-    if (isLstm) ins.push(slice(c0));
+    const ins = [layerIn, W, R, B, '', slice(hIn)];
+    if (isLstm) ins.push(slice(cIn));
     while (ins[ins.length - 1] === '') ins.pop();
     const outs = g.node(opType, ins, attrs, isLstm ? 3 : 2);
     hs.push(outs[1]!);
@@ -111,8 +117,10 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
     [layerIn] = g.node('Reshape', [t!, g.int64(`${base}.shape`, [0, 0, -1])]);
   }
   let out = layerIn;
-  if (m.batchFirst) [out] = g.node('Transpose', [out], { perm: ints([1, 0, 2]) });
-  const concat = (names: string[]): string => (names.length === 1 ? names[0]! : g.node('Concat', names, { axis: int(0) })[0]!);
+  if (batchFirst) [out] = g.node('Transpose', [out], { perm: ints([1, 0, 2]) });
+  const dropBatch = (name: string): string => (unbatched ? g.node('Squeeze', [name, g.int64(`${base}.axis1`, [1])])[0]! : name);
+  out = dropBatch(out);
+  const concat = (names: string[]): string => dropBatch(names.length === 1 ? names[0]! : g.node('Concat', names, { axis: int(0) })[0]!);
   const result: OnnxValue[] = [
     { name: out, value: outV },
     { name: concat(hs), value: hNV },
