@@ -33,15 +33,21 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
     for (let i = 0; i < d.length; i++) s += d[i]! * w[i]!;
     return s;
   };
+  // Backward into fresh .grad fields, restoring the caller's afterwards.
+  const saved = inputs.map((t) => t.grad);
   for (const t of inputs) t.grad = null;
   const out = fn(...inputs);
   const seed = out0.detach().clone();
   seed.storage.set(w);
   out.backward(seed);
+  const analytics = inputs.map((t) => t.grad?.contiguousData() ?? new Float64Array(t.numel()));
+  inputs.forEach((t, k) => {
+    t.grad = saved[k] ?? null;
+  });
   for (const [k, t] of inputs.entries()) {
     if (!t.requiresGrad) continue;
     if (!t.isContiguous()) throw new RuntimeError('gradcheck needs contiguous inputs');
-    const analytic = t.grad?.contiguousData() ?? new Float64Array(t.numel());
+    const analytic = analytics[k]!;
     for (let i = 0; i < t.numel(); i++) {
       const at = t.offset + i;
       const orig = t.storage[at]!;

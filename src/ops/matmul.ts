@@ -34,9 +34,12 @@ function mm(a: Tensor, b: Tensor): Tensor {
   return new Tensor(out, [m, n], a.dtype);
 }
 
-/** (...,M,K)·(...,K,N) with batch dims already equal → (...,M,N), no autograd. */
-function bmm(a: Tensor, b: Tensor): Tensor {
-  const batchShape = a.shape.slice(0, -2);
+/**
+ * (...,M,K)·(...,K,N) with batch dims already equal → (...,M,N), no autograd. With `shareA`, a is
+ * one (M,K) matrix used for every batch entry (gemm's strideA 0), so it is never copied.
+ */
+function bmm(a: Tensor, b: Tensor, shareA = false): Tensor {
+  const batchShape = b.shape.slice(0, -2);
   const batch = numel(batchShape);
   const [m, k] = a.shape.slice(-2) as [number, number];
   const n = b.shape[b.ndim - 1]!;
@@ -45,7 +48,7 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const out = allocStorage(a.dtype, batch * m * n) as FloatStorage;
   backend().gemm({
     m, n, k, batch,
-    a: ac.storage as FloatStorage, offsetA: ac.offset,
+    a: ac.storage as FloatStorage, offsetA: ac.offset, strideA: shareA ? 0 : m * k,
     b: bc.storage as FloatStorage, offsetB: bc.offset,
     c: out,
   });
@@ -92,6 +95,13 @@ function matmulRaw(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
   const [m, k] = a.shape.slice(-2) as [number, number];
   const n = b.shape[b.ndim - 1]!;
+  if (b.ndim === 2) {
+    // (..., M, K)·(K, N): one (rows, K)·(K, N) product, as PyTorch folds it (b is not copied per batch).
+    const ac = a.isContiguous() ? a : copyContiguous(a);
+    const y = mm(new Tensor(ac.storage, [numel(a.shape) / k, k], a.dtype, undefined, ac.offset), b);
+    return new Tensor(y.storage, [...a.shape.slice(0, -1), n], a.dtype);
+  }
+  if (a.ndim === 2) return bmm(a, b, true);
   const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const ea = new Tensor(a.storage, [...batchShape, m, k], a.dtype, broadcastStrides(a.shape, a.strides, [...batchShape, m, k]), a.offset);
   const eb = new Tensor(b.storage, [...batchShape, k, n], b.dtype, broadcastStrides(b.shape, b.strides, [...batchShape, k, n]), b.offset);

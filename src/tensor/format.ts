@@ -213,7 +213,8 @@ export function formatTensor(t: Tensor): string {
   const suffixes: string[] = [];
   let body: string;
   if (n === 0) {
-    if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(', ')}${t.ndim === 1 ? ',' : ''})`);
+    // PyTorch shows the size unless it is (0,).
+    if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(', ')})`);
     if (t.dtype !== 'float32') suffixes.push(`dtype=torch.${t.dtype}`);
     body = '[]';
   } else {
