@@ -129,6 +129,16 @@ describe('joining and selecting', () => {
   checkOp('clone', (x) => torch.clone(x));
 });
 
+describe('strided (non-contiguous) inputs', () => {
+  checkOp('strided_mul_bcast', (a, b) => a.t().mul(b));
+  checkOp('strided_add_both', (a, b) => a.transpose(0, 2).add(b.permute(2, 1, 0)));
+  checkOp('strided_expand_add', (a, b) => a.expand(2, 3).add(b));
+  checkOp('strided_tanh', (a) => a.t().tanh());
+  checkOp('strided_sum', (x) => x.permute(2, 0, 1).sum(1));
+  checkOp('strided_softmax', (x) => x.transpose(0, 2).softmax(1));
+  checkOp('strided_narrow_matmul', (a, b) => a.narrow(1, 1, 3).matmul(b));
+});
+
 describe('float64', () => {
   checkOp('f64_matmul', (a, b) => a.matmul(b));
   checkOp('f64_softmax', (x) => x.softmax(-1));
