@@ -213,6 +213,7 @@ describe('grad_fn names are PyTorch\'s', () => {
       [F.layerNorm(x, 3), 'NativeLayerNormBackward0'],
       [F.groupNorm(x, 2, w, w), 'NativeGroupNormBackward0'],
       [F.batchNorm(x, null, null, { training: true, weight: w }), 'NativeBatchNormBackward0'],
+      [F.batchNorm(x, w.detach(), w.detach().abs(), { bias: w }), 'NativeBatchNormBackward0'],
       [F.conv1d(x, det([2, 4, 2])), 'ConvolutionBackward0'],
       [F.linear(det([2, 3]), det([5, 3])), 'AddmmBackward0'],
       [F.embedding(torch.tensor([1, 0], { dtype: 'int32' }), det([3, 2])), 'EmbeddingBackward0'],

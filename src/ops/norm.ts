@@ -131,3 +131,71 @@ export function normalizeRows(x: Tensor, options: NormalizeRowsOptions): Normali
   };
   return { output, mean: asTensor(mean), variance: asTensor(variance) };
 }
+
+export interface NormalizeWithStatsOptions {
+  /** (C) per-channel mean to subtract (BatchNorm's running mean). */
+  mean: Tensor;
+  /** (C) per-channel variance to divide by after adding eps (BatchNorm's running variance). */
+  variance: Tensor;
+  eps: number;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** The output's shape (default x's). */
+  shape?: readonly number[];
+}
+
+/**
+ * y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c] over x (N, C, S) with given
+ * statistics (BatchNorm in eval mode; PyTorch: `native_batch_norm` with training=False).
+ * Gradients: dx = g w / sqrt(var + eps); dw = Σ g xhat; db = Σ g. The statistics get none.
+ */
+export function normalizeWithStats(x: Tensor, options: NormalizeWithStatsOptions): Tensor {
+  if (!isFloat(x.dtype)) throw new DTypeError(`"batch_norm" not implemented for 'Int'`);
+  const [n, c, s] = x.shape as [number, number, number];
+  const weight = options.weight ?? null;
+  const bias = options.bias ?? null;
+  const xd = floatData(x);
+  const md = floatData(options.mean);
+  const vd = floatData(options.variance);
+  const w = weight === null ? null : floatData(weight);
+  const b = bias === null ? null : floatData(bias);
+  const invStd = Float64Array.from(vd, (v) => 1 / Math.sqrt(v + options.eps));
+  const out = allocStorage(x.dtype, xd.length) as FloatStorage;
+  for (let i = 0; i < n * c; i++) {
+    const ch = i % c;
+    // As PyTorch's CPU kernel: y = x * alpha + beta with alpha = w / sqrt(var + eps), beta = b - mean * alpha.
+    const alpha = (w === null ? 1 : w[ch]!) * invStd[ch]!;
+    const beta = (b === null ? 0 : b[ch]!) - md[ch]! * alpha;
+    for (let j = i * s; j < (i + 1) * s; j++) out[j] = xd[j]! * alpha + beta;
+  }
+  const inputs = [x];
+  if (weight !== null) inputs.push(weight);
+  if (bias !== null) inputs.push(bias);
+  const y = new Tensor(out, options.shape ?? x.shape, x.dtype);
+  return record('NativeBatchNormBackward0', inputs, y, ([g]) => {
+    const gd = floatData(g!);
+    const dx = x.requiresGrad ? (allocStorage(x.dtype, xd.length) as FloatStorage) : null;
+    const dw = weight?.requiresGrad ? new Float64Array(c) : null;
+    const db = bias?.requiresGrad ? new Float64Array(c) : null;
+    for (let i = 0; i < n * c; i++) {
+      const ch = i % c;
+      const scale = (w === null ? 1 : w[ch]!) * invStd[ch]!;
+      for (let j = i * s; j < (i + 1) * s; j++) {
+        const gj = gd[j]!;
+        if (dx !== null) dx[j] = gj * scale;
+        if (dw !== null) dw[ch]! += gj * (xd[j]! - md[ch]!) * invStd[ch]!;
+        if (db !== null) db[ch]! += gj;
+      }
+    }
+    const wrap = (d: Float64Array | null, like: Tensor): Tensor | null => {
+      if (d === null) return null;
+      const st = allocStorage(like.dtype, d.length);
+      st.set(d);
+      return new Tensor(st, like.shape, like.dtype);
+    };
+    const grads: (Tensor | null)[] = [dx === null ? null : new Tensor(dx, x.shape, x.dtype)];
+    if (weight !== null) grads.push(wrap(dw, weight));
+    if (bias !== null) grads.push(wrap(db, bias));
+    return grads;
+  });
+}

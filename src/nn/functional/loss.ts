@@ -2,9 +2,10 @@
  * Loss functions. PyTorch: `torch.nn.functional.mse_loss`, `l1_loss`, `nll_loss`,
  * `cross_entropy`, `binary_cross_entropy_with_logits`.
  *
- * `nllLoss` is one fused op (gather of -log p at the target class, with class weights and
- * ignored targets); the others are compositions of differentiable ops, so gradients reach
- * every tensor argument that requires them (input, probability targets, weights).
+ * `nllLoss` (gather of -log p at the target class, with class weights and ignored targets) and
+ * `binaryCrossEntropyWithLogits` are fused ops with PyTorch's gradient formulas; MSE, L1 and
+ * cross-entropy compose differentiable ops (log-softmax, then NLL or a weighted sum), so
+ * gradients reach every tensor that requires them (input, float targets, weights).
  */
 
 import { isGradEnabled } from '../../autograd/grad-mode.js';

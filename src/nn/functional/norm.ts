@@ -5,16 +5,10 @@
  */
 
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
-import { add, div, mul, sqrt, sub } from '../../ops/elementwise.js';
-import { normalizeRows } from '../../ops/norm.js';
+import { normalizeRows, normalizeWithStats } from '../../ops/norm.js';
 import { reshape } from '../../ops/shape.js';
 import { fmtShape, normDim, numel } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-
-/** (C) viewed to broadcast along dim 1 of an n-d input: [1, C, 1, ...]. */
-function channelShape(ndim: number, c: number): number[] {
-  return Array.from({ length: ndim }, (_, i) => (i === 1 ? c : 1));
-}
 
 /**
  * PyTorch: `torch.nn.functional.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)`.
@@ -157,19 +151,22 @@ export function batchNorm(
   const eps = options.eps ?? 1e-5;
   checkBatchNormArgs(input, runningMean, runningVar, weight, bias, training);
   const c = input.shape[1]!;
-  const shape = channelShape(input.ndim, c);
+  // Viewed as (N, C, positions); the output keeps the input's shape.
+  const positions = input.ndim > 2 ? numel(input.shape.slice(2)) : 1;
   if (!training) {
     if (runningMean === null || runningVar === null) {
       throw new RuntimeError(`${runningMean === null ? 'running_mean' : 'running_var'} must be defined in evaluation mode`);
     }
-    // As PyTorch's CPU kernel: y = x * alpha + beta, alpha = w / sqrt(var + eps), beta = b - mean * alpha.
-    const invStd = div(1, sqrt(add(runningVar, eps)));
-    const alpha = weight === null ? invStd : mul(weight, invStd);
-    const beta = sub(bias ?? 0, mul(runningMean, alpha));
-    return add(mul(input, reshape(alpha, shape)), reshape(beta, shape));
+    return normalizeWithStats(reshape(input, [input.shape[0]!, c, positions]), {
+      mean: runningMean,
+      variance: runningVar,
+      eps,
+      weight,
+      bias,
+      shape: input.shape,
+    });
   }
-  // Rows are channels: the middle axis of (N, C, prod(*)).
-  const positions = input.ndim > 2 ? numel(input.shape.slice(2)) : 1;
+  // Rows are channels: the middle axis of (N, C, positions).
   const { output, mean, variance } = normalizeRows(reshape(input, [input.shape[0]!, c, positions]), {
     eps,
     weight,
