@@ -31,11 +31,50 @@ import type {
   RnnWeights,
 } from '../rnn.js';
 import { gateCount, stepOffsets } from '../rnn.js';
-import { gemm } from './matmul.js';
 
 /** A zeroed array of the same type as `like`. */
 function alloc<A extends FloatArray>(like: A, n: number): A {
   return (like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as A;
+}
+
+// ---- the three matrix products the layer needs ---------------------------------------------
+// Plain loops in the order that reads memory row by row; sums are accumulated in float64 and
+// rounded once, so the oracle is at least as precise as PyTorch's float32 path.
+
+/** out[r, j] = bias[j] + Σ_k a[r, k]·w[j, k]: a (rows, K), w (N, K), out (rows, N). A linear layer, `a·wᵀ + b`. */
+function linearRows(out: FloatArray, a: FloatArray, rows: number, K: number, w: FloatArray, N: number, bias: FloatArray | null): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < N; j++) {
+      let acc = bias ? bias[j]! : 0;
+      for (let k = 0; k < K; k++) acc += a[r * K + k]! * w[j * K + k]!;
+      out[r * N + j] = acc;
+    }
+  }
+}
+
+/** out[r, :] = Σ_k a[r, k]·w[k, :]: a (rows, K), w (K, N), out (rows, N). The input gradient of a linear layer, `g·w`. */
+function matmulRows(out: FloatArray, a: FloatArray, rows: number, K: number, w: FloatArray, N: number): void {
+  const acc = new Float64Array(N);
+  for (let r = 0; r < rows; r++) {
+    acc.fill(0);
+    for (let k = 0; k < K; k++) {
+      const v = a[r * K + k]!;
+      for (let j = 0; j < N; j++) acc[j]! += v * w[k * N + j]!;
+    }
+    out.set(acc, r * N);
+  }
+}
+
+/** dW[i, :] += Σ_r g[r, i]·x[r, :]: g (rows, M), x (rows, N), dW (M, N). The weight gradient of a linear layer, `gᵀ·x`. */
+function addOuterRows(dW: FloatArray, g: FloatArray, rows: number, M: number, x: FloatArray, N: number): void {
+  const acc = Float64Array.from(dW.subarray(0, M * N));
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < M; i++) {
+      const v = g[r * M + i]!;
+      for (let j = 0; j < N; j++) acc[i * N + j]! += v * x[r * N + j]!;
+    }
+  }
+  dW.set(acc);
 }
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -266,8 +305,7 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
 
   // Input projection of every step at once: gx = x·W_ihᵀ + b_ih, (total, G*H).
   const gx = alloc(x, total * GH);
-  gemm({ m: total, n: GH, k: I, a: x, b: w.wIh, c: gx, transB: true });
-  if (w.bIh) for (let r = 0; r < total; r++) for (let j = 0; j < GH; j++) gx[r * GH + j]! += w.bIh[j]!;
+  linearRows(gx, x, total, I, w.wIh, GH, w.bIh);
 
   const y = alloc(x, total * Hout);
   const h = alloc(x, B * Hout);
@@ -297,8 +335,7 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
       if (c) saved.cPrev.set(c.subarray(0, bs * H), r0 * H);
     }
     // gh = h·W_hhᵀ + b_hh on the active rows.
-    gemm({ m: bs, n: GH, k: Hout, a: h, b: w.wHh, c: gh, transB: true });
-    if (w.bHh) for (let r = 0; r < bs; r++) for (let j = 0; j < GH; j++) gh[r * GH + j]! += w.bHh[j]!;
+    linearRows(gh, h, bs, Hout, w.wHh, GH, w.bHh);
     cellStep(mode, {
       bs,
       H,
@@ -314,7 +351,7 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
       auxOff: needsGrad ? r0 * H : 0,
     });
     // LSTM projection h = hRaw·W_hrᵀ; otherwise h = hRaw.
-    if (w.wHr) gemm({ m: bs, n: Hout, k: H, a: hRaw, b: w.wHr, c: h, transB: true });
+    if (w.wHr) linearRows(h, hRaw, bs, H, w.wHr, Hout, null);
     else h.set(hRaw.subarray(0, bs * H));
     y.set(h.subarray(0, bs * Hout), r0 * Hout);
   }
@@ -370,8 +407,8 @@ function backwardLayer<A extends FloatArray>(
           hRaw[b * H + j] = o * Math.tanh(saved.aux[(r0 + b) * H + j]!);
         }
       }
-      gemm({ m: Hout, n: H, k: bs, a: dh, b: hRaw, c: dWHr, transA: true, accumulate: true });
-      gemm({ m: bs, n: H, k: Hout, a: dh, b: w.wHr, c: dhRaw });
+      addOuterRows(dWHr, dh, bs, Hout, hRaw, H);
+      matmulRows(dhRaw, dh, bs, Hout, w.wHr, H);
     } else {
       dhRaw.set(dh.subarray(0, bs * H));
     }
@@ -394,17 +431,17 @@ function backwardLayer<A extends FloatArray>(
       dhDirect,
     });
     // dL/dh_{t-1} = dgh·W_hh (+ the GRU's direct z⊙dh' path).
-    gemm({ m: bs, n: Hout, k: GH, a: dgh, b: w.wHh, c: dh });
+    matmulRows(dh, dgh, bs, GH, w.wHh, Hout);
     if (mode === 'GRU') for (let e = 0; e < bs * Hout; e++) dh[e]! += dhDirect[e]!;
   }
 
   // Weight gradients over all steps at once.
   const dWIh = alloc(like, GH * I);
-  gemm({ m: GH, n: I, k: total, a: dGx, b: x, c: dWIh, transA: true });
+  addOuterRows(dWIh, dGx, total, GH, x, I);
   const dWHh = alloc(like, GH * Hout);
-  gemm({ m: GH, n: Hout, k: total, a: dGh, b: saved.hPrev, c: dWHh, transA: true });
+  addOuterRows(dWHh, dGh, total, GH, saved.hPrev, Hout);
   const dx = alloc(like, total * I);
-  gemm({ m: total, n: I, k: GH, a: dGx, b: w.wIh, c: dx });
+  matmulRows(dx, dGx, total, GH, w.wIh, I);
   let dBIh: A | null = null;
   let dBHh: A | null = null;
   if (w.bIh) {
