@@ -162,11 +162,12 @@ function lstmStep(s: StepBuffers): void {
   for (let b = 0; b < s.bs; b++) {
     const gRow = b * 4 * H;
     for (let j = 0; j < H; j++) {
-      const pre = (k: number): number => s.gx[s.gxOff + gRow + k * H + j]! + s.gh[gRow + k * H + j]!;
-      const i = sigmoid(pre(0));
-      const f = sigmoid(pre(1));
-      const g = Math.tanh(pre(2));
-      const o = sigmoid(pre(3));
+      const x = s.gxOff + gRow + j;
+      const hh = gRow + j;
+      const i = sigmoid(s.gx[x]! + s.gh[hh]!);
+      const f = sigmoid(s.gx[x + H]! + s.gh[hh + H]!);
+      const g = Math.tanh(s.gx[x + 2 * H]! + s.gh[hh + 2 * H]!);
+      const o = sigmoid(s.gx[x + 3 * H]! + s.gh[hh + 3 * H]!);
       const cNew = f * c[b * H + j]! + i * g;
       c[b * H + j] = cNew;
       s.hRaw[b * H + j] = o * Math.tanh(cNew);
@@ -195,16 +196,17 @@ function lstmStepBackward(s: BackBuffers): void {
       const dh = s.dhRaw[b * H + j]!;
       // dL/dc' from the output h' = o⊙tanh(c') plus what flows back from step t+1.
       const dcTot = dc[b * H + j]! + dh * o * (1 - tc * tc);
-      const grads = [
-        dcTot * g * i * (1 - i), // i
-        dcTot * s.cPrev[s.auxOff + b * H + j]! * f * (1 - f), // f
-        dcTot * i * (1 - g * g), // g
-        dh * tc * o * (1 - o), // o
-      ];
-      for (let k = 0; k < 4; k++) {
-        s.dgx[s.dgxOff + gRow + k * H + j] = grads[k]!;
-        s.dgh[gRow + k * H + j] = grads[k]!;
-      }
+      // Gradients of the pre-activations of i, f, g, o (the same on the input and hidden sides).
+      const di = dcTot * g * i * (1 - i);
+      const df = dcTot * s.cPrev[s.auxOff + b * H + j]! * f * (1 - f);
+      const dg = dcTot * i * (1 - g * g);
+      const dO = dh * tc * o * (1 - o);
+      const x = s.dgxOff + gRow + j;
+      const hh = gRow + j;
+      s.dgx[x] = s.dgh[hh] = di;
+      s.dgx[x + H] = s.dgh[hh + H] = df;
+      s.dgx[x + 2 * H] = s.dgh[hh + 2 * H] = dg;
+      s.dgx[x + 3 * H] = s.dgh[hh + 3 * H] = dO;
       dc[b * H + j] = dcTot * f;
     }
   }
