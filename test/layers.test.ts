@@ -299,6 +299,11 @@ describe('layer errors use PyTorch wording and typed errors', () => {
     expectError(() => new nn.Conv1d(4, 4, 3, { paddingMode: 'foo' as 'zeros' }), torch.ValueError, "padding_mode must be one of {'reflect', 'replicate', 'zeros', 'circular'}, but got padding_mode='foo'");
     expectError(() => new nn.Conv1d(4, 4, 3, { padding: -1 }).forward(torch.zeros(1, 4, 5)), torch.RuntimeError, 'negative padding is not supported');
     expectError(() => new nn.Conv1d(4, 4, 3, { stride: 0 }).forward(torch.zeros(1, 4, 5)), torch.RuntimeError, 'non-positive stride is not supported');
+    const reflect = new nn.Conv1d(2, 2, 3, { padding: 3, paddingMode: 'reflect' });
+    expectError(() => reflect.forward(torch.zeros(1, 2, 3)), torch.ShapeError, 'Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 2 of input [1, 2, 3]');
+    expectError(() => reflect.forward(torch.zeros(2, 3)), torch.ShapeError, 'Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 1 of input [2, 3]');
+    expect(new nn.Conv1d(2, 2, 3, { padding: 3, paddingMode: 'circular' }).forward(torch.zeros(1, 2, 3)).shape).toEqual([1, 2, 7]);
+    expectError(() => new nn.Conv1d(2, 2, 3, { padding: 4, paddingMode: 'circular' }).forward(torch.zeros(1, 2, 3)), torch.ShapeError, 'Padding value causes wrapping around more than once.');
     const F = nn.functional;
     expectError(() => F.conv1d(torch.zeros(1, 4, 5), torch.zeros(4, 4, 3), torch.zeros(3)), torch.ShapeError, 'Given weight of size [4, 4, 3], expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead');
     expectError(() => F.conv1d(torch.zeros(1, 4, 5), torch.zeros(4, 4)), torch.ShapeError, 'weight should have at least three dimensions');

@@ -58,17 +58,28 @@ export function conv1dPadding(padding: number | 'same' | 'valid', k: number, dil
 
 /** PyTorch: `torch.nn.functional.conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)`. */
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
-  const stride = options.stride ?? 1;
-  const padding = options.padding ?? 0;
-  const dilation = options.dilation ?? 1;
-  const groups = options.groups ?? 1;
-  const mode = options.paddingMode ?? 'zeros';
   if (input.ndim !== 2 && input.ndim !== 3) {
     throw new ShapeError(
       `Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: ${fmtShape(input.shape)}`,
     );
   }
-  if (input.ndim === 2) return squeezeDims(conv1d(unsqueeze(input, 0), weight, bias, options), [0]);
+  if (input.ndim === 2) return squeezeDims(conv1dBatched(unsqueeze(input, 0), weight, bias, options, input.shape), [0]);
+  return conv1dBatched(input, weight, bias, options, input.shape);
+}
+
+/** conv1d on (N, Cin, L); `userShape` is the caller's input shape, for messages. */
+function conv1dBatched(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: Conv1dOptions,
+  userShape: readonly number[],
+): Tensor {
+  const stride = options.stride ?? 1;
+  const padding = options.padding ?? 0;
+  const dilation = options.dilation ?? 1;
+  const groups = options.groups ?? 1;
+  const mode = options.paddingMode ?? 'zeros';
   if (!isFloat(input.dtype) || !isFloat(weight.dtype)) {
     throw new DTypeError(`"slow_conv2d_cpu" not implemented for 'Int'`);
   }
@@ -119,7 +130,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   if (mode === 'reflect' && (padLeft >= l || padRight >= l)) {
     throw new ShapeError(
-      `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${padLeft}, ${padRight}) at dimension 2 of input ${fmtShape(input.shape)}`,
+      `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${padLeft}, ${padRight}) at dimension ${userShape.length - 1} of input ${fmtShape(userShape)}`,
     );
   }
   if (mode === 'circular' && (padLeft > l || padRight > l)) {
