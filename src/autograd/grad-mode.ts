@@ -2,6 +2,7 @@
 
 let enabled = true;
 
+/** PyTorch: `torch.is_grad_enabled()`. */
 export function isGradEnabled(): boolean {
   return enabled;
 }

@@ -7,6 +7,7 @@ import { RuntimeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
+/** PyTorch: `gradcheck(..., eps, atol, rtol, raise_exception)`; defaults as PyTorch for float64. */
 export interface GradcheckOptions {
   eps?: number;
   atol?: number;

@@ -12,6 +12,7 @@ import { isGradEnabled } from './grad-mode.js';
  */
 export type BackwardFn = (gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
 
+/** One recorded op of the graph (PyTorch: a `grad_fn` object such as `<MulBackward0>`). */
 export class GradNode {
   constructor(
     /** PyTorch's grad_fn class name, e.g. `MulBackward0`. */

@@ -9,6 +9,11 @@ import { gemm } from './ref/matmul.js';
 import * as reduce from './ref/reduce.js';
 import type { RnnKernel } from './rnn.js';
 
+/**
+ * Kernel entry points. Kernels see flat typed arrays and shapes, never `Tensor`. A fast backend is
+ * `{ ...refBackend, name, gemm: fastGemm }`: it overrides what it speeds up and must agree with
+ * the reference kernels (tests compare them).
+ */
 export interface Backend {
   readonly name: string;
   readonly unary: typeof elementwise.unary;
@@ -24,6 +29,7 @@ export interface Backend {
   readonly rnn: RnnKernel | null;
 }
 
+/** The reference kernels: plain loops, the oracle for fast ones. */
 export const refBackend: Backend = {
   name: 'ref',
   unary: elementwise.unary,

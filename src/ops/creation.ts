@@ -3,21 +3,24 @@
 import { RuntimeError, ShapeError, ValueError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage } from '../tensor/dtype.js';
-import { randomNormal, randomUniform } from '../tensor/random.js';
+import { randomNormal, randomUniform, randomUniform24 } from '../tensor/random.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { checkNonNegative, fmtShape, numel, parseSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** Options of every creation function: the dtype (default float32) and `requiresGrad` (PyTorch: `requires_grad`). */
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
 }
 
+/** Options of `torch.tensor`: also the shape of flat input. */
 export interface TensorOptions extends CreateOptions {
   /** The shape of flat input (`number[]` or a typed array). */
   shape?: readonly number[];
 }
 
+/** A number or nested arrays of numbers, as `torch.tensor` takes. */
 export type NestedNumbers = number | readonly NestedNumbers[];
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
@@ -89,7 +92,10 @@ function sizeAndOpts(args: SizeAndOptions): [number[], CreateOptions | undefined
   return [shape, hasOpts ? (last as CreateOptions) : undefined];
 }
 
-/** PyTorch: `torch.full(size, fill_value)`. */
+/**
+ * PyTorch: `torch.full(size, fill_value)`. PyTorch parity: the dtype defaults to float32 even
+ * for an integer fill value (PyTorch 1.13 infers int64 from it); pass `{ dtype: 'int32' }`.
+ */
 export function full(size: readonly number[], value: number, opts?: CreateOptions): Tensor {
   const shape = parseSize([size]);
   checkNonNegative(shape);
@@ -105,21 +111,23 @@ export function zeros(...args: SizeAndOptions): Tensor {
   return full(shape, 0, opts);
 }
 
-/** PyTorch: `torch.ones(*size)`. */
+/** PyTorch: `torch.ones(*size)`; `ones(2, 3)` or `ones([2, 3], opts)`. */
 export function ones(...args: SizeAndOptions): Tensor {
   const [shape, opts] = sizeAndOpts(args);
   return full(shape, 1, opts);
 }
 
-/** PyTorch: `torch.rand(*size)`, uniform on [0, 1). */
+/** PyTorch: `torch.rand(*size)`, uniform on [0, 1); `rand(2, 3)` or `rand([2, 3], opts)`. */
 export function rand(...args: SizeAndOptions): Tensor {
   const [shape, opts] = sizeAndOpts(args);
   const t = full(shape, 0, { ...opts, requiresGrad: false });
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = randomUniform();
+  // float32 gets 24-bit draws: a 53-bit draw rounded to float32 could become 1.
+  const draw = t.dtype === 'float32' ? randomUniform24 : randomUniform;
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = draw();
   return finish(t, opts);
 }
 
-/** PyTorch: `torch.randn(*size)`, standard normal. */
+/** PyTorch: `torch.randn(*size)`, standard normal; `randn(2, 3)` or `randn([2, 3], opts)`. */
 export function randn(...args: SizeAndOptions): Tensor {
   const [shape, opts] = sizeAndOpts(args);
   const t = full(shape, 0, { ...opts, requiresGrad: false });

@@ -193,7 +193,7 @@ function narrowView(x: Tensor, d: number, s: number, length: number): Tensor {
 }
 
 /** The gradient of a narrow: zeros of `shape` with `g` written at [start, start + length) along d. */
-export function narrowBackward(g: Tensor, shape: readonly number[], d: number, s: number): Tensor {
+function narrowBackward(g: Tensor, shape: readonly number[], d: number, s: number): Tensor {
   const z = Tensor.empty(shape, g.dtype);
   narrowView(z, d, s, g.shape[d]!).copy_(g);
   return z;
@@ -208,7 +208,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return record('SliceBackward0', [x], narrowView(x, d, s, length), ([g]) => [narrowBackward(g!, x.shape, d, s)]);
 }
 
-/** Views of consecutive pieces of `sizes` along d, sharing one `SplitBackward0` node (PyTorch's split). */
+/** @internal Views of consecutive pieces of `sizes` along d, sharing one `SplitBackward0` node (PyTorch's split). */
 export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tensor[] {
   const starts: number[] = [];
   let at = 0;

@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 
 export { normDim };
 
+/** A tensor, or a number that ops wrap as a 0-d tensor (PyTorch: a Python scalar operand). */
 export type Operand = Tensor | number;
 
 /**
@@ -24,6 +25,7 @@ export function scalarLike(v: number, like: Tensor): Tensor {
   return new Tensor(s, [], dtype);
 }
 
+/** The operand as a tensor (numbers wrapped as with `scalarLike`). */
 export function asTensor(v: Operand, like: Tensor): Tensor {
   return typeof v === 'number' ? scalarLike(v, like) : v;
 }
@@ -82,6 +84,7 @@ export function cName(dtype: DType): string {
   return dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : 'Int';
 }
 
+/** Throw PyTorch's kernel message when an op has no int32 implementation. */
 export function requireFloat(x: Tensor, opName: string): void {
   if (!isFloat(x.dtype)) {
     throw new DTypeError(`"${opName}" not implemented for '${cName(x.dtype)}'`);

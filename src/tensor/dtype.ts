@@ -5,10 +5,14 @@
  */
 
 export type DType = 'float32' | 'float64' | 'int32';
+/** The floating dtypes (the ones that can require grad). */
 export type FloatDType = 'float32' | 'float64';
+/** The typed array behind a tensor of each dtype. */
 export type Storage = Float32Array | Float64Array | Int32Array;
+/** Storage of a floating dtype. */
 export type FloatStorage = Float32Array | Float64Array;
 
+/** A zero-filled storage of n elements. */
 export function allocStorage(dtype: DType, n: number): Storage {
   switch (dtype) {
     case 'float32':
@@ -20,10 +24,12 @@ export function allocStorage(dtype: DType, n: number): Storage {
   }
 }
 
+/** The dtype a storage holds. */
 export function dtypeOf(s: Storage): DType {
   return s instanceof Float32Array ? 'float32' : s instanceof Float64Array ? 'float64' : 'int32';
 }
 
+/** PyTorch: `dtype.is_floating_point`. */
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype !== 'int32';
 }

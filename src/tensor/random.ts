@@ -56,6 +56,11 @@ export function randomUniform(): number {
   return (nextU32() * 2 ** 21 + (nextU32() >>> 11)) / 2 ** 53;
 }
 
+/** Uniform in [0, 1) with 24 random bits: exact in float32, so never rounds up to 1 there. */
+export function randomUniform24(): number {
+  return (nextU32() >>> 8) / 2 ** 24;
+}
+
 /** Standard normal (Box-Muller, caching the second value). */
 export function randomNormal(): number {
   if (spare !== null) {

@@ -2,8 +2,10 @@
 
 import { IndexError, ShapeError, TorchletError } from '../errors.js';
 
+/** A tensor shape, e.g. `[2, 3]`. PyTorch: `torch.Size`. */
 export type Shape = readonly number[];
 
+/** The number of elements of a shape (1 for `[]`). */
 export function numel(shape: Shape): number {
   let n = 1;
   for (const s of shape) n *= s;
@@ -21,6 +23,7 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** Whether two shapes are equal. */
 export function shapeEq(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -75,6 +78,7 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
  */
 export type SizeArgs = readonly number[] | readonly [readonly number[]];
 
+/** The size list of either form, checked to be integers. */
 export function parseSize(args: SizeArgs): number[] {
   const list = args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as readonly number[]);
   for (const s of list) {

@@ -19,6 +19,10 @@ import { contiguousStrides, numel } from './shape.js';
 
 type Operand = Tensor | number;
 
+/**
+ * An n-dimensional array of float32, float64 or int32 values that can record operations for
+ * autograd. PyTorch: `torch.Tensor`. Create one with `torch.tensor`, `torch.zeros`, ...
+ */
 export class Tensor {
   /** The flat storage this tensor views. Shared between views; read it with `toFloat32Array()`. */
   readonly storage: Storage;
@@ -408,4 +412,5 @@ export class Tensor {
   }
 }
 
+/** What `tolist()` returns for a tensor with at least one dim. */
 export type NestedArray = (number | NestedArray)[];

@@ -5,9 +5,12 @@
 
 import type { Storage } from '../../tensor/dtype.js';
 
+/** Unary ops the `unary` kernel knows. */
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'square' | 'reciprocal';
+/** Binary ops the `binary` kernel knows (comparisons give 0/1). */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne' | 'maximum' | 'minimum';
 
+/** Scalar definitions of the unary ops: the semantics every kernel must match. */
 export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
@@ -24,6 +27,7 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   reciprocal: (x) => 1 / x,
 };
 
+/** Scalar definitions of the binary ops: the semantics every kernel must match. */
 export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,

@@ -27,6 +27,7 @@ export interface GemmArgs<A extends FloatStorage = FloatStorage> {
   offsetC?: number;
 }
 
+/** The reference GEMM (see GemmArgs); accumulates each dot product in float64. */
 export function gemm(p: GemmArgs): void {
   const { m, n, k, a, b, c } = p;
   const batch = p.batch ?? 1;
