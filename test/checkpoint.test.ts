@@ -69,8 +69,19 @@ describe('torch.load reads PyTorch-made checkpoints', () => {
     expect(Array.from((kept.f64 as torch.Tensor).contiguousData())).toEqual(Array.from(expected.get('dtypes.f64').contiguousData()));
   });
 
-  it('keeps saved views: non-contiguous strides, storage offsets, and shared storages', () => {
-    const v = torch.load(read('io_dtypes.pt')) as torch.io.PickleDict;
+  it('the legacy (pre-1.6, non-zip) format: the LSTM state dict and every dtype', () => {
+    const sd = torch.io.toStateDict(torch.load(read('io_lstm_legacy.pt')));
+    expect(Object.keys(sd)).toEqual(expected.cases.lstm!.keys);
+    for (const [k, t] of Object.entries(sd)) expectClose(t, expected.get(`lstm.sd.${k}`), { rtol: 0, atol: 0 }, k);
+    const v = torch.load(read('io_dtypes_legacy.pt')) as torch.io.PickleDict;
+    for (const k of ['f64', 'f16', 'bf16', 'i64', 'i8', 'u8', 'bool']) {
+      const t = v[k] as torch.Tensor;
+      expect(Array.from(t.contiguousData()), k).toEqual(Array.from(expected.get(`dtypes.${k}`).contiguousData(), (x) => (t.dtype === 'float32' ? Math.fround(x) : x)));
+    }
+  });
+
+  it.each(['io_dtypes.pt', 'io_dtypes_legacy.pt'])('%s keeps saved views: non-contiguous strides, storage offsets, and shared storages', (name) => {
+    const v = torch.load(read(name)) as torch.io.PickleDict;
     const [tr, st, row, whole] = ['transposed', 'strided', 'row', 'whole'].map((k) => v[k] as torch.Tensor);
     expect([tr!.shape, tr!.strides, tr!.offset]).toEqual([[4, 5], [1, 4], 0]);
     expect([st!.shape, st!.strides, st!.offset]).toEqual([[4, 2], [4, 2], 4]);
@@ -89,8 +100,8 @@ describe('torch.load reads PyTorch-made checkpoints', () => {
 });
 
 describe('torch.load refuses hostile and broken files with a FormatError naming the problem', () => {
-  it('a PyTorch-made pickle that calls os.system is refused before anything runs', () => {
-    const e = formatError(() => torch.load(read('io_evil.pt')));
+  it.each(['io_evil.pt', 'io_evil_legacy.pt'])('%s: a PyTorch-made pickle that calls os.system is refused before anything runs', (name) => {
+    const e = formatError(() => torch.load(read(name)));
     expect(e.message).toMatch(/Unsupported global: posix\.system\. torchlet's torch\.load only loads tensors and plain containers \(like PyTorch's weights_only=True\)/);
   });
 
@@ -119,7 +130,10 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
       return z;
     }, /does not inflate|CRC-32/],
     ['a file of a few bytes', () => new Uint8Array([0x50, 0x4b, 3]), /not a PyTorch checkpoint/],
-    ['a legacy non-zip file', () => pk(0x80, 2, 0x8a, 0x0a), /legacy \(pre-1\.6, non-zip\)/],
+    ['a bare pickle that is not a legacy checkpoint', () => pk(0x80, 2, 0x4e, 0x2e), /a pickle without the legacy magic number/],
+    ['a legacy file cut after its header', () => read('io_lstm_legacy.pt').subarray(0, 137), /truncated/],
+    ['a legacy file cut inside its storages', () => { const b = read('io_lstm_legacy.pt'); return b.subarray(0, b.length - 5); }, /runs past the end of the file \(truncated\?\)/],
+    ['a legacy file with bytes appended', () => { const b = read('io_lstm_legacy.pt'); return new Uint8Array([...b, 0]); }, /1 unexpected bytes after the last legacy storage/],
     ['random bytes', () => new TextEncoder().encode('hello world, not a checkpoint'), /not a PyTorch checkpoint/],
   ])('%s', (_label, make, pattern) => {
     expect(formatError(() => torch.load(make())).message).toMatch(pattern);

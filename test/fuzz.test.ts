@@ -121,6 +121,13 @@ describe('fuzz: mutated files give success or a FormatError, nothing else', () =
     expect(t.refused).toBeGreaterThan(300);
   });
 
+  it('torch.load on legacy-format files, no checksum in the way (800 cases)', () => {
+    const files = ['io_lstm_legacy.pt', 'io_dtypes_legacy.pt', 'io_evil_legacy.pt'].map(read);
+    const t = expectOnlyFormatErrors(mutations(files, 800, 5), (b) => torch.load(b));
+    expect(t.refused).toBeGreaterThan(300);
+    expect(t.ok).toBeGreaterThan(10);
+  });
+
   it('torch.load with the pickle mutated and re-zipped (1200 cases)', () => {
     const names = ['io_lstm.pt', 'io_dtypes.pt', 'io_evil.pt', 'io_checkpoint.pt'];
     const archives = names.map((n) => unzipSync(read(n)));

@@ -47,6 +47,12 @@ describe('PyTorch checkpoints reproduce PyTorch outputs in torchlet layers', () 
     checkOutputs(name, m);
   });
 
+  it('lstm in the legacy (pre-1.6) format: torch.load → loadStateDict → PyTorch outputs', () => {
+    const m = build('lstm');
+    m.loadStateDict(torch.io.toStateDict(torch.load(read('io_lstm_legacy.pt'))));
+    checkOutputs('lstm', m);
+  });
+
   it.each(['lstm', 'gru', 'lstm_proj'])('%s: loadSafetensors → loadStateDict (strict) → PyTorch outputs', (name) => {
     const m = build(name);
     m.loadStateDict(torch.io.loadSafetensors(read(`io_${name}.safetensors`)).tensors);

@@ -188,7 +188,16 @@ function stringLiteral(s: string): string {
  * after checking that no opaque value is left in it.
  */
 export function unpickle(bytes: Uint8Array, hooks: PickleHooks): PickleValue {
+  return unpickleFrom(bytes, 0, hooks).value;
+}
+
+/**
+ * Run the pickle that starts at `bytes[start]` (files like PyTorch's legacy format hold several
+ * pickles back to back); returns the value and the offset just past its STOP.
+ */
+export function unpickleFrom(bytes: Uint8Array, start: number, hooks: PickleHooks): { value: PickleValue; end: number } {
   const r = new Reader(bytes);
+  r.pos = start;
   const m = new PickleMachine();
   let stack: Value[] = [];
   const metastack: Value[][] = [];
@@ -245,7 +254,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks): PickleValue {
         break;
       case 0x2e: { // STOP
         const result = pop('STOP');
-        return finish(result);
+        return { value: finish(result), end: r.pos };
       }
       case 0x28: // MARK
         metastack.push(stack);
