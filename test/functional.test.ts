@@ -225,3 +225,27 @@ describe('grad_fn names are PyTorch\'s', () => {
     for (const [t, name] of cases) expect(t.gradFn?.name).toBe(name);
   });
 });
+
+describe('the layers give the same numbers on a fast GEMM backend', () => {
+  it('conv1d and linear (all gradients) on the WebAssembly GEMM match the reference GEMM', async () => {
+    const { gemm: wasmGemm } = await import('../src/kernels/wasm/gemm.js');
+    const run = () => {
+      torch.manualSeed(11);
+      const conv = new torch.nn.Conv1d(6, 8, 3, { padding: 'same', groups: 2 });
+      const fc = new torch.nn.Linear(8, 20);
+      const x = torch.randn(3, 6, 40, { requiresGrad: true });
+      const y = fc.forward(conv.forward(x).transpose(1, 2));
+      y.mul(torch.randn(...y.shape)).sum().backward();
+      return [y, x.grad!, conv.weight.grad!, conv.bias!.grad!, fc.weight.grad!, fc.bias!.grad!];
+    };
+    const ref = run();
+    const before = torch.backend();
+    torch.setBackend({ ...torch.refBackend, name: 'wasm-gemm', gemm: wasmGemm });
+    try {
+      const fast = run();
+      fast.forEach((t, i) => expectClose(t, ref[i]!, TOL.f32Deep, `tensor ${i}`));
+    } finally {
+      torch.setBackend(before);
+    }
+  });
+});
