@@ -243,7 +243,7 @@ describe('the layers give the same numbers on a fast GEMM backend', () => {
     torch.setBackend({ ...torch.refBackend, name: 'wasm-gemm', gemm: wasmGemm });
     try {
       const fast = run();
-      fast.forEach((t, i) => expectClose(t, ref[i]!, TOL.f32Deep, `tensor ${i}`));
+      for (const [i, t] of fast.entries()) expectClose(t, ref[i]!, TOL.f32Deep, `tensor ${i}`);
     } finally {
       torch.setBackend(before);
     }
