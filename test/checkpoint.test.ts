@@ -130,6 +130,7 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
       return z;
     }, /does not inflate|CRC-32/],
     ['a file of a few bytes', () => new Uint8Array([0x50, 0x4b, 3]), /not a PyTorch checkpoint/],
+    ['a TorchScript archive', () => read('io_torchscript.pt'), /TorchScript archive \(torch\.jit\.save\).*torch\.save\(torch\.jit\.load\(f\)\.state_dict\(\), f2\)/],
     ['a bare pickle that is not a legacy checkpoint', () => pk(0x80, 2, 0x4e, 0x2e), /a pickle without the legacy magic number/],
     ['a legacy file cut after its header', () => read('io_lstm_legacy.pt').subarray(0, 137), /truncated/],
     ['a legacy file cut inside its storages', () => { const b = read('io_lstm_legacy.pt'); return b.subarray(0, b.length - 5); }, /runs past the end of the file \(truncated\?\)/],

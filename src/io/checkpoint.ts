@@ -76,6 +76,11 @@ function loadZip(bytes: Uint8Array, keepFloat64: boolean): PickleValue {
     throw new FormatError(`torch.load: expected one "<name>/data.pkl" in the archive, found ${pkl.length}; is this a torch.save file?`);
   }
   const prefix = pkl[0]!.slice(0, -'data.pkl'.length);
+  if (zip.has(`${prefix}constants.pkl`)) {
+    throw new FormatError(
+      'torch.load: this is a TorchScript archive (torch.jit.save), which holds code as well as weights; torchlet reads weights only. In PyTorch, save the weights with torch.save(torch.jit.load(f).state_dict(), f2)',
+    );
+  }
   if (zip.has(`${prefix}byteorder`)) {
     const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`, 'torch.load'));
     if (order !== 'little') throw new FormatError(`torch.load: byte order "${order.slice(0, 20)}" is not read (only little-endian)`);
