@@ -7,6 +7,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
+import { refRnnKernel } from '../src/kernels/ref/rnn.js';
+import type { RnnKernel } from '../src/kernels/rnn.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, TOL } from './helpers/fixtures.js';
 
@@ -293,6 +295,32 @@ describe('packed input', () => {
       expectClose(leaves[b]!.grad, alone.grad!, TOL.f32, `input gradient of sequence ${b}`);
       expect(o.shape).toEqual([lengths[b], D * Hout]);
     });
+  });
+
+  it('padding costs nothing: the kernel sees only the real rows, with the shrinking batch sizes', () => {
+    const seen: { batchSizes: number[]; rows: number; reverse: boolean }[] = [];
+    const spy: RnnKernel = {
+      name: 'spy',
+      supports: () => true,
+      forward(args) {
+        seen.push({ batchSizes: [...args.spec.batchSizes], rows: args.x.length / args.spec.inputSize, reverse: args.spec.reverse });
+        return refRnnKernel.forward(args);
+      },
+    };
+    const initial = torch.backend();
+    torch.setBackend({ ...torch.refBackend, rnn: spy });
+    try {
+      const m = new nn.LSTM(2, 3, { bidirectional: true });
+      // One sequence of 6 steps and three of 1: padded that would be 4 * 6 = 24 rows, packed it is 9.
+      const seqs = [6, 1, 1, 1].map((n) => torch.randn(n, 2));
+      m.forward(nn.utils.rnn.packSequence(seqs))[0].data.sum().backward();
+    } finally {
+      torch.setBackend(initial);
+    }
+    expect(seen).toEqual([
+      { batchSizes: [4, 1, 1, 1, 1, 1], rows: 9, reverse: false },
+      { batchSizes: [4, 1, 1, 1, 1, 1], rows: 9, reverse: true },
+    ]);
   });
 
   it('packed output keeps batchSizes and the indices; states come back in the caller\'s order', () => {
