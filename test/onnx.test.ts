@@ -183,6 +183,32 @@ describe('feed-forward layers and a model with an onnxExport hook', () => {
     expectClose(got.y, torch.noGrad(() => m.forward(x)), TOL.f32Deep, paddingMode);
   });
 
+  it('an Embedding + GRU + Linear text model (int32 token input) exports through onnxExport', async () => {
+    const { nn } = torch;
+    class TextModel extends nn.Module {
+      emb = this.registerModule('emb', new nn.Embedding(20, 6, { paddingIdx: 0 }));
+      gru = this.registerModule('gru', new nn.GRU(6, 5, { batchFirst: true, numLayers: 2 }));
+      fc = this.registerModule('fc', new nn.Linear(5, 4));
+      forward(tokens: torch.Tensor): torch.Tensor {
+        return this.fc.forward(this.gru.forward(this.emb.forward(tokens))[0]);
+      }
+      onnxExport(g: OnnxGraph, [tokens]: OnnxValue[]): OnnxValue[] {
+        const [e] = g.module(this.emb, [tokens!]);
+        const [out] = g.module(this.gru, [e!]);
+        return g.module(this.fc, [out!]);
+      }
+    }
+    const m = new TextModel();
+    const tokens = torch.tensor([[1, 5, 19, 0], [3, 3, 7, 2]], { dtype: 'int32' });
+    const bytes = torch.onnx.export(m, tokens, { inputNames: ['tokens'], outputNames: ['logits'], dynamicAxes: { tokens: [0, 1], logits: [0, 1] } });
+    for (const t of [tokens, torch.tensor([[4, 2, 9, 11, 0, 0, 1]], { dtype: 'int32' })]) {
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      const out = await session.run({ tokens: new ort.Tensor('int32', Int32Array.from(t.contiguousData()), [...t.shape]) });
+      const got = torch.tensor(Float32Array.from(out.logits!.data as Float32Array), { shape: out.logits!.dims.map(Number) });
+      expectClose(got, torch.noGrad(() => m.forward(t)), TOL.f32Deep, 'text model');
+    }
+  });
+
   it('a Conv1d + GroupNorm + BiLSTM + Linear model exports itself through onnxExport', async () => {
     const { nn } = torch;
     class Tagger extends nn.Module {

@@ -54,7 +54,7 @@ export function load(bytes: Uint8Array, options: LoadOptions = {}): PickleValue 
 }
 
 /** Turn any unexpected exception from hostile input into a FormatError (the loaders' contract). */
-export function guard<T>(fn: () => T): T {
+function guard<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
@@ -114,7 +114,7 @@ function loadZip(bytes: Uint8Array, keepFloat64: boolean): PickleValue {
 
 /**
  * Narrow a loaded checkpoint to a state dict (an object whose values are all Tensors), for
- * `Module.loadStateDict`. `path` picks a nested entry: `toStateDict(ckpt, 'model')` for
+ * `Module.loadStateDict`. No PyTorch twin: in Python `ckpt['model']` needs no narrowing. `path` picks a nested entry: `toStateDict(ckpt, 'model')` for
  * `torch.save({'model': model.state_dict(), 'epoch': 3}, f)`; `['a', 'b']` for deeper ones.
  * Throws ValueError naming the first entry that is not a Tensor.
  */

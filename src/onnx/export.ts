@@ -60,7 +60,9 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
   const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
   if (examples.length === 0) throw new ValueError('onnx export: needs at least one example input');
   for (const [i, t] of examples.entries()) {
-    if (!(t instanceof Tensor) || t.dtype !== 'float32') throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor`);
+    if (!(t instanceof Tensor) || t.dtype === 'float64') {
+      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int32 indices for an Embedding)`);
+    }
   }
   const inNames = options.inputNames ?? [];
   const outNamesOpt = options.outputNames ?? [];
@@ -108,7 +110,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
     });
     return onnx.ValueInfoProto.create({
       name,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims } } },
+      type: { tensorType: { elemType: t.dtype === 'int32' ? onnx.TensorProto.DataType.INT32 : onnx.TensorProto.DataType.FLOAT, shape: { dim: dims } } },
     });
   };
   const model_ = onnx.ModelProto.create({

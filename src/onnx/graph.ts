@@ -82,6 +82,12 @@ export interface OnnxExportable {
 /** The exporter of a built-in module type (installed by `./layers.ts`). */
 export type ModuleExporter = (g: OnnxGraph, inputs: OnnxValue[]) => OnnxValue[];
 
+/**
+ * The ONNX graph being exported (no PyTorch twin: PyTorch's exporter traces TorchScript; this is
+ * the small builder torchlet's module walk and `onnxExport` hooks write into). `module(m, xs)`
+ * exports a submodule, `op(type, xs, attrs, value)` adds one node, `weight`/`int64` add
+ * initializers, `node` adds a node by value names.
+ */
 export class OnnxGraph {
   readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
   readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];

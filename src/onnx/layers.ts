@@ -3,6 +3,7 @@
  * computing the example's output with the module's own forward.
  *
  * - Linear → MatMul (with the transposed weight) + Add; any number of leading dims.
+ * - Embedding → Gather on int32 indices (a graph input of type int32).
  * - Conv1d → Conv; paddingMode reflect/replicate/circular → Pad (reflect/edge/wrap, the last
  *   from opset 19) then Conv without padding, as PyTorch computes it.
  * - LayerNorm → LayerNormalization (opset 17).
@@ -18,7 +19,7 @@
 
 import { noGrad } from '../autograd/index.js';
 import type { Module } from '../nn/module.js';
-import { BatchNorm1d, Conv1d, Dropout, ELU, GELU, GroupNorm, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh } from '../nn/layers/index.js';
+import { BatchNorm1d, Conv1d, Dropout, ELU, Embedding, GELU, GroupNorm, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh } from '../nn/layers/index.js';
 import { RNNBase } from '../nn/rnn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModuleExporter, OnnxValue } from './graph.js';
@@ -59,6 +60,14 @@ export function builtinExporter(m: object): ModuleExporter {
         const [mm] = g.node('MatMul', [x.name, w]);
         if (m.bias === null) return mm!;
         return g.node('Add', [mm!, g.weight('linear.bias', m.bias.contiguousData(), [m.outFeatures])])[0]!;
+      });
+  }
+  if (m instanceof Embedding) {
+    return (g, inputs) =>
+      unary(m, inputs, (x) => {
+        if (x.value.dtype !== 'int32') throw new OnnxExportError('Embedding export takes int32 indices');
+        const w = g.weight('embedding.weight', m.weight.contiguousData(), [m.numEmbeddings, m.embeddingDim]);
+        return g.node('Gather', [w, x.name], { axis: int(0) })[0]!;
       });
   }
   if (m instanceof Conv1d) {
@@ -158,6 +167,6 @@ export function builtinExporter(m: object): ModuleExporter {
   }
   if (m instanceof Dropout || m instanceof Identity) return (g, inputs) => unary(m, inputs, (x) => g.node('Identity', [x.name])[0]!);
   throw new OnnxExportError(
-    `cannot export ${m.constructor.name}: torchlet's ONNX exporter knows Sequential, Linear, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${m.constructor.name} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,
+    `cannot export ${m.constructor.name}: torchlet's ONNX exporter knows Sequential, Linear, Embedding, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${m.constructor.name} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,
   );
 }
