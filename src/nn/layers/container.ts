@@ -15,7 +15,9 @@ function checkIndex(idx: number, len: number): number {
 /**
  * Runs its children in order, each on the previous one's output. PyTorch: `torch.nn.Sequential`.
  * Children are named '0', '1', ... (or by the keys of an object), so stateDict keys are
- * `0.weight`, `1.bias`, ... as PyTorch's.
+ * `0.weight`, `1.bias`, ... as PyTorch's. Each child maps one tensor to one tensor; a recurrent
+ * layer returns `[output, h]`, so wrap it in a small Module that returns `output` (as the
+ * seed's `SingleRNN` does) to chain it here.
  *
  * @example
  * const net = new nn.Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Linear(8, 1));
