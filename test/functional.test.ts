@@ -249,3 +249,22 @@ describe('the layers give the same numbers on a fast GEMM backend', () => {
     }
   });
 });
+
+describe('API surface', () => {
+  it('nn.functional and nn carry PyTorch\'s names', () => {
+    for (const name of [
+      'linear', 'conv1d', 'layerNorm', 'groupNorm', 'batchNorm', 'dropout', 'relu', 'gelu', 'softmax', 'logSoftmax',
+      'crossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'binaryCrossEntropyWithLogits', 'embedding', 'tanh', 'sigmoid',
+      'leakyRelu', 'elu',
+    ]) {
+      expect(typeof (F as Record<string, unknown>)[name], name).toBe('function');
+    }
+    for (const name of [
+      'Linear', 'Embedding', 'Dropout', 'Conv1d', 'LayerNorm', 'GroupNorm', 'BatchNorm1d', 'Tanh', 'ReLU', 'Sigmoid',
+      'GELU', 'LeakyReLU', 'ELU', 'Softmax', 'LogSoftmax', 'Sequential', 'ModuleList', 'Identity', 'MSELoss', 'L1Loss',
+      'CrossEntropyLoss', 'NLLLoss', 'BCEWithLogitsLoss',
+    ]) {
+      expect(typeof (torch.nn as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
+});
