@@ -18,7 +18,9 @@ async function runOrt(bytes: Uint8Array, feeds: Feeds): Promise<Record<string, t
   // One thread each: ONNX Runtime's default thread pools cost more than these tiny graphs.
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'disabled' });
   const input: Record<string, ort.Tensor> = {};
-  for (const [k, t] of Object.entries(feeds)) input[k] = new ort.Tensor('float32', t.toFloat32Array(), [...t.shape]);
+  for (const [k, t] of Object.entries(feeds)) {
+    input[k] = t.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(t.contiguousData()), [...t.shape]) : new ort.Tensor('float32', t.toFloat32Array(), [...t.shape]);
+  }
   const out = await session.run(input);
   const result: Record<string, torch.Tensor> = {};
   for (const [k, v] of Object.entries(out)) {
@@ -112,6 +114,42 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
             const want = rnnForward(m, f);
             const got = await runOrt(bytes, f);
             for (const k of Object.keys(want)) expectClose(got[k], want[k]!, TOL.f32Deep, `${mode} unbatched ${k}`);
+          }
+        }
+      }
+    }
+  });
+
+  it.each(modes)('%s with per-sequence lengths (sequence_lens) matches pack → layer → pad', async (mode) => {
+    for (const bi of [false, true]) {
+      for (const bf of [false, true]) {
+        for (const withState of [false, true]) {
+          const m = makeLayer(mode, 2, bi, bf);
+          const feeds = rnnInputs(m, 3, 5, withState);
+          const withLengths = (f: Feeds, lens: number[]): Feeds => ({ ...f, lengths: torch.tensor(lens, { dtype: 'int32' }) });
+          const example = withLengths(feeds, [5, 2, 3]);
+          const names = Object.keys(example);
+          const time = bf ? 1 : 0;
+          const dyn: Record<string, Record<number, string>> = { x: { [1 - time]: 'N', [time]: 'L' }, y: { [1 - time]: 'N', [time]: 'L' }, hN: { 1: 'N' }, lengths: { 0: 'N' } };
+          if (withState) dyn.h0 = { 1: 'N' };
+          if (withState && mode === 'LSTM') {
+            dyn.c0 = { 1: 'N' };
+          }
+          if (mode === 'LSTM') dyn.cN = { 1: 'N' };
+          const bytes = torch.onnx.export(m, names.map((n) => example[n]!), { inputNames: names, outputNames: mode === 'LSTM' ? ['y', 'hN', 'cN'] : ['y', 'hN'], dynamicAxes: dyn });
+          const other = withLengths(rnnInputs(m, 2, 6, withState), [1, 6]);
+          for (const f of [example, other]) {
+            // torchlet's pack → layer → pad outputs (exampleOutputs runs the same walk as the export).
+            const outs = torch.onnx.exampleOutputs(m, names.map((n) => f[n]!));
+            const got = await runOrt(bytes, f);
+            ['y', 'hN', 'cN'].slice(0, outs.length).forEach((k, i) => {
+              expectClose(got[k], outs[i]!, TOL.f32Deep, `${mode} bi=${bi} bf=${bf} state=${withState} ${k}`);
+            });
+            // The step after the shortest sequence ends is all zeros, as pad_packed_sequence gives.
+            const lens = Array.from(f.lengths!.contiguousData());
+            const shortest = lens.indexOf(Math.min(...lens));
+            const row = got.y!.narrow(bf ? 0 : 1, shortest, 1).narrow(bf ? 1 : 0, lens[shortest]!, 1);
+            expect(Array.from(row.contiguousData()).every((v) => v === 0)).toBe(true);
           }
         }
       }

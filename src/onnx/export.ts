@@ -3,7 +3,8 @@
  * dynamic_axes=..., opset_version=...)`, returning the model's bytes instead of writing a file.
  *
  * Design: an exporter that walks the module tree, not a tracer. Supported are Sequential of
- * supported layers, the recurrent layers alone (inputs x[, h0[, c0]], outputs out, hN[, cN]),
+ * supported layers, the recurrent layers alone (inputs x[, h0[, c0]][, lengths], outputs
+ * out, hN[, cN]; `lengths`, a 1-D int32 tensor, gives packed-sequence semantics),
  * the feed-forward layers of `./layers.ts`, and any module with an
  * `onnxExport(g, inputs)` method (see `./graph.ts`), which is how a model class with its own
  * forward (Conv1d → norm → BiLSTM → Linear, say) exports itself. The walk runs torchlet on the

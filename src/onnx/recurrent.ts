@@ -13,11 +13,16 @@
  * batchFirst inputs are transposed to (L, N, Hin) and back (ONNX's layout = 1 is not
  * supported by ONNX Runtime). Unbatched inputs (L, Hin) get a batch axis of one (Unsqueeze) and
  * lose it again (Squeeze), states too. Dropout between layers is a training-time op and is not exported.
+ * Variable-length batches: a 1-D int32 input among the layer's inputs is the sequence lengths,
+ * wired to every node's `sequence_lens`; the outputs are those of PyTorch's
+ * `pack_padded_sequence(x, lengths, enforce_sorted=False)` → layer → `pad_packed_sequence(...,
+ * total_length=L)`: zeros past each length, hN at each sequence's last step (both directions).
  * LSTM with projSize cannot be expressed (ONNX's LSTM has no projection): OnnxExportError.
  */
 
 import { noGrad } from '../autograd/index.js';
 import { LSTM, RNN, type RNNBase } from '../nn/rnn/index.js';
+import { packPaddedSequence, padPackedSequence } from '../nn/utils/rnn.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OnnxGraph, OnnxValue } from './graph.js';
 import { int, ints, OnnxExportError, str, strs } from './graph.js';
@@ -45,6 +50,13 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
       `cannot export ${m.constructor.name} with projSize=${m.projSize}: ONNX's LSTM operator has no projection (weight_hr). Export a model without projSize, or write an onnxExport hook that composes the cell from basic ops`,
     );
   }
+  // A 1-D int32 input is the per-sequence lengths (ONNX sequence_lens); the rest are x, h0, c0.
+  const lengthsAt = inputs.findIndex((v) => v.value.dtype === 'int32' && v.value.ndim === 1);
+  const lengths = lengthsAt < 0 ? undefined : inputs[lengthsAt];
+  if (inputs.filter((v) => v.value.dtype === 'int32').length > (lengths ? 1 : 0)) {
+    throw new OnnxExportError(`${m.constructor.name} export takes float inputs x, h0, c0 and at most one 1-D int32 lengths input`);
+  }
+  inputs = inputs.filter((_, i) => i !== lengthsAt);
   const [x, h0, c0] = inputs;
   if (x === undefined) throw new OnnxExportError(`${m.constructor.name} export needs an input`);
   if (x.value.ndim !== 3 && x.value.ndim !== 2) {
@@ -55,10 +67,16 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   if (isLstm && (h0 === undefined) !== (c0 === undefined)) throw new OnnxExportError('LSTM export needs both h0 and c0, or neither');
   if (inputs.length > (isLstm ? 3 : 2)) throw new OnnxExportError(`${m.constructor.name} export takes ${isLstm ? 'x, h0, c0' : 'x, h0'}; got ${inputs.length} inputs`);
 
-  // The example's outputs, from torchlet itself.
-  const [outV, stateV] = noGrad(() => {
+  if (lengths && unbatched) throw new OnnxExportError(`${m.constructor.name} export: lengths need a batched input`);
+
+  // The example's outputs, from torchlet itself (with lengths: packed, run, padded back to L).
+  const [outV, stateV] = noGrad((): [Tensor, Tensor | [Tensor, Tensor]] => {
     const state: Tensor | [Tensor, Tensor] | null = h0 === undefined ? null : isLstm ? [h0.value, c0!.value] : h0.value;
-    return m.forward(x.value, state);
+    if (lengths === undefined) return m.forward(x.value, state);
+    const { batchFirst } = m;
+    const packed = packPaddedSequence(x.value, lengths.value, { batchFirst, enforceSorted: false });
+    const [out, hN] = m.forward(packed, state);
+    return [padPackedSequence(out, { batchFirst, totalLength: x.value.shape[batchFirst ? 1 : 0]! })[0], hN];
   });
   const hNV = Array.isArray(stateV) ? stateV[0] : stateV;
   const cNV = Array.isArray(stateV) ? stateV[1] : null;
@@ -107,7 +125,7 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
       const [s] = g.node('Slice', [v.name, g.int64(`${base}.start_l${l}`, [l * D]), g.int64(`${base}.end_l${l}`, [(l + 1) * D]), g.int64(`${base}.axes`, [0])]);
       return s!;
     };
-    const ins = [layerIn, W, R, B, '', slice(hIn)];
+    const ins = [layerIn, W, R, B, lengths?.name ?? '', slice(hIn)];
     if (isLstm) ins.push(slice(cIn));
     while (ins[ins.length - 1] === '') ins.pop();
     const outs = g.node(opType, ins, attrs, isLstm ? 3 : 2);
