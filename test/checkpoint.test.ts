@@ -181,6 +181,8 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
       checkpointZip(pk(0x80, 2, 0x7d, int(3), 'I01\n', 0x73, str('x'), 'L123456789012345678901234567890L\n', 0x73, str('s'), 0x8f, 0x28, int(1), int(2), 0x90, 0x73, 0x2e)),
     );
     expect(v).toEqual({ '3': true, x: 123456789012345678901234567890n, s: [1, 2] });
+    const f = torch.load(checkpointZip(pk(0x80, 2, 0x28, 'F1.5\n', 'F-inf\n', 'Fnan\n', 0x6c, 0x2e))) as number[];
+    expect(f).toEqual([1.5, -Infinity, Number.NaN]);
   });
 
   it('an int64 value outside int32 is refused, not wrapped', () => {

@@ -292,7 +292,7 @@ export function unpickleFrom(bytes: Uint8Array, start: number, hooks: PickleHook
       case 0x47: stack.push(r.f64be()); break; // BINFLOAT
       case 0x46: { // FLOAT
         const s = r.line('FLOAT');
-        const v = Number(s);
+        const v = /^[-+]?inf$/i.test(s) ? (s.startsWith('-') ? -Infinity : Infinity) : Number(s);
         if (s.trim() === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s))) throw new FormatError(`pickle: FLOAT ${JSON.stringify(s.slice(0, 40))} is not a number`);
         stack.push(v);
         break;
