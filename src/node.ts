@@ -13,7 +13,7 @@ import type { LoadOptions } from './io/checkpoint.js';
 import { load } from './io/checkpoint.js';
 import { save } from './io/save.js';
 import type { PickleValue } from './io/pickle.js';
-import type { LoadSafetensorsOptions, SafetensorsFile } from './io/safetensors.js';
+import type { LoadSafetensorsOptions, SafetensorsFile, SaveSafetensorsOptions } from './io/safetensors.js';
 import { loadSafetensors, saveSafetensors } from './io/safetensors.js';
 import type { Tensor } from './tensor/tensor.js';
 
@@ -28,8 +28,8 @@ export function loadSafetensorsFile(path: string, options?: LoadSafetensorsOptio
  *
  *   saveSafetensorsFile('model.safetensors', model.stateDict());
  */
-export function saveSafetensorsFile(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  writeFileAtomic(path, saveSafetensors(tensors, metadata));
+export function saveSafetensorsFile(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>, options?: SaveSafetensorsOptions): void {
+  writeFileAtomic(path, saveSafetensors(tensors, metadata, options));
 }
 
 /**

@@ -97,9 +97,21 @@ describe('saveSafetensors', () => {
     expect(tensors.a!.storage.length).toBe(3);
   });
 
+  it.each(['F16', 'BF16'] as const)('writes %s rounded exactly as PyTorch rounds (ties to even, subnormals, overflow, NaN)', (dtype) => {
+    const src = expected.get('round.src');
+    const bytes = torch.io.saveSafetensors({ x: src }, undefined, { dtype });
+    expect(bytes.length).toBe(8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)) + 2 * src.numel());
+    const back = torch.io.loadSafetensors(bytes).tensors.x!;
+    expectClose(back, expected.get(dtype === 'F16' ? 'round.f16' : 'round.bf16'), { rtol: 0, atol: 0 }, dtype);
+    // int32 tensors stay I32.
+    const ints = torch.io.loadSafetensors(torch.io.saveSafetensors({ i: torch.tensor([1, 2], { dtype: 'int32' }) }, undefined, { dtype })).tensors.i!;
+    expect(ints.dtype).toBe('int32');
+  });
+
   it('refuses non-string metadata and reserved names with a ValueError', () => {
     expect(() => torch.io.saveSafetensors({ a: torch.ones(1) }, { n: 3 as unknown as string })).toThrow(torch.ValueError);
     expect(() => torch.io.saveSafetensors({ __metadata__: torch.ones(1) })).toThrow(/cannot be a tensor name/);
+    expect(() => torch.io.saveSafetensors({ a: torch.ones(1) }, undefined, { dtype: 'F8' as 'F16' })).toThrow(/dtype must be 'F32', 'F16' or 'BF16'/);
   });
 
 });

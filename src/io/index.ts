@@ -12,5 +12,5 @@ export type { LoadOptions } from './checkpoint.js';
 export { load, toStateDict } from './checkpoint.js';
 export { save } from './save.js';
 export type { PickleDict, PickleValue } from './pickle.js';
-export type { LoadSafetensorsOptions, SafetensorsFile } from './safetensors.js';
+export type { LoadSafetensorsOptions, SafetensorsFile, SaveSafetensorsOptions } from './safetensors.js';
 export { loadSafetensors, saveSafetensors } from './safetensors.js';

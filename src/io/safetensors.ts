@@ -14,7 +14,7 @@ import { FormatError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
 import type { FileDType } from './dtypes.js';
-import { decodeElements, FILE_DTYPE_BYTES, isFileDType } from './dtypes.js';
+import { decodeElements, FILE_DTYPE_BYTES, floatToBFloat16, floatToHalf, isFileDType } from './dtypes.js';
 
 /** Refuse headers past this size (the reference implementation's limit, 100 MB). */
 const MAX_HEADER = 100_000_000;
@@ -144,15 +144,42 @@ function parseEntry(name: string, raw: unknown): Entry {
 
 const SAVE_DTYPE = { float32: 'F32', float64: 'F64', int32: 'I32' } as const;
 
+export interface SaveSafetensorsOptions {
+  /**
+   * Store floating-point tensors as F16 or BF16 (half the bytes; rounded to nearest even, as
+   * PyTorch's `.half()` / `.bfloat16()`), or keep them ('F32', the default: float32 as F32,
+   * float64 as F64). int32 tensors are always I32.
+   */
+  dtype?: 'F32' | 'F16' | 'BF16';
+}
+
+function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; blob: Uint8Array } {
+  const data = t.contiguousData();
+  if (t.dtype === 'int32' || dtype === 'F32') {
+    return { dtype: SAVE_DTYPE[t.dtype], blob: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  }
+  const bits = new Uint16Array(data.length);
+  const conv = dtype === 'F16' ? floatToHalf : floatToBFloat16;
+  // float64 goes through float32 first (PyTorch parity for float32 tensors; a float64 value may round twice).
+  for (let i = 0; i < data.length; i++) bits[i] = conv(data[i]!);
+  return { dtype, blob: new Uint8Array(bits.buffer) };
+}
+
 /**
- * Serialise tensors to safetensors bytes: float32 as F32, float64 as F64, int32 as I32;
+ * Serialise tensors to safetensors bytes: float32 as F32, float64 as F64, int32 as I32 (or
+ * floats as F16/BF16 with `{ dtype }`, half the size, e.g. for weights shipped to a browser);
  * tensors in name order, the header padded with spaces so the data starts 8-byte aligned (as
  * the reference writer does). Non-contiguous tensors are written in row-major order.
  * PyTorch twin: `safetensors.torch.save(tensors, metadata=None)`.
  *
  *   const bytes = torch.io.saveSafetensors(model.stateDict(), { epoch: '3' });
+ *   const small = torch.io.saveSafetensors(model.stateDict(), undefined, { dtype: 'BF16' });
  */
-export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>, options: SaveSafetensorsOptions = {}): Uint8Array {
+  const fileDType = options.dtype ?? 'F32';
+  if (fileDType !== 'F32' && fileDType !== 'F16' && fileDType !== 'BF16') {
+    throw new ValueError(`saveSafetensors: dtype must be 'F32', 'F16' or 'BF16', got ${JSON.stringify(fileDType)}`);
+  }
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     const meta: Record<string, string> = {};
@@ -169,9 +196,8 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
     if (name === '__metadata__' || name === '__proto__') throw new ValueError(`saveSafetensors: "${name}" cannot be a tensor name`);
     const t = tensors[name];
     if (!(t instanceof TensorClass)) throw new ValueError(`saveSafetensors: "${name}" is not a Tensor`);
-    const data = t.contiguousData();
-    const blob = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    header[name] = { dtype: SAVE_DTYPE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + blob.length] };
+    const { dtype, blob } = encode(t, fileDType);
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + blob.length] };
     blobs.push(blob);
     offset += blob.length;
   }
