@@ -93,6 +93,14 @@ describe('torch.load reads PyTorch-made checkpoints', () => {
     }
   });
 
+  it('a storage saved on a GPU loads to the CPU (map_location="cpu")', () => {
+    const p = tensorPickle({ numel: 2, size: [2], stride: [1] });
+    const cuda = new TextDecoder('latin1').decode(p).replace('X\x03\x00\x00\x00cpu', 'X\x06\x00\x00\x00cuda:0');
+    expect(cuda).toContain('cuda:0');
+    const bytes = Uint8Array.from(cuda, (c) => c.charCodeAt(0));
+    expect((torch.load(checkpointZip(bytes, { '0': f32(5, 6) })) as torch.Tensor).tolist()).toEqual([5, 6]);
+  });
+
   it('a hand-made minimal checkpoint loads (the test helpers build valid files)', () => {
     const t = torch.load(checkpointZip(tensorPickle({ numel: 3, size: [3], stride: [1] }), { '0': f32(1, 2, 3) }));
     expect((t as torch.Tensor).tolist()).toEqual([1, 2, 3]);
@@ -107,6 +115,8 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
 
   it.each<[string, () => Uint8Array, RegExp]>([
     ['os.system by GLOBAL', () => checkpointZip(pk(0x80, 2, 'cos\nsystem\n', str('ls'), 0x85, 0x52, 0x2e)), /Unsupported global: os\.system/],
+    ['a whole model pickled by torch.save(model)', () => checkpointZip(pk(0x80, 2, 'ctorch.nn.modules.linear\nLinear\n', 0x29, 0x81, 0x2e)), /Unsupported global: torch\.nn\.modules\.linear\.Linear\..*save its weights instead: torch\.save\(model\.state_dict\(\), f\)/],
+    ['a user class from __main__', () => checkpointZip(pk(0x80, 2, 'c__main__\nNet\n', 0x29, 0x81, 0x2e)), /Unsupported global: __main__\.Net\..*torch\.save\(model\)/],
     ['builtins.eval by STACK_GLOBAL', () => checkpointZip(pk(0x80, 4, 0x8c, 8, 'builtins', 0x8c, 4, 'eval', 0x93, str('1'), 0x85, 0x52, 0x2e)), /Unsupported global: builtins\.eval/],
     ['the INST opcode', () => checkpointZip(pk(0x28, 'ios\nsystem\n', 0x2e)), /opcode INST .* is refused/],
     ['an unknown opcode', () => checkpointZip(pk(0x80, 2, 0xff, 0x2e)), /unknown opcode 0xff/],
