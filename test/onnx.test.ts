@@ -3,15 +3,20 @@
  * torchlet's outputs within float32 round-off (TOL.f32Deep), including with a batch size and
  * length different from the export example when the axes are dynamic.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import type { OnnxGraph, OnnxValue } from '../src/onnx/index.js';
 import { ints } from '../src/onnx/index.js';
 import { onnx } from '../src/onnx/graph.js';
-import { expectClose, TOL } from './helpers/fixtures.js';
+import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
 
 type Feeds = Record<string, torch.Tensor>;
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 /** Run `bytes` in ONNX Runtime on the feeds; outputs by name as torchlet tensors. */
 async function runOrt(bytes: Uint8Array, feeds: Feeds): Promise<Record<string, torch.Tensor>> {
@@ -156,6 +161,46 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
     }
   });
 
+  it('LSTM with projSize is composed from basic ops (Scan over PyTorch\'s projected cell) and matches', async () => {
+    for (const numLayers of [1, 2, 3]) {
+      for (const bidirectional of [false, true]) {
+        for (const batchFirst of [false, true]) {
+          for (const withState of [false, true]) {
+            for (const bias of [true, false]) {
+              const m = new torch.nn.LSTM(3, 5, { projSize: 2, numLayers, bidirectional, batchFirst, bias });
+              const D = bidirectional ? 2 : 1;
+              const make = (N: number, L: number): Feeds => {
+                const f: Feeds = { x: batchFirst ? torch.randn(N, L, 3) : torch.randn(L, N, 3) };
+                if (withState) {
+                  f.h0 = torch.randn(D * numLayers, N, 2);
+                  f.c0 = torch.randn(D * numLayers, N, 5);
+                }
+                return f;
+              };
+              const example = make(2, 4);
+              const names = Object.keys(example);
+              const t = batchFirst ? 1 : 0;
+              const dyn: Record<string, number[]> = { x: [0, 1], y: [0, 1], hN: [1], cN: [1] };
+              if (withState) Object.assign(dyn, { h0: [1], c0: [1] });
+              const bytes = torch.onnx.export(m, names.map((n) => example[n]!), { inputNames: names, outputNames: ['y', 'hN', 'cN'], dynamicAxes: dyn });
+              for (const f of [example, make(3, 6)]) {
+                const want = rnnForward(m, f);
+                const got = await runOrt(bytes, f);
+                for (const k of ['y', 'hN', 'cN']) expectClose(got[k], want[k]!, TOL.f32Deep, `proj L${numLayers} bi=${bidirectional} bf=${batchFirst} t=${t} state=${withState} bias=${bias} ${k}`);
+              }
+            }
+          }
+        }
+      }
+    }
+    // Unbatched too.
+    const m = new torch.nn.LSTM(3, 5, { projSize: 2, bidirectional: true });
+    const x = torch.randn(4, 3);
+    const got = await runOrt(torch.onnx.export(m, x, { inputNames: ['x'], outputNames: ['y', 'hN', 'cN'] }), { x });
+    const want = rnnForward(m, { x });
+    for (const k of ['y', 'hN', 'cN']) expectClose(got[k], want[k]!, TOL.f32Deep, `proj unbatched ${k}`);
+  });
+
   it('without biases', async () => {
     for (const mode of modes) await checkRnn(makeLayer(mode, 2, true, false, false), true);
   });
@@ -168,6 +213,25 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
     expect(gru.attribute!.map((a) => [a.name, a.name === 'direction' ? new TextDecoder().decode(a.s!) : Number(a.i)])).toEqual([
       ['hidden_size', 4], ['direction', 'forward'], ['linear_before_reset', 1],
     ]);
+  });
+});
+
+describe('PyTorch weights → torchlet → ONNX → ONNX Runtime reproduces PyTorch\'s outputs', () => {
+  interface ModelCase {
+    options: { input_size: number; hidden_size: number; num_layers: number; bidirectional: boolean; batch_first?: boolean; proj_size?: number };
+  }
+  const fx = loadFixture<Record<string, ModelCase>>('io_expected');
+  it.each(['lstm', 'gru', 'lstm_proj'])('%s (io_%s.pt)', async (name) => {
+    const o = fx.cases[name]!.options;
+    const opts = { numLayers: o.num_layers, bidirectional: o.bidirectional, batchFirst: o.batch_first ?? false };
+    const m = name.startsWith('lstm') ? new torch.nn.LSTM(o.input_size, o.hidden_size, { ...opts, projSize: o.proj_size ?? 0 }) : new torch.nn.GRU(o.input_size, o.hidden_size, opts);
+    m.loadStateDict(torch.io.toStateDict(torch.load(new Uint8Array(readFileSync(join(FIXTURES, `io_${name}.pt`))))));
+    const feeds: Feeds = { x: fx.get(`${name}.x`), h0: fx.get(`${name}.h0`) };
+    if (m instanceof torch.nn.LSTM) feeds.c0 = fx.get(`${name}.c0`);
+    const names = Object.keys(feeds);
+    const outNames = m instanceof torch.nn.LSTM ? ['out', 'hN', 'cN'] : ['out', 'hN'];
+    const got = await runOrt(torch.onnx.export(m, names.map((n) => feeds[n]!), { inputNames: names, outputNames: outNames }), feeds);
+    for (const k of outNames) expectClose(got[k], fx.get(`${name}.${k}`), TOL.f32Deep, `${name} ${k}`);
   });
 });
 
@@ -293,10 +357,11 @@ describe('opset versions', () => {
 });
 
 describe('what ONNX export refuses, with typed errors', () => {
-  it('LSTM with projSize (ONNX LSTM has no projection)', () => {
+  it('LSTM with projSize and lengths (the composed Scan has no sequence_lens)', () => {
     const m = new torch.nn.LSTM(3, 4, { projSize: 2 });
-    expect(() => torch.onnx.export(m, torch.randn(5, 2, 3))).toThrow(torch.onnx.OnnxExportError);
-    expect(() => torch.onnx.export(m, torch.randn(5, 2, 3))).toThrow(/projSize=2: ONNX's LSTM operator has no projection/);
+    const lengths = torch.tensor([5, 3], { dtype: 'int32' });
+    expect(() => torch.onnx.export(m, [torch.randn(5, 2, 3), lengths])).toThrow(torch.onnx.OnnxExportError);
+    expect(() => torch.onnx.export(m, [torch.randn(5, 2, 3), lengths])).toThrow(/projSize=2 and lengths/);
   });
   it('a module with no export rule names the onnxExport hook', () => {
     class Custom extends torch.nn.Module {

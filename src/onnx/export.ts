@@ -50,8 +50,9 @@ const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 
  *     dynamicAxes: { x: { 0: 'time', 1: 'batch' }, h0: { 1: 'batch' }, c0: { 1: 'batch' } },
  *   });
  *
- * Throws OnnxExportError for what ONNX cannot express (LSTM with projSize, ...) or a module
- * without an export rule; ValueError for bad options.
+ * Throws OnnxExportError for what the exporter cannot express (an LSTM with projSize and
+ * lengths, BatchNorm1d without running statistics, ...) or a module without an export rule;
+ * ValueError for bad options. (An LSTM with projSize is exported by composing basic ops.)
  */
 export function exportModel(model: Module, exampleInput: Tensor | readonly Tensor[], options: ExportOptions = {}): Uint8Array {
   const opset = options.opsetVersion ?? 17;

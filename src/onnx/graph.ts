@@ -45,7 +45,8 @@ export type OnnxAttr =
   | { readonly kind: 'ints'; readonly v: readonly number[] }
   | { readonly kind: 'floats'; readonly v: readonly number[] }
   | { readonly kind: 'string'; readonly v: string }
-  | { readonly kind: 'strings'; readonly v: readonly string[] };
+  | { readonly kind: 'strings'; readonly v: readonly string[] }
+  | { readonly kind: 'graph'; readonly v: InstanceType<typeof onnx.GraphProto> };
 
 export const int = (v: number): OnnxAttr => ({ kind: 'int', v });
 export const float = (v: number): OnnxAttr => ({ kind: 'float', v });
@@ -53,6 +54,7 @@ export const ints = (v: readonly number[]): OnnxAttr => ({ kind: 'ints', v });
 export const floats = (v: readonly number[]): OnnxAttr => ({ kind: 'floats', v });
 export const str = (v: string): OnnxAttr => ({ kind: 'string', v });
 export const strs = (v: readonly string[]): OnnxAttr => ({ kind: 'strings', v });
+export const graph = (v: InstanceType<typeof onnx.GraphProto>): OnnxAttr => ({ kind: 'graph', v });
 
 const AT = onnx.AttributeProto.AttributeType;
 const enc = new TextEncoder();
@@ -71,6 +73,8 @@ function attribute(name: string, a: OnnxAttr): InstanceType<typeof onnx.Attribut
       return onnx.AttributeProto.create({ name, type: AT.STRING, s: enc.encode(a.v) });
     case 'strings':
       return onnx.AttributeProto.create({ name, type: AT.STRINGS, strings: a.v.map((s) => enc.encode(s)) });
+    case 'graph':
+      return onnx.AttributeProto.create({ name, type: AT.GRAPH, g: a.v });
   }
 }
 
@@ -90,6 +94,9 @@ export type ModuleExporter = (g: OnnxGraph, inputs: OnnxValue[]) => OnnxValue[];
  */
 export class OnnxGraph {
   readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  /** Where `node` appends: the main graph, or a subgraph under construction. */
+  private target: InstanceType<typeof onnx.NodeProto>[] = this.nodes;
+  private nodeCount = 0;
   readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   private readonly names = new Set<string>();
 
@@ -138,11 +145,12 @@ export class OnnxGraph {
    * input); `outputs` is the number of outputs (or their base names).
    */
   node(opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr> = {}, outputs: number | readonly string[] = 1): string[] {
-    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.fresh(`${opType}_${this.nodes.length}${outputs > 1 ? `_${i}` : ''}`)) : outputs.map((o) => this.fresh(o));
-    this.nodes.push(
+    const id = this.nodeCount++;
+    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.fresh(`${opType}_${id}${outputs > 1 ? `_${i}` : ''}`)) : outputs.map((o) => this.fresh(o));
+    this.target.push(
       onnx.NodeProto.create({
         opType,
-        name: `${opType}_${this.nodes.length}`,
+        name: `${opType}_${id}`,
         input: [...inputs],
         output: outNames,
         attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
@@ -153,7 +161,31 @@ export class OnnxGraph {
 
   /** An Identity node whose output has exactly `name` (reserved by the caller with `reserve`). */
   identityAs(input: string, name: string): void {
-    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: `Identity_${this.nodes.length}`, input: [input], output: [name] }));
+    this.target.push(onnx.NodeProto.create({ opType: 'Identity', name: `Identity_${this.nodeCount++}`, input: [input], output: [name] }));
+  }
+
+  /**
+   * A subgraph (the body of Scan/Loop/If) with float inputs named from `inputs`; `build` adds
+   * its nodes with `node(...)` (they may read the main graph's initializers, the outer scope)
+   * and returns its output names.
+   */
+  subgraph(name: string, inputs: readonly string[], build: (inputNames: string[]) => string[]): InstanceType<typeof onnx.GraphProto> {
+    const saved = this.target;
+    const nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+    this.target = nodes;
+    const floatType = { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } };
+    try {
+      const inNames = inputs.map((i) => this.fresh(i));
+      const outNames = build(inNames);
+      return onnx.GraphProto.create({
+        name: this.fresh(name),
+        node: nodes,
+        input: inNames.map((n) => onnx.ValueInfoProto.create({ name: n, type: floatType })),
+        output: outNames.map((n) => onnx.ValueInfoProto.create({ name: n, type: floatType })),
+      });
+    } finally {
+      this.target = saved;
+    }
   }
 
   /** One-output node on values, with the example's value of the output (computed by the caller with torchlet). */

@@ -17,7 +17,9 @@
  * wired to every node's `sequence_lens`; the outputs are those of PyTorch's
  * `pack_padded_sequence(x, lengths, enforce_sorted=False)` → layer → `pad_packed_sequence(...,
  * total_length=L)`: zeros past each length, hN at each sequence's last step (both directions).
- * LSTM with projSize cannot be expressed (ONNX's LSTM has no projection): OnnxExportError.
+ * LSTM with projSize: ONNX's LSTM has no projection, so those layers are composed from basic
+ * ops instead (a Scan per direction whose body is PyTorch's projected cell; see
+ * `projectedLstmLayer`); with lengths this is refused (OnnxExportError).
  */
 
 import { noGrad } from '../autograd/index.js';
@@ -25,7 +27,7 @@ import { LSTM, RNN, type RNNBase } from '../nn/rnn/index.js';
 import { packPaddedSequence, padPackedSequence } from '../nn/utils/rnn.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OnnxGraph, OnnxValue } from './graph.js';
-import { int, ints, OnnxExportError, str, strs } from './graph.js';
+import { graph, int, ints, OnnxExportError, str, strs } from './graph.js';
 
 /** PyTorch gate block order → ONNX's, as indices into PyTorch's blocks. */
 function gateOrder(m: RNNBase): number[] {
@@ -45,11 +47,6 @@ function reorder(p: Tensor, order: readonly number[], H: number): number[] {
 
 export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): OnnxValue[] {
   const isLstm = m instanceof LSTM;
-  if (m.projSize > 0) {
-    throw new OnnxExportError(
-      `cannot export ${m.constructor.name} with projSize=${m.projSize}: ONNX's LSTM operator has no projection (weight_hr). Export a model without projSize, or write an onnxExport hook that composes the cell from basic ops`,
-    );
-  }
   // A 1-D int32 input is the per-sequence lengths (ONNX sequence_lens); the rest are x, h0, c0.
   const lengthsAt = inputs.findIndex((v) => v.value.dtype === 'int32' && v.value.ndim === 1);
   const lengths = lengthsAt < 0 ? undefined : inputs[lengthsAt];
@@ -68,6 +65,9 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   if (inputs.length > (isLstm ? 3 : 2)) throw new OnnxExportError(`${m.constructor.name} export takes ${isLstm ? 'x, h0, c0' : 'x, h0'}; got ${inputs.length} inputs`);
 
   if (lengths && unbatched) throw new OnnxExportError(`${m.constructor.name} export: lengths need a batched input`);
+  if (lengths && m.projSize > 0) {
+    throw new OnnxExportError(`cannot export LSTM with projSize=${m.projSize} and lengths: the projected LSTM is composed from basic ops in a Scan, which has no sequence_lens`);
+  }
 
   // The example's outputs, from torchlet itself (with lengths: packed, run, padded back to L).
   const [outV, stateV] = noGrad((): [Tensor, Tensor | [Tensor, Tensor]] => {
@@ -104,6 +104,13 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   const hs: string[] = [];
   const cs: string[] = [];
   for (let l = 0; l < m.numLayers; l++) {
+    if (m.projSize > 0) {
+      const layer = projectedLstmLayer(g, m, l, layerIn, hIn?.name, cIn?.name, base);
+      layerIn = layer.y;
+      hs.push(...layer.hs);
+      cs.push(...layer.cs);
+      continue;
+    }
     const w: number[] = [];
     const r: number[] = [];
     const b: number[] = [];
@@ -145,4 +152,77 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   ];
   if (isLstm && cNV) result.push({ name: concat(cs), value: cNV });
   return result;
+}
+
+/** Row-major data of the transpose of a 2-D parameter. */
+const transposed = (p: Tensor): Float32Array => Float32Array.from(p.t().contiguousData());
+
+/**
+ * One layer of an LSTM with projection (ONNX's LSTM has no `weight_hr`), composed from basic ops:
+ * per direction a Scan over time whose body is PyTorch's cell,
+ *   gates = x W_ih^T + h W_hh^T + b_ih + b_hh; i, f, g, o = split(gates) (PyTorch's order);
+ *   c = σ(f) c + σ(i) tanh(g); h = (σ(o) tanh(c)) W_hr^T,
+ * the reverse direction scanning backwards (scan_input/output_directions = 1). Returns the layer
+ * output (L, N, D*P) and the final h (1, N, P) and c (1, N, H) per direction.
+ */
+function projectedLstmLayer(
+  g: OnnxGraph,
+  m: RNNBase,
+  l: number,
+  x: string,
+  h0: string | undefined,
+  c0: string | undefined,
+  base: string,
+): { y: string; hs: string[]; cs: string[] } {
+  const D = m.numDirections;
+  const H = m.hiddenSize;
+  const P = m.projSize;
+  const params = m.allWeights;
+  const ys: string[] = [];
+  const hs: string[] = [];
+  const cs: string[] = [];
+  // Zero states of the input's batch size when h0/c0 are not given.
+  const zeros = (size: number): string => {
+    const [shape] = g.node('Shape', [x]);
+    const [batch] = g.node('Gather', [shape!, g.int64(`${base}.batch_axis`, [1])], { axis: int(0) });
+    const [dims] = g.node('Concat', [batch!, g.int64(`${base}.size`, [size])], { axis: int(0) });
+    return g.node('ConstantOfShape', [dims!])[0]!;
+  };
+  const pick = (v: string, k: number): string => {
+    const [s] = g.node('Slice', [v, g.int64(`${base}.start`, [k]), g.int64(`${base}.end`, [k + 1]), g.int64(`${base}.axes`, [0])]);
+    return g.node('Squeeze', [s!, g.int64(`${base}.axes`, [0])])[0]!;
+  };
+  for (let d = 0; d < D; d++) {
+    const [wih, whh, bih, bhh, whr] = m.bias ? params[l * D + d]! : [params[l * D + d]![0], params[l * D + d]![1], null, null, params[l * D + d]![2]];
+    const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+    const wihT = g.weight(`${base}.weight_ih${sfx}_t`, transposed(wih!), [wih!.shape[1]!, 4 * H]);
+    const whhT = g.weight(`${base}.weight_hh${sfx}_t`, transposed(whh!), [P, 4 * H]);
+    const whrT = g.weight(`${base}.weight_hr${sfx}_t`, transposed(whr!), [H, P]);
+    const bias = bih && bhh ? g.weight(`${base}.bias${sfx}`, Float32Array.from(bih.contiguousData(), (v, i) => v + bhh.contiguousData()[i]!), [4 * H]) : null;
+    const splits = g.int64(`${base}.gate_sizes`, [H, H, H, H]);
+    const body = g.subgraph(`${base}.cell${sfx}`, ['h_prev', 'c_prev', 'x_t'], ([hPrev, cPrev, xt]) => {
+      let [gates] = g.node('Add', [g.node('MatMul', [xt!, wihT])[0]!, g.node('MatMul', [hPrev!, whhT])[0]!]);
+      if (bias) [gates] = g.node('Add', [gates!, bias]);
+      const [i, f, gg, o] = g.node('Split', [gates!, splits], { axis: int(1) }, 4);
+      const [c] = g.node('Add', [
+        g.node('Mul', [g.node('Sigmoid', [f!])[0]!, cPrev!])[0]!,
+        g.node('Mul', [g.node('Sigmoid', [i!])[0]!, g.node('Tanh', [gg!])[0]!])[0]!,
+      ]);
+      const [hFull] = g.node('Mul', [g.node('Sigmoid', [o!])[0]!, g.node('Tanh', [c!])[0]!]);
+      const [h] = g.node('MatMul', [hFull!, whrT]);
+      return [h!, c!, g.node('Identity', [h!])[0]!];
+    });
+    const k = l * D + d;
+    const outs = g.node('Scan', [h0 === undefined ? zeros(P) : pick(h0, k), c0 === undefined ? zeros(H) : pick(c0, k), x], {
+      body: graph(body),
+      num_scan_inputs: int(1),
+      scan_input_directions: ints([d]),
+      scan_output_directions: ints([d]),
+    }, 3);
+    hs.push(g.node('Unsqueeze', [outs[0]!, g.int64(`${base}.axes`, [0])])[0]!);
+    cs.push(g.node('Unsqueeze', [outs[1]!, g.int64(`${base}.axes`, [0])])[0]!);
+    ys.push(outs[2]!);
+  }
+  const y = ys.length === 1 ? ys[0]! : g.node('Concat', ys, { axis: int(2) })[0]!;
+  return { y, hs, cs };
 }
