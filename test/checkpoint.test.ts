@@ -116,6 +116,7 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
   it.each<[string, () => Uint8Array, RegExp]>([
     ['os.system by GLOBAL', () => checkpointZip(pk(0x80, 2, 'cos\nsystem\n', str('ls'), 0x85, 0x52, 0x2e)), /Unsupported global: os\.system/],
     ['a whole model pickled by torch.save(model)', () => checkpointZip(pk(0x80, 2, 'ctorch.nn.modules.linear\nLinear\n', 0x29, 0x81, 0x2e)), /Unsupported global: torch\.nn\.modules\.linear\.Linear\..*save its weights instead: torch\.save\(model\.state_dict\(\), f\)/],
+    ['a NumPy scalar', () => checkpointZip(pk(0x80, 2, 'cnumpy.core.multiarray\nscalar\n', 0x29, 0x52, 0x2e)), /Unsupported global: numpy\.core\.multiarray\.scalar\..*holds NumPy values/],
     ['a user class from __main__', () => checkpointZip(pk(0x80, 2, 'c__main__\nNet\n', 0x29, 0x81, 0x2e)), /Unsupported global: __main__\.Net\..*torch\.save\(model\)/],
     ['builtins.eval by STACK_GLOBAL', () => checkpointZip(pk(0x80, 4, 0x8c, 8, 'builtins', 0x8c, 4, 'eval', 0x93, str('1'), 0x85, 0x52, 0x2e)), /Unsupported global: builtins\.eval/],
     ['the INST opcode', () => checkpointZip(pk(0x28, 'ios\nsystem\n', 0x2e)), /opcode INST .* is refused/],

@@ -95,9 +95,11 @@ export function checkpointHooks(resolve: (pid: StoragePid) => StorageRef): Pickl
       if (ALLOWED_FUNCTIONS.has(path)) return new GlobalRef(path);
       // A class (a model or layer pickled whole by torch.save(model)) gets the beginner's hint.
       const wholeModel = module === '__main__' || module.startsWith('torch.nn.modules') || /^[A-Z]/.test(name);
-      const hint = wholeModel
-        ? ' It looks like a whole model object (torch.save(model)); save its weights instead: torch.save(model.state_dict(), f).'
-        : '';
+      const hint = module === 'numpy' || module.startsWith('numpy.')
+        ? ' The checkpoint holds NumPy values; in PyTorch, convert them before saving (float(x), x.tolist(), torch.from_numpy(a)).'
+        : wholeModel
+          ? ' It looks like a whole model object (torch.save(model)); save its weights instead: torch.save(model.state_dict(), f).'
+          : '';
       throw new FormatError(
         `torch.load: Unsupported global: ${path}. torchlet's torch.load only loads tensors and plain containers (like PyTorch's weights_only=True) and never runs code from a file; this file asks for ${path}, so it is refused.${hint}`,
       );
