@@ -88,6 +88,7 @@ describe('torch.load reads PyTorch-made checkpoints', () => {
     expect(row!.offset).toBe(8);
     expect(tr!.storage).toBe(whole!.storage);
     expect(row!.storage).toBe(whole!.storage);
+    expect([(v.empty as torch.Tensor).shape, (v.scalar as torch.Tensor).shape, (v.scalar as torch.Tensor).item()]).toEqual([[0, 3], [], 2.5]);
     for (const k of ['transposed', 'strided', 'row', 'whole']) {
       expect(Array.from((v[k] as torch.Tensor).contiguousData()), k).toEqual(Array.from(expected.get(`dtypes.${k}`).contiguousData(), Math.fround));
     }
