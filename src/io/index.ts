@@ -1,9 +1,10 @@
 /**
  * Models in and out. PyTorch: `torch.load`, `safetensors.torch`.
  *
- * - `loadSafetensors(bytes)` / `saveSafetensors(stateDict, metadata?)`: safetensors on Uint8Array.
- * - `load(bytes)`: a `torch.save` checkpoint (zip format), read with no code executed;
- *   `toStateDict(ckpt, key?)` narrows it for `Module.loadStateDict`.
+ * - `loadSafetensors(bytes)` / `saveSafetensors(stateDict, metadata?, { dtype? })`: safetensors
+ *   on Uint8Array (F16/BF16/F64 load as float32; floats can be written as F16/BF16).
+ * - `load(bytes)`: a `torch.save` checkpoint (zip format, or the legacy pre-1.6 format), read
+ *   with no code executed; `toStateDict(ckpt, key?)` narrows it for `Module.loadStateDict`.
  * - `save(obj)`: a `torch.save`-format checkpoint that PyTorch's `torch.load` reads.
  * File helpers (atomic writes) live in `torchlet/node`.
  */

@@ -9,4 +9,4 @@
 export type { ExportOptions } from './export.js';
 export { exampleOutputs, exportModel, exportModel as export } from './export.js';
 export type { OnnxAttr, OnnxExportable, OnnxValue } from './graph.js';
-export { float, floats, int, ints, OnnxExportError, OnnxGraph, str, strs } from './graph.js';
+export { float, floats, graph, int, ints, OnnxExportError, OnnxGraph, str, strs } from './graph.js';
