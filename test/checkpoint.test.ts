@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { torchletFiles } from '../tools/fixtures/io-torchlet.js';
 import { expectClose, loadFixture } from './helpers/fixtures.js';
-import { checkpointZip, int, pk, str, tensorPickle } from './helpers/pickles.js';
+import { checkpointZip, int, pk, str, tensorPickle, toZip64 } from './helpers/pickles.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
@@ -29,6 +29,19 @@ describe('torch.load reads PyTorch-made checkpoints', () => {
     const sd = torch.io.toStateDict(torch.load(read(`io_${name}.pt`)));
     expect(Object.keys(sd)).toEqual(expected.cases[name]!.keys);
     for (const [k, t] of Object.entries(sd)) expectClose(t, expected.get(`${name}.sd.${k}`), { rtol: 0, atol: 0 }, k);
+  });
+
+  it('zip variants load like the plain checkpoint: zip64 directory records, and deflated entries with zip64 local extras (Python zipfile)', () => {
+    const plain = torch.io.toStateDict(torch.load(read('io_lstm.pt')));
+    const z64 = toZip64(read('io_lstm.pt'));
+    expect(new DataView(z64.buffer).getUint32(z64.length - 22 - 20, true)).toBe(0x07064b50); // the zip64 locator is there
+    const deflated = read('io_lstm_zip64.pt');
+    expect(new DataView(deflated.buffer, deflated.byteOffset).getUint16(8, true)).toBe(8); // method 8: deflate
+    for (const bytes of [z64, deflated]) {
+      const sd = torch.io.toStateDict(torch.load(bytes));
+      expect(Object.keys(sd)).toEqual(Object.keys(plain));
+      for (const [k, t] of Object.entries(sd)) expect(Array.from(t.contiguousData()), k).toEqual(Array.from(plain[k]!.contiguousData()));
+    }
   });
 
   it('a training checkpoint comes back as plain objects, numbers, strings, arrays, bytes and tensors', () => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { toZip64 } from './helpers/pickles.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
@@ -116,7 +117,7 @@ describe('fuzz: mutated files give success or a FormatError, nothing else', () =
   });
 
   it('torch.load on whole .pt files (600 cases)', () => {
-    const files = ['io_lstm.pt', 'io_dtypes.pt', 'io_evil.pt', 'io_checkpoint.pt'].map(read);
+    const files = [...['io_lstm.pt', 'io_dtypes.pt', 'io_evil.pt', 'io_checkpoint.pt', 'io_lstm_zip64.pt'].map(read), toZip64(read('io_dtypes.pt'))];
     const t = expectOnlyFormatErrors(mutations(files, 600, 2), (b) => torch.load(b));
     expect(t.refused).toBeGreaterThan(300);
   });

@@ -60,3 +60,75 @@ export function tensorPickle(opts: { key?: string; numel: number; offset?: numbe
     0x2e,
   );
 }
+
+/**
+ * Rewrite a zip so that every entry's sizes and offset live in zip64 extra fields (the 32-bit
+ * fields saturated at 0xFFFFFFFF) and the directory is found through a zip64 end record, as
+ * zip writers do for files past 4 GB.
+ */
+export function toZip64(zip: Uint8Array): Uint8Array {
+  const dv = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  let eocd = zip.length - 22;
+  while (dv.getUint32(eocd, true) !== 0x06054b50) eocd--;
+  const count = dv.getUint16(eocd + 10, true);
+  const cdOffset = dv.getUint32(eocd + 16, true);
+  const parts: number[] = [];
+  const u16 = (v: number) => parts.push(v & 0xff, (v >>> 8) & 0xff);
+  const u32 = (v: number) => parts.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+  const u64 = (v: number) => {
+    u32(v % 2 ** 32);
+    u32(Math.floor(v / 2 ** 32));
+  };
+  let at = cdOffset;
+  for (let i = 0; i < count; i++) {
+    const nameLen = dv.getUint16(at + 28, true);
+    const extraLen = dv.getUint16(at + 30, true);
+    const commentLen = dv.getUint16(at + 32, true);
+    const csize = dv.getUint32(at + 20, true);
+    const usize = dv.getUint32(at + 24, true);
+    const offset = dv.getUint32(at + 42, true);
+    parts.push(...zip.subarray(at, at + 20)); // signature .. crc
+    u32(0xffffffff);
+    u32(0xffffffff);
+    u16(nameLen);
+    u16(extraLen + 28);
+    parts.push(...zip.subarray(at + 32, at + 42)); // comment length .. external attributes
+    u32(0xffffffff);
+    parts.push(...zip.subarray(at + 46, at + 46 + nameLen + extraLen));
+    u16(1);
+    u16(24);
+    u64(usize);
+    u64(csize);
+    u64(offset);
+    parts.push(...zip.subarray(at + 46 + nameLen + extraLen, at + 46 + nameLen + extraLen + commentLen));
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  const cdSize = parts.length;
+  const eocd64 = cdOffset + cdSize;
+  u32(0x06064b50);
+  u64(44);
+  u16(45);
+  u16(45);
+  u32(0);
+  u32(0);
+  u64(count);
+  u64(count);
+  u64(cdSize);
+  u64(cdOffset);
+  u32(0x07064b50);
+  u32(0);
+  u64(eocd64);
+  u32(1);
+  u32(0x06054b50);
+  u16(0);
+  u16(0);
+  u16(0xffff);
+  u16(0xffff);
+  u32(0xffffffff);
+  u32(0xffffffff);
+  u16(0);
+  const out = new Uint8Array(cdOffset + parts.length);
+  out.set(zip.subarray(0, cdOffset));
+  out.set(parts, cdOffset);
+  return out;
+}
