@@ -201,6 +201,18 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
     for (const k of ['y', 'hN', 'cN']) expectClose(got[k], want[k]!, TOL.f32Deep, `proj unbatched ${k}`);
   });
 
+  it('exports in eval mode (no dropout between layers) and restores the training flags', async () => {
+    const m = new torch.nn.LSTM(3, 4, { numLayers: 3, dropout: 0.5 });
+    m.train();
+    const x = torch.randn(5, 2, 3);
+    const bytes = torch.onnx.export(m, x, { inputNames: ['x'], outputNames: ['y', 'hN', 'cN'] });
+    expect(m.training).toBe(true);
+    m.eval();
+    const want = rnnForward(m, { x });
+    const got = await runOrt(bytes, { x });
+    for (const k of ['y', 'hN', 'cN']) expectClose(got[k], want[k]!, TOL.f32Deep, `dropout ${k}`);
+  });
+
   it('without biases', async () => {
     for (const mode of modes) await checkRnn(makeLayer(mode, 2, true, false, false), true);
   });
