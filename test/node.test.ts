@@ -53,6 +53,17 @@ describe('torchlet/node', () => {
     expect(torch.io.toStateDict(back, 'model').w!.tolist()).toEqual([[1, 1], [1, 1]]);
   });
 
+  it("README 'Models in and out' example runs as written", () => {
+    const lstm = new torch.nn.LSTM(4, 5, { numLayers: 2, bidirectional: true });
+    const x = torch.randn(3, 2, 4);
+    const ckpt = loadFile(join(FIXTURES, 'io_lstm.pt'));
+    lstm.loadStateDict(torch.io.toStateDict(ckpt));
+    saveSafetensorsFile(join(dir, 'model.safetensors'), lstm.stateDict());
+    const onnxBytes = torch.onnx.export(lstm, x, { inputNames: ['x'], outputNames: ['y', 'hN', 'cN'] });
+    expect(onnxBytes.length).toBeGreaterThan(1000);
+    expect(loadSafetensorsFile(join(dir, 'model.safetensors')).tensors.weight_hh_l1_reverse!.shape).toEqual([20, 5]);
+  });
+
   it('a write that fails mid-way leaves the old file intact and no temporary file behind', () => {
     const path = join(dir, 'keep.safetensors');
     saveSafetensorsFile(path, { w: torch.ones(100) });
