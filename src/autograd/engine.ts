@@ -12,7 +12,9 @@ function accumulate(prev: Tensor | null, g: Tensor): Tensor {
 
 /**
  * Backpropagate from `root` with seed gradient `grad` (ones for a scalar root), accumulating
- * into `.grad` of every leaf that requires grad.
+ * into `.grad` of every leaf that requires grad. Non-leaf tensors get no `.grad`, as in PyTorch.
+ * PyTorch parity: the graph is kept after backward (as with `retain_graph=True`), so a second
+ * backward through it works here where PyTorch would raise; the gradients are the same.
  */
 export function runBackward(root: Tensor, grad: Tensor | undefined): void {
   if (!root.requiresGrad) {
