@@ -64,6 +64,25 @@ console.log(JSON.stringify({ grad: x.grad.tolist(), text: String(x), nn: typeof 
     });
   });
 
+  it("resolves every entry point in package.json's exports", () => {
+    writeFileSync(
+      join(project, 'entries.mjs'),
+      `import { readFileSync } from 'node:fs';
+const pkg = JSON.parse(readFileSync(new URL('./node_modules/torchlet/package.json', import.meta.url), 'utf8'));
+const out = {};
+for (const key of Object.keys(pkg.exports)) {
+  const spec = key === '.' ? 'torchlet' : 'torchlet' + key.slice(1);
+  const mod = key.endsWith('.json') ? await import(spec, { with: { type: 'json' } }) : await import(spec);
+  out[key] = Object.keys(mod).length > 0;
+}
+console.log(JSON.stringify(out));
+`,
+    );
+    const out = JSON.parse(execFileSync(process.execPath, ['entries.mjs'], { cwd: project, encoding: 'utf8' })) as Record<string, boolean>;
+    expect(Object.keys(out)).toContain('.');
+    for (const [key, nonEmpty] of Object.entries(out)) expect(nonEmpty, `export ${key}`).toBe(true);
+  });
+
   it('ships type declarations that a TypeScript user compiles against', () => {
     writeFileSync(
       join(project, 'user.ts'),
