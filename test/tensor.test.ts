@@ -108,3 +108,23 @@ describe('views share storage; copies do not', () => {
     expect([y.dtype, y.tolist()]).toEqual(['int32', [[11]]]);
   });
 });
+
+describe('PyTorch details', () => {
+  it('index_select does not wrap negative indices', () => {
+    expect(() => torch.arange(3).indexSelect(0, [-1])).toThrow(new torch.IndexError('index out of range in self'));
+  });
+  it('clamping int32 to a fractional bound gives float32', () => {
+    const y = torch.tensor([1, 2], { dtype: 'int32' }).clamp(0.5);
+    expect([y.dtype, y.tolist()]).toEqual(['float32', [1, 2]]);
+    expect(torch.tensor([1, 5], { dtype: 'int32' }).clamp(2, 3).dtype).toBe('int32');
+  });
+  it('where takes two numbers', () => {
+    const c = torch.tensor([1, 0], { dtype: 'int32' });
+    const y = torch.where(c, 1.5, 0);
+    expect([y.dtype, y.tolist()]).toEqual(['float32', [1.5, 0]]);
+    expect(torch.where(c, 1, 0).dtype).toBe('int32');
+  });
+  it('two numbers are refused by arithmetic ops', () => {
+    expect(() => torch.add(2, 3)).toThrow(torch.DTypeError);
+  });
+});

@@ -12,6 +12,7 @@ import { allocStorage, isFloat, promote } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
+import { full } from './creation.js';
 import { asTensor, cName, scalarLike, sumToShape, toDtype } from './util.js';
 
 // ---- kernels called with broadcasting ----------------------------------------------------------
@@ -226,9 +227,12 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   }
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
-  const out = allocStorage(x.dtype, x.numel());
+  // An int32 tensor clamped to a fractional bound becomes float32, as PyTorch's type promotion.
+  const fractional = [min, max].some((v) => typeof v === 'number' && !Number.isInteger(v));
+  const dtype = x.dtype === 'int32' && fractional ? 'float32' : x.dtype;
+  const out = allocStorage(dtype, x.numel());
   backend().clamp(x.contiguousData(), lo, hi, out);
-  const y = new Tensor(out, x.shape, x.dtype);
+  const y = new Tensor(out, x.shape, dtype);
   return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))]);
 }
 
@@ -248,7 +252,10 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (cond.dtype !== 'int32') {
     throw new DTypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${cName(cond.dtype)}`);
   }
-  const [ta, tb] = operands(a, b);
+  // Two numbers give float32, or int32 when both are integers (PyTorch: the default dtypes).
+  const scalarDtype = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
+  const [ta, tb] =
+    typeof a === 'number' && typeof b === 'number' ? [full([], a, { dtype: scalarDtype }), full([], b, { dtype: scalarDtype })] : operands(a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape), tb.shape);
   const dtype = resultType(ta, tb);
   const out = allocStorage(dtype, numel(shape));

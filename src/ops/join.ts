@@ -150,13 +150,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   const d = normDim(dim, x.ndim);
   const idx = indexArray(index);
   const size = x.ndim === 0 ? 1 : x.shape[d]!;
+  // PyTorch's index_select does not wrap negative indices.
   for (const i of idx) {
-    if (i < -size || i >= size || !Number.isInteger(i)) throw new IndexError('index out of range in self');
+    if (i < 0 || i >= size) throw new IndexError('index out of range in self');
   }
   if (x.ndim === 0 && idx.length !== 1) {
     throw new IndexError(`index_select(): Index to scalar can have only 1 value, got ${idx.length} value(s)`);
   }
-  const norm = idx.map((i) => (i < 0 ? i + size : i));
+  const norm = idx;
   const shape = x.ndim === 0 ? [] : [...x.shape];
   if (x.ndim > 0) shape[d] = norm.length;
   const outer = numel(x.shape.slice(0, d));
