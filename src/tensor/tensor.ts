@@ -11,6 +11,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { GradNode } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
+import { copyContiguous } from '../ops/util.js';
 import type { DType, Storage } from './dtype.js';
 import { allocStorage } from './dtype.js';
 import { formatTensor } from './format.js';
@@ -103,7 +104,7 @@ export class Tensor {
     const n = this.numel();
     if (this.isContiguous() && this.offset === 0 && this.storage.length === n) return this.storage;
     if (this.isContiguous()) return this.storage.subarray(this.offset, this.offset + n);
-    return ops.contiguous(this).storage;
+    return copyContiguous(this).storage;
   }
   /** Nested arrays of numbers. PyTorch: `tolist()`. */
   tolist(): number | NestedArray {
