@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { formatFixed, formatSci } from '../src/tensor/format.js';
 import { opsFixture } from './helpers/check-op.js';
 
 describe('printing like PyTorch', () => {
@@ -66,4 +67,12 @@ describe('printing like PyTorch', () => {
       expect(f!(x()).toString()).toBe(want);
     });
   }
+});
+
+describe("numbers formatted as Python's format() does", () => {
+  it('fixed and scientific, rounding half to even on the exact binary value', () => {
+    const values = opsFixture.get('format/values').toTypedArray();
+    const got = Array.from(values, (v) => [formatFixed(v, 4), formatSci(v, 4), formatFixed(v, 0)]);
+    expect(got).toEqual(opsFixture.cases.format);
+  });
 });

@@ -27,6 +27,8 @@ export interface OpsFixtureCases {
   ops: Record<string, OpCase>;
   print: Record<string, { repr: string; requires_grad: boolean }>;
   print_ops: Record<string, string>;
+  /** Python's '{:.4f}', '{:.4e}', '{:.0f}' of each value of tensor `format/values`. */
+  format: [string, string, string][];
   errors: Record<string, { type: string; message: string }>;
 }
 
