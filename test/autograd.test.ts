@@ -113,6 +113,8 @@ describe('noGrad, enableGrad, detach', () => {
       return x.mul(2).tanh();
     });
     expect([y.requiresGrad, y.gradFn]).toEqual([false, null]);
+    const d = torch.detach(x.mul(2));
+    expect([d.requiresGrad, d.gradFn, d.tolist()]).toEqual([false, null, [2, 2]]);
     expect(() =>
       torch.noGrad(() => {
         throw new Error('boom');

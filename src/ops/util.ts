@@ -46,6 +46,11 @@ export function clone(x: Tensor): Tensor {
   return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
 }
 
+/** PyTorch: `torch.detach(x)`: the same storage, cut from the graph (see `Tensor.detach`). */
+export function detach(x: Tensor): Tensor {
+  return x.detach();
+}
+
 /** A fresh contiguous copy of x's values, with no autograd record (for use inside ops). */
 export function copyContiguous(x: Tensor): Tensor {
   const out = allocStorage(x.dtype, numel(x.shape));
