@@ -157,16 +157,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (x.ndim === 0 && idx.length !== 1) {
     throw new IndexError(`index_select(): Index to scalar can have only 1 value, got ${idx.length} value(s)`);
   }
-  const norm = idx;
   const shape = x.ndim === 0 ? [] : [...x.shape];
-  if (x.ndim > 0) shape[d] = norm.length;
+  if (x.ndim > 0) shape[d] = idx.length;
   const outer = numel(x.shape.slice(0, d));
   const inner = numel(x.shape.slice(d + 1));
   const src = copyContiguous(x).storage;
   const out = allocStorage(x.dtype, numel(shape));
   for (let o = 0; o < outer; o++) {
-    norm.forEach((i, j) => {
-      out.set(src.subarray((o * size + i) * inner, (o * size + i + 1) * inner), (o * norm.length + j) * inner);
+    idx.forEach((i, j) => {
+      out.set(src.subarray((o * size + i) * inner, (o * size + i + 1) * inner), (o * idx.length + j) * inner);
     });
   }
   const y = new Tensor(out, shape, x.dtype);
@@ -175,9 +174,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
     const gd = copyContiguous(g!).storage;
     const gx = allocStorage(x.dtype, x.numel());
     for (let o = 0; o < outer; o++) {
-      norm.forEach((i, j) => {
+      idx.forEach((i, j) => {
         const base = (o * size + i) * inner;
-        const from = (o * norm.length + j) * inner;
+        const from = (o * idx.length + j) * inner;
         for (let e = 0; e < inner; e++) gx[base + e]! += gd[from + e]!;
       });
     }
