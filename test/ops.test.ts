@@ -139,6 +139,16 @@ describe('strided (non-contiguous) inputs', () => {
   checkOp('strided_narrow_matmul', (a, b) => a.narrow(1, 1, 3).matmul(b));
 });
 
+describe('mixed dtypes', () => {
+  checkOp('mixed_add_int_float', (i, a) => i.add(a));
+  checkOp('mixed_mul_int_scalar_float', (i) => i.mul(2.5));
+  checkOp('mixed_div_int_int', (a, b) => a.div(b));
+  checkOp('mixed_cat_int_float', (a, i) => torch.cat([a, i]));
+  checkOp('mixed_sum_int', (i) => i.sum(1));
+  checkOp('mixed_max_int_dim', (i) => i.max(0));
+  checkOp('mixed_where_int', (c, i, j) => torch.where(c, i, j));
+});
+
 describe('float64', () => {
   checkOp('f64_matmul', (a, b) => a.matmul(b));
   checkOp('f64_softmax', (x) => x.softmax(-1));
