@@ -8,7 +8,8 @@
 // Job block (i32 words at `job`), written by src/kernels/wasm/layer-job.ts; pointers are byte
 // offsets. Shapes: x (total, I), y (total, H), gates (rows, G*H), hA/hB (B, H), c (B, H).
 import { gemmPanels } from './gemm';
-import { gruStep, lstmStep } from './cells';
+import { gruStep, gruStepBack, lstmStep, lstmStepBack } from './cells';
+import { addTo } from './util';
 
 const J_NT = 0; // threads taking part
 const J_GRU = 1; // 1 = GRU, 0 = LSTM
@@ -185,4 +186,115 @@ export function runLayerForward(job: usize, tid: i32): void {
     cur = nxt;
     nxt = tmp;
   }
+}
+
+// ------------------------------------------------------------------ backward (BPTT)
+// Job block for runLayerBackward (i32 words; pointers are byte offsets). Thread tid owns the
+// same units as in forward: per step it adds dy to its columns of dh, runs the fused gate
+// derivatives of its units, meets the others (all gate gradients of the step are then
+// complete), and computes its columns of dL/dh_{t-1} = dgates · W_hh. One barrier per step.
+const B_NT = 0;
+const B_GRU = 1;
+const B_REVERSE = 2;
+const B_T = 3;
+const B_H = 4;
+const B_BATCH_SIZES = 5;
+const B_OFFS = 6;
+const B_GATES = 7; // (total, G*H) saved activations
+const B_CPREV = 8; // (total, H) LSTM
+const B_CNEW = 9; // (total, H) LSTM
+const B_HG = 10; // (total, G*H) GRU
+const B_HPREV = 11; // (total, H) GRU
+const B_DY = 12; // (total, H) or 0
+const B_DH = 13; // (B, H): dhN in, dh0 out
+const B_DC = 14; // (B, H): dcN in, dc0 out (LSTM)
+const B_DGX = 15; // (total, G*H) out
+const B_DGH = 16; // (total, G*H) out (GRU; = DGX for LSTM)
+const B_WHHT = 17; // W_hh packed as the (H, G*H) operand
+const B_BARRIER = 18;
+
+export function runLayerBackward(job: usize, tid: i32): void {
+  const nt = word(job, B_NT);
+  const gru = word(job, B_GRU) != 0;
+  const G = gru ? 3 : 4;
+  const T = word(job, B_T);
+  const H = word(job, B_H);
+  const GH = G * H;
+  const bsP = <usize>word(job, B_BATCH_SIZES);
+  const offP = <usize>word(job, B_OFFS);
+  const gates = <usize>word(job, B_GATES);
+  const cPrev = <usize>word(job, B_CPREV);
+  const cNew = <usize>word(job, B_CNEW);
+  const hg = <usize>word(job, B_HG);
+  const hPrev = <usize>word(job, B_HPREV);
+  const dy = <usize>word(job, B_DY);
+  const dh = <usize>word(job, B_DH);
+  const dc = <usize>word(job, B_DC);
+  const dgX = <usize>word(job, B_DGX);
+  const dgH = <usize>word(job, B_DGH);
+  const wT = <usize>word(job, B_WHHT);
+  const bar = <usize>word(job, B_BARRIER);
+  const reverse = word(job, B_REVERSE) != 0;
+  const GH4 = <usize>GH << 2;
+  const H4 = <usize>H << 2;
+  let u0 = 0;
+  let u1 = H;
+  if (nt > 1) {
+    const np = H >> 3;
+    u0 = ((tid * np) / nt) << 3;
+    u1 = (((tid + 1) * np) / nt) << 3;
+  }
+  const nu = u1 - u0;
+  const u04 = <usize>u0 << 2;
+  const p0 = nt > 1 ? u0 >> 3 : 0;
+  const p1 = nt > 1 ? u1 >> 3 : (H + 7) >> 3;
+  for (let si = 0; si < T; si++) {
+    // The reverse of the forward's processing order.
+    const t = reverse ? si : T - 1 - si;
+    const bs = at(bsP, t);
+    const r0 = at(offP, t);
+    if (dy) {
+      for (let r = 0; r < bs; r++) addTo(dh + <usize>r * H4 + u04, dy + <usize>(r0 + r) * H4 + u04, nu);
+    }
+    const g = gates + <usize>r0 * GH4 + u04;
+    const dgx = dgX + <usize>r0 * GH4;
+    const dgh = dgH + <usize>r0 * GH4;
+    if (gru) gruStepBack(bs, H, nu, g, hg + <usize>r0 * GH4 + u04, hPrev + <usize>r0 * H4 + u04, dh + u04, dgx + u04, dgh + u04);
+    else lstmStepBack(bs, H, nu, g, cPrev + <usize>r0 * H4 + u04, cNew + <usize>r0 * H4 + u04, dh + u04, dc + u04, dgx + u04);
+    barrier(bar, nt);
+    // GRU: dh holds the direct part dh * z, the product adds to it; LSTM: overwritten.
+    gemmPanels(bs, H, GH, dgh, GH, wT, dh, H, gru ? 1 : 0, p0, p1);
+  }
+  barrier(bar, nt);
+}
+
+// ------------------------------------------------------------------ one product, split by columns
+const G_NT = 0;
+const G_M = 1;
+const G_N = 2;
+const G_K = 3;
+const G_A = 4;
+const G_LDA = 5;
+const G_BP = 6;
+const G_C = 7;
+const G_LDC = 8;
+const G_ACC = 9;
+const G_BARRIER = 18;
+
+/** gemm with the 8-column panels of C shared out among the threads. */
+export function runGemmJob(job: usize, tid: i32): void {
+  const nt = word(job, G_NT);
+  const N = word(job, G_N);
+  const np = (N + 7) >> 3;
+  const p0 = (tid * np) / nt;
+  const p1 = ((tid + 1) * np) / nt;
+  gemmPanels(word(job, G_M), N, word(job, G_K), <usize>word(job, G_A), word(job, G_LDA), <usize>word(job, G_BP), <usize>word(job, G_C), word(job, G_LDC), word(job, G_ACC), p0, p1);
+  barrier(<usize>word(job, G_BARRIER), nt);
+}
+
+/** Entry point for worker threads: kind 1 forward, 2 one product, 3 backward. */
+export function runJob(kind: i32, job: usize, tid: i32): void {
+  if (kind == 1) runLayerForward(job, tid);
+  else if (kind == 2) runGemmJob(job, tid);
+  else if (kind == 3) runLayerBackward(job, tid);
 }

@@ -21,6 +21,8 @@ export interface Case {
   bias: boolean;
   projSize: number;
   hidden: number;
+  /** Input size (default 5). */
+  input?: number;
   /** Put NaN and +-Inf into x. */
   nonFinite?: boolean;
   /** Leave dy / dhN / dcN out (null = zeros). */
@@ -80,7 +82,7 @@ export function firstMismatch(what: string, fast: ArrayLike<number> | null, ref:
 
 /** Runs one case through both kernels; returns the mismatches (empty when they agree). */
 export function runCase(c: Case): Mismatch[] {
-  const I = 5;
+  const I = c.input ?? 5;
   const H = c.hidden;
   const G = gateCount(c.mode);
   const Hout = c.projSize || H;

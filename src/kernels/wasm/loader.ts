@@ -33,6 +33,8 @@ export interface KernelExports {
   setThreadId(tid: number): void;
   setCanWait(flag: number): void;
   runLayerForward(job: number, tid: number): void;
+  runLayerBackward(job: number, tid: number): void;
+  runGemmJob(job: number, tid: number): void;
 }
 
 export type KernelFlavour = 'relaxed' | 'simd';

@@ -31,7 +31,7 @@ import {
   stepOffsets,
 } from '../rnn.js';
 import { type WasmKernels, wasmKernels } from './loader.js';
-import { startWorkers, type ThreadPool, threadPool, threadTuning } from './threads.js';
+import { JobKind, runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
 
 /** Inference input projections are done this many rows (at least one step) at a time. */
 const CHUNK_ROWS = 512;
@@ -254,8 +254,8 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
     };
     i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
     for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
-    if (threads) startWorkers(threads, job);
-    k.runLayerForward(job, 0);
+    if (threads) runOnThreads(threads, job, JobKind.forward, () => k.runLayerForward(job, 0));
+    else k.runLayerForward(job, 0);
     // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
     const hN = new Float32Array(B * Hout);
     let t = 0;
@@ -338,14 +338,46 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
     backward = (grads) => {
       if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
       used = true;
-      return backwardImpl(w, spec, weights, d, lay, keep, grads, make);
+      // Threads again only if the pool that ran the forward (same memory) is still up.
+      const p = threads && threadPool() === threads ? threads : null;
+      return backwardImpl(w, p, spec, weights, d, lay, keep, grads, make);
     };
   }
   return { y, hN, cN, backward };
 }
 
+/** Write a job block: words at the given indices, the barrier's two words zeroed. */
+function writeJob(w: WasmKernels, job: number, words: [number, number][]): void {
+  const i32 = new Int32Array(w.arena.memory.buffer);
+  i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
+  for (const [i, v] of words) i32[(job >> 2) + i] = v;
+}
+
+/** C (+)= A · Wᵀ (W packed), split by output panels across the pool's threads if any. */
+function parallelGemm(w: WasmKernels, threads: ThreadPool | null, job: number, m: number, n: number, kk: number, a: number, lda: number, bp: number, c: number, ldc: number): void {
+  if (!threads || n < 16 * threads.n) {
+    w.k.gemm(m, n, kk, a, lda, bp, c, ldc, 0);
+    return;
+  }
+  writeJob(w, job, [
+    [0, threads.n],
+    [1, m],
+    [2, n],
+    [3, kk],
+    [4, a],
+    [5, lda],
+    [6, bp],
+    [7, c],
+    [8, ldc],
+    [9, 0],
+    [18, job + JOB_BARRIER * 4],
+  ]);
+  runOnThreads(threads, job, JobKind.gemm, () => w.k.runGemmJob(job, 0));
+}
+
 function backwardImpl<A extends FloatArray>(
   w: WasmKernels,
+  threads: ThreadPool | null,
   spec: RnnLayerSpec,
   weights: RnnWeights<A>,
   d: Dims,
@@ -388,7 +420,43 @@ function backwardImpl<A extends FloatArray>(
     k.packW(raw, 1, H, H, Hout, wHrT);
   }
 
-  const steps = order(d.T, !spec.reverse);
+  const useJob = d.gru || (d.lstm && !d.proj);
+  const job = arena.alloc(JOB_WORDS);
+  if (useJob) {
+    const ints = arena.alloc(2 * d.T + 1);
+    f = arena.f32();
+    const i32 = new Int32Array(f.buffer);
+    i32.set(spec.batchSizes, ints >> 2);
+    i32.set(offs, (ints >> 2) + d.T);
+    writeJob(w, job, [
+      [0, 1],
+      [1, d.gru ? 1 : 0],
+      [2, spec.reverse ? 1 : 0],
+      [3, d.T],
+      [4, H],
+      [5, ints],
+      [6, ints + d.T * 4],
+      [7, at(lay.gates)],
+      [8, d.lstm ? at(lay.cPrev) : 0],
+      [9, d.lstm ? at(lay.cNew) : 0],
+      [10, d.gru ? at(lay.hg) : 0],
+      [11, at(lay.hPrev)],
+      [12, Math.max(dyP, 0)], // 0 = no dy
+      [13, dhS],
+      [14, d.lstm ? dcS : 0],
+      [15, dgX],
+      [16, dgH],
+      [17, wHhT],
+      [18, job + JOB_BARRIER * 4],
+    ]);
+    // Known issue: the time loop of backward split across threads (runLayerBackward with nt = 2,
+    // one barrier per step, same unit split as forward) gave wrong gradients on the first call in
+    // a process, only when V8 compiles or tiers up the functions while the other thread runs them
+    // (never with --no-wasm-lazy-compilation --no-wasm-tier-up). Root cause not found, so the
+    // loop runs on this thread; the large weight-gradient products below still use the threads.
+    k.runLayerBackward(job, 0);
+  }
+  const steps = useJob ? [] : order(d.T, !spec.reverse);
   for (const t of steps) {
     const bs = spec.batchSizes[t]!;
     const r0 = offs[t]!;
@@ -429,15 +497,15 @@ function backwardImpl<A extends FloatArray>(
   // dx (total, I) = dgX · W_ih, W_ih (GH, I) packed as the (I, GH) operand.
   f.set(weights.wIh, raw >> 2);
   k.packW(raw, 1, I, I, GH, opP);
-  k.gemm(total, I, GH, dgX, GH, opP, dxP, I, 0);
+  parallelGemm(w, threads, job, total, I, GH, dgX, GH, opP, dxP, I);
   // dW_ih (GH, I) = dgXᵀ · x
   k.transpose(dgX, total, GH, tr);
   k.packW(at(lay.x), 1, I, I, total, opP);
-  k.gemm(GH, I, total, tr, total, opP, dWIhP, I, 0);
+  parallelGemm(w, threads, job, GH, I, total, tr, total, opP, dWIhP, I);
   // dW_hh (GH, Hout) = dgHᵀ · hPrev
   if (d.gru) k.transpose(dgH, total, GH, tr);
   k.packW(at(lay.hPrev), 1, Hout, Hout, total, opP);
-  k.gemm(GH, Hout, total, tr, total, opP, dWHhP, Hout, 0);
+  parallelGemm(w, threads, job, GH, Hout, total, tr, total, opP, dWHhP, Hout);
   if (weights.bIh) k.colSum(dgX, total, GH, dBIhP);
   if (weights.bHh) k.colSum(dgH, total, GH, dBHhP);
   if (d.proj) {

@@ -21,7 +21,7 @@ const start = (m) => {
   const k = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort() {} } }).exports;
   k.setThreadId(m.tid);
   k.setCanWait(1);
-  const ctrl = new Int32Array(m.memory.buffer, m.ctrl, 4);
+  const ctrl = new Int32Array(m.memory.buffer, m.ctrl, 8);
   post('ready');
   let seen = 0;
   for (;;) {
@@ -30,7 +30,8 @@ const start = (m) => {
     if (seq === seen) continue;
     seen = seq;
     if (Atomics.load(ctrl, 2) === 1) break;
-    k.runLayerForward(Atomics.load(ctrl, 1), m.tid);
+    k.runJob(Atomics.load(ctrl, 3), Atomics.load(ctrl, 1), m.tid);
+    Atomics.add(ctrl, 4, 1);
   }
 };
 if (wt) wt.parentPort.once('message', start);
@@ -45,8 +46,10 @@ export interface ThreadPool {
   readonly n: number;
   readonly w: WasmKernels;
   readonly flavour: KernelFlavour;
-  /** Byte offset of the control words: [job sequence, job pointer, quit, kind]. */
+  /** Byte offset of the control words: [job sequence, job pointer, quit, kind, jobs done]. */
   readonly ctrl: number;
+  /** Jobs started on the workers (each worker counts its finished jobs in ctrl[4]). */
+  started: number;
   workers: WorkerLike[];
   ready: boolean;
 }
@@ -113,7 +116,7 @@ export async function setNumThreads(n: number): Promise<number> {
   const flavour = wasmKernels()?.flavour;
   const w = flavour ? sharedKernels(flavour) : null;
   if (!w || !flavour) return 1;
-  const p: ThreadPool = { n: requested, w, flavour, ctrl: controlBlock(w), workers: [], ready: false };
+  const p: ThreadPool = { n: requested, w, flavour, ctrl: controlBlock(w), workers: [], ready: false, started: 0 };
   new Int32Array(w.arena.memory.buffer, p.ctrl, 16).fill(0);
   let up = 0;
   const ok = await new Promise<boolean>((resolve) => {
@@ -147,11 +150,25 @@ export function threadPool(): ThreadPool | null {
   return pool;
 }
 
-/** Start job `job` (a runLayerForward block) on the workers; the caller then runs as thread 0. */
-export function startWorkers(p: ThreadPool, job: number): void {
-  const ctrl = new Int32Array(p.w.arena.memory.buffer, p.ctrl, 4);
+/** Job kinds of assembly/layer.ts's runJob. */
+export const JobKind = { forward: 1, gemm: 2, backward: 3 } as const;
+
+/**
+ * Run job block `job` of the given kind on all threads, the caller as thread 0 (`run`), and
+ * return once every worker has left the job: the caller then reuses the memory at once, and a
+ * worker still on its way out of the job's last barrier must not see that (it did, as wrong
+ * gradients, before this handshake).
+ */
+export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () => void): void {
+  const ctrl = new Int32Array(p.w.arena.memory.buffer, p.ctrl, 8);
   Atomics.store(ctrl, 1, job);
-  Atomics.store(ctrl, 3, 1);
+  Atomics.store(ctrl, 3, kind);
   Atomics.add(ctrl, 0, 1);
   Atomics.notify(ctrl, 0);
+  run();
+  p.started++;
+  const expected = p.started * (p.n - 1);
+  while (Atomics.load(ctrl, 4) !== expected) {
+    // spin: the workers are past the job's final barrier, leaving it
+  }
 }
