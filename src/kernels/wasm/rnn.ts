@@ -14,9 +14,16 @@
  * dL/dh_{t-1}; the gate gradients of all steps are kept, and after the loop dx, dW_ih, dW_hh
  * (and dW_hr) are each one large GEMM, the biases one column sum.
  *
+ * Where the time loop runs: for LSTM without projection and GRU (the cells that matter for
+ * speed) in WebAssembly (assembly/layer.ts, runLayerForward / runLayerBackward), which lets
+ * threads share it (setNumThreads: hidden units split across threads, h double-buffered, one
+ * barrier per step); for the Elman RNN and the projected LSTM, here in TypeScript, one wasm
+ * call per GEMM and per fused cell step (a few calls per step, ~50 ns each).
+ *
  * State rows: the per-step GEMM reads rows [0, bs) of a (B, Hout) state buffer and the cell
  * updates them in place. Rows that have finished (forward) or not yet started (reverse) are
- * simply not touched, so the buffer ends as hN exactly as the contract asks.
+ * simply not touched, so the buffer ends as hN exactly as the contract asks (the wasm loop,
+ * with two h buffers, takes hN from each row's last output row instead).
  */
 import {
   type FloatArray,
