@@ -5,9 +5,10 @@
  *
  * A layer's hidden units are split across the threads (the main thread is thread 0); each step
  * every thread computes its slice of the gate columns, its cells and its part of h, then all
- * meet at one barrier (see assembly/layer.ts). Needs SharedArrayBuffer (in browsers: a
- * cross-origin isolated page); elsewhere, and for layers too small to pay for a barrier per
- * step, everything runs on the calling thread.
+ * meet at one barrier (see assembly/layer.ts). Backward splits its large weight-gradient
+ * products across the threads; its time loop runs on the calling thread (see the known issue
+ * in rnn.ts). Needs SharedArrayBuffer (in browsers: a cross-origin isolated page); elsewhere,
+ * and for layers too small to pay for a barrier per step, everything runs on the calling thread.
  *
  *   await setNumThreads(2); // resolves once the workers are up
  */
