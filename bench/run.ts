@@ -208,8 +208,9 @@ function target(r: Row, best1: number, best: number): string {
     if (id === 'W1' || id === 'W3') out.push(`faster than PyTorch: ${best < pt ? 'met' : 'missed'}`);
     else if (r.phase === 'infer') {
       out.push(`1T ≤2x PyTorch 1T: ${best1 <= 2 * r.torch1 ? 'met' : 'missed'}`);
+      // Against PyTorch's best thread count: on small VMs its 2 threads can be slower than 1.
       const t2 = r.torchlet.relaxed2T;
-      if (t2 !== undefined) out.push(`2T ≤1.2x PyTorch 2T: ${t2 <= 1.2 * r.torch2 ? 'met' : 'missed'}`);
+      if (t2 !== undefined) out.push(`2T ≤1.2x PyTorch best: ${t2 <= 1.2 * pt ? 'met' : 'missed'}`);
     } else out.push(`≤2x PyTorch best: ${best <= 2 * pt ? 'met' : 'missed'}`);
   }
   return out.join('; ');
