@@ -17,7 +17,11 @@ export * as io from './io/index.js';
 /** PyTorch: `torch.load(f, weights_only=True)` / `torch.save(obj, f)` on bytes; see `io.load`, `io.save`. */
 export { load, save } from './io/index.js';
 export * as onnx from './onnx/index.js';
-export { backend, refBackend, setBackend } from './kernels/backend.js';
+export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
+export { activeKernels, setKernelPreference } from './kernels/wasm/loader.js';
+export type { KernelPreference } from './kernels/wasm/loader.js';
+/** PyTorch: `torch.set_num_threads(n)` / `torch.get_num_threads()` (async here: workers start up). */
+export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
 export type { Backend } from './kernels/backend.js';
 export * from './ops/index.js';
 export type { DType } from './tensor/dtype.js';

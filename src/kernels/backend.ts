@@ -8,6 +8,8 @@ import * as elementwise from './ref/elementwise.js';
 import { gemm } from './ref/matmul.js';
 import * as reduce from './ref/reduce.js';
 import type { RnnKernel } from './rnn.js';
+import { gemm as wasmGemm } from './wasm/gemm.js';
+import { wasmRnnKernel } from './wasm/rnn.js';
 
 /**
  * Kernel entry points. Kernels see flat typed arrays and shapes, never `Tensor`. A fast backend is
@@ -44,7 +46,15 @@ export const refBackend: Backend = {
   rnn: null,
 };
 
-let current: Backend = refBackend;
+/**
+ * The default: WebAssembly SIMD for float32 GEMM and the fused recurrent kernel, reference loops
+ * for everything else. Both wasm entries fall back to the reference kernels by themselves for
+ * float64, where WebAssembly SIMD is missing, or under `setKernelPreference('ref')` /
+ * `TORCHLET_KERNELS=ref`.
+ */
+export const wasmBackend: Backend = { ...refBackend, name: 'wasm', gemm: wasmGemm, rnn: wasmRnnKernel };
+
+let current: Backend = wasmBackend;
 
 /** The backend ops use now. */
 export function backend(): Backend {
