@@ -18,7 +18,7 @@ export * as io from './io/index.js';
 export { load, save } from './io/index.js';
 export * as onnx from './onnx/index.js';
 export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
-export { activeKernels, setKernelPreference } from './kernels/wasm/loader.js';
+export { activeKernels, setKernelPreference, wasmReady } from './kernels/wasm/loader.js';
 export type { KernelPreference } from './kernels/wasm/loader.js';
 /** PyTorch: `torch.set_num_threads(n)` / `torch.get_num_threads()` (async here: workers start up). */
 export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
