@@ -44,6 +44,20 @@ export function packedSize(N: i32, K: i32): i32 {
 export function packW(src: usize, rs: i32, cs: i32, N: i32, K: i32, dst: usize): void {
   const np = (N + 7) >> 3;
   for (let p = 0; p < np; p++) {
+    if (rs == 1 && p * 8 + 8 <= N && K > 0) {
+      // A full panel of a row-major (K, N) source: each panel row is 8 contiguous floats.
+      let s = src + (<usize>p << 5);
+      let d = dst + (<usize>p * K << 5);
+      const de = d + (<usize>K << 5);
+      const step = <usize>cs << 2;
+      do {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += step;
+        d += 32;
+      } while (d < de);
+      continue;
+    }
     for (let j = 0; j < 8; j++) {
       const n = p * 8 + j;
       let d = dst + ((<usize>p * K * 8 + j) << 2);
@@ -180,6 +194,41 @@ function packA(a: usize, ldaB: usize, m4: i32, kc: i32, dst: usize): void {
 }
 
 /**
+ * packA for an A stored transposed (A[m, k] at a + k*ldaB + m*4): the 4 rows of a group are
+ * 4 contiguous floats of one source row, so each k is one 16-byte copy.
+ */
+function packAT(a: usize, ldaB: usize, m4: i32, kc: i32, dst: usize): void {
+  if (m4 <= 0 || kc <= 0) return;
+  // k outer: each source row segment is read once, front to back.
+  const gstep = <usize>kc << 4;
+  const se = <usize>m4 << 2;
+  for (let k = 0; k < kc; k++) {
+    const s = a + <usize>k * ldaB;
+    let d = dst + (<usize>k << 4);
+    let o: usize = 0;
+    do {
+      v128.store(d, v128.load(s + o));
+      o += 16;
+      d += gstep;
+    } while (o < se);
+  }
+}
+
+/** kernel1x8 for one row of a transposed A: consecutive k are ldaB bytes apart. */
+function kernel1x8s(a: usize, ldaB: usize, p: usize, kc: i32, c: usize, nv: i32, acc: bool): void {
+  let c0 = splat(0), c1 = splat(0);
+  const pe = p + (<usize>kc << 5);
+  if (kc > 0) do {
+    const av = v128.load32_splat(a);
+    c0 = madd(av, v128.load(p), c0);
+    c1 = madd(av, v128.load(p, 16), c1);
+    a += ldaB;
+    p += 32;
+  } while (p < pe);
+  storeRow(c, c0, c1, nv, acc);
+}
+
+/**
  * C[1, 0:nv] (+)= A[1, 0:kc] · panel. One row reuses nothing, so it is bound by the FMA latency
  * chain: two independent accumulator pairs (even and odd k) double its throughput (batch 1).
  */
@@ -204,20 +253,29 @@ function kernel1x8(a: usize, p: usize, kc: i32, c: usize, nv: i32, acc: bool): v
   storeRow(c, f32x4.add(c0, d0), f32x4.add(c1, d1), nv, acc);
 }
 
+/** gemm flag: add to C instead of overwriting it. */
+const ACCUMULATE = 1;
+/** gemm flag: A is stored transposed, as a (K, M) matrix with row stride lda. */
+const A_TRANSPOSED = 2;
+
 /**
  * C (+)= A · Wᵀ with W pre-packed by packW. A is (M, K) (row stride lda), C is (M, N) (row
- * stride ldc); accumulate != 0 adds to C, else C is overwritten. Blocked over K (so a panel
- * slice stays in L1) and M (so the A block stays in L2).
+ * stride ldc). flags: bit 0 (1) adds to C, else C is overwritten; bit 1 (2) reads A from
+ * storage holding Aᵀ, a (K, M) matrix with row stride lda (so dW = dGᵀ · X needs no explicit
+ * transpose of dG). Blocked over K (so a panel slice stays in L1) and M (so the A block stays
+ * in L2).
  */
-export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: i32): void {
-  gemmPanels(M, N, K, a, lda, bp, c, ldc, accumulate, 0, (N + 7) >> 3);
+export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, flags: i32): void {
+  gemmPanels(M, N, K, a, lda, bp, c, ldc, flags, 0, (N + 7) >> 3);
 }
 
 /**
  * gemm restricted to the 8-column panels [p0, p1) of C, i.e. columns [8*p0, min(8*p1, N)):
  * how threads split one product by output columns.
  */
-export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: i32, p0: i32, p1: i32): void {
+export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, flags: i32, p0: i32, p1: i32): void {
+  const accumulate = flags & ACCUMULATE;
+  const transA = (flags & A_TRANSPOSED) != 0;
   if (M <= 0 || N <= 0 || p1 <= p0) return;
   if (aPack == 0) setThreadId(0);
   if (K <= 0) {
@@ -238,19 +296,22 @@ export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize
     for (let m0 = 0; m0 < M; m0 += MC) {
       const mc = min(MC, M - m0);
       const m4 = mc & ~3;
-      packA(a + (<usize>m0 * ldaB) + (<usize>k0 << 2), ldaB, m4, kc, aPack);
+      // Start of the (m0, k0) block of A, and the byte step between rows of A.
+      const ab = transA ? a + <usize>k0 * ldaB + (<usize>m0 << 2) : a + <usize>m0 * ldaB + (<usize>k0 << 2);
+      if (transA) packAT(ab, ldaB, m4, kc, aPack);
+      else packA(ab, ldaB, m4, kc, aPack);
       for (let j = p0; j < p1; j++) {
         const p = bp + ((<usize>j * K + k0) << 5);
         const nv = min(8, N - j * 8);
         const cj = c + (<usize>j << 5) + <usize>m0 * ldcB;
-        const aj = a + (<usize>m0 * ldaB) + (<usize>k0 << 2);
         let i = 0;
         if (m4 > 0) do {
           kernel4x8p(aPack + (<usize>i * kc << 2), p, kc, cj + <usize>i * ldcB, ldcB, nv, acc);
           i += 4;
         } while (i < m4);
         while (i < mc) {
-          kernel1x8(aj + <usize>i * ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
+          if (transA) kernel1x8s(ab + (<usize>i << 2), ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
+          else kernel1x8(ab + <usize>i * ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
           i++;
         }
       }

@@ -360,10 +360,16 @@ function writeJob(w: WasmKernels, job: number, words: [number, number][]): void 
   for (const [i, v] of words) i32[(job >> 2) + i] = v;
 }
 
-/** C (+)= A · Wᵀ (W packed), split by output panels across the pool's threads if any. */
-function parallelGemm(w: WasmKernels, threads: ThreadPool | null, job: number, m: number, n: number, kk: number, a: number, lda: number, bp: number, c: number, ldc: number): void {
+/** gemm flag (assembly/gemm.ts): A is given as its transpose, a (K, M) matrix with row stride lda. */
+const GEMM_A_TRANSPOSED = 2;
+
+/**
+ * C = A · Wᵀ (W packed; flags as for gemm: GEMM_A_TRANSPOSED or 0), split by output panels
+ * across the pool's threads if any.
+ */
+function parallelGemm(w: WasmKernels, threads: ThreadPool | null, job: number, m: number, n: number, kk: number, a: number, lda: number, bp: number, c: number, ldc: number, flags = 0): void {
   if (!threads || n < 16 * threads.n) {
-    w.k.gemm(m, n, kk, a, lda, bp, c, ldc, 0);
+    w.k.gemm(m, n, kk, a, lda, bp, c, ldc, flags);
     return;
   }
   writeJob(w, job, [
@@ -376,7 +382,7 @@ function parallelGemm(w: WasmKernels, threads: ThreadPool | null, job: number, m
     [6, bp],
     [7, c],
     [8, ldc],
-    [9, 0],
+    [9, flags],
     [18, job + JOB_BARRIER * 4],
   ]);
   runOnThreads(threads, job, JobKind.gemm, () => w.k.runGemmJob(job, 0));
@@ -492,7 +498,6 @@ function backwardImpl<A extends FloatArray>(
 
   // Weight gradients: one large GEMM each over all rows of all steps.
   const maxK = Math.max(I, Hout, H);
-  const tr = arena.alloc(total * Math.max(GH, Hout));
   const opP = arena.alloc(k.packedSize(maxK, Math.max(total, GH)));
   const dxP = arena.alloc(total * I);
   const dWIhP = arena.alloc(GH * I);
@@ -505,21 +510,22 @@ function backwardImpl<A extends FloatArray>(
   f.set(weights.wIh, raw >> 2);
   k.packW(raw, 1, I, I, GH, opP);
   parallelGemm(w, threads, job, total, I, GH, dgX, GH, opP, dxP, I);
-  // dW_ih (GH, I) = dgXᵀ · x
-  k.transpose(dgX, total, GH, tr);
+  // dW_ih (GH, I) = dgXᵀ · x, read straight from dgX (total, GH) with no transposed copy.
   k.packW(at(lay.x), 1, I, I, total, opP);
-  parallelGemm(w, threads, job, GH, I, total, tr, total, opP, dWIhP, I);
+  parallelGemm(w, threads, job, GH, I, total, dgX, GH, opP, dWIhP, I, GEMM_A_TRANSPOSED);
   // dW_hh (GH, Hout) = dgHᵀ · hPrev
-  if (d.gru) k.transpose(dgH, total, GH, tr);
   k.packW(at(lay.hPrev), 1, Hout, Hout, total, opP);
-  parallelGemm(w, threads, job, GH, Hout, total, tr, total, opP, dWHhP, Hout);
+  parallelGemm(w, threads, job, GH, Hout, total, dgH, GH, opP, dWHhP, Hout, GEMM_A_TRANSPOSED);
   if (weights.bIh) k.colSum(dgX, total, GH, dBIhP);
-  if (weights.bHh) k.colSum(dgH, total, GH, dBHhP);
+  if (weights.bHh) {
+    // LSTM and Elman: both biases see the same gate gradients.
+    if (weights.bIh && dgH === dgX) f.copyWithin(dBHhP >> 2, dBIhP >> 2, (dBIhP >> 2) + GH);
+    else k.colSum(dgH, total, GH, dBHhP);
+  }
   if (d.proj) {
     // dW_hr (Hout, H) = dhProjᵀ · hUnproj
-    k.transpose(dhProj, total, Hout, tr);
     k.packW(at(lay.hUnproj), 1, H, H, total, opP);
-    k.gemm(Hout, H, total, tr, total, opP, dWHrP, H, 0);
+    k.gemm(Hout, H, total, dhProj, Hout, opP, dWHrP, H, GEMM_A_TRANSPOSED);
   }
 
   const out = (p: number, n: number): A => make(f.subarray(p >> 2, (p >> 2) + n));
