@@ -43,6 +43,31 @@ import { JobKind, runOnThreads, type ThreadPool, threadPool, threadTuning } from
 /** Inference input projections are done this many rows (at least one step) at a time. */
 const CHUNK_ROWS = 512;
 
+/**
+ * Blocks that held a finished backward's saved state, reused by later forwards: a fresh
+ * Float32Array of tens of MB costs about three times its copy (the zeroed pages fault in one by
+ * one). At most KEEP_POOL_MAX blocks and KEEP_POOL_BYTES bytes stay held between calls.
+ */
+const keepPool: Float32Array[] = [];
+const KEEP_POOL_MAX = 8;
+const KEEP_POOL_BYTES = 256 * 1024 * 1024;
+
+/** A block of exactly n floats for saved state (a view of a pooled block when one fits). */
+function takeKeep(n: number): Float32Array {
+  const i = keepPool.findIndex((b) => b.length >= n && b.length <= 2 * n);
+  if (i < 0) return new Float32Array(n);
+  const b = keepPool.splice(i, 1)[0]!;
+  return b.length === n ? b : b.subarray(0, n);
+}
+
+/** Return a saved-state block to the pool once nothing reads it any more. */
+function releaseKeep(b: Float32Array): void {
+  const whole = b.length === b.buffer.byteLength / 4 ? b : new Float32Array(b.buffer);
+  const held = keepPool.reduce((s, x) => s + x.byteLength, 0);
+  if (keepPool.length >= KEEP_POOL_MAX || held + whole.byteLength > KEEP_POOL_BYTES) return;
+  keepPool.push(whole);
+}
+
 interface Dims {
   G: number;
   H: number;
@@ -340,7 +365,8 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
   const cN = d.lstm ? make(f.subarray(cS >> 2, (cS >> 2) + B * H)) : null;
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay) {
-    const keep = f.slice(saved >> 2, (saved >> 2) + lay.size);
+    const keep = takeKeep(lay.size);
+    keep.set(f.subarray(saved >> 2, (saved >> 2) + lay.size));
     let used = false;
     backward = (grads) => {
       if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
@@ -417,6 +443,7 @@ function backwardImpl<A extends FloatArray>(
 
   let f = arena.f32();
   f.set(keep, saved >> 2);
+  releaseKeep(keep);
   if (grads.dy) f.set(grads.dy, dyP >> 2);
   if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), dhS >> 2);
   else f.fill(0, dhS >> 2, (dhS >> 2) + B * Hout);
