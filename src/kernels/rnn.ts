@@ -103,6 +103,41 @@ export interface RnnKernel {
   forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A>;
 }
 
+/** The sizes every kernel derives from a spec, computed in one place. */
+export interface LayerDims {
+  I: number;
+  H: number;
+  G: number;
+  /** G * H: the rows of W_ih and W_hh. */
+  GH: number;
+  Hout: number;
+  T: number;
+  B: number;
+  /** Row offset of each step, total rows at index T (see stepOffsets). */
+  offs: Int32Array;
+  total: number;
+  lstm: boolean;
+}
+
+export function layerDims(spec: RnnLayerSpec): LayerDims {
+  const H = spec.hiddenSize;
+  const G = gateCount(spec.mode);
+  const T = spec.batchSizes.length;
+  const offs = stepOffsets(spec.batchSizes);
+  return {
+    I: spec.inputSize,
+    H,
+    G,
+    GH: G * H,
+    Hout: spec.projSize > 0 ? spec.projSize : H,
+    T,
+    B: spec.batchSizes[0] ?? 0,
+    offs,
+    total: offs[T]!,
+    lstm: spec.mode === 'LSTM',
+  };
+}
+
 /** Row offset of each step in the packed layout, plus the total row count at index T. */
 export function stepOffsets(batchSizes: Int32Array): Int32Array {
   const offs = new Int32Array(batchSizes.length + 1);

@@ -30,7 +30,7 @@ import type {
   RnnMode,
   RnnWeights,
 } from '../rnn.js';
-import { gateCount, stepOffsets } from '../rnn.js';
+import { layerDims } from '../rnn.js';
 
 /** A zeroed array of the same type as `like`. */
 function alloc<A extends FloatArray>(like: A, n: number): A {
@@ -295,15 +295,8 @@ interface Saved<A extends FloatArray> {
 
 function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A> {
   const { spec, weights: w, x, h0, c0, needsGrad } = args;
-  const { mode, inputSize: I, hiddenSize: H, batchSizes, reverse } = spec;
-  const G = gateCount(mode);
-  const GH = G * H;
-  const Hout = spec.projSize > 0 ? spec.projSize : H;
-  const T = batchSizes.length;
-  const B = batchSizes[0] ?? 0;
-  const offs = stepOffsets(batchSizes);
-  const total = offs[T]!;
-  const lstm = mode === 'LSTM';
+  const { mode, batchSizes, reverse } = spec;
+  const { I, H, GH, Hout, T, B, offs, total, lstm } = layerDims(spec);
 
   // Input projection of every step at once: gx = x·W_ihᵀ + b_ih, (total, G*H).
   const gx = alloc(x, total * GH);
@@ -372,15 +365,8 @@ function backwardLayer<A extends FloatArray>(
   saved: Saved<A>,
   grads: RnnGradsIn<A>,
 ): RnnGradsOut<A> {
-  const { mode, inputSize: I, hiddenSize: H, batchSizes, reverse } = spec;
-  const G = gateCount(mode);
-  const GH = G * H;
-  const Hout = spec.projSize > 0 ? spec.projSize : H;
-  const T = batchSizes.length;
-  const B = batchSizes[0] ?? 0;
-  const offs = stepOffsets(batchSizes);
-  const total = offs[T]!;
-  const lstm = mode === 'LSTM';
+  const { mode, batchSizes, reverse } = spec;
+  const { I, H, GH, Hout, T, B, offs, total, lstm } = layerDims(spec);
 
   // Running gradients of the state, starting from dL/dhN, dL/dcN.
   const dh = alloc(like, B * Hout);
