@@ -13,10 +13,11 @@ import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './bina
 
 /** Byte offsets in, nothing out: the exports of assembly/index.ts. */
 export interface KernelExports {
-  gemm(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, accumulate: number): void;
+  /** flags: bit 0 accumulate into C, bit 1 A stored transposed. */
+  gemm(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, flags: number): void;
   packW(src: number, rs: number, cs: number, n: number, k: number, dst: number): void;
   packedSize(n: number, k: number): number;
-  gemmPanels(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, accumulate: number, p0: number, p1: number): void;
+  gemmPanels(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, flags: number, p0: number, p1: number): void;
   lstmStep(bs: number, h: number, units: number, gates: number, c: number, hOut: number, ldh: number): void;
   lstmStepBack(bs: number, h: number, units: number, gates: number, cPrev: number, cNew: number, dh: number, dc: number, dgates: number): void;
   gruStep(bs: number, h: number, units: number, xg: number, hg: number, bHn: number, hIn: number, hOut: number): void;
@@ -130,10 +131,29 @@ export function controlBlock(w: WasmKernels): number {
   return Math.ceil(w.k.heapBase() / 64) * 64;
 }
 
+/** Every export KernelExports names, checked once, so a stale or foreign binary fails loudly here. */
+const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
+  'gemm', 'packW', 'packedSize', 'gemmPanels', 'lstmStep', 'lstmStepBack', 'gruStep', 'gruStepBack', 'rnnStep',
+  'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'heapBase', 'setThreadId',
+  'setCanWait', 'runLayerForward', 'runLayerBackward', 'runGemmJob',
+];
+
+function isKernelExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KernelExports {
+  return EXPORT_NAMES.every((name) => typeof e[name] === 'function');
+}
+
+function checkedExports(e: WebAssembly.Exports): KernelExports {
+  if (!isKernelExports(e)) {
+    const missing = EXPORT_NAMES.filter((name) => typeof e[name] !== 'function');
+    throw new Error(`torchlet: the WebAssembly kernels lack exports ${missing.join(', ')}; rebuild with npm run build:wasm`);
+  }
+  return e;
+}
+
 function instantiate(f: KernelFlavour, mod: WebAssembly.Module, shared = false): WasmKernels {
   const memory = new WebAssembly.Memory(shared ? { initial: 256, maximum: SHARED_MAX_PAGES, shared: true } : { initial: 256, maximum: 65536 });
   const inst = new WebAssembly.Instance(mod, { env: { memory, abort: () => {} } });
-  const k = inst.exports as unknown as KernelExports;
+  const k = checkedExports(inst.exports);
   k.setThreadId(0);
   return { flavour: f, k, arena: new Arena(memory, Math.ceil(k.heapBase() / 64) * 64 + 64), module: mod, shared };
 }
