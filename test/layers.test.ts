@@ -9,6 +9,7 @@ import * as torch from '../src/index.js';
 import type { Module } from '../src/nn/module.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
+import { expectError } from './helpers/errors.js';
 
 const { nn } = torch;
 
@@ -114,18 +115,6 @@ describe('layers match PyTorch (forward, every gradient, running buffers)', () =
     });
   }
 });
-
-/** Expect `fn` to throw `type` with a message starting with PyTorch's text. */
-function expectError(fn: () => unknown, type: new (...a: never[]) => Error, pytorch: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected ${type.name}: ${pytorch}`).toBeInstanceOf(type);
-  expect((err as Error).message.startsWith(pytorch), (err as Error).message).toBe(true);
-}
 
 describe('default initialisation follows PyTorch', () => {
   /** Values within ±bound, spread over it like a uniform: mean ≈ 0, variance ≈ bound²/3. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
+import { expectError } from './helpers/errors.js';
 
 const { nn } = torch;
 const F = nn.functional;
@@ -71,19 +72,6 @@ describe('losses match PyTorch (value and gradients)', () => {
 });
 
 const int = (v: number[] | number[][]) => torch.tensor(v, { dtype: 'int32' });
-
-/** Expect `fn` to throw `type` with a message starting with PyTorch's text. */
-function expectError(fn: () => unknown, type: new (...a: never[]) => Error, pytorch: string, pytorchType?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected ${type.name}: ${pytorch}`).toBeInstanceOf(type);
-  expect((err as Error).message.startsWith(pytorch), (err as Error).message).toBe(true);
-  if (pytorchType !== undefined) expect((err as torch.TorchletError).pytorchType).toBe(pytorchType);
-}
 
 describe('loss errors use PyTorch wording and typed errors', () => {
   const logits = torch.zeros(2, 4);

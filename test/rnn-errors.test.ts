@@ -6,25 +6,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
 import { DTypeError, RuntimeError, ShapeError, ValueError } from '../src/index.js';
 import { rnnLayer } from '../src/ops/rnn.js';
+import { expectError } from './helpers/errors.js';
 
 const { nn } = torch;
 
 /** Assert `fn` throws an instance of `cls` whose message starts with `text` (or matches it). */
-function expectError(fn: () => unknown, cls: new (...a: never[]) => Error, text: string | RegExp, pytorchType?: string): Error {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a throw').toBeInstanceOf(cls);
-  const e = err as Error & { pytorchType?: string };
-  if (typeof text === 'string') expect(e.message.startsWith(text), `message was: ${e.message}`).toBe(true);
-  else expect(e.message).toMatch(text);
-  if (pytorchType) expect(e.pytorchType).toBe(pytorchType);
-  return e;
-}
-
 afterEach(() => vi.restoreAllMocks());
 
 describe('constructor validation', () => {
