@@ -10,7 +10,6 @@ import { expectError } from './helpers/errors.js';
 
 const { nn } = torch;
 
-/** Assert `fn` throws an instance of `cls` whose message starts with `text` (or matches it). */
 afterEach(() => vi.restoreAllMocks());
 
 describe('constructor validation', () => {
