@@ -292,9 +292,21 @@ export function runGemmJob(job: usize, tid: i32): void {
   barrier(<usize>word(job, G_BARRIER), nt);
 }
 
-/** Entry point for worker threads: kind 1 forward, 2 one product, 3 backward. */
+// ------------------------------------------------------------------ one job per thread
+// List (i32 words): [kind, job for thread 0, job for thread 1, ...]; 0 = nothing for that
+// thread. Each listed job is a whole single-threaded job (its nt word is 1): the two directions
+// of a bidirectional layer run side by side this way, sharing nothing but the memory.
+
+/** Run this thread's entry of the list (kind 4 of runJob). */
+export function runEach(list: usize, tid: i32): void {
+  const job = <usize>at(list, 1 + tid);
+  if (job != 0) runJob(at(list, 0), job, 0);
+}
+
+/** Entry point for worker threads: kind 1 forward, 2 one product, 3 backward, 4 one job each. */
 export function runJob(kind: i32, job: usize, tid: i32): void {
   if (kind == 1) runLayerForward(job, tid);
   else if (kind == 2) runGemmJob(job, tid);
   else if (kind == 3) runLayerBackward(job, tid);
+  else if (kind == 4) runEach(job, tid);
 }

@@ -80,8 +80,23 @@ export function firstMismatch(what: string, fast: ArrayLike<number> | null, ref:
   return null;
 }
 
-/** Runs one case through both kernels; returns the mismatches (empty when they agree). */
-export function runCase(c: Case): Mismatch[] {
+/** Inputs of one direction of a case (float32, and float64 copies for the reference). */
+interface Built {
+  spec: RnnLayerSpec;
+  w32: RnnWeights<Float32Array>;
+  w64: RnnWeights<Float64Array>;
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array | null;
+  dy: Float32Array | null;
+  dhN: Float32Array | null;
+  dcN: Float32Array | null;
+}
+
+const f64 = (a: Float32Array | null): Float64Array | null => (a ? Float64Array.from(a) : null);
+
+/** The arrays of a case; `shift` moves every deterministic pattern (another direction's weights). */
+function build(c: Case, reverse = c.reverse, shift = 0): Built {
   const I = c.input ?? 5;
   const H = c.hidden;
   const G = gateCount(c.mode);
@@ -90,26 +105,20 @@ export function runCase(c: Case): Mismatch[] {
   const total = stepOffsets(batchSizes)[batchSizes.length]!;
   const B = batchSizes[0]!;
   const lstm = c.mode === 'LSTM';
-  const spec: RnnLayerSpec = { mode: c.mode, inputSize: I, hiddenSize: H, projSize: c.projSize, batchSizes, reverse: c.reverse };
+  const spec: RnnLayerSpec = { mode: c.mode, inputSize: I, hiddenSize: H, projSize: c.projSize, batchSizes, reverse };
   const w32: RnnWeights<Float32Array> = {
-    wIh: det(G * H * I, 0.1, 0.6),
-    wHh: det(G * H * Hout, 0.2, 0.4),
-    bIh: c.bias ? det(G * H, 0.3, 0.3) : null,
-    bHh: c.bias ? det(G * H, 0.4, 0.3) : null,
-    wHr: c.projSize ? det(Hout * H, 0.5, 0.5) : null,
+    wIh: det(G * H * I, 0.1 + shift, 0.6),
+    wHh: det(G * H * Hout, 0.2 + shift, 0.4),
+    bIh: c.bias ? det(G * H, 0.3 + shift, 0.3) : null,
+    bHh: c.bias ? det(G * H, 0.4 + shift, 0.3) : null,
+    wHr: c.projSize ? det(Hout * H, 0.5 + shift, 0.5) : null,
   };
-  const x = det(total * I, 0.6, 1.5);
+  const x = det(total * I, 0.6, 1.5); // the directions of a layer read the same input
   if (c.nonFinite) {
     x[3] = Number.NaN;
     x[I * 5 + 1] = Number.POSITIVE_INFINITY;
     x[I * 9 + 2] = Number.NEGATIVE_INFINITY;
   }
-  const h0 = det(B * Hout, 0.7);
-  const c0 = lstm ? det(B * H, 0.8) : null;
-  const dy = c.nullGrads ? null : det(total * Hout, 0.9);
-  const dhN = c.nullGrads ? null : det(B * Hout, 1.0);
-  const dcN = c.nullGrads || !lstm ? null : det(B * H, 1.1);
-  const f64 = (a: Float32Array | null): Float64Array | null => (a ? Float64Array.from(a) : null);
   const w64: RnnWeights<Float64Array> = {
     wIh: f64(w32.wIh)!,
     wHh: f64(w32.wHh)!,
@@ -117,7 +126,24 @@ export function runCase(c: Case): Mismatch[] {
     bHh: f64(w32.bHh),
     wHr: f64(w32.wHr),
   };
+  return {
+    spec,
+    w32,
+    w64,
+    x,
+    h0: det(B * Hout, 0.7 + shift),
+    c0: lstm ? det(B * H, 0.8 + shift) : null,
+    dy: c.nullGrads ? null : det(total * Hout, 0.9 + shift),
+    dhN: c.nullGrads ? null : det(B * Hout, 1.0 + shift),
+    dcN: c.nullGrads || !lstm ? null : det(B * H, 1.1 + shift),
+  };
+}
 
+const GRAD_KEYS = ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[];
+
+/** Runs one case through both kernels; returns the mismatches (empty when they agree). */
+export function runCase(c: Case): Mismatch[] {
+  const { spec, w32, w64, x, h0, c0, dy, dhN, dcN } = build(c);
   const out: Mismatch[] = [];
   const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
     const m = firstMismatch(what, a, b);
@@ -137,9 +163,42 @@ export function runCase(c: Case): Mismatch[] {
     if (c.nonFinite) continue; // gradients through NaN are NaN everywhere on both sides
     const gf = fast.backward!({ dy, dhN, dcN });
     const gr = ref.backward!({ dy: f64(dy), dhN: f64(dhN), dcN: f64(dcN) });
-    for (const key of ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[]) {
-      check(key, gf[key], gr[key]);
+    for (const key of GRAD_KEYS) check(key, gf[key], gr[key]);
+  }
+  return out;
+}
+
+/**
+ * A bidirectional layer's two directions (own weights and states, one input) through the wasm
+ * kernel's forwardMany (side by side on threads when a pool is up), against the reference
+ * kernel run on each direction alone: outputs and every gradient, with and without needsGrad.
+ */
+export function runPairCase(c: Case): Mismatch[] {
+  const dirs = [build(c, false, 0), build(c, true, 2.5)];
+  const out: Mismatch[] = [];
+  const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
+    const m = firstMismatch(what, a, b);
+    if (m) out.push(m);
+  };
+  const refs = dirs.map((b) => refRnnKernel.forward({ spec: b.spec, weights: b.w64, x: f64(b.x)!, h0: f64(b.h0)!, c0: f64(b.c0), needsGrad: true }));
+  for (const needsGrad of [false, true]) {
+    const fast = wasmRnnKernel.forwardMany!(dirs.map((b) => ({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad })));
+    dirs.forEach((_, i) => {
+      const tag = `[dir ${i}]${needsGrad ? ' (needsGrad)' : ''}`;
+      check(`y${tag}`, fast.results[i]!.y, refs[i]!.y);
+      check(`hN${tag}`, fast.results[i]!.hN, refs[i]!.hN);
+      check(`cN${tag}`, fast.results[i]!.cN, refs[i]!.cN);
+    });
+    if (!needsGrad) {
+      if (fast.backward !== null) out.push({ what: 'backward kept without needsGrad', index: -1, fast: 0, ref: 0 });
+      continue;
     }
+    if (c.nonFinite) continue;
+    const gf = fast.backward!(dirs.map((b) => ({ dy: b.dy, dhN: b.dhN, dcN: b.dcN })));
+    dirs.forEach((b, i) => {
+      const gr = refs[i]!.backward!({ dy: f64(b.dy), dhN: f64(b.dhN), dcN: f64(b.dcN) });
+      for (const key of GRAD_KEYS) check(`${key}[dir ${i}]`, gf[i]![key], gr[key]);
+    });
   }
   return out;
 }

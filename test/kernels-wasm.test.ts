@@ -20,7 +20,7 @@ import {
 } from '../src/kernels/wasm/index.js';
 import { setNumThreads, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
-import { allCases, caseName, firstMismatch, runCase } from './kernels-wasm-cases.js';
+import { allCases, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
 
 afterEach(() => setKernelPreference('auto'));
 
@@ -77,6 +77,30 @@ describe('threads (setNumThreads)', () => {
       }
     } finally {
       threadTuning.minMacs = saved;
+      await setNumThreads(1);
+    }
+  });
+});
+
+describe('both directions in one call (forwardMany)', () => {
+  // Every mode (the Elman RNN and the projected LSTM run one direction after the other; the
+  // gated cells side by side when threads are up), packed and not, bias and not, null grads.
+  const pairCases = allCases().filter((c) => !c.reverse && !c.nonFinite);
+  it('one thread: each direction as forward() alone gives it', () => {
+    setKernelPreference('simd');
+    const bad = pairCases.flatMap((c) => runPairCase(c).map((m) => ({ case: caseName(c), ...m })));
+    expect(bad).toEqual([]);
+  });
+
+  it('2 threads: one direction per thread, forward and backward', async () => {
+    setKernelPreference('simd');
+    expect(await setNumThreads(2)).toBe(2);
+    try {
+      const bad = [...pairCases, { mode: 'GRU', reverse: false, packed: true, bias: true, projSize: 0, hidden: 40, input: 33 } as const].flatMap((c) =>
+        runPairCase(c).map((m) => ({ case: caseName(c), ...m })),
+      );
+      expect(bad).toEqual([]);
+    } finally {
       await setNumThreads(1);
     }
   });

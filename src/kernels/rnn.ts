@@ -95,12 +95,28 @@ export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
   needsGrad: boolean;
 }
 
+/**
+ * What `forwardMany` returns: each direction's outputs as `forward` gives them, and one
+ * backward for all of them (present when every args asked for it; it may be called once).
+ */
+export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
+  results: { y: A; hN: A; cN: A | null }[];
+  backward: ((grads: RnnGradsIn<A>[]) => RnnGradsOut<A>[]) | null;
+}
+
 /** A kernel that runs one direction of one recurrent layer over a sequence. */
 export interface RnnKernel {
   readonly name: string;
   /** Whether this kernel handles the given arrays (e.g. a WebAssembly kernel is float32 only). */
   supports(x: FloatArray): boolean;
   forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A>;
+  /**
+   * Optional: several independent directions in one call (the two halves of a bidirectional
+   * layer), e.g. side by side on two threads. Must give exactly what `forward` gives for each
+   * args in turn, and grads[i] in backward goes with args[i]. PyTorch has no separate twin: its
+   * CPU layer loop runs the directions one after the other.
+   */
+  forwardMany?<A extends FloatArray>(args: RnnForwardArgs<A>[]): RnnForwardManyResult<A>;
 }
 
 /** The sizes every kernel derives from a spec, computed in one place. */

@@ -13,7 +13,7 @@ import { record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import { refRnnKernel } from '../kernels/ref/rnn.js';
-import type { FloatArray, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
+import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
 import { gateCount } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -66,13 +66,22 @@ function expectShape(t: Tensor, shape: readonly number[], what: string): void {
   }
 }
 
-/**
- * Run one direction of one layer. Returns `[y (total, Hout), hN (B, Hout), cN (B, H) | null]`,
- * hN/cN holding each sequence's state after its own last step (forward) or after reading back
- * to its first step (reverse). Shapes are checked here as a safety net; the layers check them
- * first with PyTorch's messages.
- */
-export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
+/** One direction's arguments checked and brought to flat arrays for the kernel. */
+interface Prepared {
+  args: RnnLayerArgs;
+  /** Every tensor argument in kernel order: input, h0, c0, wIh, wHh, bIh, bHh, wHr (null when absent). */
+  tensors: (Tensor | null)[];
+  /** The present ones: the graph node's inputs. */
+  inputs: Tensor[];
+  kernelArgs: RnnForwardArgs;
+  total: number;
+  B: number;
+  H: number;
+  Hout: number;
+}
+
+/** Check shapes and dtypes (a safety net: the layers check first with PyTorch's messages). */
+function prepare(args: RnnLayerArgs): Prepared {
   const { mode, input, batchSizes, weights, h0, c0, reverse } = args;
   const G = gateCount(mode);
   const [GH, I] = [weights.wIh.shape[0]!, weights.wIh.shape[1]!];
@@ -101,12 +110,8 @@ export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
       throw new DTypeError(`rnnLayer: expected every tensor to be ${dtype}, got ${t.dtype}`);
     }
   }
-
-  const x = floatData(input);
-  const kernel = rnnKernelFor(x);
   const inputs = tensors.filter((t): t is Tensor => t !== null);
-  const needsGrad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  const res = kernel.forward({
+  const kernelArgs: RnnForwardArgs = {
     spec: { mode, inputSize: I, hiddenSize: H, projSize: weights.wHr ? Hout : 0, batchSizes, reverse },
     weights: {
       wIh: floatData(weights.wIh),
@@ -115,42 +120,91 @@ export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
       bHh: weights.bHh ? floatData(weights.bHh) : null,
       wHr: weights.wHr ? floatData(weights.wHr) : null,
     },
-    x,
+    x: floatData(input),
     h0: floatData(h0),
     c0: c0 ? floatData(c0) : null,
-    needsGrad,
-  });
-  const y = new Tensor(res.y, [total, Hout], dtype);
-  const hN = new Tensor(res.hN, [B, Hout], dtype);
-  const cN = res.cN ? new Tensor(res.cN, [B, H], dtype) : null;
-  const outputs = cN ? [y, hN, cN] : [y, hN];
-  const kernelBackward = res.backward;
-  if (!needsGrad || kernelBackward === null) return [y, hN, cN];
+    needsGrad: isGradEnabled() && inputs.some((t) => t.requiresGrad),
+  };
+  return { args, tensors, inputs, kernelArgs, total, B, H, Hout };
+}
 
+function nodeName(mode: RnnMode): string {
+  return `${mode === 'LSTM' ? 'Lstm' : mode === 'GRU' ? 'Gru' : 'Rnn'}LayerBackward0`;
+}
+
+/** The outputs of one direction as tensors. */
+function wrapOutputs(p: Prepared, r: { y: FloatArray; hN: FloatArray; cN: FloatArray | null }): [Tensor, Tensor, Tensor | null] {
+  const dtype = p.args.input.dtype;
+  return [
+    new Tensor(r.y, [p.total, p.Hout], dtype),
+    new Tensor(r.hN, [p.B, p.Hout], dtype),
+    r.cN ? new Tensor(r.cN, [p.B, p.H], dtype) : null,
+  ];
+}
+
+/** The kernel's gradients as tensors, one per present input, in the node's input order. */
+function wrapGrads(p: Prepared, g: RnnGradsOut): (Tensor | null)[] {
+  const dtype = p.args.input.dtype;
+  const grads = [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
+  return p.tensors.flatMap((t, i) => (t ? [grads[i] ? new Tensor(grads[i]!, t.shape, dtype) : null] : []));
+}
+
+const BACKWARD_TWICE =
+  'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed).';
+
+/**
+ * Run one direction of one layer. Returns `[y (total, Hout), hN (B, Hout), cN (B, H) | null]`,
+ * hN/cN holding each sequence's state after its own last step (forward) or after reading back
+ * to its first step (reverse). Shapes are checked here as a safety net; the layers check them
+ * first with PyTorch's messages.
+ */
+export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
+  const p = prepare(args);
+  const res = rnnKernelFor(p.kernelArgs.x).forward(p.kernelArgs);
+  const out = wrapOutputs(p, res);
+  const kernelBackward = res.backward;
+  if (!p.kernelArgs.needsGrad || kernelBackward === null) return out;
   let used = false;
-  record(`${mode === 'LSTM' ? 'Lstm' : mode === 'GRU' ? 'Gru' : 'Rnn'}LayerBackward0`, inputs, outputs, (gOut) => {
-    if (used) {
-      throw new RuntimeError(
-        'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed).',
-      );
-    }
+  record(nodeName(args.mode), p.inputs, out.filter((t): t is Tensor => t !== null), (gOut) => {
+    if (used) throw new RuntimeError(BACKWARD_TWICE);
     used = true;
     const [dy, dhN, dcN] = gOut.map((g) => (g ? floatData(g) : null));
-    const g: RnnGradsOut = kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null });
-    const wrap = (a: FloatArray | null, like: Tensor | null): Tensor | null =>
-      a && like ? new Tensor(a, like.shape, dtype) : null;
-    const all = [
-      wrap(g.dx, input),
-      wrap(g.dh0, h0),
-      wrap(g.dc0, c0),
-      wrap(g.dWIh, weights.wIh),
-      wrap(g.dWHh, weights.wHh),
-      wrap(g.dBIh, weights.bIh),
-      wrap(g.dBHh, weights.bHh),
-      wrap(g.dWHr, weights.wHr),
-    ];
-    // Same order as `inputs`: the entries whose tensor is present.
-    return all.filter((_, i) => tensors[i] !== null);
+    return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null }));
   });
-  return [y, hN, cN];
+  return out;
+}
+
+/**
+ * Run several independent directions over the same rows: the two halves of a bidirectional
+ * layer. Same results as `rnnLayer` on each; a kernel with `forwardMany` may run them side by
+ * side (e.g. one per thread), and then one graph node holds them all.
+ */
+export function rnnLayers(list: RnnLayerArgs[]): [Tensor, Tensor, Tensor | null][] {
+  const preps = list.map(prepare);
+  const kernel = rnnKernelFor(preps[0]!.kernelArgs.x);
+  if (list.length < 2 || !kernel.forwardMany || preps.some((p) => rnnKernelFor(p.kernelArgs.x) !== kernel)) {
+    return list.map(rnnLayer);
+  }
+  const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);
+  const res = kernel.forwardMany(preps.map((p) => ({ ...p.kernelArgs, needsGrad })));
+  const outs = preps.map((p, i) => wrapOutputs(p, res.results[i]!));
+  const kernelBackward = res.backward;
+  if (!needsGrad || kernelBackward === null) return outs;
+  // Node outputs: each direction's present outputs in turn; inputs likewise (the shared input
+  // appears once per direction and the engine adds both gradients).
+  const outCounts = outs.map((o) => (o[2] ? 3 : 2));
+  let used = false;
+  record(nodeName(list[0]!.mode), preps.flatMap((p) => p.inputs), outs.flatMap((o) => o.filter((t): t is Tensor => t !== null)), (gOut) => {
+    if (used) throw new RuntimeError(BACKWARD_TWICE);
+    used = true;
+    let at = 0;
+    const grads = outCounts.map((n) => {
+      const [dy, dhN, dcN] = gOut.slice(at, at + n).map((g) => (g ? floatData(g) : null));
+      at += n;
+      return { dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null };
+    });
+    const g = kernelBackward(grads);
+    return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
+  });
+  return outs;
 }

@@ -36,6 +36,8 @@ export interface KernelExports {
   runLayerForward(job: number, tid: number): void;
   runLayerBackward(job: number, tid: number): void;
   runGemmJob(job: number, tid: number): void;
+  /** Thread tid runs entry tid of a job list [kind, job0, job1, ...] (0: none). */
+  runEach(list: number, tid: number): void;
 }
 
 export type KernelFlavour = 'relaxed' | 'simd';
@@ -135,7 +137,7 @@ export function controlBlock(w: WasmKernels): number {
 const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
   'gemm', 'packW', 'packedSize', 'gemmPanels', 'lstmStep', 'lstmStepBack', 'gruStep', 'gruStepBack', 'rnnStep',
   'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'heapBase', 'setThreadId',
-  'setCanWait', 'runLayerForward', 'runLayerBackward', 'runGemmJob',
+  'setCanWait', 'runLayerForward', 'runLayerBackward', 'runGemmJob', 'runEach',
 ];
 
 function isKernelExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KernelExports {

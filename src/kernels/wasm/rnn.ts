@@ -29,6 +29,7 @@ import {
   type FloatArray,
   gateCount,
   type RnnForwardArgs,
+  type RnnForwardManyResult,
   type RnnForwardResult,
   type RnnGradsIn,
   type RnnGradsOut,
@@ -203,15 +204,25 @@ function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
   return p;
 }
 
-function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, threads: ThreadPool | null): RnnForwardResult<A> {
-  const { spec, weights, x, h0, c0, needsGrad } = args;
+/** A direction placed in the arena: run it (its job, or the TypeScript step loop), then finish. */
+interface PlacedForward<A extends FloatArray> {
+  /** Job block for runLayerForward, or -1 when the step loop runs in TypeScript (runSteps). */
+  job: number;
+  runSteps(): void;
+  /** Copy the outputs (and what backward needs) out of the arena. */
+  finish(): { y: A; hN: A; cN: A | null; keep: Float32Array | null };
+}
+
+/**
+ * Place one direction's arrays in the arena (after its saved block, allocated by the caller at
+ * `saved` when training) and, for the gated cells without projection, write its job block for
+ * `nt` threads. Nothing runs yet.
+ */
+function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, d: Dims, lay: SavedLayout | null, saved: number, nt: number): PlacedForward<A> {
+  const { spec, weights, x, h0, c0 } = args;
   const make = maker(x);
-  const d = dims(spec);
   const { H, I, Hout, GH, B, total, offs } = d;
   const { k, arena } = w;
-  arena.reset();
-  const lay = needsGrad ? savedLayout(d) : null;
-  const saved = lay ? arena.alloc(lay.size) : -1;
   const at = (off: number): number => saved + off * 4;
 
   // x lives in the saved block when training (dW_ih needs it), in scratch otherwise.
@@ -230,7 +241,7 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
   const hgScratch = d.gru && !lay ? arena.alloc(B * GH) : -1;
   const huScratch = d.proj && !lay ? arena.alloc(B * H) : -1;
   // The gated cells without projection run their time loop in wasm (threads can share it).
-  const useJob = (d.gru || (d.lstm && !d.proj));
+  const useJob = d.gru || (d.lstm && !d.proj);
   const hB = useJob ? arena.alloc(B * Hout) : -1;
   const job = useJob ? arena.alloc(JOB_WORDS) : -1;
   const ints = useJob ? arena.alloc(2 * d.T + 1) : -1;
@@ -256,7 +267,6 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
     const i32 = new Int32Array(f.buffer);
     i32.set(spec.batchSizes, ints >> 2);
     i32.set(offs, (ints >> 2) + d.T);
-    const nt = threads ? threads.n : 1;
     const words: Record<keyof typeof J, number> = {
       nt,
       gru: d.gru ? 1 : 0,
@@ -286,97 +296,176 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
     };
     i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
     for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
-    if (threads) runOnThreads(threads, job, JobKind.forward, () => k.runLayerForward(job, 0));
-    else k.runLayerForward(job, 0);
-    // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
-    const hN = new Float32Array(B * Hout);
-    let t = 0;
-    for (let b = B - 1; b >= 0; b--) {
-      if (!spec.reverse) while (t + 1 < d.T && spec.batchSizes[t + 1]! > b) t++;
-      hN.set(f.subarray((yP >> 2) + (offs[t]! + b) * Hout, (yP >> 2) + (offs[t]! + b + 1) * Hout), b * Hout);
-    }
-    f.set(hN, hS >> 2);
   }
 
-  const copy = (dst: number, src: number, n: number): void => {
-    f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
-  };
-
-  // Input projection of rows [r0, r1) into the gate buffer starting at row `base`.
-  let chunkLo = 0;
-  let chunkHi = 0;
-  const project = (r0: number, r1: number): void => {
-    const g = gatesBuf + (lay ? r0 * GH * 4 : 0);
-    k.fillRows(g, r1 - r0, GH, bias);
-    k.gemm(r1 - r0, GH, I, xP + r0 * I * 4, I, wIhP, g, GH, 1);
-    chunkLo = r0;
-    chunkHi = r1;
-  };
-  if (lay && !useJob) project(0, total);
-
-  const steps = useJob ? [] : order(d.T, spec.reverse);
-  for (let si = 0; si < steps.length; si++) {
-    const t = steps[si]!;
-    const bs = spec.batchSizes[t]!;
-    const r0 = offs[t]!;
-    if (!lay && (r0 < chunkLo || r0 >= chunkHi)) {
-      // Next chunk: consecutive steps in processing order, a contiguous row range.
-      let lo = r0;
-      let hi = r0 + bs;
-      for (let sj = si + 1; sj < steps.length; sj++) {
-        const u = steps[sj]!;
-        const n = spec.batchSizes[u]!;
-        if (hi - lo + n > chunkRows) break;
-        if (spec.reverse) lo = offs[u]!;
-        else hi = offs[u]! + n;
-      }
-      project(lo, hi);
-    }
-    const g = gatesBuf + (r0 - (lay ? 0 : chunkLo)) * GH * 4;
-    if (lay) {
-      copy(at(lay.hPrev) + r0 * Hout * 4, hS, bs * Hout);
-      if (d.lstm) copy(at(lay.cPrev) + r0 * H * 4, cS, bs * H);
-    }
-    if (d.gru) {
-      const hg = lay ? at(lay.hg) + r0 * GH * 4 : hgScratch;
-      k.gemm(bs, GH, Hout, hS, Hout, wHhP, hg, GH, 0);
-      k.gruStep(bs, H, H, g, hg, bHn, hS, hS);
-    } else {
-      k.gemm(bs, GH, Hout, hS, Hout, wHhP, g, GH, 1);
-      if (d.lstm) {
-        if (d.proj) {
-          const hu = lay ? at(lay.hUnproj) + r0 * H * 4 : huScratch;
-          k.lstmStep(bs, H, H, g, cS, hu, H);
-          k.gemm(bs, Hout, H, hu, H, wHrP, hS, Hout, 0);
-        } else {
-          k.lstmStep(bs, H, H, g, cS, hS, H);
+  const runSteps = (): void => {
+    const f = arena.f32();
+    const copy = (dst: number, src: number, n: number): void => {
+      f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+    };
+    // Input projection of rows [r0, r1) into the gate buffer starting at row `base`.
+    let chunkLo = 0;
+    let chunkHi = 0;
+    const project = (r0: number, r1: number): void => {
+      const g = gatesBuf + (lay ? r0 * GH * 4 : 0);
+      k.fillRows(g, r1 - r0, GH, bias);
+      k.gemm(r1 - r0, GH, I, xP + r0 * I * 4, I, wIhP, g, GH, 1);
+      chunkLo = r0;
+      chunkHi = r1;
+    };
+    if (lay) project(0, total);
+    const steps = order(d.T, spec.reverse);
+    for (let si = 0; si < steps.length; si++) {
+      const t = steps[si]!;
+      const bs = spec.batchSizes[t]!;
+      const r0 = offs[t]!;
+      if (!lay && (r0 < chunkLo || r0 >= chunkHi)) {
+        // Next chunk: consecutive steps in processing order, a contiguous row range.
+        let lo = r0;
+        let hi = r0 + bs;
+        for (let sj = si + 1; sj < steps.length; sj++) {
+          const u = steps[sj]!;
+          const n = spec.batchSizes[u]!;
+          if (hi - lo + n > chunkRows) break;
+          if (spec.reverse) lo = offs[u]!;
+          else hi = offs[u]! + n;
         }
+        project(lo, hi);
+      }
+      const g = gatesBuf + (r0 - (lay ? 0 : chunkLo)) * GH * 4;
+      if (lay) {
+        copy(at(lay.hPrev) + r0 * Hout * 4, hS, bs * Hout);
+        if (d.lstm) copy(at(lay.cPrev) + r0 * H * 4, cS, bs * H);
+      }
+      if (d.lstm) {
+        k.gemm(bs, GH, Hout, hS, Hout, wHhP, g, GH, 1);
+        // (without projection the LSTM runs as a job: this is the projected one)
+        const hu = lay ? at(lay.hUnproj) + r0 * H * 4 : huScratch;
+        k.lstmStep(bs, H, H, g, cS, hu, H);
+        k.gemm(bs, Hout, H, hu, H, wHrP, hS, Hout, 0);
         if (lay) copy(at(lay.cNew) + r0 * H * 4, cS, bs * H);
       } else {
+        k.gemm(bs, GH, Hout, hS, Hout, wHhP, g, GH, 1);
         k.rnnStep(bs * H, g, d.relu ? 1 : 0);
         copy(hS, g, bs * H);
       }
+      copy(yP + r0 * Hout * 4, hS, bs * Hout);
     }
-    copy(yP + r0 * Hout * 4, hS, bs * Hout);
-  }
+  };
 
-  const y = make(f.subarray(yP >> 2, (yP >> 2) + total * Hout));
-  const hN = make(f.subarray(hS >> 2, (hS >> 2) + B * Hout));
-  const cN = d.lstm ? make(f.subarray(cS >> 2, (cS >> 2) + B * H)) : null;
+  const finish = (): { y: A; hN: A; cN: A | null; keep: Float32Array | null } => {
+    const f = arena.f32();
+    if (useJob) {
+      // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
+      const hN = new Float32Array(B * Hout);
+      let t = 0;
+      for (let b = B - 1; b >= 0; b--) {
+        if (!spec.reverse) while (t + 1 < d.T && spec.batchSizes[t + 1]! > b) t++;
+        hN.set(f.subarray((yP >> 2) + (offs[t]! + b) * Hout, (yP >> 2) + (offs[t]! + b + 1) * Hout), b * Hout);
+      }
+      f.set(hN, hS >> 2);
+    }
+    let keep: Float32Array | null = null;
+    if (lay) {
+      keep = takeKeep(lay.size);
+      keep.set(f.subarray(saved >> 2, (saved >> 2) + lay.size));
+    }
+    return {
+      y: make(f.subarray(yP >> 2, (yP >> 2) + total * Hout)),
+      hN: make(f.subarray(hS >> 2, (hS >> 2) + B * Hout)),
+      cN: d.lstm ? make(f.subarray(cS >> 2, (cS >> 2) + B * H)) : null,
+      keep,
+    };
+  };
+  return { job, runSteps, finish };
+}
+
+/** Run a placed direction on the calling thread, or with its hidden units split over `threads`. */
+function runPlaced<A extends FloatArray>(w: WasmKernels, p: PlacedForward<A>, threads: ThreadPool | null): void {
+  if (p.job < 0) p.runSteps();
+  else if (threads) runOnThreads(threads, p.job, JobKind.forward, () => w.k.runLayerForward(p.job, 0));
+  else w.k.runLayerForward(p.job, 0);
+}
+
+/**
+ * Run single-threaded jobs of one kind side by side, job i on thread i (the caller is thread 0);
+ * the caller gets them all done. Needs jobs.length <= threads.n.
+ */
+function runEach(w: WasmKernels, threads: ThreadPool, kind: number, jobs: number[]): void {
+  const list = w.arena.alloc(threads.n + 1);
+  const i32 = new Int32Array(w.arena.memory.buffer, list, threads.n + 1);
+  i32.fill(0);
+  i32[0] = kind;
+  jobs.forEach((j, i) => {
+    i32[1 + i] = j;
+  });
+  runOnThreads(threads, list, JobKind.each, () => w.k.runEach(list, 0));
+}
+
+function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, threads: ThreadPool | null): RnnForwardResult<A> {
+  w.arena.reset();
+  const d = dims(args.spec);
+  const lay = args.needsGrad ? savedLayout(d) : null;
+  const saved = lay ? w.arena.alloc(lay.size) : -1;
+  const placed = placeForward(w, args, d, lay, saved, threads ? threads.n : 1);
+  runPlaced(w, placed, threads);
+  const { y, hN, cN, keep } = placed.finish();
   let backward: RnnForwardResult<A>['backward'] = null;
-  if (lay) {
-    const keep = takeKeep(lay.size);
-    keep.set(f.subarray(saved >> 2, (saved >> 2) + lay.size));
+  if (lay && keep) {
     let used = false;
     backward = (grads) => {
       if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
       used = true;
       // Threads again only if the pool that ran the forward (same memory) is still up.
       const p = threads && threadPool() === threads ? threads : null;
-      return backwardImpl(w, p, spec, weights, d, lay, keep, grads, make);
+      return backwardMany(w, p, [{ spec: args.spec, weights: args.weights, d, lay, keep, grads, make: maker(args.x) }])[0]!;
     };
   }
   return { y, hN, cN, backward };
+}
+
+/**
+ * Several directions at once: with a thread pool and only gated cells without projection (the
+ * cells whose loop runs as a wasm job), direction i runs whole on thread i, forward and backward
+ * (the halves of a bidirectional layer share nothing but their input). Otherwise one after the
+ * other, each as `forward` would run it.
+ */
+function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnForwardManyResult<A> {
+  const w0 = wasmKernels();
+  if (!w0) throw new TypeError('wasm RnnKernel: WebAssembly SIMD is not available (check supports() first)');
+  const pool = threadPool();
+  const side = pool !== null && argsList.length <= pool.n && argsList.every((a) => a.spec.projSize === 0 && (a.spec.mode === 'LSTM' || a.spec.mode === 'GRU'));
+  const all = argsList.every((a) => a.needsGrad);
+  if (!side) {
+    const res = argsList.map((a) => wasmRnnKernel.forward({ ...a, needsGrad: all }));
+    const backs = res.map((r) => r.backward);
+    return {
+      results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
+      backward: all ? (grads) => backs.map((b, i) => b!(grads[i]!)) : null,
+    };
+  }
+  const threads = pool!;
+  const w = threads.w;
+  w.arena.reset();
+  const ds = argsList.map((a) => dims(a.spec));
+  const lays = ds.map((d) => (all ? savedLayout(d) : null));
+  // Saved blocks first, so each lands where backward puts it again.
+  const saveds = lays.map((l) => (l ? w.arena.alloc(l.size) : -1));
+  const placed = argsList.map((a, i) => placeForward(w, a, ds[i]!, lays[i]!, saveds[i]!, 1));
+  runEach(w, threads, JobKind.forward, placed.map((p) => p.job));
+  const outs = placed.map((p) => p.finish());
+  let backward: RnnForwardManyResult<A>['backward'] = null;
+  if (all) {
+    let used = false;
+    backward = (grads) => {
+      if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
+      used = true;
+      const p = threadPool() === threads ? threads : null;
+      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i]!, lay: lays[i]!, keep: outs[i]!.keep!, grads: grads[i]!, make: maker(a.x) }));
+      return backwardMany(w, p, dirs);
+    };
+  }
+  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), backward };
 }
 
 /** Write a job block: words at the given indices, the barrier's two words zeroed. */
@@ -414,21 +503,29 @@ function parallelGemm(w: WasmKernels, threads: ThreadPool | null, job: number, m
   runOnThreads(threads, job, JobKind.gemm, () => w.k.runGemmJob(job, 0));
 }
 
-function backwardImpl<A extends FloatArray>(
-  w: WasmKernels,
-  threads: ThreadPool | null,
-  spec: RnnLayerSpec,
-  weights: RnnWeights<A>,
-  d: Dims,
-  lay: SavedLayout,
-  keep: Float32Array,
-  grads: RnnGradsIn<A>,
-  make: (src: Float32Array) => A,
-): RnnGradsOut<A> {
+/** One direction's backward: what its forward kept and the gradients flowing in. */
+interface BackwardDir<A extends FloatArray> {
+  spec: RnnLayerSpec;
+  weights: RnnWeights<A>;
+  d: Dims;
+  lay: SavedLayout;
+  keep: Float32Array;
+  grads: RnnGradsIn<A>;
+  make: (src: Float32Array) => A;
+}
+
+/** A direction's backward placed in the arena: its time loop, then its weight gradients. */
+interface PlacedBackward<A extends FloatArray> {
+  /** Job block for runLayerBackward, or -1 when the loop runs in TypeScript (runSteps). */
+  job: number;
+  runSteps(): void;
+  weightGrads(threads: ThreadPool | null): RnnGradsOut<A>;
+}
+
+function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number): PlacedBackward<A> {
+  const { spec, weights, d, lay, keep, grads, make } = dir;
   const { H, I, Hout, GH, B, total, offs } = d;
   const { k, arena } = w;
-  arena.reset();
-  const saved = arena.alloc(lay.size);
   const at = (off: number): number => saved + off * 4;
   const dyP = grads.dy ? arena.alloc(total * Hout) : -1;
   const dhS = arena.alloc(B * Hout);
@@ -440,8 +537,11 @@ function backwardImpl<A extends FloatArray>(
   const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
   const wHhT = arena.alloc(k.packedSize(Hout, GH));
   const wHrT = d.proj ? arena.alloc(k.packedSize(H, Hout)) : -1;
+  const useJob = d.gru || (d.lstm && !d.proj);
+  const job = arena.alloc(JOB_WORDS);
+  const ints = useJob ? arena.alloc(2 * d.T + 1) : -1;
 
-  let f = arena.f32();
+  const f = arena.f32();
   f.set(keep, saved >> 2);
   releaseKeep(keep);
   if (grads.dy) f.set(grads.dy, dyP >> 2);
@@ -460,14 +560,16 @@ function backwardImpl<A extends FloatArray>(
     k.packW(raw, 1, H, H, Hout, wHrT);
   }
 
-  const useJob = d.gru || (d.lstm && !d.proj);
-  const job = arena.alloc(JOB_WORDS);
   if (useJob) {
-    const ints = arena.alloc(2 * d.T + 1);
-    f = arena.f32();
     const i32 = new Int32Array(f.buffer);
     i32.set(spec.batchSizes, ints >> 2);
     i32.set(offs, (ints >> 2) + d.T);
+    // Known issue: the time loop of backward split across threads (runLayerBackward with nt = 2,
+    // one barrier per step, same unit split as forward) gave wrong gradients on the first call in
+    // a process, only when V8 compiles or tiers up the functions while the other thread runs them
+    // (never with --no-wasm-lazy-compilation --no-wasm-tier-up). Root cause not found, so one
+    // direction's loop always runs on one thread (nt = 1); two directions may run side by side
+    // (runEach), and the large weight-gradient products below use the threads.
     writeJob(w, job, [
       [0, 1],
       [1, d.gru ? 1 : 0],
@@ -489,83 +591,95 @@ function backwardImpl<A extends FloatArray>(
       [17, wHhT],
       [18, job + JOB_BARRIER * 4],
     ]);
-    // Known issue: the time loop of backward split across threads (runLayerBackward with nt = 2,
-    // one barrier per step, same unit split as forward) gave wrong gradients on the first call in
-    // a process, only when V8 compiles or tiers up the functions while the other thread runs them
-    // (never with --no-wasm-lazy-compilation --no-wasm-tier-up). Root cause not found, so the
-    // loop runs on this thread; the large weight-gradient products below still use the threads.
-    k.runLayerBackward(job, 0);
   }
-  const steps = useJob ? [] : order(d.T, !spec.reverse);
-  for (const t of steps) {
-    const bs = spec.batchSizes[t]!;
-    const r0 = offs[t]!;
-    // dL/dh_t = (from step t+1, already in dhS) + dy_t (+ dhN, the initial dhS rows)
-    if (dyP >= 0) k.addTo(dhS, dyP + r0 * Hout * 4, bs * Hout);
-    const g = at(lay.gates) + r0 * GH * 4;
-    const dgx = dgX + r0 * GH * 4;
-    if (d.lstm) {
-      let dh = dhS;
-      if (d.proj) {
+
+  const runSteps = (): void => {
+    const f = arena.f32();
+    for (const t of order(d.T, !spec.reverse)) {
+      const bs = spec.batchSizes[t]!;
+      const r0 = offs[t]!;
+      // dL/dh_t = (from step t+1, already in dhS) + dy_t (+ dhN, the initial dhS rows)
+      if (dyP >= 0) k.addTo(dhS, dyP + r0 * Hout * 4, bs * Hout);
+      const g = at(lay.gates) + r0 * GH * 4;
+      const dgx = dgX + r0 * GH * 4;
+      if (d.lstm) {
+        // (without projection the LSTM runs as a job: this is the projected one)
         f.copyWithin((dhProj >> 2) + r0 * Hout, dhS >> 2, (dhS >> 2) + bs * Hout);
         k.gemm(bs, H, Hout, dhS, Hout, wHrT, dhU, H, 0);
-        dh = dhU;
+        k.lstmStepBack(bs, H, H, g, at(lay.cPrev) + r0 * H * 4, at(lay.cNew) + r0 * H * 4, dhU, dcS, dgx);
+        k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
+      } else {
+        k.rnnStepBack(bs * H, g, dhS, dgx, d.relu ? 1 : 0);
+        k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
       }
-      k.lstmStepBack(bs, H, H, g, at(lay.cPrev) + r0 * H * 4, at(lay.cNew) + r0 * H * 4, dh, dcS, dgx);
-      k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
-    } else if (d.gru) {
-      const dgh = dgH + r0 * GH * 4;
-      k.gruStepBack(bs, H, H, g, at(lay.hg) + r0 * GH * 4, at(lay.hPrev) + r0 * Hout * 4, dhS, dgx, dgh);
-      k.gemm(bs, Hout, GH, dgh, GH, wHhT, dhS, Hout, 1);
-    } else {
-      k.rnnStepBack(bs * H, g, dhS, dgx, d.relu ? 1 : 0);
-      k.gemm(bs, Hout, GH, dgx, GH, wHhT, dhS, Hout, 0);
+    }
+  };
+
+  const weightGrads = (threads: ThreadPool | null): RnnGradsOut<A> => {
+    // Weight gradients: one large GEMM each over all rows of all steps.
+    const maxK = Math.max(I, Hout, H);
+    const opP = arena.alloc(k.packedSize(maxK, Math.max(total, GH)));
+    const dxP = arena.alloc(total * I);
+    const dWIhP = arena.alloc(GH * I);
+    const dWHhP = arena.alloc(GH * Hout);
+    const dBIhP = arena.alloc(GH);
+    const dBHhP = arena.alloc(GH);
+    const dWHrP = d.proj ? arena.alloc(Hout * H) : -1;
+    const f = arena.f32();
+    // dx (total, I) = dgX · W_ih, W_ih (GH, I) packed as the (I, GH) operand.
+    f.set(weights.wIh, raw >> 2);
+    k.packW(raw, 1, I, I, GH, opP);
+    parallelGemm(w, threads, job, total, I, GH, dgX, GH, opP, dxP, I);
+    // dW_ih (GH, I) = dgXᵀ · x, read straight from dgX (total, GH) with no transposed copy.
+    k.packW(at(lay.x), 1, I, I, total, opP);
+    parallelGemm(w, threads, job, GH, I, total, dgX, GH, opP, dWIhP, I, GEMM_A_TRANSPOSED);
+    // dW_hh (GH, Hout) = dgHᵀ · hPrev
+    k.packW(at(lay.hPrev), 1, Hout, Hout, total, opP);
+    parallelGemm(w, threads, job, GH, Hout, total, dgH, GH, opP, dWHhP, Hout, GEMM_A_TRANSPOSED);
+    if (weights.bIh) k.colSum(dgX, total, GH, dBIhP);
+    if (weights.bHh) {
+      // LSTM and Elman: both biases see the same gate gradients.
+      if (weights.bIh && dgH === dgX) f.copyWithin(dBHhP >> 2, dBIhP >> 2, (dBIhP >> 2) + GH);
+      else k.colSum(dgH, total, GH, dBHhP);
+    }
+    if (d.proj) {
+      // dW_hr (Hout, H) = dhProjᵀ · hUnproj
+      k.packW(at(lay.hUnproj), 1, H, H, total, opP);
+      k.gemm(Hout, H, total, dhProj, Hout, opP, dWHrP, H, GEMM_A_TRANSPOSED);
+    }
+    const out = (p: number, n: number): A => make(f.subarray(p >> 2, (p >> 2) + n));
+    return {
+      dx: out(dxP, total * I),
+      dh0: out(dhS, B * Hout),
+      dc0: d.lstm ? out(dcS, B * H) : null,
+      dWIh: out(dWIhP, GH * I),
+      dWHh: out(dWHhP, GH * Hout),
+      dBIh: weights.bIh ? out(dBIhP, GH) : null,
+      dBHh: weights.bHh ? out(dBHhP, GH) : null,
+      dWHr: d.proj ? out(dWHrP, Hout * H) : null,
+    };
+  };
+  return { job: useJob ? job : -1, runSteps, weightGrads };
+}
+
+/**
+ * Backward of one or more directions: every time loop first (side by side on the threads when
+ * there are as many threads as directions and all loops are wasm jobs), then each direction's
+ * weight gradients, their large products split across the threads.
+ */
+function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[]): RnnGradsOut<A>[] {
+  w.arena.reset();
+  const saveds = dirs.map((dir) => w.arena.alloc(dir.lay.size));
+  const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!));
+  if (threads && dirs.length > 1 && dirs.length <= threads.n && placed.every((p) => p.job >= 0)) {
+    runEach(w, threads, JobKind.backward, placed.map((p) => p.job));
+  } else {
+    for (const p of placed) {
+      if (p.job >= 0) w.k.runLayerBackward(p.job, 0);
+      else p.runSteps();
     }
   }
-
-  // Weight gradients: one large GEMM each over all rows of all steps.
-  const maxK = Math.max(I, Hout, H);
-  const opP = arena.alloc(k.packedSize(maxK, Math.max(total, GH)));
-  const dxP = arena.alloc(total * I);
-  const dWIhP = arena.alloc(GH * I);
-  const dWHhP = arena.alloc(GH * Hout);
-  const dBIhP = arena.alloc(GH);
-  const dBHhP = arena.alloc(GH);
-  const dWHrP = d.proj ? arena.alloc(Hout * H) : -1;
-  f = arena.f32();
-  // dx (total, I) = dgX · W_ih, W_ih (GH, I) packed as the (I, GH) operand.
-  f.set(weights.wIh, raw >> 2);
-  k.packW(raw, 1, I, I, GH, opP);
-  parallelGemm(w, threads, job, total, I, GH, dgX, GH, opP, dxP, I);
-  // dW_ih (GH, I) = dgXᵀ · x, read straight from dgX (total, GH) with no transposed copy.
-  k.packW(at(lay.x), 1, I, I, total, opP);
-  parallelGemm(w, threads, job, GH, I, total, dgX, GH, opP, dWIhP, I, GEMM_A_TRANSPOSED);
-  // dW_hh (GH, Hout) = dgHᵀ · hPrev
-  k.packW(at(lay.hPrev), 1, Hout, Hout, total, opP);
-  parallelGemm(w, threads, job, GH, Hout, total, dgH, GH, opP, dWHhP, Hout, GEMM_A_TRANSPOSED);
-  if (weights.bIh) k.colSum(dgX, total, GH, dBIhP);
-  if (weights.bHh) {
-    // LSTM and Elman: both biases see the same gate gradients.
-    if (weights.bIh && dgH === dgX) f.copyWithin(dBHhP >> 2, dBIhP >> 2, (dBIhP >> 2) + GH);
-    else k.colSum(dgH, total, GH, dBHhP);
-  }
-  if (d.proj) {
-    // dW_hr (Hout, H) = dhProjᵀ · hUnproj
-    k.packW(at(lay.hUnproj), 1, H, H, total, opP);
-    k.gemm(Hout, H, total, dhProj, Hout, opP, dWHrP, H, GEMM_A_TRANSPOSED);
-  }
-
-  const out = (p: number, n: number): A => make(f.subarray(p >> 2, (p >> 2) + n));
-  return {
-    dx: out(dxP, total * I),
-    dh0: out(dhS, B * Hout),
-    dc0: d.lstm ? out(dcS, B * H) : null,
-    dWIh: out(dWIhP, GH * I),
-    dWHh: out(dWHhP, GH * Hout),
-    dBIh: weights.bIh ? out(dBIhP, GH) : null,
-    dBHh: weights.bHh ? out(dBHhP, GH) : null,
-    dWHr: d.proj ? out(dWHrP, Hout * H) : null,
-  };
+  return placed.map((p) => p.weightGrads(threads));
 }
 
 /**
@@ -586,4 +700,5 @@ export const wasmRnnKernel: RnnKernel = {
     const threads = threadsFor(args.spec);
     return forward(threads ? threads.w : w, args, threads);
   },
+  forwardMany,
 };

@@ -16,7 +16,7 @@ import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
 import { uniform, zeros } from '../../ops/creation.js';
 import { cat, indexSelect, stack } from '../../ops/join.js';
-import { rnnLayer } from '../../ops/rnn.js';
+import { rnnLayers } from '../../ops/rnn.js';
 import { narrow, reshape, squeezeDims, transpose, unsqueeze } from '../../ops/shape.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -320,12 +320,11 @@ export abstract class RNNBase extends Module {
     const cs: Tensor[] = [];
     let layerInput = data;
     for (let layer = 0; layer < this.numLayers; layer++) {
-      const outs: Tensor[] = [];
-      for (let dir = 0; dir < D; dir++) {
+      const dirs = Array.from({ length: D }, (_, dir) => {
         const idx = layer * D + dir;
         const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
         const named = (n: string): Parameter | null => (this._parameters.get(`${n}${sfx}`) ?? null);
-        const [y, h, c] = rnnLayer({
+        return {
           mode: this.mode,
           input: layerInput,
           batchSizes,
@@ -339,7 +338,11 @@ export abstract class RNNBase extends Module {
           h0: reshape(narrow(states.h, 0, idx, 1), [B, this.outputHiddenSize]),
           c0: states.c ? reshape(narrow(states.c, 0, idx, 1), [B, this.hiddenSize]) : null,
           reverse: dir === 1,
-        });
+        };
+      });
+      // Both directions in one call: a kernel may run them side by side (one per thread).
+      const outs: Tensor[] = [];
+      for (const [y, h, c] of rnnLayers(dirs)) {
         outs.push(y);
         hs.push(h);
         if (c) cs.push(c);
