@@ -42,8 +42,12 @@ export function packedSize(N: i32, K: i32): i32 {
 
 /** Pack W (N, K) with W[n, k] = src[n*rs + k*cs] into 8-column panels at dst. */
 export function packW(src: usize, rs: i32, cs: i32, N: i32, K: i32, dst: usize): void {
-  const np = (N + 7) >> 3;
-  for (let p = 0; p < np; p++) {
+  packWPanels(src, rs, cs, N, K, dst, 0, (N + 7) >> 3);
+}
+
+/** packW of panels [p0, p1) only (threads pack the panels they then multiply by). */
+export function packWPanels(src: usize, rs: i32, cs: i32, N: i32, K: i32, dst: usize, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
     if (rs == 1 && p * 8 + 8 <= N && K > 0) {
       // A full panel of a row-major (K, N) source: each panel row is 8 contiguous floats.
       let s = src + (<usize>p << 5);

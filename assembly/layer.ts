@@ -7,7 +7,7 @@
 //
 // Job block (i32 words at `job`), written by src/kernels/wasm/layer-job.ts; pointers are byte
 // offsets. Shapes: x (total, I), y (total, H), gates (rows, G*H), hA/hB (B, H), c (B, H).
-import { gemmPanels } from './gemm';
+import { gemmPanels, packWPanels } from './gemm';
 import { gruStep, gruStepBack, lstmStep, lstmStepBack } from './cells';
 import { addTo } from './util';
 
@@ -268,28 +268,78 @@ export function runLayerBackward(job: usize, tid: i32): void {
   barrier(bar, nt);
 }
 
-// ------------------------------------------------------------------ one product, split by columns
-const G_NT = 0;
-const G_M = 1;
-const G_N = 2;
-const G_K = 3;
-const G_A = 4;
-const G_LDA = 5;
-const G_BP = 6;
-const G_C = 7;
-const G_LDC = 8;
-const G_ACC = 9;
-const G_BARRIER = 18;
+// ------------------------------------------------------------------ weight gradients
+// After the time loop of backward, the products over all rows of all steps (i32 words at
+// `job`; pointers are byte offsets, 0 = skip):
+//   dx (total, I) = dgX · W_ih           dW_ih (GH, I) = dgXᵀ · x
+//   dW_hh (GH, Hout) = dgHᵀ · hPrev       db_ih = column sums of dgX, db_hh of dgH
+// Thread tid of nt packs and computes its own 8-column panels of each product (so no thread
+// reads what another packs: no barrier), and its share of the bias columns.
+const W_NT = 0;
+const W_TOTAL = 1;
+const W_I = 2;
+const W_HOUT = 3;
+const W_GH = 4;
+const W_X = 5; // (total, I)
+const W_HPREV = 6; // (total, Hout)
+const W_DGX = 7; // (total, GH)
+const W_DGH = 8; // (total, GH); the same pointer as W_DGX for the LSTM and Elman RNN
+const W_WIH = 9; // (GH, I) row-major, unpacked
+const W_OP_IH = 10; // packing space for each product's right operand, one each
+const W_OP_X = 11;
+const W_OP_H = 12;
+const W_DX = 13;
+const W_DWIH = 14;
+const W_DWHH = 15;
+const W_DBIH = 16;
+const W_DBHH = 17;
 
-/** gemm with the 8-column panels of C shared out among the threads. */
-export function runGemmJob(job: usize, tid: i32): void {
-  const nt = word(job, G_NT);
-  const N = word(job, G_N);
-  const np = (N + 7) >> 3;
-  const p0 = (tid * np) / nt;
-  const p1 = ((tid + 1) * np) / nt;
-  gemmPanels(word(job, G_M), N, word(job, G_K), <usize>word(job, G_A), word(job, G_LDA), <usize>word(job, G_BP), <usize>word(job, G_C), word(job, G_LDC), word(job, G_ACC), p0, p1);
-  barrier(<usize>word(job, G_BARRIER), nt);
+/** Add rows [0, rows) of columns [c0, c1) of src (rows, ld) into dst (ld), which is first zeroed there. */
+function colSumCols(src: usize, rows: i32, ld: i32, c0: i32, c1: i32, dst: usize): void {
+  if (c1 <= c0) return;
+  const o = <usize>c0 << 2;
+  memory.fill(dst + o, 0, <usize>(c1 - c0) << 2);
+  const ldB = <usize>ld << 2;
+  for (let r = 0; r < rows; r++) addTo(dst + o, src + <usize>r * ldB + o, c1 - c0);
+}
+
+export function runWeightGrads(job: usize, tid: i32): void {
+  const nt = word(job, W_NT);
+  const total = word(job, W_TOTAL);
+  const I = word(job, W_I);
+  const Hout = word(job, W_HOUT);
+  const GH = word(job, W_GH);
+  const dgX = <usize>word(job, W_DGX);
+  const dgH = <usize>word(job, W_DGH);
+  const dx = <usize>word(job, W_DX);
+  const npI = (I + 7) >> 3;
+  const pI0 = (tid * npI) / nt;
+  const pI1 = ((tid + 1) * npI) / nt;
+  if (dx != 0) {
+    const op = <usize>word(job, W_OP_IH);
+    packWPanels(<usize>word(job, W_WIH), 1, I, I, GH, op, pI0, pI1);
+    gemmPanels(total, I, GH, dgX, GH, op, dx, I, 0, pI0, pI1);
+  }
+  const opX = <usize>word(job, W_OP_X);
+  packWPanels(<usize>word(job, W_X), 1, I, I, total, opX, pI0, pI1);
+  gemmPanels(GH, I, total, dgX, GH, opX, <usize>word(job, W_DWIH), I, 2, pI0, pI1);
+  const npH = (Hout + 7) >> 3;
+  const pH0 = (tid * npH) / nt;
+  const pH1 = ((tid + 1) * npH) / nt;
+  const opH = <usize>word(job, W_OP_H);
+  packWPanels(<usize>word(job, W_HPREV), 1, Hout, Hout, total, opH, pH0, pH1);
+  gemmPanels(GH, Hout, total, dgH, GH, opH, <usize>word(job, W_DWHH), Hout, 2, pH0, pH1);
+  // Bias columns in blocks of 4.
+  const nq = (GH + 3) >> 2;
+  const c0 = min(GH, ((tid * nq) / nt) << 2);
+  const c1 = min(GH, (((tid + 1) * nq) / nt) << 2);
+  const dbIh = <usize>word(job, W_DBIH);
+  const dbHh = <usize>word(job, W_DBHH);
+  if (dbIh != 0) colSumCols(dgX, total, GH, c0, c1, dbIh);
+  if (dbHh != 0) {
+    if (dbIh != 0 && dgH == dgX) memory.copy(dbHh + (<usize>c0 << 2), dbIh + (<usize>c0 << 2), <usize>(c1 - c0) << 2);
+    else colSumCols(dgH, total, GH, c0, c1, dbHh);
+  }
 }
 
 // ------------------------------------------------------------------ one job per thread
@@ -303,10 +353,10 @@ export function runEach(list: usize, tid: i32): void {
   if (job != 0) runJob(at(list, 0), job, 0);
 }
 
-/** Entry point for worker threads: kind 1 forward, 2 one product, 3 backward, 4 one job each. */
+/** Entry point for worker threads: kind 1 forward, 3 backward, 4 one job each, 5 weight gradients. */
 export function runJob(kind: i32, job: usize, tid: i32): void {
   if (kind == 1) runLayerForward(job, tid);
-  else if (kind == 2) runGemmJob(job, tid);
+  else if (kind == 5) runWeightGrads(job, tid);
   else if (kind == 3) runLayerBackward(job, tid);
   else if (kind == 4) runEach(job, tid);
 }

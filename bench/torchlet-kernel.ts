@@ -54,7 +54,7 @@ export function kernelRunner(kernel: RnnKernel, w: Workload): Runner {
     const backs: (((g: { dy: Float32Array }) => Float32Array) | null)[][] = [];
     for (const dirs of layers) {
       const ys = dirs.map(({ spec, weights }) => kernel.forward({ spec, weights, x, h0, c0, needsGrad }));
-      backs.push(ys.map((r) => (r.backward ? (g) => r.backward!({ dy: g.dy, dhN: null, dcN: null }).dx : null)));
+      backs.push(ys.map((r) => (r.backward ? (g) => r.backward!({ dy: g.dy, dhN: null, dcN: null }).dx! : null)));
       if (D === 1) x = ys[0]!.y;
       else {
         const out = new Float32Array(total * 2 * H);

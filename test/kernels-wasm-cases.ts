@@ -139,6 +139,12 @@ function build(c: Case, reverse = c.reverse, shift = 0): Built {
   };
 }
 
+/** A function run once, its result given to every later call (a kernel's backward may run only once). */
+function once<T, R>(fn: (a: T) => R): (a: T) => R {
+  let r: { v: R } | null = null;
+  return (a) => (r ??= { v: fn(a) }).v;
+}
+
 const GRAD_KEYS = ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[];
 
 /** Runs one case through both kernels; returns the mismatches (empty when they agree). */
@@ -150,9 +156,11 @@ export function runCase(c: Case): Mismatch[] {
     if (m) out.push(m);
   };
   const ref = refRnnKernel.forward({ spec, weights: w64, x: f64(x)!, h0: f64(h0)!, c0: f64(c0), needsGrad: true });
-  for (const needsGrad of [false, true]) {
+  const refBackward = once(ref.backward!);
+  // Without grad; with grad; with grad but no dL/dx wanted (dx must come back null).
+  for (const [needsGrad, needsDx] of [[false, true], [true, true], [true, false]] as const) {
     const fast = wasmRnnKernel.forward({ spec, weights: w32, x, h0, c0, needsGrad });
-    const tag = needsGrad ? ' (needsGrad)' : '';
+    const tag = needsGrad ? (needsDx ? ' (needsGrad)' : ' (needsGrad, no dx)') : '';
     check(`y${tag}`, fast.y, ref.y);
     check(`hN${tag}`, fast.hN, ref.hN);
     check(`cN${tag}`, fast.cN, ref.cN);
@@ -161,9 +169,9 @@ export function runCase(c: Case): Mismatch[] {
       continue;
     }
     if (c.nonFinite) continue; // gradients through NaN are NaN everywhere on both sides
-    const gf = fast.backward!({ dy, dhN, dcN });
-    const gr = ref.backward!({ dy: f64(dy), dhN: f64(dhN), dcN: f64(dcN) });
-    for (const key of GRAD_KEYS) check(key, gf[key], gr[key]);
+    const gf = fast.backward!({ dy, dhN, dcN, needsDx });
+    const gr = refBackward({ dy: f64(dy), dhN: f64(dhN), dcN: f64(dcN) });
+    for (const key of GRAD_KEYS) check(`${key}${tag}`, gf[key], key === 'dx' && !needsDx ? null : gr[key]);
   }
   return out;
 }
@@ -181,10 +189,11 @@ export function runPairCase(c: Case): Mismatch[] {
     if (m) out.push(m);
   };
   const refs = dirs.map((b) => refRnnKernel.forward({ spec: b.spec, weights: b.w64, x: f64(b.x)!, h0: f64(b.h0)!, c0: f64(b.c0), needsGrad: true }));
-  for (const needsGrad of [false, true]) {
+  const refBackwards = refs.map((r) => once(r.backward!));
+  for (const [needsGrad, needsDx] of [[false, true], [true, true], [true, false]] as const) {
     const fast = wasmRnnKernel.forwardMany!(dirs.map((b) => ({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad })));
     dirs.forEach((_, i) => {
-      const tag = `[dir ${i}]${needsGrad ? ' (needsGrad)' : ''}`;
+      const tag = `[dir ${i}]${needsGrad ? (needsDx ? ' (needsGrad)' : ' (needsGrad, no dx)') : ''}`;
       check(`y${tag}`, fast.results[i]!.y, refs[i]!.y);
       check(`hN${tag}`, fast.results[i]!.hN, refs[i]!.hN);
       check(`cN${tag}`, fast.results[i]!.cN, refs[i]!.cN);
@@ -194,10 +203,10 @@ export function runPairCase(c: Case): Mismatch[] {
       continue;
     }
     if (c.nonFinite) continue;
-    const gf = fast.backward!(dirs.map((b) => ({ dy: b.dy, dhN: b.dhN, dcN: b.dcN })));
+    const gf = fast.backward!(dirs.map((b) => ({ dy: b.dy, dhN: b.dhN, dcN: b.dcN, needsDx })));
     dirs.forEach((b, i) => {
-      const gr = refs[i]!.backward!({ dy: f64(b.dy), dhN: f64(b.dhN), dcN: f64(b.dcN) });
-      for (const key of GRAD_KEYS) check(`${key}[dir ${i}]`, gf[i]![key], gr[key]);
+      const gr = refBackwards[i]!({ dy: f64(b.dy), dhN: f64(b.dhN), dcN: f64(b.dcN) });
+      for (const key of GRAD_KEYS) check(`${key}[dir ${i}]${needsDx ? '' : ' (no dx)'}`, gf[i]![key], key === 'dx' && !needsDx ? null : gr[key]);
     });
   }
   return out;

@@ -60,11 +60,17 @@ export interface RnnGradsIn<A extends FloatArray = FloatArray> {
   dy: A | null;
   dhN: A | null;
   dcN: A | null;
+  /**
+   * False when nothing needs dL/dx (a first layer fed by data): the kernel may skip it and
+   * return dx = null. Default true. PyTorch: the output_mask of its RNN backward functions.
+   */
+  needsDx?: boolean;
 }
 
 /** Gradients with respect to every input of the layer, same shapes as the inputs. */
 export interface RnnGradsOut<A extends FloatArray = FloatArray> {
-  dx: A;
+  /** null when grads.needsDx was false. */
+  dx: A | null;
   dh0: A;
   dc0: A | null;
   dWIh: A;

@@ -169,7 +169,7 @@ export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
     if (used) throw new RuntimeError(BACKWARD_TWICE);
     used = true;
     const [dy, dhN, dcN] = gOut.map((g) => (g ? floatData(g) : null));
-    return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null }));
+    return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: args.input.requiresGrad }));
   });
   return out;
 }
@@ -201,7 +201,7 @@ export function rnnLayers(list: RnnLayerArgs[]): [Tensor, Tensor, Tensor | null]
     const grads = outCounts.map((n) => {
       const [dy, dhN, dcN] = gOut.slice(at, at + n).map((g) => (g ? floatData(g) : null));
       at += n;
-      return { dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null };
+      return { dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: list[0]!.input.requiresGrad };
     });
     const g = kernelBackward(grads);
     return preps.flatMap((p, i) => wrapGrads(p, g[i]!));

@@ -151,6 +151,7 @@ export function stridedCopy(shape: readonly number[], src: StridedView, out: Sto
   const s = steps[0]!;
   visit((start, o) => {
     if (s === 1) out.set(d.subarray(o, o + len), start);
+    else if (s === 0) out.fill(d[o]!, start, start + len); // a broadcast value (e.g. the gradient of sum())
     else for (let j = 0; j < len; j++) out[start + j] = d[o + j * s]!;
   });
 }

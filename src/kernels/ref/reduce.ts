@@ -7,6 +7,16 @@ import type { Storage } from '../../tensor/dtype.js';
 
 /** out[o, i] = sum_j x[o, j, i], accumulated in float64. */
 export function sumAxis(x: Storage, outer: number, n: number, inner: number, out: Storage): void {
+  if (inner === 1) {
+    // Rows of contiguous values (a whole-tensor sum is one such row): a scalar accumulator.
+    for (let o = 0; o < outer; o++) {
+      let acc = 0;
+      const base = o * n;
+      for (let j = 0; j < n; j++) acc += x[base + j]!;
+      out[o] = acc;
+    }
+    return;
+  }
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(0);

@@ -428,8 +428,11 @@ function backwardLayer<A extends FloatArray>(
   addOuterRows(dWIh, dGx, total, GH, x, I);
   const dWHh = alloc(like, GH * Hout);
   addOuterRows(dWHh, dGh, total, GH, saved.hPrev, Hout);
-  const dx = alloc(like, total * I);
-  matmulRows(dx, dGx, total, GH, w.wIh, I);
+  let dx: A | null = null;
+  if (grads.needsDx !== false) {
+    dx = alloc(like, total * I);
+    matmulRows(dx, dGx, total, GH, w.wIh, I);
+  }
   let dBIh: A | null = null;
   let dBHh: A | null = null;
   if (w.bIh) {

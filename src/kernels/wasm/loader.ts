@@ -35,9 +35,9 @@ export interface KernelExports {
   setCanWait(flag: number): void;
   runLayerForward(job: number, tid: number): void;
   runLayerBackward(job: number, tid: number): void;
-  runGemmJob(job: number, tid: number): void;
   /** Thread tid runs entry tid of a job list [kind, job0, job1, ...] (0: none). */
   runEach(list: number, tid: number): void;
+  runWeightGrads(job: number, tid: number): void;
 }
 
 export type KernelFlavour = 'relaxed' | 'simd';
@@ -137,7 +137,7 @@ export function controlBlock(w: WasmKernels): number {
 const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
   'gemm', 'packW', 'packedSize', 'gemmPanels', 'lstmStep', 'lstmStepBack', 'gruStep', 'gruStepBack', 'rnnStep',
   'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'heapBase', 'setThreadId',
-  'setCanWait', 'runLayerForward', 'runLayerBackward', 'runGemmJob', 'runEach',
+  'setCanWait', 'runLayerForward', 'runLayerBackward', 'runEach', 'runWeightGrads',
 ];
 
 function isKernelExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KernelExports {

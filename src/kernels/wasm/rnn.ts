@@ -478,31 +478,6 @@ function writeJob(w: WasmKernels, job: number, words: [number, number][]): void 
 /** gemm flag (assembly/gemm.ts): A is given as its transpose, a (K, M) matrix with row stride lda. */
 const GEMM_A_TRANSPOSED = 2;
 
-/**
- * C = A · Wᵀ (W packed; flags as for gemm: GEMM_A_TRANSPOSED or 0), split by output panels
- * across the pool's threads if any.
- */
-function parallelGemm(w: WasmKernels, threads: ThreadPool | null, job: number, m: number, n: number, kk: number, a: number, lda: number, bp: number, c: number, ldc: number, flags = 0): void {
-  if (!threads || n < 16 * threads.n) {
-    w.k.gemm(m, n, kk, a, lda, bp, c, ldc, flags);
-    return;
-  }
-  writeJob(w, job, [
-    [0, threads.n],
-    [1, m],
-    [2, n],
-    [3, kk],
-    [4, a],
-    [5, lda],
-    [6, bp],
-    [7, c],
-    [8, ldc],
-    [9, flags],
-    [18, job + JOB_BARRIER * 4],
-  ]);
-  runOnThreads(threads, job, JobKind.gemm, () => w.k.runGemmJob(job, 0));
-}
-
 /** One direction's backward: what its forward kept and the gradients flowing in. */
 interface BackwardDir<A extends FloatArray> {
   spec: RnnLayerSpec;
@@ -519,7 +494,10 @@ interface PlacedBackward<A extends FloatArray> {
   /** Job block for runLayerBackward, or -1 when the loop runs in TypeScript (runSteps). */
   job: number;
   runSteps(): void;
-  weightGrads(threads: ThreadPool | null): RnnGradsOut<A>;
+  /** Write the weight-gradient job (assembly/layer.ts runWeightGrads) for nt threads; returns it. */
+  placeWeightGrads(nt: number): number;
+  /** After that job ran: the projection's gradient, then every gradient copied out. */
+  collect(): RnnGradsOut<A>;
 }
 
 function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number): PlacedBackward<A> {
@@ -615,51 +593,69 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
     }
   };
 
-  const weightGrads = (threads: ThreadPool | null): RnnGradsOut<A> => {
-    // Weight gradients: one large GEMM each over all rows of all steps.
-    const maxK = Math.max(I, Hout, H);
-    const opP = arena.alloc(k.packedSize(maxK, Math.max(total, GH)));
-    const dxP = arena.alloc(total * I);
-    const dWIhP = arena.alloc(GH * I);
-    const dWHhP = arena.alloc(GH * Hout);
-    const dBIhP = arena.alloc(GH);
-    const dBHhP = arena.alloc(GH);
-    const dWHrP = d.proj ? arena.alloc(Hout * H) : -1;
-    const f = arena.f32();
-    // dx (total, I) = dgX · W_ih, W_ih (GH, I) packed as the (I, GH) operand.
-    f.set(weights.wIh, raw >> 2);
-    k.packW(raw, 1, I, I, GH, opP);
-    parallelGemm(w, threads, job, total, I, GH, dgX, GH, opP, dxP, I);
-    // dW_ih (GH, I) = dgXᵀ · x, read straight from dgX (total, GH) with no transposed copy.
-    k.packW(at(lay.x), 1, I, I, total, opP);
-    parallelGemm(w, threads, job, GH, I, total, dgX, GH, opP, dWIhP, I, GEMM_A_TRANSPOSED);
-    // dW_hh (GH, Hout) = dgHᵀ · hPrev
-    k.packW(at(lay.hPrev), 1, Hout, Hout, total, opP);
-    parallelGemm(w, threads, job, GH, Hout, total, dgH, GH, opP, dWHhP, Hout, GEMM_A_TRANSPOSED);
-    if (weights.bIh) k.colSum(dgX, total, GH, dBIhP);
-    if (weights.bHh) {
-      // LSTM and Elman: both biases see the same gate gradients.
-      if (weights.bIh && dgH === dgX) f.copyWithin(dBHhP >> 2, dBIhP >> 2, (dBIhP >> 2) + GH);
-      else k.colSum(dgH, total, GH, dBHhP);
-    }
+  // Weight gradients: one large product each over all rows of all steps (runWeightGrads).
+  const needsDx = grads.needsDx !== false;
+  let wg: { op: number; dxP: number; dWIhP: number; dWHhP: number; dBIhP: number; dBHhP: number; dWHrP: number } | null = null;
+  const placeWeightGrads = (nt: number): number => {
+    const wIhRaw = arena.alloc(GH * I);
+    const opIh = needsDx ? arena.alloc(k.packedSize(I, GH)) : 0;
+    const opX = arena.alloc(k.packedSize(I, total));
+    const opH = arena.alloc(k.packedSize(Hout, total));
+    const p = {
+      op: d.proj ? arena.alloc(k.packedSize(H, total)) : -1,
+      dxP: needsDx ? arena.alloc(total * I) : 0,
+      dWIhP: arena.alloc(GH * I),
+      dWHhP: arena.alloc(GH * Hout),
+      dBIhP: weights.bIh ? arena.alloc(GH) : 0,
+      dBHhP: weights.bHh ? arena.alloc(GH) : 0,
+      dWHrP: d.proj ? arena.alloc(Hout * H) : -1,
+    };
+    arena.f32().set(weights.wIh, wIhRaw >> 2);
+    writeJob(w, job, [
+      [0, nt],
+      [1, total],
+      [2, I],
+      [3, Hout],
+      [4, GH],
+      [5, at(lay.x)],
+      [6, at(lay.hPrev)],
+      [7, dgX],
+      [8, dgH],
+      [9, wIhRaw],
+      [10, opIh],
+      [11, opX],
+      [12, opH],
+      [13, p.dxP],
+      [14, p.dWIhP],
+      [15, p.dWHhP],
+      [16, p.dBIhP],
+      [17, p.dBHhP],
+    ]);
+    wg = p;
+    return job;
+  };
+
+  const collect = (): RnnGradsOut<A> => {
+    const p = wg!;
     if (d.proj) {
       // dW_hr (Hout, H) = dhProjᵀ · hUnproj
-      k.packW(at(lay.hUnproj), 1, H, H, total, opP);
-      k.gemm(Hout, H, total, dhProj, Hout, opP, dWHrP, H, GEMM_A_TRANSPOSED);
+      k.packW(at(lay.hUnproj), 1, H, H, total, p.op);
+      k.gemm(Hout, H, total, dhProj, Hout, p.op, p.dWHrP, H, GEMM_A_TRANSPOSED);
     }
-    const out = (p: number, n: number): A => make(f.subarray(p >> 2, (p >> 2) + n));
+    const f = arena.f32();
+    const out = (q: number, n: number): A => make(f.subarray(q >> 2, (q >> 2) + n));
     return {
-      dx: out(dxP, total * I),
+      dx: needsDx ? out(p.dxP, total * I) : null,
       dh0: out(dhS, B * Hout),
       dc0: d.lstm ? out(dcS, B * H) : null,
-      dWIh: out(dWIhP, GH * I),
-      dWHh: out(dWHhP, GH * Hout),
-      dBIh: weights.bIh ? out(dBIhP, GH) : null,
-      dBHh: weights.bHh ? out(dBHhP, GH) : null,
-      dWHr: d.proj ? out(dWHrP, Hout * H) : null,
+      dWIh: out(p.dWIhP, GH * I),
+      dWHh: out(p.dWHhP, GH * Hout),
+      dBIh: weights.bIh ? out(p.dBIhP, GH) : null,
+      dBHh: weights.bHh ? out(p.dBHhP, GH) : null,
+      dWHr: d.proj ? out(p.dWHrP, Hout * H) : null,
     };
   };
-  return { job: useJob ? job : -1, runSteps, weightGrads };
+  return { job: useJob ? job : -1, runSteps, placeWeightGrads, collect };
 }
 
 /**
@@ -671,15 +667,20 @@ function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool 
   w.arena.reset();
   const saveds = dirs.map((dir) => w.arena.alloc(dir.lay.size));
   const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!));
-  if (threads && dirs.length > 1 && dirs.length <= threads.n && placed.every((p) => p.job >= 0)) {
+  const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && placed.every((p) => p.job >= 0);
+  if (side) {
     runEach(w, threads, JobKind.backward, placed.map((p) => p.job));
+    runEach(w, threads, JobKind.weightGrads, placed.map((p) => p.placeWeightGrads(1)));
   } else {
     for (const p of placed) {
       if (p.job >= 0) w.k.runLayerBackward(p.job, 0);
       else p.runSteps();
+      const job = p.placeWeightGrads(threads ? threads.n : 1);
+      if (threads) runOnThreads(threads, job, JobKind.weightGrads, () => w.k.runWeightGrads(job, 0));
+      else w.k.runWeightGrads(job, 0);
     }
   }
-  return placed.map((p) => p.weightGrads(threads));
+  return placed.map((p) => p.collect());
 }
 
 /**

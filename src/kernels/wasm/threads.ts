@@ -152,7 +152,7 @@ export function threadPool(): ThreadPool | null {
 }
 
 /** Job kinds of assembly/layer.ts's runJob. */
-export const JobKind = { forward: 1, gemm: 2, backward: 3, each: 4 } as const;
+export const JobKind = { forward: 1, backward: 3, each: 4, weightGrads: 5 } as const;
 
 /**
  * Run job block `job` of the given kind on all threads, the caller as thread 0 (`run`), and
