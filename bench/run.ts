@@ -13,7 +13,7 @@
  * Node 20 ships relaxed SIMD behind a flag; this script re-runs itself with
  * --experimental-wasm-relaxed-simd so both kernel builds are measured (newer engines have it on).
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +24,7 @@ import { setNumThreads } from '../src/kernels/wasm/threads.js';
 import { apiRunner, useWasmBackend } from './torchlet-api.js';
 import { kernelRunner, type Runner } from './torchlet-kernel.js';
 import { initTfjs, tfjsRunner } from './tfjs.js';
-import { forwardFlops, medianMs, trainFlops, type Workload, workloads } from './workloads.js';
+import { forwardFlops, median, medianMs, type SampleOpts, sampleMs, trainFlops, type Workload, workloads } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -108,19 +108,55 @@ function openblasCoretype(): string | undefined {
 }
 const coretype = openblasCoretype();
 
-async function runTorch(w: Workload, threads: number): Promise<Record<Phase, number> | null> {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
-  if (coretype) env.OPENBLAS_CORETYPE = coretype;
-  const r = spawnSync('/usr/bin/python3', [join(here, 'pytorch_bench.py'), String(threads), JSON.stringify([w])], { encoding: 'utf8', env });
-  if (r.status !== 0) {
-    notes.push(`PyTorch ${threads}T failed on ${w.id}: ${r.stderr.slice(-300)}`);
-    return null;
+/**
+ * A PyTorch process at a fixed thread count (bench/pytorch_bench.py), kept up across the run so
+ * its timing windows can alternate with torchlet's.
+ */
+class TorchServer {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly waiting: ((line: string) => void)[] = [];
+  private buf = '';
+  private err = '';
+  version = '';
+
+  constructor(readonly threads: number) {
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
+    if (coretype) env.OPENBLAS_CORETYPE = coretype;
+    this.proc = spawn('/usr/bin/python3', [join(here, 'pytorch_bench.py'), String(threads)], { env });
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stdout.on('data', (chunk: string) => {
+      this.buf += chunk;
+      for (let i = this.buf.indexOf('\n'); i >= 0; i = this.buf.indexOf('\n')) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    this.proc.stderr.on('data', (d: Buffer) => {
+      this.err = (this.err + d.toString()).slice(-400);
+    });
+    this.proc.on('exit', () => {
+      for (const w of this.waiting.splice(0)) w('');
+    });
   }
-  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { torch: string; results: Record<string, Record<Phase, number>> };
-  if (!notes.some((n) => n.startsWith('PyTorch '))) {
-    notes.push(`PyTorch ${res.torch} (CPU, OpenBLAS${coretype ? ` with OPENBLAS_CORETYPE=${coretype}` : ''}), spawned per workload with torch.set_num_threads(n)`);
+
+  /** Timings of one window, or null if the process failed. */
+  async sample(w: Workload, phase: Phase, opts: Required<SampleOpts>): Promise<number[] | null> {
+    const line = new Promise<string>((resolve) => this.waiting.push(resolve));
+    this.proc.stdin.write(`${JSON.stringify({ w, phase, ...opts })}\n`);
+    const out = await line;
+    if (!out) {
+      notes.push(`PyTorch ${this.threads}T failed on ${w.id}: ${this.err}`);
+      return null;
+    }
+    const res = JSON.parse(out) as { torch: string; times: number[] };
+    this.version = res.torch;
+    return res.times;
   }
-  return res.results[w.id]!;
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -134,11 +170,15 @@ async function main(): Promise<void> {
   }
   const torchOk = !flag('no-torch') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   if (!flag('no-torch') && !torchOk) notes.push('PyTorch skipped: `/usr/bin/python3 -c "import torch"` failed');
+  const torch = torchOk ? [new TorchServer(1), new TorchServer(2)] : [];
   const tfjsOn = !flag('no-tfjs');
   if (tfjsOn) notes.push(await initTfjs());
 
   const rows: Row[] = [];
-  const reps = quick ? { warmup: 1, minRuns: 3, minMs: 200 } : { warmup: 2, minRuns: 5, minMs: 1500 };
+  // Rounds of short timing windows, torchlet's variants and PyTorch's thread counts in turn;
+  // each figure is the median of all its windows' runs.
+  const rounds = quick ? 1 : 3;
+  const win = (round: number): Required<SampleOpts> => ({ warmup: round === 0 ? 2 : 1, minRuns: 3, minMs: quick ? 200 : 700, maxRuns: 40 });
   const variants: [Variant, KernelFlavour, number][] = [
     ['simd', 'simd', 1],
     ['relaxed', 'relaxed', 1],
@@ -148,25 +188,33 @@ async function main(): Promise<void> {
     const infer: Row = { w, phase: 'infer', torchlet: {} };
     const train: Row = { w, phase: 'train', torchlet: {} };
     rows.push(infer, train);
-    for (const [v, f, n] of variants) {
-      if (!flavours.includes(f)) continue;
-      setKernelPreference(f);
-      if ((await setNumThreads(n)) !== n) continue;
-      const r: Runner = kernelLevel ? kernelRunner(wasmRnnKernel, w) : apiRunner(w);
-      infer.torchlet[v] = await medianMs(r.infer, reps);
-      train.torchlet[v] = await medianMs(r.train, reps);
-      log(`${w.id} torchlet ${v}: infer ${fmt(infer.torchlet[v])} ms, train ${fmt(train.torchlet[v])} ms (load ${load()})`);
-    }
-    await setNumThreads(1);
-    setKernelPreference('auto');
-    if (torchOk) {
-      for (const n of [1, 2]) {
-        const res = await runTorch(w, n);
-        if (!res) continue;
-        infer[n === 1 ? 'torch1' : 'torch2'] = res.infer;
-        train[n === 1 ? 'torch1' : 'torch2'] = res.train;
-        log(`${w.id} PyTorch ${n}T: infer ${fmt(res.infer)} ms, train ${fmt(res.train)} ms`);
+    const pool = new Map<string, number[]>();
+    const add = (key: string, xs: number[] | null): void => {
+      if (xs) pool.set(key, [...(pool.get(key) ?? []), ...xs]);
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (const [v, f, n] of variants) {
+        if (!flavours.includes(f)) continue;
+        setKernelPreference(f);
+        if ((await setNumThreads(n)) !== n) continue;
+        const r: Runner = kernelLevel ? kernelRunner(wasmRnnKernel, w) : apiRunner(w);
+        add(`${v}/infer`, await sampleMs(r.infer, win(round)));
+        add(`${v}/train`, await sampleMs(r.train, win(round)));
       }
+      await setNumThreads(1);
+      setKernelPreference('auto');
+      for (const t of torch) {
+        add(`torch${t.threads}/infer`, await t.sample(w, 'infer', win(round)));
+        add(`torch${t.threads}/train`, await t.sample(w, 'train', win(round)));
+      }
+      log(`${w.id} round ${round + 1}/${rounds} done (load ${load()})`);
+    }
+    const med = (key: string): number | undefined => (pool.has(key) ? median(pool.get(key)!) : undefined);
+    for (const row of [infer, train]) {
+      for (const [v] of variants) row.torchlet[v] = med(`${v}/${row.phase}`);
+      row.torch1 = med(`torch1/${row.phase}`);
+      row.torch2 = med(`torch2/${row.phase}`);
+      log(`${w.id} ${row.phase}: torchlet ${variants.map(([v]) => `${v} ${fmt(row.torchlet[v])}`).join(', ')}; PyTorch 1T ${fmt(row.torch1)}, 2T ${fmt(row.torch2)} ms`);
     }
     if (tfjsOn) {
       // TF.js training steps take seconds each: fewer repetitions.
@@ -177,6 +225,12 @@ async function main(): Promise<void> {
       r.dispose();
       log(`${w.id} TF.js: infer ${fmt(infer.tfjs)} ms, train ${fmt(train.tfjs)} ms`);
     }
+  }
+  for (const t of torch) t.close();
+  if (torch[0]?.version) {
+    notes.push(
+      `PyTorch ${torch[0].version} (CPU, OpenBLAS${coretype ? ` with OPENBLAS_CORETYPE=${coretype}` : ''}), one process per thread count (torch.set_num_threads(n)), timed in windows alternating with torchlet's: ${rounds} round(s) per workload, each figure the median of all its runs`,
+    );
   }
 
   const md = table(rows, gemm);
@@ -238,7 +292,7 @@ function table(rows: Row[], gemm: Partial<Record<KernelFlavour, { median: number
   }
   lines.push(
     '',
-    'FLOPs count the matrix products only (2·rows·G·H·(I+H) per layer and direction; a training step as 3 forwards). Threads split the forward time loop of LSTM/GRU layers (backward runs on one thread).',
+    'FLOPs count the matrix products only (2·rows·G·H·(I+H) per layer and direction; a training step as 3 forwards). With 2 threads a bidirectional layer runs one direction per thread (forward, backward time loop and weight gradients); a one-direction LSTM/GRU layer splits its hidden units across the threads in the forward time loop and its weight-gradient products by columns (its backward time loop runs on one thread).',
   );
   for (const n of notes) lines.push(`- ${n}`);
   return `${lines.join('\n')}\n`;

@@ -40,8 +40,15 @@ export function trainFlops(w: Workload): number {
   return 3 * forwardFlops(w);
 }
 
-/** Median wall time in ms of fn after warm-up: at least minRuns runs and minMs of timing. */
-export async function medianMs(fn: () => void | Promise<void>, opts: { warmup?: number; minRuns?: number; minMs?: number; maxRuns?: number } = {}): Promise<number> {
+export interface SampleOpts {
+  warmup?: number;
+  minRuns?: number;
+  minMs?: number;
+  maxRuns?: number;
+}
+
+/** Wall times in ms of fn after warm-up: at least minRuns runs and minMs of timing. */
+export async function sampleMs(fn: () => void | Promise<void>, opts: SampleOpts = {}): Promise<number[]> {
   const { warmup = 2, minRuns = 5, minMs = 1000, maxRuns = 40 } = opts;
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
@@ -51,7 +58,16 @@ export async function medianMs(fn: () => void | Promise<void>, opts: { warmup?: 
     await fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  const m = times.length >> 1;
-  return times.length % 2 ? times[m]! : (times[m - 1]! + times[m]!) / 2;
+  return times;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median wall time in ms of fn after warm-up (see sampleMs). */
+export async function medianMs(fn: () => void | Promise<void>, opts: SampleOpts = {}): Promise<number> {
+  return median(await sampleMs(fn, opts));
 }

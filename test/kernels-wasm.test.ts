@@ -4,7 +4,7 @@
  * the whole float range, the relaxed-SIMD build (in a child process where Node needs a flag),
  * the committed binary being up to date, and the forced reference path.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gemm as refGemm } from '../src/kernels/ref/matmul.js';
@@ -80,6 +80,22 @@ describe('threads (setNumThreads)', () => {
       await setNumThreads(1);
     }
   });
+});
+
+describe('threads in fresh processes under --liftoff-only', () => {
+  // Baseline-compiled code lets the threads drift apart; the backward loop split across threads
+  // (disabled) gave wrong gradients in most of these processes (see src/kernels/wasm/rnn.ts).
+  it('4 processes: forward, backward and both directions side by side give the reference results', async () => {
+    const child = fileURLToPath(new URL('./threads-stress.child.ts', import.meta.url));
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<string>((resolve, reject) =>
+          execFile(process.execPath, ['--liftoff-only', '--import', 'tsx', child], { encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(out))),
+        ),
+      ),
+    );
+    for (const out of runs) expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ threads: 2, bad: [] });
+  }, 60_000);
 });
 
 describe('both directions in one call (forwardMany)', () => {

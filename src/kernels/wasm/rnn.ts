@@ -16,9 +16,10 @@
  *
  * Where the time loop runs: for LSTM without projection and GRU (the cells that matter for
  * speed) in WebAssembly (assembly/layer.ts, runLayerForward / runLayerBackward), which lets
- * threads share it (setNumThreads: hidden units split across threads, h double-buffered, one
- * barrier per step); for the Elman RNN and the projected LSTM, here in TypeScript, one wasm
- * call per GEMM and per fused cell step (a few calls per step, ~50 ns each).
+ * threads share it (setNumThreads: one direction per thread for a bidirectional layer
+ * (forwardMany); otherwise the forward loop with hidden units split across threads, h
+ * double-buffered, one barrier per step); for the Elman RNN and the projected LSTM, here in
+ * TypeScript, one wasm call per GEMM and per fused cell step (a few calls per step, ~50 ns each).
  *
  * State rows: the per-step GEMM reads rows [0, bs) of a (B, Hout) state buffer and the cell
  * updates them in place. Rows that have finished (forward) or not yet started (reverse) are
@@ -542,12 +543,15 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
     const i32 = new Int32Array(f.buffer);
     i32.set(spec.batchSizes, ints >> 2);
     i32.set(offs, (ints >> 2) + d.T);
-    // Known issue: the time loop of backward split across threads (runLayerBackward with nt = 2,
-    // one barrier per step, same unit split as forward) gave wrong gradients on the first call in
-    // a process, only when V8 compiles or tiers up the functions while the other thread runs them
-    // (never with --no-wasm-lazy-compilation --no-wasm-tier-up). Root cause not found, so one
-    // direction's loop always runs on one thread (nt = 1); two directions may run side by side
-    // (runEach), and the large weight-gradient products below use the threads.
+    // One thread per direction's loop (nt = 1); two directions may run side by side (runEach).
+    // Known issue: the loop split across threads (runLayerBackward with nt = 2, one barrier per
+    // step, the units split as in forward) gives wrong gradients in some processes, persistently
+    // (every call in that process the same wrong values), reproducible under node
+    // --liftoff-only and depending on the exact binary (a dead branch in runLayerBackward made it
+    // vanish). A threaded forward followed by a one-thread backward is always right, and so are
+    // directions side by side (test/threads-stress.child.ts). Root cause not found, so a
+    // one-direction layer's backward loop stays on one thread; its weight-gradient products
+    // (runWeightGrads: each thread its own panels, no barrier) do use the threads.
     writeJob(w, job, [
       [0, 1],
       [1, d.gru ? 1 : 0],
@@ -666,8 +670,8 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
 function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[]): RnnGradsOut<A>[] {
   w.arena.reset();
   const saveds = dirs.map((dir) => w.arena.alloc(dir.lay.size));
+  const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && dirs.every((dir) => dir.d.gru || (dir.d.lstm && !dir.d.proj));
   const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!));
-  const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && placed.every((p) => p.job >= 0);
   if (side) {
     runEach(w, threads, JobKind.backward, placed.map((p) => p.job));
     runEach(w, threads, JobKind.weightGrads, placed.map((p) => p.placeWeightGrads(1)));

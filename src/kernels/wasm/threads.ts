@@ -3,12 +3,14 @@
  * in browsers) running the same WebAssembly module on one shared memory. PyTorch twin:
  * `torch.set_num_threads` / `torch.get_num_threads`.
  *
- * A layer's hidden units are split across the threads (the main thread is thread 0); each step
- * every thread computes its slice of the gate columns, its cells and its part of h, then all
- * meet at one barrier (see assembly/layer.ts). Backward splits its large weight-gradient
- * products across the threads; its time loop runs on the calling thread (see the known issue
- * in rnn.ts). Needs SharedArrayBuffer (in browsers: a cross-origin isolated page); elsewhere,
- * and for layers too small to pay for a barrier per step, everything runs on the calling thread.
+ * The two directions of a bidirectional layer run side by side, one per thread (forward, the
+ * backward time loop and the weight gradients), meeting only at the end. A one-direction layer
+ * has its hidden units split across the threads (the main thread is thread 0): each step every
+ * thread computes its slice of the gate columns, its cells and its part of h, then all meet at
+ * a barrier (see assembly/layer.ts); its backward time loop runs on the calling thread (see the
+ * known issue in rnn.ts) and its weight-gradient products are split by columns. Needs
+ * SharedArrayBuffer (in browsers: a cross-origin isolated page); elsewhere, and for layers too
+ * small to pay for a barrier per step, everything runs on the calling thread.
  *
  *   await setNumThreads(2); // resolves once the workers are up
  */
