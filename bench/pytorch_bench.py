@@ -1,7 +1,7 @@
 """PyTorch side of `npm run bench` (bench/run.ts starts one per thread count and keeps it).
 
 Usage: /usr/bin/python3 bench/pytorch_bench.py THREADS
-Then one JSON request per line on stdin:
+It prints {"ready": true, ...} once torch is imported, then takes one JSON request per line on stdin:
   {"w": <workload as in bench/workloads.ts>, "phase": "infer" | "train",
    "warmup": n, "minRuns": n, "minMs": ms, "maxRuns": n}
 and one JSON line back per request: {"torch": version, "threads": n, "times": [ms, ...]}.
@@ -51,6 +51,7 @@ def build(w):
 def main():
     threads = int(sys.argv[1])
     torch.set_num_threads(threads)
+    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
     models = {}
     for line in sys.stdin:
         if not line.strip():
