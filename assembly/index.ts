@@ -4,4 +4,4 @@
 export { gemm, gemmPanels, heapBase, packW, packedSize, setThreadId } from './gemm';
 export { gruStep, gruStepBack, lstmStep, lstmStepBack, rnnStep, rnnStepBack } from './cells';
 export { addTo, colSum, fillRows, sigmoidArray, tanhArray, transpose } from './util';
-export { barrier, runEach, runJob, runLayerBackward, runLayerForward, runWeightGrads, setCanWait } from './layer';
+export { runEach, runJob, runLayerBackward, runLayerForward, runWeightGrads } from './layer';

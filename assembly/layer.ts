@@ -1,24 +1,23 @@
-// The gated layers' time loop (LSTM without projection, GRU) in WebAssembly, so that several
-// threads sharing one memory can run it together: thread `tid` of `nt` owns a slice of the
-// hidden units (whole 8-column GEMM panels) and computes only its gate columns, its input
-// projection columns and its cells, so the only thing threads exchange is h. With h double
-// buffered, one barrier per step suffices: everyone has written h_t before anyone reads it,
-// and has read h_{t-1} before anyone overwrites that buffer (two steps later).
+// The gated layers' time loop (LSTM without projection, GRU) in WebAssembly, one job per
+// thread. Threads share a layer by batch rows, not by hidden units: the sequences of a batch
+// are independent, so thread i runs the whole recurrence of its own rows (its own batch sizes,
+// row offsets and state buffers, written by src/kernels/wasm/rnn.ts) and needs no barrier at
+// all; two directions of a bidirectional layer run side by side the same way.
 //
-// Job block (i32 words at `job`), written by src/kernels/wasm/layer-job.ts; pointers are byte
-// offsets. Shapes: x (total, I), y (total, H), gates (rows, G*H), hA/hB (B, H), c (B, H).
-import { gemmPanels, packWPanels } from './gemm';
+// Job block (i32 words at `job`); pointers are byte offsets. Shapes: x (total, I),
+// y (total, H), gates (rows, G*H), hA/hB (B, H), c (B, H), where the rows of step t are
+// [offs[t], offs[t] + batchSizes[t]) and B = batchSizes[0].
+import { gemm, gemmPanels, packWPanels } from './gemm';
 import { gruStep, gruStepBack, lstmStep, lstmStepBack } from './cells';
 import { addTo } from './util';
 
-const J_NT = 0; // threads taking part
-const J_GRU = 1; // 1 = GRU, 0 = LSTM
+const J_GRU = 1; // 1 = GRU, 0 = LSTM (word 0 unused)
 const J_REVERSE = 2;
-const J_T = 3;
+const J_T = 3; // steps, all with batch size > 0
 const J_H = 4;
 const J_I = 5;
-const J_BATCH_SIZES = 6; // i32 (T)
-const J_OFFS = 7; // i32 (T + 1): first row of each step
+const J_BATCH_SIZES = 6; // i32 (T), non-increasing
+const J_OFFS = 7; // i32 (T): first row of each step (the rows of other threads may lie between)
 const J_X = 8;
 const J_WIH = 9; // packed W_ih (G*H, I)
 const J_WHH = 10; // packed W_hh (G*H, H)
@@ -35,7 +34,6 @@ const J_HPREV = 20; // (total, H) saved h_{t-1}
 const J_CPREV = 21; // (total, H) saved c_{t-1}
 const J_CNEW = 22; // (total, H) saved c_t
 const J_HG = 23; // GRU (total or B, G*H): W_hh h (+ b_hn in the n block)
-const J_BARRIER = 24; // 2 words: count, generation
 
 // @ts-ignore: decorator
 @inline function word(job: usize, i: i32): i32 {
@@ -47,43 +45,8 @@ const J_BARRIER = 24; // 2 words: count, generation
   return load<i32>(p + (<usize>i << 2));
 }
 
-/** Whether this instance may block in memory.atomic.wait (not on a browser's main thread). */
-let canWait = false;
-
-export function setCanWait(flag: i32): void {
-  canWait = flag != 0;
-}
-
-/** All nt threads meet here (sense by generation: the last to arrive opens the next one). */
-export function barrier(bar: usize, nt: i32): void {
-  if (nt <= 1) return;
-  if (ASC_FEATURE_THREADS) {
-    const gen = atomic.load<i32>(bar, 4);
-    if (atomic.add<i32>(bar, 1) == nt - 1) {
-      atomic.store<i32>(bar, 0);
-      atomic.store<i32>(bar, gen + 1, 4);
-      atomic.notify(bar + 4);
-    } else {
-      let spins = 0;
-      while (atomic.load<i32>(bar, 4) == gen) {
-        // Spin briefly (a step takes microseconds), then sleep where allowed.
-        if (++spins > 20000 && canWait) atomic.wait<i32>(bar + 4, gen, 1000000);
-      }
-    }
-  }
-}
-
-/** Copy columns [c0, c1) of `rows` rows between (rows, ld) matrices. */
-function copyCols(dst: usize, src: usize, rows: i32, ld: i32, c0: i32, c1: i32): void {
-  const n = <usize>(c1 - c0) << 2;
-  const o = <usize>c0 << 2;
-  const ldB = <usize>ld << 2;
-  for (let r = 0; r < rows; r++) memory.copy(dst + <usize>r * ldB + o, src + <usize>r * ldB + o, n);
-}
-
-/** Run one direction of one LSTM/GRU layer as thread tid (see the job block above). */
-export function runLayerForward(job: usize, tid: i32): void {
-  const nt = word(job, J_NT);
+/** Run one direction of one LSTM/GRU layer over the job's rows (see the job block above). */
+export function runLayerForward(job: usize): void {
   const gru = word(job, J_GRU) != 0;
   const G = gru ? 3 : 4;
   const T = word(job, J_T);
@@ -106,27 +69,10 @@ export function runLayerForward(job: usize, tid: i32): void {
   const cPrev = <usize>word(job, J_CPREV);
   const cNew = <usize>word(job, J_CNEW);
   const hg = <usize>word(job, J_HG);
-  const bar = <usize>word(job, J_BARRIER);
   const reverse = word(job, J_REVERSE) != 0;
-  const total = at(offP, T);
   const GH4 = <usize>GH << 2;
   const H4 = <usize>H << 2;
-
-  // This thread's units [u0, u1): whole panels of 8 (the caller checks H % 8 == 0 if nt > 1).
-  let u0 = 0;
-  let u1 = H;
-  if (nt > 1) {
-    const np = H >> 3;
-    u0 = ((tid * np) / nt) << 3;
-    u1 = (((tid + 1) * np) / nt) << 3;
-  }
-  const nu = u1 - u0;
-  const u04 = <usize>u0 << 2;
-  // Panels of my gate columns, one range per gate block (all of them at once when alone).
-  const blocks = nt > 1 ? G : 1;
-  const np0 = nt > 1 ? u0 >> 3 : 0;
-  const np1 = nt > 1 ? u1 >> 3 : (GH + 7) >> 3;
-  const pStride = nt > 1 ? H >> 3 : 0;
+  const rowB = <usize>GH << 2;
 
   let lo = 0;
   let hi = 0;
@@ -136,52 +82,45 @@ export function runLayerForward(job: usize, tid: i32): void {
     const t = reverse ? T - 1 - si : si;
     const bs = at(bsP, t);
     const r0 = at(offP, t);
-    if (save ? si == 0 : r0 < lo || r0 >= hi) {
-      // Input projection of the next rows [lo, hi): all rows when saving, else consecutive
-      // steps in processing order up to `chunk` rows.
-      if (save) {
-        lo = 0;
-        hi = total;
-      } else {
-        lo = r0;
-        hi = r0 + bs;
-        for (let sj = si + 1; sj < T; sj++) {
-          const u = reverse ? T - 1 - sj : sj;
-          const n = at(bsP, u);
-          if (hi - lo + n > chunk) break;
-          if (reverse) lo = at(offP, u);
-          else hi = at(offP, u) + n;
+    if (r0 < lo || r0 >= hi) {
+      // Input projection of the next run of steps in processing order whose rows follow one
+      // another (all steps at once for a whole batch when saving; at most `chunk` rows in
+      // inference, so memory does not grow with the length; one step at a time for a thread's
+      // share of the rows, which the other threads' rows interleave).
+      lo = r0;
+      hi = r0 + bs;
+      for (let sj = si + 1; sj < T; sj++) {
+        const u = reverse ? T - 1 - sj : sj;
+        const n = at(bsP, u);
+        const o = at(offP, u);
+        if (!save && hi - lo + n > chunk) break;
+        if (reverse) {
+          if (o + n != lo) break;
+          lo = o;
+        } else {
+          if (o != hi) break;
+          hi = o + n;
         }
       }
       const g0 = save ? gates + <usize>lo * GH4 : gates;
-      for (let b = 0; b < blocks; b++) {
-        const p0 = np0 + b * pStride;
-        const p1 = np1 + b * pStride;
-        const cc0 = p0 << 3;
-        const cc1 = min(GH, p1 << 3);
-        for (let r = 0; r < hi - lo; r++) memory.copy(g0 + <usize>r * GH4 + (<usize>cc0 << 2), bias + (<usize>cc0 << 2), <usize>(cc1 - cc0) << 2);
-        gemmPanels(hi - lo, GH, I, x + <usize>lo * I * 4, I, wIh, g0, GH, 1, p0, p1);
-      }
+      for (let r = 0; r < hi - lo; r++) memory.copy(g0 + <usize>r * rowB, bias, rowB);
+      gemm(hi - lo, GH, I, x + <usize>lo * I * 4, I, wIh, g0, GH, 1);
     }
     const g = gates + <usize>(save ? r0 : r0 - lo) * GH4;
     if (save) {
-      copyCols(hPrev + <usize>r0 * H4, cur, bs, H, u0, u1);
-      if (!gru) copyCols(cPrev + <usize>r0 * H4, c, bs, H, u0, u1);
+      memory.copy(hPrev + <usize>r0 * H4, cur, <usize>bs * H4);
+      if (!gru) memory.copy(cPrev + <usize>r0 * H4, c, <usize>bs * H4);
     }
     const hgt = save ? hg + <usize>r0 * GH4 : hg;
-    for (let b = 0; b < blocks; b++) {
-      const p0 = np0 + b * pStride;
-      const p1 = np1 + b * pStride;
-      if (gru) gemmPanels(bs, GH, H, cur, H, wHh, hgt, GH, 0, p0, p1);
-      else gemmPanels(bs, GH, H, cur, H, wHh, g, GH, 1, p0, p1);
+    if (gru) {
+      gemm(bs, GH, H, cur, H, wHh, hgt, GH, 0);
+      gruStep(bs, H, H, g, hgt, bHn, cur, nxt);
+    } else {
+      gemm(bs, GH, H, cur, H, wHh, g, GH, 1);
+      lstmStep(bs, H, H, g, c, nxt, H);
+      if (save) memory.copy(cNew + <usize>r0 * H4, c, <usize>bs * H4);
     }
-    if (gru) gruStep(bs, H, nu, g + u04, hgt + u04, bHn + u04, cur + u04, nxt + u04);
-    else {
-      lstmStep(bs, H, nu, g + u04, c + u04, nxt + u04, H);
-      if (save) copyCols(cNew + <usize>r0 * H4, c, bs, H, u0, u1);
-    }
-    copyCols(y + <usize>r0 * H4, nxt, bs, H, u0, u1);
-    barrier(bar, nt);
+    memory.copy(y + <usize>r0 * H4, nxt, <usize>bs * H4);
     const tmp = cur;
     cur = nxt;
     nxt = tmp;
@@ -189,12 +128,10 @@ export function runLayerForward(job: usize, tid: i32): void {
 }
 
 // ------------------------------------------------------------------ backward (BPTT)
-// Job block for runLayerBackward (i32 words; pointers are byte offsets). Thread tid owns the
-// same units as in forward: per step it adds dy to its columns of dh, runs the fused gate
-// derivatives of its units, meets the others (all gate gradients of the step are then
-// complete), and computes its columns of dL/dh_{t-1} = dgates · W_hh. One barrier per step.
-const B_NT = 0;
-const B_GRU = 1;
+// Job block for runLayerBackward (i32 words; pointers are byte offsets), the same rows as its
+// forward: per step, dy is added to dh, the fused gate derivatives give the step's gate
+// gradients, and one product gives dL/dh_{t-1} = dgates · W_hh.
+const B_GRU = 1; // (word 0 unused)
 const B_REVERSE = 2;
 const B_T = 3;
 const B_H = 4;
@@ -211,10 +148,8 @@ const B_DC = 14; // (B, H): dcN in, dc0 out (LSTM)
 const B_DGX = 15; // (total, G*H) out
 const B_DGH = 16; // (total, G*H) out (GRU; = DGX for LSTM)
 const B_WHHT = 17; // W_hh packed as the (H, G*H) operand
-const B_BARRIER = 18;
 
-export function runLayerBackward(job: usize, tid: i32): void {
-  const nt = word(job, B_NT);
+export function runLayerBackward(job: usize): void {
   const gru = word(job, B_GRU) != 0;
   const G = gru ? 3 : 4;
   const T = word(job, B_T);
@@ -233,39 +168,23 @@ export function runLayerBackward(job: usize, tid: i32): void {
   const dgX = <usize>word(job, B_DGX);
   const dgH = <usize>word(job, B_DGH);
   const wT = <usize>word(job, B_WHHT);
-  const bar = <usize>word(job, B_BARRIER);
   const reverse = word(job, B_REVERSE) != 0;
   const GH4 = <usize>GH << 2;
   const H4 = <usize>H << 2;
-  let u0 = 0;
-  let u1 = H;
-  if (nt > 1) {
-    const np = H >> 3;
-    u0 = ((tid * np) / nt) << 3;
-    u1 = (((tid + 1) * np) / nt) << 3;
-  }
-  const nu = u1 - u0;
-  const u04 = <usize>u0 << 2;
-  const p0 = nt > 1 ? u0 >> 3 : 0;
-  const p1 = nt > 1 ? u1 >> 3 : (H + 7) >> 3;
   for (let si = 0; si < T; si++) {
     // The reverse of the forward's processing order.
     const t = reverse ? si : T - 1 - si;
     const bs = at(bsP, t);
     const r0 = at(offP, t);
-    if (dy) {
-      for (let r = 0; r < bs; r++) addTo(dh + <usize>r * H4 + u04, dy + <usize>(r0 + r) * H4 + u04, nu);
-    }
-    const g = gates + <usize>r0 * GH4 + u04;
+    if (dy) addTo(dh, dy + <usize>r0 * H4, bs * H);
+    const g = gates + <usize>r0 * GH4;
     const dgx = dgX + <usize>r0 * GH4;
     const dgh = dgH + <usize>r0 * GH4;
-    if (gru) gruStepBack(bs, H, nu, g, hg + <usize>r0 * GH4 + u04, hPrev + <usize>r0 * H4 + u04, dh + u04, dgx + u04, dgh + u04);
-    else lstmStepBack(bs, H, nu, g, cPrev + <usize>r0 * H4 + u04, cNew + <usize>r0 * H4 + u04, dh + u04, dc + u04, dgx + u04);
-    barrier(bar, nt);
+    if (gru) gruStepBack(bs, H, H, g, hg + <usize>r0 * GH4, hPrev + <usize>r0 * H4, dh, dgx, dgh);
+    else lstmStepBack(bs, H, H, g, cPrev + <usize>r0 * H4, cNew + <usize>r0 * H4, dh, dc, dgx);
     // GRU: dh holds the direct part dh * z, the product adds to it; LSTM: overwritten.
-    gemmPanels(bs, H, GH, dgh, GH, wT, dh, H, gru ? 1 : 0, p0, p1);
+    gemm(bs, H, GH, dgh, GH, wT, dh, H, gru ? 1 : 0);
   }
-  barrier(bar, nt);
 }
 
 // ------------------------------------------------------------------ weight gradients
@@ -353,10 +272,10 @@ export function runEach(list: usize, tid: i32): void {
   if (job != 0) runJob(at(list, 0), job, 0);
 }
 
-/** Entry point for worker threads: kind 1 forward, 3 backward, 4 one job each, 5 weight gradients. */
+/** Entry point for worker threads: kind 1 forward, 3 backward (single-threaded jobs), 4 one job each, 5 weight gradients. */
 export function runJob(kind: i32, job: usize, tid: i32): void {
-  if (kind == 1) runLayerForward(job, tid);
+  if (kind == 1) runLayerForward(job);
   else if (kind == 5) runWeightGrads(job, tid);
-  else if (kind == 3) runLayerBackward(job, tid);
+  else if (kind == 3) runLayerBackward(job);
   else if (kind == 4) runEach(job, tid);
 }

@@ -309,7 +309,7 @@ function table(rows: Row[], gemm: Partial<Record<KernelFlavour, { median: number
   }
   lines.push(
     '',
-    'FLOPs count the matrix products only (2·rows·G·H·(I+H) per layer and direction; a training step as 3 forwards). With 2 threads a bidirectional layer runs one direction per thread (forward, backward time loop and weight gradients); a one-direction LSTM/GRU layer splits its hidden units across the threads in the forward time loop and its weight-gradient products by columns (its backward time loop runs on one thread).',
+    'FLOPs count the matrix products only (2·rows·G·H·(I+H) per layer and direction; a training step as 3 forwards). With 2 threads a bidirectional layer runs one direction per thread (forward, backward time loop and weight gradients); a one-direction LSTM/GRU layer splits its batch rows across the threads (each runs the whole recurrence of its rows, forward and backward) and its weight-gradient products by columns.',
     'Last column (where the CPU has AVX-512): PyTorch on one thread with OpenBLAS held to its AVX2 kernels (OPENBLAS_CORETYPE=Haswell), the vector width of the machine the targets were set on, and torchlet 1T ÷ that; the targets are judged against PyTorch at its best (AVX-512).',
   );
   for (const n of notes) lines.push(`- ${n}`);

@@ -27,10 +27,12 @@ export interface Case {
   nonFinite?: boolean;
   /** Leave dy / dhN / dcN out (null = zeros). */
   nullGrads?: boolean;
+  /** Batch 12 instead of 4 (enough rows to split across threads). */
+  wide?: boolean;
 }
 
 export function caseName(c: Case): string {
-  return `${c.mode} H=${c.hidden}${c.projSize ? ` proj=${c.projSize}` : ''}${c.reverse ? ' reverse' : ''}${c.packed ? ' packed' : ''}${c.bias ? '' : ' no-bias'}${c.nonFinite ? ' NaN/Inf' : ''}${c.nullGrads ? ' null-grads' : ''}`;
+  return `${c.mode} H=${c.hidden}${c.projSize ? ` proj=${c.projSize}` : ''}${c.reverse ? ' reverse' : ''}${c.packed ? ' packed' : ''}${c.bias ? '' : ' no-bias'}${c.nonFinite ? ' NaN/Inf' : ''}${c.nullGrads ? ' null-grads' : ''}${c.wide ? ' B=12' : ''}`;
 }
 
 /** Every mode x direction x packing x bias, plus projection, odd sizes, NaN/Inf, null grads. */
@@ -101,7 +103,7 @@ function build(c: Case, reverse = c.reverse, shift = 0): Built {
   const H = c.hidden;
   const G = gateCount(c.mode);
   const Hout = c.projSize || H;
-  const batchSizes = Int32Array.from(c.packed ? [4, 4, 3, 1, 1] : [4, 4, 4, 4, 4]);
+  const batchSizes = Int32Array.from(c.wide ? (c.packed ? [12, 12, 9, 5, 2] : [12, 12, 12, 12, 12]) : c.packed ? [4, 4, 3, 1, 1] : [4, 4, 4, 4, 4]);
   const total = stepOffsets(batchSizes)[batchSizes.length]!;
   const B = batchSizes[0]!;
   const lstm = c.mode === 'LSTM';

@@ -18,7 +18,7 @@ import {
   wasmGemm,
   wasmRnnKernel,
 } from '../src/kernels/wasm/index.js';
-import { setNumThreads, threadTuning } from '../src/kernels/wasm/threads.js';
+import { setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
 import { allCases, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
 
@@ -59,7 +59,7 @@ describe('wasm RnnKernel vs reference kernel', () => {
 });
 
 describe('threads (setNumThreads)', () => {
-  it('2 threads give the reference results (LSTM, GRU; reverse, packed; needsGrad)', async () => {
+  it('2 threads give the reference results (LSTM, GRU; reverse, packed; needsGrad): batch rows split, forward and backward', async () => {
     setKernelPreference('simd');
     const n = await setNumThreads(2);
     expect(n).toBe(2);
@@ -69,9 +69,12 @@ describe('threads (setNumThreads)', () => {
       for (const mode of ['LSTM', 'GRU'] as const) {
         for (const reverse of [false, true]) {
           for (const packed of [false, true]) {
-            // input 40: the weight-gradient products are split across threads too
-            const c = { mode, reverse, packed, bias: true, projSize: 0, hidden: 16, input: 40 };
+            // batch 12: rows [0, 8) and [8, 12), the second part dropping out of the packed
+            // steps early; input 40: the weight-gradient products are split across threads too
+            const c = { mode, reverse, packed, bias: true, projSize: 0, hidden: 16, input: 40, wide: true };
+            const before = threadPool()!.started;
             expect({ case: caseName(c), bad: runCase(c) }).toEqual({ case: caseName(c), bad: [] });
+            expect(threadPool()!.started - before, 'jobs run on the worker pool').toBeGreaterThan(0);
           }
         }
       }
@@ -83,8 +86,8 @@ describe('threads (setNumThreads)', () => {
 });
 
 describe('threads in fresh processes under --liftoff-only', () => {
-  // Baseline-compiled code lets the threads drift apart; the backward loop split across threads
-  // (disabled) gave wrong gradients in most of these processes (see src/kernels/wasm/rnn.ts).
+  // Baseline-compiled code lets the threads drift apart; an earlier design (hidden units split
+  // across threads, a barrier per step) gave wrong backward gradients in most of these processes.
   it('4 processes: forward, backward and both directions side by side give the reference results', async () => {
     const child = fileURLToPath(new URL('./threads-stress.child.ts', import.meta.url));
     const runs = await Promise.all(

@@ -364,3 +364,37 @@ describe('cells', () => {
     expect(Object.keys(g.stateDict())).toEqual(['weight_ih', 'weight_hh']);
   });
 });
+
+describe('threads (setNumThreads(2))', () => {
+  /** A 2-layer bidirectional layer over packed sequences: outputs, final states, every gradient. */
+  const run = (t: 'LSTM' | 'GRU'): Record<string, Tensor> => {
+    torch.manualSeed(21);
+    const m = new nn[t](8, 16, { numLayers: 2, bidirectional: true });
+    const leaves = [5, 3, 4].map((n) => torch.randn(n, 8).requiresGrad_());
+    const [out, state] = m.forward(nn.utils.rnn.packSequence(leaves, { enforceSorted: false }));
+    const outs = nn.utils.rnn.unpackSequence(out as torch.nn.utils.PackedSequence);
+    const hN = hOf(state as Tensor | [Tensor, Tensor]);
+    const all = torch.cat([...outs.map((o) => o.flatten()), hN.flatten()]);
+    all.mul(torch.arange(all.shape[0]!).mul(0.01).tanh()).sum().backward();
+    const r: Record<string, Tensor> = { out: all };
+    for (const [name, p] of m.namedParameters()) r[name] = p.grad!;
+    leaves.forEach((x, i) => {
+      r[`input ${i}`] = x.grad!;
+    });
+    return r;
+  };
+
+  it.each(['LSTM', 'GRU'] as const)('%s bidirectional: one direction per thread gives the one-thread outputs and gradients', async (t) => {
+    const one = run(t);
+    expect(await torch.setNumThreads(2)).toBe(2);
+    try {
+      const { threadPool } = await import('../src/kernels/wasm/threads.js');
+      const before = threadPool()!.started;
+      const two = run(t);
+      expect(threadPool()!.started - before, 'jobs run on the worker pool').toBeGreaterThan(0);
+      for (const [name, v] of Object.entries(one)) expectClose(two[name]!, v, TOL.f32, name);
+    } finally {
+      await torch.setNumThreads(1);
+    }
+  });
+});

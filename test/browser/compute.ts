@@ -79,12 +79,20 @@ export function seedLayers(torch: TorchModule): Results {
 }
 
 /**
- * An LSTM whose hidden size the threaded kernel accepts (a multiple of 8, at least 8 units per
- * thread): forward only, under noGrad. Used to compare one thread with two.
+ * What the threads split: an LSTM forward under noGrad (its batch rows split across threads);
+ * and a bidirectional GRU with a training step (one direction per thread: forward, backward,
+ * weight gradients). Used to compare one thread with two.
  */
 export function threadedLstm(torch: TorchModule): Results {
   torch.manualSeed(1);
   const lstm = new torch.nn.LSTM(16, 32, { batchFirst: true });
   const [o, [h, c]] = torch.noGrad(() => lstm.forward(det(torch, [4, 9, 16], 0.7)));
-  return { 'threads/output': plain(o), 'threads/hN': plain(h), 'threads/cN': plain(c) };
+  const out: Results = { 'threads/output': plain(o), 'threads/hN': plain(h), 'threads/cN': plain(c) };
+  const bi = new torch.nn.GRU(16, 32, { bidirectional: true });
+  const x = det(torch, [9, 4, 16], 0.4, true);
+  const [ob, hb] = bi.forward(x);
+  ob.mul(det(torch, ob.shape.slice(), 0.3)).sum().add(hb.sum()).backward();
+  out['threads/bi/output'] = plain(ob);
+  grads(out, 'threads/bi', bi, x);
+  return out;
 }

@@ -32,9 +32,8 @@ export interface KernelExports {
   tanhArray(src: number, dst: number, n: number): void;
   heapBase(): number;
   setThreadId(tid: number): void;
-  setCanWait(flag: number): void;
-  runLayerForward(job: number, tid: number): void;
-  runLayerBackward(job: number, tid: number): void;
+  runLayerForward(job: number): void;
+  runLayerBackward(job: number): void;
   /** Thread tid runs entry tid of a job list [kind, job0, job1, ...] (0: none). */
   runEach(list: number, tid: number): void;
   runWeightGrads(job: number, tid: number): void;
@@ -137,7 +136,7 @@ export function controlBlock(w: WasmKernels): number {
 const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
   'gemm', 'packW', 'packedSize', 'gemmPanels', 'lstmStep', 'lstmStepBack', 'gruStep', 'gruStepBack', 'rnnStep',
   'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'heapBase', 'setThreadId',
-  'setCanWait', 'runLayerForward', 'runLayerBackward', 'runEach', 'runWeightGrads',
+  'runLayerForward', 'runLayerBackward', 'runEach', 'runWeightGrads',
 ];
 
 function isKernelExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KernelExports {

@@ -17,8 +17,8 @@
  * Where the time loop runs: for LSTM without projection and GRU (the cells that matter for
  * speed) in WebAssembly (assembly/layer.ts, runLayerForward / runLayerBackward), which lets
  * threads share it (setNumThreads: one direction per thread for a bidirectional layer
- * (forwardMany); otherwise the forward loop with hidden units split across threads, h
- * double-buffered, one barrier per step); for the Elman RNN and the projected LSTM, here in
+ * (forwardMany); otherwise the batch rows split across threads, each running the whole
+ * recurrence of its rows, forward and backward); for the Elman RNN and the projected LSTM, here in
  * TypeScript, one wasm call per GEMM and per fused cell step (a few calls per step, ~50 ns each).
  *
  * State rows: the per-step GEMM reads rows [0, bs) of a (B, Hout) state buffer and the cell
@@ -164,7 +164,6 @@ function maker<A extends FloatArray>(like: A): (src: Float32Array) => A {
 
 /** Word indices of the job block read by assembly/layer.ts (keep in sync with its J_* constants). */
 const J = {
-  nt: 0,
   gru: 1,
   reverse: 2,
   T: 3,
@@ -188,27 +187,57 @@ const J = {
   cPrev: 21,
   cNew: 22,
   hg: 23,
-  barrier: 24,
 } as const;
 const JOB_WORDS = 32;
-/** Two words (count, generation) for the threads' step barrier, inside the job block. */
-const JOB_BARRIER = 28;
+
+/**
+ * Batch rows [r0, r1) of part p of `parts` (multiples of 4 where possible, so the GEMM
+ * micro-kernel sees whole 4-row tiles).
+ */
+function partRows(B: number, parts: number, p: number): [number, number] {
+  const at = (q: number): number => (q >= parts ? B : Math.min(B, Math.round((q * B) / parts / 4) * 4));
+  return [at(p), at(p + 1)];
+}
+
+/**
+ * One part's steps: batch sizes and row offsets of rows [r0, r1) of every step (steps where
+ * the part has no row left are dropped: batch sizes do not grow, so they are the last ones).
+ */
+function partSteps(spec: RnnLayerSpec, offs: Int32Array, r0: number, r1: number): { T: number; bs: Int32Array; offs: Int32Array } {
+  const T = spec.batchSizes.length;
+  const bs = new Int32Array(T);
+  const po = new Int32Array(T);
+  let n = 0;
+  for (let t = 0; t < T; t++) {
+    const b = Math.min(spec.batchSizes[t]!, r1) - r0;
+    if (b <= 0) break;
+    bs[t] = b;
+    po[t] = offs[t]! + r0;
+    n++;
+  }
+  return { T: n, bs: bs.subarray(0, n), offs: po.subarray(0, n) };
+}
 
 
-/** The pool, if this layer can use it: a gated cell without projection, H split in 8s. */
+/**
+ * The pool, if this layer can use it: a gated cell without projection (its loop is a wasm
+ * job), at least 4 batch rows per thread, and enough work per step to pay for the threads.
+ */
 function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
   const p = threadPool();
   if (!p || spec.projSize > 0 || (spec.mode !== 'LSTM' && spec.mode !== 'GRU')) return null;
   const H = spec.hiddenSize;
   const GH = gateCount(spec.mode) * H;
-  if (H % 8 !== 0 || H / 8 < p.n || spec.batchSizes[0]! * GH * H < threadTuning.minMacs) return null;
+  const B = spec.batchSizes[0]!;
+  const rows = spec.batchSizes.reduce((a, b) => a + b, 0);
+  if (B < 4 * p.n || rows * GH * (spec.inputSize + H) < threadTuning.minMacs) return null;
   return p;
 }
 
 /** A direction placed in the arena: run it (its job, or the TypeScript step loop), then finish. */
 interface PlacedForward<A extends FloatArray> {
-  /** Job block for runLayerForward, or -1 when the step loop runs in TypeScript (runSteps). */
-  job: number;
+  /** Job blocks for runLayerForward, one per part of the batch; empty when the step loop runs in TypeScript (runSteps). */
+  jobs: number[];
   runSteps(): void;
   /** Copy the outputs (and what backward needs) out of the arena. */
   finish(): { y: A; hN: A; cN: A | null; keep: Float32Array | null };
@@ -216,10 +245,10 @@ interface PlacedForward<A extends FloatArray> {
 
 /**
  * Place one direction's arrays in the arena (after its saved block, allocated by the caller at
- * `saved` when training) and, for the gated cells without projection, write its job block for
- * `nt` threads. Nothing runs yet.
+ * `saved` when training) and, for the gated cells without projection, write its job blocks: one
+ * per part of the batch rows (`parts` threads). Nothing runs yet.
  */
-function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, d: Dims, lay: SavedLayout | null, saved: number, nt: number): PlacedForward<A> {
+function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, d: Dims, lay: SavedLayout | null, saved: number, parts: number): PlacedForward<A> {
   const { spec, weights, x, h0, c0 } = args;
   const make = maker(x);
   const { H, I, Hout, GH, B, total, offs } = d;
@@ -238,14 +267,17 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
   const cS = d.lstm ? arena.alloc(B * H) : -1;
   const yP = arena.alloc(total * Hout);
   const chunkRows = lay ? total : Math.max(CHUNK_ROWS, B);
+  // The gated cells without projection run their time loop in wasm, one job per part.
+  const useJob = d.gru || (d.lstm && !d.proj);
+  const nParts = useJob ? parts : 1;
   const gatesBuf = lay ? at(lay.gates) : arena.alloc(Math.min(chunkRows, total) * GH);
+  const moreGates = !lay && useJob ? Array.from({ length: nParts - 1 }, () => arena.alloc(Math.min(chunkRows, total) * GH)) : [];
   const hgScratch = d.gru && !lay ? arena.alloc(B * GH) : -1;
   const huScratch = d.proj && !lay ? arena.alloc(B * H) : -1;
-  // The gated cells without projection run their time loop in wasm (threads can share it).
-  const useJob = d.gru || (d.lstm && !d.proj);
   const hB = useJob ? arena.alloc(B * Hout) : -1;
-  const job = useJob ? arena.alloc(JOB_WORDS) : -1;
-  const ints = useJob ? arena.alloc(2 * d.T + 1) : -1;
+  const partList = useJob ? Array.from({ length: nParts }, (_, p) => partRows(B, nParts, p)).map(([r0, r1]) => ({ r0, ...partSteps(spec, offs, r0, r1) })).filter((q) => q.T > 0) : [];
+  const jobs = partList.map(() => arena.alloc(JOB_WORDS));
+  const ints = partList.map((q) => arena.alloc(2 * q.T));
 
   const f = arena.f32();
   f.set(x, xP >> 2);
@@ -266,37 +298,39 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
   if (useJob) {
     f.set(h0.subarray(0, B * Hout), hB >> 2);
     const i32 = new Int32Array(f.buffer);
-    i32.set(spec.batchSizes, ints >> 2);
-    i32.set(offs, (ints >> 2) + d.T);
-    const words: Record<keyof typeof J, number> = {
-      nt,
-      gru: d.gru ? 1 : 0,
-      reverse: spec.reverse ? 1 : 0,
-      T: d.T,
-      H,
-      I,
-      batchSizes: ints,
-      offs: ints + d.T * 4,
-      x: xP,
-      wIh: wIhP,
-      wHh: wHhP,
-      bias,
-      bHn,
-      hA: hS,
-      hB,
-      c: cS,
-      y: yP,
-      gates: gatesBuf,
-      chunk: chunkRows,
-      save: lay ? 1 : 0,
-      hPrev: lay ? at(lay.hPrev) : 0,
-      cPrev: lay && d.lstm ? at(lay.cPrev) : 0,
-      cNew: lay && d.lstm ? at(lay.cNew) : 0,
-      hg: d.gru ? (lay ? at(lay.hg) : hgScratch) : 0,
-      barrier: job + JOB_BARRIER * 4,
-    };
-    i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
-    for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
+    partList.forEach((q, p) => {
+      const job = jobs[p]!;
+      i32.set(q.bs, ints[p]! >> 2);
+      i32.set(q.offs, (ints[p]! >> 2) + q.T);
+      const words: Record<keyof typeof J, number> = {
+        gru: d.gru ? 1 : 0,
+        reverse: spec.reverse ? 1 : 0,
+        T: q.T,
+        H,
+        I,
+        batchSizes: ints[p]!,
+        offs: ints[p]! + q.T * 4,
+        x: xP,
+        wIh: wIhP,
+        wHh: wHhP,
+        bias,
+        bHn,
+        // this part's rows of the state buffers
+        hA: hS + q.r0 * Hout * 4,
+        hB: hB + q.r0 * Hout * 4,
+        c: d.lstm ? cS + q.r0 * H * 4 : 0,
+        y: yP,
+        gates: lay ? gatesBuf : p === 0 ? gatesBuf : moreGates[p - 1]!,
+        chunk: chunkRows,
+        save: lay ? 1 : 0,
+        hPrev: lay ? at(lay.hPrev) : 0,
+        cPrev: lay && d.lstm ? at(lay.cPrev) : 0,
+        cNew: lay && d.lstm ? at(lay.cNew) : 0,
+        hg: d.gru ? (lay ? at(lay.hg) : hgScratch + q.r0 * GH * 4) : 0,
+      };
+      i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
+      for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
+    });
   }
 
   const runSteps = (): void => {
@@ -378,14 +412,14 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
       keep,
     };
   };
-  return { job, runSteps, finish };
+  return { jobs, runSteps, finish };
 }
 
-/** Run a placed direction on the calling thread, or with its hidden units split over `threads`. */
+/** Run a placed direction: its TypeScript loop, its one job, or its parts side by side on `threads`. */
 function runPlaced<A extends FloatArray>(w: WasmKernels, p: PlacedForward<A>, threads: ThreadPool | null): void {
-  if (p.job < 0) p.runSteps();
-  else if (threads) runOnThreads(threads, p.job, JobKind.forward, () => w.k.runLayerForward(p.job, 0));
-  else w.k.runLayerForward(p.job, 0);
+  if (p.jobs.length === 0) p.runSteps();
+  else if (threads && p.jobs.length > 1) runEach(w, threads, JobKind.forward, p.jobs);
+  else for (const job of p.jobs) w.k.runLayerForward(job);
 }
 
 /**
@@ -453,7 +487,7 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
   // Saved blocks first, so each lands where backward puts it again.
   const saveds = lays.map((l) => (l ? w.arena.alloc(l.size) : -1));
   const placed = argsList.map((a, i) => placeForward(w, a, ds[i]!, lays[i]!, saveds[i]!, 1));
-  runEach(w, threads, JobKind.forward, placed.map((p) => p.job));
+  runEach(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]!));
   const outs = placed.map((p) => p.finish());
   let backward: RnnForwardManyResult<A>['backward'] = null;
   if (all) {
@@ -469,7 +503,7 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
   return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), backward };
 }
 
-/** Write a job block: words at the given indices, the barrier's two words zeroed. */
+/** Write a job block: the given words, the rest zeroed. */
 function writeJob(w: WasmKernels, job: number, words: [number, number][]): void {
   const i32 = new Int32Array(w.arena.memory.buffer);
   i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
@@ -492,8 +526,8 @@ interface BackwardDir<A extends FloatArray> {
 
 /** A direction's backward placed in the arena: its time loop, then its weight gradients. */
 interface PlacedBackward<A extends FloatArray> {
-  /** Job block for runLayerBackward, or -1 when the loop runs in TypeScript (runSteps). */
-  job: number;
+  /** Job blocks for runLayerBackward, one per part of the batch; empty when the loop runs in TypeScript (runSteps). */
+  jobs: number[];
   runSteps(): void;
   /** Write the weight-gradient job (assembly/layer.ts runWeightGrads) for nt threads; returns it. */
   placeWeightGrads(nt: number): number;
@@ -501,7 +535,7 @@ interface PlacedBackward<A extends FloatArray> {
   collect(): RnnGradsOut<A>;
 }
 
-function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number): PlacedBackward<A> {
+function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number, parts: number): PlacedBackward<A> {
   const { spec, weights, d, lay, keep, grads, make } = dir;
   const { H, I, Hout, GH, B, total, offs } = d;
   const { k, arena } = w;
@@ -517,8 +551,11 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
   const wHhT = arena.alloc(k.packedSize(Hout, GH));
   const wHrT = d.proj ? arena.alloc(k.packedSize(H, Hout)) : -1;
   const useJob = d.gru || (d.lstm && !d.proj);
-  const job = arena.alloc(JOB_WORDS);
-  const ints = useJob ? arena.alloc(2 * d.T + 1) : -1;
+  const nParts = useJob ? parts : 1;
+  const partList = useJob ? Array.from({ length: nParts }, (_, p) => partRows(B, nParts, p)).map(([r0, r1]) => ({ r0, ...partSteps(spec, offs, r0, r1) })).filter((q) => q.T > 0) : [];
+  const jobs = partList.map(() => arena.alloc(JOB_WORDS));
+  const ints = partList.map((q) => arena.alloc(2 * q.T));
+  const job = arena.alloc(JOB_WORDS); // the weight-gradient job
 
   const f = arena.f32();
   f.set(keep, saved >> 2);
@@ -541,38 +578,31 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
 
   if (useJob) {
     const i32 = new Int32Array(f.buffer);
-    i32.set(spec.batchSizes, ints >> 2);
-    i32.set(offs, (ints >> 2) + d.T);
-    // One thread per direction's loop (nt = 1); two directions may run side by side (runEach).
-    // Known issue: the loop split across threads (runLayerBackward with nt = 2, one barrier per
-    // step, the units split as in forward) gives wrong gradients in some processes, persistently
-    // (every call in that process the same wrong values), reproducible under node
-    // --liftoff-only and depending on the exact binary (a dead branch in runLayerBackward made it
-    // vanish). A threaded forward followed by a one-thread backward is always right, and so are
-    // directions side by side (test/threads-stress.child.ts). Root cause not found, so a
-    // one-direction layer's backward loop stays on one thread; its weight-gradient products
-    // (runWeightGrads: each thread its own panels, no barrier) do use the threads.
-    writeJob(w, job, [
-      [0, 1],
-      [1, d.gru ? 1 : 0],
-      [2, spec.reverse ? 1 : 0],
-      [3, d.T],
-      [4, H],
-      [5, ints],
-      [6, ints + d.T * 4],
-      [7, at(lay.gates)],
-      [8, d.lstm ? at(lay.cPrev) : 0],
-      [9, d.lstm ? at(lay.cNew) : 0],
-      [10, d.gru ? at(lay.hg) : 0],
-      [11, at(lay.hPrev)],
-      [12, Math.max(dyP, 0)], // 0 = no dy
-      [13, dhS],
-      [14, d.lstm ? dcS : 0],
-      [15, dgX],
-      [16, dgH],
-      [17, wHhT],
-      [18, job + JOB_BARRIER * 4],
-    ]);
+    // Each part of the batch rows runs its own loop (its rows of dh and dc); the threads share
+    // nothing while they run, so no barrier is needed.
+    partList.forEach((q, p) => {
+      i32.set(q.bs, ints[p]! >> 2);
+      i32.set(q.offs, (ints[p]! >> 2) + q.T);
+      writeJob(w, jobs[p]!, [
+        [1, d.gru ? 1 : 0],
+        [2, spec.reverse ? 1 : 0],
+        [3, q.T],
+        [4, H],
+        [5, ints[p]!],
+        [6, ints[p]! + q.T * 4],
+        [7, at(lay.gates)],
+        [8, d.lstm ? at(lay.cPrev) : 0],
+        [9, d.lstm ? at(lay.cNew) : 0],
+        [10, d.gru ? at(lay.hg) : 0],
+        [11, at(lay.hPrev)],
+        [12, Math.max(dyP, 0)], // 0 = no dy
+        [13, dhS + q.r0 * Hout * 4],
+        [14, d.lstm ? dcS + q.r0 * H * 4 : 0],
+        [15, dgX],
+        [16, dgH],
+        [17, wHhT],
+      ]);
+    });
   }
 
   const runSteps = (): void => {
@@ -659,7 +689,7 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
       dWHr: d.proj ? out(p.dWHrP, Hout * H) : null,
     };
   };
-  return { job: useJob ? job : -1, runSteps, placeWeightGrads, collect };
+  return { jobs, runSteps, placeWeightGrads, collect };
 }
 
 /**
@@ -671,14 +701,17 @@ function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool 
   w.arena.reset();
   const saveds = dirs.map((dir) => w.arena.alloc(dir.lay.size));
   const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && dirs.every((dir) => dir.d.gru || (dir.d.lstm && !dir.d.proj));
-  const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!));
+  // Side by side: one direction per thread, whole. Otherwise a direction's batch rows are split
+  // into one part per thread (the forward used the same pool, so its rows qualify).
+  const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!, side || !threads ? 1 : threads.n));
   if (side) {
-    runEach(w, threads, JobKind.backward, placed.map((p) => p.job));
+    runEach(w, threads, JobKind.backward, placed.map((p) => p.jobs[0]!));
     runEach(w, threads, JobKind.weightGrads, placed.map((p) => p.placeWeightGrads(1)));
   } else {
     for (const p of placed) {
-      if (p.job >= 0) w.k.runLayerBackward(p.job, 0);
-      else p.runSteps();
+      if (p.jobs.length === 0) p.runSteps();
+      else if (threads && p.jobs.length > 1) runEach(w, threads, JobKind.backward, p.jobs);
+      else for (const job of p.jobs) w.k.runLayerBackward(job);
       const job = p.placeWeightGrads(threads ? threads.n : 1);
       if (threads) runOnThreads(threads, job, JobKind.weightGrads, () => w.k.runWeightGrads(job, 0));
       else w.k.runWeightGrads(job, 0);

@@ -4,13 +4,13 @@
  * `torch.set_num_threads` / `torch.get_num_threads`.
  *
  * The two directions of a bidirectional layer run side by side, one per thread (forward, the
- * backward time loop and the weight gradients), meeting only at the end. A one-direction layer
- * has its hidden units split across the threads (the main thread is thread 0): each step every
- * thread computes its slice of the gate columns, its cells and its part of h, then all meet at
- * a barrier (see assembly/layer.ts); its backward time loop runs on the calling thread (see the
- * known issue in rnn.ts) and its weight-gradient products are split by columns. Needs
+ * backward time loop and the weight gradients). A one-direction layer has its batch rows split
+ * across the threads (the main thread is thread 0): the sequences of a batch are independent,
+ * so each thread runs the whole recurrence of its rows, forward and backward, without meeting
+ * the others until the end (see assembly/layer.ts); its weight-gradient products are split by
+ * output columns. Needs
  * SharedArrayBuffer (in browsers: a cross-origin isolated page); elsewhere, and for layers too
- * small to pay for a barrier per step, everything runs on the calling thread.
+ * small to pay for a thread, everything runs on the calling thread.
  *
  *   await setNumThreads(2); // resolves once the workers are up
  */
@@ -23,7 +23,6 @@ const post = (m) => (wt ? wt.parentPort.postMessage(m) : self.postMessage(m));
 const start = (m) => {
   const k = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort() {} } }).exports;
   k.setThreadId(m.tid);
-  k.setCanWait(1);
   const ctrl = new Int32Array(m.memory.buffer, m.ctrl, 8);
   post('ready');
   let seen = 0;
@@ -58,10 +57,10 @@ export interface ThreadPool {
 }
 
 /**
- * Threads pay only when a step's product (B x G*H x H multiply-adds) is big enough to hide a
- * barrier per step (a few µs); tests lower this to exercise the threaded path on tiny layers.
+ * Threads pay only when a layer's work (multiply-adds of its products, rows x G*H x (I + H))
+ * hides waking the workers (tens of µs per call); tests lower this to thread tiny layers.
  */
-export const threadTuning = { minMacs: 1 << 20 };
+export const threadTuning = { minMacs: 1 << 22 };
 
 let requested = 1;
 let pool: ThreadPool | null = null;
