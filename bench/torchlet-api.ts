@@ -4,13 +4,12 @@
  * on the backend with the WebAssembly kernels plugged in.
  */
 import * as torch from '../src/index.js';
-import { wasmGemm, wasmRnnKernel } from '../src/kernels/wasm/index.js';
 import type { Runner } from './torchlet-kernel.js';
 import type { Workload } from './workloads.js';
 
-/** The backend with the WebAssembly GEMM and recurrent kernel (reference kernels elsewhere). */
+/** The default backend: WebAssembly GEMM, recurrent kernel and activations (reference kernels elsewhere). */
 export function useWasmBackend(): void {
-  torch.setBackend({ ...torch.refBackend, name: 'wasm', gemm: wasmGemm, rnn: wasmRnnKernel });
+  torch.setBackend(torch.wasmBackend);
 }
 
 export function apiRunner(w: Workload): Runner {

@@ -17,7 +17,10 @@ import {
   tanhF32,
   wasmGemm,
   wasmRnnKernel,
+  wasmUnary,
 } from '../src/kernels/wasm/index.js';
+import * as wasmKernelsModule from '../src/kernels/wasm/loader.js';
+import { unary as refUnary } from '../src/kernels/ref/elementwise.js';
 import { setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
 import { allCases, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
@@ -150,6 +153,45 @@ describe('wasm GEMM vs reference GEMM', () => {
     }
   }
 });
+
+describe('the backend\'s unary kernel (wasm sigmoid/tanh)', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const x = Float32Array.from({ length: 1000 }, (_, i) => (i - 500) * 0.37);
+  x.set([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-30], 0);
+  for (const op of ['sigmoid', 'tanh'] as const) {
+    it(`${op}: float32 through the SIMD kernel, within 1e-6 of the reference loop, NaN and limits kept`, () => {
+      const spy = vi.spyOn(wasmKernelsModule, 'wasmKernels');
+      const got = new Float32Array(x.length);
+      wasmUnary(op, x, got);
+      expect(spy).toHaveBeenCalled();
+      const want = new Float32Array(x.length);
+      refUnary(op, x, want);
+      expect(firstMismatchAbs(got, want, 1e-6)).toBeNull();
+    });
+  }
+  it('falls back to the reference loop for other ops, float64 and short arrays', () => {
+    const spy = vi.spyOn(wasmKernelsModule, 'wasmKernels');
+    const out = new Float32Array(x.length);
+    wasmUnary('exp', x, out);
+    wasmUnary('sigmoid', x.subarray(0, 10), out.subarray(0, 10));
+    const x64 = Float64Array.from(x);
+    const o64 = new Float64Array(x.length);
+    wasmUnary('tanh', x64, o64);
+    expect(spy).not.toHaveBeenCalled();
+    const want = new Float64Array(x.length);
+    refUnary('tanh', x64, want);
+    expect(Array.from(o64)).toEqual(Array.from(want));
+  });
+});
+
+/** First index where |a - b| > tol (NaN must meet NaN), or null. */
+function firstMismatchAbs(a: Float32Array, b: Float32Array, tol: number): { i: number; a: number; b: number } | null {
+  for (let i = 0; i < a.length; i++) {
+    const ok = Number.isNaN(b[i]!) ? Number.isNaN(a[i]!) : Math.abs(a[i]! - b[i]!) <= tol;
+    if (!ok) return { i, a: a[i]!, b: b[i]! };
+  }
+  return null;
+}
 
 describe('SIMD sigmoid/tanh', () => {
   // Every 65,537th bit pattern (about 65,500 floats spread over the whole range, both signs,

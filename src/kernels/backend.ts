@@ -8,6 +8,7 @@ import * as elementwise from './ref/elementwise.js';
 import { gemm } from './ref/matmul.js';
 import * as reduce from './ref/reduce.js';
 import type { RnnKernel } from './rnn.js';
+import { unary as wasmUnary } from './wasm/elementwise.js';
 import { gemm as wasmGemm } from './wasm/gemm.js';
 import { wasmRnnKernel } from './wasm/rnn.js';
 
@@ -47,12 +48,12 @@ export const refBackend: Backend = {
 };
 
 /**
- * The default: WebAssembly SIMD for float32 GEMM and the fused recurrent kernel, reference loops
- * for everything else. Both wasm entries fall back to the reference kernels by themselves for
- * float64, where WebAssembly SIMD is missing, or under `setKernelPreference('ref')` /
- * `TORCHLET_KERNELS=ref`.
+ * The default: WebAssembly SIMD for float32 GEMM, the fused recurrent kernel and float32
+ * sigmoid/tanh, reference loops for everything else. The wasm entries fall back to the
+ * reference kernels by themselves for float64, where WebAssembly SIMD is missing, or under
+ * `setKernelPreference('ref')` / `TORCHLET_KERNELS=ref`.
  */
-export const wasmBackend: Backend = { ...refBackend, name: 'wasm', gemm: wasmGemm, rnn: wasmRnnKernel };
+export const wasmBackend: Backend = { ...refBackend, name: 'wasm', unary: wasmUnary, gemm: wasmGemm, rnn: wasmRnnKernel };
 
 let current: Backend = wasmBackend;
 

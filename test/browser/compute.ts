@@ -86,7 +86,7 @@ export function seedLayers(torch: TorchModule): Results {
 export function threadedLstm(torch: TorchModule): Results {
   torch.manualSeed(1);
   const lstm = new torch.nn.LSTM(16, 32, { batchFirst: true });
-  const [o, [h, c]] = torch.noGrad(() => lstm.forward(det(torch, [4, 9, 16], 0.7)));
+  const [o, [h, c]] = torch.noGrad(() => lstm.forward(det(torch, [8, 9, 16], 0.7)));
   const out: Results = { 'threads/output': plain(o), 'threads/hN': plain(h), 'threads/cN': plain(c) };
   const bi = new torch.nn.GRU(16, 32, { bidirectional: true });
   const x = det(torch, [9, 4, 16], 0.4, true);
