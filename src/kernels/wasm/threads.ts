@@ -157,9 +157,9 @@ export const JobKind = { forward: 1, backward: 3, each: 4, weightGrads: 5 } as c
 
 /**
  * Run job block `job` of the given kind on all threads, the caller as thread 0 (`run`), and
- * return once every worker has left the job: the caller then reuses the memory at once, and a
- * worker still on its way out of the job's last barrier must not see that (it did, as wrong
- * gradients, before this handshake).
+ * return once every worker has finished its part and left the job (each counts itself out in
+ * ctrl[4]): the caller reads the results and reuses the memory at once. This handshake is the
+ * only meeting point: the jobs themselves share no data while they run.
  */
 export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () => void): void {
   const ctrl = new Int32Array(p.w.arena.memory.buffer, p.ctrl, 8);
@@ -171,6 +171,6 @@ export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () =
   p.started++;
   const expected = p.started * (p.n - 1);
   while (Atomics.load(ctrl, 4) !== expected) {
-    // spin: the workers are past the job's final barrier, leaving it
+    // spin: a worker is still on its part (the caller has nothing else to do meanwhile)
   }
 }
