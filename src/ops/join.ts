@@ -51,7 +51,8 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
   let at = 0;
   for (const t of parts) {
     starts.push(at);
-    const src = copyContiguous(t.dtype === dtype ? t : toDtype(t.detach(), dtype)).storage;
+    // Read in place when already contiguous (no copy); strided parts are made contiguous first.
+    const src = (t.dtype === dtype ? t : toDtype(t.detach(), dtype)).contiguousData();
     const rowIn = t.shape[d]! * inner;
     for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowIn, (o + 1) * rowIn), o * rowOut + at * inner);
     at += t.shape[d]!;
@@ -161,7 +162,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (x.ndim > 0) shape[d] = idx.length;
   const outer = numel(x.shape.slice(0, d));
   const inner = numel(x.shape.slice(d + 1));
-  const src = copyContiguous(x).storage;
+  const src = x.contiguousData();
   const out = allocStorage(x.dtype, numel(shape));
   for (let o = 0; o < outer; o++) {
     idx.forEach((i, j) => {
@@ -171,7 +172,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   const y = new Tensor(out, shape, x.dtype);
   return record('IndexSelectBackward0', [x], y, ([g]) => {
     // index_add: repeated indices accumulate.
-    const gd = copyContiguous(g!).storage;
+    const gd = g!.contiguousData();
     const gx = allocStorage(x.dtype, x.numel());
     for (let o = 0; o < outer; o++) {
       idx.forEach((i, j) => {
