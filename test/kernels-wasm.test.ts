@@ -88,6 +88,29 @@ describe('threads (setNumThreads)', () => {
   });
 });
 
+describe('setNumThreads arguments', () => {
+  it('n < 1 is refused with PyTorch\'s message, a non-integer with a TypeError; more than 4 gives 4', async () => {
+    await expect(setNumThreads(0)).rejects.toMatchObject({ message: 'Expected positive number of threads', pytorchType: 'RuntimeError' });
+    await expect(setNumThreads(1.5)).rejects.toMatchObject({ pytorchType: 'TypeError' });
+    setKernelPreference('simd');
+    try {
+      expect(await setNumThreads(8)).toBe(4);
+      expect(threadPool()!.n).toBe(4);
+      const c = { mode: 'GRU', reverse: false, packed: true, bias: true, projSize: 0, hidden: 16, input: 40, wide: true } as const;
+      const saved = threadTuning.minMacs;
+      threadTuning.minMacs = 0;
+      try {
+        expect(runCase(c)).toEqual([]);
+        expect(runPairCase(c)).toEqual([]);
+      } finally {
+        threadTuning.minMacs = saved;
+      }
+    } finally {
+      await setNumThreads(1);
+    }
+  });
+});
+
 describe('threads in fresh processes under --liftoff-only', () => {
   // Baseline-compiled code lets the threads drift apart; an earlier design (hidden units split
   // across threads, a barrier per step) gave wrong backward gradients in most of these processes.

@@ -14,6 +14,7 @@
  *
  *   await setNumThreads(2); // resolves once the workers are up
  */
+import { TorchletError } from '../../errors.js';
 import { controlBlock, type KernelFlavour, sharedKernels, type WasmKernels, wasmKernels } from './loader.js';
 
 /** Worker body, as source so it needs no file of its own (Node: eval'd CommonJS; browsers: a Blob). */
@@ -103,13 +104,20 @@ function stop(p: ThreadPool): void {
   for (const w of p.workers) w.terminate();
 }
 
+/** Threads the kernels have scratch for (MAX_THREADS in assembly/gemm.ts: one packed-A block each). */
+export const MAX_THREADS = 4;
+
 /**
  * Use n threads (1 = none) for the recurrent kernel. Resolves to the number actually in use
- * once the workers are running (1 where shared memory or workers are unavailable).
- * PyTorch: torch.set_num_threads.
+ * once the workers are running: at most MAX_THREADS (4), and 1 where shared memory or workers
+ * are unavailable. PyTorch: torch.set_num_threads (same error for n < 1).
  */
 export async function setNumThreads(n: number): Promise<number> {
-  requested = Math.max(1, Math.floor(n));
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw new TorchletError(`setNumThreads(): expected an integer number of threads, got ${String(n)}`, 'TypeError');
+  }
+  if (n <= 0) throw new TorchletError('Expected positive number of threads', 'RuntimeError');
+  requested = Math.min(n, MAX_THREADS);
   if (pool) {
     stop(pool);
     pool = null;
