@@ -21,6 +21,7 @@ import {
 } from '../src/kernels/wasm/index.js';
 import * as wasmKernelsModule from '../src/kernels/wasm/loader.js';
 import { unary as refUnary } from '../src/kernels/ref/elementwise.js';
+import { refRnnKernel } from '../src/kernels/ref/rnn.js';
 import { setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
 import { allCases, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
@@ -85,6 +86,72 @@ describe('threads (setNumThreads)', () => {
       threadTuning.minMacs = saved;
       await setNumThreads(1);
     }
+  });
+});
+
+describe('saved state pinned in the kernels\' memory', () => {
+  const spec = (reverse: boolean) => ({ mode: 'GRU' as const, inputSize: 8, hiddenSize: 16, projSize: 0, batchSizes: Int32Array.from([4, 4, 3]), reverse });
+  const det = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.3 + s) * 0.5);
+  const args = (s: number, sz = 16) => ({
+    spec: { ...spec(s > 1), hiddenSize: sz },
+    weights: { wIh: det(3 * sz * 8, s), wHh: det(3 * sz * sz, s + 1), bIh: det(3 * sz, s + 2), bHh: det(3 * sz, s + 3), wHr: null },
+    x: det(11 * 8, s + 4),
+    h0: det(4 * sz, s + 5),
+    c0: null,
+    needsGrad: true,
+  });
+  const grads = (sz = 16) => ({ dy: det(11 * sz, 7), dhN: det(4 * sz, 8), dcN: null });
+  const f64 = (a: Float32Array | null) => (a ? Float64Array.from(a) : null);
+  const refGrads = (a: ReturnType<typeof args>, g: ReturnType<typeof grads>) => {
+    const w = a.weights;
+    const r = refRnnKernel.forward({ ...a, weights: { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: null }, x: f64(a.x)!, h0: f64(a.h0)!, c0: null });
+    return r.backward!({ dy: f64(g.dy), dhN: f64(g.dhN), dcN: null });
+  };
+  const arena = () => wasmKernelsModule.wasmKernels()!.arena;
+
+  it('backwards in any order (holes reused by later forwards) give the reference gradients and release everything', () => {
+    setKernelPreference('simd');
+    // (earlier tests may hold blocks for forwards whose backward never ran, until a GC)
+    const before = arena().pinnedBytes();
+    const [a, b, c] = [args(0), args(2), args(4, 8)];
+    const fa = wasmRnnKernel.forward(a);
+    const fb = wasmRnnKernel.forward(b);
+    expect(arena().pinnedBytes()).toBeGreaterThan(before);
+    const ga = fa.backward!(grads()); // the first block: leaves a hole
+    const fc = wasmRnnKernel.forward(c); // smaller: fits the hole
+    const gb = fb.backward!(grads());
+    const gc = fc.backward!(grads(8));
+    expect(arena().pinnedBytes()).toBe(before);
+    for (const [got, a0, g0] of [[ga, a, grads()], [gb, b, grads()], [gc, c, grads(8)]] as const) {
+      const want = refGrads(a0, g0);
+      for (const key of ['dx', 'dh0', 'dWIh', 'dWHh', 'dBIh', 'dBHh'] as const) expect(firstMismatch(key, got[key], want[key])).toBeNull();
+    }
+  });
+
+  it('past the pin budget the state is copied out instead, with the same gradients', () => {
+    setKernelPreference('simd');
+    const saved = wasmKernelsModule.Arena.pinBudget;
+    wasmKernelsModule.Arena.pinBudget = 0;
+    try {
+      const a = args(0);
+      const before = arena().pinnedBytes();
+      const f = wasmRnnKernel.forward(a);
+      expect(arena().pinnedBytes()).toBe(before);
+      const g = f.backward!(grads());
+      const want = refGrads(a, grads());
+      for (const key of ['dx', 'dh0', 'dWIh', 'dWHh'] as const) expect(firstMismatch(key, g[key], want[key])).toBeNull();
+    } finally {
+      wasmKernelsModule.Arena.pinBudget = saved;
+    }
+  });
+
+  it('a backward that never runs releases its block once garbage collected (child process, --expose-gc)', () => {
+    const child = fileURLToPath(new URL('./pin-gc.child.ts', import.meta.url));
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', child], { encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { made: number; pinnedBefore: number; pinnedAfter: number };
+    expect(r.made).toBe(5);
+    expect(r.pinnedBefore).toBeGreaterThan(0);
+    expect(r.pinnedAfter).toBe(0);
   });
 });
 

@@ -46,32 +46,102 @@ const PAGE = 65536;
 
 /**
  * A bump allocator over the module's memory. Every kernel call starts from `reset()`, places
- * its arrays, runs, and copies its results out, so nothing is ever freed one by one and a
- * forgotten backward closure leaks nothing here (what it keeps lives in ordinary JS arrays).
+ * its arrays, runs, and copies its results out, so scratch is never freed one by one.
+ *
+ * Below the scratch, `pin` keeps blocks that must survive later calls: what a recurrent
+ * forward saves for its backward stays in place instead of being copied out and back in (tens
+ * of MB per layer). Pinned bytes are capped (`pinBudget`); past the cap callers copy out as
+ * before. A pinned block is released by its backward, or when its backward closure is garbage
+ * collected without running (FinalizationRegistry), so a forgotten graph frees it too.
  */
 export class Arena {
   private top: number;
   private view: Float32Array;
+  /** Pinned blocks in address order: [start, bytes, free]. Scratch starts at `pinEnd`. */
+  private readonly pins: { start: number; bytes: number; free: boolean }[] = [];
+  private pinEnd: number;
+
+  /** Upper bound on pinned bytes (shared memory tops out at 1 GiB). */
+  static pinBudget = 256 * 1024 * 1024;
 
   constructor(
     readonly memory: WebAssembly.Memory,
     readonly base: number,
   ) {
     this.top = base;
+    this.pinEnd = base;
     this.view = new Float32Array(memory.buffer);
   }
 
   reset(): void {
-    this.top = this.base;
+    this.top = this.pinEnd;
   }
 
   /** Room for n floats, 64-byte aligned (a cache line); returns the byte offset. */
   alloc(n: number): number {
     const p = this.top;
     this.top = p + Math.ceil((n * 4) / 64) * 64;
-    const need = this.top - this.memory.buffer.byteLength;
-    if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
+    this.ensure(this.top);
     return p;
+  }
+
+  private ensure(end: number): void {
+    const need = end - this.memory.buffer.byteLength;
+    if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
+  }
+
+  /**
+   * A block of n floats that outlives `reset()` until `unpin`, or null when the budget or the
+   * memory's maximum would be exceeded. Only right after `reset()` (no scratch in use).
+   */
+  pin(n: number): number | null {
+    if (this.top !== this.pinEnd) throw new Error('Arena.pin: only right after reset()');
+    const bytes = Math.ceil((n * 4) / 64) * 64;
+    const held = this.pins.reduce((a, b) => a + (b.free ? 0 : b.bytes), 0);
+    if (held + bytes > Arena.pinBudget) return null;
+    // First fit among freed blocks (split off the rest), else at the end of the pinned region.
+    const i = this.pins.findIndex((b) => b.free && b.bytes >= bytes);
+    if (i >= 0) {
+      const b = this.pins[i]!;
+      if (b.bytes > bytes) this.pins.splice(i + 1, 0, { start: b.start + bytes, bytes: b.bytes - bytes, free: true });
+      b.bytes = bytes;
+      b.free = false;
+      return b.start;
+    }
+    const start = this.pinEnd;
+    try {
+      this.ensure(start + bytes);
+    } catch {
+      return null; // the memory cannot grow that far: callers copy out instead
+    }
+    this.pins.push({ start, bytes, free: false });
+    this.pinEnd = start + bytes;
+    this.top = this.pinEnd;
+    return start;
+  }
+
+  /** Release a pinned block (freed neighbours merge; a free tail gives its room back to scratch). */
+  unpin(p: number): void {
+    const i = this.pins.findIndex((b) => b.start === p && !b.free);
+    if (i < 0) return;
+    this.pins[i]!.free = true;
+    for (let j = this.pins.length - 1; j > 0; j--) {
+      const a = this.pins[j - 1]!;
+      const b = this.pins[j]!;
+      if (a.free && b.free) {
+        a.bytes += b.bytes;
+        this.pins.splice(j, 1);
+      }
+    }
+    while (this.pins.length > 0 && this.pins[this.pins.length - 1]!.free) {
+      this.pinEnd = this.pins.pop()!.start;
+    }
+    if (this.top < this.pinEnd) this.top = this.pinEnd;
+  }
+
+  /** Bytes pinned now (tests). */
+  pinnedBytes(): number {
+    return this.pins.reduce((a, b) => a + (b.free ? 0 : b.bytes), 0);
   }
 
   /** A float view of the whole memory; call after the last alloc (growing detaches views). */

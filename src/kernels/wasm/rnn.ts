@@ -8,7 +8,9 @@
  * so memory beyond the output does not grow with the length); then per step one GEMM on W_hh
  * accumulating into that step's gate rows, and one fused pass (bias already folded in, gate
  * nonlinearities, state update). With needsGrad the gate activations and the states backward
- * needs are kept, copied out of wasm memory into one Float32Array owned by the closure.
+ * needs are kept in a block pinned in wasm memory (Arena.pin) that backward reads in place and
+ * then releases (so does the garbage collector, for a backward that never runs); past the pin
+ * budget they are copied out into a Float32Array owned by the closure instead.
  *
  * Backward (BPTT), per step in reverse order: fused gate derivatives, then one GEMM giving
  * dL/dh_{t-1}; the gate gradients of all steps are kept, and after the loop dx, dW_ih, dW_hh
@@ -68,6 +70,40 @@ function releaseKeep(b: Float32Array): void {
   const held = keepPool.reduce((s, x) => s + x.byteLength, 0);
   if (keepPool.length >= KEEP_POOL_MAX || held + whole.byteLength > KEEP_POOL_BYTES) return;
   keepPool.push(whole);
+}
+
+/**
+ * Where a forward's saved state lives until its backward: pinned in the kernels' memory
+ * (`pinned`, a byte offset: no copies) or, past the arena's pin budget, copied out (`keep`).
+ */
+interface Saved {
+  pinned: number | null;
+  keep: Float32Array | null;
+}
+
+/** Pinned blocks whose backward closure was collected without running are released here. */
+const unpinForgotten =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ arena: WasmKernels['arena']; p: number }>(({ arena, p }) => arena.unpin(p))
+    : null;
+
+/**
+ * Saved blocks for the given sizes, right after `arena.reset()`: pinned while the budget
+ * allows, then ordinary scratch (copied out after the forward).
+ */
+function placeSaved(w: WasmKernels, sizes: number[]): { at: number; pinned: boolean }[] {
+  let canPin = true;
+  return sizes.map((n) => {
+    const p = canPin ? w.arena.pin(n) : null;
+    if (p !== null) return { at: p, pinned: true };
+    canPin = false;
+    return { at: w.arena.alloc(n), pinned: false };
+  });
+}
+
+/** Tie pinned blocks to a backward closure: released if it is collected without running. */
+function watch(w: WasmKernels, fn: object, saved: Saved[]): void {
+  for (const s of saved) if (s.pinned !== null) unpinForgotten?.register(fn, { arena: w.arena, p: s.pinned }, fn);
 }
 
 interface Dims {
@@ -240,7 +276,7 @@ interface PlacedForward<A extends FloatArray> {
   jobs: number[];
   runSteps(): void;
   /** Copy the outputs (and what backward needs) out of the arena. */
-  finish(): { y: A; hN: A; cN: A | null; keep: Float32Array | null };
+  finish(): { y: A; hN: A; cN: A | null; saved: Saved | null };
 }
 
 /**
@@ -248,7 +284,7 @@ interface PlacedForward<A extends FloatArray> {
  * `saved` when training) and, for the gated cells without projection, write its job blocks: one
  * per part of the batch rows (`parts` threads). Nothing runs yet.
  */
-function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, d: Dims, lay: SavedLayout | null, saved: number, parts: number): PlacedForward<A> {
+function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, d: Dims, lay: SavedLayout | null, saved: number, pinned: boolean, parts: number): PlacedForward<A> {
   const { spec, weights, x, h0, c0 } = args;
   const make = maker(x);
   const { H, I, Hout, GH, B, total, offs } = d;
@@ -388,7 +424,7 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
     }
   };
 
-  const finish = (): { y: A; hN: A; cN: A | null; keep: Float32Array | null } => {
+  const finish = (): { y: A; hN: A; cN: A | null; saved: Saved | null } => {
     const f = arena.f32();
     if (useJob) {
       // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
@@ -400,16 +436,18 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
       }
       f.set(hN, hS >> 2);
     }
-    let keep: Float32Array | null = null;
-    if (lay) {
-      keep = takeKeep(lay.size);
+    let kept: Saved | null = null;
+    if (lay && pinned) kept = { pinned: saved, keep: null };
+    else if (lay) {
+      const keep = takeKeep(lay.size);
       keep.set(f.subarray(saved >> 2, (saved >> 2) + lay.size));
+      kept = { pinned: null, keep };
     }
     return {
       y: make(f.subarray(yP >> 2, (yP >> 2) + total * Hout)),
       hN: make(f.subarray(hS >> 2, (hS >> 2) + B * Hout)),
       cN: d.lstm ? make(f.subarray(cS >> 2, (cS >> 2) + B * H)) : null,
-      keep,
+      saved: kept,
     };
   };
   return { jobs, runSteps, finish };
@@ -441,20 +479,22 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
   w.arena.reset();
   const d = dims(args.spec);
   const lay = args.needsGrad ? savedLayout(d) : null;
-  const saved = lay ? w.arena.alloc(lay.size) : -1;
-  const placed = placeForward(w, args, d, lay, saved, threads ? threads.n : 1);
+  const [slot] = lay ? placeSaved(w, [lay.size]) : [];
+  const placed = placeForward(w, args, d, lay, slot?.at ?? -1, slot?.pinned ?? false, threads ? threads.n : 1);
   runPlaced(w, placed, threads);
-  const { y, hN, cN, keep } = placed.finish();
+  const { y, hN, cN, saved } = placed.finish();
   let backward: RnnForwardResult<A>['backward'] = null;
-  if (lay && keep) {
+  if (lay && saved) {
     let used = false;
     backward = (grads) => {
       if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
       used = true;
+      unpinForgotten?.unregister(backward!);
       // Threads again only if the pool that ran the forward (same memory) is still up.
       const p = threads && threadPool() === threads ? threads : null;
-      return backwardMany(w, p, [{ spec: args.spec, weights: args.weights, d, lay, keep, grads, make: maker(args.x) }])[0]!;
+      return backwardMany(w, p, [{ spec: args.spec, weights: args.weights, d, lay, saved, grads, make: maker(args.x) }])[0]!;
     };
+    watch(w, backward, [saved]);
   }
   return { y, hN, cN, backward };
 }
@@ -484,9 +524,9 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
   w.arena.reset();
   const ds = argsList.map((a) => dims(a.spec));
   const lays = ds.map((d) => (all ? savedLayout(d) : null));
-  // Saved blocks first, so each lands where backward puts it again.
-  const saveds = lays.map((l) => (l ? w.arena.alloc(l.size) : -1));
-  const placed = argsList.map((a, i) => placeForward(w, a, ds[i]!, lays[i]!, saveds[i]!, 1));
+  // Saved blocks first (pinned where the budget allows).
+  const slots = all ? placeSaved(w, lays.map((l) => l!.size)) : [];
+  const placed = argsList.map((a, i) => placeForward(w, a, ds[i]!, lays[i]!, slots[i]?.at ?? -1, slots[i]?.pinned ?? false, 1));
   runEach(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]!));
   const outs = placed.map((p) => p.finish());
   let backward: RnnForwardManyResult<A>['backward'] = null;
@@ -495,10 +535,12 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
     backward = (grads) => {
       if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
       used = true;
+      unpinForgotten?.unregister(backward!);
       const p = threadPool() === threads ? threads : null;
-      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i]!, lay: lays[i]!, keep: outs[i]!.keep!, grads: grads[i]!, make: maker(a.x) }));
+      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i]!, lay: lays[i]!, saved: outs[i]!.saved!, grads: grads[i]!, make: maker(a.x) }));
       return backwardMany(w, p, dirs);
     };
+    watch(w, backward, outs.map((o) => o.saved!));
   }
   return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), backward };
 }
@@ -519,7 +561,7 @@ interface BackwardDir<A extends FloatArray> {
   weights: RnnWeights<A>;
   d: Dims;
   lay: SavedLayout;
-  keep: Float32Array;
+  saved: Saved;
   grads: RnnGradsIn<A>;
   make: (src: Float32Array) => A;
 }
@@ -536,7 +578,8 @@ interface PlacedBackward<A extends FloatArray> {
 }
 
 function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number, parts: number): PlacedBackward<A> {
-  const { spec, weights, d, lay, keep, grads, make } = dir;
+  const { spec, weights, d, lay, grads, make } = dir;
+  const keep = dir.saved.keep;
   const { H, I, Hout, GH, B, total, offs } = d;
   const { k, arena } = w;
   const at = (off: number): number => saved + off * 4;
@@ -558,8 +601,10 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
   const job = arena.alloc(JOB_WORDS); // the weight-gradient job
 
   const f = arena.f32();
-  f.set(keep, saved >> 2);
-  releaseKeep(keep);
+  if (keep) {
+    f.set(keep, saved >> 2);
+    releaseKeep(keep);
+  }
   if (grads.dy) f.set(grads.dy, dyP >> 2);
   if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), dhS >> 2);
   else f.fill(0, dhS >> 2, (dhS >> 2) + B * Hout);
@@ -698,8 +743,17 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
  * weight gradients, their large products split across the threads.
  */
 function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[]): RnnGradsOut<A>[] {
+  try {
+    return backwardRun(w, threads, dirs);
+  } finally {
+    for (const dir of dirs) if (dir.saved.pinned !== null) w.arena.unpin(dir.saved.pinned);
+  }
+}
+
+function backwardRun<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[]): RnnGradsOut<A>[] {
   w.arena.reset();
-  const saveds = dirs.map((dir) => w.arena.alloc(dir.lay.size));
+  // Pinned state is read in place; copied-out state comes back into scratch.
+  const saveds = dirs.map((dir) => dir.saved.pinned ?? w.arena.alloc(dir.lay.size));
   const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && dirs.every((dir) => dir.d.gru || (dir.d.lstm && !dir.d.proj));
   // Side by side: one direction per thread, whole. Otherwise a direction's batch rows are split
   // into one part per thread (the forward used the same pool, so its rows qualify).
