@@ -3,11 +3,13 @@
  * training step (forward + backward of out.sum()), median ms after warm-up and GFLOP/s, for
  * torchlet through its public API (`nn.LSTM` / `nn.GRU` on the WebAssembly backend: SIMD128 and
  * relaxed-SIMD kernels on one thread, relaxed on two threads) beside PyTorch CPU at 1 and 2
- * threads and TF.js on its WebAssembly backend. Peers run right after torchlet on the same
- * workload so that all see the same machine load. Prints the table with ratios (torchlet /
- * peer: below 1, torchlet is faster) and writes it to bench/results.md.
+ * threads and TF.js on its WebAssembly backend. PyTorch stays up in its own processes (1 and 2
+ * threads, plus 1 thread on AVX2 kernels where the CPU has AVX-512) and is timed in windows
+ * alternating with torchlet's, 3 rounds per workload, so that all see the same machine (a
+ * shared VM's speed drifts over seconds); TF.js runs right after. Prints the table with ratios
+ * (torchlet / peer: below 1, torchlet is faster) and writes it to bench/results.md.
  *
- * Options: --only=W1,W3  --no-torch  --no-tfjs  --quick (fewer repetitions)
+ * Options: --only=W1,W3  --no-torch  --no-tfjs  --no-avx2  --quick (1 round, short windows)
  *          --kernel-level (time the RnnKernel stack directly instead of the public API)
  *
  * Node 20 ships relaxed SIMD behind a flag; this script re-runs itself with
