@@ -5,7 +5,7 @@
  * relaxed-SIMD kernels on one thread, relaxed on two threads) beside PyTorch CPU at 1 and 2
  * threads and TF.js on its WebAssembly backend. PyTorch stays up in its own processes (1 and 2
  * threads, plus 1 thread on AVX2 kernels where the CPU has AVX-512) and is timed in windows
- * alternating with torchlet's, 3 rounds per workload, so that all see the same machine (a
+ * alternating with torchlet's, 6 short rounds per workload, so that all see the same machine (a
  * shared VM's speed drifts over seconds); TF.js runs right after. Prints the table with ratios
  * (torchlet / peer: below 1, torchlet is faster) and writes it to bench/results.md.
  *
@@ -195,8 +195,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   // Rounds of short timing windows, torchlet's variants and PyTorch's thread counts in turn;
   // each figure is the median of all its windows' runs.
-  const rounds = quick ? 1 : 3;
-  const win = (round: number): Required<SampleOpts> => ({ warmup: round === 0 ? 2 : 1, minRuns: 3, minMs: quick ? 200 : 700, maxRuns: 40 });
+  const rounds = quick ? 1 : 6;
+  const win = (round: number): Required<SampleOpts> => ({ warmup: round === 0 ? 2 : 1, minRuns: 2, minMs: quick ? 200 : 350, maxRuns: 40 });
   const variants: [Variant, KernelFlavour, number][] = [
     ['simd', 'simd', 1],
     ['relaxed', 'relaxed', 1],
