@@ -384,6 +384,49 @@ describe('threads (setNumThreads(2))', () => {
     return r;
   };
 
+  it('60 random layers (type, sizes, 1-2 layers, directions, packed lengths) with 2 threads match the reference backend', async () => {
+    const { threadTuning } = await import('../src/kernels/wasm/threads.js');
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const run = (cfg: { seed: number; type: torch.nn.RnnType; I: number; H: number; L: number; bi: boolean; lengths: number[] }, b: torch.Backend): number[] => {
+      torch.setBackend(b);
+      torch.manualSeed(cfg.seed);
+      const m = new nn[cfg.type](cfg.I, cfg.H, { numLayers: cfg.L, bidirectional: cfg.bi });
+      const leaves = cfg.lengths.map((n) => torch.randn(n, cfg.I).requiresGrad_());
+      const [out, state] = m.forward(nn.utils.rnn.packSequence(leaves, { enforceSorted: false }));
+      const outs = nn.utils.rnn.unpackSequence(out as torch.nn.utils.PackedSequence);
+      const all = torch.cat([...outs.map((o) => o.flatten()), hOf(state as Tensor | [Tensor, Tensor]).flatten()]);
+      all.mul(torch.arange(all.shape[0]!).mul(0.01).tanh()).sum().backward();
+      const vals = [...all.toFloat32Array()];
+      for (const [, p] of m.namedParameters()) vals.push(...p.grad!.toFloat32Array());
+      for (const x of leaves) vals.push(...x.grad!.toFloat32Array());
+      return vals;
+    };
+    expect(await torch.setNumThreads(2)).toBe(2);
+    const saved = threadTuning.minMacs;
+    threadTuning.minMacs = 0; // thread every layer with enough rows (B >= 8 splits its rows)
+    try {
+      for (let i = 0; i < 60; i++) {
+        const B = 1 + rnd(20);
+        const types: torch.nn.RnnType[] = ['LSTM', 'GRU', 'RNN'];
+        const cfg = { seed: i, type: types[rnd(3)]!, I: 1 + rnd(9), H: 1 + rnd(20), L: 1 + rnd(2), bi: rnd(2) === 1, lengths: Array.from({ length: B }, () => 1 + rnd(7)) };
+        const want = run(cfg, torch.refBackend);
+        const got = run(cfg, torch.wasmBackend);
+        expect(got.length).toBe(want.length);
+        const scale = want.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+        const worst = want.reduce((a, v, j) => Math.max(a, Math.abs(v - got[j]!) / (Math.abs(v) + scale)), 0);
+        expect({ cfg, worst: worst < 1e-4 ? 'ok' : worst }).toEqual({ cfg, worst: 'ok' });
+      }
+    } finally {
+      threadTuning.minMacs = saved;
+      torch.setBackend(torch.wasmBackend);
+      await torch.setNumThreads(1);
+    }
+  });
+
   it.each(['LSTM', 'GRU'] as const)('%s bidirectional: one direction per thread gives the one-thread outputs and gradients', async (t) => {
     const one = run(t);
     expect(await torch.setNumThreads(2)).toBe(2);
