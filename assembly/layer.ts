@@ -34,6 +34,7 @@ const J_HPREV = 20; // (total, H) saved h_{t-1}
 const J_CPREV = 21; // (total, H) saved c_{t-1}
 const J_CNEW = 22; // (total, H) saved c_t
 const J_HG = 23; // GRU (total or B, G*H): W_hh h (+ b_hn in the n block)
+const J_LDY = 24; // row stride of y in floats (H, or more when directions share one output)
 
 // @ts-ignore: decorator
 @inline function word(job: usize, i: i32): i32 {
@@ -73,6 +74,7 @@ export function runLayerForward(job: usize): void {
   const GH4 = <usize>GH << 2;
   const H4 = <usize>H << 2;
   const rowB = <usize>GH << 2;
+  const ldy4 = <usize>word(job, J_LDY) << 2;
 
   let lo = 0;
   let hi = 0;
@@ -120,7 +122,8 @@ export function runLayerForward(job: usize): void {
       lstmStep(bs, H, H, g, c, nxt, H);
       if (save) memory.copy(cNew + <usize>r0 * H4, c, <usize>bs * H4);
     }
-    memory.copy(y + <usize>r0 * H4, nxt, <usize>bs * H4);
+    if (ldy4 == H4) memory.copy(y + <usize>r0 * H4, nxt, <usize>bs * H4);
+    else for (let r = 0; r < bs; r++) memory.copy(y + <usize>(r0 + r) * ldy4, nxt + <usize>r * H4, H4);
     const tmp = cur;
     cur = nxt;
     nxt = tmp;

@@ -183,7 +183,7 @@ export function runCase(c: Case): Mismatch[] {
  * kernel's forwardMany (side by side on threads when a pool is up), against the reference
  * kernel run on each direction alone: outputs and every gradient, with and without needsGrad.
  */
-export function runPairCase(c: Case): Mismatch[] {
+export function runPairCase(c: Case, join = false): Mismatch[] {
   const dirs = [build(c, false, 0), build(c, true, 2.5)];
   const out: Mismatch[] = [];
   const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
@@ -193,10 +193,23 @@ export function runPairCase(c: Case): Mismatch[] {
   const refs = dirs.map((b) => refRnnKernel.forward({ spec: b.spec, weights: b.w64, x: f64(b.x)!, h0: f64(b.h0)!, c0: f64(b.c0), needsGrad: true }));
   const refBackwards = refs.map((r) => once(r.backward!));
   for (const [needsGrad, needsDx] of [[false, true], [true, true], [true, false]] as const) {
-    const fast = wasmRnnKernel.forwardMany!(dirs.map((b) => ({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad })));
+    const fast = wasmRnnKernel.forwardMany!(
+      dirs.map((b) => ({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad })),
+      join,
+    );
+    // With join (and threads up), the outputs come as one (total, 2 Hout) array: split it back.
+    const Hout = c.projSize || c.hidden;
+    const joined = fast.joined;
+    const column = (i: number): Float32Array | null => {
+      if (!joined) return null;
+      const rows = joined.length / (2 * Hout);
+      const out = new Float32Array(rows * Hout);
+      for (let r = 0; r < rows; r++) out.set(joined.subarray(r * 2 * Hout + i * Hout, r * 2 * Hout + (i + 1) * Hout), r * Hout);
+      return out;
+    };
     dirs.forEach((_, i) => {
       const tag = `[dir ${i}]${needsGrad ? (needsDx ? ' (needsGrad)' : ' (needsGrad, no dx)') : ''}`;
-      check(`y${tag}`, fast.results[i]!.y, refs[i]!.y);
+      check(`y${tag}${joined ? ' (joined)' : ''}`, joined ? column(i) : fast.results[i]!.y, refs[i]!.y);
       check(`hN${tag}`, fast.results[i]!.hN, refs[i]!.hN);
       check(`cN${tag}`, fast.results[i]!.cN, refs[i]!.cN);
     });

@@ -204,14 +204,23 @@ describe('both directions in one call (forwardMany)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('2 threads: one direction per thread, forward and backward', async () => {
+  it('2 threads: one direction per thread, forward and backward; outputs written joined when asked', async () => {
     setKernelPreference('simd');
     expect(await setNumThreads(2)).toBe(2);
     try {
-      const bad = [...pairCases, { mode: 'GRU', reverse: false, packed: true, bias: true, projSize: 0, hidden: 40, input: 33 } as const].flatMap((c) =>
-        runPairCase(c).map((m) => ({ case: caseName(c), ...m })),
-      );
+      const cases = [...pairCases, { mode: 'GRU', reverse: false, packed: true, bias: true, projSize: 0, hidden: 40, input: 33 } as const];
+      const bad = cases.flatMap((c) => [false, true].flatMap((join) => runPairCase(c, join).map((m) => ({ case: caseName(c), join, ...m }))));
       expect(bad).toEqual([]);
+      // The joined path really ran (LSTM H=6 over 13 packed rows: a (13, 12) output, no per-direction y).
+      const x = Float32Array.from({ length: 13 * 5 }, (_, i) => Math.cos(i));
+      const spec = (reverse: boolean) => ({ mode: 'LSTM' as const, inputSize: 5, hiddenSize: 6, projSize: 0, batchSizes: Int32Array.from([4, 4, 3, 1, 1]), reverse });
+      const weights = { wIh: x.subarray(0, 24 * 5), wHh: Float32Array.from({ length: 24 * 6 }, (_, i) => Math.sin(i) * 0.3), bIh: null, bHh: null, wHr: null };
+      const r = wasmRnnKernel.forwardMany!(
+        [false, true].map((rev) => ({ spec: spec(rev), weights, x, h0: new Float32Array(24), c0: new Float32Array(24), needsGrad: false })),
+        true,
+      );
+      expect(r.joined?.length, 'side by side, the outputs come joined').toBe(13 * 12);
+      expect(r.results.every((d) => d.y === null)).toBe(true);
     } finally {
       await setNumThreads(1);
     }

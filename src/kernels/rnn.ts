@@ -106,7 +106,14 @@ export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
  * backward for all of them (present when every args asked for it; it may be called once).
  */
 export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
-  results: { y: A; hN: A; cN: A | null }[];
+  /** Each direction's outputs; y is null when `joined` holds them. */
+  results: { y: A | null; hN: A; cN: A | null }[];
+  /**
+   * Asked for with `join` and given where the kernel can: the directions' outputs side by side,
+   * row r = [y_0[r] | y_1[r] | ...], shape (total, sum of Hout): a bidirectional layer's output
+   * with no concatenation pass.
+   */
+  joined: A | null;
   backward: ((grads: RnnGradsIn<A>[]) => RnnGradsOut<A>[]) | null;
 }
 
@@ -122,7 +129,7 @@ export interface RnnKernel {
    * args in turn, and grads[i] in backward goes with args[i]. PyTorch has no separate twin: its
    * CPU layer loop runs the directions one after the other.
    */
-  forwardMany?<A extends FloatArray>(args: RnnForwardArgs<A>[]): RnnForwardManyResult<A>;
+  forwardMany?<A extends FloatArray>(args: RnnForwardArgs<A>[], join?: boolean): RnnForwardManyResult<A>;
 }
 
 /** The sizes every kernel derives from a spec, computed in one place. */

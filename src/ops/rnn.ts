@@ -17,6 +17,7 @@ import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from
 import { gateCount } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { narrow } from './shape.js';
 import { contiguous } from './util.js';
 
 /** The weights of one layer and direction, PyTorch's `weight_ih_l{k}`, ... (null when absent). */
@@ -132,11 +133,11 @@ function nodeName(mode: RnnMode): string {
   return `${mode === 'LSTM' ? 'Lstm' : mode === 'GRU' ? 'Gru' : 'Rnn'}LayerBackward0`;
 }
 
-/** The outputs of one direction as tensors. */
-function wrapOutputs(p: Prepared, r: { y: FloatArray; hN: FloatArray; cN: FloatArray | null }): [Tensor, Tensor, Tensor | null] {
+/** The outputs of one direction as tensors (y null when the directions' outputs come joined). */
+function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN: FloatArray | null }): [Tensor | null, Tensor, Tensor | null] {
   const dtype = p.args.input.dtype;
   return [
-    new Tensor(r.y, [p.total, p.Hout], dtype),
+    r.y ? new Tensor(r.y, [p.total, p.Hout], dtype) : null,
     new Tensor(r.hN, [p.B, p.Hout], dtype),
     r.cN ? new Tensor(r.cN, [p.B, p.H], dtype) : null,
   ];
@@ -161,7 +162,8 @@ const BACKWARD_TWICE =
 export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
   const p = prepare(args);
   const res = rnnKernelFor(p.kernelArgs.x).forward(p.kernelArgs);
-  const out = wrapOutputs(p, res);
+  const [y, hN, cN] = wrapOutputs(p, res);
+  const out: [Tensor, Tensor, Tensor | null] = [y!, hN, cN];
   const kernelBackward = res.backward;
   if (!p.kernelArgs.needsGrad || kernelBackward === null) return out;
   let used = false;
@@ -174,37 +176,56 @@ export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
   return out;
 }
 
+/** What `rnnLayers` returns. */
+export interface RnnLayersOutput {
+  /** Each direction's [y, hN, cN]; y is null when `joined` holds the outputs. */
+  dirs: [Tensor | null, Tensor, Tensor | null][];
+  /** The directions' outputs side by side on the feature dim ([dir0 | dir1]), when the kernel wrote them so. */
+  joined: Tensor | null;
+}
+
 /**
  * Run several independent directions over the same rows: the two halves of a bidirectional
  * layer. Same results as `rnnLayer` on each; a kernel with `forwardMany` may run them side by
- * side (e.g. one per thread), and then one graph node holds them all.
+ * side (e.g. one per thread) and write their outputs straight into one joined tensor, and then
+ * one graph node holds them all.
  */
-export function rnnLayers(list: RnnLayerArgs[]): [Tensor, Tensor, Tensor | null][] {
+export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const preps = list.map(prepare);
   const kernel = rnnKernelFor(preps[0]!.kernelArgs.x);
   if (list.length < 2 || !kernel.forwardMany || preps.some((p) => rnnKernelFor(p.kernelArgs.x) !== kernel)) {
-    return list.map(rnnLayer);
+    return { dirs: list.map(rnnLayer), joined: null };
   }
   const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);
-  const res = kernel.forwardMany(preps.map((p) => ({ ...p.kernelArgs, needsGrad })));
-  const outs = preps.map((p, i) => wrapOutputs(p, res.results[i]!));
+  const res = kernel.forwardMany(
+    preps.map((p) => ({ ...p.kernelArgs, needsGrad })),
+    true,
+  );
+  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i]!));
+  const width = preps.reduce((a, p) => a + p.Hout, 0);
+  const joined = res.joined ? new Tensor(res.joined, [preps[0]!.total, width], list[0]!.input.dtype) : null;
   const kernelBackward = res.backward;
-  if (!needsGrad || kernelBackward === null) return outs;
-  // Node outputs: each direction's present outputs in turn; inputs likewise (the shared input
-  // appears once per direction and the engine adds both gradients).
-  const outCounts = outs.map((o) => (o[2] ? 3 : 2));
+  if (!needsGrad || kernelBackward === null) return { dirs, joined };
+  // Node outputs: the joined output if any, then each direction's present outputs in turn;
+  // inputs likewise per direction (the shared input appears once per direction and the engine
+  // adds both gradients).
+  const outputs = [...(joined ? [joined] : []), ...dirs.flatMap((o) => o.filter((t): t is Tensor => t !== null))];
+  const cols = preps.map((_, i) => preps.slice(0, i).reduce((a, p) => a + p.Hout, 0));
   let used = false;
-  record(nodeName(list[0]!.mode), preps.flatMap((p) => p.inputs), outs.flatMap((o) => o.filter((t): t is Tensor => t !== null)), (gOut) => {
+  record(nodeName(list[0]!.mode), preps.flatMap((p) => p.inputs), outputs, (gOut) => {
     if (used) throw new RuntimeError(BACKWARD_TWICE);
     used = true;
     let at = 0;
-    const grads = outCounts.map((n) => {
-      const [dy, dhN, dcN] = gOut.slice(at, at + n).map((g) => (g ? floatData(g) : null));
-      at += n;
-      return { dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: list[0]!.input.requiresGrad };
+    const gJoined = joined ? gOut[at++] : null;
+    const grads = dirs.map((o, i) => {
+      const dyT = joined ? (gJoined ? narrow(gJoined, 1, cols[i]!, preps[i]!.Hout) : null) : gOut[at++];
+      const dhN = gOut[at++];
+      const dcN = o[2] ? gOut[at++] : null;
+      const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
+      return { dy: data(dyT), dhN: data(dhN), dcN: data(dcN), needsDx: list[0]!.input.requiresGrad };
     });
     const g = kernelBackward(grads);
     return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
   });
-  return outs;
+  return { dirs, joined };
 }

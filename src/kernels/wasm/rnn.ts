@@ -223,6 +223,7 @@ const J = {
   cPrev: 21,
   cNew: 22,
   hg: 23,
+  ldy: 24,
 } as const;
 const JOB_WORDS = 32;
 
@@ -276,7 +277,7 @@ interface PlacedForward<A extends FloatArray> {
   jobs: number[];
   runSteps(): void;
   /** Copy the outputs (and what backward needs) out of the arena. */
-  finish(): { y: A; hN: A; cN: A | null; saved: Saved | null };
+  finish(): { y: A | null; hN: A; cN: A | null; saved: Saved | null };
 }
 
 /**
@@ -284,7 +285,16 @@ interface PlacedForward<A extends FloatArray> {
  * `saved` when training) and, for the gated cells without projection, write its job blocks: one
  * per part of the batch rows (`parts` threads). Nothing runs yet.
  */
-function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, d: Dims, lay: SavedLayout | null, saved: number, pinned: boolean, parts: number): PlacedForward<A> {
+function placeForward<A extends FloatArray>(
+  w: WasmKernels,
+  args: RnnForwardArgs<A>,
+  d: Dims,
+  lay: SavedLayout | null,
+  saved: number,
+  pinned: boolean,
+  parts: number,
+  yOut: { at: number; ld: number } | null = null,
+): PlacedForward<A> {
   const { spec, weights, x, h0, c0 } = args;
   const make = maker(x);
   const { H, I, Hout, GH, B, total, offs } = d;
@@ -301,7 +311,9 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
   const bHn = arena.alloc(H);
   const hS = arena.alloc(B * Hout);
   const cS = d.lstm ? arena.alloc(B * H) : -1;
-  const yP = arena.alloc(total * Hout);
+  // y: its own (total, Hout) block, or this direction's columns of a shared output (job loops only).
+  const yP = yOut ? yOut.at : arena.alloc(total * Hout);
+  const ldy = yOut ? yOut.ld : Hout;
   const chunkRows = lay ? total : Math.max(CHUNK_ROWS, B);
   // The gated cells without projection run their time loop in wasm, one job per part.
   const useJob = d.gru || (d.lstm && !d.proj);
@@ -363,6 +375,7 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
         cPrev: lay && d.lstm ? at(lay.cPrev) : 0,
         cNew: lay && d.lstm ? at(lay.cNew) : 0,
         hg: d.gru ? (lay ? at(lay.hg) : hgScratch + q.r0 * GH * 4) : 0,
+        ldy,
       };
       i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
       for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
@@ -424,7 +437,7 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
     }
   };
 
-  const finish = (): { y: A; hN: A; cN: A | null; saved: Saved | null } => {
+  const finish = (): { y: A | null; hN: A; cN: A | null; saved: Saved | null } => {
     const f = arena.f32();
     if (useJob) {
       // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
@@ -432,7 +445,8 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
       let t = 0;
       for (let b = B - 1; b >= 0; b--) {
         if (!spec.reverse) while (t + 1 < d.T && spec.batchSizes[t + 1]! > b) t++;
-        hN.set(f.subarray((yP >> 2) + (offs[t]! + b) * Hout, (yP >> 2) + (offs[t]! + b + 1) * Hout), b * Hout);
+        const row = (yP >> 2) + (offs[t]! + b) * ldy;
+        hN.set(f.subarray(row, row + Hout), b * Hout);
       }
       f.set(hN, hS >> 2);
     }
@@ -444,7 +458,7 @@ function placeForward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs
       kept = { pinned: null, keep };
     }
     return {
-      y: make(f.subarray(yP >> 2, (yP >> 2) + total * Hout)),
+      y: yOut ? null : make(f.subarray(yP >> 2, (yP >> 2) + total * Hout)),
       hN: make(f.subarray(hS >> 2, (hS >> 2) + B * Hout)),
       cN: d.lstm ? make(f.subarray(cS >> 2, (cS >> 2) + B * H)) : null,
       saved: kept,
@@ -483,6 +497,7 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
   const placed = placeForward(w, args, d, lay, slot?.at ?? -1, slot?.pinned ?? false, threads ? threads.n : 1);
   runPlaced(w, placed, threads);
   const { y, hN, cN, saved } = placed.finish();
+  if (!y) throw new Error('unreachable: a lone direction has its own output');
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay && saved) {
     let used = false;
@@ -505,7 +520,7 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
  * (the halves of a bidirectional layer share nothing but their input). Otherwise one after the
  * other, each as `forward` would run it.
  */
-function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnForwardManyResult<A> {
+function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
   const w0 = wasmKernels();
   if (!w0) throw new TypeError('wasm RnnKernel: WebAssembly SIMD is not available (check supports() first)');
   const pool = threadPool();
@@ -516,6 +531,7 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
     const backs = res.map((r) => r.backward);
     return {
       results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
+      joined: null,
       backward: all ? (grads) => backs.map((b, i) => b!(grads[i]!)) : null,
     };
   }
@@ -526,7 +542,16 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
   const lays = ds.map((d) => (all ? savedLayout(d) : null));
   // Saved blocks first (pinned where the budget allows).
   const slots = all ? placeSaved(w, lays.map((l) => l!.size)) : [];
-  const placed = argsList.map((a, i) => placeForward(w, a, ds[i]!, lays[i]!, slots[i]?.at ?? -1, slots[i]?.pinned ?? false, 1));
+  // With `join`, every direction writes its columns of one (total, sum Hout) output.
+  const width = ds.reduce((a, d) => a + d.Hout, 0);
+  const total = ds[0]!.total;
+  const joinedP = join && ds.every((d) => d.total === total) ? w.arena.alloc(total * width) : -1;
+  let col = 0;
+  const placed = argsList.map((a, i) => {
+    const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
+    col += ds[i]!.Hout;
+    return placeForward(w, a, ds[i]!, lays[i]!, slots[i]?.at ?? -1, slots[i]?.pinned ?? false, 1, yOut);
+  });
   runEach(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]!));
   const outs = placed.map((p) => p.finish());
   let backward: RnnForwardManyResult<A>['backward'] = null;
@@ -542,7 +567,9 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnFo
     };
     watch(w, backward, outs.map((o) => o.saved!));
   }
-  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), backward };
+  const f = w.arena.f32();
+  const joined = joinedP >= 0 ? maker(argsList[0]!.x)(f.subarray(joinedP >> 2, (joinedP >> 2) + total * width)) : null;
+  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, backward };
 }
 
 /** Write a job block: the given words, the rest zeroed. */

@@ -342,12 +342,13 @@ export abstract class RNNBase extends Module {
       });
       // Both directions in one call: a kernel may run them side by side (one per thread).
       const outs: Tensor[] = [];
-      for (const [y, h, c] of rnnLayers(dirs)) {
-        outs.push(y);
+      const res = rnnLayers(dirs);
+      for (const [y, h, c] of res.dirs) {
+        if (y) outs.push(y);
         hs.push(h);
         if (c) cs.push(c);
       }
-      let out = D === 2 ? cat(outs, 1) : outs[0]!;
+      let out = res.joined ?? (D === 2 ? cat(outs, 1) : outs[0]!);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) out = dropoutFn(out, this.dropout, true);
       layerInput = out;
     }
