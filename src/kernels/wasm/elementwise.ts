@@ -16,15 +16,31 @@ const MIN_ELEMENTS = 64;
 /** out = op(x), x and out contiguous of the same length (the reference kernel's contract). */
 export function unary(op: UnaryOp, x: Storage, out: Storage): void {
   if ((op === 'sigmoid' || op === 'tanh') && x instanceof Float32Array && out instanceof Float32Array && x.length >= MIN_ELEMENTS) {
-    const w = wasmKernels();
-    if (w) {
-      w.arena.reset();
-      const p = w.arena.put(x);
-      if (op === 'sigmoid') w.k.sigmoidArray(p, p, x.length);
-      else w.k.tanhArray(p, p, x.length);
-      out.set(w.arena.f32().subarray(p >> 2, (p >> 2) + x.length));
-      return;
-    }
+    if (activation(op, x, out)) return;
   }
   refUnary(op, x, out);
+}
+
+/** sigmoid over a float32 array (new array), or null without WebAssembly SIMD. */
+export function sigmoidF32(x: Float32Array): Float32Array | null {
+  const out = new Float32Array(x.length);
+  return activation('sigmoid', x, out) ? out : null;
+}
+
+/** tanh over a float32 array (new array), or null without WebAssembly SIMD. */
+export function tanhF32(x: Float32Array): Float32Array | null {
+  const out = new Float32Array(x.length);
+  return activation('tanh', x, out) ? out : null;
+}
+
+/** out = sigmoid(x) or tanh(x) on the SIMD kernels; false (out untouched) without WebAssembly SIMD. */
+function activation(op: 'sigmoid' | 'tanh', x: Float32Array, out: Float32Array): boolean {
+  const w = wasmKernels();
+  if (!w) return false;
+  w.arena.reset();
+  const p = w.arena.put(x);
+  if (op === 'sigmoid') w.k.sigmoidArray(p, p, x.length);
+  else w.k.tanhArray(p, p, x.length);
+  out.set(w.arena.f32().subarray(p >> 2, (p >> 2) + x.length));
+  return true;
 }

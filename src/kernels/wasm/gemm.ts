@@ -57,23 +57,3 @@ export function gemm(p: GemmArgs): void {
     p.c.set(f.subarray(cP >> 2, (cP >> 2) + m * n), oc);
   }
 }
-
-/** sigmoid over a float32 array (new array), or null without WebAssembly SIMD. */
-export function sigmoidF32(x: Float32Array): Float32Array | null {
-  return activation(x, 'sigmoid');
-}
-
-/** tanh over a float32 array (new array), or null without WebAssembly SIMD. */
-export function tanhF32(x: Float32Array): Float32Array | null {
-  return activation(x, 'tanh');
-}
-
-function activation(x: Float32Array, which: 'sigmoid' | 'tanh'): Float32Array | null {
-  const w = wasmKernels();
-  if (!w) return null;
-  w.arena.reset();
-  const p = w.arena.put(x);
-  if (which === 'sigmoid') w.k.sigmoidArray(p, p, x.length);
-  else w.k.tanhArray(p, p, x.length);
-  return w.arena.f32().slice(p >> 2, (p >> 2) + x.length);
-}

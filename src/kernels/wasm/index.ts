@@ -7,8 +7,8 @@
  * Both fall back to the reference path by themselves (float64, no WebAssembly SIMD, or
  * `setKernelPreference('ref')`), so that backend is safe to use everywhere.
  */
-export { unary as wasmUnary } from './elementwise.js';
-export { gemm as wasmGemm, sigmoidF32, tanhF32 } from './gemm.js';
+export { sigmoidF32, tanhF32, unary as wasmUnary } from './elementwise.js';
+export { gemm as wasmGemm } from './gemm.js';
 export {
   activeKernels,
   flavourSupported,

@@ -120,6 +120,8 @@ interface Dims {
   gru: boolean;
   proj: boolean;
   relu: boolean;
+  /** The time loop is a wasm job (assembly/layer.ts): LSTM without projection, GRU. */
+  job: boolean;
 }
 
 function dims(spec: RnnLayerSpec): Dims {
@@ -141,6 +143,7 @@ function dims(spec: RnnLayerSpec): Dims {
     gru: spec.mode === 'GRU',
     proj: spec.mode === 'LSTM' && spec.projSize > 0,
     relu: spec.mode === 'RNN_RELU',
+    job: spec.mode === 'GRU' || (spec.mode === 'LSTM' && spec.projSize === 0),
   };
 }
 
@@ -255,6 +258,13 @@ function partSteps(spec: RnnLayerSpec, offs: Int32Array, r0: number, r1: number)
   return { T: n, bs: bs.subarray(0, n), offs: po.subarray(0, n) };
 }
 
+/** The non-empty parts of the batch rows for `parts` threads, with their steps (see partSteps). */
+function batchParts(spec: RnnLayerSpec, d: Dims, parts: number): { r0: number; T: number; bs: Int32Array; offs: Int32Array }[] {
+  return Array.from({ length: parts }, (_, p) => partRows(d.B, parts, p))
+    .map(([r0, r1]) => ({ r0, ...partSteps(spec, d.offs, r0, r1) }))
+    .filter((q) => q.T > 0);
+}
+
 
 /**
  * The pool, if this layer can use it: a gated cell without projection (its loop is a wasm
@@ -262,7 +272,7 @@ function partSteps(spec: RnnLayerSpec, offs: Int32Array, r0: number, r1: number)
  */
 function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
   const p = threadPool();
-  if (!p || spec.projSize > 0 || (spec.mode !== 'LSTM' && spec.mode !== 'GRU')) return null;
+  if (!p || !dims(spec).job) return null;
   const H = spec.hiddenSize;
   const GH = gateCount(spec.mode) * H;
   const B = spec.batchSizes[0]!;
@@ -316,14 +326,14 @@ function placeForward<A extends FloatArray>(
   const ldy = yOut ? yOut.ld : Hout;
   const chunkRows = lay ? total : Math.max(CHUNK_ROWS, B);
   // The gated cells without projection run their time loop in wasm, one job per part.
-  const useJob = d.gru || (d.lstm && !d.proj);
+  const useJob = d.job;
   const nParts = useJob ? parts : 1;
   const gatesBuf = lay ? at(lay.gates) : arena.alloc(Math.min(chunkRows, total) * GH);
   const moreGates = !lay && useJob ? Array.from({ length: nParts - 1 }, () => arena.alloc(Math.min(chunkRows, total) * GH)) : [];
   const hgScratch = d.gru && !lay ? arena.alloc(B * GH) : -1;
   const huScratch = d.proj && !lay ? arena.alloc(B * H) : -1;
   const hB = useJob ? arena.alloc(B * Hout) : -1;
-  const partList = useJob ? Array.from({ length: nParts }, (_, p) => partRows(B, nParts, p)).map(([r0, r1]) => ({ r0, ...partSteps(spec, offs, r0, r1) })).filter((q) => q.T > 0) : [];
+  const partList = useJob ? batchParts(spec, d, nParts) : [];
   const jobs = partList.map(() => arena.alloc(JOB_WORDS));
   const ints = partList.map((q) => arena.alloc(2 * q.T));
 
@@ -377,8 +387,7 @@ function placeForward<A extends FloatArray>(
         hg: d.gru ? (lay ? at(lay.hg) : hgScratch + q.r0 * GH * 4) : 0,
         ldy,
       };
-      i32.fill(0, job >> 2, (job >> 2) + JOB_WORDS);
-      for (const [name, value] of Object.entries(words)) i32[(job >> 2) + J[name as keyof typeof J]] = value;
+      writeJob(w, job, Object.entries(words).map(([name, value]) => [J[name as keyof typeof J], value]));
     });
   }
 
@@ -524,7 +533,7 @@ function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join =
   const w0 = wasmKernels();
   if (!w0) throw new TypeError('wasm RnnKernel: WebAssembly SIMD is not available (check supports() first)');
   const pool = threadPool();
-  const side = pool !== null && argsList.length <= pool.n && argsList.every((a) => a.spec.projSize === 0 && (a.spec.mode === 'LSTM' || a.spec.mode === 'GRU'));
+  const side = pool !== null && argsList.length <= pool.n && argsList.every((a) => dims(a.spec).job);
   const all = argsList.every((a) => a.needsGrad);
   if (!side) {
     const res = argsList.map((a) => wasmRnnKernel.forward({ ...a, needsGrad: all }));
@@ -620,9 +629,8 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
   const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
   const wHhT = arena.alloc(k.packedSize(Hout, GH));
   const wHrT = d.proj ? arena.alloc(k.packedSize(H, Hout)) : -1;
-  const useJob = d.gru || (d.lstm && !d.proj);
-  const nParts = useJob ? parts : 1;
-  const partList = useJob ? Array.from({ length: nParts }, (_, p) => partRows(B, nParts, p)).map(([r0, r1]) => ({ r0, ...partSteps(spec, offs, r0, r1) })).filter((q) => q.T > 0) : [];
+  const useJob = d.job;
+  const partList = useJob ? batchParts(spec, d, parts) : [];
   const jobs = partList.map(() => arena.alloc(JOB_WORDS));
   const ints = partList.map((q) => arena.alloc(2 * q.T));
   const job = arena.alloc(JOB_WORDS); // the weight-gradient job
@@ -781,7 +789,7 @@ function backwardRun<A extends FloatArray>(w: WasmKernels, threads: ThreadPool |
   w.arena.reset();
   // Pinned state is read in place; copied-out state comes back into scratch.
   const saveds = dirs.map((dir) => dir.saved.pinned ?? w.arena.alloc(dir.lay.size));
-  const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && dirs.every((dir) => dir.d.gru || (dir.d.lstm && !dir.d.proj));
+  const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && dirs.every((dir) => dir.d.job);
   // Side by side: one direction per thread, whole. Otherwise a direction's batch rows are split
   // into one part per thread (the forward used the same pool, so its rows qualify).
   const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!, side || !threads ? 1 : threads.n));
