@@ -3,5 +3,5 @@
 // Memory is imported: JavaScript owns it, places the arrays and passes byte offsets.
 export { gemm, gemmPanels, heapBase, packW, packedSize, setThreadId } from './gemm';
 export { gruStep, gruStepBack, lstmStep, lstmStepBack, rnnStep, rnnStepBack } from './cells';
-export { addTo, colSum, fillRows, sigmoidArray, tanhArray, transpose } from './util';
+export { addTo, colSum, fillRows, maddPeak, sigmoidArray, tanhArray, transpose } from './util';
 export { runEach, runJob, runLayerBackward, runLayerForward, runWeightGrads } from './layer';

@@ -1,6 +1,6 @@
 // Memory-bound helpers the glue strings between GEMMs: bias broadcast, adds, transposes,
 // column sums, and whole-array activations (also used by the activation sweep test).
-import { ldn, sigmoidv, stn, tanhv } from './simd';
+import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
 
 /** dst is (rows, cols): every row set to bias (cols). */
 export function fillRows(dst: usize, rows: i32, cols: i32, bias: usize): void {
@@ -67,4 +67,25 @@ export function tanhArray(src: usize, dst: usize, n: i32): void {
     off += 16;
   } while (off < end);
   if (rem) stn(dst + end, tanhv(ldn(src + end, rem)), rem);
+}
+
+/**
+ * The core's multiply-add ceiling as WebAssembly sees it: n rounds of 10 independent 4-lane
+ * multiply-adds held in registers, no memory traffic (20·4·10·n flops). The bench divides the
+ * GEMM's rate by this one to show how close to the 128-bit hardware bound the kernels run.
+ * Returns a lane sum so the work cannot be dropped.
+ */
+export function maddPeak(n: i32): f32 {
+  const m = splat(0.999999);
+  const c = splat(1e-7);
+  let a0 = splat(1.0), a1 = splat(1.1), a2 = splat(1.2), a3 = splat(1.3), a4 = splat(1.4);
+  let a5 = splat(1.5), a6 = splat(1.6), a7 = splat(1.7), a8 = splat(1.8), a9 = splat(1.9);
+  let i = 0;
+  if (n > 0) do {
+    a0 = madd(a0, m, c); a1 = madd(a1, m, c); a2 = madd(a2, m, c); a3 = madd(a3, m, c); a4 = madd(a4, m, c);
+    a5 = madd(a5, m, c); a6 = madd(a6, m, c); a7 = madd(a7, m, c); a8 = madd(a8, m, c); a9 = madd(a9, m, c);
+    i++;
+  } while (i < n);
+  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)), f32x4.add(a8, a9)));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }

@@ -227,6 +227,24 @@ describe('both directions in one call (forwardMany)', () => {
   });
 });
 
+describe("the bench's multiply-add ceiling kernel (maddPeak)", () => {
+  it('does the 10 chains x n rounds it claims (SIMD128: separate mul and add, bit for bit)', () => {
+    setKernelPreference('simd');
+    const f = Math.fround;
+    const run = (n: number): number => {
+      const a = Array.from({ length: 10 }, (_, i) => f(1 + i / 10));
+      const [m, c] = [f(0.999999), f(1e-7)];
+      for (let r = 0; r < n; r++) for (let i = 0; i < 10; i++) a[i] = f(f(a[i]! * m) + c);
+      const add = (x: number, y: number): number => f(x + y);
+      const lane = add(add(add(a[0]!, a[1]!), add(a[2]!, a[3]!)), add(add(add(a[4]!, a[5]!), add(a[6]!, a[7]!)), add(a[8]!, a[9]!)));
+      return add(add(add(lane, lane), lane), lane);
+    };
+    const k = wasmKernelsModule.wasmKernels()!.k;
+    for (const n of [1, 7, 5000]) expect(k.maddPeak(n)).toBe(run(n));
+    expect(run(5000)).not.toBe(run(1));
+  });
+});
+
 describe('wasm GEMM vs reference GEMM', () => {
   const rand = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed));
   for (const [m, n, k] of [

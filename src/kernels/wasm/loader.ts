@@ -30,6 +30,8 @@ export interface KernelExports {
   transpose(src: number, rows: number, cols: number, dst: number): void;
   sigmoidArray(src: number, dst: number, n: number): void;
   tanhArray(src: number, dst: number, n: number): void;
+  /** n rounds of 10 register-only 4-lane multiply-adds (the bench's FMA ceiling); returns a lane sum. */
+  maddPeak(n: number): number;
   heapBase(): number;
   setThreadId(tid: number): void;
   runLayerForward(job: number): void;
@@ -205,7 +207,7 @@ export function controlBlock(w: WasmKernels): number {
 /** Every export KernelExports names, checked once, so a stale or foreign binary fails loudly here. */
 const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
   'gemm', 'packW', 'packedSize', 'gemmPanels', 'lstmStep', 'lstmStepBack', 'gruStep', 'gruStepBack', 'rnnStep',
-  'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'heapBase', 'setThreadId',
+  'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'maddPeak', 'heapBase', 'setThreadId',
   'runLayerForward', 'runLayerBackward', 'runEach', 'runWeightGrads',
 ];
 
