@@ -62,6 +62,8 @@ export class Arena {
   /** Pinned blocks in address order: [start, bytes, free]. Scratch starts at `pinEnd`. */
   private readonly pins: { start: number; bytes: number; free: boolean }[] = [];
   private pinEnd: number;
+  /** Highest byte in use since `resetPeak` (tests: what a call needed). */
+  private peak: number;
 
   /** Upper bound on pinned bytes (shared memory tops out at 1 GiB). */
   static pinBudget = 256 * 1024 * 1024;
@@ -72,6 +74,7 @@ export class Arena {
   ) {
     this.top = base;
     this.pinEnd = base;
+    this.peak = base;
     this.view = new Float32Array(memory.buffer);
   }
 
@@ -84,6 +87,7 @@ export class Arena {
     const p = this.top;
     this.top = p + Math.ceil((n * 4) / 64) * 64;
     this.ensure(this.top);
+    if (this.top > this.peak) this.peak = this.top;
     return p;
   }
 
@@ -119,6 +123,7 @@ export class Arena {
     this.pins.push({ start, bytes, free: false });
     this.pinEnd = start + bytes;
     this.top = this.pinEnd;
+    if (this.top > this.peak) this.peak = this.top;
     return start;
   }
 
@@ -139,6 +144,16 @@ export class Arena {
       this.pinEnd = this.pins.pop()!.start;
     }
     if (this.top < this.pinEnd) this.top = this.pinEnd;
+  }
+
+  /** Bytes past the arena's base in use at the highest point since the last `resetPeak` (tests). */
+  peakBytes(): number {
+    return this.peak - this.base;
+  }
+
+  /** Start a new peak from empty scratch (every kernel call starts with `reset()`). */
+  resetPeak(): void {
+    this.peak = this.pinEnd;
   }
 
   /** Bytes pinned now (tests). */

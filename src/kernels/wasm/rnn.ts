@@ -4,8 +4,8 @@
  * layer loops (aten/src/ATen/native/RNN.cpp), one direction of one layer at a time.
  *
  * Forward, per direction: pack W_ih, W_hh (and W_hr) once; one big GEMM for the input
- * projection of many steps (all of them when training; chunks of about 512 rows in inference,
- * so memory beyond the output does not grow with the length); then per step one GEMM on W_hh
+ * projection of many steps (all of them when training; chunks of about 512 rows in inference);
+ * then per step one GEMM on W_hh
  * accumulating into that step's gate rows, and one fused pass (bias already folded in, gate
  * nonlinearities, state update). With needsGrad the gate activations and the states backward
  * needs are kept in a block pinned in wasm memory (Arena.pin) that backward reads in place and
@@ -22,6 +22,9 @@
  * (forwardMany); otherwise the batch rows split across threads, each running the whole
  * recurrence of its rows, forward and backward); for the Elman RNN and the projected LSTM, here in
  * TypeScript, one wasm call per GEMM and per fused cell step (a few calls per step, ~50 ns each).
+ *
+ * Long inference runs in time segments (src/kernels/segments.ts: past 32 MB of input plus
+ * output, segments of 8 MB), so the wasm memory it needs does not grow with the sequence length.
  *
  * State rows: the per-step GEMM reads rows [0, bs) of a (B, Hout) state buffer and the cell
  * updates them in place. Rows that have finished (forward) or not yet started (reverse) are
@@ -41,6 +44,7 @@ import {
   type RnnWeights,
   stepOffsets,
 } from '../rnn.js';
+import { forwardManySegmented, forwardSegmented, wantsSegments } from '../segments.js';
 import { type WasmKernels, wasmKernels } from './loader.js';
 import { JobKind, runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
 
@@ -530,6 +534,14 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
  * other, each as `forward` would run it.
  */
 function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
+  const inference = !argsList.every((a) => a.needsGrad);
+  if (inference && argsList.some((a) => wantsSegments({ ...a, needsGrad: false }))) {
+    return forwardManySegmented(argsList, join, (list) => forwardManyWhole(list, false));
+  }
+  return forwardManyWhole(argsList, join);
+}
+
+function forwardManyWhole<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join: boolean): RnnForwardManyResult<A> {
   const w0 = wasmKernels();
   if (!w0) throw new TypeError('wasm RnnKernel: WebAssembly SIMD is not available (check supports() first)');
   const pool = threadPool();
@@ -824,8 +836,11 @@ export const wasmRnnKernel: RnnKernel = {
     if (!w || !(args.x instanceof Float32Array)) {
       throw new TypeError(`wasm RnnKernel: expected Float32Array input with WebAssembly SIMD available (check supports() first), got ${args.x.constructor.name}`);
     }
-    const threads = threadsFor(args.spec);
-    return forward(threads ? threads.w : w, args, threads);
+    const run = (a: RnnForwardArgs<A>): RnnForwardResult<A> => {
+      const threads = threadsFor(a.spec);
+      return forward(threads ? threads.w : w, a, threads);
+    };
+    return wantsSegments(args) ? forwardSegmented(args, run) : run(args);
   },
   forwardMany,
 };
