@@ -66,7 +66,6 @@ interface OutTarget<A extends FloatArray> {
 class SegmentStream<A extends FloatArray> {
   private readonly d: ReturnType<typeof layerDims>;
   private readonly segs: [number, number][] = [];
-  private k = 0;
   private readonly h: A;
   private readonly c: A | null;
 
