@@ -88,21 +88,28 @@ const log = (s: string): void => console.log(s);
 const load = (): string => os.loadavg()[0]!.toFixed(1);
 
 /**
- * Speed probes sampled through the whole run (at the start, before every round, at the end), so
- * that they see the same phases of a shared VM as the workloads (its speed swings by up to 30%
- * over seconds):
- * - `gemm/<flavour>`: GFLOP/s of the packed-weight GEMM on the per-step shape
- *   [32,256]x[256,1024] (packing excluded), one timing = 10 calls;
- * - `ceiling`: the multiply-add ceiling of one core as WebAssembly sees it: `maddPeak` runs 10
- *   independent 4-lane relaxed_madd chains in registers (no memory), the most any 128-bit
- *   kernel can reach here. Relaxed build only: SIMD128's separate mul and add are
- *   latency-bound in that loop, so their figure would not be a ceiling.
+ * Speed probes. `start` is the GEMM figure of record: GFLOP/s of the packed-weight GEMM on the
+ * per-step shape [32,256]x[256,1024] (packing excluded), 45 timings of 50 calls on a quiet
+ * machine before anything else runs. `run` probes are short and taken before every round and at
+ * the end, so that they see the same phases of a shared VM as the workloads (its speed swings by
+ * up to 30% over seconds). Both also time the multiply-add ceiling of one core as WebAssembly
+ * sees it: `maddPeak` runs 10 independent 4-lane relaxed_madd chains in registers (no memory),
+ * the most any 128-bit kernel can reach here (relaxed build only: SIMD128's separate mul and
+ * add are latency-bound in that loop, so their figure would not be a ceiling).
+ * Keys: `<kind>:gemm/<flavour>`, `<kind>:ceiling`, and `run:ratio` (the relaxed GEMM over the
+ * ceiling timed right beside it, which cancels the machine's phase).
  */
 const probes = new Map<string, number[]>();
 
-function probe(timings: number): void {
+function probe(kind: 'start' | 'run'): void {
+  const [timings, calls] = kind === 'start' ? [45, 50] : [3, 10];
   const add = (key: string, gf: number): void => {
-    probes.set(key, [...(probes.get(key) ?? []), gf]);
+    probes.set(`${kind}:${key}`, [...(probes.get(`${kind}:${key}`) ?? []), gf]);
+  };
+  const local = new Map<string, number[]>();
+  const note = (key: string, gf: number): void => {
+    add(key, gf);
+    local.set(key, [...(local.get(key) ?? []), gf]);
   };
   for (const f of flavours) {
     setKernelPreference(f);
@@ -115,18 +122,19 @@ function probe(timings: number): void {
     arena.f32().fill(0.01, a >> 2, (c >> 2) + M * N);
     for (let r = 0; r < timings + 2; r++) {
       const t0 = performance.now();
-      for (let i = 0; i < 10; i++) k.gemm(M, N, K, a, K, bp, c, N, 0);
-      if (r >= 2) add(`gemm/${f}`, (20 * M * N * K) / (performance.now() - t0) / 1e6);
+      for (let i = 0; i < calls; i++) k.gemm(M, N, K, a, K, bp, c, N, 0);
+      if (r >= 2) note(`gemm/${f}`, (2 * calls * M * N * K) / (performance.now() - t0) / 1e6);
     }
     if (f === 'relaxed') {
       const n = 250_000;
-      for (let r = 0; r < timings + 2; r++) {
+      for (let r = 0; r < Math.min(timings, 15) + 2; r++) {
         const t0 = performance.now();
         k.maddPeak(n);
-        if (r >= 2) add('ceiling', (80 * n) / (performance.now() - t0) / 1e6);
+        if (r >= 2) note('ceiling', (80 * n) / (performance.now() - t0) / 1e6);
       }
     }
   }
+  if (kind === 'run' && local.has('ceiling')) add('ratio', median(local.get('gemm/relaxed')!) / median(local.get('ceiling')!));
   setKernelPreference('auto');
 }
 
@@ -218,9 +226,9 @@ class TorchServer {
 async function main(): Promise<void> {
   log(`torchlet bench: ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}; kernels: ${flavours.join(', ')}; load average ${load()}`);
   useWasmBackend();
-  probe(15);
-  for (const f of flavours) log(`GEMM [32,256]x[256,1024] ${f}: ${fmt(probed(`gemm/${f}`)?.median)} GFLOP/s (one core, first probe)`);
-  if (probes.has('ceiling')) log(`wasm 128-bit multiply-add ceiling: ${fmt(probed('ceiling')?.median)} GFLOP/s (one core, registers only, first probe)`);
+  probe('start');
+  for (const f of flavours) log(`GEMM [32,256]x[256,1024] ${f}: ${fmt(probed(`start:gemm/${f}`)?.median)} GFLOP/s median, ${fmt(probed(`start:gemm/${f}`)?.best)} best (one core)`);
+  if (probes.has('start:ceiling')) log(`wasm 128-bit multiply-add ceiling: ${fmt(probed('start:ceiling')?.median)} GFLOP/s (one core, registers only)`);
   const torchOk = !flag('no-torch') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   if (!flag('no-torch') && !torchOk) notes.push('PyTorch skipped: `/usr/bin/python3 -c "import torch"` failed');
   const torch = torchOk ? [new TorchServer(1, 'torch1'), new TorchServer(2, 'torch2')] : [];
@@ -251,7 +259,7 @@ async function main(): Promise<void> {
       if (xs) pool.set(key, [...(pool.get(key) ?? []), ...xs]);
     };
     for (let round = 0; round < rounds; round++) {
-      probe(3);
+      probe('run');
       for (const [v, f, n] of variants) {
         if (!flavours.includes(f)) continue;
         setKernelPreference(f);
@@ -293,7 +301,7 @@ async function main(): Promise<void> {
     );
   }
 
-  probe(15);
+  probe('run');
   const md = table(rows);
   log(`\n${md}`);
   writeFileSync(join(here, 'results.md'), md);
@@ -332,20 +340,22 @@ function target(r: Row, best1: number, best: number): string {
 }
 
 function table(rows: Row[]): string {
-  const ceiling = probed('ceiling')?.median;
-  const gemm = Object.fromEntries(flavours.map((f) => [f, probed(`gemm/${f}`)])) as Partial<Record<KernelFlavour, { median: number; best: number }>>;
+  const ceiling = probed('run:ceiling')?.median;
+  const gemm = Object.fromEntries(flavours.map((f) => [f, probed(`start:gemm/${f}`)])) as Partial<Record<KernelFlavour, { median: number; best: number }>>;
+  const bestGemm = Math.max(...flavours.map((f) => gemm[f]?.median ?? 0));
+  const gemmShare = probed('run:ratio')?.median;
   const ofCeiling = (gf: number | undefined): string => (ceiling === undefined || gf === undefined ? '' : ` (${Math.round((100 * gf) / ceiling)}%)`);
   const lines = [
     '# torchlet benchmark',
     '',
     `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}. torchlet ${kernelLevel ? 'at the kernel level (RnnKernel per layer and direction)' : 'through its public API (nn.LSTM / nn.GRU on the wasm backend)'}. Median ms per call after warm-up. Ratios are torchlet / peer (below 1: torchlet is faster), with torchlet's best 1-thread time against PyTorch 1T and TF.js, and its best time at up to 2 threads against PyTorch's best (1 or 2 threads).`,
     '',
-    `GEMM [32,256]x[256,1024] on one core, sampled through the run (median / best): ${flavours.map((f) => `${f} ${fmt(gemm[f]?.median)} / ${fmt(gemm[f]?.best)} GFLOP/s`).join(', ')} (target: at least 30 on one core: ${Math.max(...flavours.map((f) => gemm[f]?.median ?? 0)) >= 30 ? 'met' : 'missed'}).`,
-    ...(ceiling === undefined
+    `GEMM [32,256]x[256,1024] on one core, before the workloads (median / best of 45 timings of 50 calls): ${flavours.map((f) => `${f} ${fmt(gemm[f]?.median)} / ${fmt(gemm[f]?.best)} GFLOP/s`).join(', ')} (target: at least 30 on one core: ${bestGemm >= 30 ? 'met' : 'missed'}).${gemmShare === undefined ? '' : ` Timed again before every round beside the ceiling below, the relaxed GEMM runs at ${Math.round(100 * gemmShare)}% of it (median; ${fmt(probed('run:gemm/relaxed')?.median)} GFLOP/s in those probes).`}`,
+    ...(ceiling === undefined || !probes.has('run:ceiling')
       ? []
       : [
           '',
-          `Ceiling: one core runs ${fmt(ceiling)} GFLOP/s (median; best ${fmt(probed('ceiling')?.best)}) of WebAssembly 4-lane multiply-adds (relaxed_madd, 10 independent chains in registers, no memory), sampled through the run like the GEMM: no 128-bit kernel can go faster. Percentages below are of its median; the relaxed GEMM's median is ${ofCeiling(gemm.relaxed?.median).trim().slice(1, -1)} of it. PyTorch's OpenBLAS uses 16-lane AVX-512 on CPUs that have it, which no WebAssembly engine exposes.`,
+          `Ceiling: one core runs ${fmt(ceiling)} GFLOP/s (median through the run; best ${fmt(probed('run:ceiling')?.best)}) of WebAssembly 4-lane multiply-adds (relaxed_madd, 10 independent chains in registers, no memory): no 128-bit kernel can go faster. Percentages below are of that median. PyTorch's OpenBLAS uses 16-lane AVX-512 on CPUs that have it, which no WebAssembly engine exposes.`,
         ]),
     '',
     '| workload | phase | torchlet SIMD128 1T | relaxed 1T | relaxed 2T | GFLOP/s (1T, % of ceiling) | PyTorch 1T | PyTorch 2T | TF.js wasm | ÷PyTorch 1T | best ÷PyTorch best | ÷TF.js | targets | PyTorch 1T AVX2 (÷) |',
