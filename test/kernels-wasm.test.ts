@@ -22,7 +22,7 @@ import {
 import * as wasmKernelsModule from '../src/kernels/wasm/loader.js';
 import { unary as refUnary } from '../src/kernels/ref/elementwise.js';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
-import { setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
+import { JobKind, runOnThreads, setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
 import { allCases, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
 
@@ -128,6 +128,15 @@ describe('saved state pinned in the kernels\' memory', () => {
     }
   });
 
+  it('a forward that fails after pinning its saved block releases it', () => {
+    setKernelPreference('simd');
+    const before = arena().pinnedBytes();
+    // An LSTM without its c0 fails while its arrays are placed, after the saved block was pinned.
+    const bad = { ...args(1), spec: { ...spec(false), mode: 'LSTM' as const }, weights: { ...args(1).weights, wIh: det(4 * 16 * 8, 1), wHh: det(4 * 16 * 16, 2), bIh: null, bHh: null } };
+    expect(() => wasmRnnKernel.forward(bad)).toThrow(TypeError);
+    expect(arena().pinnedBytes()).toBe(before);
+  });
+
   it('past the pin budget the state is copied out instead, with the same gradients', () => {
     setKernelPreference('simd');
     const saved = wasmKernelsModule.Arena.pinBudget;
@@ -167,6 +176,35 @@ describe('setNumThreads arguments', () => {
       const saved = threadTuning.minMacs;
       threadTuning.minMacs = 0;
       try {
+        expect(runCase(c)).toEqual([]);
+        expect(runPairCase(c)).toEqual([]);
+      } finally {
+        threadTuning.minMacs = saved;
+      }
+    } finally {
+      await setNumThreads(1);
+    }
+  });
+});
+
+describe('a worker that fails', () => {
+  it('a trap on a worker is reported as a RuntimeError instead of hanging the caller, and the pool keeps working', async () => {
+    setKernelPreference('simd');
+    expect(await setNumThreads(2)).toBe(2);
+    try {
+      const p = threadPool()!;
+      p.w.arena.reset();
+      // Job list [kind, entry for thread 0, entry for thread 1]: nothing for the caller, and for
+      // the worker a forward job block far outside the memory (its first read traps).
+      const list = p.w.arena.alloc(3);
+      new Int32Array(p.w.arena.memory.buffer, list, 3).set([JobKind.forward, 0, 0x7ffffff0]);
+      expect(() => runOnThreads(p, list, JobKind.each, () => p.w.k.runEach(list, 0))).toThrow(
+        expect.objectContaining({ pytorchType: 'RuntimeError', message: expect.stringMatching(/^1 of 1 worker thread\(s\) failed on their part of a kernel job/) }),
+      );
+      const saved = threadTuning.minMacs;
+      threadTuning.minMacs = 0;
+      try {
+        const c = { mode: 'LSTM', reverse: true, packed: true, bias: true, projSize: 0, hidden: 16, input: 40, wide: true } as const;
         expect(runCase(c)).toEqual([]);
         expect(runPairCase(c)).toEqual([]);
       } finally {

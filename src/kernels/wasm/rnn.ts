@@ -105,6 +105,16 @@ function placeSaved(w: WasmKernels, sizes: number[]): { at: number; pinned: bool
   });
 }
 
+/** Run a forward whose saved blocks are placed; if it throws, release the pinned ones (no backward will). */
+function unpinOnFailure<R>(w: WasmKernels, slots: { at: number; pinned: boolean }[], run: () => R): R {
+  try {
+    return run();
+  } catch (e) {
+    for (const s of slots) if (s.pinned) w.arena.unpin(s.at);
+    throw e;
+  }
+}
+
 /** Tie pinned blocks to a backward closure: released if it is collected without running. */
 function watch(w: WasmKernels, fn: object, saved: Saved[]): void {
   for (const s of saved) if (s.pinned !== null) unpinForgotten?.register(fn, { arena: w.arena, p: s.pinned }, fn);
@@ -507,9 +517,11 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
   const d = dims(args.spec);
   const lay = args.needsGrad ? savedLayout(d) : null;
   const [slot] = lay ? placeSaved(w, [lay.size]) : [];
-  const placed = placeForward(w, args, d, lay, slot?.at ?? -1, slot?.pinned ?? false, threads ? threads.n : 1);
-  runPlaced(w, placed, threads);
-  const { y, hN, cN, saved } = placed.finish();
+  const { y, hN, cN, saved } = unpinOnFailure(w, slot ? [slot] : [], () => {
+    const placed = placeForward(w, args, d, lay, slot?.at ?? -1, slot?.pinned ?? false, threads ? threads.n : 1);
+    runPlaced(w, placed, threads);
+    return placed.finish();
+  });
   if (!y) throw new Error('unreachable: a lone direction has its own output');
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay && saved) {
@@ -568,13 +580,15 @@ function forwardManyWhole<A extends FloatArray>(argsList: RnnForwardArgs<A>[], j
   const total = ds[0]!.total;
   const joinedP = join && ds.every((d) => d.total === total) ? w.arena.alloc(total * width) : -1;
   let col = 0;
-  const placed = argsList.map((a, i) => {
-    const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
-    col += ds[i]!.Hout;
-    return placeForward(w, a, ds[i]!, lays[i]!, slots[i]?.at ?? -1, slots[i]?.pinned ?? false, 1, yOut);
+  const outs = unpinOnFailure(w, slots, () => {
+    const placed = argsList.map((a, i) => {
+      const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
+      col += ds[i]!.Hout;
+      return placeForward(w, a, ds[i]!, lays[i]!, slots[i]?.at ?? -1, slots[i]?.pinned ?? false, 1, yOut);
+    });
+    runEach(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]!));
+    return placed.map((p) => p.finish());
   });
-  runEach(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]!));
-  const outs = placed.map((p) => p.finish());
   let backward: RnnForwardManyResult<A>['backward'] = null;
   if (all) {
     let used = false;

@@ -33,7 +33,14 @@ const start = (m) => {
     if (seq === seen) continue;
     seen = seq;
     if (Atomics.load(ctrl, 2) === 1) break;
-    k.runJob(Atomics.load(ctrl, 3), Atomics.load(ctrl, 1), m.tid);
+    try {
+      k.runJob(Atomics.load(ctrl, 3), Atomics.load(ctrl, 1), m.tid);
+    } catch (e) {
+      // A trap (or any error) must not kill the worker silently: the caller spins until every
+      // worker counts itself out, so count out anyway and report the failure in ctrl[5].
+      Atomics.add(ctrl, 5, 1);
+      post({ failed: String(e && e.message ? e.message : e) });
+    }
     Atomics.add(ctrl, 4, 1);
   }
 };
@@ -49,7 +56,7 @@ export interface ThreadPool {
   readonly n: number;
   readonly w: WasmKernels;
   readonly flavour: KernelFlavour;
-  /** Byte offset of the control words: [job sequence, job pointer, quit, kind, jobs done]. */
+  /** Byte offset of the control words: [job sequence, job pointer, quit, kind, jobs done, jobs failed]. */
   readonly ctrl: number;
   /** Jobs started on the workers (each worker counts its finished jobs in ctrl[4]). */
   started: number;
@@ -175,10 +182,23 @@ export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () =
   Atomics.store(ctrl, 3, kind);
   Atomics.add(ctrl, 0, 1);
   Atomics.notify(ctrl, 0);
-  run();
+  let own: unknown = null;
+  try {
+    run();
+  } catch (e) {
+    own = e; // still wait for the workers: they are writing into memory the caller will reuse
+  }
   p.started++;
   const expected = p.started * (p.n - 1);
   while (Atomics.load(ctrl, 4) !== expected) {
     // spin: a worker is still on its part (the caller has nothing else to do meanwhile)
+  }
+  const failed = Atomics.exchange(ctrl, 5, 0);
+  if (own !== null) throw own;
+  if (failed > 0) {
+    throw new TorchletError(
+      `${failed} of ${p.n - 1} worker thread(s) failed on their part of a kernel job (a WebAssembly trap), so its results are not valid. The threads stay up for the next call; torch.setNumThreads(1) runs everything on the calling thread.`,
+      'RuntimeError',
+    );
   }
 }
