@@ -34,6 +34,8 @@
 import {
   type FloatArray,
   gateCount,
+  type LayerDims,
+  layerDims,
   type RnnForwardArgs,
   type RnnForwardManyResult,
   type RnnForwardResult,
@@ -42,7 +44,6 @@ import {
   type RnnKernel,
   type RnnLayerSpec,
   type RnnWeights,
-  stepOffsets,
 } from '../rnn.js';
 import { forwardManySegmented, forwardSegmented, wantsSegments } from '../segments.js';
 import { type WasmKernels, wasmKernels } from './loader.js';
@@ -120,17 +121,8 @@ function watch(w: WasmKernels, fn: object, saved: Saved[]): void {
   for (const s of saved) if (s.pinned !== null) unpinForgotten?.register(fn, { arena: w.arena, p: s.pinned }, fn);
 }
 
-interface Dims {
-  G: number;
-  H: number;
-  I: number;
-  Hout: number;
-  GH: number;
-  B: number;
-  T: number;
-  total: number;
-  offs: Int32Array;
-  lstm: boolean;
+/** The contract's layer sizes plus what this kernel branches on. */
+interface Dims extends LayerDims {
   gru: boolean;
   proj: boolean;
   relu: boolean;
@@ -139,21 +131,8 @@ interface Dims {
 }
 
 function dims(spec: RnnLayerSpec): Dims {
-  const G = gateCount(spec.mode);
-  const H = spec.hiddenSize;
-  const offs = stepOffsets(spec.batchSizes);
-  const T = spec.batchSizes.length;
   return {
-    G,
-    H,
-    I: spec.inputSize,
-    Hout: spec.projSize > 0 ? spec.projSize : H,
-    GH: G * H,
-    B: T > 0 ? spec.batchSizes[0]! : 0,
-    T,
-    total: offs[T]!,
-    offs,
-    lstm: spec.mode === 'LSTM',
+    ...layerDims(spec),
     gru: spec.mode === 'GRU',
     proj: spec.mode === 'LSTM' && spec.projSize > 0,
     relu: spec.mode === 'RNN_RELU',
