@@ -1,8 +1,8 @@
 /**
  * torchlet at the kernel level: a stack of RnnKernel calls over flat arrays, per layer and
  * direction, the way the nn layers drive the kernel (inputs batch-first are transposed to
- * time-major first, bidirectional outputs interleaved per row, training = forward with
- * needsGrad + backward of out.sum()).
+ * time-major first; a bidirectional layer's directions in one forwardMany call, output joined;
+ * training = forward with needsGrad + backward of out.sum()).
  */
 import type { RnnKernel, RnnLayerSpec, RnnWeights } from '../src/kernels/rnn.js';
 import { gateCount } from '../src/kernels/rnn.js';
@@ -49,21 +49,43 @@ export function kernelRunner(kernel: RnnKernel, w: Workload): Runner {
     return out;
   };
 
-  const run = (needsGrad: boolean) => {
+  /** Row r of each direction's output side by side: (total, D*H). */
+  const interleave = (ys: Float32Array[]): Float32Array => {
+    if (ys.length === 1) return ys[0]!;
+    const out = new Float32Array(total * 2 * H);
+    for (let r = 0; r < total; r++) for (let d = 0; d < 2; d++) out.set(ys[d]!.subarray(r * H, (r + 1) * H), r * 2 * H + d * H);
+    return out;
+  };
+  /** Direction d's columns of a (total, D*H) gradient. */
+  const column = (dy: Float32Array, d: number): Float32Array => {
+    if (D === 1) return dy;
+    const out = new Float32Array(total * H);
+    for (let r = 0; r < total; r++) out.set(dy.subarray(r * 2 * H + d * H, r * 2 * H + d * H + H), r * H);
+    return out;
+  };
+
+  /** Per layer: given dL/dy (total, D*H), the summed dL/dx of its directions. */
+  type Back = (dy: Float32Array) => Float32Array;
+  const run = (needsGrad: boolean): Back[] => {
     let x = timeMajor();
-    const backs: (((g: { dy: Float32Array }) => Float32Array) | null)[][] = [];
+    const backs: Back[] = [];
     for (const dirs of layers) {
-      const ys = dirs.map(({ spec, weights }) => kernel.forward({ spec, weights, x, h0, c0, needsGrad }));
-      backs.push(ys.map((r) => (r.backward ? (g) => r.backward!({ dy: g.dy, dhN: null, dcN: null }).dx! : null)));
-      if (D === 1) x = ys[0]!.y;
-      else {
-        const out = new Float32Array(total * 2 * H);
-        for (let r = 0; r < total; r++) {
-          out.set(ys[0]!.y.subarray(r * H, (r + 1) * H), r * 2 * H);
-          out.set(ys[1]!.y.subarray(r * H, (r + 1) * H), r * 2 * H + H);
-        }
-        x = out;
-      }
+      const args = dirs.map(({ spec, weights }) => ({ spec, weights, x, h0, c0, needsGrad }));
+      // Both directions in one call where the kernel can (side by side on threads, output
+      // joined), as the nn layers call it.
+      const many = D === 2 && kernel.forwardMany ? kernel.forwardMany(args, true) : null;
+      const one = many ? null : args.map((a) => kernel.forward(a));
+      x = many ? (many.joined ?? interleave(many.results.map((r) => r.y!))) : interleave(one!.map((r) => r.y));
+      if (!needsGrad) continue;
+      const I = dirs[0]!.spec.inputSize;
+      backs.push((dy) => {
+        const gs = many
+          ? many.backward!(dirs.map((_, d) => ({ dy: column(dy, d), dhN: null, dcN: null })))
+          : one!.map((r, d) => r.backward!({ dy: column(dy, d), dhN: null, dcN: null }));
+        const dx = new Float32Array(total * I);
+        for (const g of gs) for (let i = 0; i < dx.length; i++) dx[i]! += g.dx![i]!;
+        return dx;
+      });
     }
     return backs;
   };
@@ -73,21 +95,8 @@ export function kernelRunner(kernel: RnnKernel, w: Workload): Runner {
     train: () => {
       const backs = run(true);
       // d(out.sum())/d out = ones
-      let dy = new Float32Array(total * D * H).fill(1);
-      for (let l = backs.length - 1; l >= 0; l--) {
-        const I = layers[l]![0]!.spec.inputSize;
-        const dx = new Float32Array(total * I);
-        for (let d = 0; d < D; d++) {
-          let dyd = dy;
-          if (D === 2) {
-            dyd = new Float32Array(total * H);
-            for (let r = 0; r < total; r++) dyd.set(dy.subarray(r * 2 * H + d * H, r * 2 * H + d * H + H), r * H);
-          }
-          const g = backs[l]![d]!({ dy: dyd });
-          for (let i = 0; i < g.length; i++) dx[i]! += g[i]!;
-        }
-        dy = dx;
-      }
+      let dy: Float32Array = new Float32Array(total * D * H).fill(1);
+      for (let l = backs.length - 1; l >= 0; l--) dy = backs[l]!(dy);
     },
   };
 }
