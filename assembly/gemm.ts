@@ -234,27 +234,34 @@ function kernel1x8s(a: usize, ldaB: usize, p: usize, kc: i32, c: usize, nv: i32,
 
 /**
  * C[1, 0:nv] (+)= A[1, 0:kc] · panel. One row reuses nothing, so it is bound by the FMA latency
- * chain: two independent accumulator pairs (even and odd k) double its throughput (batch 1).
+ * chain: three independent accumulator pairs (k mod 3) keep the FMA ports busier (batch 1).
  */
 function kernel1x8(a: usize, p: usize, kc: i32, c: usize, nv: i32, acc: bool): void {
-  let c0 = splat(0), c1 = splat(0), d0 = splat(0), d1 = splat(0);
-  const pe2 = p + (<usize>(kc & ~1) << 5);
-  if (kc > 1) do {
+  let c0 = splat(0), c1 = splat(0), d0 = splat(0), d1 = splat(0), e0 = splat(0), e1 = splat(0);
+  const k3 = kc / 3 * 3;
+  const pe3 = p + (<usize>k3 << 5);
+  if (k3 > 0) do {
     const av = v128.load32_splat(a);
     c0 = madd(av, v128.load(p), c0);
     c1 = madd(av, v128.load(p, 16), c1);
     const aw = v128.load32_splat(a, 4);
     d0 = madd(aw, v128.load(p, 32), d0);
     d1 = madd(aw, v128.load(p, 48), d1);
-    a += 8;
-    p += 64;
-  } while (p < pe2);
-  if (kc & 1) {
+    const ax = v128.load32_splat(a, 8);
+    e0 = madd(ax, v128.load(p, 64), e0);
+    e1 = madd(ax, v128.load(p, 80), e1);
+    a += 12;
+    p += 96;
+  } while (p < pe3);
+  const pe = p + (<usize>(kc - k3) << 5);
+  if (p < pe) do {
     const av = v128.load32_splat(a);
     c0 = madd(av, v128.load(p), c0);
     c1 = madd(av, v128.load(p, 16), c1);
-  }
-  storeRow(c, f32x4.add(c0, d0), f32x4.add(c1, d1), nv, acc);
+    a += 4;
+    p += 32;
+  } while (p < pe);
+  storeRow(c, f32x4.add(f32x4.add(c0, d0), e0), f32x4.add(f32x4.add(c1, d1), e1), nv, acc);
 }
 
 /** gemm flag: add to C instead of overwriting it. */

@@ -290,6 +290,9 @@ describe('wasm GEMM vs reference GEMM', () => {
     [7, 13, 33],
     [70, 9, 400],
     [1, 24, 200],
+    [3, 10, 2],
+    [1, 16, 1],
+    [2, 8, 7],
   ] as const) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
