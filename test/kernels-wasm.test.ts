@@ -24,9 +24,21 @@ import { unary as refUnary } from '../src/kernels/ref/elementwise.js';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
 import { JobKind, runOnThreads, setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
 import { sourceHash } from '../tools/build-wasm.js';
-import { allCases, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
+import { allCases, type Case, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
 
 afterEach(() => setKernelPreference('auto'));
+
+/** With the pool up, a case (one direction, and both side by side) threaded even though tiny agrees with the reference. */
+function expectThreadedCaseAgrees(c: Case): void {
+  const saved = threadTuning.minMacs;
+  threadTuning.minMacs = 0;
+  try {
+    expect(runCase(c)).toEqual([]);
+    expect(runPairCase(c)).toEqual([]);
+  } finally {
+    threadTuning.minMacs = saved;
+  }
+}
 
 describe('wasm RnnKernel vs reference kernel', () => {
   it('runs on WebAssembly SIMD here', () => {
@@ -172,15 +184,7 @@ describe('setNumThreads arguments', () => {
     try {
       expect(await setNumThreads(8)).toBe(4);
       expect(threadPool()!.n).toBe(4);
-      const c = { mode: 'GRU', reverse: false, packed: true, bias: true, projSize: 0, hidden: 16, input: 40, wide: true } as const;
-      const saved = threadTuning.minMacs;
-      threadTuning.minMacs = 0;
-      try {
-        expect(runCase(c)).toEqual([]);
-        expect(runPairCase(c)).toEqual([]);
-      } finally {
-        threadTuning.minMacs = saved;
-      }
+      expectThreadedCaseAgrees({ mode: 'GRU', reverse: false, packed: true, bias: true, projSize: 0, hidden: 16, input: 40, wide: true });
     } finally {
       await setNumThreads(1);
     }
@@ -201,15 +205,7 @@ describe('a worker that fails', () => {
       expect(() => runOnThreads(p, list, JobKind.each, () => p.w.k.runEach(list, 0))).toThrow(
         expect.objectContaining({ pytorchType: 'RuntimeError', message: expect.stringMatching(/^1 of 1 worker thread\(s\) failed on their part of a kernel job/) }),
       );
-      const saved = threadTuning.minMacs;
-      threadTuning.minMacs = 0;
-      try {
-        const c = { mode: 'LSTM', reverse: true, packed: true, bias: true, projSize: 0, hidden: 16, input: 40, wide: true } as const;
-        expect(runCase(c)).toEqual([]);
-        expect(runPairCase(c)).toEqual([]);
-      } finally {
-        threadTuning.minMacs = saved;
-      }
+      expectThreadedCaseAgrees({ mode: 'LSTM', reverse: true, packed: true, bias: true, projSize: 0, hidden: 16, input: 40, wide: true });
     } finally {
       await setNumThreads(1);
     }
