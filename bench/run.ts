@@ -101,15 +101,21 @@ const load = (): string => os.loadavg()[0]!.toFixed(1);
  */
 const probes = new Map<string, number[]>();
 
+/** GFLOP/s of `timings` runs of fn (each `flops` flops), after two warm-up runs. */
+function rates(timings: number, flops: number, fn: () => void): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < timings + 2; r++) {
+    const t0 = performance.now();
+    fn();
+    if (r >= 2) out.push(flops / (performance.now() - t0) / 1e6);
+  }
+  return out;
+}
+
 function probe(kind: 'start' | 'run'): void {
   const [timings, calls] = kind === 'start' ? [45, 50] : [3, 10];
-  const add = (key: string, gf: number): void => {
-    probes.set(`${kind}:${key}`, [...(probes.get(`${kind}:${key}`) ?? []), gf]);
-  };
-  const local = new Map<string, number[]>();
-  const note = (key: string, gf: number): void => {
-    add(key, gf);
-    local.set(key, [...(local.get(key) ?? []), gf]);
+  const add = (key: string, xs: number[]): void => {
+    probes.set(`${kind}:${key}`, [...(probes.get(`${kind}:${key}`) ?? []), ...xs]);
   };
   for (const f of flavours) {
     setKernelPreference(f);
@@ -120,21 +126,17 @@ function probe(kind: 'start' | 'run'): void {
     const bp = arena.alloc(k.packedSize(N, K));
     const c = arena.alloc(M * N);
     arena.f32().fill(0.01, a >> 2, (c >> 2) + M * N);
-    for (let r = 0; r < timings + 2; r++) {
-      const t0 = performance.now();
+    const gemm = rates(timings, 2 * calls * M * N * K, () => {
       for (let i = 0; i < calls; i++) k.gemm(M, N, K, a, K, bp, c, N, 0);
-      if (r >= 2) note(`gemm/${f}`, (2 * calls * M * N * K) / (performance.now() - t0) / 1e6);
-    }
+    });
+    add(`gemm/${f}`, gemm);
     if (f === 'relaxed') {
       const n = 250_000;
-      for (let r = 0; r < Math.min(timings, 15) + 2; r++) {
-        const t0 = performance.now();
-        k.maddPeak(n);
-        if (r >= 2) note('ceiling', (80 * n) / (performance.now() - t0) / 1e6);
-      }
+      const ceiling = rates(Math.min(timings, 15), 80 * n, () => k.maddPeak(n));
+      add('ceiling', ceiling);
+      if (kind === 'run') add('ratio', [median(gemm) / median(ceiling)]);
     }
   }
-  if (kind === 'run' && local.has('ceiling')) add('ratio', median(local.get('gemm/relaxed')!) / median(local.get('ceiling')!));
   setKernelPreference('auto');
 }
 

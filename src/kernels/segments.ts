@@ -18,7 +18,7 @@
  * started (reverse, packed) still hold their h0, and rows that have finished (forward, packed)
  * are not touched again, so after the last segment the carried state is the contract's hN.
  */
-import { type FloatArray, layerDims, type RnnForwardArgs, type RnnForwardManyResult, type RnnForwardResult } from './rnn.js';
+import { type FloatArray, type LayerDims, layerDims, type RnnForwardArgs, type RnnForwardManyResult, type RnnForwardResult } from './rnn.js';
 
 /**
  * When inference is cut, and how finely: a direction whose input plus output (float32 bytes)
@@ -28,15 +28,19 @@ import { type FloatArray, layerDims, type RnnForwardArgs, type RnnForwardManyRes
 export const segmentTuning = { residentBytes: 32 << 20, segmentBytes: 8 << 20 };
 
 /** Bytes of input plus output per row of the packed sequence. */
-function rowBytes(args: RnnForwardArgs): number {
-  const d = layerDims(args.spec);
+function rowBytes(args: RnnForwardArgs, d = layerDims(args.spec)): number {
   return (d.I + d.Hout) * args.x.BYTES_PER_ELEMENT;
+}
+
+/** Rows of input plus output that fit in one segment (at least 1). */
+function segmentRows(args: RnnForwardArgs): number {
+  return Math.max(1, Math.floor(segmentTuning.segmentBytes / rowBytes(args)));
 }
 
 /** Whether this forward should run in segments (inference with a large input plus output). */
 export function wantsSegments(args: RnnForwardArgs): boolean {
   const d = layerDims(args.spec);
-  return !args.needsGrad && d.T > 1 && d.total * rowBytes(args) > segmentTuning.residentBytes;
+  return !args.needsGrad && d.T > 1 && d.total * rowBytes(args, d) > segmentTuning.residentBytes;
 }
 
 /** Step boundaries [0, t1, ..., T]: runs of steps of at most maxRows rows each (at least one step). */
@@ -64,7 +68,7 @@ interface OutTarget<A extends FloatArray> {
 
 /** One direction's segments in processing order, its carried state and its assembled output. */
 class SegmentStream<A extends FloatArray> {
-  private readonly d: ReturnType<typeof layerDims>;
+  private readonly d: LayerDims;
   private readonly segs: [number, number][] = [];
   private readonly h: A;
   private readonly c: A | null;
@@ -123,10 +127,6 @@ class SegmentStream<A extends FloatArray> {
   }
 }
 
-function bounds(args: RnnForwardArgs): number[] {
-  return segmentBounds(args.spec.batchSizes, Math.max(1, Math.floor(segmentTuning.segmentBytes / rowBytes(args))));
-}
-
 function newArray<A extends FloatArray>(like: A, n: number): A {
   return new (like.constructor as new (n: number) => A)(n);
 }
@@ -134,7 +134,7 @@ function newArray<A extends FloatArray>(like: A, n: number): A {
 /** `forward` of one direction in segments (see the module comment); no backward. */
 export function forwardSegmented<A extends FloatArray>(args: RnnForwardArgs<A>, run: (a: RnnForwardArgs<A>) => RnnForwardResult<A>): RnnForwardResult<A> {
   const d = layerDims(args.spec);
-  const s = new SegmentStream(args, bounds(args), { y: newArray(args.x, d.total * d.Hout), ld: d.Hout, col: 0 });
+  const s = new SegmentStream(args, segmentBounds(args.spec.batchSizes, segmentRows(args)), { y: newArray(args.x, d.total * d.Hout), ld: d.Hout, col: 0 });
   for (let k = 0; k < s.count; k++) s.take(k, run(s.argsAt(k)));
   return { ...s.result(), backward: null };
 }
@@ -155,8 +155,7 @@ export function forwardManySegmented<A extends FloatArray>(
   const width = ds.reduce((n, d) => n + d.Hout, 0);
   const joined = joinable ? newArray(argsList[0]!.x, total * width) : null;
   // Cut every direction at the finest of their bounds, so all have the same segment count.
-  const cut = argsList.map((a) => Math.max(1, Math.floor(segmentTuning.segmentBytes / rowBytes(a))));
-  const maxRows = Math.min(...cut);
+  const maxRows = Math.min(...argsList.map(segmentRows));
   let col = 0;
   const streams = argsList.map((a, i) => {
     const out = joined ? { y: joined, ld: width, col } : { y: newArray(a.x, ds[i]!.total * ds[i]!.Hout), ld: ds[i]!.Hout, col: 0 };

@@ -103,8 +103,7 @@ export class Arena {
   pin(n: number): number | null {
     if (this.top !== this.pinEnd) throw new Error('Arena.pin: only right after reset()');
     const bytes = Math.ceil((n * 4) / 64) * 64;
-    const held = this.pins.reduce((a, b) => a + (b.free ? 0 : b.bytes), 0);
-    if (held + bytes > Arena.pinBudget) return null;
+    if (this.pinnedBytes() + bytes > Arena.pinBudget) return null;
     // First fit among freed blocks (split off the rest), else at the end of the pinned region.
     const i = this.pins.findIndex((b) => b.free && b.bytes >= bytes);
     if (i >= 0) {

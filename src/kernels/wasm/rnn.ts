@@ -33,7 +33,6 @@
  */
 import {
   type FloatArray,
-  gateCount,
   type LayerDims,
   layerDims,
   type RnnForwardArgs,
@@ -265,12 +264,9 @@ function batchParts(spec: RnnLayerSpec, d: Dims, parts: number): { r0: number; T
  */
 function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
   const p = threadPool();
-  if (!p || !dims(spec).job) return null;
-  const H = spec.hiddenSize;
-  const GH = gateCount(spec.mode) * H;
-  const B = spec.batchSizes[0]!;
-  const rows = spec.batchSizes.reduce((a, b) => a + b, 0);
-  if (B < 4 * p.n || rows * GH * (spec.inputSize + H) < threadTuning.minMacs) return null;
+  const d = dims(spec);
+  if (!p || !d.job) return null;
+  if (d.B < 4 * p.n || d.total * d.GH * (d.I + d.H) < threadTuning.minMacs) return null;
   return p;
 }
 
