@@ -57,3 +57,24 @@ export class FormatError extends TorchletError {
     super(message, 'RuntimeError');
   }
 }
+
+/**
+ * A size or an amount of memory beyond what the engine can allocate, refused before anything is
+ * allocated (PyTorch: RuntimeError "... not enough memory" / "Trying to create tensor with negative
+ * dimension"). The same class everywhere: layers, creation ops and file loaders (whose message says
+ * how to raise their `maxBytes` limit). Carries what was asked for.
+ *
+ * The strict-boundary work (issue 12) may make it also `instanceof RangeError`; its name, import
+ * path and constructor stay as here.
+ */
+export class SizeError extends TorchletError {
+  /** Elements asked for, when known. */
+  readonly elements: number | undefined;
+  /** Bytes asked for, when known. */
+  readonly bytes: number | undefined;
+  constructor(message: string, asked: { elements?: number; bytes?: number } = {}) {
+    super(message, 'RuntimeError');
+    this.elements = asked.elements;
+    this.bytes = asked.bytes;
+  }
+}
