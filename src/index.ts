@@ -17,6 +17,7 @@ export * as io from './io/index.js';
 /** PyTorch: `torch.load(f, weights_only=True)` / `torch.save(obj, f)` on bytes; see `io.load`, `io.save`. */
 export { load, save } from './io/index.js';
 export * as onnx from './onnx/index.js';
+export { areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, useDeterministicAlgorithms } from './kernels/determinism.js';
 export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
 export { activeKernels, setKernelPreference, wasmReady } from './kernels/wasm/loader.js';
 export type { KernelPreference } from './kernels/wasm/loader.js';
