@@ -18,6 +18,7 @@ export * as io from './io/index.js';
 export { load, save } from './io/index.js';
 export * as onnx from './onnx/index.js';
 export * as utils from './utils/index.js';
+export { areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, useDeterministicAlgorithms } from './kernels/determinism.js';
 export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
 export { activeKernels, setKernelPreference, wasmReady } from './kernels/wasm/loader.js';
 export type { KernelPreference } from './kernels/wasm/loader.js';
