@@ -9,6 +9,7 @@
  * test fails rather than skips, since a skipped browser test proves nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ENTRY = fileURLToPath(new URL('./browser/entry.ts', import.meta.url));
 const HTML = fileURLToPath(new URL('./browser/index.html', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WASM_DIR = fileURLToPath(new URL('../src/kernels/wasm/', import.meta.url));
+/** The .wasm files the page fetched, in order. */
+const wasmRequests: string[] = [];
 const STEP_MS = 15_000;
 
 /** Rejects with a labelled error if `p` has not settled within `ms`. */
@@ -97,7 +101,11 @@ beforeAll(async () => {
     const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
     if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { ...isolation, 'Content-Type': 'text/html; charset=utf-8' }).end(html);
     else if (req.url === '/entry.js') res.writeHead(200, { ...isolation, 'Content-Type': 'text/javascript; charset=utf-8' }).end(bundle);
-    else res.writeHead(404, isolation).end();
+    else if (/^\/kernels-[a-z-]+\.wasm$/.test(req.url ?? '') && existsSync(join(WASM_DIR, req.url!))) {
+      // The kernels as the package ships them: .wasm files next to the (bundled) JS.
+      wasmRequests.push(req.url!);
+      res.writeHead(200, { ...isolation, 'Content-Type': 'application/wasm' }).end(readFileSync(join(WASM_DIR, req.url!)));
+    } else res.writeHead(404, isolation).end();
   });
   const s = server;
   await within(new Promise<void>((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', resolve)), 'server listen');
@@ -132,6 +140,8 @@ describe('torchlet in Chromium (esbuild bundle, cross-origin isolated page)', ()
     expect(env.sharedArrayBuffer).toBe(true);
     expect(env.wasm).toBe(true);
     expect(['relaxed', 'simd']).toContain(env.kernels);
+    // Only the chosen flavour was fetched (the engine's features are tested without fetching).
+    expect(wasmRequests).toEqual([`/kernels-${env.kernels}.wasm`]);
     console.log(`[browser.test] Chromium ${browser?.version()} runs torchlet on the '${env.kernels}' WebAssembly kernels`);
   });
 
@@ -165,6 +175,8 @@ describe('torchlet in Chromium (esbuild bundle, cross-origin isolated page)', ()
     const r = await call('threads');
     expect(r.threads, 'threads in use after setNumThreads(2)').toBe(2);
     expect(r.jobs, 'jobs run on the worker pool').toBeGreaterThan(0);
+    // The shared-memory build of the same flavour, fetched once; the workers got the compiled module.
+    expect(wasmRequests).toEqual([`/kernels-${r.kernels}.wasm`, `/kernels-${r.kernels}-shared.wasm`]);
     expectResultsClose(r.two, r.one, TOL.f32Deep, `browser 2 threads vs 1 (${r.kernels})`);
     expectResultsClose(r.one, threadedLstm(torch), TOL.f32Deep, 'browser vs node');
   });

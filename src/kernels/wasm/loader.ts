@@ -1,6 +1,15 @@
 /**
- * Loads the WebAssembly kernels (embedded as base64, so Node and browsers need no file access),
- * picks the fastest flavour the engine validates, and owns the memory the kernels work in.
+ * Loads the WebAssembly kernels, picks the fastest flavour the engine supports, and owns the
+ * memory the kernels work in.
+ *
+ * The kernels are `.wasm` files next to this module (kernels-<flavour>.wasm), found with
+ * `new URL('./kernels-….wasm', import.meta.url)`, which Vite, webpack, Rollup and Parcel turn into
+ * emitted assets (with esbuild, copy the files next to the bundle). Only the chosen flavour is
+ * read: the engine's features are tested with a few-byte module first. In Node the file is read
+ * and compiled synchronously at the first op (`process.getBuiltinModule('node:fs')`), so the
+ * first ops already run on WebAssembly; in browsers it is fetched and compiled in the background
+ * (`WebAssembly.compileStreaming`) while the reference kernels run, and `await wasmReady()` waits
+ * for it. Worker threads get the compiled module, never the bytes again.
  *
  * Flavours, best first: 'relaxed' (SIMD128 + `f32x4.relaxed_madd`, on by default in current
  * browsers; Node 20 needs `--experimental-wasm-relaxed-simd`), 'simd' (SIMD128), and 'ref'
@@ -9,7 +18,6 @@
  * Forcing a path: `setKernelPreference('ref' | 'simd' | 'relaxed' | 'auto')`, or the
  * environment variable `TORCHLET_KERNELS` with the same values (read once at load).
  */
-import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './binary.generated.js';
 
 /** Byte offsets in, nothing out: the exports of assembly/index.ts. */
 export interface KernelExports {
@@ -186,13 +194,6 @@ export interface WasmKernels {
 /** Pages of 64 KiB: the shared builds declare this maximum (tools/build-wasm.ts). */
 export const SHARED_MAX_PAGES = 16384;
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 function envPreference(): KernelPreference | null {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const v = env?.TORCHLET_KERNELS;
@@ -203,14 +204,111 @@ let preference: KernelPreference = envPreference() ?? 'auto';
 const cache = new Map<KernelFlavour, WasmKernels | null>();
 const pending = new Map<KernelFlavour, Promise<void>>();
 
-function bytesOf(f: KernelFlavour, shared = false): Uint8Array<ArrayBuffer> {
-  if (shared) return decode(f === 'relaxed' ? relaxedSharedWasm : simdSharedWasm);
-  return decode(f === 'relaxed' ? relaxedWasm : simdWasm);
+/**
+ * Where each build is. One literal `new URL(...)` per file, so bundlers see (and emit) each;
+ * only the one chosen is read or fetched.
+ */
+function wasmUrl(f: KernelFlavour, shared: boolean): URL {
+  if (f === 'relaxed') return shared ? new URL('./kernels-relaxed-shared.wasm', import.meta.url) : new URL('./kernels-relaxed.wasm', import.meta.url);
+  return shared ? new URL('./kernels-simd-shared.wasm', import.meta.url) : new URL('./kernels-simd.wasm', import.meta.url);
 }
 
-/** Whether this engine accepts the given flavour (the whole module is the feature test). */
+/**
+ * Feature tests: a function returning `i32x4.splat(0)` (SIMD128), and one computing
+ * `f32x4.relaxed_madd` of three such vectors (relaxed SIMD, the instruction the kernels use).
+ */
+const FEATURE_TESTS: Record<KernelFlavour, readonly number[]> = {
+  // magic, version; type section: () -> v128; function section; code section.
+  simd: [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11],
+  relaxed: [
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 17, 65, 0, 253, 17, 65, 0, 253, 17, 253, 133, 2,
+    11,
+  ],
+};
+
+/** Whether this engine accepts the given flavour (a few-byte module using its instructions). */
 export function flavourSupported(f: KernelFlavour): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf(f));
+  let ok = supported.get(f);
+  if (ok === undefined) {
+    ok = typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(FEATURE_TESTS[f]));
+    supported.set(f, ok);
+  }
+  return ok;
+}
+const supported = new Map<KernelFlavour, boolean>();
+
+interface NodeFs {
+  readFileSync(path: URL): Uint8Array;
+}
+
+/** The file's bytes, read synchronously where that is possible (Node, a file: URL), else null. */
+function readSync(url: URL): Uint8Array<ArrayBuffer> | null {
+  if (url.protocol !== 'file:') return null;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
+  if (!fs) return null;
+  try {
+    const b = fs.readFileSync(url);
+    return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
+  } catch {
+    return null;
+  }
+}
+
+/** Compile a build in the background: streaming where the server sends application/wasm. */
+async function compileAsync(url: URL): Promise<WebAssembly.Module> {
+  if (typeof fetch !== 'function') throw new Error(`torchlet: cannot load ${url.href}: no fetch`);
+  const response = fetch(url);
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(response);
+    } catch {
+      // A wrong Content-Type (or a failed fetch): read the bytes and compile them instead.
+    }
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`torchlet: cannot load ${url.href}: HTTP ${r.status}`);
+  return WebAssembly.compile(await r.arrayBuffer());
+}
+
+/** The .wasm files read or fetched and compiled so far, by URL (tests: only the chosen flavour is). */
+export function loadedWasmFiles(): string[] {
+  return [...modules].filter(([, m]) => m !== null).map(([url]) => url);
+}
+
+/** Compiled modules by file, and compiles under way. */
+const modules = new Map<string, WebAssembly.Module | null>();
+const compiling = new Map<string, Promise<void>>();
+
+/**
+ * The compiled module of a build: at once when it is compiled or can be read synchronously
+ * (Node), else null while it compiles in the background (the compile is started here).
+ */
+function moduleOf(f: KernelFlavour, shared: boolean): WebAssembly.Module | null {
+  const url = wasmUrl(f, shared);
+  const key = url.href;
+  const have = modules.get(key);
+  if (have !== undefined) return have;
+  const bytes = readSync(url);
+  if (bytes) {
+    try {
+      const m = new WebAssembly.Module(bytes);
+      modules.set(key, m);
+      return m;
+    } catch {
+      // Too big for a synchronous compile here: compile in the background below.
+    }
+  }
+  if (!compiling.has(key)) {
+    compiling.set(
+      key,
+      (bytes ? WebAssembly.compile(bytes) : compileAsync(url)).then(
+        (m) => void modules.set(key, m),
+        () => void modules.set(key, null),
+      ),
+    );
+  }
+  return null;
 }
 
 /** The first 64 bytes past the module's own memory: the thread pool's control words. */
@@ -247,17 +345,25 @@ function instantiate(f: KernelFlavour, mod: WebAssembly.Module, shared = false):
 
 /**
  * A fresh instance of the given flavour on shared memory (for the thread pool), or null where
- * the engine has no shared memory (browsers without cross-origin isolation) or lacks the flavour.
+ * the engine has no shared memory (browsers without cross-origin isolation) or lacks the flavour,
+ * or while its module still compiles (see `sharedKernelsReady`).
  */
 export function sharedKernels(f: KernelFlavour): WasmKernels | null {
   if (typeof SharedArrayBuffer === 'undefined' || !flavourSupported(f)) return null;
   try {
-    const bytes = bytesOf(f, true);
-    if (!WebAssembly.validate(bytes)) return null;
-    return instantiate(f, new WebAssembly.Module(bytes), true);
+    const mod = moduleOf(f, true);
+    return mod ? instantiate(f, mod, true) : null;
   } catch {
     return null;
   }
+}
+
+/** `sharedKernels(f)` once its module is compiled (browsers compile it in the background). */
+export async function sharedKernelsReady(f: KernelFlavour): Promise<WasmKernels | null> {
+  if (typeof SharedArrayBuffer === 'undefined' || !flavourSupported(f)) return null;
+  moduleOf(f, true);
+  await compiling.get(wasmUrl(f, true).href);
+  return sharedKernels(f);
 }
 
 function load(f: KernelFlavour): WasmKernels | null {
@@ -266,24 +372,25 @@ function load(f: KernelFlavour): WasmKernels | null {
     cache.set(f, null);
     return null;
   }
-  try {
-    const w = instantiate(f, new WebAssembly.Module(bytesOf(f)));
-    cache.set(f, w);
-    return w;
-  } catch {
-    // Browsers' main threads refuse synchronous compiles of big modules: compile in the
-    // background and use the reference kernels until it is done (see wasmReady()).
-    if (!pending.has(f)) {
+  const mod = moduleOf(f, false);
+  if (mod === null) {
+    // Compiling in the background (browsers), or failed: the reference kernels run meanwhile.
+    const key = wasmUrl(f, false).href;
+    if (modules.get(key) === null) cache.set(f, null);
+    else if (!pending.has(f)) {
       pending.set(
         f,
-        WebAssembly.compile(bytesOf(f)).then(
-          (m) => void cache.set(f, instantiate(f, m)),
-          () => void cache.set(f, null),
-        ),
+        compiling.get(key)!.then(() => {
+          const m = modules.get(key);
+          cache.set(f, m ? instantiate(f, m) : null);
+        }),
       );
     }
     return null;
   }
+  const w = instantiate(f, mod);
+  cache.set(f, w);
+  return w;
 }
 
 /** The kernels to use under the current preference, or null for the reference path. */
@@ -295,7 +402,12 @@ export function wasmKernels(): WasmKernels | null {
     case 'relaxed':
       return load(preference);
     default:
-      return load('relaxed') ?? load('simd');
+      // The best flavour the engine supports; the next only if that one failed to load.
+      if (flavourSupported('relaxed')) {
+        const w = load('relaxed');
+        if (w !== null || cache.get('relaxed') !== null) return w;
+      }
+      return load('simd');
   }
 }
 

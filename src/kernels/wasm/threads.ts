@@ -15,7 +15,7 @@
  *   await setNumThreads(2); // resolves once the workers are up
  */
 import { TorchletError } from '../../errors.js';
-import { controlBlock, type KernelFlavour, sharedKernels, type WasmKernels, wasmKernels } from './loader.js';
+import { controlBlock, type KernelFlavour, sharedKernelsReady, type WasmKernels, wasmKernels } from './loader.js';
 
 /** Worker body, as source so it needs no file of its own (Node: eval'd CommonJS; browsers: a Blob). */
 const WORKER_SOURCE = `
@@ -131,7 +131,7 @@ export async function setNumThreads(n: number): Promise<number> {
   }
   if (requested === 1) return 1;
   const flavour = wasmKernels()?.flavour;
-  const w = flavour ? sharedKernels(flavour) : null;
+  const w = flavour ? await sharedKernelsReady(flavour) : null;
   if (!w || !flavour) return 1;
   const p: ThreadPool = { n: requested, w, flavour, ctrl: controlBlock(w), workers: [], ready: false, started: 0 };
   new Int32Array(w.arena.memory.buffer, p.ctrl, 16).fill(0);
