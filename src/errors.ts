@@ -6,7 +6,7 @@
 
 export type PyTorchErrorType = 'RuntimeError' | 'ValueError' | 'IndexError' | 'TypeError' | 'KeyError' | 'NotImplementedError';
 
-/** Base class of every error torchlet throws on purpose. */
+/** Base class of every error torchlet throws on purpose. No PyTorch twin (`pytorchType` names the Python exception). */
 export class TorchletError extends Error {
   readonly pytorchType: PyTorchErrorType;
   constructor(message: string, pytorchType: PyTorchErrorType = 'RuntimeError') {
@@ -51,7 +51,7 @@ export class RuntimeError extends TorchletError {
   }
 }
 
-/** A malformed, truncated or hostile file. */
+/** A malformed, truncated or hostile file. PyTorch: the `RuntimeError` / `UnpicklingError` of `torch.load`. */
 export class FormatError extends TorchletError {
   constructor(message: string) {
     super(message, 'RuntimeError');

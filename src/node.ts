@@ -55,6 +55,7 @@ let counter = 0;
 /**
  * Write `bytes` to `path` atomically: a temporary file beside it, fsync, then rename over
  * `path`. On any failure the temporary file is removed and `path` is left as it was.
+ * No PyTorch twin.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${counter++}.tmp`);

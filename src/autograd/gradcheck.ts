@@ -20,6 +20,7 @@ export interface GradcheckOptions {
  * `fn` maps the inputs to one tensor (any shape). Checks d(sum(out * w))/d(input) for a fixed
  * random-looking weight w, against (f(x + eps) - f(x - eps)) / 2eps for every input element of
  * every input that requires grad.
+ * PyTorch: `torch.autograd.gradcheck`.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): boolean {
   const isF64 = inputs.every((t) => t.dtype !== 'float32');

@@ -22,7 +22,7 @@ import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/join.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** The batch type `defaultCollate` makes from an item type. */
+/** The batch type `defaultCollate` makes from an item type. PyTorch: what `torch.utils.data.default_collate` returns. */
 export type Collated<T> = T extends Tensor | number | boolean | Float32Array | Float64Array | Int32Array
   ? Tensor
   : T extends string

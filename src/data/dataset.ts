@@ -173,7 +173,7 @@ export class ConcatDataset<T> extends Dataset<T> {
   }
 }
 
-/** What an IterableDataset reads: an iterable, an async iterable, or a function making a fresh one per epoch. */
+/** What an IterableDataset reads: an iterable, an async iterable, or a function making a fresh one per epoch. PyTorch: what `torch.utils.data.IterableDataset.__iter__` yields from. */
 export type IterableSource<T> = Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);
 
 /**

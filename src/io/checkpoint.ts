@@ -27,6 +27,7 @@ import { unpickle } from './pickle.js';
 import { checkpointHooks, StorageRef } from './torch-pickle.js';
 import { ZipArchive } from './zip.js';
 
+/** Options of `load`. PyTorch: `torch.load(f, map_location=..., weights_only=True)` (torchlet always loads weights only). */
 export interface LoadOptions {
   /** Keep float64 tensors as float64 instead of rounding them to float32. Default false. */
   keepFloat64?: boolean;

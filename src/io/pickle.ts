@@ -18,10 +18,10 @@
 import { FormatError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** What a pickle loads as, once every opaque value has been resolved. */
+/** What a pickle loads as, once every opaque value has been resolved. PyTorch: what `torch.load` returns. */
 export type PickleValue = null | boolean | number | bigint | string | Uint8Array | Tensor | PickleValue[] | PickleDict;
 
-/** A Python dict (or OrderedDict) as a plain object; `__proto__` is an own key, never the prototype. */
+/** A Python dict (or OrderedDict) as a plain object; `__proto__` is an own key, never the prototype. PyTorch: a `dict` from `torch.load`. */
 export interface PickleDict {
   [key: string]: PickleValue;
 }

@@ -20,7 +20,7 @@ import { decodeElements, encodeStorage, FILE_DTYPE_BYTES, floatToBFloat16, float
 /** Refuse headers past this size (the reference implementation's limit, 100 MB). */
 const MAX_HEADER = 100_000_000;
 
-/** What `loadSafetensors` returns: the tensors by name, and the string metadata (empty when absent). */
+/** What `loadSafetensors` returns: the tensors by name, and the string metadata (empty when absent). PyTorch: `safetensors.torch.load` (plus the metadata). */
 export interface SafetensorsFile {
   /** Tensors by name, in file order. A null-prototype object, so any name is a plain key. */
   tensors: Record<string, Tensor>;
@@ -28,6 +28,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+/** Options of `loadSafetensors`. No PyTorch twin (safetensors' `load` has none; these are torchlet's limits). */
 export interface LoadSafetensorsOptions {
   /** Keep F64 tensors as float64 instead of rounding them to float32. Default false. */
   keepFloat64?: boolean;
@@ -143,6 +144,7 @@ function parseEntry(name: string, raw: unknown): Entry {
   return { name, dtype, shape, begin, end };
 }
 
+/** Options of `saveSafetensors`. PyTorch: the `metadata` argument of `safetensors.torch.save`. */
 export interface SaveSafetensorsOptions {
   /**
    * Store floating-point tensors as F16 or BF16 (half the bytes; rounded to nearest even, as

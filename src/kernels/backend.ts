@@ -16,6 +16,7 @@ import { wasmRnnKernel } from './wasm/rnn.js';
  * Kernel entry points. Kernels see flat typed arrays and shapes, never `Tensor`. A fast backend is
  * `{ ...refBackend, name, gemm: fastGemm }`: it overrides what it speeds up and must agree with
  * the reference kernels (tests compare them).
+ * No PyTorch twin (PyTorch dispatches to its kernels internally).
  */
 export interface Backend {
   readonly name: string;
@@ -32,7 +33,7 @@ export interface Backend {
   readonly rnn: RnnKernel | null;
 }
 
-/** The reference kernels: plain loops, the oracle for fast ones. */
+/** The reference kernels: plain loops, the oracle for fast ones. No PyTorch twin. */
 export const refBackend: Backend = {
   name: 'ref',
   unary: elementwise.unary,
@@ -52,17 +53,18 @@ export const refBackend: Backend = {
  * sigmoid/tanh, reference loops for everything else. The wasm entries fall back to the
  * reference kernels by themselves for float64, where WebAssembly SIMD is missing, or under
  * `setKernelPreference('ref')` / `TORCHLET_KERNELS=ref`.
+ * No PyTorch twin.
  */
 export const wasmBackend: Backend = { ...refBackend, name: 'wasm', unary: wasmUnary, gemm: wasmGemm, rnn: wasmRnnKernel };
 
 let current: Backend = wasmBackend;
 
-/** The backend ops use now. */
+/** The backend ops use now. No PyTorch twin. */
 export function backend(): Backend {
   return current;
 }
 
-/** Swap the backend (tests force the reference path with `setBackend(refBackend)`). */
+/** Swap the backend (tests force the reference path with `setBackend(refBackend)`). No PyTorch twin. */
 export function setBackend(b: Backend): void {
   current = b;
 }

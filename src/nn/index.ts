@@ -1,8 +1,10 @@
 /**
- * Neural-network layers. PyTorch: `torch.nn`.
+ * Neural-network layers. PyTorch: `torch.nn`. Also the entry point `torchlet/nn`
+ * (`import { LSTM } from 'torchlet/nn'`), which esbuild tree-shakes layer by layer.
  * Each line below belongs to one part of the library; add exports on your own line.
  */
 
+import '../runtime.js'; // `torchlet/nn` is an entry point too: refuse a Node.js that is too old
 export { Module } from './module.js';
 export type { LoadResult, StateDict } from './module.js';
 export { Parameter } from './parameter.js';

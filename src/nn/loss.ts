@@ -15,6 +15,7 @@ import {
 } from './functional/loss.js';
 import { Module } from './module.js';
 
+/** Options every loss module takes. PyTorch: the `reduction` keyword argument of `torch.nn` losses. */
 export interface LossOptions {
   /** 'mean' (default), 'sum' or 'none' (per-element losses). */
   reduction?: Reduction;
@@ -49,6 +50,7 @@ export class L1Loss extends Module {
   }
 }
 
+/** `nn.NLLLoss` options. PyTorch: the keyword arguments of `torch.nn.NLLLoss`. */
 export interface NLLLossOptions extends LossOptions {
   /** Per-class weights (C). */
   weight?: Tensor | null;
@@ -76,6 +78,7 @@ export class NLLLoss extends Module {
   }
 }
 
+/** `nn.CrossEntropyLoss` options. PyTorch: the keyword arguments of `torch.nn.CrossEntropyLoss`. */
 export interface CrossEntropyLossOptions extends NLLLossOptions {
   /** Mix targets with the uniform distribution by this amount in [0, 1]. Default 0. */
   labelSmoothing?: number;
@@ -112,6 +115,7 @@ export class CrossEntropyLoss extends Module {
   }
 }
 
+/** `nn.BCEWithLogitsLoss` options. PyTorch: the keyword arguments of `torch.nn.BCEWithLogitsLoss`. */
 export interface BCEWithLogitsLossOptions extends LossOptions {
   /** Per-element weight, broadcast against the input. */
   weight?: Tensor | null;

@@ -11,13 +11,16 @@ import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Parameter } from './parameter.js';
 
+/** Parameters and buffers by dotted name. PyTorch: the `OrderedDict` that `module.state_dict()` returns. */
 export type StateDict = Record<string, Tensor>;
 
+/** What `loadStateDict` reports. PyTorch: the `_IncompatibleKeys(missing_keys, unexpected_keys)` of `load_state_dict`. */
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
 }
 
+/** Base class of every layer. PyTorch: `torch.nn.Module`. */
 export abstract class Module {
   /** PyTorch: `module.training`. */
   training = true;

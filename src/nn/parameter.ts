@@ -3,6 +3,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 
+/** A tensor that is a module parameter. PyTorch: `torch.nn.Parameter`. */
 export class Parameter extends Tensor {
   /** Wraps `data` (sharing its storage) as a leaf that requires grad (unless `requiresGrad` is false). */
   constructor(data: Tensor, requiresGrad = true) {

@@ -133,6 +133,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
 /**
  * The example's outputs as torchlet computes them, in export order: what ONNX Runtime should
  * reproduce for the example input. Runs the same walk as `exportModel` (in eval mode).
+ * No PyTorch twin.
  */
 export function exampleOutputs(model: Module, exampleInput: Tensor | readonly Tensor[]): Tensor[] {
   const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];

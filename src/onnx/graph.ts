@@ -30,13 +30,13 @@ export class OnnxExportError extends TorchletError {
   }
 }
 
-/** A value in the graph: its ONNX name and the example's value there. */
+/** A value in the graph: its ONNX name and the example's value there. PyTorch: a `torch._C.Value` in a symbolic function. */
 export interface OnnxValue {
   readonly name: string;
   readonly value: Tensor;
 }
 
-/** A typed ONNX attribute value; make one with `int`, `float`, `ints`, `floats`, `str`, `strs`. */
+/** A typed ONNX attribute value; make one with `int`, `float`, `ints`, `floats`, `str`, `strs`. No PyTorch twin. */
 export type OnnxAttr =
   | { readonly kind: 'int'; readonly v: number }
   | { readonly kind: 'float'; readonly v: number }
@@ -46,12 +46,19 @@ export type OnnxAttr =
   | { readonly kind: 'strings'; readonly v: readonly string[] }
   | { readonly kind: 'graph'; readonly v: GraphProto };
 
+/** An int attribute for `OnnxGraph.op`/`node`. No PyTorch twin (PyTorch: `g.op(..., name_i=v)`). */
 export const int = (v: number): OnnxAttr => ({ kind: 'int', v });
+/** A float attribute. No PyTorch twin (PyTorch: `g.op(..., name_f=v)`). */
 export const float = (v: number): OnnxAttr => ({ kind: 'float', v });
+/** An ints attribute. No PyTorch twin (PyTorch: `g.op(..., name_i=[...])`). */
 export const ints = (v: readonly number[]): OnnxAttr => ({ kind: 'ints', v });
+/** A floats attribute. No PyTorch twin (PyTorch: `g.op(..., name_f=[...])`). */
 export const floats = (v: readonly number[]): OnnxAttr => ({ kind: 'floats', v });
+/** A string attribute. No PyTorch twin (PyTorch: `g.op(..., name_s=v)`). */
 export const str = (v: string): OnnxAttr => ({ kind: 'string', v });
+/** A strings attribute. No PyTorch twin (PyTorch: `g.op(..., name_s=[...])`). */
 export const strs = (v: readonly string[]): OnnxAttr => ({ kind: 'strings', v });
+/** A graph attribute (a Loop or Scan body). No PyTorch twin (PyTorch: `g.op(..., body_g=...)`). */
 export const graph = (v: GraphProto): OnnxAttr => ({ kind: 'graph', v });
 
 const enc = new TextEncoder();
@@ -75,7 +82,7 @@ function attribute(name: string, a: OnnxAttr): AttributeProto {
   }
 }
 
-/** A module that exports itself. The exporter calls this instead of its built-in rules. */
+/** A module that exports itself. The exporter calls this instead of its built-in rules. PyTorch: a module's `symbolic` static method (for `torch.autograd.Function`s). */
 export interface OnnxExportable {
   onnxExport(g: OnnxGraph, inputs: OnnxValue[]): OnnxValue[];
 }

@@ -35,7 +35,7 @@ export interface TensorOptions extends CreateOptions {
 /** A number or nested arrays of numbers (or of booleans, for a bool tensor), as `torch.tensor` takes. */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
-/** Options of the random creation functions: also the generator to draw from (default: the global one). */
+/** Options of the random creation functions: also the generator to draw from (default: the global one). PyTorch: the keyword arguments of `torch.randn` (`generator=`, `dtype=`, ...). */
 export interface RandomOptions extends CreateOptions {
   /** PyTorch: `generator=`. A `torch.Generator` of its own stream; the default generator when left out. */
   generator?: Generator | null;

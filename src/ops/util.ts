@@ -41,7 +41,7 @@ export function asTensor(v: Operand, like: Tensor): Tensor {
   return typeof v === 'number' ? scalarLike(v, like) : v;
 }
 
-/** Call fn(flatIndex, storageOffset) for each element of t in row-major order. */
+/** @internal Call fn(flatIndex, storageOffset) for each element of t in row-major order. No PyTorch twin. */
 export function forEachOffset(t: Tensor, fn: (i: number, offset: number) => void): void {
   forEachStrided(t.shape, [t], (i, o) => fn(i, o));
 }
@@ -82,7 +82,7 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   return record('ToCopyBackward0', [x], y, ([g]) => [toDtype(g!, x.dtype)]);
 }
 
-/** Sum a broadcast gradient back to `shape` (the reverse of broadcasting). */
+/** @internal Sum a broadcast gradient back to `shape` (the reverse of broadcasting). PyTorch: `at::sum_to`. */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (shapeEq(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;

@@ -20,6 +20,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { BaseHyper, ParamGroup, ParamsInput } from './optimizer.js';
 import { gradValues, Optimizer, pyNum, rounder, stateValues, updateInPlace, zerosState } from './optimizer.js';
 
+/** Adam's and AdamW's hyper-parameters. PyTorch: the keyword arguments of `torch.optim.Adam`. */
 export interface AdamHyper extends BaseHyper {
   betas: readonly [number, number];
   eps: number;

@@ -220,7 +220,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
-/** Python's `%` (the result takes the divisor's sign). */
+/** Python's `%` (the result takes the divisor's sign). No PyTorch twin. */
 export function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }

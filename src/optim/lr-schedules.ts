@@ -113,7 +113,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
-/** A function of the epoch index giving a factor, or one per param group. */
+/** A function of the epoch index giving a factor, or one per param group. PyTorch: the `lr_lambda` argument of `torch.optim.lr_scheduler.LambdaLR`. */
 export type LrLambda = ((epoch: number) => number) | readonly ((epoch: number) => number)[];
 
 function lambdasFor(optimizer: AnyOptimizer, lrLambda: LrLambda): ((epoch: number) => number)[] {
@@ -396,7 +396,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 }
 
-/** A scheduler SequentialLR and ChainedScheduler can drive. */
+/** A scheduler SequentialLR and ChainedScheduler can drive. PyTorch: `torch.optim.lr_scheduler.LRScheduler`. */
 export type ChainableScheduler = LRScheduler;
 
 /** PyTorch: `SequentialLR(optimizer, schedulers, milestones, last_epoch=-1)`. */

@@ -19,10 +19,10 @@ export type OptimStateValue = Tensor | number | null;
 /** Per-parameter state, keyed with PyTorch's names (`step`, `exp_avg`, `momentum_buffer`, ...). */
 export type ParamState = Record<string, OptimStateValue>;
 
-/** A hyper-parameter value as it appears in a param group. */
+/** A hyper-parameter value as it appears in a param group. PyTorch: a value of `optimizer.param_groups[i]`. */
 export type HyperValue = number | boolean | null | string | readonly number[];
 
-/** Hyper-parameters every optimiser has. */
+/** Hyper-parameters every optimiser has. PyTorch: the `defaults` of `torch.optim.Optimizer`. */
 export interface BaseHyper {
   lr: number;
 }
@@ -33,7 +33,7 @@ export interface BaseHyper {
  */
 export type ParamGroup<H extends BaseHyper> = H & { params: Tensor[]; initialLr?: number };
 
-/** What the constructor accepts for one group: tensors plus any hyper-parameters to override. */
+/** What the constructor accepts for one group: tensors plus any hyper-parameters to override. PyTorch: a dict in `torch.optim.Optimizer(params=[{...}])`. */
 export type ParamGroupInput<H extends BaseHyper> = Partial<H> & { params: Iterable<Tensor> | Tensor };
 
 /** The `params` argument: tensors (one group) or PyTorch-style groups `[{ params, lr }, ...]`. */

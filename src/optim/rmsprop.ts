@@ -15,6 +15,7 @@ import { ValueError } from '../errors.js';
 import type { BaseHyper, ParamGroup, ParamsInput } from './optimizer.js';
 import { gradValues, Optimizer, pyNum, rounder, stateValues, updateInPlace, zerosState } from './optimizer.js';
 
+/** RMSprop's hyper-parameters. PyTorch: the keyword arguments of `torch.optim.RMSprop`. */
 export interface RMSpropHyper extends BaseHyper {
   alpha: number;
   eps: number;

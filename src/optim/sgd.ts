@@ -14,6 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { BaseHyper, ParamGroup, ParamsInput } from './optimizer.js';
 import { gradValues, Optimizer, pyNum, rounder, stateValues, updateInPlace, zerosState } from './optimizer.js';
 
+/** SGD's hyper-parameters. PyTorch: the keyword arguments of `torch.optim.SGD`. */
 export interface SGDHyper extends BaseHyper {
   momentum: number;
   dampening: number;

@@ -20,10 +20,11 @@
 
 import { DTypeError, RuntimeError } from '../errors.js';
 
+/** A tensor's element type. PyTorch: `torch.dtype` (`torch.float32`, `torch.int64`, `torch.bool`, ...). */
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
-/** The floating dtypes (the ones that can require grad). */
+/** The floating dtypes (the ones that can require grad). PyTorch: `dtype.is_floating_point`. */
 export type FloatDType = 'float32' | 'float64';
-/** The integer dtypes (class indices, lengths, `indexSelect` indices). */
+/** The integer dtypes (class indices, lengths, `indexSelect` indices). PyTorch: `torch.int32`, `torch.int64`. */
 export type IntDType = 'int32' | 'int64';
 /** The typed array behind a tensor of each dtype (int64 in an Int32Array, bool in a Uint8Array). */
 export type Storage = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -330,7 +331,7 @@ export interface ToTarget {
   device?: Device;
 }
 
-/** Options of `to({ dtype, device })` (also accepted by creation ops). */
+/** Options of `to({ dtype, device })` (also accepted by creation ops). PyTorch: the keyword arguments of `Tensor.to`. */
 export interface ToOptions {
   dtype?: DType | string;
   device?: Device | string;

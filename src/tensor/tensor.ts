@@ -476,5 +476,5 @@ export class Tensor {
   }
 }
 
-/** What `tolist()` returns for a tensor with at least one dim. */
+/** What `tolist()` returns for a tensor with at least one dim. PyTorch: the nested lists of `Tensor.tolist()`. */
 export type NestedArray = (number | NestedArray)[];

@@ -49,7 +49,9 @@ export interface KernelExports {
   runWeightGrads(job: number, tid: number): void;
 }
 
+/** A WebAssembly build: 'relaxed' (relaxed SIMD) or 'simd' (SIMD128). No PyTorch twin. */
 export type KernelFlavour = 'relaxed' | 'simd';
+/** Which kernels `setKernelPreference` asks for. No PyTorch twin (PyTorch picks its CPU kernels itself). */
 export type KernelPreference = 'auto' | KernelFlavour | 'ref';
 
 const PAGE = 65536;
@@ -411,7 +413,7 @@ export function wasmKernels(): WasmKernels | null {
   }
 }
 
-/** Resolves once background compilation (browsers' main thread) is done; true if wasm is in use. */
+/** Resolves once the WebAssembly kernels are loaded (browsers fetch and compile them in the background); true if wasm is in use. No PyTorch twin. */
 export async function wasmReady(): Promise<boolean> {
   wasmKernels();
   await Promise.all(pending.values());
@@ -421,6 +423,7 @@ export async function wasmReady(): Promise<boolean> {
 /**
  * Choose the kernels: 'auto' (default: relaxed SIMD, else SIMD128, else reference), a given
  * flavour (reference if the engine lacks it), or 'ref' to force the TypeScript kernels.
+ * No PyTorch twin.
  */
 export function setKernelPreference(p: KernelPreference): void {
   preference = p;
@@ -430,7 +433,7 @@ export function kernelPreference(): KernelPreference {
   return preference;
 }
 
-/** What runs now: 'relaxed', 'simd' or 'ref'. */
+/** What runs now: 'relaxed', 'simd' or 'ref'. No PyTorch twin (PyTorch: `torch.backends.cpu.get_cpu_capability()`). */
 export function activeKernels(): KernelFlavour | 'ref' {
   return wasmKernels()?.flavour ?? 'ref';
 }

@@ -4,7 +4,7 @@ import type { Conv1dOptions } from '../../ops/conv.js';
 import { conv1d as conv1dOp } from '../../ops/conv.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
-/** Options of `F.conv1d` (zero padding only; `nn.Conv1d` adds `paddingMode`). */
+/** Options of `F.conv1d` (zero padding only; `nn.Conv1d` adds `paddingMode`). PyTorch: the keyword arguments of `torch.nn.functional.conv1d`. */
 export type Conv1dFunctionalOptions = Omit<Conv1dOptions, 'paddingMode'>;
 
 /**

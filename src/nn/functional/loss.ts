@@ -44,6 +44,7 @@ function checkRegressionTarget(input: Tensor, target: Tensor): void {
   }
 }
 
+/** Options of `F.mseLoss` and `F.l1Loss`. PyTorch: their `reduction` keyword argument. */
 export interface RegressionLossOptions {
   reduction?: Reduction;
 }
@@ -72,6 +73,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: RegressionLossOpt
   return reduce(ops.abs(ops.sub(input, target)), reduction);
 }
 
+/** Options of `F.nllLoss`. PyTorch: the keyword arguments of `torch.nn.functional.nll_loss`. */
 export interface NllLossOptions {
   /** Per-class weights (C), or null for all ones. */
   weight?: Tensor | null;
@@ -196,6 +198,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   });
 }
 
+/** Options of `F.crossEntropy`. PyTorch: the keyword arguments of `torch.nn.functional.cross_entropy`. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the target with the uniform distribution: (1 - ε) target + ε / C. Default 0. */
   labelSmoothing?: number;
@@ -277,6 +280,7 @@ function crossEntropyProbs(
   return reduction === 'sum' ? total : ops.div(total, input.numel() / c);
 }
 
+/** Options of `F.binaryCrossEntropyWithLogits`. PyTorch: the keyword arguments of `torch.nn.functional.binary_cross_entropy_with_logits`. */
 export interface BceWithLogitsOptions {
   /** Per-element weight, broadcast against the input. */
   weight?: Tensor | null;

@@ -89,6 +89,7 @@ export function groupNorm(
   return output;
 }
 
+/** Options of `F.batchNorm`. PyTorch: the keyword arguments of `torch.nn.functional.batch_norm`. */
 export interface BatchNormOptions {
   /** Per-channel scale (C) or null. */
   weight?: Tensor | null;

@@ -4,7 +4,7 @@ import { IndexError, TorchletError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
-/** A module that maps one tensor to one tensor: what a Sequential can chain. */
+/** A module that maps one tensor to one tensor: what a Sequential can chain. No PyTorch twin (Python is untyped). */
 export type TensorModule = Module & { forward(input: Tensor): Tensor };
 
 function checkIndex(idx: number, len: number): number {

@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { kaimingUniformBound, uniformParameter } from './init.js';
 
+/** `nn.Conv1d` options. PyTorch: the keyword arguments of `torch.nn.Conv1d`. */
 export interface Conv1dLayerOptions {
   /** Default 1. */
   stride?: number | readonly [number];

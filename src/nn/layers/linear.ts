@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { kaimingUniformBound, normalParameter, uniformParameter } from './init.js';
 
+/** `nn.Linear` options. PyTorch: the keyword arguments of `torch.nn.Linear`. */
 export interface LinearOptions {
   /** Learn an additive bias. Default true. */
   bias?: boolean;
@@ -65,6 +66,7 @@ export class Identity extends Module {
   }
 }
 
+/** `nn.Embedding` options. PyTorch: the keyword arguments of `torch.nn.Embedding`. */
 export interface EmbeddingOptions {
   /** This row is zero at init and never receives a gradient (padding tokens). Negative counts from the end. */
   paddingIdx?: number | null;

@@ -12,6 +12,7 @@ import { pyFloat } from './repr.js';
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
+/** `nn.LayerNorm` options. PyTorch: the keyword arguments of `torch.nn.LayerNorm`. */
 export interface LayerNormOptions {
   /** Added to the variance. Default 1e-5. */
   eps?: number;
@@ -59,6 +60,7 @@ export class LayerNorm extends Module {
   }
 }
 
+/** `nn.GroupNorm` options. PyTorch: the keyword arguments of `torch.nn.GroupNorm`. */
 export interface GroupNormOptions {
   eps?: number;
   /** Learn a per-channel `weight` (ones) and `bias` (zeros). Default true. */
@@ -103,6 +105,7 @@ export class GroupNorm extends Module {
   }
 }
 
+/** `nn.BatchNorm1d` options. PyTorch: the keyword arguments of `torch.nn.BatchNorm1d`. */
 export interface BatchNormLayerOptions {
   eps?: number;
   /**

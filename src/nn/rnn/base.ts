@@ -80,6 +80,7 @@ interface States {
   c: Tensor | null;
 }
 
+/** What RNN, LSTM and GRU share: options, parameters, forward over padded or packed input. PyTorch: `torch.nn.RNNBase`. */
 export abstract class RNNBase extends Module {
   /** PyTorch's mode string: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
   readonly mode: RnnMode;

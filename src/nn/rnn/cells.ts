@@ -17,7 +17,7 @@ import { Parameter } from '../parameter.js';
 import { checkLayerOptions } from './checks.js';
 import type { Nonlinearity } from './layers.js';
 
-/** Options of every cell. */
+/** Options of every cell. PyTorch: the keyword arguments of `torch.nn.RNNCellBase`. */
 export interface RNNCellBaseOptions {
   /** Whether the cell has `bias_ih`/`bias_hh`. Default true. */
   bias?: boolean;
@@ -25,13 +25,15 @@ export interface RNNCellBaseOptions {
   dtype?: FloatDType;
 }
 
-/** `nn.RNNCell` options. */
+/** `nn.RNNCell` options. PyTorch: the keyword arguments of `torch.nn.RNNCell`. */
 export interface RNNCellOptions extends RNNCellBaseOptions {
   /** 'tanh' (default) or 'relu'. */
   nonlinearity?: Nonlinearity;
 }
 
+/** `nn.RNNCell` options with the sizes, as one object. PyTorch: `torch.nn.RNNCell(input_size, hidden_size, **kwargs)`. */
 export type RNNCellInit = RNNCellOptions & { inputSize: number; hiddenSize: number };
+/** A cell's options with the sizes, as one object. PyTorch: `torch.nn.LSTMCell` / `GRUCell(input_size, hidden_size, **kwargs)`. */
 export type CellInit = RNNCellBaseOptions & { inputSize: number; hiddenSize: number };
 
 function resolve<O extends RNNCellBaseOptions>(

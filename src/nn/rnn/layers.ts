@@ -12,26 +12,29 @@ import { RNNBase, resolveArgs } from './base.js';
 /** PyTorch: the `nonlinearity` argument of `nn.RNN` / `nn.RNNCell`. */
 export type Nonlinearity = 'tanh' | 'relu';
 
-/** `nn.RNN` options. */
+/** `nn.RNN` options. PyTorch: the keyword arguments of `torch.nn.RNN`. */
 export interface RNNOptions extends RNNBaseOptions {
   /** 'tanh' (default) or 'relu'. */
   nonlinearity?: Nonlinearity;
 }
 
-/** `nn.LSTM` options. */
+/** `nn.LSTM` options. PyTorch: the keyword arguments of `torch.nn.LSTM`. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** Project h to this size (LSTMP); 0 (default) disables it; must be < hiddenSize. */
   projSize?: number;
 }
 
-/** `nn.GRU` options. */
+/** `nn.GRU` options. PyTorch: the keyword arguments of `torch.nn.GRU`. */
 export type GRUOptions = RNNBaseOptions;
 
+/** `nn.RNN` options with the sizes, as one object. PyTorch: `torch.nn.RNN(input_size, hidden_size, **kwargs)`. */
 export type RNNInit = RNNOptions & { inputSize: number; hiddenSize: number };
+/** `nn.LSTM` options with the sizes, as one object. PyTorch: `torch.nn.LSTM(input_size, hidden_size, **kwargs)`. */
 export type LSTMInit = LSTMOptions & { inputSize: number; hiddenSize: number };
+/** `nn.GRU` options with the sizes, as one object. PyTorch: `torch.nn.GRU(input_size, hidden_size, **kwargs)`. */
 export type GRUInit = GRUOptions & { inputSize: number; hiddenSize: number };
 
-/** The name of a recurrent layer class, for choosing one by name: `new nn[rnnType](...)`. */
+/** The name of a recurrent layer class, for choosing one by name: `new nn[rnnType](...)`. PyTorch: `getattr(nn, rnn_type)`. */
 export type RnnType = 'RNN' | 'LSTM' | 'GRU';
 
 function config(a: RNNBaseOptions & { inputSize: number; hiddenSize: number; projSize?: number }, kind: RnnType): RNNBaseConfig {

@@ -15,6 +15,7 @@
 import { IndexError, ShapeError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 
+/** A batch of variable-length sequences packed time-major (see the file header for shapes). PyTorch: `torch.nn.utils.rnn.PackedSequence`. */
 export class PackedSequence {
   readonly data: Tensor;
   readonly batchSizes: Tensor;

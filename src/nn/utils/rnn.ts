@@ -23,9 +23,10 @@ import { invertPermutation, PackedSequence } from './packed.js';
 
 export { invertPermutation, PackedSequence };
 
-/** Sequence lengths: a plain array of whole numbers or a 1-D int64 (or int32) tensor. */
+/** Sequence lengths: a plain array of whole numbers or a 1-D int64 (or int32) tensor. PyTorch: the `lengths` argument of `torch.nn.utils.rnn.pack_padded_sequence`. */
 export type Lengths = readonly number[] | Tensor;
 
+/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pack_padded_sequence`. */
 export interface PackPaddedSequenceOptions {
   /** Input is (N, L, *) instead of (L, N, *). Default false. */
   batchFirst?: boolean;
@@ -33,6 +34,7 @@ export interface PackPaddedSequenceOptions {
   enforceSorted?: boolean;
 }
 
+/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pad_packed_sequence`. */
 export interface PadPackedSequenceOptions {
   /** Output (N, L, *) instead of (L, N, *). Default false. */
   batchFirst?: boolean;
@@ -42,6 +44,7 @@ export interface PadPackedSequenceOptions {
   totalLength?: number;
 }
 
+/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pad_sequence`. */
 export interface PadSequenceOptions {
   /** Output (N, L, *) instead of (L, N, *). Default false. */
   batchFirst?: boolean;
@@ -51,11 +54,13 @@ export interface PadSequenceOptions {
   paddingSide?: 'left' | 'right';
 }
 
+/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pack_sequence`. */
 export interface PackSequenceOptions {
   /** Require sequences ordered longest first (needed only for ONNX export). Default true. */
   enforceSorted?: boolean;
 }
 
+/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.unpad_sequence`. */
 export interface UnpadSequenceOptions {
   /** The padded input is (N, L, *) instead of (L, N, *). Default false. */
   batchFirst?: boolean;

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`, first part: how long `import * as torch from 'torchlet'` takes in Node, as a
+ * user's program pays it. Builds the package as `npm run build` does (into bench/.cache/dist,
+ * without type-checking), then starts a fresh Node process per run that times its own
+ * `await import(...)` of dist/index.js (performance.now() around it: module loading, parsing and
+ * evaluation, no Node start-up), and reports the median (and spread) of many runs. The target is
+ * 30 ms or less (issue 19); the result goes to bench/import-time.md. Also times the first op
+ * (which reads and compiles the WebAssembly kernels) in the same processes.
+ *
+ *   npx tsx bench/import-time.ts [--runs=N]   (default 41)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'bench/.cache/dist');
+const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 41);
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--noCheck'], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'tools/finish-build.mjs'), out], { stdio: 'inherit' });
+
+const entry = pathToFileURL(join(out, 'index.js')).href;
+const probe = `
+const t0 = performance.now();
+const torch = await import(${JSON.stringify(entry)});
+const t1 = performance.now();
+torch.randn(4, 8).matmul(torch.randn(8, 4));
+const t2 = performance.now();
+console.log(JSON.stringify({ importMs: t1 - t0, firstOpMs: t2 - t1, kernels: torch.activeKernels() }));
+`;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+const imports: number[] = [];
+const firstOps: number[] = [];
+let kernels = '';
+// One warm-up run (fills the OS file cache), then the measured runs.
+for (let i = 0; i <= runs; i++) {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { importMs: number; firstOpMs: number; kernels: string };
+  if (i === 0) continue;
+  imports.push(m.importMs);
+  firstOps.push(m.firstOpMs);
+  kernels = m.kernels;
+}
+
+const line = `import torchlet: median ${median(imports).toFixed(1)} ms (p10 ${quantile(imports, 0.1).toFixed(1)}, p90 ${quantile(imports, 0.9).toFixed(1)}) over ${runs} fresh processes; target <= 30 ms: ${median(imports) <= 30 ? 'met' : 'NOT met'}`;
+const line2 = `first op (reads and compiles the '${kernels}' kernels): median ${median(firstOps).toFixed(1)} ms`;
+console.log(line);
+console.log(line2);
+writeFileSync(
+  join(root, 'bench/import-time.md'),
+  `# Import time (npm run bench, bench/import-time.ts)\n\n${new Date().toISOString().slice(0, 16)} UTC, Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} vCPU), load average ${os.loadavg()[0]!.toFixed(1)}\n\n- ${line}\n- ${line2}\n`,
+);

@@ -1,0 +1,67 @@
+/**
+ * Every public export (of `torchlet`, through its namespaces `nn`, `optim`, `io`, `onnx`, ..., and
+ * of `torchlet/node`) has a doc comment, and the comment names its PyTorch twin (`PyTorch:`,
+ * `torch.…`) or says it has none ("No PyTorch twin"). These comments are what the TypeDoc reference
+ * (`npm run docs`) and editors show. `@internal` exports are exempt (TypeDoc hides them).
+ */
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ENTRIES = ['src/index.ts', 'src/node.ts', 'src/nn/index.ts'];
+
+interface Export {
+  name: string;
+  doc: string;
+  internal: boolean;
+}
+
+function publicExports(): Export[] {
+  const program = ts.createProgram(
+    ENTRIES.map((e) => ROOT + e),
+    { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, types: ['node'] },
+  );
+  const checker = program.getTypeChecker();
+  const out: Export[] = [];
+  const seen = new Set<ts.Symbol>();
+  const walk = (moduleSymbol: ts.Symbol, prefix: string): void => {
+    for (const exp of checker.getExportsOfModule(moduleSymbol)) {
+      const target = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
+      const name = `${prefix}${exp.name}`;
+      if (target.flags & ts.SymbolFlags.ValueModule && target.declarations?.some((d) => ts.isSourceFile(d))) {
+        if (!seen.has(target)) {
+          seen.add(target);
+          walk(target, `${name}.`);
+        }
+        continue;
+      }
+      const doc = ts.displayPartsToString(exp.getDocumentationComment(checker)) || ts.displayPartsToString(target.getDocumentationComment(checker));
+      const tags = [...exp.getJsDocTags(checker), ...target.getJsDocTags(checker)];
+      out.push({ name, doc, internal: tags.some((t) => t.name === 'internal') });
+    }
+  };
+  for (const e of ENTRIES) {
+    const file = program.getSourceFile(ROOT + e)!;
+    walk(checker.getSymbolAtLocation(file)!, e === 'src/index.ts' ? 'torch.' : e === 'src/node.ts' ? 'torchlet/node: ' : 'torchlet/nn: ');
+  }
+  return out;
+}
+
+describe('doc comments of the public API', () => {
+  const exports = publicExports();
+
+  it('finds the public API (a few hundred names, through the namespaces)', () => {
+    expect(exports.length).toBeGreaterThan(250);
+    const names = exports.map((e) => e.name);
+    for (const n of ['torch.nn.LSTM', 'torch.nn.utils.rnn.packPaddedSequence', 'torch.optim.Adam', 'torch.onnx.export', 'torch.Tensor', 'torchlet/node: loadFile']) expect(names).toContain(n);
+  });
+
+  it('every public export has a doc comment', () => {
+    expect(exports.filter((e) => !e.internal && e.doc.trim() === '').map((e) => e.name)).toEqual([]);
+  });
+
+  it('every doc comment names the PyTorch twin, or says there is none', () => {
+    expect(exports.filter((e) => !e.internal && e.doc.trim() !== '' && !/PyTorch|torch\.|twin/i.test(e.doc)).map((e) => e.name)).toEqual([]);
+  });
+});
