@@ -8,6 +8,7 @@
  * (`a.matmul(b)`), `torch.nn`, `torch.optim`, `torch.autograd`, `torch.io`, `torch.onnx`.
  */
 
+import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
 export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/index.js';
 export * from './errors.js';
