@@ -21,7 +21,7 @@
  * does not grow with the sequence length.
  */
 import { refRnnKernel } from '../ref/rnn.js';
-import type { FloatArray, RnnForwardArgs, RnnForwardManyResult, RnnForwardResult, RnnKernel } from '../rnn.js';
+import { type FloatArray, forwardInTurn, type RnnForwardArgs, type RnnForwardManyResult, type RnnForwardResult, type RnnKernel } from '../rnn.js';
 import { forwardManySegmented, forwardSegmented, wantsSegments } from '../segments.js';
 import { forwardOne, forwardSide } from './forward.js';
 import { wasmKernels } from './loader.js';
@@ -38,25 +38,13 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
   return wantsSegments(args) ? forwardSegmented(args, run) : run(args);
 }
 
-/** Each direction as `forward` runs it, one after the other; one backward for all. */
-function forwardEach<A extends FloatArray>(argsList: RnnForwardArgs<A>[]): RnnForwardManyResult<A> {
-  const all = argsList.every((a) => a.needsGrad);
-  const res = argsList.map((a) => forward({ ...a, needsGrad: all }));
-  const backs = res.map((r) => r.backward);
-  return {
-    results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
-    joined: null,
-    backward: all ? (grads, retain?: boolean) => backs.map((b, i) => b!(grads[i]!, retain)) : null,
-  };
-}
-
 /**
  * Several directions at once: with a thread pool of at least as many threads, side by side (one
  * per thread, output joined when asked); otherwise one after the other.
  */
 function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
   const pool = threadPool();
-  if (!pool || argsList.length > pool.n || !argsList.every((a) => supports(a.x))) return forwardEach(argsList);
+  if (!pool || argsList.length > pool.n || !argsList.every((a) => supports(a.x))) return forwardInTurn({ forward }, argsList);
   const inference = !argsList.every((a) => a.needsGrad);
   if (inference && argsList.some((a) => wantsSegments({ ...a, needsGrad: false }))) {
     return forwardManySegmented(argsList, join, (list) => forwardSide(pool, list, false));
