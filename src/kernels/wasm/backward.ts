@@ -27,56 +27,70 @@ export interface BackwardDir<A extends FloatArray> {
   make: (src: Float32Array) => A;
 }
 
-/** A direction's backward placed in the arena: its time-loop jobs, then its weight gradients. */
-interface PlacedBackward<A extends FloatArray> {
-  /** One LayerJob per part of the batch rows. */
-  jobs: number[];
-  /** Write the GradJob for nt threads; returns it. */
-  placeWeightGrads(nt: number): number;
-  /** After that job ran: the projection's gradient, then every gradient copied out. */
-  collect(): RnnGradsOut<A>;
+/** A direction's backward buffers in the arena (byte offsets; 0 = absent). */
+interface Placed {
+  dir: BackwardDir<FloatArray>;
+  /** The saved state's address. */
+  saved: number;
+  dy: number;
+  dh: number;
+  dc: number;
+  dgX: number;
+  dgH: number;
+  dhProj: number;
+  dhU: number;
+  /** W_hh packed as the (Hout, GH) operand of dL/dh_{t-1} = dgates · W_hh; W_hr as (H, Hout). */
+  wHhT: number;
+  wHrT: number;
 }
 
-function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number, parts: number): PlacedBackward<A> {
-  const { spec, weights, d, lay, grads, make } = dir;
+/** The state gradients in (dhN, dcN: zeros when null), the gate gradient blocks, W_hh and W_hr packed. */
+function placeBuffers(w: WasmKernels, dir: BackwardDir<FloatArray>, saved: number): Placed {
+  const { d, grads, weights } = dir;
   const { H, I, Hout, GH, B, total } = d;
   const { k, arena } = w;
-  const at = (off: number): number => saved + off * 4;
-  const dy = grads.dy ? arena.alloc(total * Hout) : 0;
-  const dh = arena.alloc(B * Hout);
-  const dc = d.lstm ? arena.alloc(B * H) : 0;
-  const dgX = arena.alloc(total * GH);
-  const dgH = d.gru ? arena.alloc(total * GH) : dgX;
-  const dhProj = d.proj ? arena.alloc(total * Hout) : 0;
-  const dhU = d.proj ? arena.alloc(B * H) : 0;
+  const p: Placed = {
+    dir,
+    saved,
+    dy: grads.dy ? arena.alloc(total * Hout) : 0,
+    dh: arena.alloc(B * Hout),
+    dc: d.lstm ? arena.alloc(B * H) : 0,
+    dgX: arena.alloc(total * GH),
+    dgH: 0,
+    dhProj: d.proj ? arena.alloc(total * Hout) : 0,
+    dhU: d.proj ? arena.alloc(B * H) : 0,
+    wHhT: arena.alloc(k.packedSize(Hout, GH)),
+    wHrT: d.proj ? arena.alloc(k.packedSize(H, Hout)) : 0,
+  };
+  p.dgH = d.gru ? arena.alloc(total * GH) : p.dgX;
   const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
-  const wHhT = arena.alloc(k.packedSize(Hout, GH));
-  const wHrT = d.proj ? arena.alloc(k.packedSize(H, Hout)) : 0;
-  const partList = batchParts(spec, d, parts);
-  const steps = partList.map((q) => writeSteps(w, q.bs, q.offs));
-  const jobs = partList.map(() => arena.alloc(LayerJobWords));
-  const gradJob = arena.alloc(GradJobWords);
-
   const f = arena.f32();
-  if (grads.dy) f.set(grads.dy, dy >> 2);
-  f.fill(0, dh >> 2, (dh >> 2) + B * Hout);
-  if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), dh >> 2);
+  if (grads.dy) f.set(grads.dy, p.dy >> 2);
+  f.fill(0, p.dh >> 2, (p.dh >> 2) + B * Hout);
+  if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), p.dh >> 2);
   if (d.lstm) {
-    f.fill(0, dc >> 2, (dc >> 2) + B * H);
-    if (grads.dcN) f.set(grads.dcN.subarray(0, B * H), dc >> 2);
+    f.fill(0, p.dc >> 2, (p.dc >> 2) + B * H);
+    if (grads.dcN) f.set(grads.dcN.subarray(0, B * H), p.dc >> 2);
   }
-  // dL/dh_{t-1} = dgates · W_hh: W_hh (GH, Hout) packed as the (Hout, GH) operand; likewise
-  // dL/d(o * tanh c) = dL/dh · W_hr with W_hr (Hout, H).
   f.set(weights.wHh, raw >> 2);
-  k.packW(raw, 1, Hout, Hout, GH, wHhT);
+  k.packW(raw, 1, Hout, Hout, GH, p.wHhT);
   if (d.proj) {
     f.set(weights.wHr!, raw >> 2);
-    k.packW(raw, 1, H, H, Hout, wHrT);
+    k.packW(raw, 1, H, H, Hout, p.wHrT);
   }
-  // Each part of the batch rows runs its own loop (its rows of dh, dc and dhU): no barrier.
-  partList.forEach((q, p) => {
-    writeJob(w, jobs[p]!, LayerJob, LayerJobWords, {
-      ...steps[p]!,
+  return p;
+}
+
+/** One LayerJob per part of the batch rows (each with its rows of dh, dc and dhU: no barrier). */
+function loopJobs(w: WasmKernels, p: Placed, parts: number): number[] {
+  const { spec, d, lay } = p.dir;
+  const { H, I, Hout } = d;
+  const at = (off: number): number => p.saved + off * 4;
+  return batchParts(spec, d, parts).map((q) => {
+    const steps = writeSteps(w, q.bs, q.offs);
+    const job = w.arena.alloc(LayerJobWords);
+    writeJob(w, job, LayerJob, LayerJobWords, {
+      ...steps,
       mode: d.mode,
       reverse: spec.reverse ? 1 : 0,
       T: q.T,
@@ -88,61 +102,77 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
       cNew: d.lstm ? at(lay.cNew) : 0,
       hg: d.gru ? at(lay.hg) : 0,
       hPrev: at(lay.hPrev),
-      dy,
-      dh: dh + q.r0 * Hout * 4,
-      dc: d.lstm ? dc + q.r0 * H * 4 : 0,
-      dgX,
-      dgH,
-      wHhT,
-      wHrT,
-      dhProj,
-      dhU: d.proj ? dhU + q.r0 * H * 4 : 0,
+      dy: p.dy,
+      dh: p.dh + q.r0 * Hout * 4,
+      dc: d.lstm ? p.dc + q.r0 * H * 4 : 0,
+      dgX: p.dgX,
+      dgH: p.dgH,
+      wHhT: p.wHhT,
+      wHrT: p.wHrT,
+      dhProj: p.dhProj,
+      dhU: d.proj ? p.dhU + q.r0 * H * 4 : 0,
     });
+    return job;
   });
+}
 
-  // Weight gradients: one large product each over all rows of all steps (runWeightGrads).
+/** Where a direction's weight gradients land (byte offsets; 0 = not wanted or absent). */
+interface GradsAt {
+  job: number;
+  dx: number;
+  dWIh: number;
+  dWHh: number;
+  dBIh: number;
+  dBHh: number;
+  dWHr: number;
+}
+
+/** The GradJob for nt threads: one large product each over all rows of all steps (runWeightGrads). */
+function gradJob(w: WasmKernels, p: Placed, nt: number): GradsAt {
+  const { d, lay, weights, grads } = p.dir;
+  const { I, Hout, GH, H, total } = d;
+  const { k, arena } = w;
   const needsDx = grads.needsDx !== false;
-  let out: { dx: number; dWIh: number; dWHh: number; dBIh: number; dBHh: number; dWHr: number; opHr: number } | null = null;
-  const placeWeightGrads = (nt: number): number => {
-    const wIh = arena.alloc(GH * I);
-    const o = {
-      dx: needsDx ? arena.alloc(total * I) : 0,
-      dWIh: arena.alloc(GH * I),
-      dWHh: arena.alloc(GH * Hout),
-      dBIh: weights.bIh ? arena.alloc(GH) : 0,
-      dBHh: weights.bHh ? arena.alloc(GH) : 0,
-      dWHr: d.proj ? arena.alloc(Hout * H) : 0,
-      opHr: d.proj ? arena.alloc(k.packedSize(H, total)) : 0,
-    };
-    const ops = { opIh: needsDx ? arena.alloc(k.packedSize(I, GH)) : 0, opX: arena.alloc(k.packedSize(I, total)), opH: arena.alloc(k.packedSize(Hout, total)) };
-    arena.f32().set(weights.wIh, wIh >> 2);
-    const { dx, dWIh, dWHh, dBIh, dBHh } = o;
-    writeJob(w, gradJob, GradJob, GradJobWords, { nt, total, I, Hout, GH, x: at(lay.x), hPrev: at(lay.hPrev), dgX, dgH, wIh, ...ops, dx, dWIh, dWHh, dBIh, dBHh });
-    out = o;
-    return gradJob;
+  const wIh = arena.alloc(GH * I);
+  const o: GradsAt = {
+    job: arena.alloc(GradJobWords),
+    dx: needsDx ? arena.alloc(total * I) : 0,
+    dWIh: arena.alloc(GH * I),
+    dWHh: arena.alloc(GH * Hout),
+    dBIh: weights.bIh ? arena.alloc(GH) : 0,
+    dBHh: weights.bHh ? arena.alloc(GH) : 0,
+    dWHr: d.proj ? arena.alloc(Hout * H) : 0,
   };
+  const ops = { opIh: needsDx ? arena.alloc(k.packedSize(I, GH)) : 0, opX: arena.alloc(k.packedSize(I, total)), opH: arena.alloc(k.packedSize(Hout, total)) };
+  arena.f32().set(weights.wIh, wIh >> 2);
+  const { dx, dWIh, dWHh, dBIh, dBHh } = o;
+  const at = (off: number): number => p.saved + off * 4;
+  writeJob(w, o.job, GradJob, GradJobWords, { nt, total, I, Hout, GH, x: at(lay.x), hPrev: at(lay.hPrev), dgX: p.dgX, dgH: p.dgH, wIh, ...ops, dx, dWIh, dWHh, dBIh, dBHh });
+  return o;
+}
 
-  const collect = (): RnnGradsOut<A> => {
-    const o = out!;
-    if (d.proj) {
-      // dW_hr (Hout, H) = dhProjᵀ · hUnproj
-      k.packW(at(lay.hUnproj), 1, H, H, total, o.opHr);
-      k.gemm(Hout, H, total, dhProj, Hout, o.opHr, o.dWHr, H, GEMM_A_TRANSPOSED);
-    }
-    const f = arena.f32();
-    const copy = (q: number, n: number): A => make(f.subarray(q >> 2, (q >> 2) + n));
-    return {
-      dx: needsDx ? copy(o.dx, total * I) : null,
-      dh0: copy(dh, B * Hout),
-      dc0: d.lstm ? copy(dc, B * H) : null,
-      dWIh: copy(o.dWIh, GH * I),
-      dWHh: copy(o.dWHh, GH * Hout),
-      dBIh: weights.bIh ? copy(o.dBIh, GH) : null,
-      dBHh: weights.bHh ? copy(o.dBHh, GH) : null,
-      dWHr: d.proj ? copy(o.dWHr, Hout * H) : null,
-    };
+/** After the GradJob ran: the projection's dW_hr (dhProjᵀ · hUnproj), then every gradient copied out. */
+function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, make: (src: Float32Array) => A): RnnGradsOut<A> {
+  const { d, lay } = p.dir;
+  const { H, I, Hout, GH, B, total } = d;
+  const { k, arena } = w;
+  if (d.proj) {
+    const op = arena.alloc(k.packedSize(H, total));
+    k.packW(p.saved + lay.hUnproj * 4, 1, H, H, total, op);
+    k.gemm(Hout, H, total, p.dhProj, Hout, op, o.dWHr, H, GEMM_A_TRANSPOSED);
+  }
+  const f = arena.f32();
+  const copy = (q: number, n: number): A | null => (q ? make(f.subarray(q >> 2, (q >> 2) + n)) : null);
+  return {
+    dx: copy(o.dx, total * I),
+    dh0: copy(p.dh, B * Hout)!,
+    dc0: copy(p.dc, B * H),
+    dWIh: copy(o.dWIh, GH * I)!,
+    dWHh: copy(o.dWHh, GH * Hout)!,
+    dBIh: copy(o.dBIh, GH),
+    dBHh: copy(o.dBHh, GH),
+    dWHr: copy(o.dWHr, Hout * H),
   };
-  return { jobs, placeWeightGrads, collect };
 }
 
 /**
@@ -163,15 +193,20 @@ export function backwardMany<A extends FloatArray>(
   w.arena.reset();
   // Pinned state is read in place; copied-out state comes back into scratch.
   const saveds = dirs.map((dir) => restoreSaved(w, dir.saved, dir.lay.size, retain));
-  const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!, side || !threads ? 1 : threads.n));
+  const placed = dirs.map((dir, i) => placeBuffers(w, dir as BackwardDir<FloatArray>, saveds[i]!));
+  const jobs = placed.map((p) => loopJobs(w, p, side || !threads ? 1 : threads.n));
+  let grads: GradsAt[];
   if (side) {
-    runJobs(w, threads, JobKind.backward, placed.map((p) => p.jobs[0]!));
-    runJobs(w, threads, JobKind.weightGrads, placed.map((p) => p.placeWeightGrads(1)));
+    runJobs(w, threads, JobKind.backward, jobs.map((j) => j[0]!));
+    grads = placed.map((p) => gradJob(w, p, 1));
+    runJobs(w, threads, JobKind.weightGrads, grads.map((g) => g.job));
   } else {
-    for (const p of placed) {
-      runJobs(w, threads, JobKind.backward, p.jobs);
-      runSplit(w, threads, JobKind.weightGrads, p.placeWeightGrads(threads ? threads.n : 1));
-    }
+    grads = placed.map((p, i) => {
+      runJobs(w, threads, JobKind.backward, jobs[i]!);
+      const g = gradJob(w, p, threads ? threads.n : 1);
+      runSplit(w, threads, JobKind.weightGrads, g.job);
+      return g;
+    });
   }
-  return placed.map((p) => p.collect());
+  return placed.map((p, i) => collect(w, p, grads[i]!, dirs[i]!.make));
 }

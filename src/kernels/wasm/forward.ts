@@ -111,26 +111,35 @@ function placeForward<A extends FloatArray>(
       hUnproj: d.proj ? (lay ? at(lay.hUnproj) : hu + q.r0 * H * 4) : 0,
     });
   });
-  const make = maker(args.x);
-  const finish = (): { y: A | null; hN: A; cN: A | null; saved: Saved | null } => {
-    const f = arena.f32();
-    // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
-    const hN = new Float32Array(B * Hout);
-    const ldy = yOut ? yOut.ld : Hout;
-    let t = 0;
-    for (let b = B - 1; b >= 0; b--) {
-      if (!args.spec.reverse) while (t + 1 < d.T && args.spec.batchSizes[t + 1]! > b) t++;
-      const row = (y >> 2) + (d.offs[t]! + b) * ldy;
-      hN.set(f.subarray(row, row + Hout), b * Hout);
-    }
-    return {
-      y: yOut ? null : make(f.subarray(y >> 2, (y >> 2) + total * Hout)),
-      hN: make(hN),
-      cN: d.lstm ? make(f.subarray(c >> 2, (c >> 2) + B * H)) : null,
-      saved: saving ? keepSaved(w, saving.slot, saving.lay.size) : null,
-    };
-  };
+  const finish = () => finishForward(w, args, d, { y, ldy: yOut ? yOut.ld : Hout, own: !yOut, c }, saving);
   return { jobs, finish };
+}
+
+/** After the jobs ran: y (unless shared), hN from each row's last output row, cN, and the saved state kept. */
+function finishForward<A extends FloatArray>(
+  w: WasmKernels,
+  args: RnnForwardArgs<A>,
+  d: Dims,
+  out: { y: number; ldy: number; own: boolean; c: number },
+  saving: { lay: SavedLayout; slot: Slot } | null,
+): { y: A | null; hN: A; cN: A | null; saved: Saved | null } {
+  const { B, Hout, H, total } = d;
+  const make = maker(args.x);
+  const f = w.arena.f32();
+  // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
+  const hN = new Float32Array(B * Hout);
+  let t = 0;
+  for (let b = B - 1; b >= 0; b--) {
+    if (!args.spec.reverse) while (t + 1 < d.T && args.spec.batchSizes[t + 1]! > b) t++;
+    const row = (out.y >> 2) + (d.offs[t]! + b) * out.ldy;
+    hN.set(f.subarray(row, row + Hout), b * Hout);
+  }
+  return {
+    y: out.own ? make(f.subarray(out.y >> 2, (out.y >> 2) + total * Hout)) : null,
+    hN: make(hN),
+    cN: d.lstm ? make(f.subarray(out.c >> 2, (out.c >> 2) + B * H)) : null,
+    saved: saving ? keepSaved(w, saving.slot, saving.lay.size) : null,
+  };
 }
 
 /** One direction, its batch rows split across `threads` when given. */
