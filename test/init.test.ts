@@ -101,7 +101,7 @@ describe('deterministic initialisers equal PyTorch', () => {
     init.constant_(view, 0.5);
     expect(base.tolist()).toEqual(Array.from({ length: 3 }, () => [0.5, 0.5, 0.5, 0.5]));
     init.ones_(base.narrow(1, 1, 2));
-    expect(base.tolist()[0]).toEqual([0.5, 1, 1, 0.5]);
+    expect((base.tolist() as number[][])[0]).toEqual([0.5, 1, 1, 0.5]);
     init.zeros_(base);
     expect(base.sum().item()).toBe(0);
   });
