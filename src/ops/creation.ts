@@ -6,6 +6,7 @@ import { allocStorage } from '../tensor/dtype.js';
 import { randomNormal, randomUniform, randomUniform24 } from '../tensor/random.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { checkNonNegative, fmtShape, numel, parseSize } from '../tensor/shape.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** Options of every creation function: the dtype (default float32) and `requiresGrad` (PyTorch: `requires_grad`). */
@@ -19,6 +20,12 @@ export interface TensorOptions extends CreateOptions {
   /** The shape of flat input (`number[]` or a typed array). */
   shape?: readonly number[];
 }
+
+/** Run-time checks of the options above (src/options.ts); dtype names are resolved where they are read. */
+export const CREATE_OPTIONS = defineOptions<CreateOptions>('torch.zeros', { dtype: opt.string, requiresGrad: opt.bool });
+export const TENSOR_OPTIONS = CREATE_OPTIONS.extend<TensorOptions>('torch.tensor', {
+  shape: opt.arrayOf(opt.int),
+});
 
 /** A number or nested arrays of numbers, as `torch.tensor` takes. */
 export type NestedNumbers = number | readonly NestedNumbers[];
@@ -36,6 +43,7 @@ function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
  * pass `{ dtype: 'int32' }` for indices.
  */
 export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int32Array, opts?: TensorOptions): Tensor {
+  opts = TENSOR_OPTIONS.parse(opts);
   let flat: ArrayLike<number>;
   let shape: number[];
   if (ArrayBuffer.isView(values)) {
@@ -83,13 +91,13 @@ export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int
 /** Split trailing options off PyTorch-style varargs sizes: `zeros(2, 3, opts)` or `zeros([2, 3], opts)`. */
 type SizeAndOptions = (number | readonly number[] | CreateOptions | undefined)[];
 
-function sizeAndOpts(args: SizeAndOptions): [number[], CreateOptions | undefined] {
+function sizeAndOpts(args: SizeAndOptions, fn: string): [number[], CreateOptions | undefined] {
   const last = args[args.length - 1];
   const hasOpts = last !== undefined && typeof last === 'object' && !Array.isArray(last);
   const sizes = (hasOpts ? args.slice(0, -1) : args).filter((a) => a !== undefined) as SizeArgs;
   const shape = parseSize(sizes);
   checkNonNegative(shape);
-  return [shape, hasOpts ? (last as CreateOptions) : undefined];
+  return [shape, hasOpts ? CREATE_OPTIONS.parse(last, `torch.${fn}`) : undefined];
 }
 
 /**
@@ -97,6 +105,7 @@ function sizeAndOpts(args: SizeAndOptions): [number[], CreateOptions | undefined
  * for an integer fill value (PyTorch 1.13 infers int64 from it); pass `{ dtype: 'int32' }`.
  */
 export function full(size: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.full');
   const shape = parseSize([size]);
   checkNonNegative(shape);
   const dtype = opts?.dtype ?? 'float32';
@@ -107,19 +116,19 @@ export function full(size: readonly number[], value: number, opts?: CreateOption
 
 /** PyTorch: `torch.zeros(*size)`; `zeros(2, 3)` and `zeros([2, 3])` both work. */
 export function zeros(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'zeros');
   return full(shape, 0, opts);
 }
 
 /** PyTorch: `torch.ones(*size)`; `ones(2, 3)` or `ones([2, 3], opts)`. */
 export function ones(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'ones');
   return full(shape, 1, opts);
 }
 
 /** PyTorch: `torch.rand(*size)`, uniform on [0, 1); `rand(2, 3)` or `rand([2, 3], opts)`. */
 export function rand(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'rand');
   const t = full(shape, 0, { ...opts, requiresGrad: false });
   // float32 gets 24-bit draws: a 53-bit draw rounded to float32 could become 1.
   const draw = t.dtype === 'float32' ? randomUniform24 : randomUniform;
@@ -129,7 +138,7 @@ export function rand(...args: SizeAndOptions): Tensor {
 
 /** PyTorch: `torch.randn(*size)`, standard normal; `randn(2, 3)` or `randn([2, 3], opts)`. */
 export function randn(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'randn');
   const t = full(shape, 0, { ...opts, requiresGrad: false });
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = randomNormal();
   return finish(t, opts);
@@ -137,6 +146,7 @@ export function randn(...args: SizeAndOptions): Tensor {
 
 /** Uniform on [low, high): PyTorch's `tensor.uniform_(a, b)` as a fresh tensor. */
 export function uniform(shape: readonly number[], low: number, high: number, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.uniform');
   const t = full(shape, 0, { ...opts, requiresGrad: false });
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = low + (high - low) * randomUniform();
   return finish(t, opts);
@@ -150,7 +160,7 @@ export function uniform(shape: readonly number[], low: number, high: number, opt
  */
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   const last = args[args.length - 1];
-  const opts = typeof last === 'object' ? last : undefined;
+  const opts = typeof last === 'object' ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
   const nums = args.filter((a): a is number => typeof a === 'number');
   const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (step === 0) throw new RuntimeError('step must be nonzero');
@@ -167,21 +177,26 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
 
 /** PyTorch: `torch.zeros_like`. */
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.zeros_like');
   return full(x.shape, 0, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.ones_like`. */
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.ones_like');
   return full(x.shape, 1, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.full_like`. */
 export function fullLike(x: Tensor, value: number, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.full_like');
   return full(x.shape, value, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.rand_like`. */
 export function randLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.rand_like');
   return rand(x.shape, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.randn_like`. */
 export function randnLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.randn_like');
   return randn(x.shape, { dtype: x.dtype, ...opts });
 }
