@@ -1,11 +1,12 @@
 /** Tensor creation. PyTorch: `torch.tensor`, `torch.zeros`, `torch.arange`, `torch.randn`, ... */
 
-import { RuntimeError, ShapeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, RuntimeError, ShapeError, typeName, ValueError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage } from '../tensor/dtype.js';
-import { randomNormal, randomUniform, randomUniform24 } from '../tensor/random.js';
+import { Generator, generatorOf, randomPermutation } from '../tensor/random.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { checkNonNegative, fmtShape, numel, parseSize } from '../tensor/shape.js';
+import type { OptionsSchema } from '../options.js';
 import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -29,6 +30,15 @@ export const TENSOR_OPTIONS = CREATE_OPTIONS.extend<TensorOptions>('torch.tensor
 
 /** A number or nested arrays of numbers, as `torch.tensor` takes. */
 export type NestedNumbers = number | readonly NestedNumbers[];
+
+/** Options of the random creation functions: also the generator to draw from (default: the global one). */
+export interface RandomOptions extends CreateOptions {
+  /** PyTorch: `generator=`. A `torch.Generator` of its own stream; the default generator when left out. */
+  generator?: Generator | null;
+}
+export const RANDOM_OPTIONS = CREATE_OPTIONS.extend<RandomOptions>('torch.rand', {
+  generator: opt.nullable(opt.instance(() => Generator, 'torch.Generator')),
+});
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
@@ -89,15 +99,15 @@ export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int
 }
 
 /** Split trailing options off PyTorch-style varargs sizes: `zeros(2, 3, opts)` or `zeros([2, 3], opts)`. */
-type SizeAndOptions = (number | readonly number[] | CreateOptions | undefined)[];
+type SizeAndOptions = (number | readonly number[] | RandomOptions | undefined)[];
 
-function sizeAndOpts(args: SizeAndOptions, fn: string): [number[], CreateOptions | undefined] {
+function sizeAndOpts<O extends CreateOptions>(args: SizeAndOptions, fn: string, schema: OptionsSchema<O>): [number[], O | undefined] {
   const last = args[args.length - 1];
   const hasOpts = last !== undefined && typeof last === 'object' && !Array.isArray(last);
   const sizes = (hasOpts ? args.slice(0, -1) : args).filter((a) => a !== undefined) as SizeArgs;
   const shape = parseSize(sizes);
   checkNonNegative(shape);
-  return [shape, hasOpts ? CREATE_OPTIONS.parse(last, `torch.${fn}`) : undefined];
+  return [shape, hasOpts ? schema.parse(last, `torch.${fn}`) : undefined];
 }
 
 /**
@@ -116,39 +126,61 @@ export function full(size: readonly number[], value: number, opts?: CreateOption
 
 /** PyTorch: `torch.zeros(*size)`; `zeros(2, 3)` and `zeros([2, 3])` both work. */
 export function zeros(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args, 'zeros');
+  const [shape, opts] = sizeAndOpts(args, 'zeros', CREATE_OPTIONS);
   return full(shape, 0, opts);
 }
 
 /** PyTorch: `torch.ones(*size)`; `ones(2, 3)` or `ones([2, 3], opts)`. */
 export function ones(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args, 'ones');
+  const [shape, opts] = sizeAndOpts(args, 'ones', CREATE_OPTIONS);
   return full(shape, 1, opts);
 }
 
 /** PyTorch: `torch.rand(*size)`, uniform on [0, 1); `rand(2, 3)` or `rand([2, 3], opts)`. */
 export function rand(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args, 'rand');
-  const t = full(shape, 0, { ...opts, requiresGrad: false });
+  const [shape, opts] = sizeAndOpts(args, 'rand', RANDOM_OPTIONS);
+  const g = generatorOf(opts?.generator);
+  const t = full(shape, 0, { dtype: opts?.dtype });
   // float32 gets 24-bit draws: a 53-bit draw rounded to float32 could become 1.
-  const draw = t.dtype === 'float32' ? randomUniform24 : randomUniform;
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = draw();
+  if (t.dtype === 'float32') for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.uniform24();
+  else for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.uniform();
   return finish(t, opts);
 }
 
 /** PyTorch: `torch.randn(*size)`, standard normal; `randn(2, 3)` or `randn([2, 3], opts)`. */
 export function randn(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args, 'randn');
-  const t = full(shape, 0, { ...opts, requiresGrad: false });
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = randomNormal();
+  const [shape, opts] = sizeAndOpts(args, 'randn', RANDOM_OPTIONS);
+  const g = generatorOf(opts?.generator);
+  const t = full(shape, 0, { dtype: opts?.dtype });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.normal();
   return finish(t, opts);
 }
 
 /** Uniform on [low, high): PyTorch's `tensor.uniform_(a, b)` as a fresh tensor. */
-export function uniform(shape: readonly number[], low: number, high: number, opts?: CreateOptions): Tensor {
-  opts = CREATE_OPTIONS.parse(opts, 'torch.uniform');
-  const t = full(shape, 0, { ...opts, requiresGrad: false });
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = low + (high - low) * randomUniform();
+export function uniform(shape: readonly number[], low: number, high: number, opts?: RandomOptions): Tensor {
+  opts = RANDOM_OPTIONS.parse(opts, 'torch.uniform');
+  const g = generatorOf(opts?.generator);
+  const t = full(shape, 0, { dtype: opts?.dtype });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = low + (high - low) * g.uniform();
+  return finish(t, opts);
+}
+
+/**
+ * A random permutation of 0 … n-1. PyTorch: `torch.randperm(n, generator=None, dtype=torch.int64)`.
+ * Shape: (n). Fisher–Yates from the given generator (the default one when left out).
+ * PyTorch parity: the dtype is int32 here until the int64 index dtype lands; the order differs
+ * from PyTorch's for the same seed (torchlet's stream is its own).
+ */
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw new ArgumentTypeError(`randperm(): argument 'n' (position 1) must be int, not ${typeof n === 'number' ? 'float' : typeName(n)}`);
+  }
+  opts = RANDOM_OPTIONS.parse(opts, 'torch.randperm');
+  checkNonNegative([n]);
+  const perm = randomPermutation(n, generatorOf(opts?.generator));
+  const dtype = opts?.dtype ?? 'int32';
+  const t = full([n], 0, { dtype });
+  t.storage.set(perm);
   return finish(t, opts);
 }
 
