@@ -27,7 +27,9 @@ export type { KernelPreference } from './kernels/wasm/loader.js';
 export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
 export type { Backend } from './kernels/backend.js';
 export * from './ops/index.js';
-export type { DType } from './tensor/dtype.js';
+export type { Device, DType, DTypeLike, FloatDType, IntDType, ToOptions } from './tensor/dtype.js';
+/** PyTorch's dtype constants (`torch.float32`, `torch.long`, ...), `torch.promote_types`, `torch.can_cast`. */
+export { bool, canCast, double, float, float32, float64, int, int32, int64, long, promoteTypes } from './tensor/dtype.js';
 export type { GeneratorState } from './tensor/random.js';
 export { defaultGenerator, Generator, initialSeed, manualSeed, seed } from './tensor/random.js';
 export type { NestedArray } from './tensor/tensor.js';

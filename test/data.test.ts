@@ -44,7 +44,7 @@ function build(j: Json): unknown {
   return j;
 }
 
-const DTYPE: Record<string, string> = { float32: 'float32', float64: 'float64', int64: 'int32', int32: 'int32' };
+const DTYPE: Record<string, string> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool' };
 
 function expectLike(actual: unknown, d: Described, path: string): void {
   if (d.tensor !== undefined) {

@@ -3,17 +3,17 @@
  *
  * `defaultCollate(items)` looks at the first item and, recursively:
  * - Tensor → `torch.stack(items)`: (B, *)
- * - number → a (B) tensor: int32 when every number is an integer, else float64 (see below)
- * - boolean → a (B) int32 tensor of 0/1
+ * - number → a (B) tensor: int64 when every number is an integer, else float64 (see below)
+ * - boolean → a (B) bool tensor
  * - Float32Array / Float64Array / Int32Array (PyTorch: a NumPy array) → a (B, n) tensor of that dtype
  * - string → the array of strings, unchanged
  * - array (a tuple such as `[x, y]`) → an array of the collated columns: `[[x0, y0], [x1, y1]]` → `[X, Y]`
  * - plain object → an object with each key's values collated: `{ x, len }` → `{ x: X, len: L }`
  *
  * PyTorch parity: Python tells ints from floats by type; JavaScript cannot, so a batch of numbers
- * that are all integers becomes an int32 tensor (PyTorch: int64 for ints) and any other a float64
+ * that are all integers becomes an int64 tensor (as PyTorch's ints) and any other a float64
  * one (PyTorch: float64 for floats). A regression target that happens to be whole-numbered in one
- * batch would come out int32: return such targets as tensors (or float typed arrays) from
+ * batch would come out int64: return such targets as tensors (or float typed arrays) from
  * `getItem`, which keeps their dtype.
  */
 
@@ -72,10 +72,11 @@ function collate(batch: readonly unknown[]): unknown {
   if (typeof elem === 'number') {
     if (batch.some((b) => typeof b !== 'number')) throw collateError(batch.find((b) => typeof b !== 'number'));
     const nums = batch as number[];
-    return tensor(nums, { dtype: nums.every(Number.isInteger) ? 'int32' : 'float64' });
+    // PyTorch: torch.tensor(batch): Python ints give int64, floats float64 (default_collate's rule).
+    return tensor(nums, { dtype: nums.every(Number.isInteger) ? 'int64' : 'float64' });
   }
   if (typeof elem === 'boolean') {
-    return tensor(batch.map((b) => (b ? 1 : 0)), { dtype: 'int32' });
+    return tensor(batch as boolean[]);
   }
   if (typeof elem === 'string') return [...batch];
   if (Array.isArray(elem)) {

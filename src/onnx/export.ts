@@ -72,8 +72,8 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
   const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
   if (examples.length === 0) throw new ValueError('onnx export: needs at least one example input');
   for (const [i, t] of examples.entries()) {
-    if (!(t instanceof Tensor) || t.dtype === 'float64') {
-      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int32 indices for an Embedding)`);
+    if (!(t instanceof Tensor) || t.dtype === 'float64' || t.dtype === 'bool') {
+      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int64/int32 indices for an Embedding, int32 lengths for a recurrent layer)`);
     }
   }
   const inNames = options.inputNames ?? [];
@@ -122,7 +122,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
     });
     return {
       name,
-      type: { tensorType: { elemType: t.dtype === 'int32' ? DataType.INT32 : DataType.FLOAT, shape: { dim: dims } } },
+      type: { tensorType: { elemType: t.dtype === 'int32' ? DataType.INT32 : t.dtype === 'int64' ? DataType.INT64 : DataType.FLOAT, shape: { dim: dims } } },
     };
   };
   return encodeModel({
