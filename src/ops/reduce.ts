@@ -47,7 +47,8 @@ function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
     data = out;
     shape[d] = 1;
   }
-  return new Tensor(dtype === x.dtype ? data : castStorage(data, dtype, 'torch.sum'), shape, dtype);
+  // Integer sums were accumulated in a float64 scratch: range-check them into int64 storage.
+  return new Tensor(isFloat(dtype) ? data : castStorage(data, dtype, 'torch.sum'), shape, dtype);
 }
 
 /** Drop the reduced dims of a keepdim result (a view; no autograd record). */

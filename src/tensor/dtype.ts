@@ -162,6 +162,14 @@ function checkInt64(v: number, what: string): number {
   return v;
 }
 
+/**
+ * A float truncated toward zero into int32. NaN, infinities and values outside int32 become
+ * -2147483648, as PyTorch's CPU cast gives (x86's "integer indefinite"; C leaves it undefined).
+ */
+function toInt32(v: number): number {
+  return v > -2147483649 && v < 2147483648 ? Math.trunc(v) | 0 : INT32_MIN;
+}
+
 /** One number converted as PyTorch's cast to `dtype` does: truncation toward zero for integers, `v != 0` for bool. */
 export function castValue(v: number, dtype: DType, what = 'int64'): number {
   switch (dtype) {
@@ -169,7 +177,7 @@ export function castValue(v: number, dtype: DType, what = 'int64'): number {
       // NaN is true, as in C (and PyTorch's .bool()).
       return v !== 0 ? 1 : 0;
     case 'int32':
-      return Math.trunc(v) | 0;
+      return toInt32(v);
     case 'int64':
       return checkInt64(Math.trunc(v), what);
     default:
@@ -193,7 +201,7 @@ export function castStorage(src: ArrayLike<number>, dtype: DType, what = 'int64'
       break;
     case 'int32':
       if (src instanceof Int32Array || src instanceof Uint8Array) out.set(src);
-      else for (let i = 0; i < n; i++) out[i] = Math.trunc(src[i]!) | 0;
+      else for (let i = 0; i < n; i++) out[i] = toInt32(src[i]!);
       break;
     case 'int64':
       if (src instanceof Int32Array || src instanceof Uint8Array) out.set(src);

@@ -222,7 +222,8 @@ export function formatTensor(t: Tensor): string {
   if (n === 0) {
     // PyTorch shows the size unless it is (0,).
     if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(', ')})`);
-    if (!DEFAULT_DTYPES.has(t.dtype)) suffixes.push(`dtype=torch.${t.dtype}`);
+    // An empty tensor shows any dtype but the default float one (int64 and bool too).
+    if (t.dtype !== 'float32') suffixes.push(`dtype=torch.${t.dtype}`);
     body = '[]';
   } else {
     if (!DEFAULT_DTYPES.has(t.dtype)) suffixes.push(`dtype=torch.${t.dtype}`);

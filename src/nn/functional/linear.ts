@@ -110,7 +110,7 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, numEm
 export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
   if (input.dtype !== 'int64' && input.dtype !== 'int32') {
     throw new DTypeError(
-      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${tensorTypeName(input.dtype)} instead (while checking arguments for embedding)`,
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype === 'bool' ? 'CPUBoolType' : tensorTypeName(input.dtype)} instead (while checking arguments for embedding)`,
     );
   }
   if (weight.ndim !== 2) throw new ShapeError("'weight' must be 2-D");
