@@ -35,8 +35,8 @@ export interface TensorOptions extends CreateOptions {
 
 /** Run-time checks of the options above (src/options.ts); dtype and device names are resolved where they are read. */
 export const CREATE_OPTIONS = defineOptions<CreateOptions>('torch.zeros', {
-  dtype: opt.string,
-  device: opt.string,
+  dtype: opt.any, // resolved by parseCreateDType, which names every PyTorch spelling
+  device: opt.any, // resolved by the device check, which refuses 'cuda' & co. by name
   requiresGrad: opt.bool,
 });
 export const TENSOR_OPTIONS = CREATE_OPTIONS.extend<TensorOptions>('torch.tensor', {
