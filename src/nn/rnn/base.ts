@@ -424,10 +424,8 @@ function exposeParameter(module: Module, name: string): void {
     get: () => module.getParameter(name),
     set: (p: unknown) => {
       if (!(p instanceof Parameter)) {
-        throw new TorchletError(
-          `cannot assign '${p === null ? 'None' : typeof p}' as parameter '${name}' (torch.nn.Parameter or None expected)`,
-          'TypeError',
-        );
+        throw new ArgumentTypeError(
+          `cannot assign '${p === null ? 'None' : typeof p}' as parameter '${name}' (torch.nn.Parameter or None expected)`);
       }
       module.registerParameter(name, p);
     },
