@@ -14,7 +14,7 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, TorchletError, ValueError } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import { generatorOf } from '../tensor/random.js';
@@ -36,14 +36,14 @@ export type Nonlinearity =
   | 'leaky_relu'
   | 'selu';
 
-/** Options of the random initialisers: the generator to draw from (default: the global one). */
+/** Options of the random initialisers: the generator to draw from (default: the global one). PyTorch: their `generator=` keyword argument. */
 export interface InitOptions {
   generator?: Generator | null;
 }
 
 function checkTensor(t: unknown, fn: string): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
-    throw new TorchletError(`${fn}(): argument 'tensor' must be Tensor, not ${t === null ? 'NoneType' : typeof t}`, 'TypeError');
+    throw new ArgumentTypeError(`${fn}(): argument 'tensor' must be Tensor, not ${t === null ? 'NoneType' : typeof t}`);
   }
   if (!isFloat(t.dtype)) {
     throw new TorchletError(`${fn}: expected a floating point tensor, got ${t.dtype}. Convert first: t.float().`, 'RuntimeError');
