@@ -6,12 +6,13 @@
 import { record } from '../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
-import { allocStorage, isFloat } from '../tensor/dtype.js';
+import type { DType } from '../tensor/dtype.js';
+import { allocStorage, castStorage, isFloat } from '../tensor/dtype.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { div, eq, mul, ne, sub } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { cName, copyContiguous } from './util.js';
+import { cName, copyContiguous, indexTensor } from './util.js';
 
 type Dims = number | readonly number[] | null | undefined;
 
@@ -30,19 +31,24 @@ function around(shape: readonly number[], d: number): [number, number, number] {
   return [numel(shape.slice(0, d)), shape[d]!, numel(shape.slice(d + 1))];
 }
 
-/** Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd). */
+/**
+ * Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd). Integer and bool
+ * input sums to int64, as PyTorch's (accumulated in float64, then range-checked).
+ */
 function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
+  const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int64';
   let data = copyContiguous(x).storage;
   const shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const d = dims[k]!;
     const [outer, n, inner] = around(shape, d);
-    const out = allocStorage(x.dtype, outer * inner);
+    const out = isFloat(dtype) ? allocStorage(dtype, outer * inner) : new Float64Array(outer * inner);
     backend().sumAxis(data, outer, n, inner, out);
     data = out;
     shape[d] = 1;
   }
-  return new Tensor(data, shape, x.dtype);
+  // Integer sums were accumulated in a float64 scratch: range-check them into int64 storage.
+  return new Tensor(isFloat(dtype) ? data : castStorage(data, dtype, 'torch.sum'), shape, dtype);
 }
 
 /** Drop the reduced dims of a keepdim result (a view; no autograd record). */
@@ -60,6 +66,7 @@ function dropDims(kept: Tensor, dims: readonly number[]): Tensor {
 /**
  * PyTorch: `torch.sum(input, dim=None, keepdim=False)`: the sum over all dims (a 0-d tensor)
  * or over `dim` (a number or a list), keeping the reduced dims as size 1 when keepdim.
+ * Integer and bool tensors sum to int64 (counting a mask: `mask.sum()`), as PyTorch.
  */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(x, dim);
@@ -99,7 +106,7 @@ export class ValuesIndices {
 
 /**
  * PyTorch: `torch.max(input)` (the largest value, a 0-d tensor) and
- * `torch.max(input, dim, keepdim=False)` (values and int32 indices along dim).
+ * `torch.max(input, dim, keepdim=False)` (values, and int64 indices along dim as PyTorch).
  */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
@@ -130,7 +137,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   keptShape[d] = 1;
   const drop = keepdim && x.ndim > 0 ? [] : [d];
   const values = dropDims(new Tensor(vals, keptShape, x.dtype), drop);
-  const indices = dropDims(new Tensor(idx, keptShape, 'int32'), drop);
+  const indices = dropDims(indexTensor(idx, keptShape), drop);
   record('MaxBackward0', [x], values, ([g]) => {
     // Scatter g to the argmax positions (the first maximum, as PyTorch picks).
     const gk = copyContiguous(g!).storage;

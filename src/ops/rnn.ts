@@ -57,7 +57,7 @@ export function rnnKernelFor(x: FloatArray): RnnKernel {
 
 function floatData(t: Tensor): FloatArray {
   const d = contiguous(t.detach()).contiguousData();
-  if (d instanceof Int32Array) throw new DTypeError(`rnnLayer: expected a floating point tensor, got ${t.dtype}`);
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) throw new DTypeError(`rnnLayer: expected a floating point tensor, got ${t.dtype}`);
   return d;
 }
 

@@ -6,7 +6,7 @@
 
 import { record } from '../autograd/node.js';
 import { IndexError, RuntimeError, ShapeError } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
+import { tensorTypeName } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, inferShape, normDim, parseSize, viewStrides } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -133,7 +133,6 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record('UnsqueezeBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
 }
 
-const LEGACY_TYPE: Record<DType, string> = { float32: 'FloatTensor', float64: 'DoubleTensor', int32: 'IntTensor' };
 
 /**
  * PyTorch: `Tensor.expand(*sizes)`: broadcast size-1 dims to larger sizes without copying
@@ -143,7 +142,7 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
   const sizes = parseSize(sizeArgs);
   if (sizes.length < x.ndim) {
     throw new ShapeError(
-      `expand(torch.${LEGACY_TYPE[x.dtype]}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+      `expand(${tensorTypeName(x.dtype)}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
     );
   }
   const lead = sizes.length - x.ndim;

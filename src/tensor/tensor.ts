@@ -12,8 +12,8 @@ import type { GradNode } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { copyContiguous } from '../ops/util.js';
-import type { DType, Storage } from './dtype.js';
-import { allocStorage } from './dtype.js';
+import type { Device, DType, DTypeLike, Storage, ToOptions } from './dtype.js';
+import { allocStorage, castStorage, isFloat, parseDevice, parseToArgs } from './dtype.js';
 import { formatTensor } from './format.js';
 import type { Shape, SizeArgs } from './shape.js';
 import { contiguousStrides, numel } from './shape.js';
@@ -21,8 +21,9 @@ import { contiguousStrides, numel } from './shape.js';
 type Operand = Tensor | number;
 
 /**
- * An n-dimensional array of float32, float64 or int32 values that can record operations for
- * autograd. PyTorch: `torch.Tensor`. Create one with `torch.tensor`, `torch.zeros`, ...
+ * An n-dimensional array of float32, float64, int32, int64 or bool values that can record
+ * operations for autograd. PyTorch: `torch.Tensor`. Create one with `torch.tensor`,
+ * `torch.zeros`, ...
  */
 export class Tensor {
   /** The flat storage this tensor views. Shared between views; read it with `toFloat32Array()`. */
@@ -84,6 +85,14 @@ export class Tensor {
     const cs = contiguousStrides(this.shape);
     return this.shape.every((s, i) => s === 1 || cs[i] === this.strides[i]);
   }
+  /** PyTorch: `Tensor.device`: always `'cpu'` (torchlet runs on the CPU and WebAssembly). */
+  get device(): Device {
+    return 'cpu';
+  }
+  /** PyTorch: `Tensor.is_floating_point()`: true for float32 and float64. */
+  isFloatingPoint(): boolean {
+    return isFloat(this.dtype);
+  }
   /** True for tensors not produced by a recorded op. PyTorch: `is_leaf`. */
   get isLeaf(): boolean {
     return this.gradFn === null;
@@ -119,7 +128,10 @@ export class Tensor {
     };
     return build(0, 0);
   }
-  /** The value of a one-element tensor. PyTorch: `item()`. */
+  /**
+   * The value of a one-element tensor. PyTorch: `item()`.
+   * PyTorch parity: a bool tensor gives 1 or 0 here (PyTorch: True or False), so `item()` stays a number.
+   */
   item(): number {
     if (this.numel() !== 1) {
       throw new ValueError('only one element tensors can be converted to Python scalars');
@@ -140,7 +152,7 @@ export class Tensor {
         'you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn\'t require differentiation use var_no_grad = var.detach().',
       );
     }
-    if (flag && this.dtype === 'int32') {
+    if (flag && !isFloat(this.dtype)) {
       throw new RuntimeError(
         'only Tensors of floating point dtype can require gradients\nConvert first: t.float().requiresGrad_().',
       );
@@ -176,10 +188,12 @@ export class Tensor {
    */
   copy_(src: Tensor | ArrayLike<number>): this {
     const n = this.numel();
-    const data = src instanceof Tensor ? noGrad(() => ops.expand(src, this.shape)).contiguousData() : src;
-    if (data.length !== n) {
-      throw new ValueError(`copy_: expected ${n} values, got ${data.length}`);
+    const raw = src instanceof Tensor ? noGrad(() => ops.expand(src, this.shape)).contiguousData() : src;
+    if (raw.length !== n) {
+      throw new ValueError(`copy_: expected ${n} values, got ${raw.length}`);
     }
+    // Converted (and int64 range-checked) before anything is written.
+    const data = isFloat(this.dtype) ? raw : castStorage(raw, this.dtype, 'copy_');
     if (this.isContiguous()) {
       this.storage.set(data, this.offset);
     } else {
@@ -200,9 +214,30 @@ export class Tensor {
   onesLike(): Tensor {
     return ops.onesLike(this);
   }
-  /** PyTorch: `tensor.float()` / `.double()` / `.int()` (a copy when the dtype changes). */
-  to(dtype: DType): Tensor {
-    return ops.toDtype(this, dtype);
+  /**
+   * PyTorch: `Tensor.to(...)`: `to(dtype)` (`'float32'`/`'float'`, `'float64'`/`'double'`,
+   * `'int32'`/`'int'`, `'int64'`/`'long'`, `'bool'`, or `torch.int64`-style constants),
+   * `to('cpu')`, `to('cpu', dtype)`, `to(otherTensor)` (its dtype), `to({ dtype, device, copy })`.
+   * Returns this tensor when nothing changes (unless `copy: true`), else a converted copy.
+   * `'cuda'`, `'mps'`, ... are refused: torchlet runs on the CPU and WebAssembly.
+   */
+  to(dtype: DTypeLike): Tensor;
+  to(device: Device | string, dtype?: DTypeLike): Tensor;
+  to(other: Tensor): Tensor;
+  to(options: ToOptions): Tensor;
+  to(...args: unknown[]): Tensor {
+    const target = parseToArgs('Tensor.to', args);
+    const y = target.dtype === undefined ? this : ops.toDtype(this, target.dtype);
+    return target.copy && y === this ? ops.clone(this) : y;
+  }
+  /** PyTorch: `Tensor.cpu()`: this tensor (it is already on the CPU). */
+  cpu(): Tensor {
+    return this;
+  }
+  /** PyTorch: `Tensor.cuda()`: refused with the device message (torchlet runs on the CPU and WebAssembly). */
+  cuda(): never {
+    parseDevice('cuda', 'Tensor.cuda');
+    throw new RuntimeError('unreachable');
   }
   /** PyTorch: `Tensor.float()`: as float32. */
   float(): Tensor {
@@ -215,6 +250,14 @@ export class Tensor {
   /** PyTorch: `Tensor.int()`: as int32 (truncating toward zero). */
   int(): Tensor {
     return ops.toDtype(this, 'int32');
+  }
+  /** PyTorch: `Tensor.long()`: as int64, PyTorch's index dtype (truncating toward zero; values beyond int32 are refused). */
+  long(): Tensor {
+    return ops.toDtype(this, 'int64');
+  }
+  /** PyTorch: `Tensor.bool()`: as bool, true where nonzero (NaN is true). */
+  bool(): Tensor {
+    return ops.toDtype(this, 'bool');
   }
 
   // ---- elementwise -------------------------------------------------------------------------
@@ -283,35 +326,55 @@ export class Tensor {
   minimum(other: Tensor): Tensor {
     return ops.minimum(this, other);
   }
-  /** PyTorch: `Tensor.gt(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.gt(other)` (a bool result). */
   gt(other: Operand): Tensor {
     return ops.gt(this, other);
   }
-  /** PyTorch: `Tensor.lt(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.lt(other)` (a bool result). */
   lt(other: Operand): Tensor {
     return ops.lt(this, other);
   }
-  /** PyTorch: `Tensor.ge(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.ge(other)` (a bool result). */
   ge(other: Operand): Tensor {
     return ops.ge(this, other);
   }
-  /** PyTorch: `Tensor.le(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.le(other)` (a bool result). */
   le(other: Operand): Tensor {
     return ops.le(this, other);
   }
-  /** PyTorch: `Tensor.eq(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.eq(other)` (a bool result). */
   eq(other: Operand): Tensor {
     return ops.eq(this, other);
   }
-  /** PyTorch: `Tensor.ne(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.ne(other)` (a bool result). */
   ne(other: Operand): Tensor {
     return ops.ne(this, other);
   }
-  /** PyTorch: `Tensor.masked_fill(mask, value)`: value where mask is nonzero. */
+  /** PyTorch: `Tensor.isnan()`: a bool tensor, true where NaN. */
+  isnan(): Tensor {
+    return ops.isnan(this);
+  }
+  /** PyTorch: `Tensor.logical_not()`: a bool tensor, true where zero (`~mask`). */
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
+  }
+  /** PyTorch: `Tensor.logical_and(other)`: a bool tensor (`a & b` on masks). */
+  logicalAnd(other: Tensor): Tensor {
+    return ops.logicalAnd(this, other);
+  }
+  /** PyTorch: `Tensor.logical_or(other)`: a bool tensor (`a | b` on masks). */
+  logicalOr(other: Tensor): Tensor {
+    return ops.logicalOr(this, other);
+  }
+  /** PyTorch: `Tensor.logical_xor(other)`: a bool tensor (`a ^ b` on masks). */
+  logicalXor(other: Tensor): Tensor {
+    return ops.logicalXor(this, other);
+  }
+  /** PyTorch: `Tensor.masked_fill(mask, value)`: value where the bool mask is true. */
   maskedFill(mask: Tensor, value: number): Tensor {
     return ops.maskedFill(this, mask, value);
   }
-  /** PyTorch: `Tensor.where(condition, y)`: this where condition, else y. */
+  /** PyTorch: `Tensor.where(condition, y)`: this where the bool condition is true, else y. */
   where(condition: Tensor, other: Operand): Tensor {
     return ops.where(condition, this, other);
   }
@@ -403,7 +466,7 @@ export class Tensor {
   narrow(dim: number, start: number, length: number): Tensor {
     return ops.narrow(this, dim, start, length);
   }
-  /** PyTorch: `Tensor.index_select(dim, index)` with a 1-D int32 index or a number list. */
+  /** PyTorch: `Tensor.index_select(dim, index)` with a 1-D int64 or int32 index, or a number list. */
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
     return ops.indexSelect(this, dim, index);
   }

@@ -44,6 +44,7 @@ import {
   type RnnLayerSpec,
   type RnnWeights,
 } from '../rnn.js';
+import { areDeterministicAlgorithmsEnabled } from '../determinism.js';
 import { forwardManySegmented, forwardSegmented, wantsSegments } from '../segments.js';
 import { type WasmKernels, wasmKernels } from './loader.js';
 import { JobKind, runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
@@ -259,13 +260,14 @@ function batchParts(spec: RnnLayerSpec, d: Dims, parts: number): { r0: number; T
 
 
 /**
- * The pool, if this layer can use it: a gated cell without projection (its loop is a wasm
- * job), at least 4 batch rows per thread, and enough work per step to pay for the threads.
+ * The pool, if this layer can split its batch rows across it: a gated cell without projection
+ * (its loop is a wasm job), at least 4 batch rows per thread, enough work per step to pay for
+ * the threads, and not in deterministic mode (a row's sums would depend on the split).
  */
 function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
   const p = threadPool();
   const d = dims(spec);
-  if (!p || !d.job) return null;
+  if (!p || !d.job || areDeterministicAlgorithmsEnabled()) return null;
   if (d.B < 4 * p.n || d.total * d.GH * (d.I + d.H) < threadTuning.minMacs) return null;
   return p;
 }

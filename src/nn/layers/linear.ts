@@ -75,7 +75,7 @@ export interface EmbeddingOptions {
 /**
  * A lookup table of vectors. PyTorch: `torch.nn.Embedding(num_embeddings, embedding_dim, padding_idx=None)`.
  *
- * Shape: input (*) int32 indices in [0, numEmbeddings), output (*, embeddingDim).
+ * Shape: input (*) int64 (or int32) indices in [0, numEmbeddings), output (*, embeddingDim).
  * Parameter: `weight` (numEmbeddings, embeddingDim), N(0, 1) with the `paddingIdx` row zeroed.
  * PyTorch parity: `max_norm`, `scale_grad_by_freq` and `sparse` are not supported.
  */
