@@ -32,6 +32,7 @@
  * hook registered anywhere the wrapper only tests one counter.
  */
 
+import { noGrad } from '../autograd/grad-mode.js';
 import { RuntimeError, TorchletError, ValueError } from '../errors.js';
 import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -529,7 +530,8 @@ export abstract class Module {
     }
     for (const [key, target] of Object.entries(own)) {
       const src = stateDict[key];
-      if (src !== undefined) target.copy_(src.dtype === target.dtype ? src : src.to(target.dtype));
+      // PyTorch copies under no_grad (parameters are leaves that require grad).
+      if (src !== undefined) noGrad(() => target.copy_(src.dtype === target.dtype ? src : src.to(target.dtype)));
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -560,7 +562,8 @@ export abstract class Module {
       } else {
         if (p.grad.gradFn !== null) p.grad = p.grad.detach();
         else p.grad.requiresGrad = false;
-        p.grad.copy_(p.grad.zerosLike());
+        const g = p.grad;
+        noGrad(() => g.copy_(g.zerosLike()));
       }
     }
   }

@@ -79,7 +79,7 @@ export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tenso
   const [ta, tb0] = operands(a, b);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
   const y = binaryRaw('add', ta, tb, resultType(ta, tb));
-  return record('AddBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(g!, tb.shape)]);
+  return record('AddBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(g!, tb.shape)], []);
 }
 
 /** PyTorch: `torch.sub(input, other, alpha=1)`: input - alpha * other, broadcasting. */
@@ -90,7 +90,7 @@ export function sub(a: Operand, b: Operand, options?: { alpha?: number }): Tenso
   const y = binaryRaw('sub', ta, tb, resultType(ta, tb));
   // PyTorch records `2 - x` as RsubBackward1.
   const name = typeof a === 'number' ? 'RsubBackward1' : 'SubBackward0';
-  return record(name, [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(neg(g!), tb.shape)]);
+  return record(name, [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(neg(g!), tb.shape)], []);
 }
 
 /** PyTorch: `torch.mul(input, other)`, broadcasting. */
@@ -100,7 +100,7 @@ export function mul(a: Operand, b: Operand): Tensor {
   return record('MulBackward0', [ta, tb], y, ([g]) => [
     ta.requiresGrad ? sumToShape(mul(g!, tb), ta.shape) : null,
     tb.requiresGrad ? sumToShape(mul(g!, ta), tb.shape) : null,
-  ]);
+  ], [ta.requiresGrad ? tb : null, tb.requiresGrad ? ta : null]);
 }
 
 /** PyTorch: `torch.div(input, other)`: true division, broadcasting (int32 / int32 gives float32). */
@@ -114,7 +114,7 @@ export function div(a: Operand, b: Operand): Tensor {
     ta.requiresGrad ? sumToShape(div(g!, tb), ta.shape) : null,
     // d(a/b)/db = -a/b²
     tb.requiresGrad ? sumToShape(neg(div(mul(g!, ta), mul(tb, tb))), tb.shape) : null,
-  ]);
+  ], [tb, tb.requiresGrad ? ta : null]);
 }
 
 /**
@@ -131,7 +131,7 @@ export function pow(a: Operand, b: Operand): Tensor {
     ta.requiresGrad ? sumToShape(where(eq(tb, 0), 0, mul(g!, mul(tb, pow(ta, sub(tb, 1))))), ta.shape) : null,
     // d/db a^b = a^b * log(a), set to 0 where a == 0 and b >= 0 (PyTorch's mask).
     tb.requiresGrad ? sumToShape(where(mul(eq(ta, 0), ge(tb, 0)), 0, mul(g!, mul(y, log(ta)))), tb.shape) : null,
-  ]);
+  ], [ta, tb, tb.requiresGrad ? y : null]);
 }
 
 /** PyTorch: `torch.maximum(input, other)`, broadcasting; NaN propagates; the gradient is split evenly on ties. */
@@ -152,7 +152,7 @@ function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): 
     const wa = add(pick(a, b), half);
     const wb = add(pick(b, a), half);
     return [sumToShape(mul(g!, wa), a.shape), sumToShape(mul(g!, wb), b.shape)];
-  });
+  }, [a, b]);
 }
 
 /** Both operands as tensors: a number becomes a 0-d tensor of `result_type(tensor, number)`. */
@@ -240,33 +240,33 @@ export function neg(x: Tensor): Tensor {
       'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
     );
   }
-  return record('NegBackward0', [x], unaryRaw('neg', x), ([g]) => [neg(g!)]);
+  return record('NegBackward0', [x], unaryRaw('neg', x), ([g]) => [neg(g!)], []);
 }
 
 /** PyTorch: `torch.exp`. */
 export function exp(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('exp', x);
-  return record('ExpBackward0', [x], y, ([g]) => [mul(g!, y)]);
+  return record('ExpBackward0', [x], y, ([g]) => [mul(g!, y)], [y]);
 }
 
 /** PyTorch: `torch.log`. */
 export function log(x0: Tensor): Tensor {
   const x = floatInput(x0);
-  return record('LogBackward0', [x], unaryRaw('log', x), ([g]) => [div(g!, x)]);
+  return record('LogBackward0', [x], unaryRaw('log', x), ([g]) => [div(g!, x)], [x]);
 }
 
 /** PyTorch: `torch.sqrt`. */
 export function sqrt(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('sqrt', x);
-  return record('SqrtBackward0', [x], y, ([g]) => [div(g!, mul(y, 2))]);
+  return record('SqrtBackward0', [x], y, ([g]) => [div(g!, mul(y, 2))], [y]);
 }
 
 /** PyTorch: `torch.abs` (gradient sign(x), 0 at 0). */
 export function abs(x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new DTypeError(`"abs_cpu" not implemented for 'Bool'`);
-  return record('AbsBackward0', [x], unaryRaw('abs', x), ([g]) => [mul(g!, unaryRaw('sign', x))]);
+  return record('AbsBackward0', [x], unaryRaw('abs', x), ([g]) => [mul(g!, unaryRaw('sign', x))], [x]);
 }
 
 /** PyTorch: `torch.tanh`. */
@@ -274,7 +274,7 @@ export function tanh(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('tanh', x);
   // d tanh = 1 - y²
-  return record('TanhBackward0', [x], y, ([g]) => [mul(g!, sub(1, mul(y, y)))]);
+  return record('TanhBackward0', [x], y, ([g]) => [mul(g!, sub(1, mul(y, y)))], [y]);
 }
 
 /** PyTorch: `torch.sigmoid`. */
@@ -282,14 +282,14 @@ export function sigmoid(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('sigmoid', x);
   // d σ = y (1 - y)
-  return record('SigmoidBackward0', [x], y, ([g]) => [mul(g!, mul(y, sub(1, y)))]);
+  return record('SigmoidBackward0', [x], y, ([g]) => [mul(g!, mul(y, sub(1, y)))], [y]);
 }
 
 /** PyTorch: `torch.relu`: max(x, 0); gradient 0 where the result is <= 0 (so 0 at x = 0; NaN passes). */
 export function relu(x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new DTypeError('Boolean inputs not supported for relu');
   const y = unaryRaw('relu', x);
-  return record('ReluBackward0', [x], y, ([g]) => [where(le(y, 0), 0, g!)]);
+  return record('ReluBackward0', [x], y, ([g]) => [where(le(y, 0), 0, g!)], [y]);
 }
 
 /**
@@ -307,7 +307,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const dtype = promoteOperands(x, ...[min, max].filter((v): v is number => typeof v === 'number'));
   const out = computeStorage(dtype, x.numel(), (o) => backend().clamp(x.contiguousData(), lo, hi, o), 'torch.clamp');
   const y = new Tensor(out, x.shape, dtype);
-  return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))]);
+  return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]);
 }
 
 // ---- selection -------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   return record('WhereBackward0', [ta, tb], y, ([g]) => {
     const zero = g!.zerosLike();
     return [sumToShape(where(cond, g!, zero), ta.shape), sumToShape(where(cond, zero, g!), tb.shape)];
-  });
+  }, [cond]);
 }
 
 /**
@@ -359,7 +359,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   const out = allocStorage(x.dtype, numel(shape));
   backend().where(shape, broadcastView(mask, shape), broadcastView(fill, shape), broadcastView(x, shape), out);
   const y = new Tensor(out, shape, x.dtype);
-  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)]);
+  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)], [mask]);
 }
 
 /** A 0-d tensor holding v cast to dtype. */

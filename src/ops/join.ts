@@ -66,7 +66,7 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const { y, d, parts, starts } = catRaw(tensors, dim);
-  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)));
+  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)), []);
 }
 
 /** PyTorch: `torch.stack(tensors, dim=0)`: same-shape tensors joined along a new dim at `dim`. */
@@ -89,7 +89,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     return new Tensor(t.storage, shape, t.dtype, strides, t.offset);
   });
   const { y } = catRaw(unsqueezed, d);
-  return record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])));
+  return record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])), []);
 }
 
 /**
@@ -182,7 +182,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
       });
     }
     return [new Tensor(gx, x.shape, x.dtype)];
-  });
+  }, []);
 }
 
 /** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (always a copy). */
@@ -198,5 +198,5 @@ export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
     strides[d] = -strides[d]!;
   }
   const y = copyContiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset));
-  return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)]);
+  return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)], []);
 }

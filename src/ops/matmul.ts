@@ -151,5 +151,5 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       a.requiresGrad ? reshape(sumToShape(matmul(g2, transpose(b2, -1, -2)), a2.shape), a.shape) : null,
       b.requiresGrad ? reshape(sumToShape(matmul(transpose(a2, -1, -2), g2), b2.shape), b.shape) : null,
     ];
-  });
+  }, [a.requiresGrad ? b : null, b.requiresGrad ? a : null]);
 }

@@ -73,7 +73,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const kept = sumKeep(x, dims);
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1';
-  return record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)]);
+  return record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)], []);
 }
 
 /** PyTorch: `torch.mean(input, dim=None, keepdim=False)`, as sum; float input only, as PyTorch. */
@@ -89,7 +89,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   for (let i = 0; i < kept.storage.length; i++) kept.storage[i]! /= count;
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
-  return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)]);
+  return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)], []);
 }
 
 /** `(values, indices)` as PyTorch's `torch.return_types.max`: destructure as a pair or by name. */
@@ -124,7 +124,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
     return record('MaxBackward1', [x], y, ([g]) => {
       const hit = Number.isNaN(vals[0]!) ? ne(x, x) : eq(x, y);
       return [div(mul(hit, g!), sum(hit))];
-    });
+    }, [x, y]);
   }
   const d = normDim(dim, x.ndim);
   const shape = x.ndim === 0 ? [1] : [...x.shape];
@@ -146,7 +146,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
       for (let i = 0; i < inner; i++) out[(o * n + idx[o * inner + i]!) * inner + i] = gk[o * inner + i]!;
     }
     return [new Tensor(out, x.shape, g!.dtype)];
-  });
+  }, [indices]);
   return new ValuesIndices(values, indices);
 }
 
@@ -162,10 +162,10 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
   const y = new Tensor(out, x.shape, x.dtype);
   if (log) {
     // d logsoftmax: g - exp(y) * sum(g)
-    return record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))]);
+    return record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))], [y]);
   }
   // d softmax: y * (g - sum(g * y))
-  return record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))]);
+  return record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]);
 }
 
 /** PyTorch: `torch.softmax(input, dim)`. */

@@ -49,12 +49,12 @@ export function forEachOffset(t: Tensor, fn: (i: number, offset: number) => void
 /** A contiguous tensor (the same one when already contiguous). PyTorch: `contiguous()`. */
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
+  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!], []);
 }
 
 /** A contiguous copy that owns its storage. PyTorch: `clone()`. */
 export function clone(x: Tensor): Tensor {
-  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
+  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!], []);
 }
 
 /** PyTorch: `torch.detach(x)`: the same storage, cut from the graph (see `Tensor.detach`). */
@@ -79,7 +79,7 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const y = new Tensor(castStorage(x.contiguousData(), dtype, `to(torch.${dtype})`), x.shape, dtype);
   if (!isFloat(dtype) || !isFloat(x.dtype)) return y;
-  return record('ToCopyBackward0', [x], y, ([g]) => [toDtype(g!, x.dtype)]);
+  return record('ToCopyBackward0', [x], y, ([g]) => [toDtype(g!, x.dtype)], []);
 }
 
 /** Sum a broadcast gradient back to `shape` (the reverse of broadcasting). */

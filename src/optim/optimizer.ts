@@ -326,6 +326,7 @@ export function updateInPlace(p: Tensor, fn: (values: Float32Array | Float64Arra
   if (!isFloat(p.dtype)) throw new DTypeError('optimizer can only optimize floating point Tensors');
   const n = p.numel();
   if (p.isContiguous()) {
+    p._bumpVersion();
     fn(p.storage.subarray(p.offset, p.offset + n) as Float32Array | Float64Array);
     return;
   }

@@ -105,7 +105,7 @@ export class Embedding extends Module {
     if (embeddings.ndim !== 2) throw new ShapeError('Embeddings parameter is expected to be 2-dimensional');
     const [rows, cols] = embeddings.shape as [number, number];
     const e = new Embedding(rows, cols, { paddingIdx: options.paddingIdx ?? null, dtype: embeddings.dtype === 'float64' ? 'float64' : 'float32' });
-    e.weight.copy_(embeddings);
+    noGrad(() => e.weight.copy_(embeddings));
     e.weight.requiresGrad = !(options.freeze ?? true);
     return e;
   }

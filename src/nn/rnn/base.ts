@@ -11,6 +11,7 @@
  * - a PackedSequence: its data and batchSizes as they are (states permuted with sortedIndices).
  */
 
+import { noGrad } from '../../autograd/grad-mode.js';
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
@@ -160,7 +161,9 @@ export abstract class RNNBase extends Module {
   /** PyTorch: `reset_parameters()`: redraw every parameter from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)). */
   resetParameters(): void {
     const k = 1 / Math.sqrt(this.hiddenSize);
-    for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+    noGrad(() => {
+      for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+    });
   }
 
   override extraRepr(): string {
