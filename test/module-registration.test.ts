@@ -294,8 +294,12 @@ describe('assignment registers Modules and Parameters (PyTorch __setattr__)', ()
     const opt = new torch.optim.SGD(net.parameters(), { lr: 0.1 });
     net.forward(torch.ones(2, 1, 3)).sum().backward();
     expect(net.parameters().map((p) => p.grad !== null)).toEqual(Array(10).fill(true));
-    const before = net.parameters().map((p) => p.tolist());
+    for (const p of net.parameters()) p.grad = torch.onesLike(p);
+    const before = net.parameters().map((p) => [...p.contiguousData()]);
     opt.step();
-    expect(net.parameters().map((p) => p.tolist())).not.toEqual(before);
+    const after = net.parameters().map((p) => [...p.contiguousData()]);
+    // Every registered parameter took the step (float32 rounding aside).
+    const worst = after.map((a, i) => Math.max(...a.map((v, j) => Math.abs(v - (before[i]![j]! - 0.1)))));
+    expect(worst.every((w) => w < 1e-6), String(worst)).toBe(true);
   });
 });
