@@ -1,6 +1,6 @@
 /** Named containers. PyTorch: `torch.nn.ModuleDict`, `torch.nn.ParameterDict`. */
 
-import { TorchletError } from '../../errors.js';
+import { ArgumentTypeError, TorchletError } from '../../errors.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
@@ -30,7 +30,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
   /** PyTorch: `md[key] = module`. */
   set(key: string, module: M): this {
     if (!(module instanceof Module)) {
-      throw new TorchletError(`${typeof module} is not a Module subclass`, 'TypeError');
+      throw new ArgumentTypeError(`${typeof module} is not a Module subclass`);
     }
     this.registerModule(key, module);
     return this;
@@ -99,7 +99,7 @@ export class ParameterDict extends Module {
     const p = param instanceof Parameter ? param : (() => {
       const t = param as unknown;
       if (t === null || typeof t !== 'object' || !('storage' in (t as object))) {
-        throw new TorchletError(`cannot assign '${typeof t}' object to parameter '${key}' (torch.nn.Parameter or None required)`, 'TypeError');
+        throw new ArgumentTypeError(`cannot assign '${typeof t}' object to parameter '${key}' (torch.nn.Parameter or None required)`);
       }
       return new Parameter(t as Parameter);
     })();

@@ -1,6 +1,6 @@
 /** Flatten and Unflatten. PyTorch: `torch.nn.Flatten`, `torch.nn.Unflatten`. */
 
-import { RuntimeError, TorchletError } from '../../errors.js';
+import { ArgumentTypeError, RuntimeError } from '../../errors.js';
 import { normDim } from '../../ops/util.js';
 import { flatten, reshape } from '../../ops/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -36,11 +36,11 @@ export class Unflatten extends Module {
   constructor(dim: number, unflattenedSize: readonly number[]) {
     super();
     if (!Array.isArray(unflattenedSize)) {
-      throw new TorchletError(`unflattened_size must be tuple of ints, but found type ${typeof unflattenedSize}`, 'TypeError');
+      throw new ArgumentTypeError(`unflattened_size must be tuple of ints, but found type ${typeof unflattenedSize}`);
     }
     unflattenedSize.forEach((s, i) => {
       if (!Number.isInteger(s)) {
-        throw new TorchletError(`unflattened_size must be tuple of ints, but found element of type ${typeof s} at pos ${i}`, 'TypeError');
+        throw new ArgumentTypeError(`unflattened_size must be tuple of ints, but found element of type ${typeof s} at pos ${i}`);
       }
     });
     this.dim = dim;
