@@ -5,8 +5,8 @@
  */
 
 import '../runtime.js'; // `torchlet/nn` is an entry point too: refuse a Node.js that is too old
-export { Module } from './module.js';
-export type { LoadResult, StateDict } from './module.js';
+export { Module, RemovableHandle, registerModuleForwardHook, registerModuleForwardPreHook } from './module.js';
+export type { ForwardHook, ForwardPreHook, LoadResult, StateDict } from './module.js';
 export { Parameter } from './parameter.js';
 // recurrent layers and cells (src/nn/rnn/)
 export * from './rnn/index.js';
