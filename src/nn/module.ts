@@ -33,12 +33,29 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { RuntimeError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
 import { fmtTuple, shapeEq } from '../tensor/shape.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
 
 export type StateDict = Record<string, Tensor>;
+
+/** The options of `Module.loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Require the keys to match exactly. Default true. */
+  strict?: boolean;
+}
+/** Run-time check of `LoadStateDictOptions` (src/options.ts). */
+export const LOAD_STATE_DICT_OPTIONS = defineOptions<LoadStateDictOptions>('Module.loadStateDict', { strict: opt.bool });
+
+/** The options of `Module.zeroGrad`. */
+export interface ZeroGradOptions {
+  /** Set each gradient to null instead of filling it with zeros. Default true (PyTorch 2's default). */
+  setToNone?: boolean;
+}
+/** Run-time check of `ZeroGradOptions` (src/options.ts). */
+export const ZERO_GRAD_OPTIONS = defineOptions<ZeroGradOptions>('Module.zeroGrad', { setToNone: opt.bool });
 
 export interface LoadResult {
   missingKeys: string[];
@@ -91,7 +108,7 @@ export class RemovableHandle {
 
 function checkHook(hook: unknown, where: string): void {
   if (typeof hook !== 'function') {
-    throw new TorchletError(`${where}(): argument 'hook' must be a function, not ${typeName(hook)}`, 'TypeError');
+    throw new ArgumentTypeError(`${where}(): argument 'hook' must be a function, not ${typeName(hook)}`);
   }
 }
 
@@ -235,7 +252,7 @@ function assignError(value: unknown, what: string, name: string, expected: strin
     value === undefined
       ? `. A class field declared again without a value in a subclass assigns undefined; write \`declare ${name}: ...\` instead, or assign null to clear it.`
       : '';
-  return new TorchletError(`cannot assign '${typeName(value)}' as ${what} '${name}' (${expected} expected)${hint}`, 'TypeError');
+  return new ArgumentTypeError(`cannot assign '${typeName(value)}' as ${what} '${name}' (${expected} expected)${hint}`);
 }
 
 /**
@@ -295,7 +312,7 @@ function delAttr(target: Module, name: string): void {
  */
 function checkName(mod: Module, kind: 'parameter' | 'buffer' | 'module', name: unknown): asserts name is string {
   if (typeof name !== 'string') {
-    throw new TorchletError(`${kind} name should be a string. Got ${typeName(name)}`, 'TypeError');
+    throw new ArgumentTypeError(`${kind} name should be a string. Got ${typeName(name)}`);
   }
   const r = mod as unknown as Registries;
   const own = kind === 'parameter' ? r._parameters : kind === 'buffer' ? r._buffers : r._modules;
@@ -356,10 +373,8 @@ export abstract class Module {
   registerParameter<P extends Parameter | null>(name: string, param: P): P {
     checkName(this, 'parameter', name);
     if (param !== null && !(param instanceof Parameter)) {
-      throw new TorchletError(
-        `cannot assign '${typeName(param)}' object to parameter '${name}' (torch.nn.Parameter or None required). Wrap a tensor as new nn.Parameter(tensor).`,
-        'TypeError',
-      );
+      throw new ArgumentTypeError(
+        `cannot assign '${typeName(param)}' object to parameter '${name}' (torch.nn.Parameter or None required). Wrap a tensor as new nn.Parameter(tensor).`);
     }
     this._parameters.set(name, param);
     this._explicitNames.add(name);
@@ -370,7 +385,7 @@ export abstract class Module {
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
     checkName(this, 'buffer', name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
-      throw new TorchletError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or None required)`, 'TypeError');
+      throw new ArgumentTypeError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or None required)`);
     }
     this._buffers.set(name, tensor);
     if (persistent) this._nonPersistent.delete(name);
@@ -391,7 +406,7 @@ export abstract class Module {
    */
   registerModule<M extends Module | null>(name: string, module: M): M {
     if (module !== null && !(module instanceof Module)) {
-      throw new TorchletError(`${typeName(module)} is not a Module subclass`, 'TypeError');
+      throw new ArgumentTypeError(`${typeName(module)} is not a Module subclass`);
     }
     checkName(this, 'module', name);
     this._modules.set(name, module);
@@ -501,7 +516,8 @@ export abstract class Module {
    * parameters and buffers. Every key and shape is checked before anything is copied, so a
    * failed load changes nothing. Error text as PyTorch's.
    */
-  loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+  loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadResult {
+    options = LOAD_STATE_DICT_OPTIONS.parse(options, 'Module.loadStateDict');
     const strict = options.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
@@ -553,8 +569,8 @@ export abstract class Module {
    * `setToNone: false` each existing gradient is detached and filled with zeros in place (the
    * same tensor objects stay).
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = options.setToNone ?? true;
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const setToNone = ZERO_GRAD_OPTIONS.parse(options, 'Module.zeroGrad').setToNone ?? true;
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
       if (setToNone) {
@@ -583,7 +599,7 @@ export abstract class Module {
    */
   getSubmodule(target: string): Module {
     if (typeof target !== 'string') {
-      throw new TorchletError(`getSubmodule(): argument 'target' must be str, not ${typeName(target)}`, 'TypeError');
+      throw new ArgumentTypeError(`getSubmodule(): argument 'target' must be str, not ${typeName(target)}`);
     }
     if (target === '') return this;
     let mod: Module = this;

@@ -1,6 +1,6 @@
 /** Containers. PyTorch: `torch.nn.Sequential`, `torch.nn.ModuleList`, `torch.nn.ParameterList`. */
 
-import { IndexError, TorchletError } from '../../errors.js';
+import { ArgumentTypeError, IndexError, TorchletError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -46,11 +46,11 @@ function describeValue(x: unknown): string {
 }
 
 /** The error for child `i` (of `name`) returning `x`, which is not a Tensor, before child `next`. */
-function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module): TorchletError {
+function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module): ArgumentTypeError {
   const cls = child.constructor.name;
   const tuple = Array.isArray(x);
   const what = tuple && child instanceof RNNBase ? 'a tuple [output, h] (as every RNN/LSTM/GRU does)' : describeValue(x);
-  return new TorchletError(
+  return new ArgumentTypeError(
     `Sequential: child (${i}) ${cls} returned ${what}, not a Tensor, so it cannot be the input of child ` +
       `(${nextName}) ${next.constructor.name} (PyTorch fails here too: "argument 'input' must be Tensor, not tuple"). ` +
       `Put a Module whose forward unpacks the tuple between them, e.g.\n` +
@@ -58,7 +58,6 @@ function notATensorError(i: string, child: Module, x: unknown, nextName: string,
       '    forward([output, h]) { return output; }   // keep the output, drop the state\n' +
       '  }\n' +
       `and build new nn.Sequential(..., new nn.${cls}(...), new TakeOutput(), new nn.${next.constructor.name}(...)).`,
-    'TypeError',
   );
 }
 
@@ -249,5 +248,5 @@ function asParameter(value: unknown, i: number): Parameter {
   if (value instanceof Parameter) return value;
   if (value instanceof Tensor) return new Parameter(value);
   const got = value === null ? 'null' : Array.isArray(value) ? 'Array' : typeof value === 'object' ? (value as object).constructor?.name : typeof value;
-  throw new TorchletError(`ParameterList: entry ${i} must be a Parameter or a Tensor, not ${got}`, 'TypeError');
+  throw new ArgumentTypeError(`ParameterList: entry ${i} must be a Parameter or a Tensor, not ${got}`);
 }
