@@ -34,6 +34,8 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
+import type { Device, DType, DTypeLike, FloatDType, ToOptions } from '../tensor/dtype.js';
+import { isFloat, parseDevice, parseToArgs } from '../tensor/dtype.js';
 import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -229,6 +231,25 @@ const registrationTraps: ProxyHandler<Module> = {
     return Reflect.deleteProperty(target, key);
   },
 };
+
+/**
+ * Give `t` (a parameter or buffer) the values of `t.to(dtype)` in place, keeping the object, and
+ * convert its gradient. PyTorch: `t.data = t.data.to(dtype)` in `Module._apply`.
+ */
+function convertInPlace(t: Tensor, dtype: FloatDType): void {
+  if (t.dtype === dtype) return;
+  const c = noGrad(() => t.detach().to(dtype).contiguous());
+  const fields: Pick<Tensor, 'storage' | 'shape' | 'strides' | 'offset' | 'dtype'> = {
+    storage: c.storage,
+    shape: c.shape,
+    strides: c.strides,
+    offset: c.offset,
+    dtype: c.dtype as DType,
+  };
+  Object.assign(t, fields);
+  const g = t.grad;
+  if (g !== null && g.dtype !== dtype) t.grad = noGrad(() => g.detach().to(dtype));
+}
 
 /** A module's registries, for the functions below that work on the Proxy's target. */
 interface Registries {
@@ -591,6 +612,52 @@ export abstract class Module {
   requiresGrad_(requiresGrad = true): this {
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
+  }
+
+  /**
+   * Convert the floating-point parameters and buffers (and gradients) to `dtype`, in place: the
+   * same Parameter objects hold the converted values, so an optimizer made before keeps working
+   * (PyTorch's `param.data = ...`). Integer buffers (BatchNorm's `num_batches_tracked`) are left
+   * as they are. `'cpu'` is accepted and does nothing; `'cuda'`, `'mps'`, ... are refused
+   * (torchlet runs on the CPU and WebAssembly). PyTorch: `Module.to(device=None, dtype=None)`,
+   * `to(dtype)`, `to(tensor)`; here also `to({ dtype, device })`.
+   */
+  to(dtype: DTypeLike): this;
+  to(device: Device | string, dtype?: DTypeLike): this;
+  to(other: Tensor): this;
+  to(options: ToOptions): this;
+  to(...args: unknown[]): this {
+    const { dtype } = parseToArgs('Module.to', args);
+    if (dtype === undefined) return this;
+    if (!isFloat(dtype)) {
+      throw new ArgumentTypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype}`);
+    }
+    for (const m of this.modules()) {
+      for (const p of m._parameters.values()) if (p !== null) convertInPlace(p, dtype);
+      for (const b of m._buffers.values()) if (b !== null && isFloat(b.dtype)) convertInPlace(b, dtype);
+    }
+    return this;
+  }
+
+  /** Floating-point parameters and buffers as float32, in place. PyTorch: `Module.float()`. */
+  float(): this {
+    return this.to('float32');
+  }
+
+  /** Floating-point parameters and buffers as float64, in place. PyTorch: `Module.double()`. */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** This module (it is already on the CPU). PyTorch: `Module.cpu()`. */
+  cpu(): this {
+    return this;
+  }
+
+  /** Refused: torchlet runs on the CPU and WebAssembly. PyTorch: `Module.cuda()`. */
+  cuda(): never {
+    parseDevice('cuda', 'Module.cuda');
+    throw new RuntimeError('unreachable');
   }
 
   /**
