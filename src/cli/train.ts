@@ -102,8 +102,12 @@ function writeCheckpoint(dir: string, snap: Snapshot): void {
 }
 
 /** The training plots: loss per epoch, and actual vs forecast vs baseline on the validation range. */
-export function trainingSvg(config: ForecasterConfig, r: TrainResult['validation'], dates: readonly string[] | null): string {
+export function trainingSvg(config: ForecasterConfig, full: TrainResult['validation'], dates: readonly string[] | null): string {
   const t = config.training;
+  // The last 16 seasons (or 120 steps) of the validation range: enough to see the fit, not a blur.
+  const show = Math.min(full.rows.length, config.data.season > 1 ? 16 * config.data.season : 120);
+  const cut = full.rows.length - show;
+  const r = { rows: full.rows.slice(cut), actual: full.actual.slice(cut), forecast: full.forecast.slice(cut), baseline: full.baseline.slice(cut) };
   const xDates = dates ? r.rows.map((row) => dates[row]!.slice(0, 10)) : undefined;
   return svgCharts(
     [
@@ -111,14 +115,13 @@ export function trainingSvg(config: ForecasterConfig, r: TrainResult['validation
         title: 'loss per epoch (MSE on normalised values)',
         xLabel: 'epoch',
         yLabel: 'MSE',
-        logY: true,
         series: [
           { name: 'training', color: '#1f77b4', points: t.trainLoss.map((v, i) => [i + 1, v] as const) },
           { name: 'validation', color: '#d62728', points: t.valLoss.map((v, i) => [i + 1, v] as const) },
         ],
       },
       {
-        title: `validation range: "${config.data.target}", actual vs forecast (${config.data.horizon} step${config.data.horizon > 1 ? 's' : ''} ahead)`,
+        title: `"${config.data.target}": the last ${show} steps of the validation range, forecast ${config.data.horizon} step${config.data.horizon > 1 ? 's' : ''} ahead`,
         xLabel: dates ? 'date' : 'row',
         yLabel: config.data.target,
         ...(xDates ? { xDates } : {}),
@@ -300,8 +303,9 @@ export async function trainCommand(o: TrainCliOptions, s: Style): Promise<number
       out('');
     }
     out(`${s.bold('validation')}: mean absolute error over the last ${result.validation.actual.length} steps (${cfg.data.target})`);
-    out(`  ${model.padEnd(34)} ${fmtNum(mae)}`);
-    out(`  ${baselineName.padEnd(34)} ${fmtNum(base)}`);
+    const w = Math.max(model.length, baselineName.length) + 2;
+    out(`  ${model.padEnd(w)} ${fmtNum(mae)}`);
+    out(`  ${baselineName.padEnd(w)} ${fmtNum(base)}`);
     out((mae < base ? s.green : s.yellow)(`${verdict} (${seconds.toFixed(1)} s)`));
     out('');
     out(`wrote ${join(outDir, 'model.json')}, model.safetensors, optimizer.safetensors; plot ${plotPath}`);

@@ -49,8 +49,8 @@ function fmt(v: number): string {
  */
 export function svgCharts(panels: readonly Panel[], title = ''): string {
   const W = 860;
-  const PH = 320;
-  const top = title ? 40 : 10;
+  const PH = 340;
+  const top = title ? 44 : 10;
   const H = top + panels.length * PH;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
@@ -63,12 +63,12 @@ export function svgCharts(panels: readonly Panel[], title = ''): string {
 }
 
 function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): string {
-  const m = { l: 78, r: 20, t: 30, b: 52 };
+  const m = { l: 78, r: 20, t: 48, b: 52 };
   const pw = w - m.l - m.r;
   const ph = h - m.t - m.b;
   const all = p.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.logY || y > 0));
   const out: string[] = [`<g transform="translate(${x0},${y0})">`];
-  out.push(`<text x="${m.l}" y="18" font-size="14" font-weight="600">${esc(p.title)}</text>`);
+  out.push(`<text x="${m.l}" y="14" font-size="14" font-weight="600">${esc(p.title)}</text>`);
   if (all.length === 0) {
     out.push(`<text x="${w / 2}" y="${h / 2}" text-anchor="middle" fill="#888">no data</text></g>`);
     return out.join('\n');
@@ -89,7 +89,9 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
     out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${esc(fmt(v))}</text>`);
   }
-  const xt = ticks(xmin, xmax, 6).filter((v) => !p.xDates || Number.isInteger(v));
+  const integerX = all.every(([x]) => Number.isInteger(x));
+  let xt = ticks(xmin, xmax, 6).filter((v) => !(p.xDates || integerX) || Number.isInteger(v));
+  if (integerX && xt.length < 2) xt = [...new Set(all.map(([x]) => x))].sort((a, b) => a - b);
   for (const v of xt) {
     const x = sx(v).toFixed(1);
     const label = p.xDates ? (p.xDates[v] ?? '') : fmt(v);
@@ -107,12 +109,14 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
     out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${pts.length > 200 ? 1.2 : 2}"${s.dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
     if (pts.length <= 40) for (const [x, y] of pts) out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
   }
-  // Legend, top right inside the plot.
+  // Legend: one row above the plot, right-aligned, so it never hides a line.
+  const widths = p.series.map((s) => 36 + s.name.length * 6.6);
+  let lx = m.l + pw - widths.reduce((a, b) => a + b, 0);
   p.series.forEach((s, i) => {
-    const lx = m.l + pw - 170;
-    const ly = m.t + 14 + i * 18;
-    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
-    out.push(`<text x="${lx + 30}" y="${ly}" dominant-baseline="middle" fill="#222">${esc(s.name)}</text>`);
+    const ly = m.t - 10;
+    out.push(`<line x1="${lx.toFixed(1)}" x2="${(lx + 22).toFixed(1)}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
+    out.push(`<text x="${(lx + 27).toFixed(1)}" y="${ly}" dominant-baseline="middle" fill="#222">${esc(s.name)}</text>`);
+    lx += widths[i]!;
   });
   out.push('</g>');
   return out.join('\n');
@@ -129,7 +133,7 @@ export function textChart(series: readonly { name: string; mark: string; values:
   let hi = Math.max(...vals);
   if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
   const n = Math.max(...series.map((s) => s.values.length));
-  const cols = Math.min(width, n);
+  const cols = Math.min(width, Math.max(n, 24));
   const grid = Array.from({ length: height }, () => new Array<string>(cols).fill(' '));
   for (const s of series) {
     for (let c = 0; c < cols; c++) {
