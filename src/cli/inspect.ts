@@ -5,6 +5,7 @@
  * and shapes, printed as PyTorch code and as torchlet code.
  */
 
+import type { InferredArchitecture } from '../explain/infer.js';
 import { inferArchitecture } from '../explain/infer.js';
 import { toPython, toTorchlet } from '../explain/parse.js';
 import type { Style } from '../explain/render.js';
@@ -28,7 +29,19 @@ export function inspectCommand(path: string, o: { json?: boolean }, s: Style): n
   const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const total = file.tensors.reduce((a, t) => a + numel(t.shape), 0);
   const bytes = file.tensors.reduce((a, t) => a + numel(t.shape) * (ELEMENT_BYTES[t.dtype] ?? 4), 0);
-  const arch = inferArchitecture(file.tensors.map((t) => ({ name: t.name, shape: t.shape })));
+  const inferred = inferArchitecture(file.tensors.map((t) => ({ name: t.name, shape: t.shape })));
+  // An ONNX graph names its weights freely: its recurrent layers are read from the LSTM/GRU/RNN nodes.
+  const arch: InferredArchitecture = file.onnx
+    ? {
+        layers: file.onnx.recurrent.map((r) => ({
+          prefix: `${r.name} `,
+          spec: { type: r.opType, args: { inputSize: r.inputSize ?? 0, hiddenSize: r.hiddenSize, ...(r.direction === 'bidirectional' ? { bidirectional: true } : {}) } },
+          keys: [],
+          notes: ['read from the ONNX node (one layer per node; batch_first and dropout are not stored)'],
+        })),
+        unrecognized: [],
+      }
+    : inferred;
   const layers = arch.layers.map((l) => ({
     prefix: l.prefix,
     type: l.spec.type,

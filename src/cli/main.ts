@@ -17,13 +17,17 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { TorchletError } from '../errors.js';
-import { convertCommand } from './convert.js';
-import { explainCommand } from './explain.js';
-import { inspectCommand } from './inspect.js';
-import { predictCommand } from './predict.js';
-import { trainCommand } from './train.js';
 import { CliError, styleFor, UsageError } from './ui.js';
+import type { TrainCliOptions } from './train.js';
+import type { PredictCliOptions } from './predict.js';
+
+// The commands (and the library under them) load when one runs, so `--help` and usage errors
+// answer at once.
+const explainCommand = async (...a: Parameters<typeof import('./explain.js').explainCommand>) => (await import('./explain.js')).explainCommand(...a);
+const inspectCommand = async (...a: Parameters<typeof import('./inspect.js').inspectCommand>) => (await import('./inspect.js')).inspectCommand(...a);
+const convertCommand = async (...a: Parameters<typeof import('./convert.js').convertCommand>) => (await import('./convert.js')).convertCommand(...a);
+const trainCommand = async (...a: Parameters<typeof import('./train.js').trainCommand>) => (await import('./train.js')).trainCommand(...a);
+const predictCommand = async (...a: Parameters<typeof import('./predict.js').predictCommand>) => (await import('./predict.js')).predictCommand(...a);
 
 interface Common {
   json?: boolean;
@@ -47,7 +51,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .version(version(), '-v, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.replace(/\n+$/, '\n')) });
+    .configureOutput({ outputError: (str, write) => write(`${oneLine(str)}\n`) });
 
   const common = (cmd: Command): Command =>
     cmd
@@ -120,7 +124,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       .option('--plot <file.svg>', 'where the loss and forecast plot goes (default: OUT/training.svg)')
       .option('--resume', 'continue from the checkpoint in --out (up to --epochs in total)')
       .addHelpText('after', '\nExamples:\n  torchlet train                       # US births, 8 epochs, into ./torchlet-run\n  torchlet train --data sales.csv --target units --window 56 --season 7 --epochs 20 --out runs/sales'),
-  ).action(wrap((o: Common & Parameters<typeof trainCommand>[0]) => trainCommand(o, styleFor(process.stdout, o.color === false))));
+  ).action(wrap((o: Common & TrainCliOptions) => trainCommand(o, styleFor(process.stdout, o.color === false))));
 
   common(
     program
@@ -132,7 +136,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       .option('--plot <file.svg>', 'draw the recent history and the forecasts')
       .description('forecast the next steps after the end of a CSV with a trained model')
       .addHelpText('after', '\nExample:\n  torchlet predict torchlet-run --data recent.csv --steps 7 --plot forecast.svg'),
-  ).action(wrap((ckpt: string, o: Common & Parameters<typeof predictCommand>[1]) => predictCommand(ckpt, o, styleFor(process.stdout, o.color === false))));
+  ).action(wrap((ckpt: string, o: Common & PredictCliOptions) => predictCommand(ckpt, o, styleFor(process.stdout, o.color === false))));
 
   return program;
 }
@@ -165,6 +169,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     if (e instanceof CliError) return e.exitCode;
     if (e instanceof UsageError) return 2;
+    const { TorchletError } = await import('../errors.js');
     if (!(e instanceof TorchletError) && !debug) process.stderr.write('(an unexpected error: run again with --debug for the stack trace, and please report it)\n');
     return 1;
   }
@@ -182,6 +187,11 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // `torchlet inspect big.pt | head`: a closed pipe ends the output quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const code = await run(process.argv.slice(2));
   process.exitCode = code;
 }

@@ -6,7 +6,6 @@
  * the current batch, saves, and exits 130; `--resume` continues from the checkpoint.
  */
 
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';

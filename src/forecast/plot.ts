@@ -57,7 +57,9 @@ export function svgCharts(panels: readonly Panel[], title = ''): string {
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
   ];
   if (title) parts.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="600">${esc(title)}</text>`);
-  panels.forEach((p, i) => parts.push(panelSvg(p, 0, top + i * PH, W, PH)));
+  panels.forEach((p, i) => {
+    parts.push(panelSvg(p, 0, top + i * PH, W, PH));
+  });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -132,26 +132,6 @@ export function prepare(table: Table, s: Pick<TrainSettings, 'target' | 'columns
   return { data, train, val };
 }
 
-/** Forecasts in the target's units for target rows, from a model in eval mode. */
-export function forecastRows(model: Forecaster, z: readonly Float32Array[], rows: readonly number[], data: DataSection): number[] {
-  const { mean, std } = data.normalization[data.target]!;
-  const out: number[] = [];
-  const chunk = 512;
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    for (let i = 0; i < rows.length; i += chunk) {
-      const part = rows.slice(i, i + chunk);
-      const { x, base } = windows(z, part, data);
-      const y = noGrad(() => model.forward(x)).toFloat32Array();
-      part.forEach((_, n) => out.push((base[n]! + y[n]!) * std + mean));
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return out;
-}
-
 /** The seasonal-naive forecast of each target row: the value one season earlier (the last value without a season). */
 export function baselineRows(table: Table, data: DataSection, rows: readonly number[]): number[] {
   const t = table.values[table.columns.indexOf(data.target)]!;
