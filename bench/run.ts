@@ -11,6 +11,9 @@
  *
  * Options: --only=W1,W3  --no-torch  --no-tfjs  --no-avx2  --quick (1 round, short windows)
  *          --kernel-level (time the RnnKernel stack directly instead of the public API)
+ *          --compare=<git-ref> [--pairs=N]: instead, this tree against another commit, paired
+ *          windows in one process (bench/compare.ts; writes bench/compare.md)
+ *          --tiers: instead, how far the kernel tiers' results lie apart (bench/tiers.ts)
  *
  * Node 20 ships relaxed SIMD behind a flag; this script re-runs itself with
  * --experimental-wasm-relaxed-simd so both kernel builds are measured (newer engines have it on).
@@ -24,8 +27,10 @@ import { parseArgs } from 'node:util';
 import { flavourSupported, type KernelFlavour, setKernelPreference, wasmKernels } from '../src/kernels/wasm/loader.js';
 import { wasmRnnKernel } from '../src/kernels/wasm/rnn.js';
 import { setNumThreads } from '../src/kernels/wasm/threads.js';
+import { compare } from './compare.js';
 import { apiRunner, useWasmBackend } from './torchlet-api.js';
 import { kernelRunner, type Runner } from './torchlet-kernel.js';
+import { tiers } from './tiers.js';
 import { initTfjs, tfjsRunner } from './tfjs.js';
 import { forwardFlops, median, medianMs, type SampleOpts, sampleMs, trainFlops, type Workload, workloads } from './workloads.js';
 
@@ -38,13 +43,16 @@ const options = {
   'no-avx2': { type: 'boolean' },
   quick: { type: 'boolean' },
   'kernel-level': { type: 'boolean' },
+  compare: { type: 'string' },
+  tiers: { type: 'boolean' },
+  pairs: { type: 'string' },
 } as const;
-type BoolOption = Exclude<keyof typeof options, 'only'>;
+type BoolOption = Exclude<keyof typeof options, 'only' | 'compare' | 'pairs'>;
 function parseOptions(): ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, strict: true });
   } catch (e) {
-    console.error(`npm run bench: ${(e as Error).message}\nOptions: --only=W1,W3 --no-torch --no-tfjs --no-avx2 --quick --kernel-level`);
+    console.error(`npm run bench: ${(e as Error).message}\nOptions: --only=W1,W3 --no-torch --no-tfjs --no-avx2 --quick --kernel-level --compare=<git-ref> --pairs=N --tiers`);
     process.exit(2);
   }
 }
@@ -382,4 +390,12 @@ function table(rows: Row[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-await main();
+if (flag('tiers')) await tiers();
+else if (typeof parsed.values.compare === 'string') {
+  const pairs = parsed.values.pairs === undefined ? (quick ? 4 : 12) : Number(parsed.values.pairs);
+  if (!Number.isInteger(pairs) || pairs < 1) {
+    console.error(`npm run bench: --pairs expects a positive whole number, got ${parsed.values.pairs}`);
+    process.exit(2);
+  }
+  await compare(parsed.values.compare, selected, { pairs, quick, flavours });
+} else await main();

@@ -8,6 +8,7 @@
  * (`a.matmul(b)`), `torch.nn`, `torch.optim`, `torch.autograd`, `torch.io`, `torch.onnx`.
  */
 
+import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
 export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/index.js';
 export * from './errors.js';
@@ -21,6 +22,8 @@ export * as onnx from './onnx/index.js';
 export { explain, renderExplain } from './explain/index.js';
 /** The explain report's types, the constructor-string parser and the architecture inference (`torchlet inspect`). */
 export * as explainer from './explain/index.js';
+export * as utils from './utils/index.js';
+export { areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, useDeterministicAlgorithms } from './kernels/determinism.js';
 export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
 export { activeKernels, setKernelPreference, wasmReady } from './kernels/wasm/loader.js';
 export type { KernelPreference } from './kernels/wasm/loader.js';
@@ -28,7 +31,10 @@ export type { KernelPreference } from './kernels/wasm/loader.js';
 export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
 export type { Backend } from './kernels/backend.js';
 export * from './ops/index.js';
-export type { DType } from './tensor/dtype.js';
-export { manualSeed } from './tensor/random.js';
+export type { Device, DType, DTypeLike, FloatDType, IntDType, ToOptions } from './tensor/dtype.js';
+/** PyTorch's dtype constants (`torch.float32`, `torch.long`, ...), `torch.promote_types`, `torch.can_cast`. */
+export { bool, canCast, double, float, float32, float64, int, int32, int64, long, promoteTypes } from './tensor/dtype.js';
+export type { GeneratorState } from './tensor/random.js';
+export { defaultGenerator, Generator, initialSeed, manualSeed, seed } from './tensor/random.js';
 export type { NestedArray } from './tensor/tensor.js';
 export { Tensor } from './tensor/tensor.js';

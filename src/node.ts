@@ -7,6 +7,7 @@
  * write never leaves a truncated file where a good one was.
  */
 
+import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LoadOptions } from './io/checkpoint.js';

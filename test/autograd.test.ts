@@ -51,10 +51,10 @@ describe('backward', () => {
     x.detach().mul(c).add(x).sum().backward();
     expect([list(x.grad), c.grad]).toEqual([[1, 1], null]);
   });
-  it('may run twice over the same graph (PyTorch would ask for retain_graph=True)', () => {
+  it('runs twice over the same graph with retainGraph, accumulating (PyTorch: retain_graph=True)', () => {
     const x = torch.tensor([2], { requiresGrad: true });
     const y = x.mul(x).sum();
-    y.backward();
+    y.backward({ retainGraph: true });
     y.backward();
     expect(list(x.grad)).toEqual([8]);
   });

@@ -69,12 +69,12 @@ describe('torch.load reads PyTorch-made checkpoints', () => {
     expect(() => torch.io.toStateDict(ckpt, 'epoch')).toThrow(torch.ValueError);
   });
 
-  it('reads every dtype as float32/int32 (float64 kept on request)', () => {
+  it('reads every dtype: floats as float32 (float64 kept on request), int64 as int64, bool as bool, smaller integers as int32', () => {
     const v = torch.load(read('io_dtypes.pt')) as torch.io.PickleDict;
     const kept = torch.load(read('io_dtypes.pt'), { keepFloat64: true }) as torch.io.PickleDict;
     for (const k of ['f64', 'f32', 'f16', 'bf16', 'i64', 'i32', 'i16', 'i8', 'u8', 'bool']) {
       const t = v[k] as torch.Tensor;
-      expect(t.dtype, k).toBe(k.startsWith('f') || k === 'bf16' ? 'float32' : 'int32');
+      expect(t.dtype, k).toBe(k.startsWith('f') || k === 'bf16' ? 'float32' : k === 'i64' ? 'int64' : k === 'bool' ? 'bool' : 'int32');
       const want = Array.from(expected.get(`dtypes.${k}`).contiguousData(), (x) => (t.dtype === 'float32' ? Math.fround(x) : x));
       expect(Array.from(t.contiguousData()), k).toEqual(want);
     }
@@ -213,7 +213,7 @@ describe('torch.load refuses hostile and broken files with a FormatError naming 
   it('an int64 value outside int32 is refused, not wrapped', () => {
     const data = new Uint8Array(new BigInt64Array([1n, 2n ** 33n]).buffer);
     const e = formatError(() => torch.load(checkpointZip(tensorPickle({ storage: 'LongStorage', numel: 2, size: [2], stride: [1] }), { '0': data })));
-    expect(e.message).toMatch(/int64 value 8589934592 at element 1 does not fit in int32/);
+    expect(e.message).toMatch(/int64 value 8589934592 at element 1 does not fit in torchlet's int64, which is stored in 32 bits/);
   });
 });
 

@@ -59,9 +59,9 @@ describe('size arguments in both PyTorch forms', () => {
 });
 
 describe('arange', () => {
-  it('integer arguments give int32 (PyTorch: int64)', () => {
+  it('integer arguments give int64, as PyTorch', () => {
     const t = torch.arange(5);
-    expect([t.dtype, t.tolist()]).toEqual(['int32', [0, 1, 2, 3, 4]]);
+    expect([t.dtype, t.tolist()]).toEqual(['int64', [0, 1, 2, 3, 4]]);
     expect(torch.arange(5, 0, -2).tolist()).toEqual([5, 3, 1]);
     expect(torch.arange(2, 2).numel()).toBe(0);
   });

@@ -83,9 +83,10 @@ describe('loss errors use PyTorch wording and typed errors', () => {
     expectError(() => F.crossEntropy(logits, int([[0], [1]])), torch.ShapeError, '0D or 1D target tensor expected, multi-target not supported');
     expectError(() => F.crossEntropy(torch.zeros(4), int([1])), torch.ShapeError, 'size mismatch (got input: [4], target: [1])');
   });
-  it('float class-index targets (int32 here, Long in PyTorch)', () => {
-    expectError(() => F.crossEntropy(logits, torch.tensor([1, 0])), torch.DTypeError, 'expected scalar type Int but found Float');
-    expectError(() => F.nllLoss(logits, torch.tensor([1, 0], { dtype: 'float64' })), torch.DTypeError, 'expected scalar type Int but found Double');
+  it('float class-index targets (int64 or int32 here, Long in PyTorch)', () => {
+    expectError(() => F.crossEntropy(logits, torch.tensor([1, 0])), torch.DTypeError, 'expected scalar type Long but found Float');
+    expectError(() => F.nllLoss(logits, torch.tensor([1, 0], { dtype: 'float64' })), torch.DTypeError, 'expected scalar type Long but found Double');
+    expectError(() => F.nllLoss(logits, torch.tensor([true, false])), torch.DTypeError, 'expected scalar type Long but found Bool');
     expectError(() => F.crossEntropy(logits, torch.zeros([2, 4], { dtype: 'int32' })), torch.DTypeError, 'Expected floating point type for target with class probabilities, got Int');
   });
   it('class index out of range', () => {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import type { OnnxGraph, OnnxValue } from '../src/onnx/index.js';
 import { ints } from '../src/onnx/index.js';
-import { onnx } from '../src/onnx/graph.js';
+import { decodeModel } from '../src/onnx/proto.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
 
 type Feeds = Record<string, torch.Tensor>;
@@ -218,10 +218,10 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
   });
 
   it('keeps the graph one node per layer with the ONNX gate order (LSTM iofc, GRU zrh, linear_before_reset)', () => {
-    const ops = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+    const ops = (bytes: Uint8Array) => decodeModel(bytes).graph!.node!.map((n) => n.opType);
     const lstm = ops(torch.onnx.export(new torch.nn.LSTM(3, 4, { numLayers: 3, bidirectional: true }), torch.randn(5, 2, 3)));
     expect(lstm.filter((o) => o === 'LSTM')).toHaveLength(3);
-    const gru = onnx.ModelProto.decode(torch.onnx.export(new torch.nn.GRU(3, 4), torch.randn(5, 2, 3))).graph!.node!.find((n) => n.opType === 'GRU')!;
+    const gru = decodeModel(torch.onnx.export(new torch.nn.GRU(3, 4), torch.randn(5, 2, 3))).graph!.node!.find((n) => n.opType === 'GRU')!;
     expect(gru.attribute!.map((a) => [a.name, a.name === 'direction' ? new TextDecoder().decode(a.s!) : Number(a.i)])).toEqual([
       ['hidden_size', 4], ['direction', 'forward'], ['linear_before_reset', 1],
     ]);

@@ -71,7 +71,7 @@ function gradsOf(outputs: readonly Tensor[], weights: readonly Tensor[], inputs:
 function expectPacked(p: torch.nn.utils.PackedSequence, prefix: string, label: string): void {
   expectClose(p.data, fx.get(`${prefix}data`), TOL.f32, `${label} data`);
   expect(Array.from(p.batchSizes.contiguousData()), `${label} batchSizes`).toEqual(Array.from(fx.get(`${prefix}batch_sizes`).contiguousData()));
-  expect(p.batchSizes.dtype).toBe('int32');
+  expect(p.batchSizes.dtype).toBe('int64');
   if (has(`${prefix}sorted_indices`)) {
     expect(p.sortedIndices?.tolist(), `${label} sortedIndices`).toEqual(fx.get(`${prefix}sorted_indices`).tolist());
     expect(p.unsortedIndices?.tolist(), `${label} unsortedIndices`).toEqual(fx.get(`${prefix}unsorted_indices`).tolist());
@@ -94,7 +94,7 @@ describe("PyTorch's doc example", () => {
     expect(padded.tolist()).toEqual(fx.get('doc/padded').tolist());
     expect(padded.tolist()).toEqual([[1, 2, 0], [3, 0, 0], [4, 5, 6]]);
     expect(lengths.tolist()).toEqual([2, 1, 3]);
-    expect(lengths.dtype).toBe('int32');
+    expect(lengths.dtype).toBe('int64');
   });
 
   it('packs abc and x to axbc with batchSizes [2, 1, 1] (the PackedSequence doc)', () => {
@@ -346,15 +346,15 @@ describe('errors: typed, PyTorch wording, nothing mutated', () => {
   });
 
   it('a malformed hand-made PackedSequence, and a fractional totalLength', () => {
-    const bs = (v: number[]) => torch.tensor(v, { dtype: 'int32' });
+    const bs = (v: number[]) => torch.tensor(v, { dtype: 'int64' });
     const data = torch.tensor([1, 2, 3, 4]);
     const cases: [torch.nn.utils.PackedSequence, string][] = [
       [new rnn.PackedSequence(data, bs([2, 1])), 'data has 4 rows but batchSizes add up to 3'],
       [new rnn.PackedSequence(data, bs([1, 3])), 'batchSizes must be positive and non-increasing, got [1, 3]'],
-      [new rnn.PackedSequence(data, bs([])), 'batchSizes must be a non-empty 1-D int32 tensor'],
+      [new rnn.PackedSequence(data, bs([])), 'batchSizes must be a non-empty 1-D int64 tensor'],
       [new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0, 2]), bs([1, 0, 2])), 'unsortedIndices has 3 entries for a batch of 2'],
       [new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0]), bs([1, 1])), 'unsortedIndices [1, 1] is not a permutation of 0..1'],
-      [new rnn.PackedSequence(data, torch.tensor([2, 2])), 'batchSizes must be a non-empty 1-D int32 tensor'],
+      [new rnn.PackedSequence(data, torch.tensor([2, 2])), 'batchSizes must be a non-empty 1-D int64 tensor'],
     ];
     for (const [packed, why] of cases) {
       expect(() => rnn.padPackedSequence(packed)).toThrow(`padPackedSequence: malformed PackedSequence: ${why}.`);
@@ -380,10 +380,10 @@ describe('errors: typed, PyTorch wording, nothing mutated', () => {
     // PyTorch: "'lengths' argument should be a 1D CPU int64 tensor, but got 2D cpu Long tensor"
     expect(err.lengthsDims!.message.startsWith("'lengths' argument should be a 1D")).toBe(true);
     expect(dims.message).toBe(
-      "'lengths' argument should be a 1D int32 tensor, but got 2D int32 tensor. Pass a number[] or an int32 tensor (torchlet's int64).",
+      "'lengths' argument should be a 1D CPU int64 tensor, but got 2D cpu Int tensor. Pass a number[] or an int64 tensor (torch.tensor(lengths, { dtype: 'int64' })).",
     );
     const dtype = thrown(() => rnn.packPaddedSequence(input, torch.tensor([2, 1])), torch.DTypeError);
-    expect(dtype.message).toContain('but got 1D float32 tensor');
+    expect(dtype.message).toContain('but got 1D cpu Float tensor');
     expect(dtype.pytorchType).toBe('RuntimeError');
     thrown(() => rnn.packPaddedSequence(input, [2.5, 1]), torch.ValueError);
     thrown(() => rnn.unpadSequence(input, torch.tensor([2, 1])), torch.DTypeError);

@@ -44,13 +44,13 @@ describe('loadSafetensors on PyTorch-made files', () => {
     }
   });
 
-  it('widens F16 and BF16 exactly, rounds F64 to float32 (or keeps it), and reads integers as int32', () => {
+  it('widens F16 and BF16 exactly, rounds F64 to float32 (or keeps it), reads I64 as int64, BOOL as bool, smaller integers as int32', () => {
     const file = torch.io.loadSafetensors(read('io_dtypes.safetensors'));
     const kept = torch.io.loadSafetensors(read('io_dtypes.safetensors'), { keepFloat64: true });
     for (const k of ['f64', 'f32', 'f16', 'bf16', 'i64', 'i32', 'i16', 'i8', 'u8', 'bool']) {
       const want = expected.get(`dtypes.${k}`);
       const got = file.tensors[k]!;
-      expect(got.dtype, k).toBe(k.startsWith('f') || k === 'bf16' ? 'float32' : 'int32');
+      expect(got.dtype, k).toBe(k.startsWith('f') || k === 'bf16' ? 'float32' : k === 'i64' ? 'int64' : k === 'bool' ? 'bool' : 'int32');
       expect(Array.from(got.contiguousData()), k).toEqual(Array.from(want.contiguousData(), (v) => (got.dtype === 'float32' ? Math.fround(v) : v)));
     }
     expect(kept.tensors.f64!.dtype).toBe('float64');
@@ -143,7 +143,7 @@ describe('loadSafetensors refuses bad files with a FormatError naming the proble
     ['reversed offsets', () => build({ a: { dtype: 'F32', shape: [0], data_offsets: [8, 0] } }, f32(2)), /end before they begin/],
     ['fractional shape', () => build({ a: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, f32(2)), /invalid shape/],
     ['an entry that is not an object', () => build({ a: 3 }, f32(2)), /entry "a" is not an object/],
-    ['an int64 value outside int32', () => build({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(new BigInt64Array([2n ** 40n]).buffer)), /does not fit in int32/],
+    ['an int64 value outside int32', () => build({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(new BigInt64Array([2n ** 40n]).buffer)), /does not fit in torchlet's int64/],
   ])('%s', (_label, make, pattern) => {
     expectFormatError(() => torch.io.loadSafetensors(make()), pattern);
   });

@@ -118,11 +118,11 @@ describe('PyTorch details', () => {
     expect([y.dtype, y.tolist()]).toEqual(['float32', [1, 2]]);
     expect(torch.tensor([1, 5], { dtype: 'int32' }).clamp(2, 3).dtype).toBe('int32');
   });
-  it('where takes two numbers', () => {
-    const c = torch.tensor([1, 0], { dtype: 'int32' });
+  it('where takes two numbers (two integers give int64, as PyTorch)', () => {
+    const c = torch.tensor([true, false]);
     const y = torch.where(c, 1.5, 0);
     expect([y.dtype, y.tolist()]).toEqual(['float32', [1.5, 0]]);
-    expect(torch.where(c, 1, 0).dtype).toBe('int32');
+    expect(torch.where(c, 1, 0).dtype).toBe('int64');
   });
   it('two numbers are refused by arithmetic ops', () => {
     expect(() => torch.add(2, 3)).toThrow(torch.DTypeError);

@@ -1,40 +1,186 @@
 /**
  * A recorded operation in the autograd graph: PyTorch's `grad_fn` (`AddBackward0`, ...).
- * It knows its inputs and how to turn the gradients of its outputs into gradients of its inputs.
+ * It knows its inputs, the tensors its backward reads (saved, with their versions) and how to
+ * turn the gradients of its outputs into gradients of its inputs.
  */
 
+import { RuntimeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
+
+/** How the engine is running a backward (PyTorch: `retain_graph`, `create_graph`). */
+export interface BackwardContext {
+  /** Keep the node's saved state for another backward (PyTorch's `retain_graph=True`). */
+  readonly retainGraph: boolean;
+  /** The backward itself is being recorded (PyTorch's `create_graph=True`). */
+  readonly createGraph: boolean;
+}
 
 /**
  * Gradients of the outputs in, gradients of the inputs out. A null output gradient means zeros
  * (an unused output of a multi-output node); return null for an input that needs no gradient.
  */
-export type BackwardFn = (gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
+export type BackwardFn = (gradOutputs: (Tensor | null)[], ctx: BackwardContext) => (Tensor | null)[];
+
+/** A hook on a tensor's gradient (PyTorch's `Tensor.register_hook`): may return a replacement. */
+export type TensorHook = (grad: Tensor) => Tensor | undefined;
+
+/** PyTorch: `torch.utils.hooks.RemovableHandle`: `remove()` unregisters (twice is harmless). */
+export class RemovableHandle {
+  constructor(private readonly drop: () => void) {}
+  /** PyTorch: `handle.remove()`. */
+  remove(): void {
+    this.drop();
+  }
+}
+
+/** PyTorch's message when a freed graph is used again (torch/csrc/autograd/saved_variable.cpp). */
+export const ERR_BACKWARD_TWICE =
+  'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ' +
+  'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). ' +
+  'Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.';
+
+/** PyTorch's `torch.FloatTensor`-style type name of a dtype. */
+function legacyTypeName(t: Tensor): string {
+  const names: Record<string, string> = {
+    float32: 'FloatTensor',
+    float64: 'DoubleTensor',
+    int32: 'IntTensor',
+    int64: 'LongTensor',
+    bool: 'BoolTensor',
+  };
+  return `torch.${names[t.dtype] ?? t.dtype}`;
+}
+
+/** The node name PyTorch's messages use (its C++-defined nodes carry their namespace). */
+function cppName(name: string): string {
+  return name === 'CopyBackwards' ? 'torch::autograd::CopyBackwards' : name;
+}
+
+/** A tensor a node's backward reads, with its version when it was saved. */
+interface SavedTensor {
+  tensor: Tensor;
+  version: number;
+  /** Saved as one of the node's own outputs (PyTorch's `is_output`): the message names this node. */
+  isOutput: boolean;
+  outputIndex: number;
+}
 
 /** One recorded op of the graph (PyTorch: a `grad_fn` object such as `<MulBackward0>`). */
 export class GradNode {
+  /** Whether backward without retainGraph has run and released the saved state. */
+  private freed = false;
+  private fn: BackwardFn | null;
+  /** The saved tensors, or null when the op did not declare them (then treated as saving state). */
+  private saved: SavedTensor[] | null;
+  /** Hooks per output index (PyTorch: tensor pre-hooks of this node), run in registration order. */
+  readonly hooks: Map<number, { id: number; fn: TensorHook | 'retain'; tensor: Tensor }[]> = new Map();
+
   constructor(
     /** PyTorch's grad_fn class name, e.g. `MulBackward0`. */
     readonly name: string,
     readonly inputs: readonly Tensor[],
-    readonly backward: BackwardFn,
+    backward: BackwardFn,
     readonly numOutputs: number,
-  ) {}
+    saved: SavedTensor[] | null = null,
+  ) {
+    this.fn = backward;
+    this.saved = saved;
+  }
+
+  /**
+   * Run this node's backward: checks that its saved state is still there (PyTorch's "Trying to
+   * backward through the graph a second time") and that no saved tensor changed in place since
+   * (PyTorch's version-counter check); without `retainGraph`, frees the saved state after.
+   */
+  apply(gradOutputs: (Tensor | null)[], ctx: BackwardContext): (Tensor | null)[] {
+    if (this.freed || this.fn === null) throw new RuntimeError(ERR_BACKWARD_TWICE);
+    for (const s of this.saved ?? []) {
+      const now = s.tensor._version;
+      if (now !== s.version) {
+        const t = s.tensor;
+        const of = s.isOutput ? `, which is output ${s.outputIndex} of ${cppName(this.name)},` : t.gradFn !== null ? `, which is output ${t.outputIndex} of ${cppName(t.gradFn.name)},` : '';
+        throw new RuntimeError(
+          `one of the variables needed for gradient computation has been modified by an inplace operation: [${legacyTypeName(t)} [${t.shape.join(', ')}]]${of} is at version ${now}; expected version ${s.version} instead. ` +
+            'Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).\n' +
+            'torchlet: a tensor this op saved for backward (its input or output) was overwritten in place after the op ran (an optimizer step, copy_, an in-place op); ' +
+            'compute the loss again after the update, or clone() the tensor before changing it.',
+        );
+      }
+    }
+    const fn = this.fn;
+    const out = fn(gradOutputs, ctx);
+    // Nodes that saved no tensor keep working, as in PyTorch (AddBackward0, views, sums).
+    if (!ctx.retainGraph && (this.saved === null || this.saved.length > 0)) this.release();
+    return out;
+  }
+
+  /** Drop the saved state (PyTorch: `release_variables()`): a later backward through this node raises. */
+  release(): void {
+    this.freed = true;
+    this.fn = null;
+    this.saved = null;
+  }
+
+  /** Whether the saved state was freed by a backward. */
+  get isFreed(): boolean {
+    return this.freed;
+  }
 
   toString(): string {
     return `<${this.name}>`;
   }
 }
 
+let hookIds = 0;
+
+/** @internal Add a hook (or the retain-grad marker) on output `index` of `node`; returns its remover. */
+export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: TensorHook | 'retain'): () => void {
+  const id = ++hookIds;
+  let list = node.hooks.get(index);
+  if (list === undefined) {
+    list = [];
+    node.hooks.set(index, list);
+  }
+  list.push({ id, fn, tensor });
+  return () => {
+    const l = node.hooks.get(index);
+    const i = l?.findIndex((h) => h.id === id) ?? -1;
+    if (l && i >= 0) l.splice(i, 1);
+  };
+}
+
 /**
  * Record an op: when grad mode is on and an input requires grad, the outputs get a grad_fn
  * pointing at one shared node. Returns the outputs for chaining.
+ *
+ * `saved` lists the tensors the backward closure reads the values of (inputs or outputs; not
+ * those it only takes shapes from), as PyTorch's `save_for_backward`: backward refuses to run if
+ * one was changed in place since (version counters), and after a backward without `retainGraph`
+ * the node is freed so a second backward through it raises PyTorch's "backward through the graph
+ * a second time". Pass `[]` for an op whose backward needs no tensor (it may then run again, as
+ * in PyTorch). Leaving it out is treated as "saves state the engine cannot see": freed, but no
+ * version check; every op should declare it.
  */
-export function record<T extends Tensor | Tensor[]>(name: string, inputs: readonly Tensor[], outputs: T, backward: BackwardFn): T {
+export function record<T extends Tensor | Tensor[]>(
+  name: string,
+  inputs: readonly Tensor[],
+  outputs: T,
+  backward: BackwardFn,
+  saved?: readonly (Tensor | null | undefined)[],
+): T {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outputs;
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
-  const node = new GradNode(name, inputs, backward, outs.length);
+  const outs: Tensor[] = Array.isArray(outputs) ? outputs : [outputs];
+  const savedList =
+    saved === undefined
+      ? null
+      : saved
+          .filter((t): t is Tensor => t !== null && t !== undefined)
+          .map((t) => {
+            const k = outs.indexOf(t);
+            return { tensor: t, version: t._version, isOutput: k >= 0, outputIndex: k };
+          });
+  const node = new GradNode(name, inputs, backward, outs.length, savedList);
   outs.forEach((o, i) => {
     o._setGradFn(node, i);
   });

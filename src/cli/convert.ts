@@ -8,7 +8,6 @@
 
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import onnxPkg from 'onnx-proto';
 import { noGrad } from '../autograd/grad-mode.js';
 import { Forecaster } from '../forecast/model.js';
 import { load } from '../io/checkpoint.js';
@@ -20,6 +19,7 @@ import { RNNCellBase } from '../nn/rnn/cells.js';
 import { Conv1d } from '../nn/layers/conv.js';
 import { Linear } from '../nn/layers/linear.js';
 import { exportModel } from '../onnx/export.js';
+import { decodeModel } from '../onnx/proto.js';
 import { randn } from '../ops/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Style } from '../explain/render.js';
@@ -28,8 +28,6 @@ import { loadModelFile, stateDictOf } from './files.js';
 import { moduleFromFile } from './model-source.js';
 import { CliError, out, outJson, UsageError } from './ui.js';
 import { writeChecked } from './write.js';
-
-const { onnx } = onnxPkg;
 
 type OutFormat = 'pt' | 'safetensors' | 'onnx';
 
@@ -65,7 +63,7 @@ function outputsOf(m: Module, x: Tensor): Tensor[] {
   return flat;
 }
 
-function maxDiff(a: Float32Array | Float64Array | Int32Array, b: ArrayLike<number>): number {
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
@@ -136,8 +134,8 @@ export async function convertCommand(inPath: string, outPath: string, o: Convert
         if (!(worst <= 1e-4)) throw new CliError(`check failed: onnxruntime's outputs differ from torchlet's by ${worst}`);
         check = `ran in onnxruntime-node on a random batch [${x.shape.join(', ')}]: outputs within ${worst.toExponential(1)} of torchlet's`;
       } else {
-        const written = onnx.ModelProto.decode(readFileSync(tmp));
-        const mem = onnx.ModelProto.decode(bytes);
+        const written = decodeModel(new Uint8Array(readFileSync(tmp)));
+        const mem = decodeModel(bytes);
         const want = new Map((mem.graph?.initializer ?? []).map((t) => [t.name, t]));
         for (const t of written.graph?.initializer ?? []) {
           const w = want.get(t.name);

@@ -7,8 +7,9 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import onnxPkg from 'onnx-proto';
 import type { PickleValue } from '../io/pickle.js';
+import type { ModelProto, ValueInfoProto } from '../onnx/proto.js';
+import { decodeModel } from '../onnx/proto.js';
 import { load } from '../io/checkpoint.js';
 import { loadSafetensors } from '../io/safetensors.js';
 import type { StateDict } from '../nn/module.js';
@@ -16,8 +17,6 @@ import type { ForecasterConfig } from '../forecast/config.js';
 import { validateConfig } from '../forecast/config.js';
 import { Tensor } from '../tensor/tensor.js';
 import { CliError } from './ui.js';
-
-const { onnx } = onnxPkg;
 
 /** One tensor of a file: name, dtype as stored in the file, shape, and the loaded tensor when it has one. */
 export interface FileTensor {
@@ -199,9 +198,9 @@ function loadPt(path: string, bytes: Uint8Array, format: 'pt' | 'pt-legacy', key
 const ONNX_TYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
 
 function loadOnnx(path: string, bytes: Uint8Array): ModelFile {
-  let model: InstanceType<typeof onnx.ModelProto>;
+  let model: ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = decodeModel(bytes);
   } catch (e) {
     throw new CliError(`${path}: not a readable ONNX model (${(e as Error).message})`);
   }
@@ -218,7 +217,7 @@ function loadOnnx(path: string, bytes: Uint8Array): ModelFile {
     }
     return { name: init.name ?? '', dtype, shape: dims, tensor };
   });
-  const dimsOf = (v: onnxPkg.onnx.IValueInfoProto) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
+  const dimsOf = (v: ValueInfoProto) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
   const ops: Record<string, number> = {};
   for (const n of graph.node ?? []) ops[n.opType ?? '?'] = (ops[n.opType ?? '?'] ?? 0) + 1;
   const shapeOf = new Map(tensors.map((t) => [t.name, t.shape]));

@@ -2,16 +2,21 @@
  * Raw little-endian element decoding shared by the safetensors and PyTorch-checkpoint readers.
  *
  * File dtypes use safetensors' names (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL).
- * torchlet computes in float32 (float64 on request) and indexes with int32, so:
+ * torchlet computes in float32 (float64 on request), so:
  * - F16 and BF16 widen to float32 exactly (every half and bfloat16 value is a float32 value);
  * - F64 rounds to float32 unless `keepFloat64` is set;
- * - I64 (PyTorch's default integer dtype), I16, I8, U8 and BOOL become int32. An int64 value
- *   outside the int32 range is refused (FormatError) rather than wrapped.
+ * - I64 (PyTorch's default integer dtype) loads as int64, I32 as int32, BOOL as bool;
+ * - I16, I8 and U8 (dtypes torchlet lacks) widen to int32 exactly.
+ * PyTorch parity: torchlet's int64 is stored in 32 bits, so an I64 value outside the int32 range
+ * is refused (FormatError naming the value and the tensor) rather than wrapped.
+ * The writers store int64 as I64 (PyTorch: LongStorage), int32 as I32, bool as BOOL.
  */
 
 import { FormatError } from '../errors.js';
 import type { DType, Storage } from '../tensor/dtype.js';
 import { allocStorage } from '../tensor/dtype.js';
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export type FileDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -28,7 +33,43 @@ export function isFileDType(s: unknown): s is FileDType {
 export function loadedDType(dtype: FileDType, keepFloat64: boolean): DType {
   if (dtype === 'F64') return keepFloat64 ? 'float64' : 'float32';
   if (dtype === 'F32' || dtype === 'F16' || dtype === 'BF16') return 'float32';
+  if (dtype === 'I64') return 'int64';
+  if (dtype === 'BOOL') return 'bool';
   return 'int32';
+}
+
+/** The file dtype torchlet writes for each of its dtypes (safetensors' names). */
+export const SAVED_FILE_DTYPE: Readonly<Record<DType, FileDType>> = Object.freeze({
+  float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', bool: 'BOOL',
+});
+
+/**
+ * The little-endian bytes of a storage as it is written to a file: float32/float64/int32 as they
+ * are, int64 sign-extended to 8 bytes per element, bool as one 0/1 byte per element.
+ */
+export function encodeStorage(data: Storage, dtype: DType): Uint8Array {
+  if (dtype === 'int64') {
+    const out = new Uint8Array(data.length * 8);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      dv.setInt32(i * 8, v, true);
+      dv.setInt32(i * 8 + 4, v < 0 ? -1 : 0, true);
+    }
+    return out;
+  }
+  if (!LITTLE_ENDIAN_HOST && dtype !== 'bool') {
+    const width = FILE_DTYPE_BYTES[SAVED_FILE_DTYPE[dtype]];
+    const out = new Uint8Array(data.length * width);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) {
+      if (dtype === 'float32') dv.setFloat32(i * 4, data[i]!, true);
+      else if (dtype === 'float64') dv.setFloat64(i * 8, data[i]!, true);
+      else dv.setInt32(i * 4, data[i]!, true);
+    }
+    return out;
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
 }
 
 /** IEEE 754 binary16 bits to a number (exact). */
@@ -40,8 +81,6 @@ export function halfToFloat(h: number): number {
   if (e === 31) return f ? Number.NaN : sign * Number.POSITIVE_INFINITY;
   return sign * 2 ** (e - 15) * (1 + f / 1024);
 }
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Decode `n` elements of `dtype` stored little-endian at `bytes[at..]` into a fresh storage.
@@ -86,7 +125,7 @@ export function decodeElements(bytes: Uint8Array, at: number, n: number, dtype: 
         // In int32 range exactly when the high word is the sign extension of the low word.
         if (hi !== (lo & 0x80000000 ? -1 : 0)) {
           throw new FormatError(
-            `${what}: int64 value ${dv.getBigInt64(i * 8, true)} at element ${i} does not fit in int32 (torchlet loads integer tensors as int32)`,
+            `${what}: int64 value ${dv.getBigInt64(i * 8, true)} at element ${i} does not fit in torchlet's int64, which is stored in 32 bits (range [-2147483648, 2147483647])`,
           );
         }
         out[i] = lo | 0;
@@ -102,8 +141,10 @@ export function decodeElements(bytes: Uint8Array, at: number, n: number, dtype: 
       for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
       break;
     case 'U8':
-    case 'BOOL':
       for (let i = 0; i < n; i++) out[i] = dv.getUint8(i);
+      break;
+    case 'BOOL':
+      for (let i = 0; i < n; i++) out[i] = dv.getUint8(i) !== 0 ? 1 : 0;
       break;
   }
   return out;

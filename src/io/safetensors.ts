@@ -11,10 +11,11 @@
  */
 
 import { FormatError, ValueError } from '../errors.js';
+import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
 import type { FileDType } from './dtypes.js';
-import { decodeElements, FILE_DTYPE_BYTES, floatToBFloat16, floatToHalf, isFileDType } from './dtypes.js';
+import { decodeElements, encodeStorage, FILE_DTYPE_BYTES, floatToBFloat16, floatToHalf, isFileDType, loadedDType, SAVED_FILE_DTYPE } from './dtypes.js';
 
 /** Refuse headers past this size (the reference implementation's limit, 100 MB). */
 const MAX_HEADER = 100_000_000;
@@ -110,7 +111,7 @@ export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptio
   for (const e of entries) {
     const n = (e.end - e.begin) / FILE_DTYPE_BYTES[e.dtype];
     const storage = decodeElements(bytes, dataStart + e.begin, n, e.dtype, keep64, `safetensors: tensor "${e.name}"`);
-    tensors[e.name] = new TensorClass(storage, e.shape, storage instanceof Float32Array ? 'float32' : storage instanceof Float64Array ? 'float64' : 'int32');
+    tensors[e.name] = new TensorClass(storage, e.shape, loadedDType(e.dtype, keep64));
   }
   return { tensors, metadata };
 }
@@ -142,21 +143,20 @@ function parseEntry(name: string, raw: unknown): Entry {
   return { name, dtype, shape, begin, end };
 }
 
-const SAVE_DTYPE = { float32: 'F32', float64: 'F64', int32: 'I32' } as const;
-
 export interface SaveSafetensorsOptions {
   /**
    * Store floating-point tensors as F16 or BF16 (half the bytes; rounded to nearest even, as
    * PyTorch's `.half()` / `.bfloat16()`), or keep them ('F32', the default: float32 as F32,
-   * float64 as F64). int32 tensors are always I32.
+   * float64 as F64). Integer and bool tensors are always stored as they are: int64 as I64, int32 as I32,
+   * bool as BOOL.
    */
   dtype?: 'F32' | 'F16' | 'BF16';
 }
 
 function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; blob: Uint8Array } {
   const data = t.contiguousData();
-  if (t.dtype === 'int32' || dtype === 'F32') {
-    return { dtype: SAVE_DTYPE[t.dtype], blob: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  if (!isFloat(t.dtype) || dtype === 'F32') {
+    return { dtype: SAVED_FILE_DTYPE[t.dtype], blob: encodeStorage(data, t.dtype) };
   }
   const bits = new Uint16Array(data.length);
   const conv = dtype === 'F16' ? floatToHalf : floatToBFloat16;
@@ -166,7 +166,8 @@ function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; b
 }
 
 /**
- * Serialise tensors to safetensors bytes: float32 as F32, float64 as F64, int32 as I32 (or
+ * Serialise tensors to safetensors bytes: float32 as F32, float64 as F64, int64 as I64, int32 as
+ * I32, bool as BOOL (or
  * floats as F16/BF16 with `{ dtype }`, half the size, e.g. for weights shipped to a browser);
  * tensors in name order, the header padded with spaces so the data starts 8-byte aligned (as
  * the reference writer does). Non-contiguous tensors are written in row-major order.

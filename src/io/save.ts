@@ -6,24 +6,25 @@
  * distinct storage, raw little-endian), `archive/version` ("3"). Tensors are written as
  * `torch._utils._rebuild_tensor_v2` calls on persistent-id storages, keeping each tensor's
  * offset and strides, so views of one storage stay views of one storage when PyTorch loads them.
- * float32 → FloatStorage, float64 → DoubleStorage, int32 → IntStorage (PyTorch's
- * `load_state_dict` converts int32 into an int64 buffer such as `num_batches_tracked`).
+ * float32 → FloatStorage, float64 → DoubleStorage, int64 → LongStorage (8 bytes per element),
+ * int32 → IntStorage, bool → BoolStorage.
  */
 
 import { zipSync } from 'fflate';
 import { ValueError } from '../errors.js';
-import type { Storage } from '../tensor/dtype.js';
+import type { DType, Storage } from '../tensor/dtype.js';
+import { encodeStorage } from './dtypes.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PickleValue } from './pickle.js';
 
-const STORAGE_CLASS = { float32: 'FloatStorage', float64: 'DoubleStorage', int32: 'IntStorage' } as const;
+const STORAGE_CLASS = { float32: 'FloatStorage', float64: 'DoubleStorage', int32: 'IntStorage', int64: 'LongStorage', bool: 'BoolStorage' } as const;
 const MAX_DEPTH = 1000;
 /** A fixed timestamp, in local time as zip stores it, so the same object always gives the same bytes. */
 const MTIME = new Date(2000, 0, 1);
 
 class PickleWriter {
   private readonly out: number[] = [];
-  readonly storages = new Map<Storage, string>();
+  readonly storages = new Map<Storage, { key: string; dtype: DType }>();
 
   byte(...b: number[]): void {
     for (const x of b) this.out.push(x);
@@ -111,11 +112,12 @@ class PickleWriter {
   }
 
   tensor(t: Tensor): void {
-    let key = this.storages.get(t.storage);
-    if (key === undefined) {
-      key = String(this.storages.size);
-      this.storages.set(t.storage, key);
+    let entry = this.storages.get(t.storage);
+    if (entry === undefined) {
+      entry = { key: String(this.storages.size), dtype: t.dtype };
+      this.storages.set(t.storage, entry);
     }
+    const key = entry.key;
     this.global('torch._utils', '_rebuild_tensor_v2');
     this.byte(0x28); // MARK (the argument tuple)
     this.byte(0x28); // MARK (the persistent id)
@@ -156,9 +158,7 @@ export function save(obj: PickleValue): Uint8Array {
   w.value(obj, 0, new Set());
   w.byte(0x2e); // STOP
   const files: Record<string, Uint8Array> = { 'archive/data.pkl': w.bytes() };
-  for (const [storage, key] of w.storages) {
-    files[`archive/data/${key}`] = new Uint8Array(storage.buffer, storage.byteOffset, storage.byteLength).slice();
-  }
+  for (const [storage, { key, dtype }] of w.storages) files[`archive/data/${key}`] = encodeStorage(storage, dtype);
   files['archive/version'] = new TextEncoder().encode('3\n');
   return zipSync(files, { level: 0, mtime: MTIME });
 }

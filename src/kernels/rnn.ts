@@ -85,10 +85,13 @@ export interface RnnForwardResult<A extends FloatArray = FloatArray> {
   hN: A;
   cN: A | null;
   /**
-   * Present when the forward was asked to keep what backward needs. It may be called once;
-   * it owns whatever the forward saved (activations, states) and frees it when done.
+   * Present when the forward was asked to keep what backward needs. It owns whatever the
+   * forward saved (activations, states). Called with `retain` true (PyTorch's
+   * `retain_graph=True`) it leaves that state in place, so it may be called again with the same
+   * results; otherwise it frees the state when done and a later call throws. A kernel whose
+   * saved state is ordinary garbage-collected arrays may ignore `retain`.
    */
-  backward: ((grads: RnnGradsIn<A>) => RnnGradsOut<A>) | null;
+  backward: ((grads: RnnGradsIn<A>, retain?: boolean) => RnnGradsOut<A>) | null;
 }
 
 export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
@@ -103,7 +106,7 @@ export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
 
 /**
  * What `forwardMany` returns: each direction's outputs as `forward` gives them, and one
- * backward for all of them (present when every args asked for it; it may be called once).
+ * backward for all of them (present when every args asked for it; see `retain` there).
  */
 export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
   /** Each direction's outputs; y is null when `joined` holds them. */
@@ -114,7 +117,8 @@ export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
    * with no concatenation pass.
    */
   joined: A | null;
-  backward: ((grads: RnnGradsIn<A>[]) => RnnGradsOut<A>[]) | null;
+  /** As `RnnForwardResult.backward` (same `retain` rule), for every direction at once. */
+  backward: ((grads: RnnGradsIn<A>[], retain?: boolean) => RnnGradsOut<A>[]) | null;
 }
 
 /** A kernel that runs one direction of one recurrent layer over a sequence. */

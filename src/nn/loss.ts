@@ -59,7 +59,7 @@ export interface NLLLossOptions extends LossOptions {
 /**
  * Negative log-likelihood of class-index targets given log-probabilities. PyTorch:
  * `torch.nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean')`.
- * Shape: input (C), (N, C) or (N, C, d1, ...); target (), (N) or (N, d1, ...) int32.
+ * Shape: input (C), (N, C) or (N, C, d1, ...); target (), (N) or (N, d1, ...) int64 (or int32).
  */
 export class NLLLoss extends Module {
   readonly reduction: Reduction;
@@ -86,7 +86,7 @@ export interface CrossEntropyLossOptions extends NLLLossOptions {
  * ignore_index=-100, reduction='mean', label_smoothing=0.0)`.
  *
  * Shape: input (C), (N, C) or (N, C, d1, ...) logits, classes on dim 1 (so a sequence model's
- * (N, L, C) output must be transposed to (N, C, L)); target (), (N) or (N, d1, ...) int32 class
+ * (N, L, C) output must be transposed to (N, C, L)); target (), (N) or (N, d1, ...) int64 (or int32) class
  * indices, or float probabilities of the input's shape; output () or, with 'none', the target's
  * shape (N, d1, ...).
  */

@@ -6,6 +6,7 @@
  * the order of `namedParameters()` and `stateDict()` keys, as in PyTorch.
  */
 
+import { noGrad } from '../autograd/grad-mode.js';
 import { RuntimeError } from '../errors.js';
 import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -185,7 +186,8 @@ export abstract class Module {
     }
     for (const [key, target] of Object.entries(own)) {
       const src = stateDict[key];
-      if (src !== undefined) target.copy_(src.dtype === target.dtype ? src : src.to(target.dtype));
+      // PyTorch copies under no_grad (parameters are leaves that require grad).
+      if (src !== undefined) noGrad(() => target.copy_(src.dtype === target.dtype ? src : src.to(target.dtype)));
     }
     return { missingKeys, unexpectedKeys };
   }

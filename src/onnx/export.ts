@@ -18,8 +18,9 @@ import { ValueError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { OnnxValue } from './graph.js';
-import { OnnxExportError, OnnxGraph, onnx } from './graph.js';
+import { OnnxExportError, OnnxGraph } from './graph.js';
 import { builtinExporter } from './layers.js';
+import { DataType, encodeModel, type ValueInfoProto } from './proto.js';
 
 /** Options of `torch.onnx.export`. PyTorch's keyword arguments in camelCase. */
 export interface ExportOptions {
@@ -62,8 +63,8 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
   const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
   if (examples.length === 0) throw new ValueError('onnx export: needs at least one example input');
   for (const [i, t] of examples.entries()) {
-    if (!(t instanceof Tensor) || t.dtype === 'float64') {
-      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int32 indices for an Embedding)`);
+    if (!(t instanceof Tensor) || t.dtype === 'float64' || t.dtype === 'bool') {
+      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int64/int32 indices for an Embedding, int32 lengths for a recurrent layer)`);
     }
   }
   const inNames = options.inputNames ?? [];
@@ -104,18 +105,18 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
       if (!Number.isInteger(a) || a < 0 || a >= t.ndim) throw new ValueError(`onnx export: dynamic axis ${a} of "${name}" is out of range for ${t.ndim} dims`);
     }
   }
-  const valueInfo = (name: string, t: Tensor) => {
+  const valueInfo = (name: string, t: Tensor): ValueInfoProto => {
     const axes = dynamic[name];
     const dims = t.shape.map((size, i) => {
       const sym = axes === undefined ? undefined : Array.isArray(axes) ? (axes.includes(i) ? `${name}_dim_${i}` : undefined) : (axes as Record<number, string>)[i];
       return sym === undefined ? { dimValue: size } : { dimParam: sym };
     });
-    return onnx.ValueInfoProto.create({
+    return {
       name,
-      type: { tensorType: { elemType: t.dtype === 'int32' ? onnx.TensorProto.DataType.INT32 : onnx.TensorProto.DataType.FLOAT, shape: { dim: dims } } },
-    });
+      type: { tensorType: { elemType: t.dtype === 'int32' ? DataType.INT32 : t.dtype === 'int64' ? DataType.INT64 : DataType.FLOAT, shape: { dim: dims } } },
+    };
   };
-  const model_ = onnx.ModelProto.create({
+  return encodeModel({
     irVersion: IR_VERSION[opset]!,
     producerName: 'torchlet',
     opsetImport: [{ domain: '', version: opset }],
@@ -127,7 +128,6 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
       output: outNames.map((n, i) => valueInfo(n, outputs[i]!.value)),
     },
   });
-  return onnx.ModelProto.encode(model_).finish();
 }
 
 /**

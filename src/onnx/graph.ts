@@ -16,11 +16,9 @@
  * Runtime's outputs with these values.
  */
 
-import onnxPkg from 'onnx-proto';
 import { TorchletError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-
-export const { onnx } = onnxPkg;
+import { type AttributeProto, AttributeType as AT, DataType, type GraphProto, type NodeProto, type TensorProto } from './proto.js';
 
 /**
  * What the exporter cannot express, or a misuse of it. PyTorch: `torch.onnx.errors.OnnxExporterError`
@@ -46,7 +44,7 @@ export type OnnxAttr =
   | { readonly kind: 'floats'; readonly v: readonly number[] }
   | { readonly kind: 'string'; readonly v: string }
   | { readonly kind: 'strings'; readonly v: readonly string[] }
-  | { readonly kind: 'graph'; readonly v: InstanceType<typeof onnx.GraphProto> };
+  | { readonly kind: 'graph'; readonly v: GraphProto };
 
 export const int = (v: number): OnnxAttr => ({ kind: 'int', v });
 export const float = (v: number): OnnxAttr => ({ kind: 'float', v });
@@ -54,27 +52,26 @@ export const ints = (v: readonly number[]): OnnxAttr => ({ kind: 'ints', v });
 export const floats = (v: readonly number[]): OnnxAttr => ({ kind: 'floats', v });
 export const str = (v: string): OnnxAttr => ({ kind: 'string', v });
 export const strs = (v: readonly string[]): OnnxAttr => ({ kind: 'strings', v });
-export const graph = (v: InstanceType<typeof onnx.GraphProto>): OnnxAttr => ({ kind: 'graph', v });
+export const graph = (v: GraphProto): OnnxAttr => ({ kind: 'graph', v });
 
-const AT = onnx.AttributeProto.AttributeType;
 const enc = new TextEncoder();
 
-function attribute(name: string, a: OnnxAttr): InstanceType<typeof onnx.AttributeProto> {
+function attribute(name: string, a: OnnxAttr): AttributeProto {
   switch (a.kind) {
     case 'int':
-      return onnx.AttributeProto.create({ name, type: AT.INT, i: a.v });
+      return { name, type: AT.INT, i: a.v };
     case 'float':
-      return onnx.AttributeProto.create({ name, type: AT.FLOAT, f: a.v });
+      return { name, type: AT.FLOAT, f: a.v };
     case 'ints':
-      return onnx.AttributeProto.create({ name, type: AT.INTS, ints: [...a.v] });
+      return { name, type: AT.INTS, ints: [...a.v] };
     case 'floats':
-      return onnx.AttributeProto.create({ name, type: AT.FLOATS, floats: [...a.v] });
+      return { name, type: AT.FLOATS, floats: [...a.v] };
     case 'string':
-      return onnx.AttributeProto.create({ name, type: AT.STRING, s: enc.encode(a.v) });
+      return { name, type: AT.STRING, s: enc.encode(a.v) };
     case 'strings':
-      return onnx.AttributeProto.create({ name, type: AT.STRINGS, strings: a.v.map((s) => enc.encode(s)) });
+      return { name, type: AT.STRINGS, strings: a.v.map((s) => enc.encode(s)) };
     case 'graph':
-      return onnx.AttributeProto.create({ name, type: AT.GRAPH, g: a.v });
+      return { name, type: AT.GRAPH, g: a.v };
   }
 }
 
@@ -93,11 +90,11 @@ export type ModuleExporter = (g: OnnxGraph, inputs: OnnxValue[]) => OnnxValue[];
  * initializers, `node` adds a node by value names.
  */
 export class OnnxGraph {
-  readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  readonly nodes: NodeProto[] = [];
   /** Where `node` appends: the main graph, or a subgraph under construction. */
-  private target: InstanceType<typeof onnx.NodeProto>[] = this.nodes;
+  private target: NodeProto[] = this.nodes;
   private nodeCount = 0;
-  readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  readonly initializers: TensorProto[] = [];
   private readonly names = new Set<string>();
 
   constructor(
@@ -125,7 +122,7 @@ export class OnnxGraph {
     const name = this.fresh(base);
     const f = Float32Array.from(data);
     this.initializers.push(
-      onnx.TensorProto.create({ name, dims: [...shape], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(f.buffer) }),
+      { name, dims: [...shape], dataType: DataType.FLOAT, rawData: new Uint8Array(f.buffer) },
     );
     return name;
   }
@@ -135,7 +132,7 @@ export class OnnxGraph {
     const name = this.fresh(base);
     const b = new BigInt64Array(data.map((v) => BigInt(v)));
     this.initializers.push(
-      onnx.TensorProto.create({ name, dims: [data.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(b.buffer) }),
+      { name, dims: [data.length], dataType: DataType.INT64, rawData: new Uint8Array(b.buffer) },
     );
     return name;
   }
@@ -147,21 +144,19 @@ export class OnnxGraph {
   node(opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr> = {}, outputs: number | readonly string[] = 1): string[] {
     const id = this.nodeCount++;
     const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.fresh(`${opType}_${id}${outputs > 1 ? `_${i}` : ''}`)) : outputs.map((o) => this.fresh(o));
-    this.target.push(
-      onnx.NodeProto.create({
-        opType,
-        name: `${opType}_${id}`,
-        input: [...inputs],
-        output: outNames,
-        attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
-      }),
-    );
+    this.target.push({
+      opType,
+      name: `${opType}_${id}`,
+      input: [...inputs],
+      output: outNames,
+      attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
+    });
     return outNames;
   }
 
   /** An Identity node whose output has exactly `name` (reserved by the caller with `reserve`). */
   identityAs(input: string, name: string): void {
-    this.target.push(onnx.NodeProto.create({ opType: 'Identity', name: `Identity_${this.nodeCount++}`, input: [input], output: [name] }));
+    this.target.push({ opType: 'Identity', name: `Identity_${this.nodeCount++}`, input: [input], output: [name] });
   }
 
   /**
@@ -169,20 +164,20 @@ export class OnnxGraph {
    * its nodes with `node(...)` (they may read the main graph's initializers, the outer scope)
    * and returns its output names.
    */
-  subgraph(name: string, inputs: readonly string[], build: (inputNames: string[]) => string[]): InstanceType<typeof onnx.GraphProto> {
+  subgraph(name: string, inputs: readonly string[], build: (inputNames: string[]) => string[]): GraphProto {
     const saved = this.target;
-    const nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+    const nodes: NodeProto[] = [];
     this.target = nodes;
-    const floatType = { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } };
+    const floatType = { tensorType: { elemType: DataType.FLOAT } };
     try {
       const inNames = inputs.map((i) => this.fresh(i));
       const outNames = build(inNames);
-      return onnx.GraphProto.create({
+      return {
         name: this.fresh(name),
         node: nodes,
-        input: inNames.map((n) => onnx.ValueInfoProto.create({ name: n, type: floatType })),
-        output: outNames.map((n) => onnx.ValueInfoProto.create({ name: n, type: floatType })),
-      });
+        input: inNames.map((n) => ({ name: n, type: floatType })),
+        output: outNames.map((n) => ({ name: n, type: floatType })),
+      };
     } finally {
       this.target = saved;
     }

@@ -3,7 +3,7 @@
  * computing the example's output with the module's own forward.
  *
  * - Linear → MatMul (with the transposed weight) + Add; any number of leading dims.
- * - Embedding → Gather on int32 indices (a graph input of type int32).
+ * - Embedding → Gather on int64 or int32 indices (a graph input of that type).
  * - Conv1d → Conv; paddingMode reflect/replicate/circular → Pad (reflect/edge/wrap, the last
  *   from opset 19) then Conv without padding, as PyTorch computes it.
  * - LayerNorm → LayerNormalization (opset 17).
@@ -65,7 +65,7 @@ export function builtinExporter(m: object): ModuleExporter {
   if (m instanceof Embedding) {
     return (g, inputs) =>
       unary(m, inputs, (x) => {
-        if (x.value.dtype !== 'int32') throw new OnnxExportError('Embedding export takes int32 indices');
+        if (x.value.dtype !== 'int32' && x.value.dtype !== 'int64') throw new OnnxExportError('Embedding export takes int64 or int32 indices');
         const w = g.weight('embedding.weight', m.weight.contiguousData(), [m.numEmbeddings, m.embeddingDim]);
         return g.node('Gather', [w, x.name], { axis: int(0) })[0]!;
       });

@@ -1,17 +1,29 @@
 /** Tensor creation. PyTorch: `torch.tensor`, `torch.zeros`, `torch.arange`, `torch.randn`, ... */
 
-import { RuntimeError, ShapeError, ValueError } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
-import { allocStorage } from '../tensor/dtype.js';
-import { randomNormal, randomUniform, randomUniform24 } from '../tensor/random.js';
+import { DTypeError, RuntimeError, ShapeError, ValueError } from '../errors.js';
+import type { Device, DType, DTypeLike } from '../tensor/dtype.js';
+import { allocStorage, castStorage, castValue, cName, isFloat, parseCreateDType } from '../tensor/dtype.js';
+import type { Generator } from '../tensor/random.js';
+import { generatorOf, randomPermutation } from '../tensor/random.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { checkNonNegative, fmtShape, numel, parseSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** Options of every creation function: the dtype (default float32) and `requiresGrad` (PyTorch: `requires_grad`). */
+/**
+ * Options of every creation function: the dtype (default float32; any PyTorch spelling:
+ * `'int64'`/`'long'`, `torch.bool`, ...), the device (`'cpu'`, the only one) and `requiresGrad`
+ * (PyTorch: `requires_grad`).
+ */
 export interface CreateOptions {
-  dtype?: DType;
+  dtype?: DTypeLike;
+  /** PyTorch's `device=`: only `'cpu'`; `'cuda'`, `'mps'`, ... are refused by name. */
+  device?: Device | string;
   requiresGrad?: boolean;
+}
+
+/** The dtype asked for in `opts` (any spelling), or undefined; the device is checked too. */
+function optDType(opts: CreateOptions | undefined, where: string): DType | undefined {
+  return parseCreateDType(opts, where);
 }
 
 /** Options of `torch.tensor`: also the shape of flat input. */
@@ -20,8 +32,14 @@ export interface TensorOptions extends CreateOptions {
   shape?: readonly number[];
 }
 
-/** A number or nested arrays of numbers, as `torch.tensor` takes. */
-export type NestedNumbers = number | readonly NestedNumbers[];
+/** A number or nested arrays of numbers (or of booleans, for a bool tensor), as `torch.tensor` takes. */
+export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+
+/** Options of the random creation functions: also the generator to draw from (default: the global one). */
+export interface RandomOptions extends CreateOptions {
+  /** PyTorch: `generator=`. A `torch.Generator` of its own stream; the default generator when left out. */
+  generator?: Generator | null;
+}
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
@@ -29,21 +47,27 @@ function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
 }
 
 /**
- * A tensor from data. PyTorch: `torch.tensor(data, dtype=None, requires_grad=False)`.
+ * A tensor from data. PyTorch: `torch.tensor(data, dtype=None, device=None, requires_grad=False)`.
  * `values` is a nested array, a flat `number[]` or a typed array (with `shape` for flat input).
- * The dtype defaults to float32; an Int32Array gives int32.
- * PyTorch parity: integer-valued lists still default to float32 here (PyTorch gives int64);
- * pass `{ dtype: 'int32' }` for indices.
+ * The dtype defaults to float32; booleans give bool, an Int32Array int32, a Float64Array
+ * float64, a Uint8Array bool. `{ dtype: 'int64' }` (or `'long'`) makes PyTorch's index tensors.
+ * PyTorch parity: integer-valued lists still default to float32 here (PyTorch gives int64),
+ * because JavaScript has no separate `1` and `1.0`, and `torch.tensor([1, 2]).mean()` and
+ * `requiresGrad` must keep working; pass `{ dtype: 'int64' }` for indices.
  */
-export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int32Array, opts?: TensorOptions): Tensor {
+export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int32Array | Uint8Array, opts?: TensorOptions): Tensor {
   let flat: ArrayLike<number>;
   let shape: number[];
+  let sawBool = false;
+  let sawNumber = false;
   if (ArrayBuffer.isView(values)) {
     flat = values;
     shape = opts?.shape ? [...opts.shape] : [values.length];
-  } else if (typeof values === 'number') {
-    flat = [values];
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
+    flat = [Number(values)];
     shape = [];
+    sawBool = typeof values === 'boolean';
+    sawNumber = !sawBool;
   } else {
     shape = [];
     let probe: NestedNumbers = values;
@@ -55,7 +79,13 @@ export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int
     const out: number[] = [];
     const walk = (v: NestedNumbers, depth: number): void => {
       if (depth === shape.length) {
+        if (typeof v === 'boolean') {
+          sawBool = true;
+          out.push(v ? 1 : 0);
+          return;
+        }
         if (typeof v !== 'number') throw new ValueError(`expected a number at depth ${depth}, got a nested sequence`);
+        sawNumber = true;
         out.push(v);
         return;
       }
@@ -73,36 +103,48 @@ export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int
   if (numel(shape) !== flat.length) {
     throw new ShapeError(`shape '${fmtShape(shape)}' is invalid for input of size ${flat.length}`);
   }
-  const dtype: DType =
-    opts?.dtype ?? (values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : 'float32');
-  const storage = allocStorage(dtype, flat.length);
-  storage.set(dtype === 'int32' ? Array.from(flat, Math.trunc) : flat);
-  return finish(new Tensor(storage, shape, dtype), opts);
+  const inferred: DType =
+    values instanceof Int32Array
+      ? 'int32'
+      : values instanceof Float64Array
+        ? 'float64'
+        : values instanceof Uint8Array || (sawBool && !sawNumber)
+          ? 'bool'
+          : 'float32';
+  const dtype = optDType(opts, 'torch.tensor') ?? inferred;
+  return finish(new Tensor(castStorage(flat, dtype, 'torch.tensor'), shape, dtype), opts);
 }
 
 /** Split trailing options off PyTorch-style varargs sizes: `zeros(2, 3, opts)` or `zeros([2, 3], opts)`. */
-type SizeAndOptions = (number | readonly number[] | CreateOptions | undefined)[];
+type SizeAndOptions = (number | readonly number[] | RandomOptions | undefined)[];
 
-function sizeAndOpts(args: SizeAndOptions): [number[], CreateOptions | undefined] {
+function sizeAndOpts(args: SizeAndOptions): [number[], RandomOptions | undefined] {
   const last = args[args.length - 1];
   const hasOpts = last !== undefined && typeof last === 'object' && !Array.isArray(last);
   const sizes = (hasOpts ? args.slice(0, -1) : args).filter((a) => a !== undefined) as SizeArgs;
   const shape = parseSize(sizes);
   checkNonNegative(shape);
-  return [shape, hasOpts ? (last as CreateOptions) : undefined];
+  return [shape, hasOpts ? (last as RandomOptions) : undefined];
 }
 
 /**
- * PyTorch: `torch.full(size, fill_value)`. PyTorch parity: the dtype defaults to float32 even
- * for an integer fill value (PyTorch 1.13 infers int64 from it); pass `{ dtype: 'int32' }`.
+ * PyTorch: `torch.full(size, fill_value)`. A boolean fill value gives a bool tensor, as PyTorch.
+ * PyTorch parity: the dtype defaults to float32 even for an integer fill value (PyTorch 1.13
+ * infers int64 from it); pass `{ dtype: 'int64' }`.
  */
-export function full(size: readonly number[], value: number, opts?: CreateOptions): Tensor {
+export function full(size: readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
   const shape = parseSize([size]);
   checkNonNegative(shape);
-  const dtype = opts?.dtype ?? 'float32';
+  const dtype = optDType(opts, 'torch.full') ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const s = allocStorage(dtype, numel(shape));
-  s.fill(value);
+  s.fill(castValue(Number(value), dtype, 'torch.full'));
   return finish(new Tensor(s, shape, dtype), opts);
+}
+
+/** rand/randn draw floats only, as PyTorch (`torch.randn(2, dtype=torch.int64)` raises). */
+function floatOnly(opts: CreateOptions | undefined, kernel: string, where: string): void {
+  const dtype = optDType(opts, where);
+  if (dtype !== undefined && !isFloat(dtype)) throw new DTypeError(`"${kernel}" not implemented for '${cName(dtype)}'`);
 }
 
 /** PyTorch: `torch.zeros(*size)`; `zeros(2, 3)` and `zeros([2, 3])` both work. */
@@ -120,33 +162,56 @@ export function ones(...args: SizeAndOptions): Tensor {
 /** PyTorch: `torch.rand(*size)`, uniform on [0, 1); `rand(2, 3)` or `rand([2, 3], opts)`. */
 export function rand(...args: SizeAndOptions): Tensor {
   const [shape, opts] = sizeAndOpts(args);
-  const t = full(shape, 0, { ...opts, requiresGrad: false });
+  floatOnly(opts, 'check_uniform_bounds', 'torch.rand');
+  const g = generatorOf(opts?.generator);
+  const t = full(shape, 0, { dtype: opts?.dtype });
   // float32 gets 24-bit draws: a 53-bit draw rounded to float32 could become 1.
-  const draw = t.dtype === 'float32' ? randomUniform24 : randomUniform;
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = draw();
+  if (t.dtype === 'float32') for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.uniform24();
+  else for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.uniform();
   return finish(t, opts);
 }
 
 /** PyTorch: `torch.randn(*size)`, standard normal; `randn(2, 3)` or `randn([2, 3], opts)`. */
 export function randn(...args: SizeAndOptions): Tensor {
   const [shape, opts] = sizeAndOpts(args);
-  const t = full(shape, 0, { ...opts, requiresGrad: false });
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = randomNormal();
+  floatOnly(opts, 'normal_kernel_cpu', 'torch.randn');
+  const g = generatorOf(opts?.generator);
+  const t = full(shape, 0, { dtype: opts?.dtype });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.normal();
   return finish(t, opts);
 }
 
 /** Uniform on [low, high): PyTorch's `tensor.uniform_(a, b)` as a fresh tensor. */
-export function uniform(shape: readonly number[], low: number, high: number, opts?: CreateOptions): Tensor {
-  const t = full(shape, 0, { ...opts, requiresGrad: false });
-  for (let i = 0; i < t.storage.length; i++) t.storage[i] = low + (high - low) * randomUniform();
+export function uniform(shape: readonly number[], low: number, high: number, opts?: RandomOptions): Tensor {
+  floatOnly(opts, 'check_uniform_bounds', 'uniform');
+  const g = generatorOf(opts?.generator);
+  const t = full(shape, 0, { dtype: opts?.dtype });
+  for (let i = 0; i < t.storage.length; i++) t.storage[i] = low + (high - low) * g.uniform();
+  return finish(t, opts);
+}
+
+/**
+ * A random permutation of 0 … n-1. PyTorch: `torch.randperm(n, generator=None, dtype=torch.int64)`.
+ * Shape: (n), int64 unless `dtype` says otherwise. Fisher–Yates from the given generator (the
+ * default one when left out).
+ * PyTorch parity: the order differs from PyTorch's for the same seed (torchlet's stream is its own).
+ */
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw new DTypeError(`randperm(): argument 'n' (position 1) must be int, not ${typeof n === 'number' ? 'float' : typeof n}`, 'TypeError');
+  }
+  checkNonNegative([n]);
+  const perm = randomPermutation(n, generatorOf(opts?.generator));
+  const dtype = optDType(opts, 'torch.randperm') ?? 'int64';
+  const t = full([n], 0, { dtype });
+  t.storage.set(castStorage(perm, dtype, 'torch.randperm'));
   return finish(t, opts);
 }
 
 /**
  * PyTorch: `torch.arange(end)`, `torch.arange(start, end, step=1)`: start, start + step, ...
  * up to but excluding end. Options may follow any of the forms: `arange(5, { dtype: 'float32' })`.
- * PyTorch parity: integer arguments give int32 here (int64 in PyTorch); any fractional argument
- * gives float32.
+ * Integer arguments give int64, as PyTorch; any fractional argument gives float32.
  */
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   const last = args[args.length - 1];
@@ -159,10 +224,10 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInt = [start, stop, step].every(Number.isInteger);
-  const dtype = opts?.dtype ?? (allInt ? 'int32' : 'float32');
-  const s = allocStorage(dtype, n);
-  for (let i = 0; i < n; i++) s[i] = start + i * step;
-  return finish(new Tensor(s, [n], dtype), opts);
+  const dtype = optDType(opts, 'torch.arange') ?? (allInt ? 'int64' : 'float32');
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = start + i * step;
+  return finish(new Tensor(castStorage(values, dtype, 'torch.arange'), [n], dtype), opts);
 }
 
 /** PyTorch: `torch.zeros_like`. */

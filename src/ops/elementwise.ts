@@ -7,51 +7,69 @@ import { record } from '../autograd/node.js';
 import { DTypeError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { BinaryOp, StridedView, UnaryOp } from '../kernels/ref/elementwise.js';
+import { forEachStrided } from '../kernels/ref/elementwise.js';
 import type { DType } from '../tensor/dtype.js';
-import { allocStorage, isFloat, promote } from '../tensor/dtype.js';
+import { allocStorage, castValue, computeStorage, isFloat, resultType as promoteOperands } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
-import { full } from './creation.js';
-import { asTensor, cName, scalarLike, sumToShape, toDtype } from './util.js';
+import { asTensor, cName, sumToShape, toDtype } from './util.js';
 
 // ---- kernels called with broadcasting ----------------------------------------------------------
 
+// int64 and bool results go through `computeStorage`: computed in a float64 scratch, then
+// range-checked (int64) or normalised to 0/1 (bool: true + true is true), never wrapped.
+
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = allocStorage(outDtype, numel(shape));
-  backend().binary(
-    op,
-    shape,
-    { data: a.storage, strides: broadcastStrides(a.shape, a.strides, shape), offset: a.offset },
-    { data: b.storage, strides: broadcastStrides(b.shape, b.strides, shape), offset: b.offset },
-    out,
+  const out = computeStorage(
+    outDtype,
+    numel(shape),
+    (o) =>
+      backend().binary(
+        op,
+        shape,
+        { data: a.storage, strides: broadcastStrides(a.shape, a.strides, shape), offset: a.offset },
+        { data: b.storage, strides: broadcastStrides(b.shape, b.strides, shape), offset: b.offset },
+        o,
+      ),
+    `torch.${op}`,
   );
   return new Tensor(out, shape, outDtype);
 }
 
 function unaryRaw(op: UnaryOp, x: Tensor, outDtype: DType = x.dtype): Tensor {
-  const out = allocStorage(outDtype, x.numel());
-  backend().unary(op, x.contiguousData(), out);
+  const out = computeStorage(outDtype, x.numel(), (o) => backend().unary(op, x.contiguousData(), o), `torch.${op}`);
   return new Tensor(out, x.shape, outDtype);
 }
 
-/** Ops that only make sense on floats promote int32 input to float32, as PyTorch does. */
+/** Ops that only make sense on floats promote integer and bool input to float32, as PyTorch does. */
 function floatInput(x: Tensor): Tensor {
   return isFloat(x.dtype) ? x : toDtype(x, 'float32');
 }
 
 /**
- * The result dtype of a binary op, as `torch.result_type` for these dtypes: floats beat ints;
- * within a category a tensor with dims beats a 0-d tensor (so float32 (3) + float64 () is float32).
+ * PyTorch: `torch.result_type(a, b)`: the dtype a binary op computes in. Tensors with dims beat
+ * 0-d tensors, which beat numbers, unless the lower group has a higher category (bool < integer <
+ * floating): float32 (3) + float64 () is float32, int32 (3) + float64 () is float64, bool (3) + 1
+ * is int64. See `resultType` in `src/tensor/dtype.ts` for the whole rule.
  */
-export function resultType(a: Tensor, b: Tensor): DType {
-  if (a.dtype === b.dtype) return a.dtype;
-  const fa = isFloat(a.dtype);
-  if (fa !== isFloat(b.dtype)) return fa ? a.dtype : b.dtype;
-  if (a.ndim === 0 && b.ndim > 0) return b.dtype;
-  if (b.ndim === 0 && a.ndim > 0) return a.dtype;
-  return promote(a.dtype, b.dtype);
+export function resultType(a: Operand, b: Operand): DType {
+  return promoteOperands(a, b);
+}
+
+/** PyTorch refuses `-` and `sub` on bool tensors (with its hint to use logical ops). */
+function refuseBoolSub(a: Tensor, b: Tensor): void {
+  if (a.dtype === 'bool' && b.dtype === 'bool') {
+    throw new DTypeError(
+      'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.',
+    );
+  }
+  if (a.dtype === 'bool' || b.dtype === 'bool') {
+    throw new DTypeError(
+      'Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
+    );
+  }
 }
 
 // ---- binary arithmetic -----------------------------------------------------------------------
@@ -61,17 +79,18 @@ export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tenso
   const [ta, tb0] = operands(a, b);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
   const y = binaryRaw('add', ta, tb, resultType(ta, tb));
-  return record('AddBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(g!, tb.shape)]);
+  return record('AddBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(g!, tb.shape)], []);
 }
 
 /** PyTorch: `torch.sub(input, other, alpha=1)`: input - alpha * other, broadcasting. */
 export function sub(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const [ta, tb0] = operands(a, b);
+  refuseBoolSub(ta, tb0);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
   const y = binaryRaw('sub', ta, tb, resultType(ta, tb));
   // PyTorch records `2 - x` as RsubBackward1.
   const name = typeof a === 'number' ? 'RsubBackward1' : 'SubBackward0';
-  return record(name, [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(neg(g!), tb.shape)]);
+  return record(name, [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(neg(g!), tb.shape)], []);
 }
 
 /** PyTorch: `torch.mul(input, other)`, broadcasting. */
@@ -81,7 +100,7 @@ export function mul(a: Operand, b: Operand): Tensor {
   return record('MulBackward0', [ta, tb], y, ([g]) => [
     ta.requiresGrad ? sumToShape(mul(g!, tb), ta.shape) : null,
     tb.requiresGrad ? sumToShape(mul(g!, ta), tb.shape) : null,
-  ]);
+  ], [ta.requiresGrad ? tb : null, tb.requiresGrad ? ta : null]);
 }
 
 /** PyTorch: `torch.div(input, other)`: true division, broadcasting (int32 / int32 gives float32). */
@@ -95,7 +114,7 @@ export function div(a: Operand, b: Operand): Tensor {
     ta.requiresGrad ? sumToShape(div(g!, tb), ta.shape) : null,
     // d(a/b)/db = -a/b²
     tb.requiresGrad ? sumToShape(neg(div(mul(g!, ta), mul(tb, tb))), tb.shape) : null,
-  ]);
+  ], [tb, tb.requiresGrad ? ta : null]);
 }
 
 /**
@@ -104,6 +123,7 @@ export function div(a: Operand, b: Operand): Tensor {
  */
 export function pow(a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b);
+  if (ta.dtype === 'bool' && tb.dtype === 'bool') throw new DTypeError(`"pow" not implemented for 'Bool'`);
   const y = binaryRaw('pow', ta, tb, resultType(ta, tb));
   const name = typeof b === 'number' ? 'PowBackward0' : 'PowBackward1';
   return record(name, [ta, tb], y, ([g]) => [
@@ -111,7 +131,7 @@ export function pow(a: Operand, b: Operand): Tensor {
     ta.requiresGrad ? sumToShape(where(eq(tb, 0), 0, mul(g!, mul(tb, pow(ta, sub(tb, 1))))), ta.shape) : null,
     // d/db a^b = a^b * log(a), set to 0 where a == 0 and b >= 0 (PyTorch's mask).
     tb.requiresGrad ? sumToShape(where(mul(eq(ta, 0), ge(tb, 0)), 0, mul(g!, mul(y, log(ta)))), tb.shape) : null,
-  ]);
+  ], [ta, tb, tb.requiresGrad ? y : null]);
 }
 
 /** PyTorch: `torch.maximum(input, other)`, broadcasting; NaN propagates; the gradient is split evenly on ties. */
@@ -132,9 +152,10 @@ function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): 
     const wa = add(pick(a, b), half);
     const wb = add(pick(b, a), half);
     return [sumToShape(mul(g!, wa), a.shape), sumToShape(mul(g!, wb), b.shape)];
-  });
+  }, [a, b]);
 }
 
+/** Both operands as tensors: a number becomes a 0-d tensor of `result_type(tensor, number)`. */
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
   if (typeof a === 'number') {
     if (typeof b === 'number') throw new DTypeError('expected at least one tensor operand, got two numbers', 'TypeError');
@@ -144,13 +165,24 @@ function operands(a: Operand, b: Operand): [Tensor, Tensor] {
 }
 
 // ---- comparisons (no gradient) ---------------------------------------------------------------
-// PyTorch parity: comparisons return bool tensors in PyTorch; here they return int32 0/1
-// tensors, which maskedFill, where and arithmetic accept the same way.
+// As PyTorch: the operands are compared after type promotion and the result is a bool tensor
+// (what where, maskedFill and indexing masks take).
 
 function compare(op: BinaryOp, a: Tensor, b: Operand): Tensor {
-  return binaryRaw(op, a, asTensor(b, a), 'int32');
+  const shape = broadcastShapes(a.shape, typeof b === 'number' ? [] : b.shape);
+  const tb = asTensor(b, a);
+  // The kernel writes 0/1, which a bool storage holds as it is.
+  const out = allocStorage('bool', numel(shape));
+  backend().binary(
+    op,
+    shape,
+    { data: a.storage, strides: broadcastStrides(a.shape, a.strides, shape), offset: a.offset },
+    { data: tb.storage, strides: broadcastStrides(tb.shape, tb.strides, shape), offset: tb.offset },
+    out,
+  );
+  return new Tensor(out, shape, 'bool');
 }
-/** PyTorch: `torch.gt` (int32 0/1 result). */
+/** PyTorch: `torch.gt` (a bool result). */
 export const gt = (a: Tensor, b: Operand): Tensor => compare('gt', a, b);
 /** PyTorch: `torch.lt`. */
 export const lt = (a: Tensor, b: Operand): Tensor => compare('lt', a, b);
@@ -165,34 +197,76 @@ export const ne = (a: Tensor, b: Operand): Tensor => compare('ne', a, b);
 
 // ---- unary -----------------------------------------------------------------------------------
 
+/**
+ * PyTorch: `torch.isnan(input)`: a bool tensor, true where the value is NaN (never for integer
+ * and bool tensors).
+ */
+export function isnan(x: Tensor): Tensor {
+  const src = x.contiguousData();
+  const out = new Uint8Array(src.length);
+  if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]!) ? 1 : 0;
+  return new Tensor(out, x.shape, 'bool');
+}
+
+/** PyTorch: `torch.logical_not(input)`: a bool tensor, true where the value is zero (PyTorch's `~mask` on bool). */
+export function logicalNot(x: Tensor): Tensor {
+  const src = x.contiguousData();
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[i] === 0 ? 1 : 0;
+  return new Tensor(out, x.shape, 'bool');
+}
+
+function logical(a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const out = new Uint8Array(numel(shape));
+  const av = broadcastView(a, shape);
+  const bv = broadcastView(b, shape);
+  forEachStrided(shape, [av, bv], (i, oa, ob) => {
+    out[i] = f(av.data[oa] !== 0, bv.data[ob] !== 0) ? 1 : 0;
+  });
+  return new Tensor(out, shape, 'bool');
+}
+/** PyTorch: `torch.logical_and(input, other)`: a bool tensor (nonzero is true), broadcasting (PyTorch's `a & b` on bool). */
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q) => p && q);
+/** PyTorch: `torch.logical_or(input, other)`: a bool tensor, broadcasting (PyTorch's `a | b` on bool). */
+export const logicalOr = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q) => p || q);
+/** PyTorch: `torch.logical_xor(input, other)`: a bool tensor, broadcasting (PyTorch's `a ^ b` on bool). */
+export const logicalXor = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q) => p !== q);
+
 /** PyTorch: `torch.neg`. */
 export function neg(x: Tensor): Tensor {
-  return record('NegBackward0', [x], unaryRaw('neg', x), ([g]) => [neg(g!)]);
+  if (x.dtype === 'bool') {
+    throw new DTypeError(
+      'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
+    );
+  }
+  return record('NegBackward0', [x], unaryRaw('neg', x), ([g]) => [neg(g!)], []);
 }
 
 /** PyTorch: `torch.exp`. */
 export function exp(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('exp', x);
-  return record('ExpBackward0', [x], y, ([g]) => [mul(g!, y)]);
+  return record('ExpBackward0', [x], y, ([g]) => [mul(g!, y)], [y]);
 }
 
 /** PyTorch: `torch.log`. */
 export function log(x0: Tensor): Tensor {
   const x = floatInput(x0);
-  return record('LogBackward0', [x], unaryRaw('log', x), ([g]) => [div(g!, x)]);
+  return record('LogBackward0', [x], unaryRaw('log', x), ([g]) => [div(g!, x)], [x]);
 }
 
 /** PyTorch: `torch.sqrt`. */
 export function sqrt(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('sqrt', x);
-  return record('SqrtBackward0', [x], y, ([g]) => [div(g!, mul(y, 2))]);
+  return record('SqrtBackward0', [x], y, ([g]) => [div(g!, mul(y, 2))], [y]);
 }
 
 /** PyTorch: `torch.abs` (gradient sign(x), 0 at 0). */
 export function abs(x: Tensor): Tensor {
-  return record('AbsBackward0', [x], unaryRaw('abs', x), ([g]) => [mul(g!, unaryRaw('sign', x))]);
+  if (x.dtype === 'bool') throw new DTypeError(`"abs_cpu" not implemented for 'Bool'`);
+  return record('AbsBackward0', [x], unaryRaw('abs', x), ([g]) => [mul(g!, unaryRaw('sign', x))], [x]);
 }
 
 /** PyTorch: `torch.tanh`. */
@@ -200,7 +274,7 @@ export function tanh(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('tanh', x);
   // d tanh = 1 - y²
-  return record('TanhBackward0', [x], y, ([g]) => [mul(g!, sub(1, mul(y, y)))]);
+  return record('TanhBackward0', [x], y, ([g]) => [mul(g!, sub(1, mul(y, y)))], [y]);
 }
 
 /** PyTorch: `torch.sigmoid`. */
@@ -208,13 +282,14 @@ export function sigmoid(x0: Tensor): Tensor {
   const x = floatInput(x0);
   const y = unaryRaw('sigmoid', x);
   // d σ = y (1 - y)
-  return record('SigmoidBackward0', [x], y, ([g]) => [mul(g!, mul(y, sub(1, y)))]);
+  return record('SigmoidBackward0', [x], y, ([g]) => [mul(g!, mul(y, sub(1, y)))], [y]);
 }
 
 /** PyTorch: `torch.relu`: max(x, 0); gradient 0 where the result is <= 0 (so 0 at x = 0; NaN passes). */
 export function relu(x: Tensor): Tensor {
+  if (x.dtype === 'bool') throw new DTypeError('Boolean inputs not supported for relu');
   const y = unaryRaw('relu', x);
-  return record('ReluBackward0', [x], y, ([g]) => [where(le(y, 0), 0, g!)]);
+  return record('ReluBackward0', [x], y, ([g]) => [where(le(y, 0), 0, g!)], [y]);
 }
 
 /**
@@ -227,13 +302,12 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   }
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
-  // An int32 tensor clamped to a fractional bound becomes float32, as PyTorch's type promotion.
-  const fractional = [min, max].some((v) => typeof v === 'number' && !Number.isInteger(v));
-  const dtype = x.dtype === 'int32' && fractional ? 'float32' : x.dtype;
-  const out = allocStorage(dtype, x.numel());
-  backend().clamp(x.contiguousData(), lo, hi, out);
+  // PyTorch's type promotion over the input and the given bounds: an int32 tensor clamped to a
+  // fractional bound becomes float32, a bool tensor clamped to integers becomes int64.
+  const dtype = promoteOperands(x, ...[min, max].filter((v): v is number => typeof v === 'number'));
+  const out = computeStorage(dtype, x.numel(), (o) => backend().clamp(x.contiguousData(), lo, hi, o), 'torch.clamp');
   const y = new Tensor(out, x.shape, dtype);
-  return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))]);
+  return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]);
 }
 
 // ---- selection -------------------------------------------------------------------------------
@@ -244,27 +318,29 @@ function broadcastView(t: Tensor, shape: readonly number[]): StridedView {
 }
 
 /**
- * PyTorch: `torch.where(condition, input, other)`: input where condition, else other,
- * all three broadcast together. PyTorch parity: the condition is an int32 0/1 tensor (what
- * comparisons return here) instead of a bool tensor; float conditions are refused as in PyTorch.
+ * PyTorch: `torch.where(condition, input, other)`: input where condition, else other, all three
+ * broadcast together; input and other promote as `torch.result_type` (two integers give int64,
+ * a fractional number float32). The condition is a bool tensor (what comparisons return), as
+ * PyTorch requires.
  */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
-  if (cond.dtype !== 'int32') {
-    throw new DTypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${cName(cond.dtype)}`);
+  if (cond.dtype !== 'bool') {
+    throw new DTypeError(
+      `where expected condition to be a boolean tensor, but got a tensor with dtype ${cName(cond.dtype)}. Make a bool mask with a comparison (x.gt(0)) or cond.bool().`,
+    );
   }
-  // Two numbers give float32, or int32 when both are integers (PyTorch: the default dtypes).
-  const scalarDtype = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
-  const [ta, tb] =
-    typeof a === 'number' && typeof b === 'number' ? [full([], a, { dtype: scalarDtype }), full([], b, { dtype: scalarDtype })] : operands(a, b);
+  const dtype = resultType(a, b);
+  const wrap = (v: Operand): Tensor => (typeof v === 'number' ? scalarOf(v, dtype) : v);
+  const [ta, tb] = [wrap(a), wrap(b)];
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape), tb.shape);
-  const dtype = resultType(ta, tb);
   const out = allocStorage(dtype, numel(shape));
+  // Values of ta and tb are already representable in dtype (a promotion never narrows), so a copy is exact.
   backend().where(shape, broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out);
   const y = new Tensor(out, shape, dtype);
   return record('WhereBackward0', [ta, tb], y, ([g]) => {
     const zero = g!.zerosLike();
     return [sumToShape(where(cond, g!, zero), ta.shape), sumToShape(where(cond, zero, g!), tb.shape)];
-  });
+  }, [cond]);
 }
 
 /**
@@ -272,10 +348,23 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
  * broadcast together (the out-of-place op may grow the input, as PyTorch's).
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (mask.dtype !== 'bool') {
+    throw new DTypeError(
+      `masked_fill_ only supports boolean masks, but got mask with dtype ${cName(mask.dtype)}. Make the mask with a comparison (x.eq(0)) or mask.bool().`,
+    );
+  }
   const shape = broadcastShapes(x.shape, mask.shape);
-  const fill = scalarLike(value, x);
+  // The value is cast to the tensor's dtype, as PyTorch's fill (2.7 into an int tensor is 2).
+  const fill = scalarOf(value, x.dtype);
   const out = allocStorage(x.dtype, numel(shape));
   backend().where(shape, broadcastView(mask, shape), broadcastView(fill, shape), broadcastView(x, shape), out);
   const y = new Tensor(out, shape, x.dtype);
-  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(ne(mask, 0), 0, g!), x.shape)]);
+  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)], [mask]);
+}
+
+/** A 0-d tensor holding v cast to dtype. */
+function scalarOf(v: number, dtype: DType): Tensor {
+  const s = allocStorage(dtype, 1);
+  s[0] = castValue(v, dtype, 'scalar operand');
+  return new Tensor(s, [], dtype);
 }

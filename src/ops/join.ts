@@ -5,7 +5,7 @@
 
 import { record } from '../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError } from '../errors.js';
-import { allocStorage, promote } from '../tensor/dtype.js';
+import { allocStorage, promoteTypes } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, normDim, numel, parseSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -21,7 +21,7 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
   // PyTorch skips legacy empty 1-D tensors of shape [0] (whatever the other shapes).
   const keep = tensors.map((t, i) => [t, i] as const).filter(([t]) => !(t.ndim === 1 && t.shape[0] === 0));
   const parts = keep.map(([t]) => t);
-  const dtype = tensors.map((t) => t.dtype).reduce(promote);
+  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
   if (parts.length === 0) {
     normDim(dim, 1);
     return { y: Tensor.empty([0], dtype), d: 0, parts, starts: [] };
@@ -62,11 +62,11 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
 
 /**
  * PyTorch: `torch.cat(tensors, dim=0)`: join along an existing dim; the other sizes must match.
- * Dtypes promote (int32 and float32 give float32).
+ * Dtypes promote as `torch.promote_types` (int32 and float32 give float32, bool and int32 int32).
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const { y, d, parts, starts } = catRaw(tensors, dim);
-  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)));
+  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)), []);
 }
 
 /** PyTorch: `torch.stack(tensors, dim=0)`: same-shape tensors joined along a new dim at `dim`. */
@@ -89,7 +89,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     return new Tensor(t.storage, shape, t.dtype, strides, t.offset);
   });
   const { y } = catRaw(unsqueezed, d);
-  return record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])));
+  return record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])), []);
 }
 
 /**
@@ -139,14 +139,14 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 function indexArray(index: Tensor | readonly number[]): Int32Array {
   if (Array.isArray(index)) return Int32Array.from(index as readonly number[]);
   const t = index as Tensor;
-  if (t.dtype !== 'int32') {
+  if (t.dtype !== 'int32' && t.dtype !== 'int64') {
     throw new DTypeError(`index_select(): Expected dtype int32 or int64 for index`);
   }
   if (t.ndim > 1) throw new IndexError('index_select(): Index is supposed to be a vector');
   return Int32Array.from(t.contiguousData());
 }
 
-/** PyTorch: `torch.index_select(input, dim, index)` with a 1-D integer index (list or int32 tensor). */
+/** PyTorch: `torch.index_select(input, dim, index)` with a 1-D integer index (a number list, or an int64 or int32 tensor). */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
   const d = normDim(dim, x.ndim);
   const idx = indexArray(index);
@@ -182,7 +182,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
       });
     }
     return [new Tensor(gx, x.shape, x.dtype)];
-  });
+  }, []);
 }
 
 /** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (always a copy). */
@@ -198,5 +198,5 @@ export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
     strides[d] = -strides[d]!;
   }
   const y = copyContiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset));
-  return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)]);
+  return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)], []);
 }

@@ -129,10 +129,12 @@ function matmulName(a: Tensor, b: Tensor): string {
  * PyTorch: `torch.matmul(input, other)`.
  * Shapes: (K)·(K) → (); (M,K)·(K,N) → (M,N); (K)·(...,K,N) → (...,N); (...,M,K)·(K) → (...,M);
  * (...,M,K)·(...,K,N) → (broadcast(...),M,N).
- * int32 operands are multiplied exactly in float64 (PyTorch multiplies int64 on the CPU too).
+ * Integer operands are multiplied exactly in float64 (PyTorch multiplies int64 on the CPU too);
+ * bool operands are refused, as PyTorch.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkMatmul(a, b);
+  if (a.dtype === 'bool') throw new DTypeError(`"${a.ndim === 1 && b.ndim === 1 ? 'dot' : 'addmm_impl_cpu_'}" not implemented for 'Bool'`);
   if (!isFloat(a.dtype)) return toDtype(matmul(toDtype(a, 'float64'), toDtype(b, 'float64')), a.dtype);
   const a2 = asMatrix(a, 'left');
   const b2 = asMatrix(b, 'right');
@@ -149,5 +151,5 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       a.requiresGrad ? reshape(sumToShape(matmul(g2, transpose(b2, -1, -2)), a2.shape), a.shape) : null,
       b.requiresGrad ? reshape(sumToShape(matmul(transpose(a2, -1, -2), g2), b2.shape), b.shape) : null,
     ];
-  });
+  }, [a.requiresGrad ? b : null, b.requiresGrad ? a : null]);
 }

@@ -6,12 +6,13 @@
 import { record } from '../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
-import { allocStorage, isFloat } from '../tensor/dtype.js';
+import type { DType } from '../tensor/dtype.js';
+import { allocStorage, castStorage, isFloat } from '../tensor/dtype.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { div, eq, mul, ne, sub } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { cName, copyContiguous } from './util.js';
+import { cName, copyContiguous, indexTensor } from './util.js';
 
 type Dims = number | readonly number[] | null | undefined;
 
@@ -30,19 +31,24 @@ function around(shape: readonly number[], d: number): [number, number, number] {
   return [numel(shape.slice(0, d)), shape[d]!, numel(shape.slice(d + 1))];
 }
 
-/** Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd). */
+/**
+ * Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd). Integer and bool
+ * input sums to int64, as PyTorch's (accumulated in float64, then range-checked).
+ */
 function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
+  const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int64';
   let data = copyContiguous(x).storage;
   const shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const d = dims[k]!;
     const [outer, n, inner] = around(shape, d);
-    const out = allocStorage(x.dtype, outer * inner);
+    const out = isFloat(dtype) ? allocStorage(dtype, outer * inner) : new Float64Array(outer * inner);
     backend().sumAxis(data, outer, n, inner, out);
     data = out;
     shape[d] = 1;
   }
-  return new Tensor(data, shape, x.dtype);
+  // Integer sums were accumulated in a float64 scratch: range-check them into int64 storage.
+  return new Tensor(isFloat(dtype) ? data : castStorage(data, dtype, 'torch.sum'), shape, dtype);
 }
 
 /** Drop the reduced dims of a keepdim result (a view; no autograd record). */
@@ -60,13 +66,14 @@ function dropDims(kept: Tensor, dims: readonly number[]): Tensor {
 /**
  * PyTorch: `torch.sum(input, dim=None, keepdim=False)`: the sum over all dims (a 0-d tensor)
  * or over `dim` (a number or a list), keeping the reduced dims as size 1 when keepdim.
+ * Integer and bool tensors sum to int64 (counting a mask: `mask.sum()`), as PyTorch.
  */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(x, dim);
   const kept = sumKeep(x, dims);
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1';
-  return record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)]);
+  return record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)], []);
 }
 
 /** PyTorch: `torch.mean(input, dim=None, keepdim=False)`, as sum; float input only, as PyTorch. */
@@ -82,7 +89,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   for (let i = 0; i < kept.storage.length; i++) kept.storage[i]! /= count;
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
-  return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)]);
+  return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)], []);
 }
 
 /** `(values, indices)` as PyTorch's `torch.return_types.max`: destructure as a pair or by name. */
@@ -99,7 +106,7 @@ export class ValuesIndices {
 
 /**
  * PyTorch: `torch.max(input)` (the largest value, a 0-d tensor) and
- * `torch.max(input, dim, keepdim=False)` (values and int32 indices along dim).
+ * `torch.max(input, dim, keepdim=False)` (values, and int64 indices along dim as PyTorch).
  */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
@@ -117,7 +124,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
     return record('MaxBackward1', [x], y, ([g]) => {
       const hit = Number.isNaN(vals[0]!) ? ne(x, x) : eq(x, y);
       return [div(mul(hit, g!), sum(hit))];
-    });
+    }, [x, y]);
   }
   const d = normDim(dim, x.ndim);
   const shape = x.ndim === 0 ? [1] : [...x.shape];
@@ -130,7 +137,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   keptShape[d] = 1;
   const drop = keepdim && x.ndim > 0 ? [] : [d];
   const values = dropDims(new Tensor(vals, keptShape, x.dtype), drop);
-  const indices = dropDims(new Tensor(idx, keptShape, 'int32'), drop);
+  const indices = dropDims(indexTensor(idx, keptShape), drop);
   record('MaxBackward0', [x], values, ([g]) => {
     // Scatter g to the argmax positions (the first maximum, as PyTorch picks).
     const gk = copyContiguous(g!).storage;
@@ -139,7 +146,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
       for (let i = 0; i < inner; i++) out[(o * n + idx[o * inner + i]!) * inner + i] = gk[o * inner + i]!;
     }
     return [new Tensor(out, x.shape, g!.dtype)];
-  });
+  }, [indices]);
   return new ValuesIndices(values, indices);
 }
 
@@ -155,10 +162,10 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
   const y = new Tensor(out, x.shape, x.dtype);
   if (log) {
     // d logsoftmax: g - exp(y) * sum(g)
-    return record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))]);
+    return record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))], [y]);
   }
   // d softmax: y * (g - sum(g * y))
-  return record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))]);
+  return record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]);
 }
 
 /** PyTorch: `torch.softmax(input, dim)`. */

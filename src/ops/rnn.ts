@@ -9,7 +9,7 @@
  */
 
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { record } from '../autograd/node.js';
+import { type BackwardContext, record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import { refRnnKernel } from '../kernels/ref/rnn.js';
@@ -57,7 +57,7 @@ export function rnnKernelFor(x: FloatArray): RnnKernel {
 
 function floatData(t: Tensor): FloatArray {
   const d = contiguous(t.detach()).contiguousData();
-  if (d instanceof Int32Array) throw new DTypeError(`rnnLayer: expected a floating point tensor, got ${t.dtype}`);
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) throw new DTypeError(`rnnLayer: expected a floating point tensor, got ${t.dtype}`);
   return d;
 }
 
@@ -150,8 +150,29 @@ function wrapGrads(p: Prepared, g: RnnGradsOut): (Tensor | null)[] {
   return p.tensors.flatMap((t, i) => (t ? [grads[i] ? new Tensor(grads[i]!, t.shape, dtype) : null] : []));
 }
 
-const BACKWARD_TWICE =
-  'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed).';
+/**
+ * The tensors a layer's backward reads, as PyTorch's composite RNN saves them: the input only
+ * when W_ih needs a gradient, W_ih only when the input does (dx), the states and W_hh/W_hr
+ * always; never the biases.
+ */
+function savedOf(p: Prepared): Tensor[] {
+  const { input, h0, c0, weights } = p.args;
+  const saved = [h0, c0, weights.wHh, weights.wHr, weights.wIh.requiresGrad ? input : null, input.requiresGrad ? weights.wIh : null];
+  return saved.filter((t): t is Tensor => t !== null);
+}
+
+/**
+ * The kernels' backward is not itself differentiable: with createGraph and gradients that
+ * require grad, refuse instead of returning gradients silently cut from the graph.
+ */
+function noDoubleBackward(mode: RnnMode, gOut: (Tensor | null)[], ctx: BackwardContext): void {
+  if (ctx.createGraph && gOut.some((g) => g?.requiresGrad)) {
+    throw new RuntimeError(
+      `${nodeName(mode)} is not differentiable twice in torchlet: createGraph (PyTorch's create_graph=True) through a recurrent layer is not supported. ` +
+        'Use createGraph only on graphs without RNN/LSTM/GRU layers.',
+    );
+  }
+}
 
 /**
  * Run one direction of one layer. Returns `[y (total, Hout), hN (B, Hout), cN (B, H) | null]`,
@@ -166,13 +187,19 @@ export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
   const out: [Tensor, Tensor, Tensor | null] = [y!, hN, cN];
   const kernelBackward = res.backward;
   if (!p.kernelArgs.needsGrad || kernelBackward === null) return out;
-  let used = false;
-  record(nodeName(args.mode), p.inputs, out.filter((t): t is Tensor => t !== null), (gOut) => {
-    if (used) throw new RuntimeError(BACKWARD_TWICE);
-    used = true;
-    const [dy, dhN, dcN] = gOut.map((g) => (g ? floatData(g) : null));
-    return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: args.input.requiresGrad }));
-  });
+  // The engine runs this at most once unless the graph is retained (it frees the node after a
+  // backward without retainGraph); the kernel keeps its saved state for another call when asked.
+  record(
+    nodeName(args.mode),
+    p.inputs,
+    out.filter((t): t is Tensor => t !== null),
+    (gOut, ctx) => {
+      noDoubleBackward(args.mode, gOut, ctx);
+      const [dy, dhN, dcN] = gOut.map((g) => (g ? floatData(g) : null));
+      return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: args.input.requiresGrad }, ctx.retainGraph));
+    },
+    savedOf(p),
+  );
   return out;
 }
 
@@ -211,10 +238,13 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   // adds both gradients).
   const outputs = [...(joined ? [joined] : []), ...dirs.flatMap((o) => o.filter((t): t is Tensor => t !== null))];
   const cols = preps.map((_, i) => preps.slice(0, i).reduce((a, p) => a + p.Hout, 0));
-  let used = false;
-  record(nodeName(list[0]!.mode), preps.flatMap((p) => p.inputs), outputs, (gOut) => {
-    if (used) throw new RuntimeError(BACKWARD_TWICE);
-    used = true;
+  const inputs = preps.flatMap((p) => p.inputs);
+  record(
+    nodeName(list[0]!.mode),
+    inputs,
+    outputs,
+    (gOut, ctx) => {
+    noDoubleBackward(list[0]!.mode, gOut, ctx);
     let at = 0;
     const gJoined = joined ? gOut[at++] : null;
     const grads = dirs.map((o, i) => {
@@ -224,8 +254,10 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
       const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
       return { dy: data(dyT), dhN: data(dhN), dcN: data(dcN), needsDx: list[0]!.input.requiresGrad };
     });
-    const g = kernelBackward(grads);
+    const g = kernelBackward(grads, ctx.retainGraph);
     return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
-  });
+    },
+    preps.flatMap(savedOf),
+  );
   return { dirs, joined };
 }

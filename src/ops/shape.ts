@@ -4,16 +4,19 @@
  * PyTorch: `torch.transpose`, `Tensor.view`, `torch.squeeze`, ...
  */
 
+import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { IndexError, RuntimeError, ShapeError } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
+import { tensorTypeName } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, inferShape, normDim, parseSize, viewStrides } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { copyContiguous, sumToShape } from './util.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset = x.offset): Tensor {
-  return new Tensor(x.storage, shape, x.dtype, strides, offset);
+  const v = new Tensor(x.storage, shape, x.dtype, strides, offset);
+  v._base = x._base ?? x;
+  return v;
 }
 
 /** PyTorch: `torch.transpose(input, dim0, dim1)`: swap two dims (a view). */
@@ -26,14 +29,14 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
     [shape[a], shape[b]] = [shape[b]!, shape[a]!];
     [strides[a], strides[b]] = [strides[b]!, strides[a]!];
   }
-  return record('TransposeBackward0', [x], viewOf(x, shape, strides), ([g]) => [transpose(g!, a, b)]);
+  return record('TransposeBackward0', [x], viewOf(x, shape, strides), ([g]) => [transpose(g!, a, b)], []);
 }
 
 /** PyTorch: `Tensor.t()`: transpose of a tensor with at most 2 dims (a view). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const y = x.ndim < 2 ? viewOf(x, x.shape, x.strides) : viewOf(x, [x.shape[1]!, x.shape[0]!], [x.strides[1]!, x.strides[0]!]);
-  return record('TBackward0', [x], y, ([g]) => [t(g!)]);
+  return record('TBackward0', [x], y, ([g]) => [t(g!)], []);
 }
 
 /** PyTorch: `torch.permute(input, dims)`; `x.permute(2, 0, 1)` or `x.permute([2, 0, 1])` (a view). */
@@ -55,7 +58,7 @@ export function permute(x: Tensor, ...dimArgs: SizeArgs): Tensor {
   norm.forEach((d, i) => {
     inverse[d] = i;
   });
-  return record('PermuteBackward0', [x], y, ([g]) => [permute(g!, inverse)]);
+  return record('PermuteBackward0', [x], y, ([g]) => [permute(g!, inverse)], []);
 }
 
 /**
@@ -71,7 +74,7 @@ export function view(x: Tensor, ...shapeArgs: SizeArgs): Tensor {
       "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
     );
   }
-  return record('ViewBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
+  return record('ViewBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)], []);
 }
 
 /** PyTorch: `torch.reshape(input, shape)`: a view when possible, else a contiguous copy. */
@@ -79,11 +82,11 @@ export function reshape(x: Tensor, ...shapeArgs: SizeArgs): Tensor {
   const shape = inferShape(parseSize(shapeArgs), x.numel());
   const strides = viewStrides(x.shape, x.strides, shape);
   if (strides !== null) {
-    return record('ReshapeAliasBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
+    return record('ReshapeAliasBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)], []);
   }
   const copy = copyContiguous(x.detach());
   const y = new Tensor(copy.storage, shape, x.dtype);
-  return record('UnsafeViewBackward0', [x], y, ([g]) => [reshape(g!, x.shape)]);
+  return record('UnsafeViewBackward0', [x], y, ([g]) => [reshape(g!, x.shape)], []);
 }
 
 /** PyTorch: `torch.flatten(input, start_dim=0, end_dim=-1)`: merge dims start..end into one. */
@@ -102,7 +105,7 @@ export function squeezeDims(x: Tensor, dims: readonly number[], name = 'SqueezeB
   const drop = new Set(dims.filter((d) => x.shape[d] === 1));
   const shape = x.shape.filter((_, i) => !drop.has(i));
   const strides = x.strides.filter((_, i) => !drop.has(i));
-  return record(name, [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
+  return record(name, [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)], []);
 }
 
 /**
@@ -130,10 +133,9 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const stride = d < x.ndim ? x.shape[d]! * x.strides[d]! : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
-  return record('UnsqueezeBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)]);
+  return record('UnsqueezeBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)], []);
 }
 
-const LEGACY_TYPE: Record<DType, string> = { float32: 'FloatTensor', float64: 'DoubleTensor', int32: 'IntTensor' };
 
 /**
  * PyTorch: `Tensor.expand(*sizes)`: broadcast size-1 dims to larger sizes without copying
@@ -143,7 +145,7 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
   const sizes = parseSize(sizeArgs);
   if (sizes.length < x.ndim) {
     throw new ShapeError(
-      `expand(torch.${LEGACY_TYPE[x.dtype]}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+      `expand(${tensorTypeName(x.dtype)}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
     );
   }
   const lead = sizes.length - x.ndim;
@@ -163,7 +165,7 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
     shape.push(target);
     strides.push(i >= lead && own === target ? x.strides[i - lead]! : 0);
   });
-  return record('ExpandBackward0', [x], viewOf(x, shape, strides), ([g]) => [sumToShape(g!, x.shape)]);
+  return record('ExpandBackward0', [x], viewOf(x, shape, strides), ([g]) => [sumToShape(g!, x.shape)], []);
 }
 
 /** Check narrow's arguments as PyTorch does; returns [dim, start] normalised. */
@@ -195,8 +197,9 @@ function narrowView(x: Tensor, d: number, s: number, length: number): Tensor {
 /** The gradient of a narrow: zeros of `shape` with `g` written at [start, start + length) along d. */
 function narrowBackward(g: Tensor, shape: readonly number[], d: number, s: number): Tensor {
   const z = Tensor.empty(shape, g.dtype);
-  narrowView(z, d, s, g.shape[d]!).copy_(g);
-  return z;
+  noGrad(() => narrowView(z, d, s, g.shape[d]!).copy_(g));
+  // Under createGraph (g requires grad) the padding is itself recorded: its backward is the narrow.
+  return record('SliceBackwardBackward0', [g], z, ([gg]) => [narrow(gg!, d, s, g.shape[d]!)], []);
 }
 
 /**
@@ -205,7 +208,7 @@ function narrowBackward(g: Tensor, shape: readonly number[], d: number, s: numbe
  */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const [d, s] = checkNarrow(x, dim, start, length);
-  return record('SliceBackward0', [x], narrowView(x, d, s, length), ([g]) => [narrowBackward(g!, x.shape, d, s)]);
+  return record('SliceBackward0', [x], narrowView(x, d, s, length), ([g]) => [narrowBackward(g!, x.shape, d, s)], []);
 }
 
 /** @internal Views of consecutive pieces of `sizes` along d, sharing one `SplitBackward0` node (PyTorch's split). */
@@ -217,11 +220,29 @@ export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tens
     at += s;
   }
   const parts = sizes.map((s, i) => narrowView(x, d, starts[i]!, s));
-  return record('SplitBackward0', [x], parts, (gs) => {
-    const gx = Tensor.empty(x.shape, x.dtype);
-    gs.forEach((g, i) => {
-      if (g !== null) narrowView(gx, d, starts[i]!, sizes[i]!).copy_(g);
-    });
-    return [gx];
-  });
+  return record(
+    'SplitBackward0',
+    [x],
+    parts,
+    (gs) => {
+      const gx = Tensor.empty(x.shape, x.dtype);
+      noGrad(() =>
+        gs.forEach((g, i) => {
+          if (g !== null) narrowView(gx, d, starts[i]!, sizes[i]!).copy_(g);
+        }),
+      );
+      // Under createGraph the assembly is recorded: each piece's gradient is a narrow of it.
+      const present = gs.flatMap((g, i) => (g !== null ? [{ g, i }] : []));
+      return [
+        record(
+          'SplitBackwardBackward0',
+          present.map((p) => p.g),
+          gx,
+          ([gg]) => present.map((p) => narrow(gg!, d, starts[p.i]!, sizes[p.i]!)),
+          [],
+        ),
+      ];
+    },
+    [],
+  );
 }

@@ -5,7 +5,7 @@ import { DTypeError } from '../errors.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
 import { backend } from '../kernels/backend.js';
 import type { DType } from '../tensor/dtype.js';
-import { allocStorage, isFloat } from '../tensor/dtype.js';
+import { allocStorage, castStorage, castValue, cName, isFloat, resultType } from '../tensor/dtype.js';
 import { normDim, numel, shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -15,14 +15,25 @@ export { normDim };
 export type Operand = Tensor | number;
 
 /**
- * Wrap a number as a 0-d tensor of a dtype that does not promote `like`, as PyTorch's
- * "wrapped number" rule: float32 + 2.5 stays float32; int32 + 2.5 becomes float32.
+ * Wrap a number as a 0-d tensor of the dtype PyTorch's "wrapped number" rule gives it beside
+ * `like` (`torch.result_type(like, v)`): float32 + 2.5 stays float32; int32 + 2.5 becomes float32;
+ * bool + 1 becomes int64. The value is stored in that dtype (int64 range-checked).
  */
 export function scalarLike(v: number, like: Tensor): Tensor {
-  const dtype: DType = like.dtype === 'int32' && !Number.isInteger(v) ? 'float32' : like.dtype;
+  const dtype = resultType(like, v);
   const s = allocStorage(dtype, 1);
-  s[0] = v;
+  s[0] = castValue(v, dtype, 'scalar operand');
   return new Tensor(s, [], dtype);
+}
+
+/**
+ * A 1-D (or `shape`d) int64 tensor of indices: how every op that returns indices (argmax,
+ * max(dim).indices, lengths, batch sizes, sort/topk/nonzero/randperm) builds its result, as
+ * PyTorch returns them as int64. The values are taken as they are (an Int32Array is not copied).
+ */
+export function indexTensor(values: Int32Array | readonly number[], shape: readonly number[] = [values.length]): Tensor {
+  const storage = values instanceof Int32Array ? values : (castStorage(values, 'int64', 'indices') as Int32Array);
+  return new Tensor(storage, shape, 'int64');
 }
 
 /** The operand as a tensor (numbers wrapped as with `scalarLike`). */
@@ -38,12 +49,12 @@ export function forEachOffset(t: Tensor, fn: (i: number, offset: number) => void
 /** A contiguous tensor (the same one when already contiguous). PyTorch: `contiguous()`. */
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
+  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!], []);
 }
 
 /** A contiguous copy that owns its storage. PyTorch: `clone()`. */
 export function clone(x: Tensor): Tensor {
-  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!]);
+  return record('CloneBackward0', [x], copyContiguous(x), ([g]) => [g!], []);
 }
 
 /** PyTorch: `torch.detach(x)`: the same storage, cut from the graph (see `Tensor.detach`). */
@@ -58,16 +69,17 @@ export function copyContiguous(x: Tensor): Tensor {
   return new Tensor(out, x.shape, x.dtype);
 }
 
-/** A copy converted to another dtype (the same tensor if the dtype already matches). */
+/**
+ * A copy converted to another dtype (the same tensor if the dtype already matches), as PyTorch's
+ * `.to(dtype)`: integer targets truncate toward zero, bool is `x != 0` (NaN is true), and an int64
+ * value outside the int32 range is refused (see `./tensor/dtype.ts`). Float-to-float copies are
+ * recorded for autograd; the others are not differentiable.
+ */
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const src = x.contiguousData();
-  const out = allocStorage(dtype, src.length);
-  if (dtype === 'int32') for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]!);
-  else out.set(src);
-  const y = new Tensor(out, x.shape, dtype);
-  if (!isFloat(dtype)) return y;
-  return record('ToCopyBackward0', [x], y, ([g]) => [toDtype(g!, x.dtype)]);
+  const y = new Tensor(castStorage(x.contiguousData(), dtype, `to(torch.${dtype})`), x.shape, dtype);
+  if (!isFloat(dtype) || !isFloat(x.dtype)) return y;
+  return record('ToCopyBackward0', [x], y, ([g]) => [toDtype(g!, x.dtype)], []);
 }
 
 /** Sum a broadcast gradient back to `shape` (the reverse of broadcasting). */
@@ -84,12 +96,9 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   return r;
 }
 
-/** PyTorch's C++ name of a dtype in kernel messages (`"addmm" not implemented for 'Int'`). */
-export function cName(dtype: DType): string {
-  return dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : 'Int';
-}
+export { cName };
 
-/** Throw PyTorch's kernel message when an op has no int32 implementation. */
+/** Throw PyTorch's kernel message when an op has no integer or bool implementation. */
 export function requireFloat(x: Tensor, opName: string): void {
   if (!isFloat(x.dtype)) {
     throw new DTypeError(`"${opName}" not implemented for '${cName(x.dtype)}'`);

@@ -8,7 +8,7 @@
 
 export type { AdamHyper, AdamOptions, AdamWOptions } from './adam.js';
 export { Adam, AdamW } from './adam.js';
-export * as lrScheduler from './lr-scheduler.js';
+export * as lrScheduler from './schedulers.js';
 export type {
   BaseHyper,
   HyperValue,

@@ -60,8 +60,11 @@ export abstract class LRScheduler {
     this.lastEpoch = lastEpoch;
   }
 
-  /** PyTorch: `_initial_step()`: the step made by the constructor (sets epoch 0's rates). */
-  protected initialStep(): void {
+  /**
+   * PyTorch: `_initial_step()`: the step made by the constructor (sets epoch 0's rates).
+   * @internal Also called by SequentialLR on its first scheduler.
+   */
+  initialStep(): void {
     this.stepCount = 0;
     this.step();
   }
@@ -73,11 +76,28 @@ export abstract class LRScheduler {
   protected abstract hyper(): Record<string, number>;
   protected abstract setHyper(key: string, value: number): void;
 
-  /** Advance one epoch and write the new rates into the optimiser. PyTorch: `scheduler.step()`. */
-  step(): void {
+  /**
+   * PyTorch's `_get_closed_form_lr`: the rates at `lastEpoch` straight from the base rates, used by
+   * `step(epoch)`; undefined where PyTorch has none (then the recursive form is used).
+   */
+  protected closedFormLr(): number[] | undefined {
+    return undefined;
+  }
+
+  /**
+   * Advance one epoch and write the new rates into the optimiser. PyTorch: `scheduler.step()`.
+   * `step(epoch)` jumps to that epoch (PyTorch's deprecated form, which SequentialLR uses).
+   */
+  step(epoch?: number): void {
     this.stepCount += 1;
-    this.lastEpoch += 1;
-    const values = this.computeLr();
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch += 1;
+      values = this.computeLr();
+    } else {
+      this.lastEpoch = epoch;
+      values = this.closedFormLr() ?? this.computeLr();
+    }
     this.optimizer.paramGroups.forEach((g, i) => {
       g.lr = values[i]!;
     });
@@ -139,6 +159,9 @@ export class StepLR extends LRScheduler {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map((g) => g.lr);
     return groups.map((g) => g.lr * this.gamma);
   }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
   protected hyper(): Record<string, number> {
     return { step_size: this.stepSize, gamma: this.gamma };
   }
@@ -184,6 +207,10 @@ export class CosineAnnealingLR extends LRScheduler {
       (g) => ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (g.lr - etaMin) + etaMin,
     );
   }
+  protected override closedFormLr(): number[] {
+    const { lastEpoch: t, TMax: T, etaMin } = this;
+    return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * t) / T))) / 2);
+  }
   protected hyper(): Record<string, number> {
     return { T_max: this.TMax, eta_min: this.etaMin };
   }
@@ -194,7 +221,7 @@ export class CosineAnnealingLR extends LRScheduler {
 }
 
 /** Python's `%` (the result takes the divisor's sign). */
-function pyMod(a: number, b: number): number {
+export function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
 

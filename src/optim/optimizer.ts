@@ -9,6 +9,7 @@
 
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { DTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
+import { isFloat, tensorTypeName } from '../tensor/dtype.js';
 import { shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -71,8 +72,6 @@ export function pyNum(v: number): string {
   return String(v);
 }
 
-/** PyTorch's `torch.typename` of a CPU tensor of each dtype, for messages. */
-const TENSOR_TYPENAME = { float32: 'torch.FloatTensor', float64: 'torch.DoubleTensor', int32: 'torch.IntTensor' } as const;
 
 /**
  * Base class of the optimisers. PyTorch: `torch.optim.Optimizer`. Subclasses supply the
@@ -94,7 +93,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   protected constructor(params: ParamsInput<H>, defaults: H) {
     if (params instanceof Tensor) {
       throw new DTypeError(
-        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${TENSOR_TYPENAME[params.dtype]}. Pass model.parameters() or [tensor].`,
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${tensorTypeName(params.dtype)}. Pass model.parameters() or [tensor].`,
         'TypeError',
       );
     }
@@ -140,8 +139,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         throw new DTypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`, 'TypeError');
       }
       if (!p.isLeaf) throw new ValueError("can't optimize a non-leaf Tensor");
-      if (p.dtype === 'int32') {
-        throw new DTypeError('optimizer can only optimize floating point Tensors, but one of the params is torch.int32');
+      if (!isFloat(p.dtype)) {
+        throw new DTypeError(`optimizer can only optimize floating point Tensors, but one of the params is torch.${p.dtype}`);
       }
     }
     const h = { ...this.defaults } as H;
@@ -324,9 +323,10 @@ export function rounder(t: Tensor): (x: number) => number {
  * Optimisers update parameters in place, as PyTorch's `param.add_(...)` does.
  */
 export function updateInPlace(p: Tensor, fn: (values: Float32Array | Float64Array) => void): void {
-  if (p.dtype === 'int32') throw new DTypeError('optimizer can only optimize floating point Tensors');
+  if (!isFloat(p.dtype)) throw new DTypeError('optimizer can only optimize floating point Tensors');
   const n = p.numel();
   if (p.isContiguous()) {
+    p._bumpVersion();
     fn(p.storage.subarray(p.offset, p.offset + n) as Float32Array | Float64Array);
     return;
   }

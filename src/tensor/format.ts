@@ -15,6 +15,8 @@ const PRECISION = 4;
 const THRESHOLD = 1000;
 const EDGE = 3;
 const LINE_WIDTH = 80;
+/** Dtypes PyTorch's repr leaves out (`has_default_dtype`): the default float, int64 and bool. */
+const DEFAULT_DTYPES = new Set(['float32', 'int64', 'bool']);
 
 // ---- exact decimal rounding (Python's '{:.Nf}' and '{:.Ne}') -----------------------------------
 
@@ -99,8 +101,13 @@ interface Formatter {
 }
 
 /** PyTorch's `_Formatter`, built from the values that will be printed. */
-function makeFormatter(values: readonly number[], isInt: boolean): Formatter {
-  if (isInt) {
+function makeFormatter(values: readonly number[], kind: 'float' | 'int' | 'bool'): Formatter {
+  if (kind === 'bool') {
+    // PyTorch prints True/False padded to the widest shown (`tensor([ True, False])`).
+    const width = values.some((v) => v === 0) ? 5 : 4;
+    return { width, format: (v) => (v !== 0 ? 'True' : 'False').padStart(width) };
+  }
+  if (kind === 'int') {
     const width = Math.max(1, ...values.map((v) => String(v).length));
     return { width, format: (v) => String(v).padStart(width) };
   }
@@ -215,12 +222,13 @@ export function formatTensor(t: Tensor): string {
   if (n === 0) {
     // PyTorch shows the size unless it is (0,).
     if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(', ')})`);
+    // An empty tensor shows any dtype but the default float one (int64 and bool too).
     if (t.dtype !== 'float32') suffixes.push(`dtype=torch.${t.dtype}`);
     body = '[]';
   } else {
-    if (t.dtype !== 'float32') suffixes.push(`dtype=torch.${t.dtype}`);
+    if (!DEFAULT_DTYPES.has(t.dtype)) suffixes.push(`dtype=torch.${t.dtype}`);
     const summarize = n > THRESHOLD;
-    const fmt = makeFormatter(printedValues(t, summarize), t.dtype === 'int32');
+    const fmt = makeFormatter(printedValues(t, summarize), t.dtype === 'float32' || t.dtype === 'float64' ? 'float' : t.dtype === 'bool' ? 'bool' : 'int');
     body = t.ndim === 0 ? fmt.format(t.storage[t.offset]!).trimStart() : tensorBody(t, indent, summarize, fmt);
   }
   if (t.gradFn !== null) suffixes.push(`grad_fn=${t.gradFn.toString()}`);

@@ -6,14 +6,14 @@
  * PyTorch's and call the functions in `src/ops/`, where forward and backward sit side by side.
  */
 
-import { runBackward } from '../autograd/engine.js';
-import { noGrad } from '../autograd/grad-mode.js';
-import type { GradNode } from '../autograd/node.js';
+import { type BackwardOptions, tensorBackward } from '../autograd/engine.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { addNodeHook, type GradNode, RemovableHandle, record, type TensorHook } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { copyContiguous } from '../ops/util.js';
-import type { DType, Storage } from './dtype.js';
-import { allocStorage } from './dtype.js';
+import type { Device, DType, DTypeLike, Storage, ToOptions } from './dtype.js';
+import { allocStorage, castStorage, isFloat, parseDevice, parseToArgs } from './dtype.js';
 import { formatTensor } from './format.js';
 import type { Shape, SizeArgs } from './shape.js';
 import { contiguousStrides, numel } from './shape.js';
@@ -21,8 +21,22 @@ import { contiguousStrides, numel } from './shape.js';
 type Operand = Tensor | number;
 
 /**
- * An n-dimensional array of float32, float64 or int32 values that can record operations for
- * autograd. PyTorch: `torch.Tensor`. Create one with `torch.tensor`, `torch.zeros`, ...
+ * Version counters (PyTorch's `_version`), one per storage: every tensor viewing a storage
+ * (views, `detach()`) shares it, as PyTorch's views share their base's counter.
+ */
+const versions = new WeakMap<object, number>();
+
+/** PyTorch's UserWarning when `.grad` of a non-leaf is read (c10 TensorBody.h). */
+const NON_LEAF_GRAD_WARNING =
+  "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). " +
+  'If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. ' +
+  'If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. ' +
+  'See github.com/pytorch/pytorch/pull/30531 for more informations. (torchlet: call t.retainGrad() before backward.)';
+
+/**
+ * An n-dimensional array of float32, float64, int32, int64 or bool values that can record
+ * operations for autograd. PyTorch: `torch.Tensor`. Create one with `torch.tensor`,
+ * `torch.zeros`, ...
  */
 export class Tensor {
   /** The flat storage this tensor views. Shared between views; read it with `toFloat32Array()`. */
@@ -37,12 +51,18 @@ export class Tensor {
   readonly dtype: DType;
   /** PyTorch: `requires_grad`. Set it on leaves with `requiresGrad_()` or at creation. */
   requiresGrad = false;
-  /** Accumulated gradient of a leaf after `backward()`. PyTorch: `.grad`. */
-  grad: Tensor | null = null;
   /** The recorded op that produced this tensor, null for leaves. PyTorch: `grad_fn`. */
   gradFn: GradNode | null = null;
   /** Which output of `gradFn` this tensor is. */
   outputIndex = 0;
+  /**
+   * The tensor this one is a view of (transpose, view, narrow, ...), null otherwise.
+   * PyTorch: `Tensor._base`.
+   */
+  _base: Tensor | null = null;
+  private gradValue: Tensor | null = null;
+  private retains = false;
+  private leafHooks: { id: number; fn: TensorHook }[] = [];
 
   constructor(storage: Storage, shape: Shape, dtype: DType, strides?: readonly number[], offset = 0) {
     this.storage = storage;
@@ -84,6 +104,14 @@ export class Tensor {
     const cs = contiguousStrides(this.shape);
     return this.shape.every((s, i) => s === 1 || cs[i] === this.strides[i]);
   }
+  /** PyTorch: `Tensor.device`: always `'cpu'` (torchlet runs on the CPU and WebAssembly). */
+  get device(): Device {
+    return 'cpu';
+  }
+  /** PyTorch: `Tensor.is_floating_point()`: true for float32 and float64. */
+  isFloatingPoint(): boolean {
+    return isFloat(this.dtype);
+  }
   /** True for tensors not produced by a recorded op. PyTorch: `is_leaf`. */
   get isLeaf(): boolean {
     return this.gradFn === null;
@@ -119,7 +147,10 @@ export class Tensor {
     };
     return build(0, 0);
   }
-  /** The value of a one-element tensor. PyTorch: `item()`. */
+  /**
+   * The value of a one-element tensor. PyTorch: `item()`.
+   * PyTorch parity: a bool tensor gives 1 or 0 here (PyTorch: True or False), so `item()` stays a number.
+   */
   item(): number {
     if (this.numel() !== 1) {
       throw new ValueError('only one element tensors can be converted to Python scalars');
@@ -133,6 +164,94 @@ export class Tensor {
 
   // ---- autograd ----------------------------------------------------------------------------
 
+  /**
+   * Accumulated gradient of a leaf after `backward()` (or of a non-leaf that called
+   * `retainGrad()`). Reading it on another non-leaf gives null with PyTorch's warning.
+   * PyTorch: `.grad`.
+   */
+  get grad(): Tensor | null {
+    if (this.gradFn !== null && !this.retains && this.gradValue === null) warnOnce(this, NON_LEAF_GRAD_WARNING);
+    return this.gradValue;
+  }
+  set grad(g: Tensor | null) {
+    this.gradValue = g;
+  }
+
+  /**
+   * How many times this tensor's storage was written in place (shared by its views).
+   * Autograd compares it with the value at save time. PyTorch: `Tensor._version`.
+   */
+  get _version(): number {
+    return versions.get(this.storage) ?? 0;
+  }
+  /**
+   * Count an in-place write to this tensor's storage. Every op that writes into an existing
+   * tensor calls it (through `beginInplace` in src/autograd/inplace.ts, which also applies
+   * PyTorch's leaf rules; optimizers and loaders, which write under noGrad, call it directly).
+   */
+  _bumpVersion(): void {
+    versions.set(this.storage, (versions.get(this.storage) ?? 0) + 1);
+  }
+
+  /**
+   * Keep this non-leaf's gradient in `.grad` at the next backward (a no-op on leaves).
+   * PyTorch: `Tensor.retain_grad()`.
+   */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new RuntimeError("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.gradFn === null || this.retains) return;
+    this.retains = true;
+    addNodeHook(this.gradFn, this.outputIndex, this, 'retain');
+  }
+  /** Whether this non-leaf keeps its gradient (`retainGrad()`). PyTorch: `Tensor.retains_grad`. */
+  get retainsGrad(): boolean {
+    return this.retains;
+  }
+  /** @internal Called by the engine for a tensor that retains its gradient. */
+  _retainGradValue(g: Tensor, createGraph: boolean): void {
+    const own = createGraph ? g : g.detach();
+    this.gradValue = this.gradValue === null ? (createGraph ? own : noGrad(() => ops.clone(own)).detach()) : createGraph ? this.gradValue.add(own) : noGrad(() => ops.add(this.gradValue!, own));
+  }
+
+  /**
+   * Call `hook(grad)` whenever a gradient for this tensor is computed; a returned tensor (same
+   * shape) replaces the gradient. On a leaf it runs on the summed gradient before `.grad`
+   * accumulates. Returns a handle whose `remove()` unregisters it. PyTorch: `Tensor.register_hook`.
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | undefined): RemovableHandle {
+    if (typeof hook !== 'function') {
+      throw new TypeError(`registerHook(): argument 'hook' (position 1) must be a function, not ${hook === null ? 'null' : typeof hook}`);
+    }
+    if (!this.requiresGrad) throw new RuntimeError("cannot register a hook on a tensor that doesn't require gradient");
+    if (this.gradFn !== null) return new RemovableHandle(addNodeHook(this.gradFn, this.outputIndex, this, hook));
+    const id = ++leafHookIds;
+    this.leafHooks.push({ id, fn: hook });
+    return new RemovableHandle(() => {
+      const i = this.leafHooks.findIndex((h) => h.id === id);
+      if (i >= 0) this.leafHooks.splice(i, 1);
+    });
+  }
+  /** @internal The hooks of a leaf, in registration order. */
+  _leafHooks(): TensorHook[] {
+    return this.leafHooks.map((h) => h.fn);
+  }
+
+  /**
+   * Cut this tensor from the graph in place: it becomes a leaf that does not require grad.
+   * Views cannot (use `detach()`). PyTorch: `Tensor.detach_()`.
+   */
+  detach_(): this {
+    if (this._base !== null) {
+      throw new RuntimeError(
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
+    this.gradFn = null;
+    this.outputIndex = 0;
+    this.requiresGrad = false;
+    return this;
+  }
+
   /** PyTorch: `requires_grad_(requires_grad=True)`. Only on leaves. */
   requiresGrad_(flag = true): this {
     if (this.gradFn !== null && !flag) {
@@ -140,7 +259,7 @@ export class Tensor {
         'you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn\'t require differentiation use var_no_grad = var.detach().',
       );
     }
-    if (flag && this.dtype === 'int32') {
+    if (flag && !isFloat(this.dtype)) {
       throw new RuntimeError(
         'only Tensors of floating point dtype can require gradients\nConvert first: t.float().requiresGrad_().',
       );
@@ -148,9 +267,17 @@ export class Tensor {
     this.requiresGrad = flag;
     return this;
   }
-  /** PyTorch: `backward(gradient=None)`. */
-  backward(grad?: Tensor): void {
-    runBackward(this, grad);
+  /**
+   * Compute the gradient of this tensor with respect to the graph's leaves, accumulated into
+   * their `.grad`. `gradient` (this tensor's shape) may be left out for a one-element tensor.
+   * The graph's saved tensors are freed unless `retainGraph` is set; a second backward through
+   * them raises as in PyTorch. Also `backward({ retainGraph: true })`.
+   * PyTorch: `Tensor.backward(gradient=None, retain_graph=None, create_graph=False)`.
+   */
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void;
+  backward(options: BackwardOptions): void;
+  backward(a?: Tensor | null | BackwardOptions, b?: BackwardOptions): void {
+    tensorBackward(this, a, b);
   }
   /** @internal Called by the autograd recorder. */
   _setGradFn(node: GradNode, index: number): void {
@@ -158,12 +285,16 @@ export class Tensor {
     this.outputIndex = index;
     this.requiresGrad = true;
   }
-  /** @internal Called by the engine on leaves. */
-  _accumulateGrad(g: Tensor): void {
+  /** @internal Called by the engine on leaves (with createGraph the sum is recorded). */
+  _accumulateGrad(g: Tensor, createGraph = false): void {
     if (!this.requiresGrad) return;
-    // Always a fresh tensor: the incoming gradient may alias another tensor's storage.
     const own = g.dtype === this.dtype ? g : ops.toDtype(g, this.dtype);
-    this.grad = (this.grad === null ? ops.clone(own) : ops.add(this.grad, own)).detach();
+    if (createGraph) {
+      this.gradValue = this.gradValue === null ? own : ops.add(this.gradValue, own);
+      return;
+    }
+    // Always a fresh tensor: the incoming gradient may alias another tensor's storage.
+    this.gradValue = noGrad(() => (this.gradValue === null ? ops.clone(own) : ops.add(this.gradValue, own))).detach();
   }
   /** A tensor sharing storage, cut from the graph. PyTorch: `detach()`. */
   detach(): Tensor {
@@ -171,15 +302,29 @@ export class Tensor {
   }
 
   /**
-   * Overwrite this tensor's values in place (no autograd record). Used by optimisers and
-   * `loadStateDict`. PyTorch: `tensor.copy_(src)` under `no_grad`.
+   * Overwrite this tensor's values in place with `src` (broadcast to this shape), counting the
+   * write in `_version`. On a leaf that requires grad only under `noGrad` (PyTorch's rule); with
+   * grad mode on and a `src` or `this` that requires grad the copy is recorded (CopyBackwards):
+   * the gradient flows to `src`, not to the overwritten values. PyTorch: `Tensor.copy_(src)`.
    */
   copy_(src: Tensor | ArrayLike<number>): this {
     const n = this.numel();
-    const data = src instanceof Tensor ? noGrad(() => ops.expand(src, this.shape)).contiguousData() : src;
-    if (data.length !== n) {
-      throw new ValueError(`copy_: expected ${n} values, got ${data.length}`);
+    const raw = src instanceof Tensor ? noGrad(() => ops.expand(src, this.shape)).contiguousData() : src;
+    if (raw.length !== n) {
+      throw new ValueError(`copy_: expected ${n} values, got ${raw.length}`);
     }
+    // Converted (and int64 range-checked) before anything is written.
+    const data = isFloat(this.dtype) ? raw : castStorage(raw, this.dtype, 'copy_');
+    const tracked = isGradEnabled() && (this.requiresGrad || (src instanceof Tensor && src.requiresGrad));
+    checkInplace(this);
+    if (tracked && this._base !== null) {
+      throw new RuntimeError(
+        'copy_: writing into a view under grad mode, where the view or the source requires grad, is not supported by torchlet ' +
+          '(PyTorch records CopySlices on the base tensor). Build the result out of place (torch.cat, where) or copy under torch.noGrad.',
+      );
+    }
+    this._bumpVersion();
+    const prev = tracked ? this._historyAlias() : null;
     if (this.isContiguous()) {
       this.storage.set(data, this.offset);
     } else {
@@ -187,7 +332,21 @@ export class Tensor {
         this.storage[o] = data[i]!;
       });
     }
+    if (prev) {
+      const from = src as Tensor;
+      const inputs = src instanceof Tensor ? [prev, from] : [prev];
+      record('CopyBackwards', inputs, this, ([g]) => [ops.zerosLike(g!), ...(src instanceof Tensor ? [ops.sumToShape(g!, from.shape)] : [])], []);
+    }
     return this;
+  }
+
+  /** @internal A tensor standing for this one's autograd history (same storage) before an in-place op rewrites it. */
+  _historyAlias(): Tensor {
+    const t = new Tensor(this.storage, this.shape, this.dtype, this.strides, this.offset);
+    t.requiresGrad = this.requiresGrad;
+    t.gradFn = this.gradFn;
+    t.outputIndex = this.outputIndex;
+    return t;
   }
 
   // ---- creation helpers --------------------------------------------------------------------
@@ -200,9 +359,30 @@ export class Tensor {
   onesLike(): Tensor {
     return ops.onesLike(this);
   }
-  /** PyTorch: `tensor.float()` / `.double()` / `.int()` (a copy when the dtype changes). */
-  to(dtype: DType): Tensor {
-    return ops.toDtype(this, dtype);
+  /**
+   * PyTorch: `Tensor.to(...)`: `to(dtype)` (`'float32'`/`'float'`, `'float64'`/`'double'`,
+   * `'int32'`/`'int'`, `'int64'`/`'long'`, `'bool'`, or `torch.int64`-style constants),
+   * `to('cpu')`, `to('cpu', dtype)`, `to(otherTensor)` (its dtype), `to({ dtype, device, copy })`.
+   * Returns this tensor when nothing changes (unless `copy: true`), else a converted copy.
+   * `'cuda'`, `'mps'`, ... are refused: torchlet runs on the CPU and WebAssembly.
+   */
+  to(dtype: DTypeLike): Tensor;
+  to(device: Device | string, dtype?: DTypeLike): Tensor;
+  to(other: Tensor): Tensor;
+  to(options: ToOptions): Tensor;
+  to(...args: unknown[]): Tensor {
+    const target = parseToArgs('Tensor.to', args);
+    const y = target.dtype === undefined ? this : ops.toDtype(this, target.dtype);
+    return target.copy && y === this ? ops.clone(this) : y;
+  }
+  /** PyTorch: `Tensor.cpu()`: this tensor (it is already on the CPU). */
+  cpu(): Tensor {
+    return this;
+  }
+  /** PyTorch: `Tensor.cuda()`: refused with the device message (torchlet runs on the CPU and WebAssembly). */
+  cuda(): never {
+    parseDevice('cuda', 'Tensor.cuda');
+    throw new RuntimeError('unreachable');
   }
   /** PyTorch: `Tensor.float()`: as float32. */
   float(): Tensor {
@@ -215,6 +395,14 @@ export class Tensor {
   /** PyTorch: `Tensor.int()`: as int32 (truncating toward zero). */
   int(): Tensor {
     return ops.toDtype(this, 'int32');
+  }
+  /** PyTorch: `Tensor.long()`: as int64, PyTorch's index dtype (truncating toward zero; values beyond int32 are refused). */
+  long(): Tensor {
+    return ops.toDtype(this, 'int64');
+  }
+  /** PyTorch: `Tensor.bool()`: as bool, true where nonzero (NaN is true). */
+  bool(): Tensor {
+    return ops.toDtype(this, 'bool');
   }
 
   // ---- elementwise -------------------------------------------------------------------------
@@ -283,35 +471,55 @@ export class Tensor {
   minimum(other: Tensor): Tensor {
     return ops.minimum(this, other);
   }
-  /** PyTorch: `Tensor.gt(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.gt(other)` (a bool result). */
   gt(other: Operand): Tensor {
     return ops.gt(this, other);
   }
-  /** PyTorch: `Tensor.lt(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.lt(other)` (a bool result). */
   lt(other: Operand): Tensor {
     return ops.lt(this, other);
   }
-  /** PyTorch: `Tensor.ge(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.ge(other)` (a bool result). */
   ge(other: Operand): Tensor {
     return ops.ge(this, other);
   }
-  /** PyTorch: `Tensor.le(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.le(other)` (a bool result). */
   le(other: Operand): Tensor {
     return ops.le(this, other);
   }
-  /** PyTorch: `Tensor.eq(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.eq(other)` (a bool result). */
   eq(other: Operand): Tensor {
     return ops.eq(this, other);
   }
-  /** PyTorch: `Tensor.ne(other)` (int32 0/1 result). */
+  /** PyTorch: `Tensor.ne(other)` (a bool result). */
   ne(other: Operand): Tensor {
     return ops.ne(this, other);
   }
-  /** PyTorch: `Tensor.masked_fill(mask, value)`: value where mask is nonzero. */
+  /** PyTorch: `Tensor.isnan()`: a bool tensor, true where NaN. */
+  isnan(): Tensor {
+    return ops.isnan(this);
+  }
+  /** PyTorch: `Tensor.logical_not()`: a bool tensor, true where zero (`~mask`). */
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
+  }
+  /** PyTorch: `Tensor.logical_and(other)`: a bool tensor (`a & b` on masks). */
+  logicalAnd(other: Tensor): Tensor {
+    return ops.logicalAnd(this, other);
+  }
+  /** PyTorch: `Tensor.logical_or(other)`: a bool tensor (`a | b` on masks). */
+  logicalOr(other: Tensor): Tensor {
+    return ops.logicalOr(this, other);
+  }
+  /** PyTorch: `Tensor.logical_xor(other)`: a bool tensor (`a ^ b` on masks). */
+  logicalXor(other: Tensor): Tensor {
+    return ops.logicalXor(this, other);
+  }
+  /** PyTorch: `Tensor.masked_fill(mask, value)`: value where the bool mask is true. */
   maskedFill(mask: Tensor, value: number): Tensor {
     return ops.maskedFill(this, mask, value);
   }
-  /** PyTorch: `Tensor.where(condition, y)`: this where condition, else y. */
+  /** PyTorch: `Tensor.where(condition, y)`: this where the bool condition is true, else y. */
   where(condition: Tensor, other: Operand): Tensor {
     return ops.where(condition, this, other);
   }
@@ -403,13 +611,51 @@ export class Tensor {
   narrow(dim: number, start: number, length: number): Tensor {
     return ops.narrow(this, dim, start, length);
   }
-  /** PyTorch: `Tensor.index_select(dim, index)` with a 1-D int32 index or a number list. */
+  /** PyTorch: `Tensor.index_select(dim, index)` with a 1-D int64 or int32 index, or a number list. */
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
     return ops.indexSelect(this, dim, index);
   }
   /** PyTorch: `Tensor.flip(dims)`: `flip(0, 1)` or `flip([0, 1])` (a copy). */
   flip(...dims: SizeArgs): Tensor {
     return ops.flip(this, ...dims);
+  }
+}
+
+let leafHookIds = 0;
+const warned = new WeakSet<Tensor>();
+function warnOnce(t: Tensor, message: string): void {
+  if (warned.has(t)) return;
+  warned.add(t);
+  console.warn(`UserWarning: ${message}`);
+}
+
+/**
+ * Call before an op writes into `t` in place: applies PyTorch's rules (a leaf that requires
+ * grad, or a view of one, may be written only under `noGrad`; an error leaves `t` unchanged)
+ * and counts the write in `t._version`. PyTorch: `check_inplace` + `increment_version`.
+ * In-place ops that are differentiable then record with `t._historyAlias()` as the input
+ * standing for `t`'s old value (see `copy_`).
+ */
+export function beginInplace(t: Tensor): void {
+  checkInplace(t);
+  t._bumpVersion();
+}
+
+/** PyTorch's leaf rules for an in-place write into `t` (see beginInplace); throws, changes nothing. */
+export function checkInplace(t: Tensor): void {
+  if (isGradEnabled()) {
+    if (t.gradFn === null && t.requiresGrad && t._base === null) {
+      throw new RuntimeError(
+        'a leaf Variable that requires grad is being used in an in-place operation.\n' +
+          'torchlet: change parameters inside torch.noGrad(() => ...), as optimizers do, or work on a clone().',
+      );
+    }
+    if (t._base !== null && t._base.gradFn === null && t._base.requiresGrad) {
+      throw new RuntimeError(
+        'a view of a leaf Variable that requires grad is being used in an in-place operation.\n' +
+          'torchlet: change parameters inside torch.noGrad(() => ...), as optimizers do, or work on a clone().',
+      );
+    }
   }
 }
 

@@ -56,7 +56,7 @@ function tolFor(t: Tensor): { rtol: number; atol: number } {
 function inputsOf(name: string, c: OpCase, dtype?: 'float64'): Tensor[] {
   return Array.from({ length: c.inputs }, (_, i) => {
     const src = opsFixture.get(`${name}/in${i}`);
-    const x = (dtype && src.dtype !== 'int32' ? src.to(dtype) : src).clone().detach();
+    const x = (dtype && src.isFloatingPoint() ? src.to(dtype) : src).clone().detach();
     if (c.grad[i]) x.requiresGrad_(true);
     return x;
   });
@@ -73,7 +73,8 @@ export function checkOp(name: string, fn: OpFn): void {
     let loss: Tensor | null = null;
     outs.forEach((o, j) => {
       const want = opsFixture.get(`${name}/out${j}`);
-      expect(o.dtype === 'int32', `${name}: out${j} dtype`).toBe(want.dtype === 'int32');
+      // The fixture keeps PyTorch's result dtype (int64 indices, bool comparisons, float32/float64).
+      expect(o.dtype, `${name}: out${j} dtype`).toBe(want.dtype);
       expectClose(o, want, tolFor(want), `${name}: out${j}`);
       const w = opsFixture.tensors[`${name}/w${j}`];
       if (w !== undefined) {
@@ -93,7 +94,7 @@ export function checkOp(name: string, fn: OpFn): void {
     if (c.gradcheck && c.grad.some(Boolean)) {
       const xs = inputsOf(name, c, 'float64');
       const flat = (...args: Tensor[]): Tensor => {
-        const os = outputsOf(fn(...args)).filter((o) => o.dtype !== 'int32');
+        const os = outputsOf(fn(...args)).filter((o) => o.isFloatingPoint());
         return os.length === 1 ? os[0]! : torch.cat(os.map((o) => o.reshape(-1)));
       };
       expect(torch.autograd.gradcheck(flat, xs), `${name}: gradcheck`).toBe(true);

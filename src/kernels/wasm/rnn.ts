@@ -44,6 +44,7 @@ import {
   type RnnLayerSpec,
   type RnnWeights,
 } from '../rnn.js';
+import { areDeterministicAlgorithmsEnabled } from '../determinism.js';
 import { forwardManySegmented, forwardSegmented, wantsSegments } from '../segments.js';
 import { type WasmKernels, wasmKernels } from './loader.js';
 import { JobKind, runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
@@ -259,13 +260,14 @@ function batchParts(spec: RnnLayerSpec, d: Dims, parts: number): { r0: number; T
 
 
 /**
- * The pool, if this layer can use it: a gated cell without projection (its loop is a wasm
- * job), at least 4 batch rows per thread, and enough work per step to pay for the threads.
+ * The pool, if this layer can split its batch rows across it: a gated cell without projection
+ * (its loop is a wasm job), at least 4 batch rows per thread, enough work per step to pay for
+ * the threads, and not in deterministic mode (a row's sums would depend on the split).
  */
 function threadsFor(spec: RnnLayerSpec): ThreadPool | null {
   const p = threadPool();
   const d = dims(spec);
-  if (!p || !d.job) return null;
+  if (!p || !d.job || areDeterministicAlgorithmsEnabled()) return null;
   if (d.B < 4 * p.n || d.total * d.GH * (d.I + d.H) < threadTuning.minMacs) return null;
   return p;
 }
@@ -501,13 +503,15 @@ function forward<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, 
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay && saved) {
     let used = false;
-    backward = (grads) => {
-      if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
-      used = true;
-      unpinForgotten?.unregister(backward!);
+    backward = (grads, retain = false) => {
+      if (used) throw new Error('RnnKernel backward called after its saved buffers were released (only calls with retain keep them)');
+      if (!retain) {
+        used = true;
+        unpinForgotten?.unregister(backward!);
+      }
       // Threads again only if the pool that ran the forward (same memory) is still up.
       const p = threads && threadPool() === threads ? threads : null;
-      return backwardMany(w, p, [{ spec: args.spec, weights: args.weights, d, lay, saved, grads, make: maker(args.x) }])[0]!;
+      return backwardMany(w, p, [{ spec: args.spec, weights: args.weights, d, lay, saved, grads, make: maker(args.x) }], retain)[0]!;
     };
     watch(w, backward, [saved]);
   }
@@ -540,7 +544,7 @@ function forwardManyWhole<A extends FloatArray>(argsList: RnnForwardArgs<A>[], j
     return {
       results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
       joined: null,
-      backward: all ? (grads) => backs.map((b, i) => b!(grads[i]!)) : null,
+      backward: all ? (grads, retain) => backs.map((b, i) => b!(grads[i]!, retain)) : null,
     };
   }
   const threads = pool!;
@@ -567,13 +571,15 @@ function forwardManyWhole<A extends FloatArray>(argsList: RnnForwardArgs<A>[], j
   let backward: RnnForwardManyResult<A>['backward'] = null;
   if (all) {
     let used = false;
-    backward = (grads) => {
-      if (used) throw new Error('RnnKernel backward may be called only once (its saved buffers are released)');
-      used = true;
-      unpinForgotten?.unregister(backward!);
+    backward = (grads, retain = false) => {
+      if (used) throw new Error('RnnKernel backward called after its saved buffers were released (only calls with retain keep them)');
+      if (!retain) {
+        used = true;
+        unpinForgotten?.unregister(backward!);
+      }
       const p = threadPool() === threads ? threads : null;
       const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i]!, lay: lays[i]!, saved: outs[i]!.saved!, grads: grads[i]!, make: maker(a.x) }));
-      return backwardMany(w, p, dirs);
+      return backwardMany(w, p, dirs, retain);
     };
     watch(w, backward, outs.map((o) => o.saved!));
   }
@@ -614,7 +620,7 @@ interface PlacedBackward<A extends FloatArray> {
   collect(): RnnGradsOut<A>;
 }
 
-function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number, parts: number): PlacedBackward<A> {
+function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>, saved: number, parts: number, retain: boolean): PlacedBackward<A> {
   const { spec, weights, d, lay, grads, make } = dir;
   const keep = dir.saved.keep;
   const { H, I, Hout, GH, B, total, offs } = d;
@@ -639,7 +645,7 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
   const f = arena.f32();
   if (keep) {
     f.set(keep, saved >> 2);
-    releaseKeep(keep);
+    if (!retain) releaseKeep(keep);
   }
   if (grads.dy) f.set(grads.dy, dyP >> 2);
   if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), dhS >> 2);
@@ -778,22 +784,24 @@ function placeBackward<A extends FloatArray>(w: WasmKernels, dir: BackwardDir<A>
  * there are as many threads as directions and all loops are wasm jobs), then each direction's
  * weight gradients, their large products split across the threads.
  */
-function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[]): RnnGradsOut<A>[] {
+function backwardMany<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[], retain: boolean): RnnGradsOut<A>[] {
   try {
-    return backwardRun(w, threads, dirs);
+    return backwardRun(w, threads, dirs, retain);
   } finally {
-    for (const dir of dirs) if (dir.saved.pinned !== null) w.arena.unpin(dir.saved.pinned);
+    // With retain the saved state stays (pinned, or the copied-out block) for another backward;
+    // the FinalizationRegistry still releases it if that never comes.
+    if (!retain) for (const dir of dirs) if (dir.saved.pinned !== null) w.arena.unpin(dir.saved.pinned);
   }
 }
 
-function backwardRun<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[]): RnnGradsOut<A>[] {
+function backwardRun<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, dirs: BackwardDir<A>[], retain: boolean): RnnGradsOut<A>[] {
   w.arena.reset();
   // Pinned state is read in place; copied-out state comes back into scratch.
   const saveds = dirs.map((dir) => dir.saved.pinned ?? w.arena.alloc(dir.lay.size));
   const side = threads !== null && dirs.length > 1 && dirs.length <= threads.n && dirs.every((dir) => dir.d.job);
   // Side by side: one direction per thread, whole. Otherwise a direction's batch rows are split
   // into one part per thread (the forward used the same pool, so its rows qualify).
-  const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!, side || !threads ? 1 : threads.n));
+  const placed = dirs.map((dir, i) => placeBackward(w, dir, saveds[i]!, side || !threads ? 1 : threads.n, retain));
   if (side) {
     runEach(w, threads, JobKind.backward, placed.map((p) => p.jobs[0]!));
     runEach(w, threads, JobKind.weightGrads, placed.map((p) => p.placeWeightGrads(1)));

@@ -7,7 +7,7 @@ import { DTypeError, IndexError, ShapeError, ValueError } from '../../errors.js'
 import { backend } from '../../kernels/backend.js';
 import { contiguous } from '../../ops/util.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
-import { allocStorage, isFloat } from '../../tensor/dtype.js';
+import { allocStorage, isFloat, tensorTypeName } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -84,7 +84,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
       db = new Tensor(sums, bias.shape, bias.dtype);
     }
     return bias === null ? [dx, dw] : [dx, dw, db];
-  });
+  }, [weight.requiresGrad ? input : null, input.requiresGrad ? weight : null]);
 }
 
 function floatData(t: Tensor): FloatStorage {
@@ -105,13 +105,12 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, numEm
  * PyTorch: `torch.nn.functional.embedding(input, weight, padding_idx=None)`: rows of `weight`
  * picked by integer indices. The row at `paddingIdx` gets no gradient.
  *
- * Shape: input (*) int32 indices, weight (numEmbeddings, embeddingDim), output (*, embeddingDim).
- * PyTorch parity: indices are int32 here (PyTorch takes int64 or int32).
+ * Shape: input (*) int64 or int32 indices, weight (numEmbeddings, embeddingDim), output (*, embeddingDim).
  */
 export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
-  if (input.dtype !== 'int32') {
+  if (input.dtype !== 'int64' && input.dtype !== 'int32') {
     throw new DTypeError(
-      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${input.dtype === 'float64' ? 'Double' : 'Float'}Tensor instead (while checking arguments for embedding)`,
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype === 'bool' ? 'CPUBoolType' : tensorTypeName(input.dtype)} instead (while checking arguments for embedding)`,
     );
   }
   if (weight.ndim !== 2) throw new ShapeError("'weight' must be 2-D");
@@ -139,5 +138,5 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
       for (let j = 0; j < dim; j++) dw[row * dim + j]! += gd[i * dim + j]!;
     }
     return [new Tensor(dw, weight.shape, weight.dtype)];
-  });
+  }, [input]);
 }

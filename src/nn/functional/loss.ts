@@ -12,7 +12,7 @@ import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
-import { allocStorage, isFloat } from '../../tensor/dtype.js';
+import { allocStorage, cName, isFloat } from '../../tensor/dtype.js';
 import { broadcastShapes, fmtShape, numel, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { warn } from './warn.js';
@@ -121,10 +121,10 @@ function checkClassWeight(weight: Tensor | null, c: number, prefix: string): voi
 }
 
 function checkIndexTarget(target: Tensor): void {
-  if (target.dtype !== 'int32') {
-    // PyTorch parity: PyTorch wants Long (int64) class indices; torchlet's index dtype is int32.
+  if (target.dtype !== 'int64' && target.dtype !== 'int32') {
+    // PyTorch parity: PyTorch 1.13 takes only Long (int64) class indices; torchlet also takes int32.
     throw new DTypeError(
-      `expected scalar type Int but found ${target.dtype === 'float64' ? 'Double' : 'Float'} (class-index targets must be int32: pass { dtype: 'int32' } when making them)`,
+      `expected scalar type Long but found ${cName(target.dtype)} (class-index targets are int64: make them with { dtype: 'int64' } or target.long())`,
     );
   }
 }
@@ -135,7 +135,7 @@ function checkIndexTarget(target: Tensor): void {
  * total weight of the non-ignored targets (NaN when every target is ignored, as PyTorch).
  *
  * Shape: input (C), (N, C) or (N, C, d1, ...) log-probabilities; target (), (N) or
- * (N, d1, ...) int32 class indices in [0, C); output () or, with 'none', the target's shape.
+ * (N, d1, ...) int64 (or int32) class indices in [0, C); output () or, with 'none', the target's shape.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
@@ -193,7 +193,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
       }
     }
     return [new Tensor(dx, input.shape, input.dtype)];
-  });
+  }, [target]);
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
@@ -206,7 +206,7 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * reduction='mean', label_smoothing=0.0)`: log-softmax over the class dim, then the negative
  * log-likelihood of the targets.
  *
- * Targets are either int32 class indices (shape as `nllLoss`) or float class probabilities of
+ * Targets are either int64 (or int32) class indices (shape as `nllLoss`) or float class probabilities of
  * the input's own shape (soft targets; no `ignoreIndex` then). With class indices and 'mean',
  * the sum is divided by the total weight of the non-ignored targets; with probabilities, by the
  * number of samples N * d1 * ... (PyTorch's two different weighted-mean rules).
@@ -364,5 +364,5 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     const grads = [dx === null ? null : new Tensor(dx, input.shape, input.dtype)];
     if (targetFloat) grads.push(dy === null ? null : new Tensor(dy, target.shape, target.dtype));
     return grads;
-  });
+  }, [input, target]);
 }

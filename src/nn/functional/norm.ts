@@ -178,7 +178,7 @@ export function batchNorm(
   });
   // Running statistics are updated in float64 and rounded once, as PyTorch's CPU kernel does.
   const count = input.shape[0]! * positions;
-  const update = (running: Tensor | null, batch: Float64Array | Float32Array | Int32Array, scale: number): void => {
+  const update = (running: Tensor | null, batch: ArrayLike<number>, scale: number): void => {
     if (running === null) return;
     const old = running.contiguousData();
     running.copy_(Array.from(old, (v, i) => (1 - momentum) * v + momentum * batch[i]! * scale));

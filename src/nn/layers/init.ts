@@ -32,6 +32,6 @@ export function constantParameter(shape: readonly number[], value: number, dtype
 }
 
 /** A non-trainable tensor filled with one value (running statistics). */
-export function constantBuffer(shape: readonly number[], value: number, dtype: FloatDType | 'int32'): Tensor {
+export function constantBuffer(shape: readonly number[], value: number, dtype: FloatDType | 'int64'): Tensor {
   return full(shape, value, { dtype });
 }

@@ -75,7 +75,7 @@ export interface EmbeddingOptions {
 /**
  * A lookup table of vectors. PyTorch: `torch.nn.Embedding(num_embeddings, embedding_dim, padding_idx=None)`.
  *
- * Shape: input (*) int32 indices in [0, numEmbeddings), output (*, embeddingDim).
+ * Shape: input (*) int64 (or int32) indices in [0, numEmbeddings), output (*, embeddingDim).
  * Parameter: `weight` (numEmbeddings, embeddingDim), N(0, 1) with the `paddingIdx` row zeroed.
  * PyTorch parity: `max_norm`, `scale_grad_by_freq` and `sparse` are not supported.
  */
@@ -105,7 +105,7 @@ export class Embedding extends Module {
     if (embeddings.ndim !== 2) throw new ShapeError('Embeddings parameter is expected to be 2-dimensional');
     const [rows, cols] = embeddings.shape as [number, number];
     const e = new Embedding(rows, cols, { paddingIdx: options.paddingIdx ?? null, dtype: embeddings.dtype === 'float64' ? 'float64' : 'float32' });
-    e.weight.copy_(embeddings);
+    noGrad(() => e.weight.copy_(embeddings));
     e.weight.requiresGrad = !(options.freeze ?? true);
     return e;
   }

@@ -139,7 +139,6 @@ export class BatchNorm1d extends Module {
   readonly bias: Parameter | null;
   readonly runningMean: Tensor | null;
   readonly runningVar: Tensor | null;
-  // PyTorch parity: num_batches_tracked is int32 here (int64 in PyTorch); PyTorch files convert on load.
   readonly numBatchesTracked: Tensor | null;
 
   constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
@@ -155,7 +154,7 @@ export class BatchNorm1d extends Module {
     const track = this.trackRunningStats;
     this.runningMean = this.registerBuffer('running_mean', track ? constantBuffer([numFeatures], 0, dtype) : null);
     this.runningVar = this.registerBuffer('running_var', track ? constantBuffer([numFeatures], 1, dtype) : null);
-    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', track ? constantBuffer([], 0, 'int32') : null);
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', track ? constantBuffer([], 0, 'int64') : null);
   }
 
   /** PyTorch: `reset_running_stats()`: running mean 0, variance 1, count 0. */

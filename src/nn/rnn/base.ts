@@ -11,6 +11,7 @@
  * - a PackedSequence: its data and batchSizes as they are (states permuted with sortedIndices).
  */
 
+import { noGrad } from '../../autograd/grad-mode.js';
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
@@ -18,7 +19,8 @@ import { uniform, zeros } from '../../ops/creation.js';
 import { cat, indexSelect, stack } from '../../ops/join.js';
 import { rnnLayers } from '../../ops/rnn.js';
 import { narrow, reshape, squeezeDims, transpose, unsqueeze } from '../../ops/shape.js';
-import type { FloatDType } from '../../tensor/dtype.js';
+import type { DType, FloatDType } from '../../tensor/dtype.js';
+import { isFloat } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { dropout as dropoutFn } from '../functional/dropout.js';
 import { Module } from '../module.js';
@@ -159,7 +161,9 @@ export abstract class RNNBase extends Module {
   /** PyTorch: `reset_parameters()`: redraw every parameter from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)). */
   resetParameters(): void {
     const k = 1 / Math.sqrt(this.hiddenSize);
-    for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+    noGrad(() => {
+      for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+    });
   }
 
   override extraRepr(): string {
@@ -289,15 +293,15 @@ export abstract class RNNBase extends Module {
   }
 
   /** Given states checked against (D*numLayers, B, Hout) / (…, H), or zeros of those shapes. */
-  private initialStates(hx: readonly Tensor[] | null, B: number, dtype: FloatDType | 'int32', inputShape: readonly number[] | null): States {
+  private initialStates(hx: readonly Tensor[] | null, B: number, dtype: DType, inputShape: readonly number[] | null): States {
     const D = this.numDirections;
     const expectedH: [number, number, number] = [D * this.numLayers, B, this.outputHiddenSize];
     const expectedC: [number, number, number] = [D * this.numLayers, B, this.hiddenSize];
     const lstm = this.mode === 'LSTM';
     if (!hx) {
       return {
-        h: zeros(expectedH, { dtype: dtype === 'int32' ? 'float32' : dtype }),
-        c: lstm ? zeros(expectedC, { dtype: dtype === 'int32' ? 'float32' : dtype }) : null,
+        h: zeros(expectedH, { dtype: isFloat(dtype) ? dtype : 'float32' }),
+        c: lstm ? zeros(expectedC, { dtype: isFloat(dtype) ? dtype : 'float32' }) : null,
       };
     }
     const ctx = { inputShape, batchFirst: this.batchFirst, numLayers: this.numLayers, directions: D };

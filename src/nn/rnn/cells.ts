@@ -4,6 +4,7 @@
  * (batchSizes = [N]), so a cell and a one-step layer compute exactly the same numbers.
  */
 
+import { noGrad } from '../../autograd/grad-mode.js';
 import { ShapeError, ValueError, RuntimeError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
@@ -78,7 +79,9 @@ export abstract class RNNCellBase extends Module {
   /** PyTorch: `reset_parameters()`. */
   resetParameters(): void {
     const k = 1 / Math.sqrt(this.hiddenSize);
-    for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+    noGrad(() => {
+      for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+    });
   }
 
   override extraRepr(): string {

@@ -4,13 +4,12 @@
  *
  * Shapes (B batch, T longest length, total = sum of lengths):
  * - data: (total, *) rows of step 0 for every sequence long enough, then step 1, ...
- * - batchSizes: int32 (T), how many sequences are still running at each step (non-increasing)
- * - sortedIndices: int32 (B) or null; sequence sortedIndices[i] of the caller's batch is row i
- * - unsortedIndices: int32 (B) or null; its inverse permutation
+ * - batchSizes: int64 (T), how many sequences are still running at each step (non-increasing)
+ * - sortedIndices: int64 (B) or null; sequence sortedIndices[i] of the caller's batch is row i
+ * - unsortedIndices: int64 (B) or null; its inverse permutation
  *
  * Example: sequences `abc` and `x` pack to data `a x b c` with batchSizes [2, 1, 1].
  * Build one with `nn.utils.rnn.packPaddedSequence` or `packSequence` rather than by hand.
- * PyTorch parity: batch_sizes and the indices are int32 tensors here (int64 in PyTorch).
  */
 
 import { IndexError, ShapeError } from '../../errors.js';
@@ -51,7 +50,7 @@ export class PackedSequence {
  * The inverse of a permutation: `out[permutation[i]] = i`. PyTorch:
  * `torch.nn.utils.rnn.invert_permutation(permutation)`; null in, null out.
  *
- * Shape: permutation int32 (B) -> int32 (B). Example: [2, 0, 1] -> [1, 2, 0].
+ * Shape: permutation int64 (B) -> int64 (B). Example: [2, 0, 1] -> [1, 2, 0].
  */
 export function invertPermutation(permutation: Tensor): Tensor;
 export function invertPermutation(permutation: Tensor | null): Tensor | null;
@@ -76,5 +75,5 @@ export function invertPermutation(permutation: Tensor | null): Tensor | null {
     seen[v] = 1;
     out[v] = i;
   }
-  return new Tensor(out, [n], 'int32');
+  return new Tensor(out, [n], 'int64');
 }

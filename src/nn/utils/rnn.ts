@@ -8,20 +8,22 @@
  * so gradients flow from a packed or padded result back to the inputs; padded positions get
  * zero gradient.
  *
- * PyTorch parity: lengths, batchSizes and the index tensors are int32 (int64 in PyTorch).
+ * Lengths, batchSizes and the index tensors are int64, as PyTorch (lengths given as a tensor
+ * may be int64 or int32, as PyTorch's `torch.as_tensor(lengths, dtype=torch.int64)` takes both).
  */
 
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import { cat, indexSelect } from '../../ops/join.js';
 import { expand, narrow, reshape, squeezeDims, transpose } from '../../ops/shape.js';
-import { clone, toDtype } from '../../ops/util.js';
+import { clone, indexTensor, toDtype } from '../../ops/util.js';
+import { cName, isInt } from '../../tensor/dtype.js';
 import { full } from '../../ops/creation.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { invertPermutation, PackedSequence } from './packed.js';
 
 export { invertPermutation, PackedSequence };
 
-/** Sequence lengths: a plain array of whole numbers or a 1-D int32 tensor. */
+/** Sequence lengths: a plain array of whole numbers or a 1-D int64 (or int32) tensor. */
 export type Lengths = readonly number[] | Tensor;
 
 export interface PackPaddedSequenceOptions {
@@ -65,9 +67,8 @@ const SORT_MESSAGE =
 /** Lengths as an Int32Array, checked for type (PyTorch's `checkLongTensor`). */
 function lengthsArray(lengths: Lengths): Int32Array {
   if (lengths instanceof Tensor) {
-    if (lengths.ndim !== 1 || lengths.dtype !== 'int32') {
-      // PyTorch parity: PyTorch asks for a 1D CPU int64 tensor; torchlet's index dtype is int32.
-      const msg = `'lengths' argument should be a 1D int32 tensor, but got ${lengths.ndim}D ${lengths.dtype} tensor. Pass a number[] or an int32 tensor (torchlet's int64).`;
+    if (lengths.ndim !== 1 || !isInt(lengths.dtype)) {
+      const msg = `'lengths' argument should be a 1D CPU int64 tensor, but got ${lengths.ndim}D cpu ${cName(lengths.dtype)} tensor. Pass a number[] or an int64 tensor (torch.tensor(lengths, { dtype: 'int64' })).`;
       throw lengths.ndim !== 1 ? new ShapeError(msg) : new DTypeError(msg);
     }
     return Int32Array.from(lengths.contiguousData());
@@ -118,7 +119,7 @@ function checkedBatchSizes(packed: PackedSequence, fn: string): Int32Array {
   const bad = (why: string): never => {
     throw new ShapeError(`${fn}: malformed PackedSequence: ${why}. Build it with packPaddedSequence or packSequence.`);
   };
-  if (packed.batchSizes.ndim !== 1 || packed.batchSizes.dtype !== 'int32' || batchSizes.length === 0) bad('batchSizes must be a non-empty 1-D int32 tensor');
+  if (packed.batchSizes.ndim !== 1 || !isInt(packed.batchSizes.dtype) || batchSizes.length === 0) bad('batchSizes must be a non-empty 1-D int64 tensor');
   batchSizes.forEach((b, t) => {
     if (b <= 0 || (t > 0 && b > batchSizes[t - 1]!)) bad(`batchSizes must be positive and non-increasing, got [${batchSizes.join(', ')}]`);
   });
@@ -136,8 +137,9 @@ function checkedBatchSizes(packed: PackedSequence, fn: string): Int32Array {
   return batchSizes;
 }
 
-function int32(values: Int32Array): Tensor {
-  return new Tensor(values, [values.length], 'int32');
+/** PyTorch's index tensors (lengths, batch sizes, sorted indices) are int64. */
+function int64(values: Int32Array): Tensor {
+  return indexTensor(values);
 }
 
 /**
@@ -146,7 +148,7 @@ function int32(values: Int32Array): Tensor {
  */
 function gatherRows(source: Tensor, index: Int32Array, paddingValue: number | null): Tensor {
   const rows = paddingValue === null ? source : cat([source, full([1, ...source.shape.slice(1)], paddingValue, { dtype: source.dtype })]);
-  return indexSelect(rows, 0, int32(index));
+  return indexSelect(rows, 0, int64(index));
 }
 
 function checkAtLeast2d(x: Tensor, fn: string, layout: string): void {
@@ -163,7 +165,7 @@ function checkAtLeast2d(x: Tensor, fn: string, layout: string): void {
  *
  * Shape:
  * - input: (L, N, *), or (N, L, *) with batchFirst
- * - lengths: N whole numbers (number[] or int32 tensor), each in [1, L]
+ * - lengths: N whole numbers (number[] or an int64/int32 tensor), each in [1, L]
  * - result: PackedSequence with data (total, *) and batchSizes (max length)
  *
  * With `enforceSorted` (the default) lengths must be decreasing, so `input[:, 0]` is the longest
@@ -216,7 +218,7 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   });
   const flat = reshape(input, [steps * batch, ...input.shape.slice(2)]);
   const data = gatherRows(flat, index, null);
-  return new PackedSequence(data, int32(batchSizes), order === null ? null : int32(order));
+  return new PackedSequence(data, int64(batchSizes), order === null ? null : int64(order));
 }
 
 /**
@@ -226,7 +228,7 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
  * Shape:
  * - sequence: PackedSequence with data (total, *)
  * - returns [padded, lengths]: padded (L, N, *), or (N, L, *) with batchFirst, where L is
- *   totalLength when given, else the longest length; lengths int32 (N)
+ *   totalLength when given, else the longest length; lengths int64 (N)
  *
  * Sequences come back in the caller's original batch order (undoing `enforceSorted: false`).
  *
@@ -269,7 +271,7 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedSe
   }
   const rest = data.shape.slice(1);
   const padded = reshape(gatherRows(data, index, paddingValue), batchFirst ? [batch, steps, ...rest] : [steps, batch, ...rest]);
-  return [padded, int32(lengths)];
+  return [padded, int64(lengths)];
 }
 
 /**
