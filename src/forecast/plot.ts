@@ -135,11 +135,17 @@ export function textChart(series: readonly { name: string; mark: string; values:
   let hi = Math.max(...vals);
   if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
   const n = Math.max(...series.map((s) => s.values.length));
-  const cols = Math.min(width, Math.max(n, 24));
+  // Few points: one every `step` columns; many: resampled to `width` columns.
+  const step = n <= width ? Math.max(1, Math.floor(width / n)) : 1;
+  const cols = n <= width ? (n - 1) * step + 1 : width;
   const grid = Array.from({ length: height }, () => new Array<string>(cols).fill(' '));
   for (const s of series) {
     for (let c = 0; c < cols; c++) {
-      const idx = cols === 1 ? 0 : Math.round((c * (s.values.length - 1)) / (cols - 1));
+      let idx: number;
+      if (n <= width) {
+        if (c % step !== 0) continue;
+        idx = c / step;
+      } else idx = Math.round((c * (s.values.length - 1)) / (cols - 1));
       const v = s.values[idx];
       if (v === undefined || !Number.isFinite(v)) continue;
       const r = height - 1 - Math.round(((v - lo) / (hi - lo)) * (height - 1));
