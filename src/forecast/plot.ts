@@ -153,7 +153,7 @@ export function textChart(series: readonly { name: string; mark: string; values:
     }
   }
   const label = (v: number) => fmt(v).padStart(9);
-  const lines = grid.map((row, r) => `${r === 0 ? label(hi) : r === height - 1 ? label(lo) : ' '.repeat(9)} │${row.join('')}`);
+  const lines = grid.map((row, r) => `${r === 0 ? label(hi) : r === height - 1 ? label(lo) : ' '.repeat(9)} │${row.join('')}`.trimEnd());
   lines.push(`${' '.repeat(9)} └${'─'.repeat(cols)}`);
   lines.push(`${' '.repeat(11)}${series.map((s) => `${s.mark} ${s.name}`).join('   ')}`);
   return lines;
