@@ -51,7 +51,7 @@ describe("'cpu' is accepted and changes nothing", () => {
     expect(parseDevice({ type: 'cpu' })).toBe('cpu');
     expect(parseModuleToArgs(['cpu', 'double'])).toEqual({ device: 'cpu', dtype: 'float64' });
     // PyTorch: TypeError "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64"
-    expectError(() => parseModuleToArgs(['long']), torch.DTypeError, 'nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64', 'TypeError');
+    expectError(() => parseModuleToArgs(['long']), torch.ArgumentTypeError, 'nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64', 'TypeError');
     expectError(() => parseModuleToArgs(['cuda']), torch.RuntimeError, `Module.to: device 'cuda' ${CPU_ONLY}`);
   });
 });

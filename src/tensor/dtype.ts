@@ -383,7 +383,7 @@ export function parseToArgs(where: string, args: readonly unknown[]): ToTarget &
 export function parseModuleToArgs(args: readonly unknown[]): ToTarget {
   const { dtype, device } = parseToArgs('Module.to', args);
   if (dtype !== undefined && !isFloat(dtype)) {
-    throw new DTypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype}`, 'TypeError');
+    throw new ArgumentTypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype}`);
   }
   return { ...(dtype === undefined ? {} : { dtype }), ...(device === undefined ? {} : { device }) };
 }
