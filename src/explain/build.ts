@@ -32,6 +32,7 @@ function plain(v: SpecValue): unknown {
  * (ValueError, ...) for a bad value.
  *
  *   buildLayer(parseLayer('nn.GRU(8, 16, bidirectional=True)')) // a torchlet nn.GRU
+ * No PyTorch twin.
  */
 export function buildLayer(spec: LayerSpec): Module {
   if (spec.type === 'Sequential') {
@@ -71,7 +72,7 @@ function requiredCount(type: string): number {
   return TS_POSITIONAL[type] === 2 && !['ELU', 'LeakyReLU'].includes(type) ? 2 : 0;
 }
 
-/** Parse and build in one step: `layerFromString('nn.LSTM(60, 20, batch_first=True)')`. */
+/** Parse and build in one step: `layerFromString('nn.LSTM(60, 20, batch_first=True)')`. No PyTorch twin. */
 export function layerFromString(src: string): Module {
   return buildLayer(parseLayer(src));
 }

@@ -34,6 +34,7 @@ import { traceCalls } from './trace.js';
  * What to explain the module on: a Tensor (only its shape is used), a shape (`[32, 100, 60]`), a
  * PackedSequence, or a padded shape with each sequence's length (packed as
  * `packPaddedSequence(x, lengths, { batchFirst, enforceSorted })` would).
+ * No PyTorch twin.
  */
 export type ExplainInput =
   | Tensor
@@ -41,6 +42,7 @@ export type ExplainInput =
   | PackedSequence
   | { readonly shape: readonly number[]; readonly lengths: readonly number[]; readonly batchFirst?: boolean; readonly enforceSorted?: boolean };
 
+/** Part of `torch.explain` (see src/explain/). No PyTorch twin. */
 export interface ExplainOptions {
   /** Whether the caller passes h0 (and c0) to a recurrent layer. Default false (zeros). */
   statesGiven?: boolean;

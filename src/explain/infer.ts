@@ -14,13 +14,13 @@
 
 import type { LayerSpec } from './parse.js';
 
-/** A tensor's name and shape, all inference needs. */
+/** A tensor's name and shape, all inference needs. No PyTorch twin. */
 export interface TensorEntry {
   readonly name: string;
   readonly shape: readonly number[];
 }
 
-/** A layer found in a state dict: where it sits, what it is, which keys it owns. */
+/** A layer found in a state dict: where it sits, what it is, which keys it owns. No PyTorch twin. */
 export interface InferredLayer {
   /** The key prefix, e.g. `lstm.` ('' for a bare layer's state dict). */
   readonly prefix: string;
@@ -30,6 +30,7 @@ export interface InferredLayer {
   readonly notes: readonly string[];
 }
 
+/** Part of `torch.explain` (see src/explain/). No PyTorch twin. */
 export interface InferredArchitecture {
   readonly layers: readonly InferredLayer[];
   /** Keys no recognised layer owns. */
@@ -43,6 +44,7 @@ const MODE_BY_GATES: Readonly<Record<number, 'RNN' | 'GRU' | 'LSTM'>> = { 1: 'RN
  *
  *   inferArchitecture([{ name: 'lstm.weight_ih_l0', shape: [80, 60] }, ...]).layers[0].spec
  *   // { type: 'LSTM', args: { inputSize: 60, hiddenSize: 20, ... } }
+ * No PyTorch twin.
  */
 export function inferArchitecture(entries: readonly TensorEntry[]): InferredArchitecture {
   const shapes = new Map(entries.map((e) => [e.name, e.shape]));

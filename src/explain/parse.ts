@@ -14,7 +14,7 @@
 
 import { ValueError } from '../errors.js';
 
-/** A parsed argument value. */
+/** A parsed argument value. No PyTorch twin. */
 export type SpecValue = number | string | boolean | null | readonly SpecValue[] | LayerSpec | { readonly ident: string };
 
 /**
@@ -28,7 +28,7 @@ export interface LayerSpec {
   readonly children?: readonly LayerSpec[];
 }
 
-/** A constructor string that does not parse, or names an unknown layer or argument. */
+/** A constructor string that does not parse, or names an unknown layer or argument. No PyTorch twin. */
 export class SpecError extends ValueError {
   constructor(message: string) {
     super(message);
@@ -266,7 +266,7 @@ function dtypeName(v: SpecValue): string {
   return dt;
 }
 
-/** True for a parsed layer (as opposed to a plain value). */
+/** True for a parsed layer (as opposed to a plain value). No PyTorch twin. */
 export function isSpec(v: SpecValue | undefined): v is LayerSpec {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && 'type' in v && 'args' in v;
 }
@@ -276,6 +276,7 @@ export function isSpec(v: SpecValue | undefined): v is LayerSpec {
  *
  *   parseLayer('nn.LSTM(60, 20, num_layers=2, batch_first=True)')
  *   // { type: 'LSTM', args: { inputSize: 60, hiddenSize: 20, numLayers: 2, batchFirst: true } }
+ * No PyTorch twin.
  */
 export function parseLayer(src: string): LayerSpec {
   if (typeof src !== 'string' || src.trim() === '') throw new SpecError('empty constructor string; write e.g. "nn.LSTM(60, 20, batch_first=True)"');
@@ -326,7 +327,7 @@ export function toPython(spec: LayerSpec): string {
   return `nn.${spec.type}(${parts.join(', ')})`;
 }
 
-/** The spec as torchlet code: `new nn.LSTM(60, 20, { numLayers: 2, batchFirst: true })`. */
+/** The spec as torchlet code: `new nn.LSTM(60, 20, { numLayers: 2, batchFirst: true })`. No PyTorch twin. */
 export function toTorchlet(spec: LayerSpec): string {
   if (spec.type === 'Sequential') return `new nn.Sequential(${(spec.children ?? []).map(toTorchlet).join(', ')})`;
   const order = LAYER_ARGS[spec.type]?.args ?? [];

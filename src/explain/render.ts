@@ -6,7 +6,7 @@
 
 import type { Dim, ExplainNode, ExplainReport, TensorInfo } from './report.js';
 
-/** Text styles; each returns its argument wrapped in escape codes, or unchanged. */
+/** Text styles; each returns its argument wrapped in escape codes, or unchanged. No PyTorch twin. */
 export interface Style {
   bold(s: string): string;
   dim(s: string): string;
@@ -18,12 +18,12 @@ export interface Style {
 
 const plain: Style = { bold: (s) => s, dim: (s) => s, cyan: (s) => s, yellow: (s) => s, red: (s) => s, green: (s) => s };
 
-/** `(N=32, L=100, Hin=60)`; a dim without a symbol prints as its number. */
+/** `(N=32, L=100, Hin=60)`; a dim without a symbol prints as its number. No PyTorch twin. */
 export function dimsText(dims: readonly Dim[]): string {
   return `(${dims.map((x) => (x.sym ? `${x.sym}=${x.size}` : String(x.size))).join(', ')})`;
 }
 
-/** 1234567 → "1.23 M", for FLOPs and counts. */
+/** 1234567 → "1.23 M", for FLOPs and counts. No PyTorch twin. */
 export function si(n: number): string {
   if (n < 1000) return `${Math.round(n)} `;
   const units = ['k', 'M', 'G', 'T', 'P'];
@@ -77,7 +77,7 @@ function nodeLines(n: ExplainNode, s: Style): string[] {
   return lines;
 }
 
-/** Render a report as text lines (no trailing newline). */
+/** Render a report as text lines (no trailing newline). No PyTorch twin. */
 export function renderExplain(r: ExplainReport, style: Partial<Style> = {}): string {
   const s: Style = { ...plain, ...style };
   const out: string[] = [];

@@ -7,13 +7,13 @@
  * `(N=32, L=100, Hin=60)`.
  */
 
-/** One dimension: its symbolic name (N, L, Hin, D*Hout, 4*Hcell, ...) and its size. */
+/** One dimension: its symbolic name (N, L, Hin, D*Hout, 4*Hcell, ...) and its size. No PyTorch twin. */
 export interface Dim {
   readonly sym: string;
   readonly size: number;
 }
 
-/** A tensor going in or out: its role (input, h0, output, hN, ...), dims, and where it comes from. */
+/** A tensor going in or out: its role (input, h0, output, hN, ...), dims, and where it comes from. No PyTorch twin. */
 export interface TensorInfo {
   readonly name: string;
   readonly dims: readonly Dim[];
@@ -32,13 +32,14 @@ export interface ParamInfo {
  * FLOPs (multiply and add counted separately) and activation memory in bytes. Estimates, by the
  * formulas in `docs/explain.md`: a training step is forward + backward ≈ 3× inference; `noGrad`
  * memory is what one forward holds at its peak, `grad` what the graph keeps for backward.
+ * No PyTorch twin.
  */
 export interface Cost {
   readonly flops: { readonly inference: number; readonly trainingStep: number };
   readonly activationBytes: { readonly noGrad: number; readonly grad: number };
 }
 
-/** One row of the report: a module, or inside a recurrent stack one layer and direction. */
+/** One row of the report: a module, or inside a recurrent stack one layer and direction. No PyTorch twin. */
 export interface ExplainNode {
   /** The module's dotted name ('' for the root), or `lstm/l0_reverse` for a layer and direction. */
   readonly path: string;
@@ -59,7 +60,7 @@ export interface ExplainNode {
   readonly cost?: Cost;
 }
 
-/** A classic slip and its fix. */
+/** A classic slip and its fix. No PyTorch twin. */
 export interface ExplainWarning {
   readonly code:
     | 'batch-first-states'
