@@ -20,6 +20,7 @@ import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Parameter } from './parameter.js';
 import { defineOptions, opt } from '../options.js';
+import { inspectCustom } from '../tensor/format.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -242,6 +243,10 @@ export abstract class Module {
     const name = this.constructor.name;
     if (this._modules.size === 0) return `${name}(${lines.join('\n')})`;
     return `${name}(\n  ${lines.join('\n  ')}\n)`;
+  }
+  /** `console.log` / `util.inspect` in Node print the same PyTorch text as `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 }
 
