@@ -58,6 +58,7 @@ const CALLS: Record<string, (o: never) => unknown> = {
   'nn.CrossEntropyLoss': (o) => new nn.CrossEntropyLoss(o),
   'nn.BCEWithLogitsLoss': (o) => new nn.BCEWithLogitsLoss(o),
   'nn.Module.loadStateDict': (o) => new nn.Linear(1, 1).loadStateDict({}, o),
+  'nn.Module.zeroGrad': (o) => new nn.Linear(1, 1).zeroGrad(o),
   'nn.functional.mseLoss': (o) => F.mseLoss(x(), x(), o),
   'nn.functional.l1Loss': (o) => F.l1Loss(x(), x(), o),
   'nn.functional.nllLoss': (o) => F.nllLoss(x(), torch.tensor([0, 1], { dtype: 'int64' }), o),
