@@ -88,6 +88,7 @@ const CALLS: Record<string, (o: never) => unknown> = {
  */
 const NOT_YET = new Set([
   'autograd.backward',
+  'explain',
   'autograd.grad',
   'useDeterministicAlgorithms',
   'nn.BCELoss',
