@@ -23,7 +23,8 @@ export interface BackwardContext {
 export type BackwardFn = (gradOutputs: (Tensor | null)[], ctx: BackwardContext) => (Tensor | null)[];
 
 /** A hook on a tensor's gradient (PyTorch's `Tensor.register_hook`): may return a replacement. */
-export type TensorHook = (grad: Tensor) => Tensor | undefined;
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing, as a Python hook returns None
+export type TensorHook = (grad: Tensor) => Tensor | undefined | void;
 
 /** PyTorch: `torch.utils.hooks.RemovableHandle`: `remove()` unregisters (twice is harmless). */
 export class RemovableHandle {
@@ -73,8 +74,8 @@ export class GradNode {
   private fn: BackwardFn | null;
   /** The saved tensors, or null when the op did not declare them (then treated as saving state). */
   private saved: SavedTensor[] | null;
-  /** Hooks per output index (PyTorch: tensor pre-hooks of this node), run in registration order. */
-  readonly hooks: Map<number, { id: number; fn: TensorHook | 'retain'; tensor: Tensor }[]> = new Map();
+  /** Hooks per output index (PyTorch: tensor pre-hooks of this node), run in registration order; null until one is added. */
+  hooks: Map<number, { id: number; fn: TensorHook | 'retain'; tensor: Tensor }[]> | null = null;
 
   constructor(
     /** PyTorch's grad_fn class name, e.g. `MulBackward0`. */
@@ -137,6 +138,7 @@ let hookIds = 0;
 /** @internal Add a hook (or the retain-grad marker) on output `index` of `node`; returns its remover. */
 export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: TensorHook | 'retain'): () => void {
   const id = ++hookIds;
+  node.hooks ??= new Map();
   let list = node.hooks.get(index);
   if (list === undefined) {
     list = [];
@@ -144,7 +146,7 @@ export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: T
   }
   list.push({ id, fn, tensor });
   return () => {
-    const l = node.hooks.get(index);
+    const l = node.hooks?.get(index);
     const i = l?.findIndex((h) => h.id === id) ?? -1;
     if (l && i >= 0) l.splice(i, 1);
   };
