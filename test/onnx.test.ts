@@ -24,7 +24,12 @@ async function runOrt(bytes: Uint8Array, feeds: Feeds): Promise<Record<string, t
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'disabled' });
   const input: Record<string, ort.Tensor> = {};
   for (const [k, t] of Object.entries(feeds)) {
-    input[k] = t.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(t.contiguousData()), [...t.shape]) : new ort.Tensor('float32', t.toFloat32Array(), [...t.shape]);
+    input[k] =
+      t.dtype === 'int32'
+        ? new ort.Tensor('int32', Int32Array.from(t.contiguousData()), [...t.shape])
+        : t.dtype === 'int64'
+          ? new ort.Tensor('int64', BigInt64Array.from(t.contiguousData(), BigInt), [...t.shape])
+          : new ort.Tensor('float32', t.toFloat32Array(), [...t.shape]);
   }
   const out = await session.run(input);
   const result: Record<string, torch.Tensor> = {};
@@ -131,7 +136,9 @@ describe('recurrent layers export to ONNX RNN/LSTM/GRU nodes that ONNX Runtime r
         for (const withState of [false, true]) {
           const m = makeLayer(mode, 2, bi, bf);
           const feeds = rnnInputs(m, 3, 5, withState);
-          const withLengths = (f: Feeds, lens: number[]): Feeds => ({ ...f, lengths: torch.tensor(lens, { dtype: 'int32' }) });
+          // int64 lengths (what padPackedSequence returns; cast to int32 in the graph) and int32 ones.
+          const lengthsDtype = withState ? 'int64' : 'int32';
+          const withLengths = (f: Feeds, lens: number[]): Feeds => ({ ...f, lengths: torch.tensor(lens, { dtype: lengthsDtype }) });
           const example = withLengths(feeds, [5, 2, 3]);
           const names = Object.keys(example);
           const time = bf ? 1 : 0;
@@ -297,7 +304,7 @@ describe('feed-forward layers and a model with an onnxExport hook', () => {
     expectClose(got.y, torch.noGrad(() => m.forward(x)), TOL.f32Deep, paddingMode);
   });
 
-  it('an Embedding + GRU + Linear text model (int32 token input) exports through onnxExport', async () => {
+  it('an Embedding + GRU + Linear text model (int64 or int32 token input) exports through onnxExport', async () => {
     const { nn } = torch;
     class TextModel extends nn.Module {
       emb = this.registerModule('emb', new nn.Embedding(20, 6, { paddingIdx: 0 }));
@@ -313,13 +320,20 @@ describe('feed-forward layers and a model with an onnxExport hook', () => {
       }
     }
     const m = new TextModel();
-    const tokens = torch.tensor([[1, 5, 19, 0], [3, 3, 7, 2]], { dtype: 'int32' });
-    const bytes = torch.onnx.export(m, tokens, { inputNames: ['tokens'], outputNames: ['logits'], dynamicAxes: { tokens: [0, 1], logits: [0, 1] } });
-    for (const t of [tokens, torch.tensor([[4, 2, 9, 11, 0, 0, 1]], { dtype: 'int32' })]) {
-      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      const out = await session.run({ tokens: new ort.Tensor('int32', Int32Array.from(t.contiguousData()), [...t.shape]) });
-      const got = torch.tensor(Float32Array.from(out.logits!.data as Float32Array), { shape: out.logits!.dims.map(Number) });
-      expectClose(got, torch.noGrad(() => m.forward(t)), TOL.f32Deep, 'text model');
+    // int64 token ids (PyTorch's index dtype; an INT64 graph input) and int32 ones.
+    for (const dtype of ['int64', 'int32'] as const) {
+      const tokens = torch.tensor([[1, 5, 19, 0], [3, 3, 7, 2]], { dtype });
+      const bytes = torch.onnx.export(m, tokens, { inputNames: ['tokens'], outputNames: ['logits'], dynamicAxes: { tokens: [0, 1], logits: [0, 1] } });
+      for (const t of [tokens, torch.tensor([[4, 2, 9, 11, 0, 0, 1]], { dtype })]) {
+        const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+        const feed =
+          dtype === 'int32'
+            ? new ort.Tensor('int32', Int32Array.from(t.contiguousData()), [...t.shape])
+            : new ort.Tensor('int64', BigInt64Array.from(t.contiguousData(), BigInt), [...t.shape]);
+        const out = await session.run({ tokens: feed });
+        const got = torch.tensor(Float32Array.from(out.logits!.data as Float32Array), { shape: out.logits!.dims.map(Number) });
+        expectClose(got, torch.noGrad(() => m.forward(t)), TOL.f32Deep, `text model (${dtype} tokens)`);
+      }
     }
   });
 

@@ -4,7 +4,7 @@
  *
  * Design: an exporter that walks the module tree, not a tracer. Supported are Sequential of
  * supported layers, the recurrent layers alone (inputs x[, h0[, c0]][, lengths], outputs
- * out, hN[, cN]; `lengths`, a 1-D int32 tensor, gives packed-sequence semantics),
+ * out, hN[, cN]; `lengths`, a 1-D int64 or int32 tensor, gives packed-sequence semantics),
  * the feed-forward layers of `./layers.ts`, and any module with an
  * `onnxExport(g, inputs)` method (see `./graph.ts`), which is how a model class with its own
  * forward (Conv1d → norm → BiLSTM → Linear, say) exports itself. The walk runs torchlet on the
@@ -64,7 +64,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
   if (examples.length === 0) throw new ValueError('onnx export: needs at least one example input');
   for (const [i, t] of examples.entries()) {
     if (!(t instanceof Tensor) || t.dtype === 'float64' || t.dtype === 'bool') {
-      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int64/int32 indices for an Embedding, int32 lengths for a recurrent layer)`);
+      throw new ValueError(`onnx export: example input ${i} must be a float32 Tensor (or int64/int32 indices for an Embedding or lengths for a recurrent layer)`);
     }
   }
   const inNames = options.inputNames ?? [];

@@ -13,7 +13,8 @@
  * batchFirst inputs are transposed to (L, N, Hin) and back (ONNX's layout = 1 is not
  * supported by ONNX Runtime). Unbatched inputs (L, Hin) get a batch axis of one (Unsqueeze) and
  * lose it again (Squeeze), states too. Dropout between layers is a training-time op and is not exported.
- * Variable-length batches: a 1-D int32 input among the layer's inputs is the sequence lengths,
+ * Variable-length batches: a 1-D int64 or int32 input among the layer's inputs is the sequence lengths
+ * (ONNX's sequence_lens is int32: an int64 one, what padPackedSequence returns, is cast in the graph),
  * wired to every node's `sequence_lens`; the outputs are those of PyTorch's
  * `pack_padded_sequence(x, lengths, enforce_sorted=False)` → layer → `pad_packed_sequence(...,
  * total_length=L)`: zeros past each length, hN at each sequence's last step (both directions).
@@ -25,9 +26,11 @@
 import { noGrad } from '../autograd/index.js';
 import { LSTM, RNN, type RNNBase } from '../nn/rnn/index.js';
 import { packPaddedSequence, padPackedSequence } from '../nn/utils/rnn.js';
+import { isFloat, isInt } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OnnxGraph, OnnxValue } from './graph.js';
 import { graph, int, ints, OnnxExportError, str, strs } from './graph.js';
+import { DataType } from './proto.js';
 
 /** PyTorch gate block order → ONNX's, as indices into PyTorch's blocks. */
 function gateOrder(m: RNNBase): number[] {
@@ -47,11 +50,11 @@ function reorder(p: Tensor, order: readonly number[], H: number): number[] {
 
 export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): OnnxValue[] {
   const isLstm = m instanceof LSTM;
-  // A 1-D int32 input is the per-sequence lengths (ONNX sequence_lens); the rest are x, h0, c0.
-  const lengthsAt = inputs.findIndex((v) => v.value.dtype === 'int32' && v.value.ndim === 1);
+  // A 1-D int64 or int32 input is the per-sequence lengths (ONNX sequence_lens); the rest are x, h0, c0.
+  const lengthsAt = inputs.findIndex((v) => isInt(v.value.dtype) && v.value.ndim === 1);
   const lengths = lengthsAt < 0 ? undefined : inputs[lengthsAt];
-  if (inputs.filter((v) => v.value.dtype === 'int32').length > (lengths ? 1 : 0)) {
-    throw new OnnxExportError(`${m.constructor.name} export takes float inputs x, h0, c0 and at most one 1-D int32 lengths input`);
+  if (inputs.filter((v) => !isFloat(v.value.dtype)).length > (lengths ? 1 : 0)) {
+    throw new OnnxExportError(`${m.constructor.name} export takes float inputs x, h0, c0 and at most one 1-D int64 (or int32) lengths input`);
   }
   inputs = inputs.filter((_, i) => i !== lengthsAt);
   const [x, h0, c0] = inputs;
@@ -103,6 +106,8 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   if (batchFirst) [layerIn] = g.node('Transpose', [layerIn], { perm: ints([1, 0, 2]) });
   const hs: string[] = [];
   const cs: string[] = [];
+  // ONNX's sequence_lens must be int32; int64 lengths are cast once for every layer.
+  const seqLens = lengths === undefined ? '' : lengths.value.dtype === 'int32' ? lengths.name : g.node('Cast', [lengths.name], { to: int(DataType.INT32) })[0]!;
   for (let l = 0; l < m.numLayers; l++) {
     if (m.projSize > 0) {
       const layer = projectedLstmLayer(g, m, l, layerIn, hIn?.name, cIn?.name, base);
@@ -132,7 +137,7 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
       const [s] = g.node('Slice', [v.name, g.int64(`${base}.start_l${l}`, [l * D]), g.int64(`${base}.end_l${l}`, [(l + 1) * D]), g.int64(`${base}.axes`, [0])]);
       return s!;
     };
-    const ins = [layerIn, W, R, B, lengths?.name ?? '', slice(hIn)];
+    const ins = [layerIn, W, R, B, seqLens, slice(hIn)];
     if (isLstm) ins.push(slice(cIn));
     while (ins[ins.length - 1] === '') ins.pop();
     const outs = g.node(opType, ins, attrs, isLstm ? 3 : 2);
