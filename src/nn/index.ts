@@ -15,3 +15,5 @@ export * from './loss.js';
 // functional forms (src/nn/functional/)
 export * as functional from './functional/index.js';
 export * as utils from './utils/index.js';
+// parameter initialisation (src/nn/init.ts)
+export * as init from './init.js';

@@ -12,7 +12,7 @@
  */
 
 import { noGrad } from '../../autograd/grad-mode.js';
-import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
+import { RuntimeError, ShapeError, TorchletError, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
 import { uniform, zeros } from '../../ops/creation.js';
@@ -99,6 +99,15 @@ export abstract class RNNBase extends Module {
   /** Parameter names per layer and direction. PyTorch: `_all_weights`. */
   private readonly weightNames: string[][] = [];
 
+  /**
+   * The parameters under PyTorch's attribute names: `lstm.weight_ih_l0`, `lstm.bias_hh_l1`,
+   * `lstm.weight_hr_l0` (projections), `..._reverse` for the backward direction of a bidirectional
+   * layer. Assigning a Parameter replaces the registered one. A name the layer does not have
+   * (`bias_*` with `bias: false`, a layer past `numLayers`) reads as undefined.
+   */
+  [name: `${'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr'}_l${number}`]: Parameter;
+  [name: `${'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr'}_l${number}_reverse`]: Parameter;
+
   protected constructor(mode: RnnMode, cfg: RNNBaseConfig) {
     super();
     checkLayerOptions(cfg);
@@ -136,6 +145,7 @@ export abstract class RNNBase extends Module {
           this.registerParameter(`weight_hr${sfx}`, param([this.projSize, this.hiddenSize]));
         }
         this.weightNames.push(names);
+        for (const name of names) exposeParameter(this, name);
       }
     }
   }
@@ -358,4 +368,26 @@ export abstract class RNNBase extends Module {
     }
     return { output: layerInput, h: stack(hs, 0), c: cs.length > 0 ? stack(cs, 0) : null };
   }
+}
+
+/**
+ * Make `module[name]` read the registered parameter and assigning a Parameter re-register it,
+ * as PyTorch's attribute access to `_parameters` does.
+ */
+function exposeParameter(module: Module, name: string): void {
+  Object.defineProperty(module, name, {
+    configurable: true,
+    // Not enumerable: like PyTorch's, the parameters live in the module's registry, not its own keys.
+    enumerable: false,
+    get: () => module.getParameter(name),
+    set: (p: unknown) => {
+      if (!(p instanceof Parameter)) {
+        throw new TorchletError(
+          `cannot assign '${p === null ? 'None' : typeof p}' as parameter '${name}' (torch.nn.Parameter or None expected)`,
+          'TypeError',
+        );
+      }
+      module.registerParameter(name, p);
+    },
+  });
 }
