@@ -28,13 +28,12 @@ import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
 /**
  * gates is (bs, 4H): pre-activations i,f,g,o in, activations out (what backward keeps);
  * c is (bs, H): c_{t-1} in, c_t out; h is (bs, ldh): receives h_t = o * tanh(c_t).
- * Only `units` units are updated (a thread's slice: pointers already offset to its first unit).
  */
-export function lstmStep(bs: i32, H: i32, units: i32, gates: usize, c: usize, h: usize, ldh: i32): void {
-  if (bs <= 0 || units <= 0) return;
+export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh: i32): void {
+  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(units & ~3) << 2;
-  const rem = units & 3;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
   let b = 0;
   do {
     const gb = gates + <usize>b * H4 * 4;
@@ -73,11 +72,11 @@ export function lstmStep(bs: i32, H: i32, units: i32, gates: usize, c: usize, h:
  * the gradient wrt h_t; dc is (bs, H): dL/dc_t from later steps in, dL/dc_{t-1} out;
  * dgates is (bs, 4H) out: gradient wrt the gate pre-activations.
  */
-export function lstmStepBack(bs: i32, H: i32, units: i32, gates: usize, cPrev: usize, cNew: usize, dh: usize, dc: usize, dgates: usize): void {
-  if (bs <= 0 || units <= 0) return;
+export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: usize, dh: usize, dc: usize, dgates: usize): void {
+  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(units & ~3) << 2;
-  const rem = units & 3;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
   let b = 0;
   do {
     const gb = gates + <usize>b * H4 * 4;
@@ -114,14 +113,13 @@ export function lstmStepBack(bs: i32, H: i32, units: i32, gates: usize, cPrev: u
 /**
  * xg is (bs, 3H): input part in, r,z,n out; hg is (bs, 3H): W_hh h_{t-1} in, its n block
  * replaced by W_hn h + b_hn (backward needs it); bHn is (H) (zeros without bias);
- * hIn is (bs, H) h_{t-1}, hOut (bs, H) receives h_t (may be hIn). Only `units` units are
- * updated (a thread's slice: pointers already offset to its first unit).
+ * hIn is (bs, H) h_{t-1}, hOut (bs, H) receives h_t (may be hIn).
  */
-export function gruStep(bs: i32, H: i32, units: i32, xg: usize, hg: usize, bHn: usize, hIn: usize, hOut: usize): void {
-  if (bs <= 0 || units <= 0) return;
+export function gruStep(bs: i32, H: i32, xg: usize, hg: usize, bHn: usize, hIn: usize, hOut: usize): void {
+  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(units & ~3) << 2;
-  const rem = units & 3;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
   let b = 0;
   do {
     const xb = xg + <usize>b * H4 * 3;
@@ -165,11 +163,11 @@ export function gruStep(bs: i32, H: i32, units: i32, xg: usize, hg: usize, bHn: 
  * dgH · W_hh); dgX, dgH are (bs, 3H) out: gradients wrt the input-side and hidden-side
  * pre-activations (they differ in the n block: dgH_n = dgX_n * r).
  */
-export function gruStepBack(bs: i32, H: i32, units: i32, gates: usize, hg: usize, hPrev: usize, dh: usize, dgX: usize, dgH: usize): void {
-  if (bs <= 0 || units <= 0) return;
+export function gruStepBack(bs: i32, H: i32, gates: usize, hg: usize, hPrev: usize, dh: usize, dgX: usize, dgH: usize): void {
+  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(units & ~3) << 2;
-  const rem = units & 3;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
   let b = 0;
   do {
     const gb = <usize>b * H4 * 3;

@@ -2,6 +2,5 @@
 // flavours: SIMD128 or SIMD128 + relaxed SIMD, each with private or shared memory for threads).
 // Memory is imported: JavaScript owns it, places the arrays and passes byte offsets.
 export { gemm, gemmPanels, heapBase, packW, packedSize, setThreadId } from './gemm';
-export { gruStep, gruStepBack, lstmStep, lstmStepBack, rnnStep, rnnStepBack } from './cells';
-export { addTo, colSum, fillRows, maddPeak, sigmoidArray, tanhArray, transpose } from './util';
-export { runEach, runJob, runLayerBackward, runLayerForward, runWeightGrads } from './layer';
+export { maddPeak, sigmoidArray, tanhArray, transpose } from './util';
+export { runEach, runJob } from './layer';

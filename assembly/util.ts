@@ -1,5 +1,5 @@
 // Memory-bound helpers the glue strings between GEMMs: bias broadcast, adds, transposes,
-// column sums, and whole-array activations (also used by the activation sweep test).
+// and whole-array activations (also used by the activation sweep test).
 import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
 
 /** dst is (rows, cols): every row set to bias (cols). */
@@ -34,13 +34,6 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
       }
     }
   }
-}
-
-/** src is (rows, cols); dst (cols) = sum over rows (overwritten). PyTorch: tensor.sum(0). */
-export function colSum(src: usize, rows: i32, cols: i32, dst: usize): void {
-  memory.fill(dst, 0, <usize>cols << 2);
-  const rb = <usize>cols << 2;
-  for (let i = 0; i < rows; i++) addTo(dst, src + <usize>i * rb, cols);
 }
 
 /** dst (n) = sigmoid(src (n)); may alias. */

@@ -392,7 +392,7 @@ function table(rows: Row[]): string {
 
 if (flag('tiers')) await tiers();
 else if (typeof parsed.values.compare === 'string') {
-  const pairs = parsed.values.pairs === undefined ? (quick ? 4 : 12) : Number(parsed.values.pairs);
+  const pairs = parsed.values.pairs === undefined ? (quick ? 8 : 24) : Number(parsed.values.pairs);
   if (!Number.isInteger(pairs) || pairs < 1) {
     console.error(`npm run bench: --pairs expects a positive whole number, got ${parsed.values.pairs}`);
     process.exit(2);

@@ -1,10 +1,11 @@
 /**
- * Differential cases shared by test/kernels-wasm.test.ts and the relaxed-SIMD child process
- * (test/kernels-wasm-relaxed.child.ts): the WebAssembly kernel (float32) against the reference
- * kernel (run in float64), outputs and every gradient.
+ * Differential cases shared by test/kernels-differential.test.ts, test/kernels-wasm.test.ts and
+ * the relaxed-SIMD child process (test/kernels-wasm-relaxed.child.ts): a kernel (float32; the
+ * WebAssembly one by default) against the reference kernel (run in float64), outputs and every
+ * gradient.
  */
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
-import type { RnnGradsOut, RnnLayerSpec, RnnMode, RnnWeights } from '../src/kernels/rnn.js';
+import type { RnnGradsOut, RnnKernel, RnnLayerSpec, RnnMode, RnnWeights } from '../src/kernels/rnn.js';
 import { gateCount, stepOffsets } from '../src/kernels/rnn.js';
 import { wasmRnnKernel } from '../src/kernels/wasm/index.js';
 
@@ -149,8 +150,8 @@ function once<T, R>(fn: (a: T) => R): (a: T) => R {
 
 const GRAD_KEYS = ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[];
 
-/** Runs one case through both kernels; returns the mismatches (empty when they agree). */
-export function runCase(c: Case): Mismatch[] {
+/** Runs one case through `kernel` and the reference; returns the mismatches (empty when they agree). */
+export function runCase(c: Case, kernel: RnnKernel = wasmRnnKernel): Mismatch[] {
   const { spec, w32, w64, x, h0, c0, dy, dhN, dcN } = build(c);
   const out: Mismatch[] = [];
   const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
@@ -161,7 +162,7 @@ export function runCase(c: Case): Mismatch[] {
   const refBackward = once(ref.backward!);
   // Without grad; with grad; with grad but no dL/dx wanted (dx must come back null).
   for (const [needsGrad, needsDx] of [[false, true], [true, true], [true, false]] as const) {
-    const fast = wasmRnnKernel.forward({ spec, weights: w32, x, h0, c0, needsGrad });
+    const fast = kernel.forward({ spec, weights: w32, x, h0, c0, needsGrad });
     const tag = needsGrad ? (needsDx ? ' (needsGrad)' : ' (needsGrad, no dx)') : '';
     check(`y${tag}`, fast.y, ref.y);
     check(`hN${tag}`, fast.hN, ref.hN);
@@ -183,7 +184,7 @@ export function runCase(c: Case): Mismatch[] {
  * kernel's forwardMany (side by side on threads when a pool is up), against the reference
  * kernel run on each direction alone: outputs and every gradient, with and without needsGrad.
  */
-export function runPairCase(c: Case, join = false): Mismatch[] {
+export function runPairCase(c: Case, join = false, kernel: RnnKernel = wasmRnnKernel): Mismatch[] {
   const dirs = [build(c, false, 0), build(c, true, 2.5)];
   const out: Mismatch[] = [];
   const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
@@ -193,7 +194,7 @@ export function runPairCase(c: Case, join = false): Mismatch[] {
   const refs = dirs.map((b) => refRnnKernel.forward({ spec: b.spec, weights: b.w64, x: f64(b.x)!, h0: f64(b.h0)!, c0: f64(b.c0), needsGrad: true }));
   const refBackwards = refs.map((r) => once(r.backward!));
   for (const [needsGrad, needsDx] of [[false, true], [true, true], [true, false]] as const) {
-    const fast = wasmRnnKernel.forwardMany!(
+    const fast = kernel.forwardMany(
       dirs.map((b) => ({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad })),
       join,
     );

@@ -5,6 +5,7 @@
  * the committed binary being up to date, and the forced reference path.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gemm as refGemm } from '../src/kernels/ref/matmul.js';
@@ -23,7 +24,7 @@ import * as wasmKernelsModule from '../src/kernels/wasm/loader.js';
 import { unary as refUnary } from '../src/kernels/ref/elementwise.js';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
 import { JobKind, runOnThreads, setNumThreads, threadPool, threadTuning } from '../src/kernels/wasm/threads.js';
-import { sourceHash } from '../tools/build-wasm.js';
+import { abiModule, sourceHash } from '../tools/build-wasm.js';
 import { allCases, type Case, caseName, firstMismatch, runCase, runPairCase } from './kernels-wasm-cases.js';
 
 afterEach(() => setKernelPreference('auto'));
@@ -46,12 +47,7 @@ describe('wasm RnnKernel vs reference kernel', () => {
     expect(activeKernels()).not.toBe('ref');
   });
 
-  for (const c of allCases()) {
-    it(caseName(c), () => {
-      setKernelPreference('simd');
-      expect(runCase(c)).toEqual([]);
-    });
-  }
+  // (every case on SIMD128: test/kernels-differential.test.ts)
 
   it('the relaxed-SIMD build agrees too', () => {
     if (flavourSupported('relaxed')) {
@@ -384,6 +380,11 @@ describe('the build', () => {
   it('the committed binary.generated.ts was built from the current assembly/ sources', () => {
     // If this fails: npm run build:wasm, and commit src/kernels/wasm/binary.generated.ts.
     expect(builtHash).toBe(sourceHash());
+  });
+
+  it('the committed abi.generated.ts holds assembly/abi.ts\'s job layouts', () => {
+    // If this fails: npm run build:wasm, and commit src/kernels/wasm/abi.generated.ts.
+    expect(readFileSync(new URL('../src/kernels/wasm/abi.generated.ts', import.meta.url), 'utf8')).toBe(abiModule());
   });
 });
 

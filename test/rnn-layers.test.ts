@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
-import type { RnnKernel } from '../src/kernels/rnn.js';
+import { forwardInTurn, type RnnKernel } from '../src/kernels/rnn.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, TOL } from './helpers/fixtures.js';
 
@@ -305,6 +305,9 @@ describe('packed input', () => {
       forward(args) {
         seen.push({ batchSizes: [...args.spec.batchSizes], rows: args.x.length / args.spec.inputSize, reverse: args.spec.reverse });
         return refRnnKernel.forward(args);
+      },
+      forwardMany(list) {
+        return forwardInTurn(this, list);
       },
     };
     const initial = torch.backend();

@@ -1,12 +1,17 @@
 /**
- * The backend: the one small interface through which ops reach kernels. A fast backend
- * replaces entries (e.g. float32 `gemm`, the recurrent kernel) and keeps the reference
- * kernels for the rest, so ops never change when kernels do.
+ * The backend: the one small interface through which ops reach kernels (ops only ever call
+ * `backend()`). A fast backend replaces entries (e.g. float32 `gemm`, the recurrent kernel) and
+ * keeps the reference kernels for the rest, so ops never change when kernels do. Every entry is
+ * always present, and every fast entry falls back to the reference kernel by itself for what it
+ * does not handle (float64, no WebAssembly SIMD, `setKernelPreference('ref')`), so the one
+ * public switch for kernel choice is `torch.setKernelPreference` (or `TORCHLET_KERNELS`).
+ * `setBackend` is for tests and for plugging in another kernel set.
  */
 
 import * as elementwise from './ref/elementwise.js';
 import { gemm } from './ref/matmul.js';
 import * as reduce from './ref/reduce.js';
+import { refRnnKernel } from './ref/rnn.js';
 import type { RnnKernel } from './rnn.js';
 import { unary as wasmUnary } from './wasm/elementwise.js';
 import { gemm as wasmGemm } from './wasm/gemm.js';
@@ -28,8 +33,8 @@ export interface Backend {
   readonly sumAxis: typeof reduce.sumAxis;
   readonly maxAxis: typeof reduce.maxAxis;
   readonly softmaxAxis: typeof reduce.softmaxAxis;
-  /** The recurrent kernel, or null to use the reference one (registered by src/kernels/ref/rnn.ts). */
-  readonly rnn: RnnKernel | null;
+  /** The recurrent kernel (src/kernels/rnn.ts). */
+  readonly rnn: RnnKernel;
 }
 
 /** The reference kernels: plain loops, the oracle for fast ones. */
@@ -44,7 +49,7 @@ export const refBackend: Backend = {
   sumAxis: reduce.sumAxis,
   maxAxis: reduce.maxAxis,
   softmaxAxis: reduce.softmaxAxis,
-  rnn: null,
+  rnn: refRnnKernel,
 };
 
 /**

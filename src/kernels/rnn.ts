@@ -3,7 +3,21 @@
  *
  * Kernels know nothing of `Tensor`: everything here is flat, row-major typed arrays.
  * The reference implementation (`ref/rnn.ts`) is the oracle; fast implementations
- * (WebAssembly) implement the same interface and are tested against it.
+ * (WebAssembly, `wasm/rnn.ts`) implement the same interface and are tested against it.
+ *
+ * What a kernel must provide (`RnnKernel`), and nothing else is needed to plug one in
+ * (`setBackend({ ...wasmBackend, rnn: myKernel })`, and an entry in test/kernels-differential.test.ts's
+ * list, which runs every case against the reference):
+ * - `forward(args)`: every mode ('RNN_TANH', 'RNN_RELU', 'LSTM' with or without projection,
+ *   'GRU'), both directions, packed batch sizes, float32 and float64. What it does not handle
+ *   fast it hands to `refRnnKernel` itself (the ops never choose a kernel). With `needsGrad` it
+ *   returns a `backward` closure that owns the saved state (see RnnForwardResult.backward).
+ * - `forwardMany(args[], join)`: independent directions at once; `forwardInTurn` (below) is a
+ *   correct implementation for a kernel with nothing better to do.
+ * - `supports(x)`: whether its fast path takes these arrays (tests and benches ask).
+ * Results must match the reference within float32 rounding (README "Determinism"), and be
+ * bit-identical from run to run; a kernel that splits work across threads must not let the
+ * split change any sum's order while `areDeterministicAlgorithmsEnabled()`.
  *
  * Sequence layout (PyTorch's PackedSequence `data` layout, which is also the contiguous
  * layout of an (L, N, I) time-major input when every batch size is N):
@@ -124,16 +138,28 @@ export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
 /** A kernel that runs one direction of one recurrent layer over a sequence. */
 export interface RnnKernel {
   readonly name: string;
-  /** Whether this kernel handles the given arrays (e.g. a WebAssembly kernel is float32 only). */
+  /** Whether this kernel's own fast path handles the given arrays (e.g. WebAssembly: float32 only); forward takes any. */
   supports(x: FloatArray): boolean;
   forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A>;
   /**
-   * Optional: several independent directions in one call (the two halves of a bidirectional
-   * layer), e.g. side by side on two threads. Must give exactly what `forward` gives for each
-   * args in turn, and grads[i] in backward goes with args[i]. PyTorch has no separate twin: its
-   * CPU layer loop runs the directions one after the other.
+   * Several independent directions in one call (the two halves of a bidirectional layer), e.g.
+   * side by side on two threads. Must give exactly what `forward` gives for each args in turn
+   * (every direction needs grad when all of them do), and grads[i] in backward goes with
+   * args[i]. PyTorch has no separate twin: its CPU layer loop runs the directions in turn.
    */
-  forwardMany?<A extends FloatArray>(args: RnnForwardArgs<A>[], join?: boolean): RnnForwardManyResult<A>;
+  forwardMany<A extends FloatArray>(args: RnnForwardArgs<A>[], join?: boolean): RnnForwardManyResult<A>;
+}
+
+/** `forwardMany` as each direction's `forward` in turn, one backward for all (never joined). */
+export function forwardInTurn<A extends FloatArray>(kernel: Pick<RnnKernel, 'forward'>, argsList: RnnForwardArgs<A>[]): RnnForwardManyResult<A> {
+  const all = argsList.every((a) => a.needsGrad);
+  const res = argsList.map((a) => kernel.forward({ ...a, needsGrad: all }));
+  const backs = res.map((r) => r.backward);
+  return {
+    results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
+    joined: null,
+    backward: all ? (grads, retain?: boolean) => backs.map((b, i) => b!(grads[i]!, retain)) : null,
+  };
 }
 
 /** The sizes every kernel derives from a spec, computed in one place. */

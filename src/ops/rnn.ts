@@ -3,8 +3,8 @@
  * PyTorch twin: one layer/direction of `_VF.rnn_tanh` / `_VF.rnn_relu` / `_VF.lstm` / `_VF.gru`
  * (aten/src/ATen/native/RNN.cpp). `nn.RNN`, `nn.LSTM`, `nn.GRU` and the cells are built on it.
  *
- * The work is done by the backend's recurrent kernel (`backend().rnn`, e.g. WebAssembly) when
- * it supports the arrays, otherwise by the reference kernel; the op records ONE graph node with
+ * The work is done by the backend's recurrent kernel (`backend().rnn`, which falls back to the
+ * reference kernel by itself for what it does not handle); the op records ONE graph node with
  * up to three outputs whose backward is the kernel's own backward closure (BPTT).
  */
 
@@ -12,7 +12,6 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import { type BackwardContext, record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
-import { refRnnKernel } from '../kernels/ref/rnn.js';
 import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
 import { gateCount } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -49,10 +48,9 @@ export interface RnnLayerArgs {
   reverse: boolean;
 }
 
-/** Pick the kernel for these arrays: the backend's when it handles them, else the reference. */
-export function rnnKernelFor(x: FloatArray): RnnKernel {
-  const fast = backend().rnn;
-  return fast?.supports(x) ? fast : refRnnKernel;
+/** The recurrent kernel ops use: the backend's. */
+function rnnKernel(): RnnKernel {
+  return backend().rnn;
 }
 
 function floatData(t: Tensor): FloatArray {
@@ -182,7 +180,7 @@ function noDoubleBackward(mode: RnnMode, gOut: (Tensor | null)[], ctx: BackwardC
  */
 export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
   const p = prepare(args);
-  const res = rnnKernelFor(p.kernelArgs.x).forward(p.kernelArgs);
+  const res = rnnKernel().forward(p.kernelArgs);
   const [y, hN, cN] = wrapOutputs(p, res);
   const out: [Tensor, Tensor, Tensor | null] = [y!, hN, cN];
   const kernelBackward = res.backward;
@@ -219,8 +217,8 @@ export interface RnnLayersOutput {
  */
 export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const preps = list.map(prepare);
-  const kernel = rnnKernelFor(preps[0]!.kernelArgs.x);
-  if (list.length < 2 || !kernel.forwardMany || preps.some((p) => rnnKernelFor(p.kernelArgs.x) !== kernel)) {
+  const kernel = rnnKernel();
+  if (list.length < 2) {
     return { dirs: list.map(rnnLayer), joined: null };
   }
   const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);

@@ -30,7 +30,7 @@ import type {
   RnnMode,
   RnnWeights,
 } from '../rnn.js';
-import { layerDims } from '../rnn.js';
+import { forwardInTurn, layerDims } from '../rnn.js';
 
 /** A zeroed array of the same type as `like`. */
 function alloc<A extends FloatArray>(like: A, n: number): A {
@@ -451,4 +451,5 @@ export const refRnnKernel: RnnKernel = {
   name: 'ref',
   supports: () => true,
   forward,
+  forwardMany: (argsList) => forwardInTurn({ forward }, argsList),
 };

@@ -18,15 +18,6 @@ export interface KernelExports {
   packW(src: number, rs: number, cs: number, n: number, k: number, dst: number): void;
   packedSize(n: number, k: number): number;
   gemmPanels(m: number, n: number, k: number, a: number, lda: number, bp: number, c: number, ldc: number, flags: number, p0: number, p1: number): void;
-  lstmStep(bs: number, h: number, units: number, gates: number, c: number, hOut: number, ldh: number): void;
-  lstmStepBack(bs: number, h: number, units: number, gates: number, cPrev: number, cNew: number, dh: number, dc: number, dgates: number): void;
-  gruStep(bs: number, h: number, units: number, xg: number, hg: number, bHn: number, hIn: number, hOut: number): void;
-  gruStepBack(bs: number, h: number, units: number, gates: number, hg: number, hPrev: number, dh: number, dgX: number, dgH: number): void;
-  rnnStep(n: number, pre: number, isRelu: number): void;
-  rnnStepBack(n: number, h: number, dh: number, dpre: number, isRelu: number): void;
-  addTo(dst: number, src: number, n: number): void;
-  colSum(src: number, rows: number, cols: number, dst: number): void;
-  fillRows(dst: number, rows: number, cols: number, bias: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
   sigmoidArray(src: number, dst: number, n: number): void;
   tanhArray(src: number, dst: number, n: number): void;
@@ -34,11 +25,10 @@ export interface KernelExports {
   maddPeak(n: number): number;
   heapBase(): number;
   setThreadId(tid: number): void;
-  runLayerForward(job: number): void;
-  runLayerBackward(job: number): void;
-  /** Thread tid runs entry tid of a job list [kind, job0, job1, ...] (0: none). */
+  /** Run a job block of the given kind (assembly/abi.ts JobKind) as thread tid. */
+  runJob(kind: number, job: number, tid: number): void;
+  /** Thread tid runs entry tid of an EachList [kind, job0, job1, ...] (0: none). */
   runEach(list: number, tid: number): void;
-  runWeightGrads(job: number, tid: number): void;
 }
 
 export type KernelFlavour = 'relaxed' | 'simd';
@@ -220,9 +210,8 @@ export function controlBlock(w: WasmKernels): number {
 
 /** Every export KernelExports names, checked once, so a stale or foreign binary fails loudly here. */
 const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
-  'gemm', 'packW', 'packedSize', 'gemmPanels', 'lstmStep', 'lstmStepBack', 'gruStep', 'gruStepBack', 'rnnStep',
-  'rnnStepBack', 'addTo', 'colSum', 'fillRows', 'transpose', 'sigmoidArray', 'tanhArray', 'maddPeak', 'heapBase', 'setThreadId',
-  'runLayerForward', 'runLayerBackward', 'runEach', 'runWeightGrads',
+  'gemm', 'packW', 'packedSize', 'gemmPanels', 'transpose', 'sigmoidArray', 'tanhArray', 'maddPeak', 'heapBase', 'setThreadId',
+  'runJob', 'runEach',
 ];
 
 function isKernelExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KernelExports {

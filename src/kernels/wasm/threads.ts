@@ -167,8 +167,8 @@ export function threadPool(): ThreadPool | null {
   return pool;
 }
 
-/** Job kinds of assembly/layer.ts's runJob. */
-export const JobKind = { forward: 1, backward: 3, each: 4, weightGrads: 5 } as const;
+/** Job kinds of assembly/layer.ts's runJob (assembly/abi.ts). */
+export { JobKind } from './abi.generated.js';
 
 /**
  * Run job block `job` of the given kind on all threads, the caller as thread 0 (`run`), and
