@@ -22,6 +22,18 @@ export interface BackwardContext {
  */
 export type BackwardFn = (gradOutputs: (Tensor | null)[], ctx: BackwardContext) => (Tensor | null)[];
 
+/**
+ * How a node's backward behaves under createGraph (PyTorch's create_graph=True):
+ * - `'recorded'` (default): built from recorded ops, so its gradients can be differentiated again;
+ * - `'linear'`: computed on raw arrays, linear in the output gradients and independent of the
+ *   inputs' values (index_select, embedding, max's scatter): fine unless an output gradient
+ *   itself requires grad;
+ * - `'raw'`: computed on raw arrays from the inputs' values (matmul kernels, conv, norms, the
+ *   recurrent layers): its gradients cannot be differentiated again, so createGraph through it
+ *   raises instead of returning gradients silently cut from the graph.
+ */
+export type BackwardKind = 'recorded' | 'linear' | 'raw';
+
 /** A hook on a tensor's gradient (PyTorch's `Tensor.register_hook`): may return a replacement. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing, as a Python hook returns None
 export type TensorHook = (grad: Tensor) => Tensor | undefined | void;
@@ -84,6 +96,7 @@ export class GradNode {
     backward: BackwardFn,
     readonly numOutputs: number,
     saved: SavedTensor[] | null = null,
+    readonly kind: BackwardKind = 'recorded',
   ) {
     this.fn = backward;
     this.saved = saved;
@@ -108,6 +121,12 @@ export class GradNode {
             'compute the loss again after the update, or clone() the tensor before changing it.',
         );
       }
+    }
+    if (ctx.createGraph && (this.kind === 'raw' || (this.kind === 'linear' && gradOutputs.some((g) => g?.requiresGrad)))) {
+      throw new RuntimeError(
+        `torchlet cannot differentiate ${this.name} twice: its backward is computed outside the graph, so createGraph (PyTorch's create_graph=True) through it is not supported. ` +
+          'Use createGraph only on graphs of elementwise, reduction and shape ops.',
+      );
     }
     const fn = this.fn;
     const out = fn(gradOutputs, ctx);
@@ -170,6 +189,7 @@ export function record<T extends Tensor | Tensor[]>(
   outputs: T,
   backward: BackwardFn,
   saved?: readonly (Tensor | null | undefined)[],
+  kind: BackwardKind = 'recorded',
 ): T {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outputs;
   const outs: Tensor[] = Array.isArray(outputs) ? outputs : [outputs];
@@ -182,7 +202,7 @@ export function record<T extends Tensor | Tensor[]>(
             const k = outs.indexOf(t);
             return { tensor: t, version: t._version, isOutput: k >= 0, outputIndex: k };
           });
-  const node = new GradNode(name, inputs, backward, outs.length, savedList);
+  const node = new GradNode(name, inputs, backward, outs.length, savedList, kind);
   outs.forEach((o, i) => {
     o._setGradFn(node, i);
   });

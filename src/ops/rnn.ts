@@ -9,7 +9,7 @@
  */
 
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { type BackwardContext, record } from '../autograd/node.js';
+import { record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
@@ -160,19 +160,6 @@ function savedOf(p: Prepared): Tensor[] {
 }
 
 /**
- * The kernels' backward is not itself differentiable: with createGraph and gradients that
- * require grad, refuse instead of returning gradients silently cut from the graph.
- */
-function noDoubleBackward(mode: RnnMode, gOut: (Tensor | null)[], ctx: BackwardContext): void {
-  if (ctx.createGraph && gOut.some((g) => g?.requiresGrad)) {
-    throw new RuntimeError(
-      `${nodeName(mode)} is not differentiable twice in torchlet: createGraph (PyTorch's create_graph=True) through a recurrent layer is not supported. ` +
-        'Use createGraph only on graphs without RNN/LSTM/GRU layers.',
-    );
-  }
-}
-
-/**
  * Run one direction of one layer. Returns `[y (total, Hout), hN (B, Hout), cN (B, H) | null]`,
  * hN/cN holding each sequence's state after its own last step (forward) or after reading back
  * to its first step (reverse). Shapes are checked here as a safety net; the layers check them
@@ -192,11 +179,11 @@ export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
     p.inputs,
     out.filter((t): t is Tensor => t !== null),
     (gOut, ctx) => {
-      noDoubleBackward(args.mode, gOut, ctx);
       const [dy, dhN, dcN] = gOut.map((g) => (g ? floatData(g) : null));
       return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: args.input.requiresGrad }, ctx.retainGraph));
     },
     savedOf(p),
+    'raw',
   );
   return out;
 }
@@ -242,7 +229,6 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     inputs,
     outputs,
     (gOut, ctx) => {
-    noDoubleBackward(list[0]!.mode, gOut, ctx);
     let at = 0;
     const gJoined = joined ? gOut[at++] : null;
     const grads = dirs.map((o, i) => {
@@ -256,6 +242,7 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
     },
     preps.flatMap(savedOf),
+    'raw',
   );
   return { dirs, joined };
 }
