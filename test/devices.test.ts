@@ -71,13 +71,13 @@ describe('other devices are refused by name, nothing created or changed', () => 
     const e = expectError(() => x.to('foo'), torch.DTypeError, "Tensor.to: expected a device ('cpu'), got 'foo'. torchlet's only device is 'cpu'");
     // PyTorch: RuntimeError "Expected one of cpu, cuda, ... device type at start of device string: foo"
     expect((e as torch.TorchletError).pytorchType).toBe('RuntimeError');
-    expectError(() => x.to(5 as unknown as string), torch.DTypeError, 'Tensor.to(): expected a dtype, a device, a tensor or { dtype, device }, got number 5', 'TypeError');
-    expectError(() => x.to(null as unknown as string), torch.DTypeError, 'Tensor.to(): expected a dtype, a device, a tensor or { dtype, device }, got null', 'TypeError');
-    expectError(() => (x.to as (...a: unknown[]) => unknown)(), torch.DTypeError, 'Tensor.to() received an invalid combination of arguments', 'TypeError');
-    expectError(() => (x.to as (...a: unknown[]) => unknown)('cpu', 'long', 'x'), torch.DTypeError, 'Tensor.to() takes at most 2 arguments (3 given)', 'TypeError');
-    expectError(() => x.to('long', 'cpu' as 'long'), torch.DTypeError, 'Tensor.to(device, dtype): the first argument must be a device and the second a dtype', 'TypeError');
-    expectError(() => x.to({ dtype: 'int64', devise: 'cpu' } as never), torch.DTypeError, "Tensor.to(): unexpected option 'devise'", 'TypeError');
-    expectError(() => x.to({ copy: 'yes' } as never), torch.DTypeError, "Tensor.to(): option 'copy' must be a boolean, got 'yes'", 'TypeError');
+    expectError(() => x.to(5 as unknown as string), torch.ArgumentTypeError, 'Tensor.to(): expected a dtype, a device, a tensor or { dtype, device }, got number 5', 'TypeError');
+    expectError(() => x.to(null as unknown as string), torch.ArgumentTypeError, 'Tensor.to(): expected a dtype, a device, a tensor or { dtype, device }, got null', 'TypeError');
+    expectError(() => (x.to as (...a: unknown[]) => unknown)(), torch.ArgumentTypeError, 'Tensor.to() received an invalid combination of arguments', 'TypeError');
+    expectError(() => (x.to as (...a: unknown[]) => unknown)('cpu', 'long', 'x'), torch.ArgumentTypeError, 'Tensor.to() takes at most 2 arguments (3 given)', 'TypeError');
+    expectError(() => x.to('long', 'cpu' as 'long'), torch.ArgumentTypeError, 'Tensor.to(device, dtype): the first argument must be a device and the second a dtype', 'TypeError');
+    expectError(() => x.to({ dtype: 'int64', devise: 'cpu' } as never), torch.ArgumentTypeError, "Tensor.to(): unexpected option 'devise'", 'TypeError');
+    expectError(() => x.to({ copy: 'yes' } as never), torch.ArgumentTypeError, "Tensor.to(): option 'copy' must be a boolean, got 'yes'", 'TypeError');
     expect([x.dtype, x.tolist()]).toEqual(['float32', [1, 2]]);
   });
 });

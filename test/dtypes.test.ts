@@ -348,10 +348,10 @@ describe('PyTorch spellings of dtypes', () => {
   });
   it('unknown and unsupported dtypes are refused by name, nothing created or changed', () => {
     const x = torch.tensor([1, 2]);
-    expectError(() => x.to('float16' as DType), torch.DTypeError, "Tensor.to: torchlet does not support dtype torch.float16; its dtypes are 'float32' ('float'), 'float64' ('double'), 'int32' ('int'), 'int64' ('long'), 'bool'.", 'TypeError');
-    expectError(() => torch.zeros(2, { dtype: 'uint8' as DType }), torch.DTypeError, 'torch.full: torchlet does not support dtype torch.uint8', 'TypeError');
-    expectError(() => torch.tensor([1], { dtype: 'Float32' as DType }), torch.DTypeError, "torch.tensor: expected a dtype ('float32' ('float'), 'float64' ('double'), 'int32' ('int'), 'int64' ('long'), 'bool'), got 'Float32'", 'TypeError');
-    expectError(() => torch.ones(2, { dtype: 5 as unknown as DType }), torch.DTypeError, 'torch.full: expected a dtype', 'TypeError');
+    expectError(() => x.to('float16' as DType), torch.ArgumentTypeError, "Tensor.to: torchlet does not support dtype torch.float16; its dtypes are 'float32' ('float'), 'float64' ('double'), 'int32' ('int'), 'int64' ('long'), 'bool'.", 'TypeError');
+    expectError(() => torch.zeros(2, { dtype: 'uint8' as DType }), torch.ArgumentTypeError, 'torch.full: torchlet does not support dtype torch.uint8', 'TypeError');
+    expectError(() => torch.tensor([1], { dtype: 'Float32' as DType }), torch.ArgumentTypeError, "torch.tensor: expected a dtype ('float32' ('float'), 'float64' ('double'), 'int32' ('int'), 'int64' ('long'), 'bool'), got 'Float32'", 'TypeError');
+    expectError(() => torch.ones(2, { dtype: 5 as unknown as DType }), torch.ArgumentTypeError, 'torch.full: expected a dtype', 'TypeError');
     expectError(() => torch.randn(2, { dtype: 'int64' }), torch.DTypeError, `"normal_kernel_cpu" not implemented for 'Long'`);
     expectError(() => torch.rand(2, { dtype: 'bool' }), torch.DTypeError, `"check_uniform_bounds" not implemented for 'Bool'`);
     expect(x.dtype).toBe('float32');

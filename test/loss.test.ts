@@ -27,7 +27,8 @@ const fx = loadFixture<LossCase[]>('losses');
 function lossFn(c: LossCase, form: 'functional' | 'module'): (x: Tensor, t: Tensor) => Tensor {
   const weight = c.weight ? fx.get(`${c.name}.weight`) : null;
   const posWeight = c.posWeight ? fx.get(`${c.name}.pos_weight`) : null;
-  const o = { ...c.options, weight, posWeight };
+  // Only the options this loss takes: a key it does not know is refused (strict options).
+  const o = { ...c.options, ...(weight ? { weight } : {}), ...(posWeight ? { posWeight } : {}) };
   if (form === 'functional') {
     switch (c.fn) {
       case 'mseLoss':

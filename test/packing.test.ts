@@ -362,7 +362,7 @@ describe('errors: typed, PyTorch wording, nothing mutated', () => {
     }
     const good = new rnn.PackedSequence(data, bs([2, 2]), bs([1, 0]));
     expect(rnn.padPackedSequence(good)[0].tolist()).toEqual([[2, 1], [4, 3]]);
-    const e = thrown(() => rnn.padPackedSequence(good, { totalLength: 2.5 }), torch.DTypeError);
+    const e = thrown(() => rnn.padPackedSequence(good, { totalLength: 2.5 }), torch.ArgumentTypeError);
     expect(e.pytorchType).toBe('TypeError');
   });
 

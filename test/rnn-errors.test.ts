@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
-import { DTypeError, RuntimeError, ShapeError, ValueError } from '../src/index.js';
+import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, ValueError } from '../src/index.js';
 import { rnnLayer } from '../src/ops/rnn.js';
 import { expectError } from './helpers/errors.js';
 
@@ -36,7 +36,7 @@ describe('constructor validation', () => {
   });
 
   it('hiddenSize of the wrong type or not positive', () => {
-    expectError(() => new nn.RNN(3, 2.5), DTypeError, 'hidden_size should be of type int, got: float', 'TypeError');
+    expectError(() => new nn.RNN(3, 2.5), ArgumentTypeError, 'hidden_size should be of type int, got: float', 'TypeError');
     expectError(() => new nn.RNN(3, 0), ValueError, 'hidden_size must be greater than zero');
     expectError(() => new nn.GRUCell(3, -1), ValueError, 'hidden_size must be greater than zero');
   });

@@ -6,6 +6,7 @@
 import { RuntimeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
+import { defineOptions, opt } from '../options.js';
 
 /** PyTorch: `gradcheck(..., eps, atol, rtol, raise_exception)`; defaults as PyTorch for float64. */
 export interface GradcheckOptions {
@@ -15,6 +16,13 @@ export interface GradcheckOptions {
   /** Throw on failure (PyTorch's `raise_exception=True`, the default) or return false. */
   raiseException?: boolean;
 }
+/** Run-time check of `GradcheckOptions` (src/options.ts). */
+export const GRADCHECK_OPTIONS = defineOptions<GradcheckOptions>('autograd.gradcheck', {
+  eps: opt.number,
+  atol: opt.number,
+  rtol: opt.number,
+  raiseException: opt.bool,
+});
 
 /**
  * `fn` maps the inputs to one tensor (any shape). Checks d(sum(out * w))/d(input) for a fixed
@@ -22,6 +30,7 @@ export interface GradcheckOptions {
  * every input that requires grad.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): boolean {
+  opts = GRADCHECK_OPTIONS.parse(opts);
   const isF64 = inputs.every((t) => t.dtype !== 'float32');
   const eps = opts.eps ?? (isF64 ? 1e-6 : 1e-3);
   const atol = opts.atol ?? (isF64 ? 1e-5 : 1e-2);

@@ -17,7 +17,7 @@
  * `getItem`, which keeps their dtype.
  */
 
-import { TorchletError } from '../errors.js';
+import { ArgumentTypeError, IndexError, TorchletError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/join.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -41,10 +41,8 @@ function typeName(v: unknown): string {
 }
 
 function collateError(elem: unknown): TorchletError {
-  return new TorchletError(
-    `default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found ${typeName(elem)}`,
-    'TypeError',
-  );
+  return new ArgumentTypeError(
+    `default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found ${typeName(elem)}`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -62,7 +60,7 @@ export function defaultCollate<T>(batch: readonly T[]): Collated<T> {
 }
 
 function collate(batch: readonly unknown[]): unknown {
-  if (batch.length === 0) throw new TorchletError('default_collate: the batch is empty', 'IndexError');
+  if (batch.length === 0) throw new IndexError('default_collate: the batch is empty');
   const elem = batch[0];
   if (elem instanceof Tensor) {
     for (const b of batch) if (!(b instanceof Tensor)) throw collateError(b);

@@ -13,7 +13,7 @@
  * (PyTorch's `num_workers=0`).
  */
 
-import { TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, ValueError } from '../errors.js';
 import type { Generator as TorchGenerator } from '../tensor/random.js';
 import { generatorOf } from '../tensor/random.js';
 import type { Collated } from './collate.js';
@@ -68,14 +68,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   constructor(dataset: MapDataset<T> | readonly T[] | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     if (options === null || typeof options !== 'object') {
-      throw new TorchletError('DataLoader: options must be an object such as { batchSize: 32, shuffle: true }', 'TypeError');
+      throw new ArgumentTypeError('DataLoader: options must be an object such as { batchSize: 32, shuffle: true }');
     }
     for (const k of Object.keys(options)) {
       if (!KNOWN.has(k)) {
-        throw new TorchletError(
-          `DataLoader got an unexpected option '${k}'; known: ${[...KNOWN].join(', ')}`,
-          'TypeError',
-        );
+        throw new ArgumentTypeError(
+          `DataLoader got an unexpected option '${k}'; known: ${[...KNOWN].join(', ')}`);
       }
     }
     const numWorkers = options.numWorkers ?? 0;
@@ -95,19 +93,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       throw new ValueError(`drop_last should be a boolean value, but got drop_last=${pyRepr(dropLast)}`);
     }
     if (shuffle !== undefined && typeof shuffle !== 'boolean') {
-      throw new TorchletError(`DataLoader: shuffle should be a boolean value, but got shuffle=${pyRepr(shuffle)}`, 'TypeError');
+      throw new ArgumentTypeError(`DataLoader: shuffle should be a boolean value, but got shuffle=${pyRepr(shuffle)}`);
     }
     if (options.collateFn !== undefined && options.collateFn !== null && typeof options.collateFn !== 'function') {
-      throw new TorchletError(`DataLoader: collateFn should be a function, but got ${typeof options.collateFn}`, 'TypeError');
+      throw new ArgumentTypeError(`DataLoader: collateFn should be a function, but got ${typeof options.collateFn}`);
     }
     if (sampler !== null && !isIterable(sampler)) {
-      throw new TorchletError(`'${typeof sampler}' object is not iterable (sampler must be an iterable of indices)`, 'TypeError');
+      throw new ArgumentTypeError(`'${typeof sampler}' object is not iterable (sampler must be an iterable of indices)`);
     }
     if (batchSampler !== null && !isIterable(batchSampler)) {
-      throw new TorchletError(
-        `'${typeof batchSampler}' object is not iterable (batchSampler must be an iterable of index arrays)`,
-        'TypeError',
-      );
+      throw new ArgumentTypeError(
+        `'${typeof batchSampler}' object is not iterable (batchSampler must be an iterable of index arrays)`);
     }
 
     const iterable = dataset instanceof IterableDataset;
@@ -143,10 +139,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     if (!iterable) {
       const ds = this.dataset as MapDataset<T>;
       if (typeof ds?.getItem !== 'function') {
-        throw new TorchletError(
-          'DataLoader: dataset must have getItem(index) and length (a Dataset, a plain array), or be an IterableDataset',
-          'TypeError',
-        );
+        throw new ArgumentTypeError(
+          'DataLoader: dataset must have getItem(index) and length (a Dataset, a plain array), or be an IterableDataset');
       }
       sampler ??= shuffle ? new RandomSampler(ds, { generator }) : new SequentialSampler(ds);
     }

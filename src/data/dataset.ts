@@ -7,7 +7,7 @@
  * stream read in order, sync (`for of`) or async (`for await`).
  */
 
-import { IndexError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, IndexError, TorchletError, ValueError } from '../errors.js';
 import { narrow, squeezeDims } from '../ops/shape.js';
 import type { Generator as TorchGenerator } from '../tensor/random.js';
 import { generatorOf, randomPermutation } from '../tensor/random.js';
@@ -56,7 +56,7 @@ export function lengthOf(x: unknown): number {
   const n = x !== null && typeof x === 'object' ? (x as { length?: unknown }).length : undefined;
   if (typeof n !== 'number') {
     const name = x === null ? 'NoneType' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
-    throw new TorchletError(`object of type '${name}' has no len()`, 'TypeError');
+    throw new ArgumentTypeError(`object of type '${name}' has no len()`);
   }
   return n;
 }
@@ -64,7 +64,7 @@ export function lengthOf(x: unknown): number {
 /** A non-negative index from a possibly negative one, or PyTorch's IndexError. */
 function checkIndex(index: number, size: number): number {
   if (!Number.isInteger(index)) {
-    throw new TorchletError(`dataset indices must be integers, not ${typeof index === 'number' ? 'float' : typeof index}`, 'TypeError');
+    throw new ArgumentTypeError(`dataset indices must be integers, not ${typeof index === 'number' ? 'float' : typeof index}`);
   }
   if (index < -size || index >= size) {
     throw new IndexError(`index ${index} is out of bounds for dimension 0 with size ${size}`);
@@ -91,7 +91,7 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
     if (tensors.length === 0) throw new IndexError('tuple index out of range (TensorDataset needs at least one tensor)');
     tensors.forEach((t, i) => {
       if (!(t instanceof Tensor)) {
-        throw new TorchletError(`TensorDataset: argument ${i} is not a Tensor. Wrap arrays with torch.tensor(...).`, 'TypeError');
+        throw new ArgumentTypeError(`TensorDataset: argument ${i} is not a Tensor. Wrap arrays with torch.tensor(...).`);
       }
       if (t.ndim === 0) throw new IndexError('dimension specified as 0 but tensor has no dimensions');
     });
@@ -199,10 +199,8 @@ export class IterableDataset<T> {
       typeof source !== 'function' &&
       !(source !== null && typeof source === 'object' && (Symbol.iterator in source || Symbol.asyncIterator in source))
     ) {
-      throw new TorchletError(
-        `IterableDataset: expected an iterable, an async iterable or a function returning one, got ${source === null ? 'null' : typeof source}`,
-        'TypeError',
-      );
+      throw new ArgumentTypeError(
+        `IterableDataset: expected an iterable, an async iterable or a function returning one, got ${source === null ? 'null' : typeof source}`);
     }
     if (options.length !== undefined && !(Number.isInteger(options.length) && options.length >= 0)) {
       throw new ValueError(`IterableDataset: length should be a non-negative integer, but got length=${options.length}`);
@@ -239,10 +237,8 @@ export class IterableDataset<T> {
   [Symbol.iterator](): Iterator<T> {
     const src = this.open();
     if (!(Symbol.iterator in src)) {
-      throw new TorchletError(
-        'this IterableDataset is asynchronous: read it (or its DataLoader) with `for await (const batch of loader)`',
-        'TypeError',
-      );
+      throw new ArgumentTypeError(
+        'this IterableDataset is asynchronous: read it (or its DataLoader) with `for await (const batch of loader)`');
     }
     return src[Symbol.iterator]();
   }

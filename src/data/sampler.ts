@@ -7,7 +7,7 @@
  * that yields the recorded indices, one epoch's order per pass.
  */
 
-import { DTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, RuntimeError, ValueError } from '../errors.js';
 import type { Generator as TorchGenerator } from '../tensor/random.js';
 import { defaultGenerator, Generator, generatorOf, randomPermutation } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -81,7 +81,7 @@ export class RandomSampler extends Sampler<number> {
     super();
     const replacement = options.replacement ?? false;
     if (typeof replacement !== 'boolean') {
-      throw new DTypeError(`replacement should be a boolean value, but got replacement=${pyRepr(replacement)}`, 'TypeError');
+      throw new ArgumentTypeError(`replacement should be a boolean value, but got replacement=${pyRepr(replacement)}`);
     }
     this.dataSource = dataSource;
     this.replacement = replacement;
@@ -245,7 +245,7 @@ export class BatchSampler extends Sampler<number[]> {
       throw new ValueError(`drop_last should be a boolean value, but got drop_last=${pyRepr(dropLast)}`);
     }
     if (sampler === null || typeof sampler !== 'object' || !(Symbol.iterator in sampler)) {
-      throw new TorchletError(`'${sampler === null ? 'NoneType' : typeof sampler}' object is not iterable (a sampler is an iterable of indices)`, 'TypeError');
+      throw new ArgumentTypeError(`'${sampler === null ? 'NoneType' : typeof sampler}' object is not iterable (a sampler is an iterable of indices)`);
     }
     this.sampler = sampler;
     this.batchSize = batchSize;

@@ -26,11 +26,14 @@ import type { PickleDict, PickleValue } from './pickle.js';
 import { unpickle } from './pickle.js';
 import { checkpointHooks, StorageRef } from './torch-pickle.js';
 import { ZipArchive } from './zip.js';
+import { defineOptions, opt } from '../options.js';
 
 export interface LoadOptions {
   /** Keep float64 tensors as float64 instead of rounding them to float32. Default false. */
   keepFloat64?: boolean;
 }
+/** Run-time check of `LoadOptions` (src/options.ts). */
+export const LOAD_OPTIONS = defineOptions<LoadOptions>('load', { keepFloat64: opt.bool });
 
 /**
  * Load a PyTorch checkpoint from its bytes. PyTorch: `torch.load(f, map_location='cpu',
@@ -47,6 +50,7 @@ export interface LoadOptions {
  * outside the allow-list (`Unsupported global: os.system ...`; see `./torch-pickle.ts`).
  */
 export function load(bytes: Uint8Array, options: LoadOptions = {}): PickleValue {
+  options = LOAD_OPTIONS.parse(options);
   if (!(bytes instanceof Uint8Array)) throw new ValueError('torch.load: expected the file contents as a Uint8Array');
   const keep64 = options.keepFloat64 ?? false;
   // A pickle's PROTO opcode first: the legacy format; otherwise the zip format.

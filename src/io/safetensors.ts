@@ -16,6 +16,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
 import type { FileDType } from './dtypes.js';
 import { decodeElements, encodeStorage, FILE_DTYPE_BYTES, floatToBFloat16, floatToHalf, isFileDType, loadedDType, SAVED_FILE_DTYPE } from './dtypes.js';
+import { defineOptions, opt } from '../options.js';
 
 /** Refuse headers past this size (the reference implementation's limit, 100 MB). */
 const MAX_HEADER = 100_000_000;
@@ -32,6 +33,8 @@ export interface LoadSafetensorsOptions {
   /** Keep F64 tensors as float64 instead of rounding them to float32. Default false. */
   keepFloat64?: boolean;
 }
+/** Run-time check of `LoadSafetensorsOptions` (src/options.ts). */
+export const LOAD_SAFETENSORS_OPTIONS = defineOptions<LoadSafetensorsOptions>('io.loadSafetensors', { keepFloat64: opt.bool });
 
 interface Entry {
   name: string;
@@ -51,6 +54,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  *   model.loadStateDict(tensors);
  */
 export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): SafetensorsFile {
+  options = LOAD_SAFETENSORS_OPTIONS.parse(options);
   if (!(bytes instanceof Uint8Array)) throw new ValueError('loadSafetensors: expected the file contents as a Uint8Array');
   if (bytes.length < 8) {
     throw new FormatError(`safetensors: file too small (${bytes.length} bytes; the header length alone takes 8)`);
@@ -152,6 +156,8 @@ export interface SaveSafetensorsOptions {
    */
   dtype?: 'F32' | 'F16' | 'BF16';
 }
+/** Run-time check of `SaveSafetensorsOptions` (src/options.ts). */
+export const SAVE_SAFETENSORS_OPTIONS = defineOptions<SaveSafetensorsOptions>('io.saveSafetensors', { dtype: opt.string } /* the value: ValueError below */);
 
 function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; blob: Uint8Array } {
   const data = t.contiguousData();
@@ -177,6 +183,7 @@ function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; b
  *   const small = torch.io.saveSafetensors(model.stateDict(), undefined, { dtype: 'BF16' });
  */
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>, options: SaveSafetensorsOptions = {}): Uint8Array {
+  options = SAVE_SAFETENSORS_OPTIONS.parse(options);
   const fileDType = options.dtype ?? 'F32';
   if (fileDType !== 'F32' && fileDType !== 'F16' && fileDType !== 'BF16') {
     throw new ValueError(`saveSafetensors: dtype must be 'F32', 'F16' or 'BF16', got ${JSON.stringify(fileDType)}`);

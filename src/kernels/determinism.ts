@@ -16,7 +16,7 @@
  * 'ref' sums in float64, 'simd' and 'relaxed' in float32, 'relaxed' with fused multiply-adds),
  * across machines, or across torchlet versions. README "Determinism" gives the measured sizes.
  */
-import { TorchletError } from '../errors.js';
+import { ArgumentTypeError, } from '../errors.js';
 
 const state = { on: false, warnOnly: false };
 
@@ -27,14 +27,12 @@ const state = { on: false, warnOnly: false };
  */
 export function useDeterministicAlgorithms(mode: boolean, options: { warnOnly?: boolean } = {}): void {
   if (typeof mode !== 'boolean') {
-    throw new TorchletError(
-      `use_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not ${mode === null ? 'None' : typeof mode}. Hint: pass true or false.`,
-      'TypeError',
-    );
+    throw new ArgumentTypeError(
+      `use_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not ${mode === null ? 'None' : typeof mode}. Hint: pass true or false.`);
   }
   const warnOnly = options.warnOnly ?? false;
   if (typeof warnOnly !== 'boolean') {
-    throw new TorchletError(`use_deterministic_algorithms(): argument 'warn_only' must be bool, not ${typeof warnOnly}`, 'TypeError');
+    throw new ArgumentTypeError(`use_deterministic_algorithms(): argument 'warn_only' must be bool, not ${typeof warnOnly}`);
   }
   state.on = mode;
   state.warnOnly = mode && warnOnly;

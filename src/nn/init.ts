@@ -14,7 +14,7 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, TorchletError, ValueError } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import { generatorOf } from '../tensor/random.js';
@@ -43,7 +43,7 @@ export interface InitOptions {
 
 function checkTensor(t: unknown, fn: string): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
-    throw new TorchletError(`${fn}(): argument 'tensor' must be Tensor, not ${t === null ? 'NoneType' : typeof t}`, 'TypeError');
+    throw new ArgumentTypeError(`${fn}(): argument 'tensor' must be Tensor, not ${t === null ? 'NoneType' : typeof t}`);
   }
   if (!isFloat(t.dtype)) {
     throw new TorchletError(`${fn}: expected a floating point tensor, got ${t.dtype}. Convert first: t.float().`, 'RuntimeError');

@@ -7,18 +7,25 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Reduction } from './functional/loss.js';
 import {
+  BCE_WITH_LOGITS_OPTIONS,
   binaryCrossEntropyWithLogits,
+  CROSS_ENTROPY_OPTIONS,
   crossEntropy,
   l1Loss,
   mseLoss,
+  NLL_LOSS_OPTIONS,
   nllLoss,
+  REGRESSION_LOSS_OPTIONS,
 } from './functional/loss.js';
+import { defineOptions } from '../options.js';
 import { Module } from './module.js';
 
 export interface LossOptions {
   /** 'mean' (default), 'sum' or 'none' (per-element losses). */
   reduction?: Reduction;
 }
+/** Run-time check of `LossOptions` (src/options.ts); the owner named in messages is the class. */
+export const LOSS_OPTIONS = defineOptions<LossOptions>('nn.MSELoss', { reduction: REGRESSION_LOSS_OPTIONS.rules.reduction });
 
 /**
  * Mean squared error. PyTorch: `torch.nn.MSELoss(reduction='mean')`.
@@ -28,6 +35,7 @@ export class MSELoss extends Module {
   readonly reduction: Reduction;
   constructor(options: LossOptions = {}) {
     super();
+    options = LOSS_OPTIONS.parse(options, 'nn.MSELoss');
     this.reduction = options.reduction ?? 'mean';
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -42,6 +50,7 @@ export class L1Loss extends Module {
   readonly reduction: Reduction;
   constructor(options: LossOptions = {}) {
     super();
+    options = LOSS_OPTIONS.parse(options, 'nn.L1Loss');
     this.reduction = options.reduction ?? 'mean';
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -55,6 +64,7 @@ export interface NLLLossOptions extends LossOptions {
   /** Targets with this value are skipped. Default -100. */
   ignoreIndex?: number;
 }
+export const NLL_LOSS_MODULE_OPTIONS = defineOptions<NLLLossOptions>('nn.NLLLoss', NLL_LOSS_OPTIONS.rules);
 
 /**
  * Negative log-likelihood of class-index targets given log-probabilities. PyTorch:
@@ -67,6 +77,7 @@ export class NLLLoss extends Module {
   readonly weight: Tensor | null;
   constructor(options: NLLLossOptions = {}) {
     super();
+    options = NLL_LOSS_MODULE_OPTIONS.parse(options, 'nn.NLLLoss');
     this.reduction = options.reduction ?? 'mean';
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.weight = this.registerBuffer('weight', options.weight ?? null);
@@ -80,6 +91,7 @@ export interface CrossEntropyLossOptions extends NLLLossOptions {
   /** Mix targets with the uniform distribution by this amount in [0, 1]. Default 0. */
   labelSmoothing?: number;
 }
+export const CROSS_ENTROPY_LOSS_OPTIONS = defineOptions<CrossEntropyLossOptions>('nn.CrossEntropyLoss', CROSS_ENTROPY_OPTIONS.rules);
 
 /**
  * Softmax cross-entropy from logits. PyTorch: `torch.nn.CrossEntropyLoss(weight=None,
@@ -97,6 +109,7 @@ export class CrossEntropyLoss extends Module {
   readonly weight: Tensor | null;
   constructor(options: CrossEntropyLossOptions = {}) {
     super();
+    options = CROSS_ENTROPY_LOSS_OPTIONS.parse(options, 'nn.CrossEntropyLoss');
     this.reduction = options.reduction ?? 'mean';
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
@@ -118,6 +131,7 @@ export interface BCEWithLogitsLossOptions extends LossOptions {
   /** Weight of positive examples per class (last dim), e.g. negatives / positives. */
   posWeight?: Tensor | null;
 }
+export const BCE_WITH_LOGITS_LOSS_OPTIONS = defineOptions<BCEWithLogitsLossOptions>('nn.BCEWithLogitsLoss', BCE_WITH_LOGITS_OPTIONS.rules);
 
 /**
  * Sigmoid + binary cross-entropy in one stable expression. PyTorch:
@@ -130,6 +144,7 @@ export class BCEWithLogitsLoss extends Module {
   readonly posWeight: Tensor | null;
   constructor(options: BCEWithLogitsLossOptions = {}) {
     super();
+    options = BCE_WITH_LOGITS_LOSS_OPTIONS.parse(options, 'nn.BCEWithLogitsLoss');
     this.reduction = options.reduction ?? 'mean';
     this.weight = this.registerBuffer('weight', options.weight ?? null);
     this.posWeight = this.registerBuffer('pos_weight', options.posWeight ?? null);

@@ -1,3 +1,11 @@
+/** The options of `Module.loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Require the keys to match exactly. Default true. */
+  strict?: boolean;
+}
+/** Run-time check of `LoadStateDictOptions` (src/options.ts). */
+export const LOAD_STATE_DICT_OPTIONS = defineOptions<LoadStateDictOptions>('Module.loadStateDict', { strict: opt.bool });
+
 /**
  * Base class of every layer. PyTorch: `torch.nn.Module`.
  *
@@ -11,6 +19,7 @@ import { RuntimeError } from '../errors.js';
 import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Parameter } from './parameter.js';
+import { defineOptions, opt } from '../options.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -157,7 +166,8 @@ export abstract class Module {
    * parameters and buffers. Every key and shape is checked before anything is copied, so a
    * failed load changes nothing. Error text as PyTorch's.
    */
-  loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+  loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadResult {
+    options = LOAD_STATE_DICT_OPTIONS.parse(options, 'Module.loadStateDict');
     const strict = options.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));

@@ -20,6 +20,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { OnnxValue } from './graph.js';
 import { OnnxExportError, OnnxGraph } from './graph.js';
 import { builtinExporter } from './layers.js';
+import { defineOptions, opt } from '../options.js';
 import { DataType, encodeModel, type ValueInfoProto } from './proto.js';
 
 /** Options of `torch.onnx.export`. PyTorch's keyword arguments in camelCase. */
@@ -36,6 +37,13 @@ export interface ExportOptions {
   /** ONNX opset, 17 to 21. Default 17 (the first with LayerNormalization). */
   opsetVersion?: number;
 }
+/** Run-time check of `ExportOptions` (src/options.ts); values are checked below with PyTorch's messages. */
+export const EXPORT_OPTIONS = defineOptions<ExportOptions>('onnx.export', {
+  inputNames: opt.arrayOf(opt.string),
+  outputNames: opt.arrayOf(opt.string),
+  dynamicAxes: opt.named('object', (v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
+  opsetVersion: opt.int,
+});
 
 /** The ONNX IR version that goes with each opset (onnx/helper.py's VERSION_TABLE). */
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
@@ -56,6 +64,7 @@ const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 
  * ValueError for bad options. (An LSTM with projSize is exported by composing basic ops.)
  */
 export function exportModel(model: Module, exampleInput: Tensor | readonly Tensor[], options: ExportOptions = {}): Uint8Array {
+  options = EXPORT_OPTIONS.parse(options);
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < 17 || opset > 21) {
     throw new ValueError(`onnx export: opsetVersion must be an integer from 17 to 21, got ${opset}`);

@@ -1,12 +1,13 @@
 /** Tensor creation. PyTorch: `torch.tensor`, `torch.zeros`, `torch.arange`, `torch.randn`, ... */
 
-import { DTypeError, RuntimeError, ShapeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, typeName, ValueError } from '../errors.js';
 import type { Device, DType, DTypeLike } from '../tensor/dtype.js';
 import { allocStorage, castStorage, castValue, cName, isFloat, parseCreateDType } from '../tensor/dtype.js';
-import type { Generator } from '../tensor/random.js';
-import { generatorOf, randomPermutation } from '../tensor/random.js';
+import { Generator, generatorOf, randomPermutation } from '../tensor/random.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { checkNonNegative, fmtShape, numel, parseSize } from '../tensor/shape.js';
+import type { OptionsSchema } from '../options.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -32,6 +33,16 @@ export interface TensorOptions extends CreateOptions {
   shape?: readonly number[];
 }
 
+/** Run-time checks of the options above (src/options.ts); dtype and device names are resolved where they are read. */
+export const CREATE_OPTIONS = defineOptions<CreateOptions>('torch.zeros', {
+  dtype: opt.any, // resolved by parseCreateDType, which names every PyTorch spelling
+  device: opt.any, // resolved by the device check, which refuses 'cuda' & co. by name
+  requiresGrad: opt.bool,
+});
+export const TENSOR_OPTIONS = CREATE_OPTIONS.extend<TensorOptions>('torch.tensor', {
+  shape: opt.arrayOf(opt.int),
+});
+
 /** A number or nested arrays of numbers (or of booleans, for a bool tensor), as `torch.tensor` takes. */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
@@ -40,6 +51,9 @@ export interface RandomOptions extends CreateOptions {
   /** PyTorch: `generator=`. A `torch.Generator` of its own stream; the default generator when left out. */
   generator?: Generator | null;
 }
+export const RANDOM_OPTIONS = CREATE_OPTIONS.extend<RandomOptions>('torch.rand', {
+  generator: opt.nullable(opt.instance(() => Generator, 'torch.Generator')),
+});
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
@@ -56,6 +70,7 @@ function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
  * `requiresGrad` must keep working; pass `{ dtype: 'int64' }` for indices.
  */
 export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int32Array | Uint8Array, opts?: TensorOptions): Tensor {
+  opts = TENSOR_OPTIONS.parse(opts);
   let flat: ArrayLike<number>;
   let shape: number[];
   let sawBool = false;
@@ -118,13 +133,13 @@ export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int
 /** Split trailing options off PyTorch-style varargs sizes: `zeros(2, 3, opts)` or `zeros([2, 3], opts)`. */
 type SizeAndOptions = (number | readonly number[] | RandomOptions | undefined)[];
 
-function sizeAndOpts(args: SizeAndOptions): [number[], RandomOptions | undefined] {
+function sizeAndOpts<O extends CreateOptions>(args: SizeAndOptions, fn: string, schema: OptionsSchema<O>): [number[], O | undefined] {
   const last = args[args.length - 1];
   const hasOpts = last !== undefined && typeof last === 'object' && !Array.isArray(last);
   const sizes = (hasOpts ? args.slice(0, -1) : args).filter((a) => a !== undefined) as SizeArgs;
   const shape = parseSize(sizes);
   checkNonNegative(shape);
-  return [shape, hasOpts ? (last as RandomOptions) : undefined];
+  return [shape, hasOpts ? schema.parse(last, `torch.${fn}`) : undefined];
 }
 
 /**
@@ -133,6 +148,7 @@ function sizeAndOpts(args: SizeAndOptions): [number[], RandomOptions | undefined
  * infers int64 from it); pass `{ dtype: 'int64' }`.
  */
 export function full(size: readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.full');
   const shape = parseSize([size]);
   checkNonNegative(shape);
   const dtype = optDType(opts, 'torch.full') ?? (typeof value === 'boolean' ? 'bool' : 'float32');
@@ -149,19 +165,19 @@ function floatOnly(opts: CreateOptions | undefined, kernel: string, where: strin
 
 /** PyTorch: `torch.zeros(*size)`; `zeros(2, 3)` and `zeros([2, 3])` both work. */
 export function zeros(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'zeros', CREATE_OPTIONS);
   return full(shape, 0, opts);
 }
 
 /** PyTorch: `torch.ones(*size)`; `ones(2, 3)` or `ones([2, 3], opts)`. */
 export function ones(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'ones', CREATE_OPTIONS);
   return full(shape, 1, opts);
 }
 
 /** PyTorch: `torch.rand(*size)`, uniform on [0, 1); `rand(2, 3)` or `rand([2, 3], opts)`. */
 export function rand(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'rand', RANDOM_OPTIONS);
   floatOnly(opts, 'check_uniform_bounds', 'torch.rand');
   const g = generatorOf(opts?.generator);
   const t = full(shape, 0, { dtype: opts?.dtype });
@@ -173,7 +189,7 @@ export function rand(...args: SizeAndOptions): Tensor {
 
 /** PyTorch: `torch.randn(*size)`, standard normal; `randn(2, 3)` or `randn([2, 3], opts)`. */
 export function randn(...args: SizeAndOptions): Tensor {
-  const [shape, opts] = sizeAndOpts(args);
+  const [shape, opts] = sizeAndOpts(args, 'randn', RANDOM_OPTIONS);
   floatOnly(opts, 'normal_kernel_cpu', 'torch.randn');
   const g = generatorOf(opts?.generator);
   const t = full(shape, 0, { dtype: opts?.dtype });
@@ -183,6 +199,7 @@ export function randn(...args: SizeAndOptions): Tensor {
 
 /** Uniform on [low, high): PyTorch's `tensor.uniform_(a, b)` as a fresh tensor. */
 export function uniform(shape: readonly number[], low: number, high: number, opts?: RandomOptions): Tensor {
+  opts = RANDOM_OPTIONS.parse(opts, 'torch.uniform');
   floatOnly(opts, 'check_uniform_bounds', 'uniform');
   const g = generatorOf(opts?.generator);
   const t = full(shape, 0, { dtype: opts?.dtype });
@@ -198,8 +215,9 @@ export function uniform(shape: readonly number[], low: number, high: number, opt
  */
 export function randperm(n: number, opts?: RandomOptions): Tensor {
   if (typeof n !== 'number' || !Number.isInteger(n)) {
-    throw new DTypeError(`randperm(): argument 'n' (position 1) must be int, not ${typeof n === 'number' ? 'float' : typeof n}`, 'TypeError');
+    throw new ArgumentTypeError(`randperm(): argument 'n' (position 1) must be int, not ${typeof n === 'number' ? 'float' : typeName(n)}`);
   }
+  opts = RANDOM_OPTIONS.parse(opts, 'torch.randperm');
   checkNonNegative([n]);
   const perm = randomPermutation(n, generatorOf(opts?.generator));
   const dtype = optDType(opts, 'torch.randperm') ?? 'int64';
@@ -215,7 +233,7 @@ export function randperm(n: number, opts?: RandomOptions): Tensor {
  */
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   const last = args[args.length - 1];
-  const opts = typeof last === 'object' ? last : undefined;
+  const opts = typeof last === 'object' ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
   const nums = args.filter((a): a is number => typeof a === 'number');
   const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (step === 0) throw new RuntimeError('step must be nonzero');
@@ -232,21 +250,26 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
 
 /** PyTorch: `torch.zeros_like`. */
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.zeros_like');
   return full(x.shape, 0, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.ones_like`. */
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.ones_like');
   return full(x.shape, 1, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.full_like`. */
 export function fullLike(x: Tensor, value: number, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.full_like');
   return full(x.shape, value, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.rand_like`. */
 export function randLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.rand_like');
   return rand(x.shape, { dtype: x.dtype, ...opts });
 }
 /** PyTorch: `torch.randn_like`. */
 export function randnLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.randn_like');
   return randn(x.shape, { dtype: x.dtype, ...opts });
 }

@@ -4,7 +4,7 @@
  */
 
 import { record } from '../autograd/node.js';
-import { DTypeError, RuntimeError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { BinaryOp, StridedView, UnaryOp } from '../kernels/ref/elementwise.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
@@ -13,6 +13,7 @@ import { allocStorage, castValue, computeStorage, isFloat, resultType as promote
 import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
+import { defineOptions, opt } from '../options.js';
 import { asTensor, cName, sumToShape, toDtype } from './util.js';
 
 // ---- kernels called with broadcasting ----------------------------------------------------------
@@ -74,8 +75,16 @@ function refuseBoolSub(a: Tensor, b: Tensor): void {
 
 // ---- binary arithmetic -----------------------------------------------------------------------
 
+/** The `alpha` option of `add`/`sub` (src/options.ts). */
+export interface AlphaOptions {
+  /** Multiplier of `other`. Default 1. */
+  alpha?: number;
+}
+export const ALPHA_OPTIONS = defineOptions<AlphaOptions>('torch.add', { alpha: opt.number });
+
 /** PyTorch: `torch.add(input, other, alpha=1)`: input + alpha * other, broadcasting. */
-export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
+export function add(a: Operand, b: Operand, options?: AlphaOptions): Tensor {
+  options = ALPHA_OPTIONS.parse(options, 'torch.add');
   const [ta, tb0] = operands(a, b);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
   const y = binaryRaw('add', ta, tb, resultType(ta, tb));
@@ -83,7 +92,8 @@ export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tenso
 }
 
 /** PyTorch: `torch.sub(input, other, alpha=1)`: input - alpha * other, broadcasting. */
-export function sub(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
+export function sub(a: Operand, b: Operand, options?: AlphaOptions): Tensor {
+  options = ALPHA_OPTIONS.parse(options, 'torch.sub');
   const [ta, tb0] = operands(a, b);
   refuseBoolSub(ta, tb0);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
@@ -158,7 +168,7 @@ function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): 
 /** Both operands as tensors: a number becomes a 0-d tensor of `result_type(tensor, number)`. */
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
   if (typeof a === 'number') {
-    if (typeof b === 'number') throw new DTypeError('expected at least one tensor operand, got two numbers', 'TypeError');
+    if (typeof b === 'number') throw new ArgumentTypeError('expected at least one tensor operand, got two numbers');
     return [asTensor(a, b), b];
   }
   return [a, asTensor(b, a)];

@@ -16,6 +16,7 @@
  */
 
 import { ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { BaseHyper, ParamGroup, ParamsInput } from './optimizer.js';
 import { gradValues, Optimizer, pyNum, rounder, stateValues, updateInPlace, zerosState } from './optimizer.js';
@@ -30,6 +31,15 @@ export interface AdamHyper extends BaseHyper {
 
 /** PyTorch: `Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)`. */
 export interface AdamOptions extends Partial<AdamHyper> {}
+/** Run-time check of `AdamOptions` (src/options.ts). Param groups may carry any key, as PyTorch's dicts. */
+export const ADAM_OPTIONS = defineOptions<AdamOptions>('optim.Adam', {
+  lr: opt.number,
+  betas: opt.named('[number, number]', (v) => Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number')),
+  eps: opt.number,
+  weightDecay: opt.number,
+  amsgrad: opt.bool,
+  maximize: opt.bool,
+});
 
 function validateAdam(h: AdamHyper): void {
   if (!(h.lr >= 0)) throw new ValueError(`Invalid learning rate: ${pyNum(h.lr)}`);
@@ -115,6 +125,7 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {
+    options = ADAM_OPTIONS.parse(options);
     super(params, {
       lr: options.lr ?? 1e-3,
       betas: options.betas ? [options.betas[0], options.betas[1]] : [0.9, 0.999],
@@ -128,11 +139,13 @@ export class Adam extends AdamBase {
 
 /** PyTorch: `AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False)`. */
 export interface AdamWOptions extends Partial<AdamHyper> {}
+export const ADAMW_OPTIONS = defineOptions<AdamWOptions>('optim.AdamW', ADAM_OPTIONS.rules);
 
 /** AdamW: Adam with decoupled weight decay (default 1e-2). PyTorch: `torch.optim.AdamW`. */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: ParamsInput<AdamHyper>, options: AdamWOptions = {}) {
+    options = ADAMW_OPTIONS.parse(options);
     super(params, {
       lr: options.lr ?? 1e-3,
       betas: options.betas ? [options.betas[0], options.betas[1]] : [0.9, 0.999],

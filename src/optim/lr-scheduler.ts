@@ -10,7 +10,8 @@
  *   for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 
-import { DTypeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { BaseHyper, ParamGroup } from './optimizer.js';
 import { keyError, Optimizer } from './optimizer.js';
@@ -20,7 +21,7 @@ type AnyOptimizer = Optimizer<BaseHyper>;
 function checkOptimizer(optimizer: unknown): asserts optimizer is AnyOptimizer {
   if (!(optimizer instanceof Optimizer)) {
     const name = optimizer === null ? 'NoneType' : typeof optimizer === 'object' ? optimizer.constructor.name : typeof optimizer;
-    throw new DTypeError(`${name} is not an Optimizer`, 'TypeError');
+    throw new ArgumentTypeError(`${name} is not an Optimizer`);
   }
 }
 
@@ -139,6 +140,12 @@ export interface StepLROptions {
   gamma?: number;
   lastEpoch?: number;
 }
+/** Run-time check of `StepLROptions` (src/options.ts). */
+export const STEP_LR_OPTIONS = defineOptions<StepLROptions>('optim.lr_scheduler.StepLR', {
+  stepSize: opt.required(opt.int),
+  gamma: opt.number,
+  lastEpoch: opt.int,
+});
 
 /**
  * Multiply every group's rate by `gamma` each `stepSize` epochs. PyTorch:
@@ -149,6 +156,7 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
+    options = STEP_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
@@ -177,6 +185,12 @@ export interface CosineAnnealingLROptions {
   etaMin?: number;
   lastEpoch?: number;
 }
+/** Run-time check of `CosineAnnealingLROptions` (src/options.ts). */
+export const COSINE_ANNEALING_LR_OPTIONS = defineOptions<CosineAnnealingLROptions>('optim.lr_scheduler.CosineAnnealingLR', {
+  TMax: opt.required(opt.number),
+  etaMin: opt.number,
+  lastEpoch: opt.int,
+});
 
 /**
  * Cosine annealing from each group's initial rate down to `etaMin` over `TMax` epochs (and back
@@ -188,6 +202,7 @@ export class CosineAnnealingLR extends LRScheduler {
   TMax: number;
   etaMin: number;
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
+    options = COSINE_ANNEALING_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.TMax = options.TMax;
     this.etaMin = options.etaMin ?? 0;
@@ -237,6 +252,17 @@ export interface ReduceLROnPlateauOptions {
   minLr?: number | readonly number[];
   eps?: number;
 }
+/** Run-time check of `ReduceLROnPlateauOptions` (src/options.ts); values are checked with PyTorch's ValueErrors. */
+export const REDUCE_LR_ON_PLATEAU_OPTIONS = defineOptions<ReduceLROnPlateauOptions>('optim.lr_scheduler.ReduceLROnPlateau', {
+  mode: opt.string,
+  factor: opt.number,
+  patience: opt.int,
+  threshold: opt.number,
+  thresholdMode: opt.string,
+  cooldown: opt.int,
+  minLr: opt.or(opt.number, opt.arrayOf(opt.number)),
+  eps: opt.number,
+});
 
 /**
  * Cut the rate by `factor` when a metric stops improving for more than `patience` epochs.
@@ -261,6 +287,7 @@ export class ReduceLROnPlateau {
   private lastLr: number[];
 
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
+    options = REDUCE_LR_ON_PLATEAU_OPTIONS.parse(options);
     const factor = options.factor ?? 0.1;
     if (factor >= 1) throw new ValueError('Factor should be < 1.0.');
     checkOptimizer(optimizer);

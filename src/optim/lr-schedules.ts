@@ -12,7 +12,7 @@
  *   const sched = new SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
  */
 
-import { TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, IndexError, ValueError } from '../errors.js';
 import type { SchedulerStateDict } from './lr-scheduler.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
@@ -120,7 +120,7 @@ function lambdasFor(optimizer: AnyOptimizer, lrLambda: LrLambda): ((epoch: numbe
   const n = optimizer.paramGroups.length;
   if (typeof lrLambda === 'function') return Array.from({ length: n }, () => lrLambda);
   if (!Array.isArray(lrLambda)) {
-    throw new TorchletError(`lrLambda must be a function of the epoch or an array of them, got ${typeof lrLambda}`, 'TypeError');
+    throw new ArgumentTypeError(`lrLambda must be a function of the epoch or an array of them, got ${typeof lrLambda}`);
   }
   if (lrLambda.length !== n) throw new ValueError(`Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
   return [...lrLambda];
@@ -485,7 +485,7 @@ export class ChainedScheduler {
   private lastLr: number[];
   constructor(schedulers: readonly ChainableScheduler[]) {
     if (!Array.isArray(schedulers) || schedulers.length === 0) {
-      throw new TorchletError('ChainedScheduler expects a non-empty array of schedulers', 'IndexError');
+      throw new IndexError('ChainedScheduler expects a non-empty array of schedulers');
     }
     for (let i = 1; i < schedulers.length; i++) {
       if (schedulers[i]!.optimizer !== schedulers[0]!.optimizer) {

@@ -8,7 +8,7 @@
  */
 
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { DTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, RuntimeError, TorchletError, typeName, ValueError } from '../errors.js';
 import { isFloat, tensorTypeName } from '../tensor/dtype.js';
 import { shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -92,9 +92,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    */
   protected constructor(params: ParamsInput<H>, defaults: H) {
     if (params instanceof Tensor) {
-      throw new DTypeError(
+      throw new ArgumentTypeError(
         `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${tensorTypeName(params.dtype)}. Pass model.parameters() or [tensor].`,
-        'TypeError',
+      );
+    }
+    if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
+      throw new ArgumentTypeError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${typeName(params)}. Pass model.parameters().`,
       );
     }
     this.defaults = Object.freeze({ ...defaults });
@@ -124,19 +128,17 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
 
   private buildGroup(group: ParamGroupInput<H>, existing: readonly ParamGroup<H>[]): ParamGroup<H> {
     if (group === null || typeof group !== 'object' || !('params' in group)) {
-      throw new DTypeError('param group must be a dict', 'TypeError');
+      throw new ArgumentTypeError('param group must be a dict');
     }
     const raw = group.params;
     if (raw instanceof Set) {
-      throw new DTypeError(
-        'optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.',
-        'TypeError',
-      );
+      throw new ArgumentTypeError(
+        'optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.');
     }
     const params: Tensor[] = raw instanceof Tensor ? [raw] : [...raw];
     for (const p of params) {
       if (!(p instanceof Tensor)) {
-        throw new DTypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`, 'TypeError');
+        throw new ArgumentTypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
       }
       if (!p.isLeaf) throw new ValueError("can't optimize a non-leaf Tensor");
       if (!isFloat(p.dtype)) {

@@ -12,6 +12,7 @@
  */
 
 import { ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import type { BaseHyper, ParamGroup, ParamsInput } from './optimizer.js';
 import { gradValues, Optimizer, pyNum, rounder, stateValues, updateInPlace, zerosState } from './optimizer.js';
 
@@ -26,6 +27,16 @@ export interface RMSpropHyper extends BaseHyper {
 
 /** PyTorch: `RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)`. */
 export interface RMSpropOptions extends Partial<RMSpropHyper> {}
+/** Run-time check of `RMSpropOptions` (src/options.ts). Param groups may carry any key, as PyTorch's dicts. */
+export const RMSPROP_OPTIONS = defineOptions<RMSpropOptions>('optim.RMSprop', {
+  lr: opt.number,
+  alpha: opt.number,
+  eps: opt.number,
+  weightDecay: opt.number,
+  momentum: opt.number,
+  centered: opt.bool,
+  maximize: opt.bool,
+});
 
 /**
  * RMSprop. PyTorch: `torch.optim.RMSprop`. State tensors have the shape of their parameter.
@@ -34,6 +45,7 @@ export interface RMSpropOptions extends Partial<RMSpropHyper> {}
  */
 export class RMSprop extends Optimizer<RMSpropHyper> {
   constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
+    options = RMSPROP_OPTIONS.parse(options);
     super(params, {
       lr: options.lr ?? 1e-2,
       alpha: options.alpha ?? 0.99,

@@ -10,6 +10,7 @@
  */
 
 import { ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BaseHyper, ParamGroup, ParamsInput } from './optimizer.js';
 import { gradValues, Optimizer, pyNum, rounder, stateValues, updateInPlace, zerosState } from './optimizer.js';
@@ -24,6 +25,15 @@ export interface SGDHyper extends BaseHyper {
 
 /** PyTorch: `SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`. */
 export interface SGDOptions extends Partial<SGDHyper> {}
+/** Run-time check of `SGDOptions` (src/options.ts). Param groups may carry any key, as PyTorch's dicts. */
+export const SGD_OPTIONS = defineOptions<SGDOptions>('optim.SGD', {
+  lr: opt.number,
+  momentum: opt.number,
+  dampening: opt.number,
+  weightDecay: opt.number,
+  nesterov: opt.bool,
+  maximize: opt.bool,
+});
 
 /**
  * Stochastic gradient descent. PyTorch: `torch.optim.SGD`. `momentum_buffer` has the shape of its
@@ -37,6 +47,7 @@ export class SGD extends Optimizer<SGDHyper> {
    * @param options `lr` is required (here or in every group), as in PyTorch
    */
   constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
+    options = SGD_OPTIONS.parse(options);
     super(params, {
       lr: options.lr ?? Number.NaN,
       momentum: options.momentum ?? 0,

@@ -18,7 +18,7 @@
  * the creation ops' options and `Module.to`, so every spelling is accepted or refused the same way.
  */
 
-import { DTypeError, RuntimeError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 /** The floating dtypes (the ones that can require grad). */
@@ -139,7 +139,7 @@ export function resultType(...operands: readonly PromotionOperand[]): DType {
     else dim = up(dim, op.dtype);
   }
   const r = combine(dim, combine(zero, wrapped));
-  if (r === null) throw new DTypeError('result_type: expected at least one operand', 'TypeError');
+  if (r === null) throw new ArgumentTypeError('result_type: expected at least one operand');
   return r;
 }
 
@@ -286,16 +286,14 @@ export function parseDType(x: unknown, where = 'dtype'): DType {
     const d = ALIASES[name];
     if (d !== undefined && Object.hasOwn(ALIASES, name)) return d;
     if (UNSUPPORTED.has(name)) {
-      throw new DTypeError(
+      throw new ArgumentTypeError(
         `${where}: torchlet does not support dtype torch.${name}; its dtypes are ${DTYPE_LIST}. ` +
           (name === 'float16' || name === 'half' || name === 'bfloat16'
             ? "Compute in 'float32' (half-precision weights load as float32; saveSafetensors can write F16/BF16)."
-            : "Use 'int32' or 'int64' for integers."),
-        'TypeError',
-      );
+            : "Use 'int32' or 'int64' for integers."));
     }
   }
-  throw new DTypeError(`${where}: expected a dtype (${DTYPE_LIST}), got ${describe(x)}`, 'TypeError');
+  throw new ArgumentTypeError(`${where}: expected a dtype (${DTYPE_LIST}), got ${describe(x)}`);
 }
 
 /**
@@ -318,10 +316,8 @@ export function parseDevice(x: unknown, where = 'device'): Device {
       );
     }
   }
-  throw new DTypeError(
-    `${where}: expected a device ('cpu'), got ${describe(x)}. ` + "torchlet's only device is 'cpu' (PyTorch: torch.device('cpu')).",
-    typeof x === 'string' ? 'RuntimeError' : 'TypeError',
-  );
+  const msg = `${where}: expected a device ('cpu'), got ${describe(x)}. torchlet's only device is 'cpu' (PyTorch: torch.device('cpu')).`;
+  throw typeof x === 'string' ? new DTypeError(msg, 'RuntimeError') : new ArgumentTypeError(msg);
 }
 
 /** What `to(...)` asks for: a dtype, a device, or both (PyTorch's `Tensor.to` / `Module.to` arguments). */
@@ -347,8 +343,8 @@ export interface ToOptions {
  */
 export function parseToArgs(where: string, args: readonly unknown[]): ToTarget & { copy: boolean } {
   const out: ToTarget & { copy: boolean } = { copy: false };
-  if (args.length === 0) throw new DTypeError(`${where}() received an invalid combination of arguments: expected a dtype, a device, a tensor or { dtype, device }`, 'TypeError');
-  if (args.length > 2) throw new DTypeError(`${where}() takes at most 2 arguments (${args.length} given)`, 'TypeError');
+  if (args.length === 0) throw new ArgumentTypeError(`${where}() received an invalid combination of arguments: expected a dtype, a device, a tensor or { dtype, device }`);
+  if (args.length > 2) throw new ArgumentTypeError(`${where}() takes at most 2 arguments (${args.length} given)`);
   const [a, b] = args;
   if (typeof a === 'string') {
     if (isDTypeName(a) || UNSUPPORTED.has(a.startsWith('torch.') ? a.slice(6) : a)) out.dtype = parseDType(a, where);
@@ -361,21 +357,21 @@ export function parseToArgs(where: string, args: readonly unknown[]): ToTarget &
     const o = a as Record<string, unknown>;
     for (const k of Object.keys(o)) {
       if (!['dtype', 'device', 'copy', 'nonBlocking'].includes(k)) {
-        throw new DTypeError(`${where}(): unexpected option '${k}' (expected dtype, device, copy, nonBlocking)`, 'TypeError');
+        throw new ArgumentTypeError(`${where}(): unexpected option '${k}' (expected dtype, device, copy, nonBlocking)`);
       }
     }
     if (o.dtype !== undefined) out.dtype = parseDType(o.dtype, where);
     if (o.device !== undefined) out.device = parseDevice(o.device, where);
     if (o.copy !== undefined) {
-      if (typeof o.copy !== 'boolean') throw new DTypeError(`${where}(): option 'copy' must be a boolean, got ${describe(o.copy)}`, 'TypeError');
+      if (typeof o.copy !== 'boolean') throw new ArgumentTypeError(`${where}(): option 'copy' must be a boolean, got ${describe(o.copy)}`);
       out.copy = o.copy;
     }
   } else {
-    throw new DTypeError(`${where}(): expected a dtype, a device, a tensor or { dtype, device }, got ${describe(a)}`, 'TypeError');
+    throw new ArgumentTypeError(`${where}(): expected a dtype, a device, a tensor or { dtype, device }, got ${describe(a)}`);
   }
   if (args.length === 2) {
     if (out.device === undefined || out.dtype !== undefined) {
-      throw new DTypeError(`${where}(device, dtype): the first argument must be a device and the second a dtype`, 'TypeError');
+      throw new ArgumentTypeError(`${where}(device, dtype): the first argument must be a device and the second a dtype`);
     }
     out.dtype = parseDType(b, where);
   }

@@ -1,6 +1,6 @@
 /** Shape and stride helpers shared by tensors and ops. Pure functions on number arrays. */
 
-import { IndexError, ShapeError, TorchletError } from '../errors.js';
+import { ArgumentTypeError, IndexError, ShapeError, } from '../errors.js';
 
 /** A tensor shape, e.g. `[2, 3]`. PyTorch: `torch.Size`. */
 export type Shape = readonly number[];
@@ -83,7 +83,7 @@ export function parseSize(args: SizeArgs): number[] {
   const list = args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as readonly number[]);
   for (const s of list) {
     if (typeof s !== 'number' || !Number.isInteger(s)) {
-      throw new TorchletError(`size must be a list of integers, but got ${JSON.stringify(list)}`, 'TypeError');
+      throw new ArgumentTypeError(`size must be a list of integers, but got ${JSON.stringify(list)}`);
     }
   }
   return [...list];

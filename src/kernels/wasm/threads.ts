@@ -14,7 +14,7 @@
  *
  *   await setNumThreads(2); // resolves once the workers are up
  */
-import { TorchletError } from '../../errors.js';
+import { ArgumentTypeError, TorchletError } from '../../errors.js';
 import { controlBlock, type KernelFlavour, sharedKernels, type WasmKernels, wasmKernels } from './loader.js';
 
 /** Worker body, as source so it needs no file of its own (Node: eval'd CommonJS; browsers: a Blob). */
@@ -121,7 +121,7 @@ export const MAX_THREADS = 4;
  */
 export async function setNumThreads(n: number): Promise<number> {
   if (typeof n !== 'number' || !Number.isInteger(n)) {
-    throw new TorchletError(`setNumThreads(): expected an integer number of threads, got ${String(n)}`, 'TypeError');
+    throw new ArgumentTypeError(`setNumThreads(): expected an integer number of threads, got ${String(n)}`);
   }
   if (n <= 0) throw new TorchletError('Expected positive number of threads', 'RuntimeError');
   requested = Math.min(n, MAX_THREADS);

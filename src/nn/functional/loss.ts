@@ -12,6 +12,8 @@ import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
+import { defineOptions, opt } from '../../options.js';
+import { checkTensor } from '../../tensor/args.js';
 import { allocStorage, cName, isFloat } from '../../tensor/dtype.js';
 import { broadcastShapes, fmtShape, numel, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -44,9 +46,14 @@ function checkRegressionTarget(input: Tensor, target: Tensor): void {
   }
 }
 
+/** `reduction`'s type check; its value is checked by `checkReduction` with PyTorch's ValueError. */
+const reductionRule = opt.named("'mean' | 'sum' | 'none'", (v) => typeof v === 'string');
+const weightRule = opt.nullable(opt.instance(() => Tensor, 'Tensor'));
+
 export interface RegressionLossOptions {
   reduction?: Reduction;
 }
+export const REGRESSION_LOSS_OPTIONS = defineOptions<RegressionLossOptions>('nn.functional.mseLoss', { reduction: reductionRule });
 
 /**
  * PyTorch: `torch.nn.functional.mse_loss(input, target, reduction='mean')`: (x - y)².
@@ -54,6 +61,9 @@ export interface RegressionLossOptions {
  * () or (*) with reduction 'none'.
  */
 export function mseLoss(input: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
+  checkTensor(input, 'mse_loss', 'input', 1);
+  checkTensor(target, 'mse_loss', 'target', 2);
+  options = REGRESSION_LOSS_OPTIONS.parse(options, 'nn.functional.mseLoss');
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction);
   checkRegressionTarget(input, target);
@@ -66,6 +76,9 @@ export function mseLoss(input: Tensor, target: Tensor, options: RegressionLossOp
  * (gradient sign(x - y), 0 where they are equal). Shapes as `mseLoss`.
  */
 export function l1Loss(input: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
+  checkTensor(input, 'l1_loss', 'input', 1);
+  checkTensor(target, 'l1_loss', 'target', 2);
+  options = REGRESSION_LOSS_OPTIONS.parse(options, 'nn.functional.l1Loss');
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction);
   checkRegressionTarget(input, target);
@@ -79,6 +92,11 @@ export interface NllLossOptions {
   ignoreIndex?: number;
   reduction?: Reduction;
 }
+export const NLL_LOSS_OPTIONS = defineOptions<NllLossOptions>('nn.functional.nllLoss', {
+  weight: weightRule,
+  ignoreIndex: opt.int,
+  reduction: reductionRule,
+});
 
 /**
  * The target checks of PyTorch's `nll_loss_nd`, in its order. Returns (N, C, S): batch, classes,
@@ -138,6 +156,9 @@ function checkIndexTarget(target: Tensor): void {
  * (N, d1, ...) int64 (or int32) class indices in [0, C); output () or, with 'none', the target's shape.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  checkTensor(input, 'nll_loss_nd', 'input', 1);
+  checkTensor(target, 'nll_loss_nd', 'target', 2);
+  options = NLL_LOSS_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   const ignoreIndex = options.ignoreIndex ?? -100;
   const weight = options.weight ?? null;
@@ -200,6 +221,9 @@ export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the target with the uniform distribution: (1 - ε) target + ε / C. Default 0. */
   labelSmoothing?: number;
 }
+export const CROSS_ENTROPY_OPTIONS = NLL_LOSS_OPTIONS.extend<CrossEntropyOptions>('nn.functional.crossEntropy', {
+  labelSmoothing: opt.number,
+});
 
 /**
  * PyTorch: `torch.nn.functional.cross_entropy(input, target, weight=None, ignore_index=-100,
@@ -215,6 +239,9 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * unbatched); output () or, with 'none', the input's shape without its class dim.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkTensor(input, 'cross_entropy_loss', 'input', 1);
+  checkTensor(target, 'cross_entropy_loss', 'target', 2);
+  options = CROSS_ENTROPY_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   const ignoreIndex = options.ignoreIndex ?? -100;
   const weight = options.weight ?? null;
@@ -284,6 +311,11 @@ export interface BceWithLogitsOptions {
   posWeight?: Tensor | null;
   reduction?: Reduction;
 }
+export const BCE_WITH_LOGITS_OPTIONS = defineOptions<BceWithLogitsOptions>('nn.functional.binaryCrossEntropyWithLogits', {
+  weight: weightRule,
+  posWeight: weightRule,
+  reduction: reductionRule,
+});
 
 /** log(1 + exp(v)) without overflow. */
 function softplus(v: number): number {
@@ -302,6 +334,9 @@ function softplus(v: number): number {
  * broadcastable along the last (class) dim; output () or (*) with 'none'.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  checkTensor(input, 'binary_cross_entropy_with_logits', 'input', 1);
+  checkTensor(target, 'binary_cross_entropy_with_logits', 'target', 2);
+  options = BCE_WITH_LOGITS_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction);
   if (!shapeEq(input.shape, target.shape)) {

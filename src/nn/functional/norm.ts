@@ -8,7 +8,8 @@ import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import { normalizeRows, normalizeWithStats } from '../../ops/norm.js';
 import { reshape } from '../../ops/shape.js';
 import { fmtShape, normDim, numel } from '../../tensor/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { defineOptions, opt } from '../../options.js';
 
 /**
  * PyTorch: `torch.nn.functional.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)`.
@@ -100,6 +101,14 @@ export interface BatchNormOptions {
   momentum?: number;
   eps?: number;
 }
+/** Run-time check of `BatchNormOptions` (src/options.ts). */
+export const BATCH_NORM_OPTIONS = defineOptions<BatchNormOptions>('nn.functional.batchNorm', {
+  weight: opt.nullable(opt.instance(() => Tensor, 'Tensor')),
+  bias: opt.nullable(opt.instance(() => Tensor, 'Tensor')),
+  training: opt.bool,
+  momentum: opt.number,
+  eps: opt.number,
+});
 
 /**
  * The argument checks of `batchNorm`, in PyTorch's order and wording (exported so BatchNorm1d
@@ -144,6 +153,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   options: BatchNormOptions = {},
 ): Tensor {
+  options = BATCH_NORM_OPTIONS.parse(options);
   const weight = options.weight ?? null;
   const bias = options.bias ?? null;
   const training = options.training ?? false;

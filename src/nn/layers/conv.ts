@@ -8,6 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { kaimingUniformBound, uniformParameter } from './init.js';
+import { defineOptions, opt } from '../../options.js';
 
 export interface Conv1dLayerOptions {
   /** Default 1. */
@@ -24,6 +25,17 @@ export interface Conv1dLayerOptions {
   paddingMode?: PaddingMode;
   dtype?: FloatDType;
 }
+const intOrPair = opt.or(opt.int, opt.named('[integer]', (v) => Array.isArray(v) && v.length === 1 && Number.isInteger(v[0])));
+/** Run-time check of `Conv1dLayerOptions` (src/options.ts). */
+export const CONV1D_LAYER_OPTIONS = defineOptions<Conv1dLayerOptions>('nn.Conv1d', {
+  stride: intOrPair,
+  padding: opt.or(intOrPair, opt.string),
+  dilation: intOrPair,
+  groups: opt.int,
+  bias: opt.bool,
+  paddingMode: opt.string,
+  dtype: opt.string,
+});
 
 const one = (v: number | readonly [number]): number => (typeof v === 'number' ? v : v[0]);
 
@@ -53,6 +65,7 @@ export class Conv1d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number], options: Conv1dLayerOptions = {}) {
     super();
+    options = CONV1D_LAYER_OPTIONS.parse(options);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = one(kernelSize);

@@ -8,6 +8,8 @@ import { embedding, linear, normalizePaddingIdx } from '../functional/linear.js'
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { kaimingUniformBound, normalParameter, uniformParameter } from './init.js';
+import { defineOptions, opt } from '../../options.js';
+import { checkTensor } from '../../tensor/args.js';
 
 export interface LinearOptions {
   /** Learn an additive bias. Default true. */
@@ -15,6 +17,20 @@ export interface LinearOptions {
   /** Parameter dtype. Default 'float32'. */
   dtype?: FloatDType;
 }
+/** Run-time check of `EmbeddingOptions` (src/options.ts). */
+export const EMBEDDING_OPTIONS = defineOptions<EmbeddingOptions>('nn.Embedding', { paddingIdx: opt.nullable(opt.int), dtype: opt.string });
+/** The options of `Embedding.fromPretrained`. */
+export interface FromPretrainedOptions {
+  /** Keep the weight frozen (no gradient). Default true. */
+  freeze?: boolean;
+  paddingIdx?: number | null;
+}
+export const FROM_PRETRAINED_OPTIONS = defineOptions<FromPretrainedOptions>('nn.Embedding.fromPretrained', {
+  freeze: opt.bool,
+  paddingIdx: opt.nullable(opt.int),
+});
+/** Run-time check of `LinearOptions` (src/options.ts). */
+export const LINEAR_OPTIONS = defineOptions<LinearOptions>('nn.Linear', { bias: opt.bool, dtype: opt.string });
 
 /**
  * y = x Wᵀ + b. PyTorch: `torch.nn.Linear(in_features, out_features, bias=True)`.
@@ -35,6 +51,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    options = LINEAR_OPTIONS.parse(options);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const dtype = options.dtype ?? 'float32';
@@ -87,6 +104,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    options = EMBEDDING_OPTIONS.parse(options);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normalizePaddingIdx(options.paddingIdx, numEmbeddings);
@@ -101,7 +119,9 @@ export class Embedding extends Module {
    * PyTorch: `Embedding.from_pretrained(embeddings, freeze=True, padding_idx=None)`: a layer whose
    * weight is a copy of `embeddings` (rows are not zeroed at `paddingIdx`), frozen by default.
    */
-  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+  static fromPretrained(embeddings: Tensor, options: FromPretrainedOptions = {}): Embedding {
+    checkTensor(embeddings, 'from_pretrained', 'embeddings', 1);
+    options = FROM_PRETRAINED_OPTIONS.parse(options);
     if (embeddings.ndim !== 2) throw new ShapeError('Embeddings parameter is expected to be 2-dimensional');
     const [rows, cols] = embeddings.shape as [number, number];
     const e = new Embedding(rows, cols, { paddingIdx: options.paddingIdx ?? null, dtype: embeddings.dtype === 'float64' ? 'float64' : 'float32' });

@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { constantBuffer, constantParameter } from './init.js';
 import { pyFloat } from './repr.js';
+import { defineOptions, opt } from '../../options.js';
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
@@ -21,6 +22,13 @@ export interface LayerNormOptions {
   bias?: boolean;
   dtype?: FloatDType;
 }
+/** Run-time check of `LayerNormOptions` (src/options.ts). */
+export const LAYER_NORM_OPTIONS = defineOptions<LayerNormOptions>('nn.LayerNorm', {
+  eps: opt.number,
+  elementwiseAffine: opt.bool,
+  bias: opt.bool,
+  dtype: opt.string,
+});
 
 /**
  * Normalises each sample over its last dims. PyTorch: `torch.nn.LayerNorm(normalized_shape,
@@ -38,6 +46,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    options = LAYER_NORM_OPTIONS.parse(options);
     this.normalizedShape = Object.freeze(typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape]);
     this.eps = options.eps ?? 1e-5;
     this.elementwiseAffine = options.elementwiseAffine ?? true;
@@ -65,6 +74,8 @@ export interface GroupNormOptions {
   affine?: boolean;
   dtype?: FloatDType;
 }
+/** Run-time check of `GroupNormOptions` (src/options.ts). */
+export const GROUP_NORM_OPTIONS = defineOptions<GroupNormOptions>('nn.GroupNorm', { eps: opt.number, affine: opt.bool, dtype: opt.string });
 
 /**
  * Normalises each sample over groups of channels (and all positions). PyTorch:
@@ -84,6 +95,7 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
     super();
+    options = GROUP_NORM_OPTIONS.parse(options);
     if (numChannels % numGroups !== 0) throw new ValueError('num_channels must be divisible by num_groups');
     this.numGroups = numGroups;
     this.numChannels = numChannels;
@@ -116,6 +128,14 @@ export interface BatchNormLayerOptions {
   trackRunningStats?: boolean;
   dtype?: FloatDType;
 }
+/** Run-time check of `BatchNormLayerOptions` (src/options.ts). */
+export const BATCH_NORM_LAYER_OPTIONS = defineOptions<BatchNormLayerOptions>('nn.BatchNorm1d', {
+  eps: opt.number,
+  momentum: opt.nullable(opt.number),
+  affine: opt.bool,
+  trackRunningStats: opt.bool,
+  dtype: opt.string,
+});
 
 /**
  * Batch normalisation over (N, C) or (N, C, L). PyTorch: `torch.nn.BatchNorm1d(num_features,
@@ -143,6 +163,7 @@ export class BatchNorm1d extends Module {
 
   constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
     super();
+    options = BATCH_NORM_LAYER_OPTIONS.parse(options);
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;

@@ -12,12 +12,14 @@
  */
 
 import { noGrad } from '../../autograd/grad-mode.js';
-import { RuntimeError, ShapeError, TorchletError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, RuntimeError, ShapeError, TorchletError, typeName, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
 import { uniform, zeros } from '../../ops/creation.js';
 import { cat, indexSelect, stack } from '../../ops/join.js';
 import { rnnLayers } from '../../ops/rnn.js';
+import type { OptionsSchema, OptionsSpec } from '../../options.js';
+import { defineOptions, opt } from '../../options.js';
 import { narrow, reshape, squeezeDims, transpose, unsqueeze } from '../../ops/shape.js';
 import type { DType, FloatDType } from '../../tensor/dtype.js';
 import { isFloat } from '../../tensor/dtype.js';
@@ -48,6 +50,19 @@ export interface RNNBaseOptions {
   dtype?: FloatDType;
 }
 
+/** The run-time check of `RNNBaseOptions` (see src/options.ts); each layer extends it. */
+export const RNN_BASE_OPTIONS = defineOptions<RNNBaseOptions>('nn.RNNBase', {
+  numLayers: opt.any, // checked by checkLayerOptions with PyTorch's message
+  bias: opt.bool,
+  batchFirst: opt.bool,
+  dropout: opt.any, // checked by checkLayerOptions with PyTorch's message
+  bidirectional: opt.flag,
+  dtype: opt.string,
+});
+
+/** The sizes of the object form `new nn.LSTM({ inputSize, hiddenSize, ... })`, checked by checkLayerOptions. */
+export const SIZE_OPTIONS: OptionsSpec<{ inputSize: number; hiddenSize: number }> = { inputSize: opt.any, hiddenSize: opt.any };
+
 /** Everything the base needs, resolved by the subclass constructors. */
 export interface RNNBaseConfig {
   inputSize: number;
@@ -61,17 +76,44 @@ export interface RNNBaseConfig {
   dtype: FloatDType;
 }
 
-/** The (inputSize, hiddenSize, numLayers?, options?) or ({ inputSize, hiddenSize, ... }) forms. */
+/**
+ * The (inputSize, hiddenSize, numLayers?, options?) or ({ inputSize, hiddenSize, ... }) forms,
+ * with the options checked by `schema` (the object form by `initSchema`).
+ */
 export function resolveArgs<O extends RNNBaseOptions>(
-  inputSizeOrInit: number | (O & { inputSize: number; hiddenSize: number }),
-  hiddenSize: number | undefined,
-  numLayersOrOptions: number | O | undefined,
-  options: O | undefined,
+  args: {
+    inputSizeOrInit: number | (O & { inputSize: number; hiddenSize: number });
+    hiddenSize: number | undefined;
+    numLayersOrOptions: number | O | undefined;
+    options: O | undefined;
+  },
+  schema: OptionsSchema<O>,
+  initSchema: OptionsSchema<O & { inputSize: number; hiddenSize: number }>,
 ): O & { inputSize: number; hiddenSize: number } {
-  if (typeof inputSizeOrInit === 'object' && inputSizeOrInit !== null) return { ...inputSizeOrInit };
-  const opts: O = (typeof numLayersOrOptions === 'object' ? numLayersOrOptions : options) ?? ({} as O);
+  const { inputSizeOrInit, hiddenSize, numLayersOrOptions, options } = args;
+  if (typeof inputSizeOrInit === 'object' && inputSizeOrInit !== null) {
+    const init = initSchema.parse(inputSizeOrInit);
+    if (!('inputSize' in init) || !('hiddenSize' in init)) {
+      throw new ArgumentTypeError(`${schema.owner}(): missing required argument${'inputSize' in init ? '' : " 'inputSize'"}${'hiddenSize' in init ? '' : " 'hiddenSize'"}`);
+    }
+    return init;
+  }
+  // The third argument is numLayers (PyTorch's third positional) or the options object.
+  const third = numLayersOrOptions;
+  if (third !== undefined && typeof third !== 'number' && (typeof third !== 'object' || third === null)) {
+    throw new ArgumentTypeError(
+      `${schema.owner}(): argument 'num_layers' (position 3) must be int or an options object, not ${typeName(third)}`,
+    );
+  }
+  const opts = schema.parse(typeof third === 'object' ? third : options);
+  if (typeof third === 'object' && options !== undefined) {
+    throw new ArgumentTypeError(`${schema.owner}(): takes one options object, got a fourth argument (${typeName(options)})`);
+  }
   const out = { ...opts, inputSize: inputSizeOrInit, hiddenSize: hiddenSize as number };
-  if (typeof numLayersOrOptions === 'number') out.numLayers = numLayersOrOptions;
+  if (typeof third === 'number') {
+    if ('numLayers' in opts) throw new ArgumentTypeError(`${schema.owner}(): got multiple values for argument 'num_layers'`);
+    out.numLayers = third;
+  }
   return out;
 }
 
@@ -382,10 +424,8 @@ function exposeParameter(module: Module, name: string): void {
     get: () => module.getParameter(name),
     set: (p: unknown) => {
       if (!(p instanceof Parameter)) {
-        throw new TorchletError(
-          `cannot assign '${p === null ? 'None' : typeof p}' as parameter '${name}' (torch.nn.Parameter or None expected)`,
-          'TypeError',
-        );
+        throw new ArgumentTypeError(
+          `cannot assign '${p === null ? 'None' : typeof p}' as parameter '${name}' (torch.nn.Parameter or None expected)`);
       }
       module.registerParameter(name, p);
     },

@@ -5,16 +5,18 @@
  */
 
 import { noGrad } from '../../autograd/grad-mode.js';
-import { ShapeError, ValueError, RuntimeError } from '../../errors.js';
+import { ArgumentTypeError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
 import { uniform, zeros } from '../../ops/creation.js';
 import { rnnLayer } from '../../ops/rnn.js';
 import { squeezeDims, unsqueeze } from '../../ops/shape.js';
+import { defineOptions, opt } from '../../options.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { SIZE_OPTIONS } from './base.js';
 import { checkLayerOptions } from './checks.js';
 import type { Nonlinearity } from './layers.js';
 
@@ -35,13 +37,28 @@ export interface RNNCellOptions extends RNNCellBaseOptions {
 export type RNNCellInit = RNNCellOptions & { inputSize: number; hiddenSize: number };
 export type CellInit = RNNCellBaseOptions & { inputSize: number; hiddenSize: number };
 
+/** Run-time checks of the cells' options (src/options.ts), declared beside them. */
+export const CELL_OPTIONS = defineOptions<RNNCellBaseOptions>('nn.LSTMCell', { bias: opt.bool, dtype: opt.string });
+// PyTorch checks the RNNCell's nonlinearity when the cell runs; only its type is checked here.
+export const RNN_CELL_OPTIONS = CELL_OPTIONS.extend<RNNCellOptions>('nn.RNNCell', { nonlinearity: opt.string });
+const RNN_CELL_INIT = RNN_CELL_OPTIONS.extend<RNNCellInit>('nn.RNNCell', SIZE_OPTIONS);
+const CELL_INIT = CELL_OPTIONS.extend<CellInit>('nn.LSTMCell', SIZE_OPTIONS);
+
 function resolve<O extends RNNCellBaseOptions>(
   a: number | (O & { inputSize: number; hiddenSize: number }),
   hiddenSize: number | undefined,
   options: O | undefined,
+  owner: string,
 ): O & { inputSize: number; hiddenSize: number } {
-  if (typeof a === 'object' && a !== null) return { ...a };
-  return { ...(options ?? ({} as O)), inputSize: a, hiddenSize: hiddenSize as number };
+  const rnn = owner === 'nn.RNNCell';
+  if (typeof a === 'object' && a !== null) {
+    if (hiddenSize !== undefined || options !== undefined) {
+      throw new ArgumentTypeError(`${owner}(): the object form takes no further arguments`);
+    }
+    return (rnn ? RNN_CELL_INIT : CELL_INIT).parse(a, owner) as O & { inputSize: number; hiddenSize: number };
+  }
+  const o = (rnn ? RNN_CELL_OPTIONS : CELL_OPTIONS).parse(options, owner) as O;
+  return { ...o, inputSize: a, hiddenSize: hiddenSize as number };
 }
 
 /**
@@ -155,7 +172,7 @@ export class RNNCell extends RNNCellBase {
   readonly nonlinearity: Nonlinearity;
 
   constructor(inputSize: number | RNNCellInit, hiddenSize?: number, options?: RNNCellOptions) {
-    const a = resolve<RNNCellOptions>(inputSize, hiddenSize, options);
+    const a = resolve<RNNCellOptions>(inputSize, hiddenSize, options, 'nn.RNNCell');
     const nl = a.nonlinearity ?? 'tanh';
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', a);
     this.nonlinearity = nl;
@@ -190,7 +207,7 @@ export class RNNCell extends RNNCellBase {
  */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number | CellInit, hiddenSize?: number, options?: RNNCellBaseOptions) {
-    super('LSTM', resolve<RNNCellBaseOptions>(inputSize, hiddenSize, options));
+    super('LSTM', resolve<RNNCellBaseOptions>(inputSize, hiddenSize, options, 'nn.LSTMCell'));
   }
 
   /** Returns [h', c']. */
@@ -214,7 +231,7 @@ export class LSTMCell extends RNNCellBase {
  */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number | CellInit, hiddenSize?: number, options?: RNNCellBaseOptions) {
-    super('GRU', resolve<RNNCellBaseOptions>(inputSize, hiddenSize, options));
+    super('GRU', resolve<RNNCellBaseOptions>(inputSize, hiddenSize, options, 'nn.GRUCell'));
   }
 
   /** Returns h' (N, H) or (H). */

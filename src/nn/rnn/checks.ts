@@ -5,7 +5,7 @@
  * states laid out batch-first). Every check runs before anything is computed or mutated.
  */
 
-import { DTypeError, ShapeError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { torchName } from '../../tensor/dtype.js';
 import { fmtShape, fmtTuple } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -104,11 +104,11 @@ export function checkLayerOptions(o: {
     );
   }
   if (typeof o.hiddenSize !== 'number' || !Number.isInteger(o.hiddenSize)) {
-    throw new DTypeError(`hidden_size should be of type int, got: ${pyTypeName(o.hiddenSize)}`, 'TypeError');
+    throw new ArgumentTypeError(`hidden_size should be of type int, got: ${pyTypeName(o.hiddenSize)}`);
   }
   if (o.hiddenSize <= 0) throw new ValueError('hidden_size must be greater than zero');
   if (typeof o.numLayers !== 'number' || !Number.isInteger(o.numLayers)) {
-    throw new DTypeError(`num_layers should be of type int, got: ${pyTypeName(o.numLayers)}`, 'TypeError');
+    throw new ArgumentTypeError(`num_layers should be of type int, got: ${pyTypeName(o.numLayers)}`);
   }
   if (o.numLayers <= 0) throw new ValueError('num_layers must be greater than zero');
   if (!Number.isInteger(o.projSize) || o.projSize < 0) {
@@ -118,6 +118,6 @@ export function checkLayerOptions(o: {
   // PyTorch parity: PyTorch does not check input_size at construction (torch.empty fails later
   // with a less helpful message); a positive integer is required here.
   if (typeof o.inputSize !== 'number' || !Number.isInteger(o.inputSize) || o.inputSize < 0) {
-    throw new DTypeError(`input_size should be a non-negative int, got: ${String(o.inputSize)}`, 'TypeError');
+    throw new ArgumentTypeError(`input_size should be a non-negative int, got: ${String(o.inputSize)}`);
   }
 }

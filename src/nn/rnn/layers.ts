@@ -6,8 +6,9 @@
 
 import { ValueError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { opt } from '../../options.js';
 import type { RNNBaseConfig, RNNBaseOptions } from './base.js';
-import { RNNBase, resolveArgs } from './base.js';
+import { RNN_BASE_OPTIONS, RNNBase, resolveArgs, SIZE_OPTIONS } from './base.js';
 
 /** PyTorch: the `nonlinearity` argument of `nn.RNN` / `nn.RNNCell`. */
 export type Nonlinearity = 'tanh' | 'relu';
@@ -31,14 +32,25 @@ export type RNNInit = RNNOptions & { inputSize: number; hiddenSize: number };
 export type LSTMInit = LSTMOptions & { inputSize: number; hiddenSize: number };
 export type GRUInit = GRUOptions & { inputSize: number; hiddenSize: number };
 
+/** Run-time checks of the options above (src/options.ts), declared beside them. */
+export const RNN_OPTIONS = RNN_BASE_OPTIONS.extend<RNNOptions>('nn.RNN', { nonlinearity: opt.string });
+export const LSTM_OPTIONS = RNN_BASE_OPTIONS.extend<LSTMOptions>('nn.LSTM', { projSize: opt.any });
+export const GRU_OPTIONS = RNN_BASE_OPTIONS.extend<GRUOptions>('nn.GRU', {});
+const RNN_INIT = RNN_OPTIONS.extend<RNNInit>('nn.RNN', SIZE_OPTIONS);
+const LSTM_INIT = LSTM_OPTIONS.extend<LSTMInit>('nn.LSTM', SIZE_OPTIONS);
+const GRU_INIT = GRU_OPTIONS.extend<GRUInit>('nn.GRU', SIZE_OPTIONS);
+
+/** PyTorch checks `"proj_size" in kwargs`, so even proj_size=0 is refused by RNN and GRU (a ValueError, before the options check). */
+function refuseProjSize(...args: unknown[]): void {
+  if (args.some((a) => typeof a === 'object' && a !== null && 'projSize' in a)) {
+    throw new ValueError('proj_size argument is only supported for LSTM, not RNN or GRU');
+  }
+}
+
 /** The name of a recurrent layer class, for choosing one by name: `new nn[rnnType](...)`. */
 export type RnnType = 'RNN' | 'LSTM' | 'GRU';
 
-function config(a: RNNBaseOptions & { inputSize: number; hiddenSize: number; projSize?: number }, kind: RnnType): RNNBaseConfig {
-  // PyTorch checks `"proj_size" in kwargs`, so even proj_size=0 is refused by RNN and GRU.
-  if (kind !== 'LSTM' && 'projSize' in a) {
-    throw new ValueError('proj_size argument is only supported for LSTM, not RNN or GRU');
-  }
+function config(a: RNNBaseOptions & { inputSize: number; hiddenSize: number; projSize?: number }): RNNBaseConfig {
   return {
     inputSize: a.inputSize,
     hiddenSize: a.hiddenSize,
@@ -82,12 +94,13 @@ export class RNN extends RNNBase {
   readonly nonlinearity: Nonlinearity;
 
   constructor(inputSize: number | RNNInit, hiddenSize?: number, numLayersOrOptions?: number | RNNOptions, options?: RNNOptions) {
-    const a = resolveArgs<RNNOptions>(inputSize, hiddenSize, numLayersOrOptions, options);
+    refuseProjSize(inputSize, numLayersOrOptions, options);
+    const a = resolveArgs<RNNOptions>({ inputSizeOrInit: inputSize, hiddenSize, numLayersOrOptions, options }, RNN_OPTIONS, RNN_INIT);
     const nl = a.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') {
       throw new ValueError(`Unknown nonlinearity '${String(nl)}'. Select from 'tanh' or 'relu'.`);
     }
-    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', config(a, 'RNN'));
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', config(a));
     this.nonlinearity = nl;
   }
 
@@ -125,7 +138,8 @@ export class RNN extends RNNBase {
  */
 export class LSTM extends RNNBase {
   constructor(inputSize: number | LSTMInit, hiddenSize?: number, numLayersOrOptions?: number | LSTMOptions, options?: LSTMOptions) {
-    super('LSTM', config(resolveArgs<LSTMOptions>(inputSize, hiddenSize, numLayersOrOptions, options), 'LSTM'));
+    const args = { inputSizeOrInit: inputSize, hiddenSize, numLayersOrOptions, options };
+    super('LSTM', config(resolveArgs<LSTMOptions>(args, LSTM_OPTIONS, LSTM_INIT)));
   }
 
   declare readonly stateType: [Tensor, Tensor];
@@ -161,7 +175,8 @@ export class LSTM extends RNNBase {
  */
 export class GRU extends RNNBase {
   constructor(inputSize: number | GRUInit, hiddenSize?: number, numLayersOrOptions?: number | GRUOptions, options?: GRUOptions) {
-    super('GRU', config(resolveArgs<GRUOptions>(inputSize, hiddenSize, numLayersOrOptions, options), 'GRU'));
+    refuseProjSize(inputSize, numLayersOrOptions, options);
+    super('GRU', config(resolveArgs<GRUOptions>({ inputSizeOrInit: inputSize, hiddenSize, numLayersOrOptions, options }, GRU_OPTIONS, GRU_INIT)));
   }
 
   declare readonly stateType: Tensor;

@@ -3,7 +3,9 @@
  * Recurrent networks need it: gradients through long sequences can explode.
  */
 
-import { RuntimeError } from '../../errors.js';
+import { ArgumentTypeError, RuntimeError, typeName } from '../../errors.js';
+import { defineOptions, opt } from '../../options.js';
+import { checkNumber } from '../../tensor/args.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** PyTorch: the keyword arguments of `clip_grad_norm_`. */
@@ -12,6 +14,19 @@ export interface ClipGradNormOptions {
   normType?: number;
   /** Throw when the total norm is NaN or ±Infinity instead of scaling by it. Default false. */
   errorIfNonfinite?: boolean;
+}
+/** Run-time check of `ClipGradNormOptions` (src/options.ts). */
+export const CLIP_GRAD_NORM_OPTIONS = defineOptions<ClipGradNormOptions>('nn.utils.clipGradNorm_', {
+  normType: opt.number,
+  errorIfNonfinite: opt.bool,
+});
+
+/** The parameters argument: a tensor or an iterable of tensors (PyTorch's `_tensor_or_tensors`). */
+function checkParameters(parameters: unknown, fn: string): asserts parameters is Tensor | Iterable<Tensor> {
+  if (parameters instanceof Tensor) return;
+  if (parameters === null || typeof parameters !== 'object' || !(Symbol.iterator in parameters)) {
+    throw new ArgumentTypeError(`${fn}(): argument 'parameters' (position 1) must be Tensor or an iterable of Tensors, not ${typeName(parameters)}`);
+  }
 }
 
 function gradsOf(parameters: Tensor | Iterable<Tensor>): Tensor[] {
@@ -84,6 +99,9 @@ export function clipGradNorm_(
   maxNorm: number,
   options: ClipGradNormOptions = {},
 ): Tensor {
+  checkParameters(parameters, 'clip_grad_norm_');
+  checkNumber(maxNorm, 'clip_grad_norm_', 'max_norm', 2);
+  options = CLIP_GRAD_NORM_OPTIONS.parse(options);
   const normType = options.normType ?? 2;
   const grads = gradsOf(parameters);
   if (grads.length === 0) return new Tensor(new Float32Array(1), [], 'float32');
@@ -110,6 +128,8 @@ export function clipGradNorm_(
  * `torch.nn.utils.clip_grad_value_(parameters, clip_value)`.
  */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
+  checkParameters(parameters, 'clip_grad_value_');
+  checkNumber(clipValue, 'clip_grad_value_', 'clip_value', 2);
   for (const g of gradsOf(parameters)) {
     const lo = roundTo(g, -clipValue);
     const hi = roundTo(g, clipValue);

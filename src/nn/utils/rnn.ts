@@ -12,12 +12,14 @@
  * may be int64 or int32, as PyTorch's `torch.as_tensor(lengths, dtype=torch.int64)` takes both).
  */
 
-import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, DTypeError, IndexError, RuntimeError, ShapeError, typeName, ValueError } from '../../errors.js';
 import { cat, indexSelect } from '../../ops/join.js';
 import { expand, narrow, reshape, squeezeDims, transpose } from '../../ops/shape.js';
 import { clone, indexTensor, toDtype } from '../../ops/util.js';
 import { cName, isInt } from '../../tensor/dtype.js';
 import { full } from '../../ops/creation.js';
+import { defineOptions, opt } from '../../options.js';
+import { checkTensor, checkTensorList } from '../../tensor/args.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { invertPermutation, PackedSequence } from './packed.js';
 
@@ -32,6 +34,11 @@ export interface PackPaddedSequenceOptions {
   /** Require lengths sorted in decreasing order (needed only for ONNX export). Default true. */
   enforceSorted?: boolean;
 }
+/** Run-time checks of the options of this file (src/options.ts), declared beside each type. */
+export const PACK_PADDED_SEQUENCE_OPTIONS = defineOptions<PackPaddedSequenceOptions>('nn.utils.rnn.packPaddedSequence', {
+  batchFirst: opt.bool,
+  enforceSorted: opt.bool,
+});
 
 export interface PadPackedSequenceOptions {
   /** Output (N, L, *) instead of (L, N, *). Default false. */
@@ -41,6 +48,11 @@ export interface PadPackedSequenceOptions {
   /** Pad to this length instead of the longest sequence's (must be at least that long). */
   totalLength?: number;
 }
+export const PAD_PACKED_SEQUENCE_OPTIONS = defineOptions<PadPackedSequenceOptions>('nn.utils.rnn.padPackedSequence', {
+  batchFirst: opt.bool,
+  paddingValue: opt.number,
+  totalLength: opt.number, // a whole number, checked with its own message below
+});
 
 export interface PadSequenceOptions {
   /** Output (N, L, *) instead of (L, N, *). Default false. */
@@ -50,16 +62,23 @@ export interface PadSequenceOptions {
   /** Put the padding after each sequence ('right', the default) or before it ('left'). */
   paddingSide?: 'left' | 'right';
 }
+export const PAD_SEQUENCE_OPTIONS = defineOptions<PadSequenceOptions>('nn.utils.rnn.padSequence', {
+  batchFirst: opt.bool,
+  paddingValue: opt.number,
+  paddingSide: opt.string, // the value is checked with PyTorch's message
+});
 
 export interface PackSequenceOptions {
   /** Require sequences ordered longest first (needed only for ONNX export). Default true. */
   enforceSorted?: boolean;
 }
+export const PACK_SEQUENCE_OPTIONS = defineOptions<PackSequenceOptions>('nn.utils.rnn.packSequence', { enforceSorted: opt.bool });
 
 export interface UnpadSequenceOptions {
   /** The padded input is (N, L, *) instead of (L, N, *). Default false. */
   batchFirst?: boolean;
 }
+export const UNPAD_SEQUENCE_OPTIONS = defineOptions<UnpadSequenceOptions>('nn.utils.rnn.unpadSequence', { batchFirst: opt.bool });
 
 const SORT_MESSAGE =
   '`lengths` array must be sorted in decreasing order when `enforceSorted` is true. You can pass `enforceSorted: false` to packPaddedSequence and/or packSequence to sidestep this requirement if you do not need ONNX exportability.';
@@ -179,6 +198,8 @@ function checkAtLeast2d(x: Tensor, fn: string, layout: string): void {
  * batchSizes [2, 1, 1]: step 0 has both sequences, steps 1 and 2 only the first.
  */
 export function packPaddedSequence(input: Tensor, lengths: Lengths, options: PackPaddedSequenceOptions = {}): PackedSequence {
+  checkTensor(input, 'pack_padded_sequence', 'input', 1);
+  options = PACK_PADDED_SEQUENCE_OPTIONS.parse(options);
   const { batchFirst = false, enforceSorted = true } = options;
   const lens = lengthsArray(lengths);
   checkAtLeast2d(input, 'packPaddedSequence', batchFirst ? 'input of shape (N, L, *)' : 'input of shape (L, N, *)');
@@ -240,12 +261,16 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
  *   // padded [[1, 2, 0], [3, 0, 0], [4, 5, 6]], lengths [2, 1, 3]
  */
 export function padPackedSequence(sequence: PackedSequence, options: PadPackedSequenceOptions = {}): [Tensor, Tensor] {
+  if (!(sequence instanceof PackedSequence)) {
+    throw new ArgumentTypeError(`pad_packed_sequence(): argument 'sequence' (position 1) must be PackedSequence, not ${typeName(sequence)}`);
+  }
+  options = PAD_PACKED_SEQUENCE_OPTIONS.parse(options);
   const { batchFirst = false, paddingValue = 0, totalLength } = options;
   const batchSizes = checkedBatchSizes(sequence, 'padPackedSequence');
   let steps = batchSizes.length;
   if (totalLength !== undefined) {
     if (!Number.isInteger(totalLength)) {
-      throw new DTypeError(`padPackedSequence: totalLength must be a whole number, got ${totalLength}`, 'TypeError');
+      throw new ArgumentTypeError(`padPackedSequence: totalLength must be a whole number, got ${totalLength}`);
     }
     if (totalLength < steps) {
       throw new ValueError(
@@ -286,6 +311,8 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedSe
  * With paddingSide 'left' the padding comes first, so every sequence ends at step L - 1.
  */
 export function padSequence(sequences: readonly Tensor[] | Tensor, options: PadSequenceOptions = {}): Tensor {
+  if (!(sequences instanceof Tensor)) checkTensorList(sequences, 'pad_sequence', 'sequences');
+  options = PAD_SEQUENCE_OPTIONS.parse(options);
   const { batchFirst = false, paddingValue = 0, paddingSide = 'right' } = options;
   const seqs = sequences instanceof Tensor ? unbind0(sequences) : sequences;
   if (seqs.length === 0) throw new RuntimeError('received an empty list of sequences');
@@ -335,6 +362,8 @@ function unbind0(x: Tensor): Tensor[] {
  * With `enforceSorted` (the default) the sequences must come longest first.
  */
 export function packSequence(sequences: readonly Tensor[], options: PackSequenceOptions = {}): PackedSequence {
+  checkTensorList(sequences, 'pack_sequence', 'sequences');
+  options = PACK_SEQUENCE_OPTIONS.parse(options);
   const lengths = sequences.map((s) => {
     if (s.ndim === 0) throw new IndexError('Dimension specified as 0 but tensor has no dimensions');
     return s.shape[0]!;
@@ -351,6 +380,9 @@ export function packSequence(sequences: readonly Tensor[], options: PackSequence
  * Example: `unpackSequence(packSequence([a, b, c]))` gives back [a, b, c].
  */
 export function unpackSequence(packed: PackedSequence): Tensor[] {
+  if (!(packed instanceof PackedSequence)) {
+    throw new ArgumentTypeError(`unpack_sequence(): argument 'packed_sequences' (position 1) must be PackedSequence, not ${typeName(packed)}`);
+  }
   const batchSizes = checkedBatchSizes(packed, 'unpackSequence');
   const sortedLengths = lengthsOf(batchSizes);
   const unsorted = packed.unsortedIndices?.contiguousData() ?? null;
@@ -375,6 +407,8 @@ export function unpackSequence(packed: PackedSequence): Tensor[] {
  * left untouched here.
  */
 export function unpadSequence(padded: Tensor, lengths: Lengths, options: UnpadSequenceOptions = {}): Tensor[] {
+  checkTensor(padded, 'unpad_sequence', 'padded_sequences', 1);
+  options = UNPAD_SEQUENCE_OPTIONS.parse(options);
   const lens = lengthsArray(lengths);
   checkAtLeast2d(padded, 'unpadSequence', options.batchFirst ? 'input of shape (N, L, *)' : 'input of shape (L, N, *)');
   const x = options.batchFirst ? padded : transpose(padded, 0, 1);
