@@ -65,8 +65,8 @@ class Forecaster extends nn.Module {
   readonly head: torch.nn.Linear;
   constructor(features: number, hidden: number) {
     super();
-    this.lstm = this.registerModule('lstm', new nn.LSTM(features, hidden, { batchFirst: true }));
-    this.head = this.registerModule('head', new nn.Linear(hidden, 1));
+    this.lstm = new nn.LSTM(features, hidden, { batchFirst: true });
+    this.head = new nn.Linear(hidden, 1);
   }
   forward(x: Tensor): Tensor {
     const [out] = this.lstm.forward(x);

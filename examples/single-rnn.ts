@@ -46,7 +46,7 @@ export class SingleRNN extends nn.Module {
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numDirection = Number(bidirectional) + 1;
-    this.rnn = this.registerModule('rnn', new nn[rnnType](inputSize, hiddenSize, 1, { dropout, batchFirst: true, bidirectional }));
+    this.rnn = new nn[rnnType](inputSize, hiddenSize, 1, { dropout, batchFirst: true, bidirectional });
   }
 
   /** input (N, L, inputSize) → the output sequence (N, L, numDirection*hiddenSize); the final states are dropped. */

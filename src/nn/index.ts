@@ -3,8 +3,8 @@
  * Each line below belongs to one part of the library; add exports on your own line.
  */
 
-export { Module } from './module.js';
-export type { LoadResult, StateDict } from './module.js';
+export { Module, RemovableHandle, registerModuleForwardHook, registerModuleForwardPreHook } from './module.js';
+export type { ForwardHook, ForwardPreHook, LoadResult, StateDict } from './module.js';
 export { Parameter } from './parameter.js';
 // recurrent layers and cells (src/nn/rnn/)
 export * from './rnn/index.js';

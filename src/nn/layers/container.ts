@@ -1,8 +1,16 @@
-/** Containers. PyTorch: `torch.nn.Sequential`, `torch.nn.ModuleList`. */
+/** Containers. PyTorch: `torch.nn.Sequential`, `torch.nn.ModuleList`, `torch.nn.ParameterList`. */
 
-import { IndexError, TorchletError } from '../../errors.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { ArgumentTypeError, IndexError, TorchletError } from '../../errors.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import { RNNBase } from '../rnn/base.js';
+import { RNNCellBase } from '../rnn/cells.js';
+import { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activation.js';
+import { Conv1d } from './conv.js';
+import { Dropout } from './dropout.js';
+import { Embedding, Linear } from './linear.js';
+import { BatchNorm1d, GroupNorm, LayerNorm } from './norm.js';
 
 /** A module that maps one tensor to one tensor: what a Sequential can chain. */
 export type TensorModule = Module & { forward(input: Tensor): Tensor };
@@ -13,11 +21,52 @@ function checkIndex(idx: number, len: number): number {
 }
 
 /**
+ * torchlet's layers whose forward takes one Tensor: a Sequential refuses to pass them anything
+ * else (a recurrent layer's `[output, h]`), naming the child that made it. Other children
+ * (Identity, user modules) get whatever the previous child returned, as in PyTorch, so a user
+ * module can unpack a tuple inside a Sequential.
+ */
+const TENSOR_LAYERS: readonly { prototype: Module }[] = [
+  RNNBase, RNNCellBase, Linear, Embedding, Conv1d, Dropout, LayerNorm, GroupNorm, BatchNorm1d,
+  Tanh, ReLU, Sigmoid, GELU, LeakyReLU, ELU, Softmax, LogSoftmax,
+];
+
+function takesTensor(m: Module): boolean {
+  return TENSOR_LAYERS.some((cls) => m instanceof (cls as typeof Module));
+}
+
+function describeValue(x: unknown): string {
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (x === null) return 'null';
+  if (typeof x === 'object') {
+    const cls = (x as object).constructor?.name;
+    return cls === undefined || cls === 'Object' ? 'a plain object' : `a ${cls}`;
+  }
+  return `${typeof x === 'undefined' ? '' : 'a '}${typeof x}`;
+}
+
+/** The error for child `i` (of `name`) returning `x`, which is not a Tensor, before child `next`. */
+function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module): TorchletError {
+  const cls = child.constructor.name;
+  const tuple = Array.isArray(x);
+  const what = tuple && child instanceof RNNBase ? 'a tuple [output, h] (as every RNN/LSTM/GRU does)' : describeValue(x);
+  return new ArgumentTypeError(
+    `Sequential: child (${i}) ${cls} returned ${what}, not a Tensor, so it cannot be the input of child ` +
+      `(${nextName}) ${next.constructor.name} (PyTorch fails here too: "argument 'input' must be Tensor, not tuple"). ` +
+      `Put a Module whose forward unpacks the tuple between them, e.g.\n` +
+      '  class TakeOutput extends nn.Module {\n' +
+      '    forward([output, h]) { return output; }   // keep the output, drop the state\n' +
+      '  }\n' +
+      `and build new nn.Sequential(..., new nn.${cls}(...), new TakeOutput(), new nn.${next.constructor.name}(...)).`);
+}
+
+/**
  * Runs its children in order, each on the previous one's output. PyTorch: `torch.nn.Sequential`.
  * Children are named '0', '1', ... (or by the keys of an object), so stateDict keys are
- * `0.weight`, `1.bias`, ... as PyTorch's. Each child maps one tensor to one tensor; a recurrent
- * layer returns `[output, h]`, so wrap it in a small Module that returns `output` (as the
- * seed's `SingleRNN` does) to chain it here.
+ * `0.weight`, `1.bias`, ... as PyTorch's. A recurrent layer returns `[output, h]`: follow it
+ * with a small Module that returns `output` (its forward takes the pair), or wrap it in a Module
+ * (as the seed's `SingleRNN` does); passing the pair to a layer that takes a Tensor is a
+ * TypeError naming the child and this fix.
  *
  * @example
  * const net = new nn.Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Linear(8, 1));
@@ -60,9 +109,15 @@ export class Sequential extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    let x = input;
-    for (const m of this.list()) x = m.forward(x);
-    return x;
+    let x: unknown = input;
+    let prev: [string, Module] | null = null;
+    for (const [name, m] of this._modules) {
+      if (m === null) continue;
+      if (prev !== null && !(x instanceof Tensor) && takesTensor(m)) throw notATensorError(prev[0], prev[1], x, name, m);
+      x = (m as TensorModule).forward(x as Tensor);
+      prev = [name, m];
+    }
+    return x as Tensor;
   }
 }
 
@@ -120,4 +175,77 @@ export class ModuleList<M extends Module = Module> extends Module {
   forward(): never {
     throw new TorchletError('Module [ModuleList] is missing the required "forward" function', 'NotImplementedError');
   }
+}
+
+/**
+ * Holds parameters in a list so they are registered (a plain array of Parameters is not).
+ * PyTorch: `torch.nn.ParameterList`. Entries are named '0', '1', ...; a plain Tensor given to
+ * it is wrapped as a Parameter, as PyTorch 2 does. It has no forward.
+ *
+ * @example
+ * const scales = new nn.ParameterList([new nn.Parameter(torch.ones(3)), torch.zeros(3)]);
+ * scales.length; // 2
+ */
+export class ParameterList extends Module {
+  constructor(values: Iterable<Tensor> = []) {
+    super();
+    for (const p of values) this.append(p);
+  }
+
+  private list(): Parameter[] {
+    return [...this._parameters.values()].filter((p): p is Parameter => p !== null);
+  }
+
+  /** PyTorch: `len(list)`. */
+  get length(): number {
+    return this._parameters.size;
+  }
+
+  /** PyTorch: `list[idx]` (negative counts from the end). */
+  get(idx: number): Parameter {
+    const list = this.list();
+    return list[checkIndex(idx, list.length)]!;
+  }
+
+  /** PyTorch: `list[idx] = param` (a Tensor is wrapped as a Parameter). */
+  set(idx: number, param: Tensor): void {
+    const i = checkIndex(idx, this.length);
+    this.registerParameter(String(i), asParameter(param, i));
+  }
+
+  /** PyTorch: `append(value)` (a Tensor is wrapped as a Parameter). */
+  append(param: Tensor): this {
+    const i = this._parameters.size;
+    this.registerParameter(String(i), asParameter(param, i));
+    return this;
+  }
+
+  /** PyTorch: `extend(values)`. */
+  extend(params: Iterable<Tensor>): this {
+    for (const p of params) this.append(p);
+    return this;
+  }
+
+  [Symbol.iterator](): IterableIterator<Parameter> {
+    return this.list()[Symbol.iterator]();
+  }
+
+  /** PyTorch's `extra_repr`: one line per entry, `(0): Parameter containing: [torch.float32 of size 3x4]`. */
+  override extraRepr(): string {
+    return this.list()
+      .map((p, i) => `  (${i}): Parameter containing: [torch.${p.dtype} of size ${p.shape.join('x')}]`)
+      .join('\n');
+  }
+
+  /** PyTorch's ParameterList has no forward; calling it raises NotImplementedError there too. */
+  forward(): never {
+    throw new TorchletError('Module [ParameterList] is missing the required "forward" function', 'NotImplementedError');
+  }
+}
+
+function asParameter(value: unknown, i: number): Parameter {
+  if (value instanceof Parameter) return value;
+  if (value instanceof Tensor) return new Parameter(value);
+  const got = value === null ? 'null' : Array.isArray(value) ? 'Array' : typeof value === 'object' ? (value as object).constructor?.name : typeof value;
+  throw new ArgumentTypeError(`ParameterList: entry ${i} must be a Parameter or a Tensor, not ${got}`);
 }

@@ -1,7 +1,7 @@
 /** Feed-forward layers, containers and activations (re-exported by `torch.nn`). */
 
 export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activation.js';
-export { ModuleList, Sequential } from './container.js';
+export { ModuleList, ParameterList, Sequential } from './container.js';
 export type { TensorModule } from './container.js';
 export { Conv1d } from './conv.js';
 export type { Conv1dLayerOptions } from './conv.js';

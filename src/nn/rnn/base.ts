@@ -12,7 +12,7 @@
  */
 
 import { noGrad } from '../../autograd/grad-mode.js';
-import { ArgumentTypeError, RuntimeError, ShapeError, TorchletError, typeName, ValueError } from '../../errors.js';
+import { ArgumentTypeError, RuntimeError, ShapeError, typeName, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
 import { uniform, zeros } from '../../ops/creation.js';
