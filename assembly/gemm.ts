@@ -9,7 +9,7 @@
 // packed[(p*K + k)*8 + j] = W[8p + j, k], zero past N. The 4x8 micro-kernel then holds a 4x8
 // tile of C in 8 registers and streams one 32-byte panel row per k (a 6x8 tile runs out of
 // registers on V8 and halves speed).
-import { madd, splat, storeTail } from './simd';
+import { loadTail, madd, splat, storeTail } from './simd';
 
 const MAX_KC = 320;
 const MC = 64;
@@ -101,58 +101,19 @@ function storeRowPartial(c: usize, v0: v128, v1: v128, nv: i32, acc: bool): void
   const n0 = nv < 4 ? nv : 4;
   const n1 = nv - n0;
   if (acc) {
-    storeTail(c, f32x4.add(v0, loadN(c, n0)), n0);
-    if (n1 > 0) storeTail(c + 16, f32x4.add(v1, loadN(c + 16, n1)), n1);
+    storeTail(c, f32x4.add(v0, loadTail(c, n0)), n0);
+    if (n1 > 0) storeTail(c + 16, f32x4.add(v1, loadTail(c + 16, n1)), n1);
   } else {
     storeTail(c, v0, n0);
     if (n1 > 0) storeTail(c + 16, v1, n1);
   }
 }
 
-function loadN(p: usize, n: i32): v128 {
-  let v = f32x4.splat(0);
-  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  if (n > 3) v = f32x4.replace_lane(v, 3, load<f32>(p, 12));
-  return v;
-}
-
-/** C[4, 0:nv] (+)= A[4, 0:kc] · panel[0:kc, 0:8]. a, c, p byte pointers; lda, ldc in bytes. */
-// @ts-ignore: decorator
-@inline function kernel4x8(a: usize, lda: usize, p: usize, kc: i32, c: usize, ldc: usize, nv: i32, acc: bool): void {
-  let c00 = splat(0), c01 = splat(0), c10 = splat(0), c11 = splat(0);
-  let c20 = splat(0), c21 = splat(0), c30 = splat(0), c31 = splat(0);
-  let a0 = a;
-  const a1 = lda, a2 = lda * 2, a3 = lda * 3;
-  const pe = p + (<usize>kc << 5);
-  if (kc > 0) do {
-    const b0 = v128.load(p);
-    const b1 = v128.load(p, 16);
-    let av = v128.load32_splat(a0);
-    c00 = madd(av, b0, c00);
-    c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a0 + a1);
-    c10 = madd(av, b0, c10);
-    c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a0 + a2);
-    c20 = madd(av, b0, c20);
-    c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a0 + a3);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
-    a0 += 4;
-    p += 32;
-  } while (p < pe);
-  storeRow(c, c00, c01, nv, acc);
-  storeRow(c + ldc, c10, c11, nv, acc);
-  storeRow(c + ldc * 2, c20, c21, nv, acc);
-  storeRow(c + ldc * 3, c30, c31, nv, acc);
-}
 
 /**
- * Same on a packed A block (4 rows interleaved, 16 bytes per k): one pointer, immediate
- * offsets, no per-row address arithmetic in the loop.
+ * C[4, 0:nv] (+)= A[4, 0:kc] · panel[0:kc, 0:8] on a packed A block (4 rows interleaved, 16
+ * bytes per k): one pointer, immediate offsets, no per-row address arithmetic in the loop.
+ * a, c, p byte pointers; ldc in bytes.
  */
 // @ts-ignore: decorator
 @inline function kernel4x8p(a: usize, p: usize, kc: i32, c: usize, ldc: usize, nv: i32, acc: bool): void {

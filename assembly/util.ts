@@ -36,30 +36,32 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   }
 }
 
-/** dst (n) = sigmoid(src (n)); may alias. */
-export function sigmoidArray(src: usize, dst: usize, n: i32): void {
+/** dst (n) = tanh or sigmoid of src (n); may alias. Inlined into each caller with `tanh` constant. */
+// @ts-ignore: decorator
+@inline function activateArray(src: usize, dst: usize, n: i32, tanh: bool): void {
   if (n <= 0) return;
   const end = <usize>(n & ~3) << 2;
   const rem = n & 3;
   let off: usize = 0;
   if (end > 0) do {
-    v128.store(dst + off, sigmoidv(v128.load(src + off)));
+    const v = v128.load(src + off);
+    v128.store(dst + off, tanh ? tanhv(v) : sigmoidv(v));
     off += 16;
   } while (off < end);
-  if (rem) stn(dst + end, sigmoidv(ldn(src + end, rem)), rem);
+  if (rem) {
+    const v = ldn(src + end, rem);
+    stn(dst + end, tanh ? tanhv(v) : sigmoidv(v), rem);
+  }
+}
+
+/** dst (n) = sigmoid(src (n)); may alias. */
+export function sigmoidArray(src: usize, dst: usize, n: i32): void {
+  activateArray(src, dst, n, false);
 }
 
 /** dst (n) = tanh(src (n)); may alias. */
 export function tanhArray(src: usize, dst: usize, n: i32): void {
-  if (n <= 0) return;
-  const end = <usize>(n & ~3) << 2;
-  const rem = n & 3;
-  let off: usize = 0;
-  if (end > 0) do {
-    v128.store(dst + off, tanhv(v128.load(src + off)));
-    off += 16;
-  } while (off < end);
-  if (rem) stn(dst + end, tanhv(ldn(src + end, rem)), rem);
+  activateArray(src, dst, n, true);
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Reduction } from './functional/loss.js';
+import { checkReduction } from './functional/loss.js';
 import {
   BCE_WITH_LOGITS_OPTIONS,
   binaryCrossEntropyWithLogits,
@@ -17,6 +18,15 @@ import {
   nllLoss,
   REGRESSION_LOSS_OPTIONS,
 } from './functional/loss.js';
+import type {
+  BceOptions,
+  CosineEmbeddingLossOptions,
+  HuberLossOptions,
+  KlDivOptions,
+  KlDivReduction,
+  SmoothL1LossOptions,
+} from './functional/more-losses.js';
+import { binaryCrossEntropy, cosineEmbeddingLoss, huberLoss, klDiv, smoothL1Loss } from './functional/more-losses.js';
 import { defineOptions } from '../options.js';
 import { Module } from './module.js';
 
@@ -155,5 +165,97 @@ export class BCEWithLogitsLoss extends Module {
       posWeight: this.posWeight,
       reduction: this.reduction,
     });
+  }
+}
+
+/**
+ * Binary cross-entropy of probabilities. PyTorch: `torch.nn.BCELoss(weight=None, reduction='mean')`.
+ * Shape: input (*) in [0, 1], target (*) the same shape; output () or (*) with 'none'.
+ */
+export class BCELoss extends Module {
+  readonly reduction: Reduction;
+  readonly weight: Tensor | null;
+  constructor(options: BceOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    checkReduction(this.reduction);
+    this.weight = this.registerBuffer('weight', options.weight ?? null);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/**
+ * Quadratic near zero, linear beyond `delta`. PyTorch: `torch.nn.HuberLoss(reduction='mean', delta=1.0)`.
+ * Shape: input (*), target (*); output () or (*) with 'none'.
+ */
+export class HuberLoss extends Module {
+  readonly reduction: Reduction;
+  readonly delta: number;
+  constructor(options: HuberLossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    checkReduction(this.reduction);
+    this.delta = options.delta ?? 1.0;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+/**
+ * Huber's loss divided by `beta`. PyTorch: `torch.nn.SmoothL1Loss(reduction='mean', beta=1.0)`.
+ * Shape: input (*), target (*); output () or (*) with 'none'.
+ */
+export class SmoothL1Loss extends Module {
+  readonly reduction: Reduction;
+  readonly beta: number;
+  constructor(options: SmoothL1LossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    checkReduction(this.reduction);
+    this.beta = options.beta ?? 1.0;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+/**
+ * KL divergence of log-probability inputs from a target distribution. PyTorch:
+ * `torch.nn.KLDivLoss(reduction='mean', log_target=False)`; use `reduction: 'batchmean'` for the
+ * mathematical KL. Shape: input (*), target (*); output () or (*) with 'none'.
+ */
+export class KLDivLoss extends Module {
+  readonly reduction: KlDivReduction;
+  readonly logTarget: boolean;
+  constructor(options: KlDivOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    if (this.reduction !== 'batchmean') checkReduction(this.reduction);
+    this.logTarget = options.logTarget ?? false;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+/**
+ * Pull pairs labelled 1 together and push pairs labelled -1 apart by cosine similarity. PyTorch:
+ * `torch.nn.CosineEmbeddingLoss(margin=0.0, reduction='mean')`. Shape: input1, input2 (N, D),
+ * target (N) of ±1 (or (D), (D), ()); output () or (N) with 'none'.
+ */
+export class CosineEmbeddingLoss extends Module {
+  readonly margin: number;
+  readonly reduction: Reduction;
+  constructor(options: CosineEmbeddingLossOptions = {}) {
+    super();
+    this.margin = options.margin ?? 0;
+    this.reduction = options.reduction ?? 'mean';
+    checkReduction(this.reduction);
+  }
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }

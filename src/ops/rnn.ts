@@ -9,7 +9,7 @@
  */
 
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { record } from '../autograd/node.js';
+import { type BackwardContext, record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
@@ -163,29 +163,11 @@ function savedOf(p: Prepared): Tensor[] {
  * Run one direction of one layer. Returns `[y (total, Hout), hN (B, Hout), cN (B, H) | null]`,
  * hN/cN holding each sequence's state after its own last step (forward) or after reading back
  * to its first step (reverse). Shapes are checked here as a safety net; the layers check them
- * first with PyTorch's messages.
+ * first with PyTorch's messages. `rnnLayers` of one direction.
  */
 export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
-  const p = prepare(args);
-  const res = rnnKernel().forward(p.kernelArgs);
-  const [y, hN, cN] = wrapOutputs(p, res);
-  const out: [Tensor, Tensor, Tensor | null] = [y!, hN, cN];
-  const kernelBackward = res.backward;
-  if (!p.kernelArgs.needsGrad || kernelBackward === null) return out;
-  // The engine runs this at most once unless the graph is retained (it frees the node after a
-  // backward without retainGraph); the kernel keeps its saved state for another call when asked.
-  record(
-    nodeName(args.mode),
-    p.inputs,
-    out.filter((t): t is Tensor => t !== null),
-    (gOut, ctx) => {
-      const [dy, dhN, dcN] = gOut.map((g) => (g ? floatData(g) : null));
-      return wrapGrads(p, kernelBackward({ dy: dy ?? null, dhN: dhN ?? null, dcN: dcN ?? null, needsDx: args.input.requiresGrad }, ctx.retainGraph));
-    },
-    savedOf(p),
-    'raw',
-  );
-  return out;
+  const [y, hN, cN] = rnnLayers([args]).dirs[0]!;
+  return [y!, hN, cN];
 }
 
 /** What `rnnLayers` returns. */
@@ -197,17 +179,14 @@ export interface RnnLayersOutput {
 }
 
 /**
- * Run several independent directions over the same rows: the two halves of a bidirectional
- * layer. Same results as `rnnLayer` on each; a kernel with `forwardMany` may run them side by
- * side (e.g. one per thread) and write their outputs straight into one joined tensor, and then
- * one graph node holds them all.
+ * Run one or more independent directions over the same rows (the two halves of a bidirectional
+ * layer) as one graph node. The kernel's `forwardMany` may run them side by side (e.g. one per
+ * thread) and write their outputs straight into one joined tensor. The engine runs the node's
+ * backward at most once unless the graph is retained; the kernel then keeps its saved state.
  */
 export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const preps = list.map(prepare);
   const kernel = rnnKernel();
-  if (list.length < 2) {
-    return { dirs: list.map(rnnLayer), joined: null };
-  }
   const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);
   const res = kernel.forwardMany(
     preps.map((p) => ({ ...p.kernelArgs, needsGrad })),
@@ -224,11 +203,7 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const outputs = [...(joined ? [joined] : []), ...dirs.flatMap((o) => o.filter((t): t is Tensor => t !== null))];
   const cols = preps.map((_, i) => preps.slice(0, i).reduce((a, p) => a + p.Hout, 0));
   const inputs = preps.flatMap((p) => p.inputs);
-  record(
-    nodeName(list[0]!.mode),
-    inputs,
-    outputs,
-    (gOut, ctx) => {
+  const backward = (gOut: (Tensor | null)[], ctx: BackwardContext): (Tensor | null)[] => {
     let at = 0;
     const gJoined = joined ? gOut[at++] : null;
     const grads = dirs.map((o, i) => {
@@ -240,9 +215,7 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     });
     const g = kernelBackward(grads, ctx.retainGraph);
     return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
-    },
-    preps.flatMap(savedOf),
-    'raw',
-  );
+  };
+  record(nodeName(list[0]!.mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
   return { dirs, joined };
 }

@@ -44,7 +44,8 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
  */
 function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
   const pool = threadPool();
-  if (!pool || argsList.length > pool.n || !argsList.every((a) => supports(a.x))) return forwardInTurn({ forward }, argsList);
+  // One direction: forward (which may split its batch rows across the threads).
+  if (!pool || argsList.length < 2 || argsList.length > pool.n || !argsList.every((a) => supports(a.x))) return forwardInTurn({ forward }, argsList);
   const inference = !argsList.every((a) => a.needsGrad);
   if (inference && argsList.some((a) => wantsSegments({ ...a, needsGrad: false }))) {
     return forwardManySegmented(argsList, join, (list) => forwardSide(pool, list, false));

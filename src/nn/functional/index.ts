@@ -16,5 +16,14 @@ export {
   nllLoss,
 } from './loss.js';
 export type { BceWithLogitsOptions, CrossEntropyOptions, NllLossOptions, Reduction, RegressionLossOptions } from './loss.js';
+export type {
+  BceOptions,
+  CosineEmbeddingLossOptions,
+  HuberLossOptions,
+  KlDivOptions,
+  KlDivReduction,
+  SmoothL1LossOptions,
+} from './more-losses.js';
+export { binaryCrossEntropy, cosineEmbeddingLoss, huberLoss, klDiv, smoothL1Loss } from './more-losses.js';
 export { batchNorm, groupNorm, layerNorm } from './norm.js';
 export type { BatchNormOptions } from './norm.js';

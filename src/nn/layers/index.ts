@@ -10,3 +10,5 @@ export { Embedding, Identity, Linear } from './linear.js';
 export type { EmbeddingOptions, LinearOptions } from './linear.js';
 export { BatchNorm1d, GroupNorm, LayerNorm } from './norm.js';
 export type { BatchNormLayerOptions, GroupNormOptions, LayerNormOptions } from './norm.js';
+export { ModuleDict, ParameterDict } from './dicts.js';
+export { Flatten, Unflatten } from './flatten.js';
