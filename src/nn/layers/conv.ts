@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { kaimingUniformBound, uniformParameter } from './init.js';
 import { defineOptions, opt } from '../../options.js';
+import { checkTensor } from '../../tensor/args.js';
 
 /** `nn.Conv1d` options. PyTorch: the keyword arguments of `torch.nn.Conv1d`. */
 export interface Conv1dLayerOptions {
@@ -103,6 +104,7 @@ export class Conv1d extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return conv1d(input, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,

@@ -17,7 +17,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { SIZE_OPTIONS } from './base.js';
-import { checkLayerOptions } from './checks.js';
+import { checkLayerOptions, checkRecurrentInput, checkStates } from './checks.js';
 import type { Nonlinearity } from './layers.js';
 
 /** Options of every cell. PyTorch: the keyword arguments of `torch.nn.RNNCellBase`. */
@@ -190,7 +190,8 @@ export class RNNCell extends RNNCellBase {
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new RuntimeError(`Unknown nonlinearity: ${String(this.nonlinearity)}`);
     }
-    return this.step(input, hx ? [hx] : null, 'RNNCell')[0]!;
+    checkRecurrentInput(input, 'RNNCell', false);
+    return this.step(input, checkStates(hx, 'RNNCell', false), 'RNNCell')[0]!;
   }
 }
 
@@ -214,7 +215,8 @@ export class LSTMCell extends RNNCellBase {
 
   /** Returns [h', c']. */
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
-    const [h, c] = this.step(input, hx ?? null, 'LSTMCell');
+    checkRecurrentInput(input, 'LSTMCell', false);
+    const [h, c] = this.step(input, checkStates(hx, 'LSTMCell', true), 'LSTMCell');
     return [h!, c!];
   }
 }
@@ -238,6 +240,7 @@ export class GRUCell extends RNNCellBase {
 
   /** Returns h' (N, H) or (H). */
   forward(input: Tensor, hx?: Tensor | null): Tensor {
-    return this.step(input, hx ? [hx] : null, 'GRUCell')[0]!;
+    checkRecurrentInput(input, 'GRUCell', false);
+    return this.step(input, checkStates(hx, 'GRUCell', false), 'GRUCell')[0]!;
   }
 }
