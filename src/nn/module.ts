@@ -42,7 +42,7 @@ export const LOAD_STATE_DICT_OPTIONS = defineOptions<LoadStateDictOptions>('Modu
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
-import { fmtTuple, shapeEq } from '../tensor/shape.js';
+import { shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
 import { defineOptions, opt } from '../options.js';
@@ -639,7 +639,3 @@ export abstract class Module {
   }
 }
 
-/** Format a shape as PyTorch's `torch.Size([..])` tuple text, for messages. */
-export function sizeText(shape: readonly number[]): string {
-  return fmtTuple(shape);
-}
