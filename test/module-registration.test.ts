@@ -190,7 +190,7 @@ describe('assignment registers Modules and Parameters (PyTorch __setattr__)', ()
       #inner = new nn.Linear(2, 2); // private: not a property, so not registered (PyTorch has no such field)
       visible = new nn.Linear(2, 1);
       #gain = 1;
-      double = (x: Tensor): Tensor => x.mul(2 * this.#gain);
+      twice = (x: Tensor): Tensor => x.mul(2 * this.#gain);
       constructor() {
         super();
         Odd.made++;
@@ -208,7 +208,7 @@ describe('assignment registers Modules and Parameters (PyTorch __setattr__)', ()
         return #secret in (x as object);
       }
       forward(x: Tensor): Tensor {
-        return this.visible.forward(this.double(this.#inner.forward(x)));
+        return this.visible.forward(this.twice(this.#inner.forward(x)));
       }
     }
     const o = new Odd();

@@ -52,6 +52,17 @@ describe('README examples', () => {
     expect(out[1]).toBe('[32,100,40] [4,32,20] [4,32,20] GRU(60, 20, batch_first=True, dropout=0.2, bidirectional=True)');
   });
 
+  it('the own-model block registers by assignment and its forward hook sees every layer', async () => {
+    const out = await run('own-model', block('## Your own model'));
+    expect(out).toEqual([
+      'emb.weight lstm.weight_ih_l0 lstm.weight_hh_l0 lstm.bias_ih_l0 lstm.bias_hh_l0 head.weight head.bias',
+      'emb -> [1,3,16]',
+      'lstm -> [1,3,32]',
+      'head -> [1,3,5]',
+      'model -> [1,3,5]',
+    ]);
+  });
+
   it('the training block runs and lowers the loss', async () => {
     const code = block('## Training');
     const out = await run(

@@ -1,11 +1,3 @@
-/** The options of `Module.loadStateDict`. */
-export interface LoadStateDictOptions {
-  /** Require the keys to match exactly. Default true. */
-  strict?: boolean;
-}
-/** Run-time check of `LoadStateDictOptions` (src/options.ts). */
-export const LOAD_STATE_DICT_OPTIONS = defineOptions<LoadStateDictOptions>('Module.loadStateDict', { strict: opt.bool });
-
 /**
  * Base class of every layer. PyTorch: `torch.nn.Module`.
  *
@@ -42,12 +34,30 @@ export const LOAD_STATE_DICT_OPTIONS = defineOptions<LoadStateDictOptions>('Modu
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
+import type { Device, DType, DTypeLike, FloatDType, ToOptions } from '../tensor/dtype.js';
+import { isFloat, parseDevice, parseToArgs } from '../tensor/dtype.js';
 import { shapeEq } from '../tensor/shape.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
-import { defineOptions, opt } from '../options.js';
 
 export type StateDict = Record<string, Tensor>;
+
+/** The options of `Module.loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Require the keys to match exactly. Default true. */
+  strict?: boolean;
+}
+/** Run-time check of `LoadStateDictOptions` (src/options.ts). */
+export const LOAD_STATE_DICT_OPTIONS = defineOptions<LoadStateDictOptions>('Module.loadStateDict', { strict: opt.bool });
+
+/** The options of `Module.zeroGrad`. */
+export interface ZeroGradOptions {
+  /** Set each gradient to null instead of filling it with zeros. Default true (PyTorch 2's default). */
+  setToNone?: boolean;
+}
+/** Run-time check of `ZeroGradOptions` (src/options.ts). */
+export const ZERO_GRAD_OPTIONS = defineOptions<ZeroGradOptions>('Module.zeroGrad', { setToNone: opt.bool });
 
 export interface LoadResult {
   missingKeys: string[];
@@ -221,6 +231,25 @@ const registrationTraps: ProxyHandler<Module> = {
     return Reflect.deleteProperty(target, key);
   },
 };
+
+/**
+ * Give `t` (a parameter or buffer) the values of `t.to(dtype)` in place, keeping the object, and
+ * convert its gradient. PyTorch: `t.data = t.data.to(dtype)` in `Module._apply`.
+ */
+function convertInPlace(t: Tensor, dtype: FloatDType): void {
+  if (t.dtype === dtype) return;
+  const c = noGrad(() => t.detach().to(dtype).contiguous());
+  const fields: Pick<Tensor, 'storage' | 'shape' | 'strides' | 'offset' | 'dtype'> = {
+    storage: c.storage,
+    shape: c.shape,
+    strides: c.strides,
+    offset: c.offset,
+    dtype: c.dtype as DType,
+  };
+  Object.assign(t, fields);
+  const g = t.grad;
+  if (g !== null && g.dtype !== dtype) t.grad = noGrad(() => g.detach().to(dtype));
+}
 
 /** A module's registries, for the functions below that work on the Proxy's target. */
 interface Registries {
@@ -561,8 +590,8 @@ export abstract class Module {
    * `setToNone: false` each existing gradient is detached and filled with zeros in place (the
    * same tensor objects stay).
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = options.setToNone ?? true;
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const setToNone = ZERO_GRAD_OPTIONS.parse(options, 'Module.zeroGrad').setToNone ?? true;
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
       if (setToNone) {
@@ -583,6 +612,52 @@ export abstract class Module {
   requiresGrad_(requiresGrad = true): this {
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
+  }
+
+  /**
+   * Convert the floating-point parameters and buffers (and gradients) to `dtype`, in place: the
+   * same Parameter objects hold the converted values, so an optimizer made before keeps working
+   * (PyTorch's `param.data = ...`). Integer buffers (BatchNorm's `num_batches_tracked`) are left
+   * as they are. `'cpu'` is accepted and does nothing; `'cuda'`, `'mps'`, ... are refused
+   * (torchlet runs on the CPU and WebAssembly). PyTorch: `Module.to(device=None, dtype=None)`,
+   * `to(dtype)`, `to(tensor)`; here also `to({ dtype, device })`.
+   */
+  to(dtype: DTypeLike): this;
+  to(device: Device | string, dtype?: DTypeLike): this;
+  to(other: Tensor): this;
+  to(options: ToOptions): this;
+  to(...args: unknown[]): this {
+    const { dtype } = parseToArgs('Module.to', args);
+    if (dtype === undefined) return this;
+    if (!isFloat(dtype)) {
+      throw new ArgumentTypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype}`);
+    }
+    for (const m of this.modules()) {
+      for (const p of m._parameters.values()) if (p !== null) convertInPlace(p, dtype);
+      for (const b of m._buffers.values()) if (b !== null && isFloat(b.dtype)) convertInPlace(b, dtype);
+    }
+    return this;
+  }
+
+  /** Floating-point parameters and buffers as float32, in place. PyTorch: `Module.float()`. */
+  float(): this {
+    return this.to('float32');
+  }
+
+  /** Floating-point parameters and buffers as float64, in place. PyTorch: `Module.double()`. */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** This module (it is already on the CPU). PyTorch: `Module.cpu()`. */
+  cpu(): this {
+    return this;
+  }
+
+  /** Refused: torchlet runs on the CPU and WebAssembly. PyTorch: `Module.cuda()`. */
+  cuda(): never {
+    parseDevice('cuda', 'Module.cuda');
+    throw new RuntimeError('unreachable');
   }
 
   /**

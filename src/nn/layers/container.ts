@@ -46,7 +46,7 @@ function describeValue(x: unknown): string {
 }
 
 /** The error for child `i` (of `name`) returning `x`, which is not a Tensor, before child `next`. */
-function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module): TorchletError {
+function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module): ArgumentTypeError {
   const cls = child.constructor.name;
   const tuple = Array.isArray(x);
   const what = tuple && child instanceof RNNBase ? 'a tuple [output, h] (as every RNN/LSTM/GRU does)' : describeValue(x);
@@ -57,7 +57,8 @@ function notATensorError(i: string, child: Module, x: unknown, nextName: string,
       '  class TakeOutput extends nn.Module {\n' +
       '    forward([output, h]) { return output; }   // keep the output, drop the state\n' +
       '  }\n' +
-      `and build new nn.Sequential(..., new nn.${cls}(...), new TakeOutput(), new nn.${next.constructor.name}(...)).`);
+      `and build new nn.Sequential(..., new nn.${cls}(...), new TakeOutput(), new nn.${next.constructor.name}(...)).`,
+  );
 }
 
 /**
