@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
-import { parseDevice, parseToArgs } from '../src/tensor/dtype.js';
+import { parseDevice, parseModuleToArgs, parseToArgs } from '../src/tensor/dtype.js';
 import { expectError } from './helpers/errors.js';
 
 const CPU_ONLY = "is not available: torchlet runs on the CPU (JavaScript and WebAssembly kernels), so the only device is 'cpu'.";
@@ -49,6 +49,10 @@ describe("'cpu' is accepted and changes nothing", () => {
     expect(parseToArgs('Module.to', ['cpu', 'float64'])).toEqual({ device: 'cpu', dtype: 'float64', copy: false });
     expect(parseToArgs('Module.to', [{ dtype: 'float', device: 'cpu' }])).toEqual({ dtype: 'float32', device: 'cpu', copy: false });
     expect(parseDevice({ type: 'cpu' })).toBe('cpu');
+    expect(parseModuleToArgs(['cpu', 'double'])).toEqual({ device: 'cpu', dtype: 'float64' });
+    // PyTorch: TypeError "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64"
+    expectError(() => parseModuleToArgs(['long']), torch.ArgumentTypeError, 'nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64', 'TypeError');
+    expectError(() => parseModuleToArgs(['cuda']), torch.RuntimeError, `Module.to: device 'cuda' ${CPU_ONLY}`);
   });
 });
 

@@ -101,9 +101,6 @@ export function promoteTypes(a: DType, b: DType): DType {
   return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
 }
 
-/** @deprecated Use `promoteTypes` (kept for the callers that predate int64 and bool). */
-export const promote = promoteTypes;
-
 /**
  * One operand of a type-promotion decision: a tensor's dtype and whether it has dims, or a
  * JavaScript number (PyTorch's "wrapped number": a Python scalar).
@@ -376,6 +373,19 @@ export function parseToArgs(where: string, args: readonly unknown[]): ToTarget &
     out.dtype = parseDType(b, where);
   }
   return out;
+}
+
+/**
+ * `Module.to(...)`'s arguments (PyTorch: `nn.Module.to(device=None, dtype=None)`): as
+ * `parseToArgs`, but a module's parameters convert to floating dtypes only, with PyTorch's
+ * TypeError for an integer or bool dtype.
+ */
+export function parseModuleToArgs(args: readonly unknown[]): ToTarget {
+  const { dtype, device } = parseToArgs('Module.to', args);
+  if (dtype !== undefined && !isFloat(dtype)) {
+    throw new ArgumentTypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype}`);
+  }
+  return { ...(dtype === undefined ? {} : { dtype }), ...(device === undefined ? {} : { device }) };
 }
 
 /** The dtype and device options of creation ops (`{ dtype: 'long', device: 'cpu' }`), parsed. */
