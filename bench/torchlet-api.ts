@@ -4,12 +4,13 @@
  * on the backend with the WebAssembly kernels plugged in.
  */
 import * as torch from '../src/index.js';
+import { setBackend, wasmBackend } from '../src/kernels/backend.js';
 import type { Runner } from './torchlet-kernel.js';
 import type { Workload } from './workloads.js';
 
 /** The default backend: WebAssembly GEMM, recurrent kernel and activations (reference kernels elsewhere). */
 export function useWasmBackend(): void {
-  torch.setBackend(torch.wasmBackend);
+  setBackend(wasmBackend);
 }
 
 export function apiRunner(w: Workload): Runner {

@@ -24,12 +24,10 @@ export { explain, renderExplain } from './explain/index.js';
 export * as explainer from './explain/index.js';
 export * as utils from './utils/index.js';
 export { areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, useDeterministicAlgorithms } from './kernels/determinism.js';
-export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
 export { activeKernels, setKernelPreference, wasmReady } from './kernels/wasm/loader.js';
 export type { KernelPreference } from './kernels/wasm/loader.js';
 /** PyTorch: `torch.set_num_threads(n)` / `torch.get_num_threads()` (async here: workers start up). */
 export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
-export type { Backend } from './kernels/backend.js';
 export * from './ops/index.js';
 export type { Device, DType, DTypeLike, FloatDType, IntDType, ToOptions } from './tensor/dtype.js';
 /** PyTorch's dtype constants (`torch.float32`, `torch.long`, ...), `torch.promote_types`, `torch.can_cast`. */

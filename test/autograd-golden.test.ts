@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
-import type { Backend } from '../src/kernels/backend.js';
+import { backend, type Backend, refBackend, setBackend } from '../src/kernels/backend.js';
 import { wasmReady, wasmRnnKernel } from '../src/kernels/wasm/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
@@ -92,10 +92,10 @@ describe('autograd vs PyTorch: ordinary ops', () => {
 });
 
 const useWasm = await wasmReady();
-const backends: [string, Backend][] = [['ref', torch.refBackend]];
-if (useWasm) backends.push(['wasm', { ...torch.refBackend, name: 'wasm', rnn: wasmRnnKernel }]);
-const initial = torch.backend();
-afterAll(() => torch.setBackend(initial));
+const backends: [string, Backend][] = [['ref', refBackend]];
+if (useWasm) backends.push(['wasm', { ...refBackend, name: 'wasm', rnn: wasmRnnKernel }]);
+const initial = backend();
+afterAll(() => setBackend(initial));
 
 function build(c: RnnCase): torch.nn.RNNBase {
   const opts = { numLayers: c.numLayers, bidirectional: c.bidirectional };
@@ -166,7 +166,7 @@ for (const [bname, b] of backends) {
   describe(`autograd vs PyTorch: recurrent layers (${bname} kernel)`, () => {
     for (const c of fx.cases.rnn) {
       it(`${c.kind}, 2 layers, bidirectional, packed unsorted: retained twice, autograd.grad, hooks, retainGrad`, () => {
-        torch.setBackend(b);
+        setBackend(b);
         runCase(c);
       });
     }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
+import { backend, refBackend, setBackend } from '../src/kernels/backend.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { conv1d as conv1dOp } from '../src/ops/conv.js';
 import type { Tensor } from '../src/tensor/tensor.js';
@@ -239,13 +240,13 @@ describe('the layers give the same numbers on a fast GEMM backend', () => {
       return [y, x.grad!, conv.weight.grad!, conv.bias!.grad!, fc.weight.grad!, fc.bias!.grad!];
     };
     const ref = run();
-    const before = torch.backend();
-    torch.setBackend({ ...torch.refBackend, name: 'wasm-gemm', gemm: wasmGemm });
+    const before = backend();
+    setBackend({ ...refBackend, name: 'wasm-gemm', gemm: wasmGemm });
     try {
       const fast = run();
       for (const [i, t] of fast.entries()) expectClose(t, ref[i]!, TOL.f32Deep, `tensor ${i}`);
     } finally {
-      torch.setBackend(before);
+      setBackend(before);
     }
   });
 });

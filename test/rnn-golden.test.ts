@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
-import type { Backend } from '../src/kernels/backend.js';
+import { backend, type Backend, refBackend, setBackend } from '../src/kernels/backend.js';
 import { wasmReady, wasmRnnKernel } from '../src/kernels/wasm/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
@@ -157,10 +157,10 @@ function runCellCase(c: CellCase): void {
 }
 
 const useWasm = await wasmReady();
-const backends: [string, Backend][] = [['ref', torch.refBackend]];
-if (useWasm) backends.push(['wasm', { ...torch.refBackend, name: 'wasm', rnn: wasmRnnKernel }]);
-const initial = torch.backend();
-afterAll(() => torch.setBackend(initial));
+const backends: [string, Backend][] = [['ref', refBackend]];
+if (useWasm) backends.push(['wasm', { ...refBackend, name: 'wasm', rnn: wasmRnnKernel }]);
+const initial = backend();
+afterAll(() => setBackend(initial));
 
 function describeCase(c: LayerCase): string {
   const opts = [
@@ -179,13 +179,13 @@ for (const [bname, b] of backends) {
   describe(`rnn golden vs PyTorch (${bname} kernel)`, () => {
     for (const c of fx.cases.layers) {
       it(describeCase(c), () => {
-        torch.setBackend(b);
+        setBackend(b);
         runLayerCase(c);
       });
     }
     for (const c of fx.cases.cells) {
       it(`${c.name}: ${c.kind} cell, ${c.bias ? 'bias' : 'no bias'}, ${c.batched ? 'batched' : 'unbatched'}, ${c.withH0 ? 'with hx' : 'zero hx'}`, () => {
-        torch.setBackend(b);
+        setBackend(b);
         runCellCase(c);
       });
     }

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
+import { type Backend, backend, refBackend, setBackend, wasmBackend } from '../src/kernels/backend.js';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
 import { forwardInTurn, type RnnKernel } from '../src/kernels/rnn.js';
 import type { Tensor } from '../src/tensor/tensor.js';
@@ -310,15 +311,15 @@ describe('packed input', () => {
         return forwardInTurn(this, list);
       },
     };
-    const initial = torch.backend();
-    torch.setBackend({ ...torch.refBackend, rnn: spy });
+    const initial = backend();
+    setBackend({ ...refBackend, rnn: spy });
     try {
       const m = new nn.LSTM(2, 3, { bidirectional: true });
       // One sequence of 6 steps and three of 1: padded that would be 4 * 6 = 24 rows, packed it is 9.
       const seqs = [6, 1, 1, 1].map((n) => torch.randn(n, 2));
       m.forward(nn.utils.rnn.packSequence(seqs))[0].data.sum().backward();
     } finally {
-      torch.setBackend(initial);
+      setBackend(initial);
     }
     expect(seen).toEqual([
       { batchSizes: [4, 1, 1, 1, 1, 1], rows: 9, reverse: false },
@@ -394,8 +395,8 @@ describe('threads (setNumThreads(2))', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    const run = (cfg: { seed: number; type: torch.nn.RnnType; I: number; H: number; L: number; bi: boolean; lengths: number[] }, b: torch.Backend): number[] => {
-      torch.setBackend(b);
+    const run = (cfg: { seed: number; type: torch.nn.RnnType; I: number; H: number; L: number; bi: boolean; lengths: number[] }, b: Backend): number[] => {
+      setBackend(b);
       torch.manualSeed(cfg.seed);
       const m = new nn[cfg.type](cfg.I, cfg.H, { numLayers: cfg.L, bidirectional: cfg.bi });
       const leaves = cfg.lengths.map((n) => torch.randn(n, cfg.I).requiresGrad_());
@@ -416,8 +417,8 @@ describe('threads (setNumThreads(2))', () => {
         const B = 1 + rnd(20);
         const types: torch.nn.RnnType[] = ['LSTM', 'GRU', 'RNN'];
         const cfg = { seed: i, type: types[rnd(3)]!, I: 1 + rnd(9), H: 1 + rnd(20), L: 1 + rnd(2), bi: rnd(2) === 1, lengths: Array.from({ length: B }, () => 1 + rnd(7)) };
-        const want = run(cfg, torch.refBackend);
-        const got = run(cfg, torch.wasmBackend);
+        const want = run(cfg, refBackend);
+        const got = run(cfg, wasmBackend);
         expect(got.length).toBe(want.length);
         const scale = want.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
         const worst = want.reduce((a, v, j) => Math.max(a, Math.abs(v - got[j]!) / (Math.abs(v) + scale)), 0);
@@ -425,7 +426,7 @@ describe('threads (setNumThreads(2))', () => {
       }
     } finally {
       threadTuning.minMacs = saved;
-      torch.setBackend(torch.wasmBackend);
+      setBackend(wasmBackend);
       await torch.setNumThreads(1);
     }
   });

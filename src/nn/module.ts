@@ -35,7 +35,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, RuntimeError, TorchletError, ValueError } from '../errors.js';
 import type { Device, DType, DTypeLike, FloatDType, ToOptions } from '../tensor/dtype.js';
 import { isFloat, parseDevice, parseToArgs } from '../tensor/dtype.js';
-import { fmtTuple, shapeEq } from '../tensor/shape.js';
+import { shapeEq } from '../tensor/shape.js';
 import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -712,7 +712,3 @@ export abstract class Module {
   }
 }
 
-/** Format a shape as PyTorch's `torch.Size([..])` tuple text, for messages. */
-export function sizeText(shape: readonly number[]): string {
-  return fmtTuple(shape);
-}

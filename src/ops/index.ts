@@ -6,4 +6,4 @@ export * from './join.js';
 export * from './matmul.js';
 export * from './reduce.js';
 export * from './shape.js';
-export { clone, contiguous, detach, forEachOffset, normDim, sumToShape, toDtype } from './util.js';
+export { clone, contiguous, detach } from './util.js';

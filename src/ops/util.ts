@@ -1,7 +1,6 @@
 /** Helpers shared by the op families: scalar wrapping, contiguity, gradient reduction. */
 
 import { record } from '../autograd/node.js';
-import { DTypeError } from '../errors.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
 import { backend } from '../kernels/backend.js';
 import type { DType } from '../tensor/dtype.js';
@@ -98,9 +97,3 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
 
 export { cName };
 
-/** Throw PyTorch's kernel message when an op has no integer or bool implementation. */
-export function requireFloat(x: Tensor, opName: string): void {
-  if (!isFloat(x.dtype)) {
-    throw new DTypeError(`"${opName}" not implemented for '${cName(x.dtype)}'`);
-  }
-}

@@ -11,6 +11,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { addNodeHook, type GradNode, RemovableHandle, record, type TensorHook } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
+import { forEachOffset, normDim, sumToShape, toDtype } from '../ops/util.js';
 import { copyContiguous } from '../ops/util.js';
 import type { Device, DType, DTypeLike, Storage, ToOptions } from './dtype.js';
 import { allocStorage, castStorage, isFloat, parseDevice, parseToArgs } from './dtype.js';
@@ -95,7 +96,7 @@ export class Tensor {
   size(dim?: number): number[] | number {
     if (dim === undefined) return [...this.shape];
     if (this.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
-    return this.shape[ops.normDim(dim, this.ndim)]!;
+    return this.shape[normDim(dim, this.ndim)]!;
   }
   /** PyTorch: `Tensor.numel()`: the number of elements. */
   numel(): number {
@@ -294,7 +295,7 @@ export class Tensor {
   /** @internal Called by the engine on leaves (with createGraph the sum is recorded). */
   _accumulateGrad(g: Tensor, createGraph = false): void {
     if (!this.requiresGrad) return;
-    const own = g.dtype === this.dtype ? g : ops.toDtype(g, this.dtype);
+    const own = g.dtype === this.dtype ? g : toDtype(g, this.dtype);
     if (createGraph) {
       this.gradValue = this.gradValue === null ? own : ops.add(this.gradValue, own);
       return;
@@ -334,14 +335,14 @@ export class Tensor {
     if (this.isContiguous()) {
       this.storage.set(data, this.offset);
     } else {
-      ops.forEachOffset(this, (i, o) => {
+      forEachOffset(this, (i, o) => {
         this.storage[o] = data[i]!;
       });
     }
     if (prev) {
       const from = src as Tensor;
       const inputs = src instanceof Tensor ? [prev, from] : [prev];
-      record('CopyBackwards', inputs, this, ([g]) => [ops.zerosLike(g!), ...(src instanceof Tensor ? [ops.sumToShape(g!, from.shape)] : [])], []);
+      record('CopyBackwards', inputs, this, ([g]) => [ops.zerosLike(g!), ...(src instanceof Tensor ? [sumToShape(g!, from.shape)] : [])], []);
     }
     return this;
   }
@@ -378,7 +379,7 @@ export class Tensor {
   to(options: ToOptions): Tensor;
   to(...args: unknown[]): Tensor {
     const target = parseToArgs('Tensor.to', args);
-    const y = target.dtype === undefined ? this : ops.toDtype(this, target.dtype);
+    const y = target.dtype === undefined ? this : toDtype(this, target.dtype);
     return target.copy && y === this ? ops.clone(this) : y;
   }
   /** PyTorch: `Tensor.cpu()`: this tensor (it is already on the CPU). */
@@ -392,23 +393,23 @@ export class Tensor {
   }
   /** PyTorch: `Tensor.float()`: as float32. */
   float(): Tensor {
-    return ops.toDtype(this, 'float32');
+    return toDtype(this, 'float32');
   }
   /** PyTorch: `Tensor.double()`: as float64. */
   double(): Tensor {
-    return ops.toDtype(this, 'float64');
+    return toDtype(this, 'float64');
   }
   /** PyTorch: `Tensor.int()`: as int32 (truncating toward zero). */
   int(): Tensor {
-    return ops.toDtype(this, 'int32');
+    return toDtype(this, 'int32');
   }
   /** PyTorch: `Tensor.long()`: as int64, PyTorch's index dtype (truncating toward zero; values beyond int32 are refused). */
   long(): Tensor {
-    return ops.toDtype(this, 'int64');
+    return toDtype(this, 'int64');
   }
   /** PyTorch: `Tensor.bool()`: as bool, true where nonzero (NaN is true). */
   bool(): Tensor {
-    return ops.toDtype(this, 'bool');
+    return toDtype(this, 'bool');
   }
 
   // ---- elementwise -------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 import { record } from '../../autograd/node.js';
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
+import { toDtype } from '../../ops/util.js';
 import { allocStorage, isFloat } from '../../tensor/dtype.js';
 import { fmtShape, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -52,7 +53,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
   for (let i = 0; i < x.length; i++) {
     if (!(x[i]! >= 0 && x[i]! <= 1)) throw new RuntimeError('all elements of input should be between 0 and 1');
   }
-  const y = ops.contiguous(ops.toDtype(target.detach(), input.dtype)).contiguousData();
+  const y = ops.contiguous(toDtype(target.detach(), input.dtype)).contiguousData();
   const w = options.weight ? ops.contiguous(ops.expand(options.weight.detach(), input.shape)).contiguousData() : null;
   const n = x.length;
   const per = allocStorage(input.dtype, n);

@@ -1,0 +1,38 @@
+/**
+ * `torch.*` (src/index.ts) exports the public API and nothing else: this list changes only on
+ * purpose. Kernel plumbing (`backend`, `setBackend`, `refBackend`, `wasmBackend`) and internal
+ * helpers (`forEachOffset`, `normDim`, `sumToShape`, `toDtype`) are no longer here: the one
+ * public switch for kernels is `setKernelPreference` (or TORCHLET_KERNELS).
+ */
+import { describe, expect, it } from 'vitest';
+import * as torch from '../src/index.js';
+
+const PUBLIC = [
+  'ALPHA_OPTIONS', 'ArgumentTypeError', 'CREATE_OPTIONS', 'DTypeError', 'FormatError', 'Generator', 'IndexError', 'OptionError',
+  'RANDOM_OPTIONS', 'RuntimeError', 'ShapeError', 'SizeError', 'TENSOR_OPTIONS', 'Tensor', 'TorchletError', 'ValueError',
+  'ValuesIndices', 'abs', 'activeKernels', 'add', 'arange', 'areDeterministicAlgorithmsEnabled', 'autograd', 'bool', 'canCast',
+  'cat', 'chunk', 'clamp', 'clone', 'contiguous', 'defaultGenerator', 'detach', 'div', 'double', 'enableGrad', 'eq', 'exp',
+  'expand', 'explain', 'explainer', 'flatten', 'flip', 'float', 'float32', 'float64', 'full', 'fullLike', 'ge', 'getNumThreads', 'gt', 'indexSelect',
+  'initialSeed', 'int', 'int32', 'int64', 'io', 'isDeterministicAlgorithmsWarnOnlyEnabled', 'isGradEnabled', 'isnan', 'le',
+  'load', 'log', 'logSoftmax', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'long', 'lt', 'manualSeed', 'maskedFill',
+  'matmul', 'max', 'maximum', 'mean', 'minimum', 'mul', 'narrow', 'ne', 'neg', 'nn', 'noGrad', 'ones', 'onesLike', 'onnx',
+  'optim', 'permute', 'pow', 'promoteTypes', 'rand', 'randLike', 'randn', 'randnLike', 'randperm', 'relu', 'renderExplain', 'reshape',
+  'resultType', 'save', 'seed', 'setGradEnabled', 'setKernelPreference', 'setNumThreads', 'sigmoid', 'softmax', 'split',
+  'splitViews', 'sqrt', 'squeeze', 'squeezeDims', 'stack', 'sub', 'sum', 't', 'tanh', 'tensor', 'transpose', 'typeName',
+  'uniform', 'unsqueeze', 'useDeterministicAlgorithms', 'utils', 'view', 'wasmReady', 'where', 'zeros', 'zerosLike',
+];
+
+describe('torch.*', () => {
+  it('exports exactly the public API', () => {
+    expect(Object.keys(torch).sort()).toEqual([...PUBLIC].sort());
+  });
+
+  it('has one switch for kernel choice', () => {
+    for (const gone of ['backend', 'setBackend', 'refBackend', 'wasmBackend', 'forEachOffset', 'normDim', 'sumToShape', 'toDtype']) {
+      expect(gone in torch, gone).toBe(false);
+    }
+    torch.setKernelPreference('ref');
+    expect(torch.activeKernels()).toBe('ref');
+    torch.setKernelPreference('auto');
+  });
+});
