@@ -7,3 +7,4 @@ export * from './matmul.js';
 export * from './reduce.js';
 export * from './shape.js';
 export { clone, contiguous, detach, forEachOffset, normDim, sumToShape, toDtype } from './util.js';
+export * from './indexing.js';
