@@ -18,6 +18,10 @@ export * as io from './io/index.js';
 /** PyTorch: `torch.load(f, weights_only=True)` / `torch.save(obj, f)` on bytes; see `io.load`, `io.save`. */
 export { load, save } from './io/index.js';
 export * as onnx from './onnx/index.js';
+/** `torch.explain(module, input)`: every shape in and out, parameters, costs and the classic slips. */
+export { explain, renderExplain } from './explain/index.js';
+/** The explain report's types, the constructor-string parser and the architecture inference (`torchlet inspect`). */
+export * as explainer from './explain/index.js';
 export * as utils from './utils/index.js';
 export { areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, useDeterministicAlgorithms } from './kernels/determinism.js';
 export { backend, refBackend, setBackend, wasmBackend } from './kernels/backend.js';
