@@ -19,6 +19,7 @@
  *   loss = F.mse_loss(pred, y); loss.backward()
  *   nn.utils.clip_grad_norm_(params, 1.0); opt.step()          # opt = Adam(params, lr=6e-3)
  *   sched.step()  # once per epoch; sched = CosineAnnealingLR(opt, T_max=epochs, eta_min=6e-4)
+ *   # batches: for xb, yb in DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, generator=g)
  */
 
 import { pathToFileURL } from 'node:url';
@@ -132,17 +133,18 @@ export function runBirths(options: BirthsOptions = {}): BirthsResult {
   const { x: trainX, y: trainY } = windows(z, trainTargets, weeks);
   log(`births: ${count.length} days; training on ${trainTargets.length} windows before ${testFrom}, testing on ${testTargets.length} days`);
 
+  // Batching and shuffling: a DataLoader over the windows, reshuffled every epoch by its own
+  // seeded generator (PyTorch: DataLoader(TensorDataset(x, y), batch_size, shuffle=True, generator=g)).
+  const loader = new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(trainX, trainY), {
+    batchSize,
+    shuffle: true,
+    generator: new torch.Generator().manualSeed(options.seed ?? 7),
+  });
   const epochLosses: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    // A seeded shuffle: order the windows by fresh uniform keys.
-    const keys = torch.rand(trainTargets.length).toFloat32Array();
-    const order = Array.from(keys.keys()).sort((a, b) => keys[a]! - keys[b]!);
     let total = 0;
     let batches = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
-      const idx = order.slice(start, start + batchSize);
-      const xb = trainX.indexSelect(0, idx);
-      const yb = trainY.indexSelect(0, idx);
+    for (const [xb, yb] of loader) {
       opt.zeroGrad();
       const loss = nn.functional.mseLoss(model.forward(xb), yb);
       loss.backward();

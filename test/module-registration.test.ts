@@ -4,6 +4,7 @@
  * paths, reprs and error texts come from PyTorch 1.13 (tools/fixtures/modules.py builds the same
  * models in Python).
  */
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -224,6 +225,22 @@ describe('assignment registers Modules and Parameters (PyTorch __setattr__)', ()
     expect(o.forward(torch.ones(1, 2)).shape).toEqual([1, 1]);
     expect(Object.keys(o.stateDict())).toEqual(['visible.weight', 'visible.bias']);
     expect(o.toString()).toBe('Odd(\n  (visible): Linear(in_features=2, out_features=1, bias=True)\n)');
+  });
+
+  it("util.inspect / console.log of a user module prints PyTorch's text, also when extraRepr reads a #private field", () => {
+    class Scaled extends nn.Module {
+      #scale = 2;
+      fc = new nn.Linear(2, 1);
+      override extraRepr(): string {
+        return `scale=${this.#scale}`;
+      }
+      forward(x: Tensor): Tensor {
+        return this.fc.forward(x).mul(this.#scale);
+      }
+    }
+    const text = 'Scaled(\n  scale=2\n  (fc): Linear(in_features=2, out_features=1, bias=True)\n)';
+    expect(String(new Scaled())).toBe(text);
+    expect(inspect(new Scaled())).toBe(text);
   });
 
   it('PyTorch\'s TypeError for a value of the wrong kind under a registered name, and nothing changes', () => {

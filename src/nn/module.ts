@@ -21,9 +21,8 @@
  *
  * How: the constructor returns a Proxy of the module with `defineProperty` and `deleteProperty`
  * traps (assignment and class fields both end in [[DefineOwnProperty]]); reads are not trapped.
- * `instanceof`, methods, getters/setters and `#private` fields of subclasses work as usual. One
- * difference from a plain object: code that receives the unproxied target (Node's `util.inspect`
- * does, for a Proxy) should map it back with `moduleReceiver(target)`.
+ * `instanceof`, methods, getters/setters and `#private` fields of subclasses work as usual (a
+ * subclass's fields live on the Proxy, which is what every method receives as `this`).
  *
  * Forward hooks (`registerForwardHook`, `registerForwardPreHook`, and the global
  * `registerModuleForwardHook` / `registerModuleForwardPreHook`) run whenever a module's `forward`
@@ -40,6 +39,7 @@ import { fmtTuple, shapeEq } from '../tensor/shape.js';
 import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
+import { inspectCustom } from '../tensor/format.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -206,16 +206,6 @@ function typeName(value: unknown): string {
 
 /** A module's Proxy, by the object it wraps. */
 const receivers = new WeakMap<object, Module>();
-
-/**
- * The module as user code sees it (its Proxy) for the object a Proxy wraps; the module itself
- * otherwise. Node's `util.inspect` calls a custom inspector with the Proxy's target as `this`:
- * such code maps it back with this before calling methods that a subclass may have written with
- * `#private` fields.
- */
-export function moduleReceiver<M extends Module>(module: M): M {
-  return (receivers.get(module) as M | undefined) ?? module;
-}
 
 /** The Proxy traps: PyTorch's `__setattr__` and `__delattr__`; reads go straight to the target. */
 const registrationTraps: ProxyHandler<Module> = {
@@ -711,6 +701,11 @@ export abstract class Module {
     if (lines.length === 0) return `${name}()`;
     if (extraLines.length === 1 && childLines.length === 0) return `${name}(${extraLines[0]})`;
     return `${name}(\n  ${lines.join('\n  ')}\n)`;
+  }
+
+  /** `console.log` / `util.inspect` in Node print the same PyTorch text as `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 }
 

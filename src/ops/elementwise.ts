@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
 import { defineOptions, opt } from '../options.js';
 import { asTensor, cName, sumToShape, toDtype } from './util.js';
+import { checkOperand, checkTensor } from '../tensor/args.js';
 
 // ---- kernels called with broadcasting ----------------------------------------------------------
 
@@ -85,7 +86,7 @@ export const ALPHA_OPTIONS = defineOptions<AlphaOptions>('torch.add', { alpha: o
 /** PyTorch: `torch.add(input, other, alpha=1)`: input + alpha * other, broadcasting. */
 export function add(a: Operand, b: Operand, options?: AlphaOptions): Tensor {
   options = ALPHA_OPTIONS.parse(options, 'torch.add');
-  const [ta, tb0] = operands(a, b);
+  const [ta, tb0] = operands(a, b, 'add');
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
   const y = binaryRaw('add', ta, tb, resultType(ta, tb));
   return record('AddBackward0', [ta, tb], y, ([g]) => [sumToShape(g!, ta.shape), sumToShape(g!, tb.shape)], []);
@@ -94,7 +95,7 @@ export function add(a: Operand, b: Operand, options?: AlphaOptions): Tensor {
 /** PyTorch: `torch.sub(input, other, alpha=1)`: input - alpha * other, broadcasting. */
 export function sub(a: Operand, b: Operand, options?: AlphaOptions): Tensor {
   options = ALPHA_OPTIONS.parse(options, 'torch.sub');
-  const [ta, tb0] = operands(a, b);
+  const [ta, tb0] = operands(a, b, 'sub');
   refuseBoolSub(ta, tb0);
   const tb = options?.alpha !== undefined && options.alpha !== 1 ? mul(tb0, options.alpha) : tb0;
   const y = binaryRaw('sub', ta, tb, resultType(ta, tb));
@@ -105,7 +106,7 @@ export function sub(a: Operand, b: Operand, options?: AlphaOptions): Tensor {
 
 /** PyTorch: `torch.mul(input, other)`, broadcasting. */
 export function mul(a: Operand, b: Operand): Tensor {
-  const [ta, tb] = operands(a, b);
+  const [ta, tb] = operands(a, b, 'mul');
   const y = binaryRaw('mul', ta, tb, resultType(ta, tb));
   return record('MulBackward0', [ta, tb], y, ([g]) => [
     ta.requiresGrad ? sumToShape(mul(g!, tb), ta.shape) : null,
@@ -115,7 +116,7 @@ export function mul(a: Operand, b: Operand): Tensor {
 
 /** PyTorch: `torch.div(input, other)`: true division, broadcasting (int32 / int32 gives float32). */
 export function div(a: Operand, b: Operand): Tensor {
-  const [ta0, tb0] = operands(a, b);
+  const [ta0, tb0] = operands(a, b, 'div');
   const [ta, tb] = [floatInput(ta0), floatInput(tb0)];
   const y = binaryRaw('div', ta, tb, resultType(ta, tb));
   // PyTorch computes `2 / x` as 2 * reciprocal(x), hence its node name.
@@ -132,7 +133,7 @@ export function div(a: Operand, b: Operand): Tensor {
  * `1 ** x`, `x ** 0` are 1 even for NaN, as C's pow.
  */
 export function pow(a: Operand, b: Operand): Tensor {
-  const [ta, tb] = operands(a, b);
+  const [ta, tb] = operands(a, b, 'pow');
   if (ta.dtype === 'bool' && tb.dtype === 'bool') throw new DTypeError(`"pow" not implemented for 'Bool'`);
   const y = binaryRaw('pow', ta, tb, resultType(ta, tb));
   const name = typeof b === 'number' ? 'PowBackward0' : 'PowBackward1';
@@ -146,11 +147,15 @@ export function pow(a: Operand, b: Operand): Tensor {
 
 /** PyTorch: `torch.maximum(input, other)`, broadcasting; NaN propagates; the gradient is split evenly on ties. */
 export function maximum(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, 'maximum', 'input', 1);
+  checkTensor(b, 'maximum', 'other', 2);
   return minMax('maximum', a, b, 'MaximumBackward0');
 }
 
 /** PyTorch: `torch.minimum(input, other)`, as maximum. */
 export function minimum(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, 'minimum', 'input', 1);
+  checkTensor(b, 'minimum', 'other', 2);
   return minMax('minimum', a, b, 'MinimumBackward0');
 }
 
@@ -166,7 +171,9 @@ function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): 
 }
 
 /** Both operands as tensors: a number becomes a 0-d tensor of `result_type(tensor, number)`. */
-function operands(a: Operand, b: Operand): [Tensor, Tensor] {
+function operands(a: Operand, b: Operand, fn: string): [Tensor, Tensor] {
+  checkOperand(a, fn, 'input', 1);
+  checkOperand(b, fn, 'other', 2);
   if (typeof a === 'number') {
     if (typeof b === 'number') throw new ArgumentTypeError('expected at least one tensor operand, got two numbers');
     return [asTensor(a, b), b];
@@ -179,6 +186,9 @@ function operands(a: Operand, b: Operand): [Tensor, Tensor] {
 // (what where, maskedFill and indexing masks take).
 
 function compare(op: BinaryOp, a: Tensor, b: Operand): Tensor {
+  checkOperand(a, op, 'input', 1);
+  checkOperand(b, op, 'other', 2);
+  if (typeof a === 'number') throw new ArgumentTypeError(`${op}(): argument 'input' (position 1) must be Tensor, not number`);
   const shape = broadcastShapes(a.shape, typeof b === 'number' ? [] : b.shape);
   const tb = asTensor(b, a);
   // The kernel writes 0/1, which a bool storage holds as it is.
@@ -212,6 +222,7 @@ export const ne = (a: Tensor, b: Operand): Tensor => compare('ne', a, b);
  * and bool tensors).
  */
 export function isnan(x: Tensor): Tensor {
+  checkTensor(x, 'isnan', 'input', 1);
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]!) ? 1 : 0;
@@ -220,6 +231,7 @@ export function isnan(x: Tensor): Tensor {
 
 /** PyTorch: `torch.logical_not(input)`: a bool tensor, true where the value is zero (PyTorch's `~mask` on bool). */
 export function logicalNot(x: Tensor): Tensor {
+  checkTensor(x, 'logical_not', 'input', 1);
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = src[i] === 0 ? 1 : 0;
@@ -245,6 +257,7 @@ export const logicalXor = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q)
 
 /** PyTorch: `torch.neg`. */
 export function neg(x: Tensor): Tensor {
+  checkTensor(x, 'neg', 'input', 1);
   if (x.dtype === 'bool') {
     throw new DTypeError(
       'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
@@ -255,6 +268,7 @@ export function neg(x: Tensor): Tensor {
 
 /** PyTorch: `torch.exp`. */
 export function exp(x0: Tensor): Tensor {
+  checkTensor(x0, 'exp', 'input', 1);
   const x = floatInput(x0);
   const y = unaryRaw('exp', x);
   return record('ExpBackward0', [x], y, ([g]) => [mul(g!, y)], [y]);
@@ -262,12 +276,14 @@ export function exp(x0: Tensor): Tensor {
 
 /** PyTorch: `torch.log`. */
 export function log(x0: Tensor): Tensor {
+  checkTensor(x0, 'log', 'input', 1);
   const x = floatInput(x0);
   return record('LogBackward0', [x], unaryRaw('log', x), ([g]) => [div(g!, x)], [x]);
 }
 
 /** PyTorch: `torch.sqrt`. */
 export function sqrt(x0: Tensor): Tensor {
+  checkTensor(x0, 'sqrt', 'input', 1);
   const x = floatInput(x0);
   const y = unaryRaw('sqrt', x);
   return record('SqrtBackward0', [x], y, ([g]) => [div(g!, mul(y, 2))], [y]);
@@ -275,12 +291,14 @@ export function sqrt(x0: Tensor): Tensor {
 
 /** PyTorch: `torch.abs` (gradient sign(x), 0 at 0). */
 export function abs(x: Tensor): Tensor {
+  checkTensor(x, 'abs', 'input', 1);
   if (x.dtype === 'bool') throw new DTypeError(`"abs_cpu" not implemented for 'Bool'`);
   return record('AbsBackward0', [x], unaryRaw('abs', x), ([g]) => [mul(g!, unaryRaw('sign', x))], [x]);
 }
 
 /** PyTorch: `torch.tanh`. */
 export function tanh(x0: Tensor): Tensor {
+  checkTensor(x0, 'tanh', 'input', 1);
   const x = floatInput(x0);
   const y = unaryRaw('tanh', x);
   // d tanh = 1 - y²
@@ -289,6 +307,7 @@ export function tanh(x0: Tensor): Tensor {
 
 /** PyTorch: `torch.sigmoid`. */
 export function sigmoid(x0: Tensor): Tensor {
+  checkTensor(x0, 'sigmoid', 'input', 1);
   const x = floatInput(x0);
   const y = unaryRaw('sigmoid', x);
   // d σ = y (1 - y)
@@ -297,6 +316,7 @@ export function sigmoid(x0: Tensor): Tensor {
 
 /** PyTorch: `torch.relu`: max(x, 0); gradient 0 where the result is <= 0 (so 0 at x = 0; NaN passes). */
 export function relu(x: Tensor): Tensor {
+  checkTensor(x, 'relu', 'input', 1);
   if (x.dtype === 'bool') throw new DTypeError('Boolean inputs not supported for relu');
   const y = unaryRaw('relu', x);
   return record('ReluBackward0', [x], y, ([g]) => [where(le(y, 0), 0, g!)], [y]);
@@ -307,6 +327,7 @@ export function relu(x: Tensor): Tensor {
  * min > max. NaN stays NaN. The gradient passes where min <= x <= max (boundaries included).
  */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  checkTensor(x, 'clamp', 'input', 1);
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
@@ -334,6 +355,9 @@ function broadcastView(t: Tensor, shape: readonly number[]): StridedView {
  * PyTorch requires.
  */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  checkTensor(cond, 'where', 'condition', 1);
+  checkOperand(a, 'where', 'input', 2);
+  checkOperand(b, 'where', 'other', 3);
   if (cond.dtype !== 'bool') {
     throw new DTypeError(
       `where expected condition to be a boolean tensor, but got a tensor with dtype ${cName(cond.dtype)}. Make a bool mask with a comparison (x.gt(0)) or cond.bool().`,
@@ -358,6 +382,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
  * broadcast together (the out-of-place op may grow the input, as PyTorch's).
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  checkTensor(x, 'masked_fill', 'input', 1);
   if (mask.dtype !== 'bool') {
     throw new DTypeError(
       `masked_fill_ only supports boolean masks, but got mask with dtype ${cName(mask.dtype)}. Make the mask with a comparison (x.eq(0)) or mask.bool().`,

@@ -4,13 +4,14 @@
  */
 
 import { record } from '../autograd/node.js';
-import { DTypeError, IndexError, RuntimeError, ShapeError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, IndexError, RuntimeError, ShapeError, typeName } from '../errors.js';
 import { allocStorage, promoteTypes } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, normDim, numel, parseSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { narrow, splitViews, squeezeDims } from './shape.js';
 import { copyContiguous, toDtype } from './util.js';
+import { checkTensor, checkTensorList } from '../tensor/args.js';
 
 /** Check and join along d with no autograd record; returns the output and each part's start. */
 function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number; parts: Tensor[]; starts: number[] } {
@@ -65,12 +66,16 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
  * Dtypes promote as `torch.promote_types` (int32 and float32 give float32, bool and int32 int32).
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkTensorList(tensors, 'cat');
+  if (typeof dim !== 'number') throw new ArgumentTypeError(`cat(): argument 'dim' (position 2) must be int, not ${typeName(dim)}`);
   const { y, d, parts, starts } = catRaw(tensors, dim);
   return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)), []);
 }
 
 /** PyTorch: `torch.stack(tensors, dim=0)`: same-shape tensors joined along a new dim at `dim`. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkTensorList(tensors, 'stack');
+  if (typeof dim !== 'number') throw new ArgumentTypeError(`stack(): argument 'dim' (position 2) must be int, not ${typeName(dim)}`);
   if (tensors.length === 0) throw new RuntimeError('stack expects a non-empty TensorList');
   const ref = tensors[0]!;
   tensors.forEach((t, i) => {
@@ -148,6 +153,7 @@ function indexArray(index: Tensor | readonly number[]): Int32Array {
 
 /** PyTorch: `torch.index_select(input, dim, index)` with a 1-D integer index (a number list, or an int64 or int32 tensor). */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  checkTensor(x, 'index_select', 'input', 1);
   const d = normDim(dim, x.ndim);
   const idx = indexArray(index);
   const size = x.ndim === 0 ? 1 : x.shape[d]!;

@@ -9,6 +9,7 @@ import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { reshape, transpose } from './shape.js';
 import { cName, copyContiguous, sumToShape, toDtype } from './util.js';
+import { checkTensor } from '../tensor/args.js';
 
 /** A 2-D operand as the GEMM kernel wants it: row-major, or row-major of its transpose. */
 function gemmOperand(t: Tensor): { data: FloatStorage; offset: number; trans: boolean } {
@@ -133,6 +134,8 @@ function matmulName(a: Tensor, b: Tensor): string {
  * bool operands are refused, as PyTorch.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, 'matmul', 'input', 1);
+  checkTensor(b, 'matmul', 'other', 2);
   checkMatmul(a, b);
   if (a.dtype === 'bool') throw new DTypeError(`"${a.ndim === 1 && b.ndim === 1 ? 'dot' : 'addmm_impl_cpu_'}" not implemented for 'Bool'`);
   if (!isFloat(a.dtype)) return toDtype(matmul(toDtype(a, 'float64'), toDtype(b, 'float64')), a.dtype);

@@ -12,6 +12,7 @@ import { ArgumentTypeError, DTypeError, RuntimeError, TorchletError, typeName, V
 import { isFloat, tensorTypeName } from '../tensor/dtype.js';
 import { shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { inspectCustom } from '../tensor/format.js';
 
 /** One value of an optimiser's per-parameter state: a tensor, a step count, or PyTorch's None. */
 export type OptimStateValue = Tensor | number | null;
@@ -300,6 +301,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       for (const [snake, v] of entries) out += `    ${snake}: ${fmtHyper(v)}\n`;
     });
     return `${out})`;
+  }
+  /** `console.log` / `util.inspect` in Node print the same PyTorch text as `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 }
 

@@ -19,6 +19,7 @@
  */
 
 import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
+import { allocChecked } from './limits.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 /** The floating dtypes (the ones that can require grad). */
@@ -80,16 +81,18 @@ function category(dtype: DType): number {
 
 /** A zero-filled storage of n elements. */
 export function allocStorage(dtype: DType, n: number): Storage {
+  // Sizes beyond the engine's limits are a SizeError before anything is allocated (src/tensor/limits.ts).
+  const what = `a ${dtype} tensor`;
   switch (dtype) {
     case 'float32':
-      return new Float32Array(n);
+      return allocChecked((k) => new Float32Array(k), n, 4, what);
     case 'float64':
-      return new Float64Array(n);
+      return allocChecked((k) => new Float64Array(k), n, 8, what);
     case 'int32':
     case 'int64':
-      return new Int32Array(n);
+      return allocChecked((k) => new Int32Array(k), n, 4, what);
     case 'bool':
-      return new Uint8Array(n);
+      return allocChecked((k) => new Uint8Array(k), n, 1, what);
   }
 }
 

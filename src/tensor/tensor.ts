@@ -17,6 +17,8 @@ import { allocStorage, castStorage, isFloat, parseDevice, parseToArgs } from './
 import { formatTensor } from './format.js';
 import type { Shape, SizeArgs } from './shape.js';
 import { contiguousStrides, numel } from './shape.js';
+import { checkOperand, checkTensor } from './args.js';
+import { inspectCustom } from './format.js';
 
 type Operand = Tensor | number;
 
@@ -160,6 +162,10 @@ export class Tensor {
   /** PyTorch: `repr(tensor)`: `tensor([[1., 2.]], requires_grad=True)`. */
   toString(): string {
     return formatTensor(this);
+  }
+  /** `console.log` / `util.inspect` in Node print the same PyTorch text as `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   // ---- autograd ----------------------------------------------------------------------------
@@ -409,22 +415,27 @@ export class Tensor {
 
   /** PyTorch: `Tensor.add(other, alpha=1)`: this + alpha * other, broadcasting. */
   add(other: Operand, options?: { alpha?: number }): Tensor {
+    checkOperand(other, 'add', 'other', 1);
     return ops.add(this, other, options);
   }
   /** PyTorch: `Tensor.sub(other, alpha=1)`: this - alpha * other, broadcasting. */
   sub(other: Operand, options?: { alpha?: number }): Tensor {
+    checkOperand(other, 'sub', 'other', 1);
     return ops.sub(this, other, options);
   }
   /** PyTorch: `Tensor.mul(other)`: elementwise product, broadcasting. */
   mul(other: Operand): Tensor {
+    checkOperand(other, 'mul', 'other', 1);
     return ops.mul(this, other);
   }
   /** PyTorch: `Tensor.div(other)`: true division, broadcasting. */
   div(other: Operand): Tensor {
+    checkOperand(other, 'div', 'other', 1);
     return ops.div(this, other);
   }
   /** PyTorch: `Tensor.pow(exponent)`: elementwise power, broadcasting. */
   pow(exponent: Operand): Tensor {
+    checkOperand(exponent, 'pow', 'exponent', 1);
     return ops.pow(this, exponent);
   }
   /** PyTorch: `Tensor.neg()`: -this. */
@@ -465,34 +476,42 @@ export class Tensor {
   }
   /** PyTorch: `Tensor.maximum(other)`: elementwise max, broadcasting. */
   maximum(other: Tensor): Tensor {
+    checkTensor(other, 'maximum', 'other', 1);
     return ops.maximum(this, other);
   }
   /** PyTorch: `Tensor.minimum(other)`: elementwise min, broadcasting. */
   minimum(other: Tensor): Tensor {
+    checkTensor(other, 'minimum', 'other', 1);
     return ops.minimum(this, other);
   }
   /** PyTorch: `Tensor.gt(other)` (a bool result). */
   gt(other: Operand): Tensor {
+    checkOperand(other, 'gt', 'other', 1);
     return ops.gt(this, other);
   }
   /** PyTorch: `Tensor.lt(other)` (a bool result). */
   lt(other: Operand): Tensor {
+    checkOperand(other, 'lt', 'other', 1);
     return ops.lt(this, other);
   }
   /** PyTorch: `Tensor.ge(other)` (a bool result). */
   ge(other: Operand): Tensor {
+    checkOperand(other, 'ge', 'other', 1);
     return ops.ge(this, other);
   }
   /** PyTorch: `Tensor.le(other)` (a bool result). */
   le(other: Operand): Tensor {
+    checkOperand(other, 'le', 'other', 1);
     return ops.le(this, other);
   }
   /** PyTorch: `Tensor.eq(other)` (a bool result). */
   eq(other: Operand): Tensor {
+    checkOperand(other, 'eq', 'other', 1);
     return ops.eq(this, other);
   }
   /** PyTorch: `Tensor.ne(other)` (a bool result). */
   ne(other: Operand): Tensor {
+    checkOperand(other, 'ne', 'other', 1);
     return ops.ne(this, other);
   }
   /** PyTorch: `Tensor.isnan()`: a bool tensor, true where NaN. */
@@ -528,6 +547,7 @@ export class Tensor {
 
   /** PyTorch: `Tensor.matmul(other)`: (..., M, K)·(..., K, N) → (..., M, N); 1-D operands as in torch.matmul. */
   matmul(other: Tensor): Tensor {
+    checkTensor(other, 'matmul', 'other', 1);
     return ops.matmul(this, other);
   }
   /** PyTorch: `Tensor.sum(dim=None, keepdim=False)`. */

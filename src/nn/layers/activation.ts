@@ -7,10 +7,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../functional/activation.js';
 import { Module } from '../module.js';
 import { pyFloat } from './repr.js';
+import { checkTensor } from '../../tensor/args.js';
 
 /** PyTorch: `torch.nn.Tanh`. */
 export class Tanh extends Module {
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return tanh(input);
   }
 }
@@ -18,6 +20,7 @@ export class Tanh extends Module {
 /** PyTorch: `torch.nn.ReLU`: max(x, 0). */
 export class ReLU extends Module {
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return relu(input);
   }
 }
@@ -25,6 +28,7 @@ export class ReLU extends Module {
 /** PyTorch: `torch.nn.Sigmoid`. */
 export class Sigmoid extends Module {
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return sigmoid(input);
   }
 }
@@ -35,6 +39,7 @@ export class GELU extends Module {
     super();
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return gelu(input, this.approximate);
   }
   override extraRepr(): string {
@@ -48,6 +53,7 @@ export class LeakyReLU extends Module {
     super();
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return leakyRelu(input, this.negativeSlope);
   }
   override extraRepr(): string {
@@ -61,6 +67,7 @@ export class ELU extends Module {
     super();
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return elu(input, this.alpha);
   }
   override extraRepr(): string {
@@ -74,6 +81,7 @@ export class Softmax extends Module {
     super();
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return softmax(input, this.dim);
   }
   override extraRepr(): string {
@@ -87,6 +95,7 @@ export class LogSoftmax extends Module {
     super();
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return logSoftmax(input, this.dim);
   }
   override extraRepr(): string {

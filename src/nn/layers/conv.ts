@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { kaimingUniformBound, uniformParameter } from './init.js';
 import { defineOptions, opt } from '../../options.js';
+import { checkTensor } from '../../tensor/args.js';
 
 export interface Conv1dLayerOptions {
   /** Default 1. */
@@ -102,6 +103,7 @@ export class Conv1d extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return conv1d(input, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,

@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { checkDropoutP, dropout } from '../functional/dropout.js';
 import { Module } from '../module.js';
 import { pyFloat } from './repr.js';
+import { checkTensor } from '../../tensor/args.js';
 
 /**
  * Zeroes each element with probability `p` in training and scales the rest by 1 / (1 - p);
@@ -22,6 +23,7 @@ export class Dropout extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return dropout(input, this.p, this.training);
   }
 

@@ -61,6 +61,7 @@ export class Linear extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     if (input.ndim >= 1 && input.shape[input.ndim - 1] !== this.inFeatures) {
       const rows = input.shape.slice(0, -1).reduce((a, b) => a * b, 1);
       throw new ShapeError(
@@ -78,6 +79,7 @@ export class Linear extends Module {
 /** Returns its input unchanged. PyTorch: `torch.nn.Identity` (a placeholder in containers). */
 export class Identity extends Module {
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return input;
   }
 }
@@ -131,6 +133,7 @@ export class Embedding extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return embedding(input, this.weight, this.paddingIdx);
   }
 

@@ -10,6 +10,7 @@ import type { Parameter } from '../parameter.js';
 import { constantBuffer, constantParameter } from './init.js';
 import { pyFloat } from './repr.js';
 import { defineOptions, opt } from '../../options.js';
+import { checkTensor } from '../../tensor/args.js';
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
@@ -60,6 +61,7 @@ export class LayerNorm extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return layerNorm(input, this.normalizedShape, this.weight, this.bias, this.eps);
   }
 
@@ -107,6 +109,7 @@ export class GroupNorm extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return groupNorm(input, this.numGroups, this.weight, this.bias, this.eps);
   }
 
@@ -186,6 +189,7 @@ export class BatchNorm1d extends Module {
   }
 
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     if (input.ndim !== 2 && input.ndim !== 3) {
       throw new ValueError(
         `expected 2D or 3D input (got ${input.ndim}D input); BatchNorm1d takes (N, C) or (N, C, L), got ${fmtShape(input.shape)}`,

@@ -23,12 +23,13 @@ import { defineOptions, opt } from '../../options.js';
 import { narrow, reshape, squeezeDims, transpose, unsqueeze } from '../../ops/shape.js';
 import type { DType, FloatDType } from '../../tensor/dtype.js';
 import { isFloat } from '../../tensor/dtype.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { dropout as dropoutFn } from '../functional/dropout.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { PackedSequence } from '../utils/packed.js';
-import { checkDtype, checkHiddenSize, checkInputSize, checkLayerOptions, pyFloat } from './checks.js';
+import { checkDtype, checkHiddenSize, checkRecurrentInput, checkStates, checkInputSize, checkLayerOptions, pyFloat } from './checks.js';
+import { checkAllocation } from '../../tensor/limits.js';
 
 /** Options shared by `nn.RNN`, `nn.LSTM` and `nn.GRU` (PyTorch's keyword arguments, camelCase). */
 export interface RNNBaseOptions {
@@ -170,6 +171,18 @@ export abstract class RNNBase extends Module {
     // PyTorch's reset_parameters: every parameter U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)).
     const k = 1 / Math.sqrt(this.hiddenSize);
     const param = (shape: number[]) => new Parameter(uniform(shape, -k, k, { dtype: cfg.dtype }));
+    // Refuse sizes beyond the engine's limits before any parameter is allocated (the largest
+    // weights: weight_ih of layer 0 and of the layers above, weight_hh).
+    const bytes = cfg.dtype === 'float64' ? 8 : 4;
+    const H4 = G * this.hiddenSize;
+    const biggest: [string, number][] = [
+      ['weight_ih_l0', this.inputSize],
+      ['weight_hh_l0', Hout],
+      ...(this.numLayers > 1 ? ([['weight_ih_l1', Hout * D]] as [string, number][]) : []),
+    ];
+    for (const [name, cols] of biggest) {
+      checkAllocation(H4 * cols, bytes, `${this.constructor.name} parameter ${name} (${H4}, ${cols})`);
+    }
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let dir = 0; dir < D; dir++) {
         const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
@@ -256,10 +269,8 @@ export abstract class RNNBase extends Module {
     hx?: S['stateType'] | null,
   ): [Tensor | PackedSequence, S['stateType']];
   forward(input: Tensor | PackedSequence, hx?: Tensor | readonly Tensor[] | null): [Tensor | PackedSequence, Tensor | [Tensor, Tensor]] {
-    const states = hx ? (hx instanceof Tensor ? [hx] : hx) : null;
-    if (this.mode === 'LSTM' && states && states.length !== 2) {
-      throw new ValueError(`LSTM: hx must be a pair [h0, c0], got ${states.length} tensor(s)`);
-    }
+    checkRecurrentInput(input, this.errorName, true);
+    const states = checkStates(hx, this.errorName, this.mode === 'LSTM');
     const r = this.runForward(input, states);
     return [r.output, r.c ? [r.h, r.c] : r.h];
   }

@@ -17,7 +17,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { SIZE_OPTIONS } from './base.js';
-import { checkLayerOptions } from './checks.js';
+import { checkLayerOptions, checkRecurrentInput, checkStates } from './checks.js';
 import type { Nonlinearity } from './layers.js';
 
 /** Options of every cell. */
@@ -188,7 +188,8 @@ export class RNNCell extends RNNCellBase {
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new RuntimeError(`Unknown nonlinearity: ${String(this.nonlinearity)}`);
     }
-    return this.step(input, hx ? [hx] : null, 'RNNCell')[0]!;
+    checkRecurrentInput(input, 'RNNCell', false);
+    return this.step(input, checkStates(hx, 'RNNCell', false), 'RNNCell')[0]!;
   }
 }
 
@@ -212,7 +213,8 @@ export class LSTMCell extends RNNCellBase {
 
   /** Returns [h', c']. */
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
-    const [h, c] = this.step(input, hx ?? null, 'LSTMCell');
+    checkRecurrentInput(input, 'LSTMCell', false);
+    const [h, c] = this.step(input, checkStates(hx, 'LSTMCell', true), 'LSTMCell');
     return [h!, c!];
   }
 }
@@ -236,6 +238,7 @@ export class GRUCell extends RNNCellBase {
 
   /** Returns h' (N, H) or (H). */
   forward(input: Tensor, hx?: Tensor | null): Tensor {
-    return this.step(input, hx ? [hx] : null, 'GRUCell')[0]!;
+    checkRecurrentInput(input, 'GRUCell', false);
+    return this.step(input, checkStates(hx, 'GRUCell', false), 'GRUCell')[0]!;
   }
 }

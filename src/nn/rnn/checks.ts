@@ -5,10 +5,12 @@
  * states laid out batch-first). Every check runs before anything is computed or mutated.
  */
 
-import { ArgumentTypeError, DTypeError, ShapeError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, typeName, ValueError } from '../../errors.js';
 import { torchName } from '../../tensor/dtype.js';
 import { fmtShape, fmtTuple } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor as TensorClass } from '../../tensor/tensor.js';
+import { PackedSequence } from '../utils/packed.js';
 
 /** Python's `type(x).__name__` for the values a JS caller might pass where an int belongs. */
 export function pyTypeName(v: unknown): string {
@@ -120,4 +122,48 @@ export function checkLayerOptions(o: {
   if (typeof o.inputSize !== 'number' || !Number.isInteger(o.inputSize) || o.inputSize < 0) {
     throw new ArgumentTypeError(`input_size should be a non-negative int, got: ${String(o.inputSize)}`);
   }
+}
+
+/**
+ * The recurrent state argument, checked before anything runs, as PyTorch's typed signatures
+ * (`hx: Optional[Tensor]` for RNN/GRU, `Optional[Tuple[Tensor, Tensor]]` for LSTM). Returns the
+ * states as a list ([h] or [h, c]) or null when left out.
+ * - RNN/GRU given an LSTM-style pair: TypeError (PyTorch: "Expected a value of type
+ *   'Optional[Tensor]' for argument 'hx' but instead found type 'tuple'"), with the fix.
+ * - LSTM given a bare tensor: TypeError (PyTorch: "... 'Optional[Tuple[Tensor, Tensor]]' ...
+ *   found type 'Tensor'"); a list of other than two: PyTorch's "lstm expects two hidden states".
+ */
+export function checkStates(hx: unknown, name: string, pair: boolean): Tensor[] | null {
+  if (hx === undefined || hx === null) return null;
+  const arg = `${name}.forward(): argument 'hx' (position 2)`;
+  if (!pair) {
+    if (hx instanceof TensorClass) return [hx];
+    if (Array.isArray(hx)) {
+      throw new ArgumentTypeError(
+        `${arg} must be Tensor, not tuple of ${hx.length}. Expected a value of type 'Optional[Tensor]' for argument 'hx' but instead found type 'tuple'. Hint: ${name} has no cell state: pass h0 alone (an [h, c] pair is for the LSTM).`,
+      );
+    }
+    throw new ArgumentTypeError(`${arg} must be Tensor, not ${typeName(hx)}`);
+  }
+  if (hx instanceof TensorClass) {
+    throw new ArgumentTypeError(
+      `${arg} must be tuple of Tensors (h_0, c_0), not Tensor. Expected a value of type 'Optional[Tuple[Tensor, Tensor]]' for argument 'hx' but instead found type 'Tensor'. Hint: the LSTM's state is a pair: pass [h0, c0].`,
+    );
+  }
+  if (!Array.isArray(hx)) throw new ArgumentTypeError(`${arg} must be tuple of Tensors (h_0, c_0), not ${typeName(hx)}`);
+  if (hx.length !== 2) throw new RuntimeError(`${name.toLowerCase()} expects two hidden states, got ${hx.length}. Pass [h0, c0].`);
+  hx.forEach((t, i) => {
+    if (!(t instanceof TensorClass)) {
+      throw new ArgumentTypeError(`${name}.forward(): expected Tensor as element ${i} in argument 'hx', but got ${typeName(t)}`);
+    }
+  });
+  return hx as Tensor[];
+}
+
+/** The input of a recurrent layer or cell: a Tensor (or a PackedSequence for the layers). */
+export function checkRecurrentInput(input: unknown, name: string, packedOk: boolean): void {
+  if (input instanceof TensorClass || (packedOk && input instanceof PackedSequence)) return;
+  const want = packedOk ? 'Tensor or PackedSequence' : 'Tensor';
+  const hint = Array.isArray(input) ? '. Hint: wrap numbers in a tensor first: torch.tensor([...])' : '';
+  throw new ArgumentTypeError(`${name}.forward(): argument 'input' (position 1) must be ${want}, not ${typeName(input)}${hint}`);
 }

@@ -14,6 +14,7 @@
 
 import { IndexError, ShapeError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { inspectCustom } from '../../tensor/format.js';
 
 export class PackedSequence {
   readonly data: Tensor;
@@ -43,6 +44,10 @@ export class PackedSequence {
 
   toString(): string {
     return `PackedSequence(data=${this.data.toString()}, batch_sizes=${this.batchSizes.toString()}, sorted_indices=${this.sortedIndices?.toString() ?? 'None'}, unsorted_indices=${this.unsortedIndices?.toString() ?? 'None'})`;
+  }
+  /** `console.log` / `util.inspect` in Node print the same PyTorch text as `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 }
 
