@@ -11,6 +11,7 @@ import { IndexError, RuntimeError, ShapeError, ValueError } from '../errors.js';
 import { allocStorage, castValue, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel } from '../tensor/shape.js';
 import { beginInplace, Tensor } from '../tensor/tensor.js';
+import { defineOptions, opt } from '../options.js';
 import { indexTensor } from './util.js';
 
 /**
@@ -306,6 +307,14 @@ export interface IndexPutOptions {
   /** Add into the indexed entries instead of overwriting (repeated indices then add up). */
   accumulate?: boolean;
 }
+const INDEX_PUT_OPTIONS = defineOptions<IndexPutOptions>('Tensor.indexPut_', { accumulate: opt.bool });
+
+/** Options of `nonzero`. PyTorch: `torch.nonzero(input, as_tuple=False)`. */
+export interface NonzeroOptions {
+  /** One 1-D int64 tensor per dim instead of a [count, ndim] tensor. */
+  asTuple?: boolean;
+}
+const NONZERO_OPTIONS = defineOptions<NonzeroOptions>('torch.nonzero', { asTuple: opt.bool });
 
 /**
  * PyTorch: `Tensor.index_put_(indices, values, accumulate=False)` / `x[specs] = value`: writes
@@ -314,7 +323,8 @@ export interface IndexPutOptions {
  * rows 0 and 2). Bumps x's version; a leaf that requires grad may be written only under `noGrad`.
  * torchlet: not differentiable through `value` yet (use `noGrad`, as for initialisation).
  */
-export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options: IndexPutOptions = {}): Tensor {
+export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor {
+  const o = INDEX_PUT_OPTIONS.parse(options);
   const p = plan(x, specs);
   let offs: Int32Array;
   let shape: number[];
@@ -359,7 +369,7 @@ export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: Tensor 
   }
   beginInplace(x);
   const st = x.storage;
-  if (options.accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]!]! += vals[i]!;
+  if (o.accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]!]! += vals[i]!;
   else for (let i = 0; i < offs.length; i++) st[offs[i]!] = vals[i]!;
   return x;
 }
@@ -535,11 +545,12 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
  */
 export function nonzero(x: Tensor, options: { asTuple: true }): Tensor[];
 export function nonzero(x: Tensor, options?: { asTuple?: false }): Tensor;
-export function nonzero(x: Tensor, options: { asTuple?: boolean } = {}): Tensor | Tensor[] {
+export function nonzero(x: Tensor, options?: NonzeroOptions): Tensor | Tensor[] {
+  const o = NONZERO_OPTIONS.parse(options);
   const rows = nonzeroRows(x);
   const nd = x.ndim;
   const count = nd === 0 ? (x.item() !== 0 ? 1 : 0) : rows.length / nd;
-  if (!options.asTuple) return indexTensor(rows, [count, nd]);
+  if (!o.asTuple) return indexTensor(rows, [count, nd]);
   if (nd === 0) return [indexTensor(new Array(count).fill(0))];
   return Array.from({ length: nd }, (_, k) => indexTensor(Array.from({ length: count }, (_, r) => rows[r * nd + k]!)));
 }
