@@ -201,6 +201,24 @@ describe('torch.autograd.grad', () => {
     expect(list(x.grad)).toEqual([6, 12, 18]);
   });
 
+  it('createGraph through an op whose backward is not recorded raises instead of cutting the graph', () => {
+    const lin = new torch.nn.Linear(3, 2);
+    const x = torch.ones([1, 3], { requiresGrad: true });
+    expectError(
+      () => torch.autograd.grad(lin.forward(x).sum(), x, { createGraph: true }),
+      torch.RuntimeError,
+      "torchlet cannot differentiate AddmmBackward0 twice: its backward is computed outside the graph, so createGraph (PyTorch's create_graph=True) through it is not supported.",
+    );
+    const lstm = new torch.nn.LSTM(3, 2);
+    const [out] = lstm.forward(torch.ones([2, 1, 3]));
+    expectError(() => out.sum().backward({ createGraph: true }), torch.RuntimeError, 'torchlet cannot differentiate LstmLayerBackward0 twice');
+    for (const p of lstm.parameters()) expect(p.grad).toBeNull();
+    // A linear-in-gradient op (index_select) is fine while the incoming gradient has no history.
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const [g] = torch.autograd.grad(w.indexSelect(0, [0, 0, 2]).sum(), w, { createGraph: true });
+    expect(list(g)).toEqual([2, 0, 1]);
+  });
+
   it('torch.autograd.backward sums several roots', () => {
     const x = torch.tensor([1, 2], { requiresGrad: true });
     torch.autograd.backward([x.mul(2).sum(), x.mul(x)], [null, torch.tensor([1, 1])]);

@@ -215,7 +215,7 @@ function run(spec: RunSpec): (Tensor | null)[] {
       if (runs && !runs(node)) continue;
       if (gOut.every((g) => g === null)) continue;
       // Tensor hooks and retainGrad() of this node's outputs, in registration order.
-      for (const [k, hooks] of node.hooks) {
+      for (const [k, hooks] of node.hooks ?? []) {
         for (const h of [...hooks]) {
           const g = gOut[k];
           if (g === null || g === undefined) continue;

@@ -22,8 +22,21 @@ export interface BackwardContext {
  */
 export type BackwardFn = (gradOutputs: (Tensor | null)[], ctx: BackwardContext) => (Tensor | null)[];
 
+/**
+ * How a node's backward behaves under createGraph (PyTorch's create_graph=True):
+ * - `'recorded'` (default): built from recorded ops, so its gradients can be differentiated again;
+ * - `'linear'`: computed on raw arrays, linear in the output gradients and independent of the
+ *   inputs' values (index_select, embedding, max's scatter): fine unless an output gradient
+ *   itself requires grad;
+ * - `'raw'`: computed on raw arrays from the inputs' values (matmul kernels, conv, norms, the
+ *   recurrent layers): its gradients cannot be differentiated again, so createGraph through it
+ *   raises instead of returning gradients silently cut from the graph.
+ */
+export type BackwardKind = 'recorded' | 'linear' | 'raw';
+
 /** A hook on a tensor's gradient (PyTorch's `Tensor.register_hook`): may return a replacement. */
-export type TensorHook = (grad: Tensor) => Tensor | undefined;
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing, as a Python hook returns None
+export type TensorHook = (grad: Tensor) => Tensor | undefined | void;
 
 /** PyTorch: `torch.utils.hooks.RemovableHandle`: `remove()` unregisters (twice is harmless). */
 export class RemovableHandle {
@@ -73,8 +86,8 @@ export class GradNode {
   private fn: BackwardFn | null;
   /** The saved tensors, or null when the op did not declare them (then treated as saving state). */
   private saved: SavedTensor[] | null;
-  /** Hooks per output index (PyTorch: tensor pre-hooks of this node), run in registration order. */
-  readonly hooks: Map<number, { id: number; fn: TensorHook | 'retain'; tensor: Tensor }[]> = new Map();
+  /** Hooks per output index (PyTorch: tensor pre-hooks of this node), run in registration order; null until one is added. */
+  hooks: Map<number, { id: number; fn: TensorHook | 'retain'; tensor: Tensor }[]> | null = null;
 
   constructor(
     /** PyTorch's grad_fn class name, e.g. `MulBackward0`. */
@@ -83,6 +96,7 @@ export class GradNode {
     backward: BackwardFn,
     readonly numOutputs: number,
     saved: SavedTensor[] | null = null,
+    readonly kind: BackwardKind = 'recorded',
   ) {
     this.fn = backward;
     this.saved = saved;
@@ -107,6 +121,12 @@ export class GradNode {
             'compute the loss again after the update, or clone() the tensor before changing it.',
         );
       }
+    }
+    if (ctx.createGraph && (this.kind === 'raw' || (this.kind === 'linear' && gradOutputs.some((g) => g?.requiresGrad)))) {
+      throw new RuntimeError(
+        `torchlet cannot differentiate ${this.name} twice: its backward is computed outside the graph, so createGraph (PyTorch's create_graph=True) through it is not supported. ` +
+          'Use createGraph only on graphs of elementwise, reduction and shape ops.',
+      );
     }
     const fn = this.fn;
     const out = fn(gradOutputs, ctx);
@@ -137,6 +157,7 @@ let hookIds = 0;
 /** @internal Add a hook (or the retain-grad marker) on output `index` of `node`; returns its remover. */
 export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: TensorHook | 'retain'): () => void {
   const id = ++hookIds;
+  node.hooks ??= new Map();
   let list = node.hooks.get(index);
   if (list === undefined) {
     list = [];
@@ -144,7 +165,7 @@ export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: T
   }
   list.push({ id, fn, tensor });
   return () => {
-    const l = node.hooks.get(index);
+    const l = node.hooks?.get(index);
     const i = l?.findIndex((h) => h.id === id) ?? -1;
     if (l && i >= 0) l.splice(i, 1);
   };
@@ -168,6 +189,7 @@ export function record<T extends Tensor | Tensor[]>(
   outputs: T,
   backward: BackwardFn,
   saved?: readonly (Tensor | null | undefined)[],
+  kind: BackwardKind = 'recorded',
 ): T {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outputs;
   const outs: Tensor[] = Array.isArray(outputs) ? outputs : [outputs];
@@ -180,7 +202,7 @@ export function record<T extends Tensor | Tensor[]>(
             const k = outs.indexOf(t);
             return { tensor: t, version: t._version, isOutput: k >= 0, outputIndex: k };
           });
-  const node = new GradNode(name, inputs, backward, outs.length, savedList);
+  const node = new GradNode(name, inputs, backward, outs.length, savedList, kind);
   outs.forEach((o, i) => {
     o._setGradFn(node, i);
   });

@@ -156,5 +156,5 @@ function conv1dBatched(
     const gi = [wrap(grads.dinp, input), wrap(grads.dweight, weight)];
     if (bias !== null) gi.push(wrap(grads.dbias, bias));
     return gi;
-  }, [input, weight]);
+  }, [input, weight], 'raw');
 }

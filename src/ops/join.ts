@@ -188,7 +188,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
       });
     }
     return [new Tensor(gx, x.shape, x.dtype)];
-  }, []);
+  }, [], 'linear');
 }
 
 /** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (always a copy). */

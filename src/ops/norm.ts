@@ -123,7 +123,7 @@ export function normalizeRows(x: Tensor, options: NormalizeRowsOptions): Normali
     if (weight !== null) grads.push(wrap(dw, weight));
     if (bias !== null) grads.push(wrap(db, bias));
     return grads;
-  }, [x, weight, bias]);
+  }, [x, weight, bias], 'raw');
   const asTensor = (d: Float64Array): Tensor => {
     const s = allocStorage(x.dtype, r);
     s.set(d);
@@ -197,5 +197,5 @@ export function normalizeWithStats(x: Tensor, options: NormalizeWithStatsOptions
     if (weight !== null) grads.push(wrap(dw, weight));
     if (bias !== null) grads.push(wrap(db, bias));
     return grads;
-  }, [x, weight]);
+  }, [x, weight], 'raw');
 }

@@ -146,7 +146,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
       for (let i = 0; i < inner; i++) out[(o * n + idx[o * inner + i]!) * inner + i] = gk[o * inner + i]!;
     }
     return [new Tensor(out, x.shape, g!.dtype)];
-  }, [indices]);
+  }, [indices], 'linear');
   return new ValuesIndices(values, indices);
 }
 

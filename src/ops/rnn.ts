@@ -160,19 +160,6 @@ function savedOf(p: Prepared): Tensor[] {
 }
 
 /**
- * The kernels' backward is not itself differentiable: with createGraph and gradients that
- * require grad, refuse instead of returning gradients silently cut from the graph.
- */
-function noDoubleBackward(mode: RnnMode, gOut: (Tensor | null)[], ctx: BackwardContext): void {
-  if (ctx.createGraph && gOut.some((g) => g?.requiresGrad)) {
-    throw new RuntimeError(
-      `${nodeName(mode)} is not differentiable twice in torchlet: createGraph (PyTorch's create_graph=True) through a recurrent layer is not supported. ` +
-        'Use createGraph only on graphs without RNN/LSTM/GRU layers.',
-    );
-  }
-}
-
-/**
  * Run one direction of one layer. Returns `[y (total, Hout), hN (B, Hout), cN (B, H) | null]`,
  * hN/cN holding each sequence's state after its own last step (forward) or after reading back
  * to its first step (reverse). Shapes are checked here as a safety net; the layers check them
@@ -217,7 +204,6 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const cols = preps.map((_, i) => preps.slice(0, i).reduce((a, p) => a + p.Hout, 0));
   const inputs = preps.flatMap((p) => p.inputs);
   const backward = (gOut: (Tensor | null)[], ctx: BackwardContext): (Tensor | null)[] => {
-    noDoubleBackward(list[0]!.mode, gOut, ctx);
     let at = 0;
     const gJoined = joined ? gOut[at++] : null;
     const grads = dirs.map((o, i) => {
@@ -230,6 +216,6 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     const g = kernelBackward(grads, ctx.retainGraph);
     return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
   };
-  record(nodeName(list[0]!.mode), inputs, outputs, backward, preps.flatMap(savedOf));
+  record(nodeName(list[0]!.mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
   return { dirs, joined };
 }

@@ -224,7 +224,7 @@ export class Tensor {
    * shape) replaces the gradient. On a leaf it runs on the summed gradient before `.grad`
    * accumulates. Returns a handle whose `remove()` unregisters it. PyTorch: `Tensor.register_hook`.
    */
-  registerHook(hook: (grad: Tensor) => Tensor | undefined): RemovableHandle {
+  registerHook(hook: TensorHook): RemovableHandle {
     if (typeof hook !== 'function') {
       throw new TypeError(`registerHook(): argument 'hook' (position 1) must be a function, not ${hook === null ? 'null' : typeof hook}`);
     }

@@ -26,7 +26,7 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
     const dx = allocStorage(x.dtype, xd.length);
     for (let i = 0; i < xd.length; i++) dx[i] = gd[i]! * df(xd[i]!, out[i]!);
     return [new Tensor(dx, x.shape, x.dtype)];
-  }, [x]);
+  }, [x], 'raw');
 }
 
 /** PyTorch: `torch.nn.functional.relu(input)`: max(x, 0); gradient 0 at 0. */

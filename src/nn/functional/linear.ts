@@ -84,7 +84,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
       db = new Tensor(sums, bias.shape, bias.dtype);
     }
     return bias === null ? [dx, dw] : [dx, dw, db];
-  }, [weight.requiresGrad ? input : null, input.requiresGrad ? weight : null]);
+  }, [weight.requiresGrad ? input : null, input.requiresGrad ? weight : null], 'raw');
 }
 
 function floatData(t: Tensor): FloatStorage {
@@ -138,5 +138,5 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
       for (let j = 0; j < dim; j++) dw[row * dim + j]! += gd[i * dim + j]!;
     }
     return [new Tensor(dw, weight.shape, weight.dtype)];
-  }, [input]);
+  }, [input], 'linear');
 }

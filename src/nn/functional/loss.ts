@@ -214,7 +214,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
       }
     }
     return [new Tensor(dx, input.shape, input.dtype)];
-  }, [target]);
+  }, [target], 'linear');
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
@@ -399,5 +399,5 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     const grads = [dx === null ? null : new Tensor(dx, input.shape, input.dtype)];
     if (targetFloat) grads.push(dy === null ? null : new Tensor(dy, target.shape, target.dtype));
     return grads;
-  }, [input, target]);
+  }, [input, target], 'raw');
 }
