@@ -12,7 +12,7 @@ const PUBLIC = [
   'RANDOM_OPTIONS', 'RuntimeError', 'ShapeError', 'SizeError', 'TENSOR_OPTIONS', 'Tensor', 'TorchletError', 'ValueError',
   'ValuesIndices', 'abs', 'activeKernels', 'add', 'arange', 'areDeterministicAlgorithmsEnabled', 'autograd', 'bool', 'canCast',
   'cat', 'chunk', 'clamp', 'clone', 'contiguous', 'defaultGenerator', 'detach', 'div', 'double', 'enableGrad', 'eq', 'exp',
-  'expand', 'explain', 'explainer', 'flatten', 'flip', 'float', 'float32', 'float64', 'full', 'fullLike', 'ge', 'getNumThreads', 'gt', 'indexSelect',
+  'expand', 'explain', 'explainer', 'flatten', 'flip', 'float', 'float32', 'float64', 'full', 'fullLike', 'ge', 'getNumThreads', 'gt', 'indexSelect', 'gather', 'index', 'indexPut_', 'maskedSelect', 'nonzero', 'scatter', 'scatterAdd', 'select', 'unbind',
   'initialSeed', 'int', 'int32', 'int64', 'io', 'isDeterministicAlgorithmsWarnOnlyEnabled', 'isGradEnabled', 'isnan', 'le',
   'load', 'log', 'logSoftmax', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'long', 'lt', 'manualSeed', 'maskedFill',
   'matmul', 'max', 'maximum', 'mean', 'minimum', 'mul', 'narrow', 'ne', 'neg', 'nn', 'noGrad', 'ones', 'onesLike', 'onnx',

@@ -28,6 +28,8 @@ const CALLS: Record<string, (o: never) => unknown> = {
   randn: (o) => torch.randn(2, o),
   uniform: (o) => torch.uniform([2], 0, 1, o),
   randperm: (o) => torch.randperm(3, o),
+  nonzero: (o) => torch.nonzero(torch.ones(2), o),
+  indexPut_: (o) => torch.indexPut_(torch.zeros(2), [0], 1, o),
   zerosLike: (o) => torch.zerosLike(x(), o),
   onesLike: (o) => torch.onesLike(x(), o),
   fullLike: (o) => torch.fullLike(x(), 2, o),

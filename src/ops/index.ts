@@ -7,3 +7,4 @@ export * from './matmul.js';
 export * from './reduce.js';
 export * from './shape.js';
 export { clone, contiguous, detach } from './util.js';
+export * from './indexing.js';

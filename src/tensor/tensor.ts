@@ -636,6 +636,47 @@ export class Tensor {
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
     return ops.indexSelect(this, dim, index);
   }
+  /**
+   * PyTorch: `x[spec0, spec1, ...]`. Specs: integers (negative from the end), slice strings
+   * (`':'`, `'1:'`, `':-1'`, `'::2'`), `'...'`, `null` (new axis), int tensors / number arrays
+   * (advanced, a copy), bool masks. `x.index(':', -1, ':')` is `x[:, -1, :]`.
+   */
+  index(...specs: ops.IndexSpec[]): Tensor {
+    return ops.index(this, ...specs);
+  }
+  /** PyTorch: `Tensor.index_put_(indices, values, accumulate=False)` / `x[specs] = value` (in place). */
+  indexPut_(specs: readonly ops.IndexSpec[], value: Tensor | number, options?: ops.IndexPutOptions): this {
+    ops.indexPut_(this, specs, value, options);
+    return this;
+  }
+  /** PyTorch: `Tensor.select(dim, index)`: a view without `dim`. */
+  select(dim: number, index: number): Tensor {
+    return ops.select(this, dim, index);
+  }
+  /** PyTorch: `Tensor.unbind(dim=0)`: views along dim. */
+  unbind(dim = 0): Tensor[] {
+    return ops.unbind(this, dim);
+  }
+  /** PyTorch: `Tensor.gather(dim, index)`. */
+  gather(dim: number, index: Tensor): Tensor {
+    return ops.gather(this, dim, index);
+  }
+  /** PyTorch: `Tensor.scatter(dim, index, src)` (out of place). */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return ops.scatter(this, dim, index, src);
+  }
+  /** PyTorch: `Tensor.scatter_add(dim, index, src)` (out of place). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return ops.scatterAdd(this, dim, index, src);
+  }
+  /** PyTorch: `Tensor.masked_select(mask)`: 1-D copy where mask is true. */
+  maskedSelect(mask: Tensor): Tensor {
+    return ops.maskedSelect(this, mask);
+  }
+  /** PyTorch: `Tensor.nonzero()`: int64 [count, ndim] coordinates. */
+  nonzero(): Tensor {
+    return ops.nonzero(this);
+  }
   /** PyTorch: `Tensor.flip(dims)`: `flip(0, 1)` or `flip([0, 1])` (a copy). */
   flip(...dims: SizeArgs): Tensor {
     return ops.flip(this, ...dims);
