@@ -12,6 +12,7 @@
  */
 
 import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
+import './ops/methods/index.js'; // installs the Tensor methods (x.matmul(w), ...) on tensors loaded here
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
