@@ -20,8 +20,6 @@ import { sum } from './reduce.js';
 type Label = number;
 
 const isLetter = (c: string): boolean => /^[a-zA-Z]$/.test(c);
-/** PyTorch orders implicit output labels A-Z before a-z (its subscript numbering). */
-const labelRank = (l: Label): number => (l < 0 ? l : l <= 90 ? l - 65 : l - 97 + 26);
 
 interface Term {
   labels: string;
@@ -214,7 +212,7 @@ export function einsum(equation: string, ...operandArgs: (Tensor | readonly Tens
   } else {
     const count = new Map<Label, number>();
     for (const ls of labels) for (const l of ls) if (l >= 0) count.set(l, (count.get(l) ?? 0) + 1);
-    const once = [...count].filter(([, c]) => c === 1).map(([l]) => l).sort((p, q) => labelRank(p) - labelRank(q));
+    const once = [...count].filter(([, c]) => c === 1).map(([l]) => l).sort((p, q) => p - q); // char codes: A-Z before a-z, as PyTorch
     out = [...Array.from({ length: ellDims }, (_, k) => -ellDims + k), ...once];
   }
 
