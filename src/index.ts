@@ -29,9 +29,6 @@ export type { KernelPreference } from './kernels/wasm/loader.js';
 /** PyTorch: `torch.set_num_threads(n)` / `torch.get_num_threads()` (async here: workers start up). */
 export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
 export * from './ops/index.js';
-// The ops areas' Tensor methods (src/ops/methods/*.ts); imported here, after Tensor is defined,
-// while src/tensor/tensor.ts still imports src/ops (a cycle s5-i19 removes).
-import './ops/methods/index.js';
 export type { Device, DType, DTypeLike, FloatDType, IntDType, ToOptions } from './tensor/dtype.js';
 /** PyTorch's dtype constants (`torch.float32`, `torch.long`, ...), `torch.promote_types`, `torch.can_cast`. */
 export { bool, canCast, double, float, float32, float64, int, int32, int64, long, promoteTypes } from './tensor/dtype.js';
