@@ -389,13 +389,24 @@ describe('what ONNX export refuses, with typed errors', () => {
     expect(() => torch.onnx.export(m, [torch.randn(5, 2, 3), lengths])).toThrow(torch.onnx.OnnxExportError);
     expect(() => torch.onnx.export(m, [torch.randn(5, 2, 3), lengths])).toThrow(/projSize=2 and lengths/);
   });
-  it('a module with no export rule names the onnxExport hook', () => {
+  it('a module with no export rule is traced; an onnxExport hook reaching one names the hook', () => {
     class Custom extends torch.nn.Module {
       forward(x: torch.Tensor): torch.Tensor {
         return x;
       }
     }
-    expect(() => torch.onnx.export(new Custom(), torch.randn(2))).toThrow(/cannot export Custom: .* onnxExport\(g, inputs\)/);
+    // Since issue 20 a user Module without a hook exports by tracing its forward (test/onnx-trace.test.ts).
+    expect(torch.onnx.export(new Custom(), torch.randn(2))).toBeInstanceOf(Uint8Array);
+    class Hooked extends torch.nn.Module {
+      inner = this.registerModule('inner', new Custom());
+      forward(x: torch.Tensor): torch.Tensor {
+        return this.inner.forward(x);
+      }
+      onnxExport(g: OnnxGraph, xs: OnnxValue[]): OnnxValue[] {
+        return g.module(this.inner, xs);
+      }
+    }
+    expect(() => torch.onnx.export(new Hooked(), torch.randn(2))).toThrow(/cannot export Custom: .* onnxExport\(g, inputs\)/);
   });
   it('bad options are ValueErrors and leave the model mode alone', () => {
     const m = new torch.nn.Linear(2, 2);

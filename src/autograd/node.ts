@@ -183,6 +183,30 @@ export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: T
  * in PyTorch). Leaving it out is treated as "saves state the engine cannot see": freed, but no
  * version check; every op should declare it.
  */
+/** @internal What the ONNX tracer sees of each op (src/onnx/trace.ts); null when nothing traces. */
+export type TraceHook = (name: string, inputs: readonly Tensor[], outputs: Tensor | Tensor[]) => void;
+let traceHook: TraceHook | null = null;
+
+/**
+ * @internal Install (or with null remove) the op tracer; returns the previous one. While one is
+ * installed, `record` reports every op to it, whatever the grad mode and whether or not an input
+ * requires grad. The untraced path costs one null check.
+ */
+export function setTraceHook(hook: TraceHook | null): TraceHook | null {
+  const prev = traceHook;
+  traceHook = hook;
+  return prev;
+}
+
+/**
+ * @internal Report an op that autograd does not record (a cast to or from an integer dtype) to the
+ * ONNX tracer, if one is installed. Returns the outputs.
+ */
+export function traceOnly<T extends Tensor | Tensor[]>(name: string, inputs: readonly Tensor[], outputs: T): T {
+  if (traceHook !== null) traceHook(name, inputs, outputs);
+  return outputs;
+}
+
 export function record<T extends Tensor | Tensor[]>(
   name: string,
   inputs: readonly Tensor[],
@@ -191,6 +215,7 @@ export function record<T extends Tensor | Tensor[]>(
   saved?: readonly (Tensor | null | undefined)[],
   kind: BackwardKind = 'recorded',
 ): T {
+  if (traceHook !== null) traceHook(name, inputs, outputs);
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outputs;
   const outs: Tensor[] = Array.isArray(outputs) ? outputs : [outputs];
   const savedList =

@@ -2,7 +2,10 @@
  * ONNX export. PyTorch: `torch.onnx.export(model, args, f, input_names=..., output_names=...,
  * dynamic_axes=..., opset_version=...)`, returning the model's bytes instead of writing a file.
  *
- * Design: an exporter that walks the module tree, not a tracer. Supported are Sequential of
+ * Design: a model the module-tree exporter knows as a whole is walked; any other Module (a
+ * user's own, without an `onnxExport` hook) is exported by tracing its forward (`./trace.ts`,
+ * `./trace-export.ts`; issue 20), with the library layers inside it still exported by the walk's
+ * rules. The walk supports Sequential of
  * supported layers, the recurrent layers alone (inputs x[, h0[, c0]][, lengths], outputs
  * out, hN[, cN]; `lengths`, a 1-D int64 or int32 tensor, gives packed-sequence semantics),
  * the feed-forward layers of `./layers.ts`, and any module with an
@@ -20,7 +23,10 @@ import { Tensor } from '../tensor/tensor.js';
 import type { OnnxValue } from './graph.js';
 import { OnnxExportError, OnnxGraph } from './graph.js';
 import { builtinExporter } from './layers.js';
+import { Sequential } from '../nn/layers/index.js';
 import { defineOptions, opt } from '../options.js';
+import { exportTraced } from './trace-export.js';
+import { isUnit, traceForward } from './trace.js';
 import { DataType, encodeModel, type ValueInfoProto } from './proto.js';
 
 /** Options of `torch.onnx.export`. PyTorch's keyword arguments in camelCase. */
@@ -44,6 +50,11 @@ export const EXPORT_OPTIONS = defineOptions<ExportOptions>('onnx.export', {
   dynamicAxes: opt.named('object', (v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
   opsetVersion: opt.int,
 });
+
+/** Whether the module-tree walk exports `m`: a layer it knows, a module with a hook, or a Sequential of those. */
+function walkable(m: Module): boolean {
+  return isUnit(m) || (m instanceof Sequential && [...m].every((c) => walkable(c as Module)));
+}
 
 /** The ONNX IR version that goes with each opset (onnx/helper.py's VERSION_TABLE). */
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
@@ -84,6 +95,10 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
   for (const p of model.parameters()) {
     if (p.dtype !== 'float32') throw new OnnxExportError('onnx export: parameters must be float32; convert the model first');
   }
+
+  // A model the module-tree exporter knows as a whole (a library layer, a Sequential of them, or a
+  // module with an onnxExport hook) exports by walking it; any other Module by tracing its forward.
+  if (!walkable(model)) return exportTraced(model, examples, options, opset, IR_VERSION[opset]!);
 
   const g = new OnnxGraph(opset, builtinExporter);
   const inputs: OnnxValue[] = examples.map((t, i) => ({ name: g.reserve(inNames[i] ?? `input_${i}`), value: t }));
@@ -146,6 +161,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
  */
 export function exampleOutputs(model: Module, exampleInput: Tensor | readonly Tensor[]): Tensor[] {
   const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
+  if (!walkable(model)) return traceForward(model, examples).outputs;
   const g = new OnnxGraph(17, builtinExporter);
   const modes = model.modules().map((m) => [m, m.training] as const);
   model.eval();

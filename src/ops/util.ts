@@ -1,6 +1,6 @@
 /** Helpers shared by the op families: scalar wrapping, contiguity, gradient reduction. */
 
-import { record } from '../autograd/node.js';
+import { record, traceOnly } from '../autograd/node.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage, castStorage, castValue, cName, isFloat, resultType } from '../tensor/dtype.js';
@@ -71,7 +71,7 @@ export { copyContiguous };
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const y = new Tensor(castStorage(x.contiguousData(), dtype, `to(torch.${dtype})`), x.shape, dtype);
-  if (!isFloat(dtype) || !isFloat(x.dtype)) return y;
+  if (!isFloat(dtype) || !isFloat(x.dtype)) return traceOnly('ToCopyBackward0', [x], y);
   return record('ToCopyBackward0', [x], y, ([g]) => [toDtype(g!, x.dtype)], []);
 }
 
