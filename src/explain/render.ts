@@ -4,6 +4,7 @@
  * with their fixes. Colour is the caller's choice (`style`); by default there is none.
  */
 
+import { defineOptions, opt } from '../options.js';
 import type { Dim, ExplainNode, ExplainReport, TensorInfo } from './report.js';
 
 /** Text styles; each returns its argument wrapped in escape codes, or unchanged. No PyTorch twin. */
@@ -15,6 +16,16 @@ export interface Style {
   red(s: string): string;
   green(s: string): string;
 }
+
+/** @internal The run-time check of a `renderExplain` style (src/options.ts): each colour is a function. */
+export const STYLE_OPTIONS = defineOptions<Partial<Style>>('explainer.renderExplain', {
+  bold: opt.func,
+  dim: opt.func,
+  cyan: opt.func,
+  yellow: opt.func,
+  red: opt.func,
+  green: opt.func,
+});
 
 const plain: Style = { bold: (s) => s, dim: (s) => s, cyan: (s) => s, yellow: (s) => s, red: (s) => s, green: (s) => s };
 
@@ -79,7 +90,7 @@ function nodeLines(n: ExplainNode, s: Style): string[] {
 
 /** Render a report as text lines (no trailing newline). No PyTorch twin. */
 export function renderExplain(r: ExplainReport, style: Partial<Style> = {}): string {
-  const s: Style = { ...plain, ...style };
+  const s: Style = { ...plain, ...STYLE_OPTIONS.parse(style) };
   const out: string[] = [];
   out.push(`${s.bold('explain')} ${r.model}  ${s.dim('on input')} ${s.cyan(dimsText(r.input.dims))}`);
   out.push('');
