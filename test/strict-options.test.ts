@@ -104,7 +104,6 @@ const CALLS: Record<string, (o: never) => unknown> = {
   },
   useDeterministicAlgorithms: (o) => torch.useDeterministicAlgorithms(false, o),
   explain: (o) => torch.explain(new nn.Linear(3, 2), [2, 3], o),
-  renderExplain: (o) => torch.explainer.renderExplain(torch.explain(new nn.Linear(3, 2), [2, 3]), o),
   'nn.BCELoss': (o) => new nn.BCELoss(o),
   'nn.HuberLoss': (o) => new nn.HuberLoss(o),
   'nn.SmoothL1Loss': (o) => new nn.SmoothL1Loss(o),
@@ -160,6 +159,7 @@ const ANY_KEY: Record<string, string> = {
   'nn.ParameterDict': 'PyTorch ParameterDict(parameters): any key names a parameter',
   'onnx.OnnxGraph.prototype.node': "an ONNX node's attributes: any attribute name of the operator",
   SizeError: "an error's record of what was asked for, not options",
+  renderExplain: "a Style implementation (colour functions; the CLI's carries more), not options: checked by type only",
 };
 
 /** The parameter list of a function or class, from its source. */
@@ -267,6 +267,15 @@ describe('strict options', () => {
     expect(() => torch.zeros(2, x() as never)).toThrow(TypeError);
     expect(() => new optim.lrScheduler.StepLR(new optim.SGD([param()], { lr: 0.1 }), {} as never)).toThrow(
       "optim.lr_scheduler.StepLR: missing required option 'stepSize' (integer)",
+    );
+  });
+
+  it("renderExplain's style is an implementation (extra members allowed), checked by type", () => {
+    const report = torch.explain(new nn.Linear(3, 2), [2, 3]);
+    expect(torch.explainer.renderExplain(report, { bold: (t: string) => `*${t}*`, enabled: false } as never)).toContain('*explain*');
+    expect(() => torch.explainer.renderExplain(report, 'x' as never)).toThrow(torch.ArgumentTypeError);
+    expect(() => torch.explainer.renderExplain(report, { dim: 5 } as never)).toThrow(
+      'renderExplain(): style.dim must be a function (string => string), not number',
     );
   });
 

@@ -4,7 +4,7 @@
  * with their fixes. Colour is the caller's choice (`style`); by default there is none.
  */
 
-import { defineOptions, opt } from '../options.js';
+import { ArgumentTypeError, typeName } from '../errors.js';
 import type { Dim, ExplainNode, ExplainReport, TensorInfo } from './report.js';
 
 /** Text styles; each returns its argument wrapped in escape codes, or unchanged. No PyTorch twin. */
@@ -16,16 +16,6 @@ export interface Style {
   red(s: string): string;
   green(s: string): string;
 }
-
-/** @internal The run-time check of a `renderExplain` style (src/options.ts): each colour is a function. */
-export const STYLE_OPTIONS = defineOptions<Partial<Style>>('explainer.renderExplain', {
-  bold: opt.func,
-  dim: opt.func,
-  cyan: opt.func,
-  yellow: opt.func,
-  red: opt.func,
-  green: opt.func,
-});
 
 const plain: Style = { bold: (s) => s, dim: (s) => s, cyan: (s) => s, yellow: (s) => s, red: (s) => s, green: (s) => s };
 
@@ -90,7 +80,17 @@ function nodeLines(n: ExplainNode, s: Style): string[] {
 
 /** Render a report as text lines (no trailing newline). No PyTorch twin. */
 export function renderExplain(r: ExplainReport, style: Partial<Style> = {}): string {
-  const s: Style = { ...plain, ...STYLE_OPTIONS.parse(style) };
+  // A style is an implementation of `Style` (it may carry more, as the CLI's does), not an options
+  // bag; only its colour functions are checked.
+  if (style === null || typeof style !== 'object') {
+    throw new ArgumentTypeError(`renderExplain(): argument 'style' (position 2) must be a Style object, not ${typeName(style)}`);
+  }
+  for (const k of Object.keys(plain) as (keyof Style)[]) {
+    if (style[k] !== undefined && typeof style[k] !== 'function') {
+      throw new ArgumentTypeError(`renderExplain(): style.${k} must be a function (string => string), not ${typeName(style[k])}`);
+    }
+  }
+  const s: Style = { ...plain, ...style };
   const out: string[] = [];
   out.push(`${s.bold('explain')} ${r.model}  ${s.dim('on input')} ${s.cyan(dimsText(r.input.dims))}`);
   out.push('');
