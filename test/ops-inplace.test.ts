@@ -50,6 +50,12 @@ const PROGRAMS: Record<string, (x: Tensor, w: Tensor, v: Tensor) => Tensor> = {
     a.index(1).fill_(v.index(2).mul(2));
     return a;
   },
+  copy_view: (x, w, v) => {
+    const b = x.mul(1);
+    b.index(':', 0).copy_(w.index(':', 1).mul(2));
+    b.index(1, '1:').copy_(v.index(0));
+    return b;
+  },
   div_modes: (x, w) => {
     const a = x.mul(10).div_(w.add(2), { roundingMode: 'floor' });
     const b = x.mul(10).div_(3, { roundingMode: 'trunc' });
@@ -63,7 +69,7 @@ describe('in-place programs against PyTorch (values and gradients)', () => {
       const leaves = { x: ip('x').clone().requiresGrad_(), w: ip('w').clone().requiresGrad_(), v: ip('v').clone().requiresGrad_() };
       const y = PROGRAMS[c.name]!(leaves.x, leaves.w, leaves.v);
       expectClose(y, fx.get(`inplace/${c.name}/out`), TOL.f64, 'out');
-      if (c.name === 'view') expect(y.gradFn?.name).toBe('CopySlices');
+      if (c.name === 'view' || c.name === 'copy_view') expect(y.gradFn?.name).toBe('CopySlices');
       if (c.grads.length === 0) return;
       y.backward(torch.arange(1, y.numel() + 1).double().reshape(y.shape));
       for (const k of ['x', 'w', 'v'] as const) {
@@ -190,5 +196,28 @@ describe('in-place rules', () => {
     const f = (val: Tensor) => torch.zeros(3, { dtype: 'float64' }).indexPut_([[2, 0]], val.mul(val));
     const [g] = torch.autograd.grad(f(v).sum(), [v], { createGraph: true });
     expect(g!.tolist()).toEqual([2, 4]);
+  });
+});
+
+describe('graphs recorded before an in-place op keep their edges (PyTorch binds next_edges at record time)', () => {
+  it('an op that used the tensor before the write still sends its gradient into the old history', () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const a = x.mul(2);
+    const y = a.add(1); // AddBackward0 saves nothing, so the write below does not invalidate it
+    a.mul_(3);
+    y.sum().backward({ retainGraph: true });
+    expect(x.grad!.tolist()).toEqual([2, 2]); // PyTorch: 2 (not 6)
+    x.grad = null;
+    a.sum().backward();
+    expect(x.grad!.tolist()).toEqual([6, 6]);
+  });
+  it('an input that did not require grad when used gets no gradient later', () => {
+    const t = torch.ones(2);
+    const w = torch.ones(2, { requiresGrad: true });
+    const y = t.mul(w);
+    t.requiresGrad_();
+    y.sum().backward();
+    expect(t.grad).toBeNull();
+    expect(w.grad!.tolist()).toEqual([1, 1]);
   });
 });
