@@ -94,10 +94,11 @@ describe('the tarball (npm pack)', () => {
     expect(big).toEqual([]);
   });
 
-  it('is small: under 900 KB packed, 3 MB unpacked', () => {
+  // Bounds against growth, raised when ONNX export by tracing landed (issue 20): 867 KB packed, 3117 KB unpacked then.
+  it('is small: under 1 MB packed, 3.5 MB unpacked', () => {
     console.log(`[package.test] tarball ${(tarballBytes / 1024).toFixed(0)} KB packed, ${(packed.reduce((a, f) => a + f.size, 0) / 1024).toFixed(0)} KB unpacked, ${packed.length} files`);
-    expect(tarballBytes).toBeLessThan(900 * 1024);
-    expect(packed.reduce((a, f) => a + f.size, 0)).toBeLessThan(3 * 1024 * 1024);
+    expect(tarballBytes).toBeLessThan(1024 * 1024);
+    expect(packed.reduce((a, f) => a + f.size, 0)).toBeLessThan(3.5 * 1024 * 1024);
   });
 
   it('ships source maps that carry their sources (src/ is not shipped) and map errors to the right line', () => {
