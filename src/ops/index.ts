@@ -8,3 +8,5 @@ export * from './reduce.js';
 export * from './shape.js';
 export { clone, contiguous, detach } from './util.js';
 export * from './indexing.js';
+export * from './reductions.js';
+export * from './math.js';
