@@ -36,5 +36,3 @@ export type { GeneratorState } from './tensor/random.js';
 export { defaultGenerator, Generator, initialSeed, manualSeed, seed } from './tensor/random.js';
 export type { NestedArray } from './tensor/tensor.js';
 export { Tensor } from './tensor/tensor.js';
-// Last: the ops' Tensor methods (src/ops/methods/*.ts) install onto Tensor once tensor.ts has run.
-import './ops/methods/index.js';

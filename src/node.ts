@@ -8,6 +8,7 @@
  */
 
 import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
+import './ops/methods/index.js'; // installs the Tensor methods (x.matmul(w), ...) on tensors loaded here
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LoadOptions } from './io/checkpoint.js';

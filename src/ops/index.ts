@@ -1,4 +1,6 @@
-/** Every public op. Functions here are also methods on `Tensor`. */
+/** Every public op. Functions here are also methods on `Tensor` (installed by ./methods/index.ts). */
+
+import './methods/index.js';
 
 export * from './creation.js';
 export * from './elementwise.js';

@@ -14,6 +14,10 @@ declare module '../../tensor/tensor.js' {
     min(): Tensor;
     min(dim: number, keepdim?: boolean): R.ValuesIndices;
     min(other: Tensor): Tensor;
+    /** PyTorch: `Tensor.max()` (0-d), `Tensor.max(dim, keepdim=False)` → `{ values, indices }`, `Tensor.max(other)` (`torch.maximum`). */
+    max(): Tensor;
+    max(dim: number, keepdim?: boolean): R.ValuesIndices;
+    max(other: Tensor): Tensor;
     /** PyTorch: `Tensor.clamp(min=None, max=None)` with tensor bounds (broadcast). */
     clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
     /** PyTorch: `Tensor.argmax(dim=None, keepdim=False)`: int64 indices of the largest values (see `torch.argmax`). */
@@ -112,6 +116,9 @@ declare module '../../tensor/tensor.js' {
 }
 
 const methods = {
+  max(this: Tensor, dim?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.max(this) : dim instanceof Tensor ? R.max(this, dim) : R.max(this, dim, keepdim);
+  },
   min(this: Tensor, dim?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
     return dim === undefined ? R.min(this) : dim instanceof Tensor ? R.min(this, dim) : R.min(this, dim, keepdim);
   },
