@@ -17,3 +17,4 @@ import './math.js';
 import './matmul.js';
 import './reduce.js';
 import './shape.js';
+import './inplace.js';
