@@ -20,7 +20,7 @@ import { abs, div, eq, isnan, logicalOr, maximum, minimum, mul, pow, sub, where 
 import { scatter } from './indexing.js';
 import { flip } from './join.js';
 import { around, type Dims, dropDims, normDims } from './dims.js';
-import { sum } from './reduce.js';
+import { mean, sum } from './reduce.js';
 import { expand, permute, reshape } from './shape.js';
 import { cName, copyContiguous, indexTensor, toDtype } from './util.js';
 
@@ -507,24 +507,27 @@ function varKept(x: Tensor, dims: number[], correction: number, fn: string): { v
  */
 function variance(x: Tensor, dim?: Dims | boolean | VarOptions, unbiased?: boolean | VarOptions, keepdim?: boolean): Tensor {
   const a = varArgs('var', x, dim, unbiased, keepdim);
-  const { v, mean: mu, dof } = varKept(x, a.dims, a.correction, 'var');
+  const { v, dof } = varKept(x, a.dims, a.correction, 'var');
   const y = a.keepdim ? v : dropDims(v, a.dims);
-  // d var = 2 (x - mean) / (N - correction)
-  return record('VarBackward0', [x], y, ([g]) => [mul(reshape(g!, v.shape), mul(sub(x, mu), 2 / dof))], [x, mu]);
+  // d var = 2 (x - mean) / (N - correction); the mean is recomputed as recorded ops, so that
+  // createGraph differentiates through it (second derivatives).
+  return record('VarBackward0', [x], y, ([g]) => [mul(reshape(g!, v.shape), mul(sub(x, mean(x, a.dims, true)), 2 / dof))], [x]);
 }
 export { variance as var };
 
 /** PyTorch: `torch.std(input, dim=None, *, correction=1, keepdim=False)`: the square root of `var`, same spellings. */
 export function std(x: Tensor, dim?: Dims | boolean | VarOptions, unbiased?: boolean | VarOptions, keepdim?: boolean): Tensor {
   const a = varArgs('std', x, dim, unbiased, keepdim);
-  const { v, mean: mu, dof } = varKept(x, a.dims, a.correction, 'std');
+  const { v, dof } = varKept(x, a.dims, a.correction, 'std');
   const sd = new Tensor(v.storage.map(Math.sqrt), v.shape, v.dtype);
   const y = a.keepdim ? sd : dropDims(sd, a.dims);
   // d std = (x - mean) / ((N - correction) std), 0 where std is 0 (PyTorch's mask).
+  // The output and the mean enter as recorded tensors, so createGraph differentiates through them.
   return record('StdBackward0', [x], y, ([g]) => {
-    const scale = where(eq(sd, 0), 0, div(reshape(g!, sd.shape), mul(sd, dof)));
-    return [mul(scale, sub(x, mu))];
-  }, [x, mu, sd]);
+    const sdKept = reshape(y, sd.shape);
+    const scale = where(eq(sdKept, 0), 0, div(reshape(g!, sd.shape), mul(sdKept, dof)));
+    return [mul(scale, sub(x, mean(x, a.dims, true)))];
+  }, [x, y]);
 }
 
 /**
@@ -565,6 +568,8 @@ export function norm(x: Tensor, p: number | 'fro' | 'nuc' = 'fro', dim?: Dims, k
   const y = keep ? nKept : dropDims(nKept, dims);
   return record('NormBackward1', [x], y, ([g0]) => {
     const g = reshape(g0!, kept);
+    // The output as a recorded tensor (createGraph differentiates through it).
+    const nKept = reshape(y, kept);
     if (q === 0) return [x.zerosLike()];
     if (q === 1) return [mul(sign0(x), g)];
     if (!Number.isFinite(q)) {
@@ -577,7 +582,7 @@ export function norm(x: Tensor, p: number | 'fro' | 'nuc' = 'fro', dim?: Dims, k
     const scale = where(eq(nKept, 0), 0, div(g, q === 2 ? nKept : pow(nKept, q - 1)));
     const xs = q === 2 ? x : q < 2 ? mul(sign0(x), pow(abs(x), q - 1)) : mul(x, pow(abs(x), q - 2));
     return [mul(xs, scale)];
-  }, [x, nKept]);
+  }, [x, y]);
 }
 
 /** sign(x) with NaN → 0, as PyTorch's `sgn` in norm's gradient; not recorded. */
@@ -739,7 +744,7 @@ export function logsumexp(x0: Tensor, dim: number | readonly number[], keepdim =
   const yKept = new Tensor(store(out, x.dtype, 'logsumexp'), kept, x.dtype);
   const y = keep ? yKept : dropDims(yKept, dims);
   // d logsumexp = g exp(x - y)
-  return record('LogsumexpBackward0', [x], y, ([g]) => [mul(reshape(g!, kept), sub(x, yKept).exp())], [x, yKept]);
+  return record('LogsumexpBackward0', [x], y, ([g]) => [mul(reshape(g!, kept), sub(x, reshape(y, kept)).exp())], [x, y]);
 }
 
 // ---- predicates and counts ---------------------------------------------------------------------
