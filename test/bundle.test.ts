@@ -5,11 +5,18 @@
  * it does to the published files). Targets: an LSTM-only bundle at most 50 KB of gzipped JS plus
  * one .wasm file of at most 10 KB gzipped; `nn` tree-shakes (no losses, no norms in that bundle).
  *
+ * The Tensor methods (`x.matmul(w)`) are installed on the prototype by src/ops/methods/*.ts, which
+ * export nothing: package.json `sideEffects` lists them, or a tree-shaking bundler drops them. The
+ * third case proves they survive: a minimal app that calls methods only, bundled and run.
+ *
  * esbuild does not tree-shake a namespace re-exported with `export * as` (`torch.nn.X` keeps all
  * of `nn`); Rollup (Vite) and webpack do. So the tree-shakable path under esbuild is the
  * `torchlet/nn` entry point; the `torch.nn` form is measured and reported beside it.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -25,6 +32,7 @@ interface Bundle {
   gzip: number;
   inputs: string[];
   text: string;
+  bytes: Uint8Array;
 }
 
 async function bundle(code: string): Promise<Bundle> {
@@ -44,7 +52,7 @@ async function bundle(code: string): Promise<Bundle> {
   const out = r.outputFiles[0]!;
   // The modules that put code in the output (the metafile also lists the ones tree-shaken to nothing).
   const inputs = Object.values(r.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([k]) => k));
-  return { gzip: gzipSync(out.contents, { level: 9 }).length, inputs, text: out.text };
+  return { gzip: gzipSync(out.contents, { level: 9 }).length, inputs, text: out.text, bytes: out.contents };
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
@@ -84,5 +92,28 @@ describe('browser bundles (esbuild)', () => {
     console.log(`[bundle.test] LSTM through torch.nn: ${kb(viaNamespace.gzip)}; whole library: ${kb(whole.gzip)} gzipped JS`);
     expect(viaNamespace.gzip).toBeLessThan(whole.gzip);
     expect(whole.text).not.toContain('AGFzbQ');
+  });
+
+  it('Tensor methods survive tree-shaking: x.matmul and one method of each src/ops/methods file', async () => {
+    const methodFiles = readdirSync(`${ROOT}src/ops/methods`).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
+    // Only `tensor` is imported: everything else is a method call, which a bundler cannot see.
+    const b = await bundle(`
+      import { tensor } from 'torchlet';
+      const x = tensor([[1, 2], [3, 4]]);
+      const y = x.matmul(x.t()).add(1).reshape(4).float();   // matmul, elementwise, shape, core
+      const [a] = y.split(2);                                 // join
+      console.log(JSON.stringify([y.tolist(), a.sum().item(), x.index(1, 0).item()]));  // reduce, indexing`);
+    const methodInputs = b.inputs.filter((f) => f.startsWith('src/ops/methods/'));
+    expect(methodFiles.map((f) => `src/ops/methods/${f}`).filter((f) => !methodInputs.includes(f))).toEqual([]);
+    // Run the minified bundle (the .wasm kernels copied next to it, as an app's build does).
+    const dir = mkdtempSync(join(tmpdir(), 'torchlet-bundle-'));
+    try {
+      writeFileSync(join(dir, 'app.mjs'), b.bytes);
+      for (const f of readdirSync(`${ROOT}src/kernels/wasm`).filter((n) => n.endsWith('.wasm'))) copyFileSync(`${ROOT}src/kernels/wasm/${f}`, join(dir, f));
+      const printed = execFileSync(process.execPath, [join(dir, 'app.mjs')], { encoding: 'utf8' });
+      expect(JSON.parse(printed)).toEqual([[6, 12, 12, 26], 18, 3]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,11 +17,12 @@ interface Export {
   internal: boolean;
 }
 
+const program = ts.createProgram(
+  ENTRIES.map((e) => ROOT + e),
+  { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, types: ['node'] },
+);
+
 function publicExports(): Export[] {
-  const program = ts.createProgram(
-    ENTRIES.map((e) => ROOT + e),
-    { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, types: ['node'] },
-  );
   const checker = program.getTypeChecker();
   const out: Export[] = [];
   const seen = new Set<ts.Symbol>();
@@ -63,5 +64,39 @@ describe('doc comments of the public API', () => {
 
   it('every doc comment names the PyTorch twin, or says there is none', () => {
     expect(exports.filter((e) => !e.internal && e.doc.trim() !== '' && !/PyTorch|torch\.|twin/i.test(e.doc)).map((e) => e.name)).toEqual([]);
+  });
+});
+
+/**
+ * The members of `Tensor`: those of the class and the methods that src/ops/methods/*.ts declare on
+ * its interface (declaration merging), each with its doc comment and where it is declared.
+ */
+function tensorMembers(): (Export & { files: string[] })[] {
+  const checker = program.getTypeChecker();
+  const file = program.getSourceFile(`${ROOT}src/tensor/tensor.ts`)!;
+  const cls = checker.getExportsOfModule(checker.getSymbolAtLocation(file)!).find((s) => s.name === 'Tensor')!;
+  const type = checker.getDeclaredTypeOfSymbol(cls);
+  return checker.getPropertiesOfType(type).map((p) => ({
+    name: `Tensor.${p.name}`,
+    doc: ts.displayPartsToString(p.getDocumentationComment(checker)),
+    internal: p.getJsDocTags(checker).some((t) => t.name === 'internal') || (p.valueDeclaration !== undefined && ts.getCombinedModifierFlags(p.valueDeclaration) & ts.ModifierFlags.Private) !== 0,
+    files: [...new Set((p.declarations ?? []).map((d) => d.getSourceFile().fileName.slice(ROOT.length)))],
+  }));
+}
+
+describe('doc comments of the Tensor methods (declared on the class or, by declaration merging, in src/ops/methods/)', () => {
+  const members = tensorMembers();
+
+  it('sees the methods installed from src/ops/methods/', () => {
+    const byName = new Map(members.map((m) => [m.name, m.files]));
+    expect(byName.get('Tensor.matmul')).toEqual(['src/ops/methods/matmul.ts']);
+    expect(byName.get('Tensor.backward')).toEqual(['src/tensor/tensor.ts']);
+    expect(members.filter((m) => m.files.some((f) => f.startsWith('src/ops/methods/'))).length).toBeGreaterThan(50);
+  });
+
+  it('every public member has a doc comment naming its PyTorch twin (or saying there is none)', () => {
+    const pub = members.filter((m) => !m.internal && !m.name.startsWith('Tensor.__@'));
+    expect(pub.filter((m) => m.doc.trim() === '').map((m) => m.name)).toEqual([]);
+    expect(pub.filter((m) => m.doc.trim() !== '' && !/PyTorch|torch\.|twin/i.test(m.doc)).map((m) => m.name)).toEqual([]);
   });
 });

@@ -189,7 +189,9 @@ const lstm = new torch.nn.LSTM(3, 4, { numLayers: 2 });
 const [y, [h, c]] = lstm.forward(torch.randn(5, 2, 3));
 const shapes: readonly number[][] = [y.shape, h.shape, c.shape].map((s) => [...s]);
 const bytes: Uint8Array = torch.onnx.export(lstm, torch.randn(5, 2, 3));
-export { n, shapes, bytes, loadSafetensorsFile };
+// Methods declared by src/ops/methods/*.ts (declaration merging) are typed on Tensor.
+const z: torch.Tensor = y.matmul(y.transpose(1, 2)).float().index(0).reshape(-1);
+export { n, shapes, bytes, loadSafetensorsFile, z };
 `,
     );
     const config = `tsconfig.${resolution}.json`;

@@ -5,6 +5,7 @@
  */
 
 import '../runtime.js'; // `torchlet/nn` is an entry point too: refuse a Node.js that is too old
+import '../ops/methods/index.js'; // installs the Tensor methods (x.matmul(w), ...)
 export { Module, RemovableHandle, registerModuleForwardHook, registerModuleForwardPreHook } from './module.js';
 export type { ForwardHook, ForwardPreHook, LoadResult, StateDict } from './module.js';
 export { Parameter } from './parameter.js';

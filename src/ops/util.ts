@@ -2,11 +2,10 @@
 
 import { record } from '../autograd/node.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
-import { backend } from '../kernels/backend.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage, castStorage, castValue, cName, isFloat, resultType } from '../tensor/dtype.js';
-import { normDim, numel, shapeEq } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { normDim, shapeEq } from '../tensor/shape.js';
+import { copyContiguous, Tensor } from '../tensor/tensor.js';
 
 export { normDim };
 
@@ -61,12 +60,7 @@ export function detach(x: Tensor): Tensor {
   return x.detach();
 }
 
-/** A fresh contiguous copy of x's values, with no autograd record (for use inside ops). */
-export function copyContiguous(x: Tensor): Tensor {
-  const out = allocStorage(x.dtype, numel(x.shape));
-  backend().stridedCopy(x.shape, { data: x.storage, strides: x.strides, offset: x.offset }, out);
-  return new Tensor(out, x.shape, x.dtype);
-}
+export { copyContiguous };
 
 /**
  * A copy converted to another dtype (the same tensor if the dtype already matches), as PyTorch's

@@ -2,26 +2,23 @@
  * The n-dimensional array with autograd. PyTorch: `torch.Tensor`.
  *
  * A tensor is a view (shape, strides, offset) of a flat typed-array storage; views made by
- * transpose/permute/expand/narrow/squeeze/unsqueeze/view share the storage. Methods mirror
- * PyTorch's and call the functions in `src/ops/`, where forward and backward sit side by side.
+ * transpose/permute/expand/narrow/squeeze/unsqueeze/view share the storage.
+ *
+ * This file is the ground floor: it imports nothing from src/ops/. The op methods (`x.add(y)`,
+ * `x.matmul(w)`, ...) are declared on the `Tensor` interface and installed on the prototype by
+ * src/ops/methods/*.ts (declaration merging), next to the functions in src/ops/ they call.
  */
 
 import { type BackwardOptions, tensorBackward } from '../autograd/engine.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
-import { addNodeHook, type GradNode, RemovableHandle, record, type TensorHook } from '../autograd/node.js';
+import { addNodeHook, type GradNode, RemovableHandle, type TensorHook } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
-import * as ops from '../ops/index.js';
-import { forEachOffset, normDim, sumToShape, toDtype } from '../ops/util.js';
-import { copyContiguous } from '../ops/util.js';
-import type { Device, DType, DTypeLike, Storage, ToOptions } from './dtype.js';
-import { allocStorage, castStorage, isFloat, parseDevice, parseToArgs } from './dtype.js';
-import { formatTensor } from './format.js';
-import type { Shape, SizeArgs } from './shape.js';
-import { contiguousStrides, numel } from './shape.js';
-import { checkOperand, checkTensor } from './args.js';
-import { inspectCustom } from './format.js';
-
-type Operand = Tensor | number;
+import { backend } from '../kernels/backend.js';
+import type { Device, DType, Storage } from './dtype.js';
+import { allocStorage, isFloat } from './dtype.js';
+import { formatTensor, inspectCustom } from './format.js';
+import type { Shape } from './shape.js';
+import { contiguousStrides, normDim, numel } from './shape.js';
 
 /**
  * Version counters (PyTorch's `_version`), one per storage: every tensor viewing a storage
@@ -42,7 +39,7 @@ const NON_LEAF_GRAD_WARNING =
  * `torch.zeros`, ...
  */
 export class Tensor {
-  /** The flat storage this tensor views. Shared between views; read it with `toFloat32Array()`. */
+  /** The flat storage this tensor views. Shared between views; read it with `toFloat32Array()`. PyTorch: `Tensor.untyped_storage()`. */
   readonly storage: Storage;
   /** PyTorch: `Tensor.shape`, e.g. `[2, 3]`. */
   readonly shape: readonly number[];
@@ -56,7 +53,7 @@ export class Tensor {
   requiresGrad = false;
   /** The recorded op that produced this tensor, null for leaves. PyTorch: `grad_fn`. */
   gradFn: GradNode | null = null;
-  /** Which output of `gradFn` this tensor is. */
+  /** Which output of `gradFn` this tensor is. PyTorch: `Tensor.output_nr`. */
   outputIndex = 0;
   /**
    * The tensor this one is a view of (transpose, view, narrow, ...), null otherwise.
@@ -122,15 +119,15 @@ export class Tensor {
 
   // ---- reading back ------------------------------------------------------------------------
 
-  /** A row-major Float32Array copy of the values. */
+  /** A row-major Float32Array copy of the values. PyTorch: `t.float().numpy()` (a copy here). */
   toFloat32Array(): Float32Array {
     return Float32Array.from(this.contiguousData());
   }
-  /** A row-major copy in this tensor's own dtype. */
+  /** A row-major copy in this tensor's own dtype. PyTorch: `t.numpy()` (a copy here). */
   toTypedArray(): Storage {
     return this.contiguousData().slice();
   }
-  /** The row-major data; the storage itself when already contiguous and whole (do not mutate). */
+  /** The row-major data; the storage itself when already contiguous and whole (do not mutate). No PyTorch twin. */
   contiguousData(): Storage {
     const n = this.numel();
     if (this.isContiguous() && this.offset === 0 && this.storage.length === n) return this.storage;
@@ -217,7 +214,7 @@ export class Tensor {
   /** @internal Called by the engine for a tensor that retains its gradient. */
   _retainGradValue(g: Tensor, createGraph: boolean): void {
     const own = createGraph ? g : g.detach();
-    this.gradValue = this.gradValue === null ? (createGraph ? own : noGrad(() => ops.clone(own)).detach()) : createGraph ? this.gradValue.add(own) : noGrad(() => ops.add(this.gradValue!, own));
+    this.gradValue = this.gradValue === null ? (createGraph ? own : noGrad(() => own.clone()).detach()) : createGraph ? this.gradValue.add(own) : noGrad(() => this.gradValue!.add(own));
   }
 
   /**
@@ -295,56 +292,17 @@ export class Tensor {
   /** @internal Called by the engine on leaves (with createGraph the sum is recorded). */
   _accumulateGrad(g: Tensor, createGraph = false): void {
     if (!this.requiresGrad) return;
-    const own = g.dtype === this.dtype ? g : toDtype(g, this.dtype);
+    const own = g.dtype === this.dtype ? g : g.to(this.dtype);
     if (createGraph) {
-      this.gradValue = this.gradValue === null ? own : ops.add(this.gradValue, own);
+      this.gradValue = this.gradValue === null ? own : this.gradValue.add(own);
       return;
     }
     // Always a fresh tensor: the incoming gradient may alias another tensor's storage.
-    this.gradValue = noGrad(() => (this.gradValue === null ? ops.clone(own) : ops.add(this.gradValue, own))).detach();
+    this.gradValue = noGrad(() => (this.gradValue === null ? own.clone() : this.gradValue.add(own))).detach();
   }
   /** A tensor sharing storage, cut from the graph. PyTorch: `detach()`. */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.dtype, this.strides, this.offset);
-  }
-
-  /**
-   * Overwrite this tensor's values in place with `src` (broadcast to this shape), counting the
-   * write in `_version`. On a leaf that requires grad only under `noGrad` (PyTorch's rule); with
-   * grad mode on and a `src` or `this` that requires grad the copy is recorded (CopyBackwards):
-   * the gradient flows to `src`, not to the overwritten values. PyTorch: `Tensor.copy_(src)`.
-   */
-  copy_(src: Tensor | ArrayLike<number>): this {
-    const n = this.numel();
-    const raw = src instanceof Tensor ? noGrad(() => ops.expand(src, this.shape)).contiguousData() : src;
-    if (raw.length !== n) {
-      throw new ValueError(`copy_: expected ${n} values, got ${raw.length}`);
-    }
-    // Converted (and int64 range-checked) before anything is written.
-    const data = isFloat(this.dtype) ? raw : castStorage(raw, this.dtype, 'copy_');
-    const tracked = isGradEnabled() && (this.requiresGrad || (src instanceof Tensor && src.requiresGrad));
-    checkInplace(this);
-    if (tracked && this._base !== null) {
-      throw new RuntimeError(
-        'copy_: writing into a view under grad mode, where the view or the source requires grad, is not supported by torchlet ' +
-          '(PyTorch records CopySlices on the base tensor). Build the result out of place (torch.cat, where) or copy under torch.noGrad.',
-      );
-    }
-    this._bumpVersion();
-    const prev = tracked ? this._historyAlias() : null;
-    if (this.isContiguous()) {
-      this.storage.set(data, this.offset);
-    } else {
-      forEachOffset(this, (i, o) => {
-        this.storage[o] = data[i]!;
-      });
-    }
-    if (prev) {
-      const from = src as Tensor;
-      const inputs = src instanceof Tensor ? [prev, from] : [prev];
-      record('CopyBackwards', inputs, this, ([g]) => [ops.zerosLike(g!), ...(src instanceof Tensor ? [sumToShape(g!, from.shape)] : [])], []);
-    }
-    return this;
   }
 
   /** @internal A tensor standing for this one's autograd history (same storage) before an in-place op rewrites it. */
@@ -356,331 +314,13 @@ export class Tensor {
     return t;
   }
 
-  // ---- creation helpers --------------------------------------------------------------------
+}
 
-  /** PyTorch: `torch.zeros_like(t)`: zeros of this shape and dtype. */
-  zerosLike(): Tensor {
-    return ops.zerosLike(this);
-  }
-  /** PyTorch: `torch.ones_like(t)`: ones of this shape and dtype. */
-  onesLike(): Tensor {
-    return ops.onesLike(this);
-  }
-  /**
-   * PyTorch: `Tensor.to(...)`: `to(dtype)` (`'float32'`/`'float'`, `'float64'`/`'double'`,
-   * `'int32'`/`'int'`, `'int64'`/`'long'`, `'bool'`, or `torch.int64`-style constants),
-   * `to('cpu')`, `to('cpu', dtype)`, `to(otherTensor)` (its dtype), `to({ dtype, device, copy })`.
-   * Returns this tensor when nothing changes (unless `copy: true`), else a converted copy.
-   * `'cuda'`, `'mps'`, ... are refused: torchlet runs on the CPU and WebAssembly.
-   */
-  to(dtype: DTypeLike): Tensor;
-  to(device: Device | string, dtype?: DTypeLike): Tensor;
-  to(other: Tensor): Tensor;
-  to(options: ToOptions): Tensor;
-  to(...args: unknown[]): Tensor {
-    const target = parseToArgs('Tensor.to', args);
-    const y = target.dtype === undefined ? this : toDtype(this, target.dtype);
-    return target.copy && y === this ? ops.clone(this) : y;
-  }
-  /** PyTorch: `Tensor.cpu()`: this tensor (it is already on the CPU). */
-  cpu(): Tensor {
-    return this;
-  }
-  /** PyTorch: `Tensor.cuda()`: refused with the device message (torchlet runs on the CPU and WebAssembly). */
-  cuda(): never {
-    parseDevice('cuda', 'Tensor.cuda');
-    throw new RuntimeError('unreachable');
-  }
-  /** PyTorch: `Tensor.float()`: as float32. */
-  float(): Tensor {
-    return toDtype(this, 'float32');
-  }
-  /** PyTorch: `Tensor.double()`: as float64. */
-  double(): Tensor {
-    return toDtype(this, 'float64');
-  }
-  /** PyTorch: `Tensor.int()`: as int32 (truncating toward zero). */
-  int(): Tensor {
-    return toDtype(this, 'int32');
-  }
-  /** PyTorch: `Tensor.long()`: as int64, PyTorch's index dtype (truncating toward zero; values beyond int32 are refused). */
-  long(): Tensor {
-    return toDtype(this, 'int64');
-  }
-  /** PyTorch: `Tensor.bool()`: as bool, true where nonzero (NaN is true). */
-  bool(): Tensor {
-    return toDtype(this, 'bool');
-  }
-
-  // ---- elementwise -------------------------------------------------------------------------
-
-  /** PyTorch: `Tensor.add(other, alpha=1)`: this + alpha * other, broadcasting. */
-  add(other: Operand, options?: { alpha?: number }): Tensor {
-    checkOperand(other, 'add', 'other', 1);
-    return ops.add(this, other, options);
-  }
-  /** PyTorch: `Tensor.sub(other, alpha=1)`: this - alpha * other, broadcasting. */
-  sub(other: Operand, options?: { alpha?: number }): Tensor {
-    checkOperand(other, 'sub', 'other', 1);
-    return ops.sub(this, other, options);
-  }
-  /** PyTorch: `Tensor.mul(other)`: elementwise product, broadcasting. */
-  mul(other: Operand): Tensor {
-    checkOperand(other, 'mul', 'other', 1);
-    return ops.mul(this, other);
-  }
-  /** PyTorch: `Tensor.div(other)`: true division, broadcasting. */
-  div(other: Operand): Tensor {
-    checkOperand(other, 'div', 'other', 1);
-    return ops.div(this, other);
-  }
-  /** PyTorch: `Tensor.pow(exponent)`: elementwise power, broadcasting. */
-  pow(exponent: Operand): Tensor {
-    checkOperand(exponent, 'pow', 'exponent', 1);
-    return ops.pow(this, exponent);
-  }
-  /** PyTorch: `Tensor.neg()`: -this. */
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-  /** PyTorch: `Tensor.sqrt()`. */
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-  /** PyTorch: `Tensor.exp()`. */
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-  /** PyTorch: `Tensor.log()` (natural log). */
-  log(): Tensor {
-    return ops.log(this);
-  }
-  /** PyTorch: `Tensor.abs()`. */
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-  /** PyTorch: `Tensor.tanh()`. */
-  tanh(): Tensor {
-    return ops.tanh(this);
-  }
-  /** PyTorch: `Tensor.sigmoid()`: 1 / (1 + exp(-x)). */
-  sigmoid(): Tensor {
-    return ops.sigmoid(this);
-  }
-  /** PyTorch: `Tensor.relu()`: max(x, 0). */
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-  /** PyTorch: `Tensor.clamp(min=None, max=None)`. */
-  clamp(min?: number | null, max?: number | null): Tensor {
-    return ops.clamp(this, min, max);
-  }
-  /** PyTorch: `Tensor.maximum(other)`: elementwise max, broadcasting. */
-  maximum(other: Tensor): Tensor {
-    checkTensor(other, 'maximum', 'other', 1);
-    return ops.maximum(this, other);
-  }
-  /** PyTorch: `Tensor.minimum(other)`: elementwise min, broadcasting. */
-  minimum(other: Tensor): Tensor {
-    checkTensor(other, 'minimum', 'other', 1);
-    return ops.minimum(this, other);
-  }
-  /** PyTorch: `Tensor.gt(other)` (a bool result). */
-  gt(other: Operand): Tensor {
-    checkOperand(other, 'gt', 'other', 1);
-    return ops.gt(this, other);
-  }
-  /** PyTorch: `Tensor.lt(other)` (a bool result). */
-  lt(other: Operand): Tensor {
-    checkOperand(other, 'lt', 'other', 1);
-    return ops.lt(this, other);
-  }
-  /** PyTorch: `Tensor.ge(other)` (a bool result). */
-  ge(other: Operand): Tensor {
-    checkOperand(other, 'ge', 'other', 1);
-    return ops.ge(this, other);
-  }
-  /** PyTorch: `Tensor.le(other)` (a bool result). */
-  le(other: Operand): Tensor {
-    checkOperand(other, 'le', 'other', 1);
-    return ops.le(this, other);
-  }
-  /** PyTorch: `Tensor.eq(other)` (a bool result). */
-  eq(other: Operand): Tensor {
-    checkOperand(other, 'eq', 'other', 1);
-    return ops.eq(this, other);
-  }
-  /** PyTorch: `Tensor.ne(other)` (a bool result). */
-  ne(other: Operand): Tensor {
-    checkOperand(other, 'ne', 'other', 1);
-    return ops.ne(this, other);
-  }
-  /** PyTorch: `Tensor.isnan()`: a bool tensor, true where NaN. */
-  isnan(): Tensor {
-    return ops.isnan(this);
-  }
-  /** PyTorch: `Tensor.logical_not()`: a bool tensor, true where zero (`~mask`). */
-  logicalNot(): Tensor {
-    return ops.logicalNot(this);
-  }
-  /** PyTorch: `Tensor.logical_and(other)`: a bool tensor (`a & b` on masks). */
-  logicalAnd(other: Tensor): Tensor {
-    return ops.logicalAnd(this, other);
-  }
-  /** PyTorch: `Tensor.logical_or(other)`: a bool tensor (`a | b` on masks). */
-  logicalOr(other: Tensor): Tensor {
-    return ops.logicalOr(this, other);
-  }
-  /** PyTorch: `Tensor.logical_xor(other)`: a bool tensor (`a ^ b` on masks). */
-  logicalXor(other: Tensor): Tensor {
-    return ops.logicalXor(this, other);
-  }
-  /** PyTorch: `Tensor.masked_fill(mask, value)`: value where the bool mask is true. */
-  maskedFill(mask: Tensor, value: number): Tensor {
-    return ops.maskedFill(this, mask, value);
-  }
-  /** PyTorch: `Tensor.where(condition, y)`: this where the bool condition is true, else y. */
-  where(condition: Tensor, other: Operand): Tensor {
-    return ops.where(condition, this, other);
-  }
-
-  // ---- linear algebra and reductions -------------------------------------------------------
-
-  /** PyTorch: `Tensor.matmul(other)`: (..., M, K)·(..., K, N) → (..., M, N); 1-D operands as in torch.matmul. */
-  matmul(other: Tensor): Tensor {
-    checkTensor(other, 'matmul', 'other', 1);
-    return ops.matmul(this, other);
-  }
-  /** PyTorch: `Tensor.sum(dim=None, keepdim=False)`. */
-  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return ops.sum(this, dim, keepdim);
-  }
-  /** PyTorch: `Tensor.mean(dim=None, keepdim=False)`. */
-  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return ops.mean(this, dim, keepdim);
-  }
-  /** PyTorch: `Tensor.max()` (0-d) or `Tensor.max(dim, keepdim=False)` → (values, indices). */
-  max(): Tensor;
-  max(dim: number, keepdim?: boolean): ops.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
-    return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim);
-  }
-  /** PyTorch: `Tensor.softmax(dim)`. */
-  softmax(dim: number): Tensor {
-    return ops.softmax(this, dim);
-  }
-  /** PyTorch: `Tensor.log_softmax(dim)`. */
-  logSoftmax(dim: number): Tensor {
-    return ops.logSoftmax(this, dim);
-  }
-
-  // ---- shape -------------------------------------------------------------------------------
-
-  /** PyTorch: `Tensor.transpose(dim0, dim1)` (a view). */
-  transpose(dim0: number, dim1: number): Tensor {
-    return ops.transpose(this, dim0, dim1);
-  }
-  /** PyTorch: `t()` (2-D transpose). */
-  t(): Tensor {
-    return ops.t(this);
-  }
-  /** PyTorch: `Tensor.permute(*dims)`: `permute(2, 0, 1)` or `permute([2, 0, 1])` (a view). */
-  permute(...dims: SizeArgs): Tensor {
-    return ops.permute(this, ...dims);
-  }
-  /** PyTorch: `Tensor.reshape(*shape)`: `reshape(2, -1)` or `reshape([2, -1])`; a view when possible. */
-  reshape(...shape: SizeArgs): Tensor {
-    return ops.reshape(this, ...shape);
-  }
-  /** PyTorch: `Tensor.view(*shape)`: always a view; throws when the layout does not allow one. */
-  view(...shape: SizeArgs): Tensor {
-    return ops.view(this, ...shape);
-  }
-  /** PyTorch: `Tensor.flatten(start_dim=0, end_dim=-1)`. */
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return ops.flatten(this, startDim, endDim);
-  }
-  /** PyTorch: `Tensor.squeeze(dim=None)`: drop size-1 dims (a given non-1 dim is left alone). */
-  squeeze(dim?: number | readonly number[]): Tensor {
-    return ops.squeeze(this, dim);
-  }
-  /** PyTorch: `Tensor.unsqueeze(dim)`: a new size-1 dim, dim in [-ndim-1, ndim]. */
-  unsqueeze(dim: number): Tensor {
-    return ops.unsqueeze(this, dim);
-  }
-  /** PyTorch: `Tensor.expand(*sizes)`: broadcast without copying (-1 keeps a size). */
-  expand(...sizes: SizeArgs): Tensor {
-    return ops.expand(this, ...sizes);
-  }
-  /** PyTorch: `Tensor.contiguous()`: this, or a row-major copy. */
-  contiguous(): Tensor {
-    return ops.contiguous(this);
-  }
-  /** PyTorch: `Tensor.clone()`: a copy, recorded for autograd. */
-  clone(): Tensor {
-    return ops.clone(this);
-  }
-  /** PyTorch: `Tensor.split(split_size_or_sections, dim=0)` (views). */
-  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-    return ops.split(this, splitSizeOrSections, dim);
-  }
-  /** PyTorch: `Tensor.chunk(chunks, dim=0)` (views). */
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return ops.chunk(this, chunks, dim);
-  }
-  /** PyTorch: `Tensor.narrow(dim, start, length)` (a view). */
-  narrow(dim: number, start: number, length: number): Tensor {
-    return ops.narrow(this, dim, start, length);
-  }
-  /** PyTorch: `Tensor.index_select(dim, index)` with a 1-D int64 or int32 index, or a number list. */
-  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
-    return ops.indexSelect(this, dim, index);
-  }
-  /**
-   * PyTorch: `x[spec0, spec1, ...]`. Specs: integers (negative from the end), slice strings
-   * (`':'`, `'1:'`, `':-1'`, `'::2'`), `'...'`, `null` (new axis), int tensors / number arrays
-   * (advanced, a copy), bool masks. `x.index(':', -1, ':')` is `x[:, -1, :]`.
-   */
-  index(...specs: ops.IndexSpec[]): Tensor {
-    return ops.index(this, ...specs);
-  }
-  /** PyTorch: `Tensor.index_put_(indices, values, accumulate=False)` / `x[specs] = value` (in place). */
-  indexPut_(specs: readonly ops.IndexSpec[], value: Tensor | number, options?: ops.IndexPutOptions): this {
-    ops.indexPut_(this, specs, value, options);
-    return this;
-  }
-  /** PyTorch: `Tensor.select(dim, index)`: a view without `dim`. */
-  select(dim: number, index: number): Tensor {
-    return ops.select(this, dim, index);
-  }
-  /** PyTorch: `Tensor.unbind(dim=0)`: views along dim. */
-  unbind(dim = 0): Tensor[] {
-    return ops.unbind(this, dim);
-  }
-  /** PyTorch: `Tensor.gather(dim, index)`. */
-  gather(dim: number, index: Tensor): Tensor {
-    return ops.gather(this, dim, index);
-  }
-  /** PyTorch: `Tensor.scatter(dim, index, src)` (out of place). */
-  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
-    return ops.scatter(this, dim, index, src);
-  }
-  /** PyTorch: `Tensor.scatter_add(dim, index, src)` (out of place). */
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return ops.scatterAdd(this, dim, index, src);
-  }
-  /** PyTorch: `Tensor.masked_select(mask)`: 1-D copy where mask is true. */
-  maskedSelect(mask: Tensor): Tensor {
-    return ops.maskedSelect(this, mask);
-  }
-  /** PyTorch: `Tensor.nonzero()`: int64 [count, ndim] coordinates. */
-  nonzero(): Tensor {
-    return ops.nonzero(this);
-  }
-  /** PyTorch: `Tensor.flip(dims)`: `flip(0, 1)` or `flip([0, 1])` (a copy). */
-  flip(...dims: SizeArgs): Tensor {
-    return ops.flip(this, ...dims);
-  }
+/** A fresh contiguous copy of x's values, with no autograd record (for use inside ops). */
+export function copyContiguous(x: Tensor): Tensor {
+  const out = allocStorage(x.dtype, numel(x.shape));
+  backend().stridedCopy(x.shape, { data: x.storage, strides: x.strides, offset: x.offset }, out);
+  return new Tensor(out, x.shape, x.dtype);
 }
 
 let leafHookIds = 0;
