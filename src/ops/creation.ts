@@ -235,7 +235,7 @@ export function randperm(n: number, opts?: RandomOptions): Tensor {
  */
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   const last = args[args.length - 1];
-  const opts = typeof last === 'object' ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
+  const opts = typeof last !== 'number' && last !== undefined ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
   const nums = args.filter((a): a is number => typeof a === 'number');
   const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (step === 0) throw new RuntimeError('step must be nonzero');
