@@ -7,7 +7,7 @@
  * stream read in order, sync (`for of`) or async (`for await`).
  */
 
-import { ArgumentTypeError, IndexError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, IndexError, TorchletError, typeName, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { narrow, squeezeDims } from '../ops/shape.js';
 import { warn } from '../nn/functional/warn.js';
@@ -121,6 +121,9 @@ export class Subset<T> extends Dataset<T> {
   constructor(dataset: MapDataset<T> | readonly T[], indices: Iterable<number>) {
     super();
     this.dataset = asMapDataset(dataset);
+    if (indices === null || typeof (indices as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
+      throw new ArgumentTypeError(`Subset: indices must be an iterable of indices (an array), not ${typeName(indices)}`);
+    }
     this.indices = [...indices];
   }
   get length(): number {
@@ -298,6 +301,11 @@ export function randomSplit<T>(
   options: RandomSplitOptions = {},
 ): Subset<T>[] {
   options = RANDOM_SPLIT_OPTIONS.parse(options);
+  if (!Array.isArray(lengths) || lengths.some((v) => typeof v !== 'number')) {
+    throw new ArgumentTypeError(
+      `random_split(): argument 'lengths' (position 2) must be a list of lengths or fractions (numbers), not ${typeName(lengths)}`,
+    );
+  }
   const ds = asMapDataset(dataset);
   const n = lengthOf(ds);
   const g = generatorOf(options.generator);
