@@ -318,6 +318,9 @@ export class Tensor {
 
   /** PyTorch: `requires_grad_(requires_grad=True)`. Only on leaves. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') {
+      throw new ArgumentTypeError(`requires_grad_(): argument 'requires_grad' (position 1) must be bool, not ${typeName(flag)}`);
+    }
     if (this.gradFn !== null && !flag) {
       throw new RuntimeError(
         'you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn\'t require differentiation use var_no_grad = var.detach().',
