@@ -10,6 +10,7 @@
 import { ArgumentTypeError, IndexError, TorchletError, typeName, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { narrow, squeezeDims } from '../ops/shape.js';
+import { warn } from '../nn/functional/warn.js';
 import { Generator as TorchGenerator, generatorOf, randomPermutation } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -287,6 +288,10 @@ export const RANDOM_SPLIT_OPTIONS = defineOptions<RandomSplitOptions>('utils.dat
  *
  *   const [train, val] = randomSplit(ds, [0.8, 0.2], { generator: new torch.Generator().manualSeed(42) });
  *
+ * A fraction that leaves a split empty (`[0.9, 0.1]` of 5 items gives 5 and 0) warns on the
+ * console for each empty split, as PyTorch 1.13's UserWarning "Length of split at index i is 0";
+ * explicit zero counts (`[0, 5]`) do not warn, as in PyTorch.
+ *
  * PyTorch parity: which items land where differs from PyTorch for the same seed (the random
  * stream is torchlet's); the lengths are the same.
  */
@@ -314,6 +319,10 @@ export function randomSplit<T>(
     });
     const remainder = n - sizes.reduce((a, b) => a + b, 0);
     for (let i = 0; i < remainder; i++) sizes[i % sizes.length]! += 1;
+    // PyTorch 1.13 warns (UserWarning) for each empty split, only when the lengths were fractions.
+    sizes.forEach((s, i) => {
+      if (s === 0) warn(`Length of split at index ${i} is 0. This might result in an empty dataset.`);
+    });
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new ValueError(`randomSplit: lengths must be non-negative integers or fractions summing to 1, got [${lengths.join(', ')}]`);
