@@ -237,9 +237,10 @@ describe('torch.save writes checkpoints PyTorch reads', () => {
     expect((back.d as torch.Tensor).dtype).toBe('float64');
   });
 
-  it('refuses cycles with a ValueError', () => {
+  it("writes cycles as PyTorch's pickler does (memo), and they load back as cycles", () => {
     const l: torch.io.PickleValue[] = [];
     l.push(l);
-    expect(() => torch.save(l)).toThrow(/contains a cycle/);
+    const back = torch.load(torch.save(l)) as torch.io.PickleValue[];
+    expect(back[0]).toBe(back);
   });
 });

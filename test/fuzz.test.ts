@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { toZip64 } from './helpers/pickles.js';
 
@@ -63,6 +63,7 @@ function mutate(src: Uint8Array, donor: Uint8Array, r: () => number): Uint8Array
       return concat(b.subarray(0, p), donor.subarray(q, q + n), b.subarray(p));
     }
     default: { // overwrite a 4- or 8-byte field with a large little-endian length
+      if (b.length < 4) return b; // a stacked truncation left no field to overwrite
       const p = at(Math.max(1, b.length - 8));
       const v = [0xffffffff, 0x7fffffff, 0x80000000, b.length + 1, 2 ** 31][at(5)]!;
       new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(p, v >>> 0, true);
@@ -81,19 +82,30 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Run `load`; count outcomes; fail on anything but success or FormatError. */
+/**
+ * Cases per test: the suite's counts, times 10 with TORCHLET_FUZZ_FULL=1 (issue 18 asks for "a few
+ * thousand each"; the suite runs 2,000 per loader, the full run 20,000).
+ */
+const SCALE = process.env.TORCHLET_FUZZ_FULL === '1' ? 10 : 1;
+/** The slowest single case so far (ms), printed at the end; not asserted (no timing assertions in tests). */
+let slowest = 0;
+afterAll(() => console.info(`fuzz: slowest single case ${slowest.toFixed(1)} ms`));
+
+/** Run `load`; count outcomes; fail on anything but success or a typed loader error (FormatError, or SizeError past maxBytes). */
 function expectOnlyFormatErrors(cases: Iterable<Uint8Array>, load: (b: Uint8Array) => unknown): { ok: number; refused: number } {
   const tally = { ok: 0, refused: 0 };
   for (const bytes of cases) {
+    const t0 = performance.now();
     try {
       load(bytes);
       tally.ok++;
     } catch (e) {
-      if (!(e instanceof torch.FormatError)) {
+      if (!(e instanceof torch.FormatError) && !(e instanceof torch.SizeError)) {
         expect.fail(`a ${bytes.length}-byte mutated file threw ${String(e)} (not a FormatError)\n${(e as Error).stack}`);
       }
       tally.refused++;
     }
+    slowest = Math.max(slowest, performance.now() - t0);
   }
   return tally;
 }
@@ -109,33 +121,33 @@ function* mutations(files: Uint8Array[], n: number, seed: number): Generator<Uin
   }
 }
 
-describe('fuzz: mutated files give success or a FormatError, nothing else', () => {
-  it('loadSafetensors (600 cases)', () => {
+describe('fuzz: mutated files give success or a typed error (FormatError, SizeError), nothing else', () => {
+  it(`loadSafetensors (${2000 * SCALE} cases)`, () => {
     const files = ['io_lstm.safetensors', 'io_dtypes.safetensors', 'io_torchlet_gru.safetensors'].map(read);
-    const t = expectOnlyFormatErrors(mutations(files, 600, 1), (b) => torch.io.loadSafetensors(b));
+    const t = expectOnlyFormatErrors(mutations(files, 2000 * SCALE, 1), (b) => torch.io.loadSafetensors(b));
     expect(t.refused).toBeGreaterThan(300);
   });
 
-  it('torch.load on whole .pt files (600 cases)', () => {
+  it(`torch.load on whole .pt files (${2000 * SCALE} cases)`, () => {
     const files = [...['io_lstm.pt', 'io_dtypes.pt', 'io_evil.pt', 'io_checkpoint.pt', 'io_lstm_zip64.pt'].map(read), toZip64(read('io_dtypes.pt'))];
-    const t = expectOnlyFormatErrors(mutations(files, 600, 2), (b) => torch.load(b));
+    const t = expectOnlyFormatErrors(mutations(files, 2000 * SCALE, 2), (b) => torch.load(b));
     expect(t.refused).toBeGreaterThan(300);
   });
 
-  it('torch.load on legacy-format files, no checksum in the way (800 cases)', () => {
+  it(`torch.load on legacy-format files, no checksum in the way (${2000 * SCALE} cases)`, () => {
     const files = ['io_lstm_legacy.pt', 'io_dtypes_legacy.pt', 'io_evil_legacy.pt'].map(read);
-    const t = expectOnlyFormatErrors(mutations(files, 800, 5), (b) => torch.load(b));
+    const t = expectOnlyFormatErrors(mutations(files, 2000 * SCALE, 5), (b) => torch.load(b));
     expect(t.refused).toBeGreaterThan(300);
     expect(t.ok).toBeGreaterThan(10);
   });
 
-  it('torch.load with the pickle mutated and re-zipped (1200 cases)', () => {
+  it(`torch.load with the pickle mutated and re-zipped (${2000 * SCALE} cases)`, () => {
     const names = ['io_lstm.pt', 'io_dtypes.pt', 'io_evil.pt', 'io_checkpoint.pt'];
     const archives = names.map((n) => unzipSync(read(n)));
     const pickles = archives.map((a) => Object.entries(a).find(([k]) => k.endsWith('/data.pkl'))![1]);
     const r = rng(3);
     const cases = function* (): Generator<Uint8Array> {
-      for (let i = 0; i < 1200; i++) {
+      for (let i = 0; i < 2000 * SCALE; i++) {
         const k = i % archives.length;
         const files: Record<string, Uint8Array> = { ...archives[k]! };
         const key = Object.keys(files).find((f) => f.endsWith('/data.pkl'))!;
@@ -150,14 +162,14 @@ describe('fuzz: mutated files give success or a FormatError, nothing else', () =
     expect(t.ok).toBeGreaterThan(10);
   });
 
-  it('safetensors headers mutated as text (400 cases)', () => {
+  it(`safetensors headers mutated as text (${400 * SCALE} cases)`, () => {
     const src = read('io_dtypes.safetensors');
     const n = Number(new DataView(src.buffer, src.byteOffset).getBigUint64(0, true));
     const header = src.subarray(8, 8 + n);
     const data = src.subarray(8 + n);
     const r = rng(4);
     const cases = function* (): Generator<Uint8Array> {
-      for (let i = 0; i < 400; i++) {
+      for (let i = 0; i < 400 * SCALE; i++) {
         const h = mutate(header, new TextEncoder().encode('{"__proto__":{"dtype":"F32","shape":[1e300,-1],"data_offsets":[0,99999999999]}}'), r);
         const out = new Uint8Array(8 + h.length + data.length);
         new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);

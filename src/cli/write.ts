@@ -1,13 +1,30 @@
 /**
- * Writing output files so that a failure never leaves a partial one: bytes go to a temporary file
- * beside the destination, are flushed, optionally checked, and only then renamed over it.
+ * Writing output files so that a failure never leaves a partial one: torchlet/node's atomic
+ * write (a temporary file beside the destination, flushed, optionally checked, then renamed over
+ * it; stale temporaries of killed writers removed), with its errors as the CLI's one-line errors.
  */
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RuntimeError } from '../errors.js';
+import { writeFileAtomic, writeFileAtomicChecked } from '../node.js';
 import { CliError } from './ui.js';
 
-let counter = 0;
+function folder(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new CliError(`cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** The file system's error (a RuntimeError from torchlet/node with the cause's code) as a one-line CLI error. */
+function cliError(path: string, e: unknown): unknown {
+  if (!(e instanceof RuntimeError)) return e;
+  const code = (e as { code?: string }).code;
+  return code ? new CliError(`cannot write ${path}: ${code}`) : e;
+}
 
 /**
  * Write `bytes` to `path` atomically; `check(tmpPath)` (if given) runs on the written temporary
@@ -16,58 +33,21 @@ let counter = 0;
  */
 export async function writeChecked(path: string, bytes: Uint8Array | string, check?: (tmpPath: string) => void | Promise<void>): Promise<void> {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-  const dir = dirname(path);
+  folder(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    await writeFileAtomicChecked(path, data, check, 'torchlet');
   } catch (e) {
-    throw new CliError(`cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    let at = 0;
-    while (at < data.length) at += writeSync(fd, data, at, data.length - at);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    if (check) await check(tmp);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== null) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw code ? new CliError(`cannot write ${path}: ${code}`) : e;
+    throw cliError(path, e);
   }
 }
 
 /** Synchronous atomic write (for the training checkpoint, written between batches). */
 export function writeAtomicSync(path: string, bytes: Uint8Array | string): void {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  let fd: number | null = null;
+  folder(path);
   try {
-    fd = openSync(tmp, 'wx', 0o644);
-    let at = 0;
-    while (at < data.length) at += writeSync(fd, data, at, data.length - at);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
+    writeFileAtomic(path, data);
   } catch (e) {
-    if (fd !== null) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw code ? new CliError(`cannot write ${path}: ${code}`) : e;
+    throw cliError(path, e);
   }
 }

@@ -17,24 +17,31 @@
  * unless `keepFloat64`, int64 and smaller integers → int32.
  */
 
-import { FormatError, ValueError } from '../errors.js';
+import { FormatError, SizeError, ValueError } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
-import { decodeElements, FILE_DTYPE_BYTES, loadedDType } from './dtypes.js';
+import { decodeElements, FILE_DTYPE_BYTES, LOADED_DTYPE_BYTES, loadedDType } from './dtypes.js';
 import { loadLegacy } from './legacy.js';
 import type { PickleDict, PickleValue } from './pickle.js';
 import { unpickle } from './pickle.js';
 import { checkpointHooks, StorageRef } from './torch-pickle.js';
 import { ZipArchive } from './zip.js';
+import { checkMaxBytes, defaultMaxBytes, LoadBudget } from './budget.js';
 import { defineOptions, opt } from '../options.js';
 
 /** Options of `load`. PyTorch: `torch.load(f, map_location=..., weights_only=True)` (torchlet always loads weights only). */
 export interface LoadOptions {
   /** Keep float64 tensors as float64 instead of rounding them to float32. Default false. */
   keepFloat64?: boolean;
+  /**
+   * The most bytes loading this file may allocate (decoded storages, inflated entries), checked
+   * before allocating: past it, a SizeError that says how to raise it. Default: the larger of
+   * 1 GiB and 20 times the file's size (a real checkpoint needs at most 4 times its size).
+   */
+  maxBytes?: number;
 }
 /** Run-time check of `LoadOptions` (src/options.ts). */
-export const LOAD_OPTIONS = defineOptions<LoadOptions>('load', { keepFloat64: opt.bool });
+export const LOAD_OPTIONS = defineOptions<LoadOptions>('load', { keepFloat64: opt.bool, maxBytes: opt.number });
 
 /**
  * Load a PyTorch checkpoint from its bytes. PyTorch: `torch.load(f, map_location='cpu',
@@ -54,8 +61,10 @@ export function load(bytes: Uint8Array, options: LoadOptions = {}): PickleValue 
   options = LOAD_OPTIONS.parse(options);
   if (!(bytes instanceof Uint8Array)) throw new ValueError('torch.load: expected the file contents as a Uint8Array');
   const keep64 = options.keepFloat64 ?? false;
+  checkMaxBytes(options.maxBytes, 'torch.load');
+  const budget = new LoadBudget(options.maxBytes ?? defaultMaxBytes(bytes.length), { what: 'torch.load', example: 'torch.load(bytes, { maxBytes: N })' });
   // A pickle's PROTO opcode first: the legacy format; otherwise the zip format.
-  return guard(() => (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5 ? loadLegacy(bytes, keep64) : loadZip(bytes, keep64)));
+  return guard(() => (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5 ? loadLegacy(bytes, keep64, budget) : loadZip(bytes, keep64, budget)));
 }
 
 /** Turn any unexpected exception from hostile input into a FormatError (the loaders' contract). */
@@ -63,7 +72,7 @@ function guard<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof FormatError) throw e;
+    if (e instanceof FormatError || e instanceof SizeError) throw e;
     if (e instanceof RangeError || e instanceof TypeError) {
       throw new FormatError(`torch.load: the file is corrupt (${e.message})`);
     }
@@ -71,11 +80,14 @@ function guard<T>(fn: () => T): T {
   }
 }
 
-function loadZip(bytes: Uint8Array, keepFloat64: boolean): PickleValue {
+function loadZip(bytes: Uint8Array, keepFloat64: boolean, budget: LoadBudget): PickleValue {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw new FormatError(`torch.load: not a PyTorch checkpoint (a zip file starts with "PK"; this file has ${bytes.length} bytes starting ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`);
   }
   const zip = new ZipArchive(bytes, 'torch.load');
+  // Inflating allocates each deflated entry's size: all of it charged before anything is read
+  // (PyTorch stores its entries, so a real checkpoint charges nothing here).
+  budget.charge(zip.inflatedBytes(), 'inflating the deflated entries');
   const pkl = zip.names().filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
     throw new FormatError(`torch.load: expected one "<name>/data.pkl" in the archive, found ${pkl.length}; is this a torch.save file?`);
@@ -106,10 +118,12 @@ function loadZip(bytes: Uint8Array, keepFloat64: boolean): PickleValue {
     const entry = `${prefix}data/${key}`;
     if (!zip.has(entry)) throw new FormatError(`torch.load: storage ${key} has no "${entry}" in the archive (truncated?)`);
     const width = FILE_DTYPE_BYTES[type.dtype];
-    const raw = zip.read(entry, 'torch.load');
-    if (raw.length !== numel * width) {
-      throw new FormatError(`torch.load: storage ${key} declares ${numel} elements of ${type.className} (${numel * width} bytes), but ${entry} holds ${raw.length} bytes`);
+    const stored = zip.size(entry);
+    if (stored !== numel * width) {
+      throw new FormatError(`torch.load: storage ${key} declares ${numel} elements of ${type.className} (${numel * width} bytes), but ${entry} holds ${stored} bytes`);
     }
+    budget.charge(numel * LOADED_DTYPE_BYTES[loaded], `storage ${key} (${numel} elements of ${type.className})`);
+    const raw = zip.read(entry, 'torch.load');
     const ref = new StorageRef(key, loaded, decodeElements(raw, 0, numel, type.dtype, keepFloat64, `torch.load: storage ${key}`));
     storages.set(key, ref);
     return ref;

@@ -29,6 +29,9 @@ export function isFileDType(s: unknown): s is FileDType {
   return typeof s === 'string' && Object.hasOwn(FILE_DTYPE_BYTES, s);
 }
 
+/** Bytes per element of each torchlet dtype in memory (int64 is stored in 32 bits): what a loader allocates. */
+export const LOADED_DTYPE_BYTES: Readonly<Record<DType, number>> = Object.freeze({ float32: 4, float64: 8, int32: 4, int64: 4, bool: 1 });
+
 /** The torchlet dtype a file dtype loads as. */
 export function loadedDType(dtype: FileDType, keepFloat64: boolean): DType {
   if (dtype === 'F64') return keepFloat64 ? 'float64' : 'float32';

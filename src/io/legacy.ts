@@ -17,7 +17,8 @@ import { FormatError } from '../errors.js';
 import { allocStorage } from '../tensor/dtype.js';
 import type { StoragePid } from './torch-pickle.js';
 import { checkpointHooks, StorageRef } from './torch-pickle.js';
-import { decodeElements, FILE_DTYPE_BYTES, loadedDType } from './dtypes.js';
+import type { LoadBudget } from './budget.js';
+import { decodeElements, FILE_DTYPE_BYTES, LOADED_DTYPE_BYTES, loadedDType } from './dtypes.js';
 import type { PickleHooks, PickleValue } from './pickle.js';
 import { unpickleFrom } from './pickle.js';
 
@@ -46,7 +47,7 @@ interface Root {
   filled: boolean;
 }
 
-export function loadLegacy(bytes: Uint8Array, keepFloat64: boolean): PickleValue {
+export function loadLegacy(bytes: Uint8Array, keepFloat64: boolean, budget: LoadBudget): PickleValue {
   let at = 0;
   const next = (hooks: PickleHooks): PickleValue => {
     const r = unpickleFrom(bytes, at, hooks);
@@ -66,14 +67,18 @@ export function loadLegacy(bytes: Uint8Array, keepFloat64: boolean): PickleValue
   // Storages are named before their data appears: allocate them (sized by the pid, bounded by
   // the file) and fill them after the object pickle.
   const roots = new Map<string, Root>();
+  // Every storage's data follows in the file: together they cannot declare more than it holds.
+  let declared = 0;
   const views = new Map<string, StorageRef>();
   const hooks = checkpointHooks((pid) => {
     const loaded = loadedDType(pid.type.dtype, keepFloat64);
     let root = roots.get(pid.key);
     if (root === undefined) {
-      if (pid.numel * FILE_DTYPE_BYTES[pid.type.dtype] > bytes.length) {
-        throw new FormatError(`torch.load: storage ${pid.key} declares ${pid.numel} elements, more than the file holds`);
+      declared += pid.numel * FILE_DTYPE_BYTES[pid.type.dtype];
+      if (declared > bytes.length) {
+        throw new FormatError(`torch.load: storage ${pid.key} declares ${pid.numel} elements, more than the file holds (with the storages before it)`);
       }
+      budget.charge(pid.numel * LOADED_DTYPE_BYTES[loaded], `storage ${pid.key} (${pid.numel} elements of ${pid.type.className})`);
       root = { ref: new StorageRef(pid.key, loaded, allocStorage(loaded, pid.numel)), pid, filled: false };
       roots.set(pid.key, root);
     } else if (root.ref.dtype !== loaded || root.pid.numel !== pid.numel || root.pid.type.dtype !== pid.type.dtype) {
@@ -111,6 +116,8 @@ export function loadLegacy(bytes: Uint8Array, keepFloat64: boolean): PickleValue
     at += 8;
     const n = root.pid.numel * FILE_DTYPE_BYTES[root.pid.type.dtype];
     if (at + n > bytes.length) throw new FormatError(`torch.load: the data of legacy storage ${key} runs past the end of the file (truncated?)`);
+    // The decoded copy is a temporary as large as the storage: charged too.
+    budget.charge(root.pid.numel * LOADED_DTYPE_BYTES[root.ref.dtype], `decoding storage ${key}`);
     root.ref.storage.set(decodeElements(bytes, at, root.pid.numel, root.pid.type.dtype, keepFloat64, `torch.load: storage ${key}`));
     root.filled = true;
     at += n;

@@ -146,7 +146,66 @@ function latin1(b: Uint8Array): string {
   return s;
 }
 
-const utf8 = new TextDecoder('utf-8');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * UTF-8 as Python's pickle decodes it (`str(data, 'utf-8', 'surrogatepass')`): invalid bytes
+ * are refused with Python's message, and encoded surrogates (ED A0..BF xx) become lone
+ * surrogates instead of an error. The fast path is the platform's strict decoder.
+ */
+export function decodeUtf8Pickle(b: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(b);
+  } catch {
+    // invalid for a strict decoder: either a surrogate (allowed here) or a real error below
+  }
+  const units: number[] = [];
+  let out = '';
+  const fail = (i: number, reason: string): never => {
+    throw new FormatError(`pickle: ${what} is not valid UTF-8 ('utf-8' codec can't decode byte 0x${b[i]!.toString(16).padStart(2, '0')} in position ${i}: ${reason})`);
+  };
+  let start = 0;
+  const cont = (i: number): number => {
+    if (i >= b.length) fail(start, 'unexpected end of data');
+    const c = b[i]!;
+    if ((c & 0xc0) !== 0x80) fail(start, 'invalid continuation byte');
+    return c & 0x3f;
+  };
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    start = i;
+    let cp: number;
+    if (c < 0x80) {
+      cp = c;
+      i += 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      cp = ((c & 0x1f) << 6) | cont(i + 1);
+      i += 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      const c1 = i + 1 < b.length ? b[i + 1]! : -1;
+      // Overlong forms (E0 80..9F) are refused; surrogates (ED A0..BF) pass, as surrogatepass allows.
+      if (c === 0xe0 && c1 >= 0 && c1 < 0xa0) fail(i, 'invalid continuation byte');
+      cp = ((c & 0x0f) << 12) | (cont(i + 1) << 6) | cont(i + 2);
+      i += 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      const c1 = i + 1 < b.length ? b[i + 1]! : -1;
+      if ((c === 0xf0 && c1 >= 0 && c1 < 0x90) || (c === 0xf4 && c1 >= 0x90)) fail(i, 'invalid continuation byte');
+      cp = ((c & 0x07) << 18) | (cont(i + 1) << 12) | (cont(i + 2) << 6) | cont(i + 3);
+      i += 4;
+    } else {
+      return fail(i, 'invalid start byte');
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else units.push(cp);
+    if (units.length >= 4096) {
+      out += String.fromCharCode(...units);
+      units.length = 0;
+    }
+  }
+  return out + String.fromCharCode(...units);
+}
 
 /** Little-endian two's-complement integer of `b.length` bytes (LONG1/LONG4). */
 function decodeLong(b: Uint8Array): number | bigint {
@@ -298,9 +357,9 @@ export function unpickleFrom(bytes: Uint8Array, start: number, hooks: PickleHook
         break;
       }
       // ---- strings and bytes
-      case 0x58: stack.push(utf8.decode(r.take(r.u32(), 'BINUNICODE'))); break; // BINUNICODE
-      case 0x8c: stack.push(utf8.decode(r.take(r.u8(), 'SHORT_BINUNICODE'))); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(utf8.decode(r.take(r.u64(), 'BINUNICODE8'))); break; // BINUNICODE8
+      case 0x58: stack.push(decodeUtf8Pickle(r.take(r.u32(), 'BINUNICODE'), `the BINUNICODE ending at offset ${r.pos}`)); break; // BINUNICODE
+      case 0x8c: stack.push(decodeUtf8Pickle(r.take(r.u8(), 'SHORT_BINUNICODE'), `the SHORT_BINUNICODE ending at offset ${r.pos}`)); break; // SHORT_BINUNICODE
+      case 0x8d: stack.push(decodeUtf8Pickle(r.take(r.u64(), 'BINUNICODE8'), `the BINUNICODE8 ending at offset ${r.pos}`)); break; // BINUNICODE8
       case 0x56: stack.push(r.line('UNICODE')); break; // UNICODE (raw-unicode-escape; ASCII read as is)
       case 0x55: stack.push(latin1(r.take(r.u8(), 'SHORT_BINSTRING'))); break; // SHORT_BINSTRING (Python 2 str)
       case 0x54: { // BINSTRING

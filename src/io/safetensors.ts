@@ -15,7 +15,8 @@ import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
 import type { FileDType } from './dtypes.js';
-import { decodeElements, encodeStorage, FILE_DTYPE_BYTES, floatToBFloat16, floatToHalf, isFileDType, loadedDType, SAVED_FILE_DTYPE } from './dtypes.js';
+import { checkMaxBytes, defaultMaxBytes, LoadBudget } from './budget.js';
+import { decodeElements, encodeStorage, FILE_DTYPE_BYTES, LOADED_DTYPE_BYTES, floatToBFloat16, floatToHalf, isFileDType, loadedDType, SAVED_FILE_DTYPE } from './dtypes.js';
 import { defineOptions, opt } from '../options.js';
 
 /** Refuse headers past this size (the reference implementation's limit, 100 MB). */
@@ -33,9 +34,15 @@ export interface SafetensorsFile {
 export interface LoadSafetensorsOptions {
   /** Keep F64 tensors as float64 instead of rounding them to float32. Default false. */
   keepFloat64?: boolean;
+  /**
+   * The most bytes loading this file may allocate (the decoded tensors), checked before
+   * allocating: past it, a SizeError that says how to raise it. Default: the larger of 1 GiB and
+   * 20 times the file's size.
+   */
+  maxBytes?: number;
 }
 /** Run-time check of `LoadSafetensorsOptions` (src/options.ts). */
-export const LOAD_SAFETENSORS_OPTIONS = defineOptions<LoadSafetensorsOptions>('io.loadSafetensors', { keepFloat64: opt.bool });
+export const LOAD_SAFETENSORS_OPTIONS = defineOptions<LoadSafetensorsOptions>('io.loadSafetensors', { keepFloat64: opt.bool, maxBytes: opt.number });
 
 interface Entry {
   name: string;
@@ -57,6 +64,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): SafetensorsFile {
   options = LOAD_SAFETENSORS_OPTIONS.parse(options);
   if (!(bytes instanceof Uint8Array)) throw new ValueError('loadSafetensors: expected the file contents as a Uint8Array');
+  checkMaxBytes(options.maxBytes, 'loadSafetensors');
   if (bytes.length < 8) {
     throw new FormatError(`safetensors: file too small (${bytes.length} bytes; the header length alone takes 8)`);
   }
@@ -112,9 +120,11 @@ export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptio
   }
 
   const keep64 = options.keepFloat64 ?? false;
+  const budget = new LoadBudget(options.maxBytes ?? defaultMaxBytes(bytes.length), { what: 'safetensors', example: 'loadSafetensors(bytes, { maxBytes: N })' });
   const tensors: Record<string, Tensor> = Object.create(null);
   for (const e of entries) {
     const n = (e.end - e.begin) / FILE_DTYPE_BYTES[e.dtype];
+    budget.charge(n * LOADED_DTYPE_BYTES[loadedDType(e.dtype, keep64)], `tensor "${e.name}" (${n} elements of ${e.dtype})`);
     const storage = decodeElements(bytes, dataStart + e.begin, n, e.dtype, keep64, `safetensors: tensor "${e.name}"`);
     tensors[e.name] = new TensorClass(storage, e.shape, loadedDType(e.dtype, keep64));
   }

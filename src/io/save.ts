@@ -19,6 +19,31 @@ import type { PickleValue } from './pickle.js';
 
 const STORAGE_CLASS = { float32: 'FloatStorage', float64: 'DoubleStorage', int32: 'IntStorage', int64: 'LongStorage', bool: 'BoolStorage' } as const;
 const MAX_DEPTH = 1000;
+
+/**
+ * A string's UTF-8 bytes as Python's pickler writes them (`s.encode('utf-8', 'surrogatepass')`):
+ * a lone surrogate is kept as its 3-byte form instead of becoming U+FFFD, so it loads back as
+ * the same string.
+ */
+export function encodeUtf8Pickle(s: string): Uint8Array {
+  if (!/[\uD800-\uDFFF]/.test(s)) return new TextEncoder().encode(s);
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return Uint8Array.from(out);
+}
 /** A fixed timestamp, in local time as zip stores it, so the same object always gives the same bytes. */
 const MTIME = new Date(2000, 0, 1);
 
@@ -36,7 +61,7 @@ class PickleWriter {
     this.byte(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
   }
   str(s: string): void {
-    const b = new TextEncoder().encode(s);
+    const b = encodeUtf8Pickle(s);
     this.byte(0x58); // BINUNICODE
     this.u32(b.length);
     for (const x of b) this.out.push(x);
@@ -68,7 +93,33 @@ class PickleWriter {
     this.text(`c${module}\n${name}\n`);
   }
 
-  value(v: PickleValue, depth: number, seen: Set<object>): void {
+  /** Memo slots of the containers and tensors written so far (Python's pickler memo: shared objects are written once). */
+  private readonly memo = new Map<object, number>();
+
+  /** PUT the object just built into the next memo slot. */
+  private put(v: object): void {
+    const i = this.memo.size;
+    this.memo.set(v, i);
+    if (i < 256) this.byte(0x71, i); // BINPUT
+    else {
+      this.byte(0x72); // LONG_BINPUT
+      this.u32(i);
+    }
+  }
+
+  /** GET `v` from the memo if it was written before; true if it was. */
+  private get(v: object): boolean {
+    const i = this.memo.get(v);
+    if (i === undefined) return false;
+    if (i < 256) this.byte(0x68, i); // BINGET
+    else {
+      this.byte(0x6a); // LONG_BINGET
+      this.u32(i);
+    }
+    return true;
+  }
+
+  value(v: PickleValue, depth: number): void {
     if (depth > MAX_DEPTH) throw new ValueError(`torch.save: nesting deeper than ${MAX_DEPTH} levels`);
     if (v === null) this.byte(0x4e); // NONE
     else if (v === true) this.byte(0x88); // NEWTRUE
@@ -83,8 +134,12 @@ class PickleWriter {
         this.byte(0x47, ...b); // BINFLOAT, big-endian
       }
     } else if (typeof v === 'string') this.str(v);
-    else if (v instanceof Tensor) this.tensor(v);
-    else if (v instanceof Uint8Array) {
+    else if (typeof v === 'object' && this.get(v)) {
+      // written before: a reference to the same object (shared structure and cycles survive)
+    } else if (v instanceof Tensor) {
+      this.tensor(v);
+      this.put(v);
+    } else if (v instanceof Uint8Array) {
       // Protocol 2 writes bytes as _codecs.encode(latin1 text, 'latin1').
       this.global('_codecs', 'encode');
       let s = '';
@@ -92,22 +147,23 @@ class PickleWriter {
       this.str(s);
       this.str('latin1');
       this.byte(0x86, 0x52); // TUPLE2, REDUCE
+      this.put(v);
+    } else if (Array.isArray(v)) {
+      // Memoised before its items, as Python's pickler does, so an item may refer back to it (a cycle).
+      this.byte(0x5d); // EMPTY_LIST
+      this.put(v);
+      this.byte(0x28); // MARK
+      for (const x of v) this.value(x, depth + 1);
+      this.byte(0x65); // APPENDS
     } else {
-      if (seen.has(v)) throw new ValueError('torch.save: the object contains a cycle, which torchlet does not write');
-      seen.add(v);
-      if (Array.isArray(v)) {
-        this.byte(0x5d, 0x28); // EMPTY_LIST, MARK
-        for (const x of v) this.value(x, depth + 1, seen);
-        this.byte(0x65); // APPENDS
-      } else {
-        this.byte(0x7d, 0x28); // EMPTY_DICT, MARK
-        for (const [k, x] of Object.entries(v)) {
-          this.str(k);
-          this.value(x, depth + 1, seen);
-        }
-        this.byte(0x75); // SETITEMS
+      this.byte(0x7d); // EMPTY_DICT
+      this.put(v);
+      this.byte(0x28); // MARK
+      for (const [k, x] of Object.entries(v)) {
+        this.str(k);
+        this.value(x, depth + 1);
       }
-      seen.delete(v);
+      this.byte(0x75); // SETITEMS
     }
   }
 
@@ -155,7 +211,7 @@ class PickleWriter {
 export function save(obj: PickleValue): Uint8Array {
   const w = new PickleWriter();
   w.byte(0x80, 2); // PROTO 2
-  w.value(obj, 0, new Set());
+  w.value(obj, 0);
   w.byte(0x2e); // STOP
   const files: Record<string, Uint8Array> = { 'archive/data.pkl': w.bytes() };
   for (const [storage, { key, dtype }] of w.storages) files[`archive/data/${key}`] = encodeStorage(storage, dtype);

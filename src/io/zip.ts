@@ -30,6 +30,8 @@ interface ZipEntry {
   compressedSize: number;
   size: number;
   dataStart: number;
+  /** Where the entry's local header starts (its bytes are [localOffset, dataStart + compressedSize)). */
+  localOffset: number;
 }
 
 /** A zip archive's entries by name; `read(name)` checks and returns the entry's bytes. */
@@ -123,14 +125,41 @@ export class ZipArchive {
       if (size > MAX_ENTRY_BYTES || (method === 8 && size > compressedSize * 1032 + 64)) {
         throw new FormatError(`${what}: entry "${name}" claims ${size} uncompressed bytes, which is refused`);
       }
-      this.entries.set(name, { name, method, crc, compressedSize, size, dataStart });
+      this.entries.set(name, { name, method, crc, compressedSize, size, dataStart, localOffset });
       at = next;
+    }
+    // Entries must not share bytes: a directory that points many entries at one compressed
+    // stream (an overlapping-entry zip bomb) would make each inflate it again.
+    const ranges = [...this.entries.values()].sort((a, b) => a.localOffset - b.localOffset);
+    for (let i = 1; i < ranges.length; i++) {
+      const prev = ranges[i - 1]!;
+      const e = ranges[i]!;
+      if (e.localOffset < prev.dataStart + prev.compressedSize) {
+        throw new FormatError(`${what}: entries "${prev.name}" and "${e.name}" overlap in the file (an overlapping-entry zip bomb?), which is refused`);
+      }
+    }
+    const first = ranges[0];
+    const last = ranges[ranges.length - 1];
+    if (last && first && cdOffset < last.dataStart + last.compressedSize && cdOffset + cdSize > first.localOffset) {
+      throw new FormatError(`${what}: the central directory overlaps the entries' data, which is refused`);
     }
   }
 
   /** Entry names in directory order. */
   names(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /** Bytes that inflating every deflated entry allocates (what a loader charges its budget up front). */
+  inflatedBytes(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.method === 8) n += e.size;
+    return n;
+  }
+
+  /** The uncompressed size the directory gives for entry `name` (checked against the data when read). */
+  size(name: string): number {
+    return this.entries.get(name)?.size ?? 0;
   }
 
   has(name: string): boolean {

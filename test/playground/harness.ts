@@ -66,3 +66,22 @@ export async function startHarness(): Promise<Harness> {
     },
   };
 }
+
+/** Run a CLI command function in-process and return what it wrote to stdout (its `--json`). */
+export function captureStdout(run: () => unknown): string {
+  const write = process.stdout.write;
+  let text = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return text;
+}
+
+/** Text styles without colour, for the CLI's command functions. */
+export const PLAIN = { bold: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, green: (s: string) => s };
