@@ -87,7 +87,7 @@ afterAll(() => {
 describe('the tarball (npm pack)', () => {
   it('holds the built package, the wasm files, types, LICENSE, and no tests, fixtures or sources', () => {
     const paths = packed.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
       expect(paths, f).toContain(f);
     }
     for (const f of ['simd', 'relaxed', 'simd-shared', 'relaxed-shared']) expect(paths).toContain(`dist/kernels/wasm/kernels-${f}.wasm`);
@@ -139,6 +139,22 @@ describe('installed from the tarball into a fresh project', () => {
     expect(r.stdout.trim().split('\n').map((u) => u.replace(/.*\/node_modules\/torchlet\//, ''))).toEqual(['dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js']);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'torchlet', 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
     for (const [k, v] of Object.entries(pkg.exports)) if (typeof v === 'object') expect(v.default, k).not.toContain('bundle');
+  });
+
+  it('require() on a Node.js too old for require(esm) says what to do; import says the same', () => {
+    // Node 20.18 simulated: process.versions.node rewritten before anything loads.
+    writeFileSync(join(project, 'old-node.cjs'), "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.18.0' } });\n");
+    const req = spawnSync(process.execPath, ['-r', './old-node.cjs', '-e', "require('torchlet/nn')"], { cwd: project, encoding: 'utf8' });
+    expect(req.status).not.toBe(0);
+    expect(req.stderr).toContain('torchlet needs Node.js 20.19 or later on Node 20, or 22.12 or later (this is Node.js 20.18.0)');
+    expect(req.stderr).toContain("require('torchlet/nn') loads an ES module");
+    expect(req.stderr).not.toContain('ERR_REQUIRE_ESM');
+    const imp = spawnSync(process.execPath, ['-r', './old-node.cjs', '--input-type=module', '-e', "await import('torchlet')"], { cwd: project, encoding: 'utf8' });
+    expect(imp.status).not.toBe(0);
+    expect(imp.stderr).toContain('this is Node.js 20.18.0');
+    // On this Node.js, require() and import give the same module (no second copy of any class).
+    const same = spawnSync(process.execPath, ['-e', "const t = require('torchlet'); import('torchlet').then((m) => console.log(m.Tensor === t.Tensor && m.nn.LSTM === require('torchlet/nn').LSTM))"], { cwd: project, encoding: 'utf8' });
+    expect(same.stdout.trim(), same.stderr).toBe('true');
   });
 
   it('the CLI runs from the bundle (its libraries bundled in)', () => {

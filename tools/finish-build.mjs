@@ -201,14 +201,15 @@ export function zipSync(data, opts) {
     `// torchlet/nn for Node (see tools/finish-build.mjs): the nn namespace of ./index.js.\nimport { nn } from './index.js';\nexport const { ${nnNames.join(', ')} } = nn;\n`,
   );
   // torchlet/node in Node: node.js bundled on its own, its imports of the library taken from the
-  // bundle's index (so one copy of every class; the io functions it uses are public as torch.io.*).
-  // A name torch.io does not export fails the build here ("No matching export").
+  // bundle's index (so one copy of every class): the public names of `torchlet`, and the io
+  // functions it uses, public as torch.io.*. Importing anything else from the library would fail
+  // when node.js runs (a missing export of ./index.js); test/package.test.ts runs it.
   const fromIndex = {
     name: 'node-entry-from-index',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (args) => (args.importer === join(out, 'node.js') ? { path: 'io', namespace: 'from-index' } : undefined));
       b.onLoad({ filter: /.*/, namespace: 'from-index' }, () => ({
-        contents: "import { io } from './index.js'; export const { load, save, loadSafetensors, saveSafetensors, toStateDict } = io;",
+        contents: "export * from './index.js'; import { io } from './index.js'; export const { load, save, loadSafetensors, saveSafetensors, toStateDict } = io;",
         loader: 'js',
       }));
     },
@@ -227,6 +228,28 @@ export function zipSync(data, opts) {
     sourcesContent: false,
     logLevel: 'warning',
   });
+  // require('torchlet') in Node: through require(esm) to the same bundle as import (one copy of every
+  // class), or, on a Node.js too old for require(esm), an error that says what to do (otherwise
+  // Node's ERR_REQUIRE_ESM). The version rule is src/runtime.ts's, copied in at build time.
+  const { unsupportedNode } = await import(pathToFileURL(join(out, 'runtime.js')).href);
+  mkdirSync(join(out, 'require'), { recursive: true });
+  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node']]) {
+    writeFileSync(
+      join(out, 'require', `${name}.cjs`),
+      `'use strict';
+// require('torchlet${sub}') in Node.js (written by tools/finish-build.mjs): the ES module bundle via require(esm).
+${unsupportedNode.toString()}
+const why = unsupportedNode(process.versions.node);
+if (why !== undefined) {
+  const error = new Error(\`\${why}. require('torchlet${sub}') loads an ES module, which Node.js can do from 20.19 on Node 20 and 22.12 on Node 22.\`);
+  error.name = 'RuntimeError';
+  error.code = 'ERR_TORCHLET_NODE_VERSION';
+  throw error;
+}
+module.exports = require('../bundle/${name}.js');
+`,
+    );
+  }
   // The licences of the bundled packages.
   const packages = new Map();
   for (const input of [...Object.keys(bundle.metafile.inputs), ...Object.keys(vendor.metafile.inputs)]) {
