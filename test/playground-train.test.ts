@@ -58,6 +58,27 @@ describe('playground: the births file shipped with the page', () => {
 });
 
 describe('playground: the train panel (worker, charts, download)', () => {
+  it('a dropped CSV of your own trains, started from the keyboard (Enter in a field)', async () => {
+    const csv = `t,value\n${Array.from({ length: 260 }, (_, i) => `${i},${(10 + 3 * Math.sin(i / 4) + ((i * 37) % 11) / 10).toFixed(3)}`).join('\n')}\n`;
+    const dt = await page.evaluateHandle((text) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text], 'sine.csv', { type: 'text/csv' }));
+      return d;
+    }, csv);
+    await page.dispatchEvent('#t-drop', 'drop', { dataTransfer: dt });
+    await page.waitForFunction(() => document.getElementById('t-datainfo')!.textContent!.startsWith('sine.csv: 260 rows'), null, { timeout: 10_000 });
+    expect(await page.isChecked('#t-csvsource')).toBe(true);
+    await page.selectOption('#t-target', 'value');
+    await fillTrain(page, { rows: '0', window: '12', epochs: '2' });
+    await page.focus('#t-epochs');
+    await page.keyboard.press('Enter');
+    expect(await waitState(page, 't-status', ['done', 'error'])).toBe('done');
+    expect(await page.textContent('#t-score [data-row="baseline"] th')).toBe('naive (the last value)');
+    expect(JSON.parse((await page.getAttribute('#t-status', 'data-train-loss'))!)).toHaveLength(2);
+    expect(hx.errors.get(page)).toEqual([]);
+    await page.check('#t-births');
+  });
+
   it('trains 3 epochs in the worker on 2 threads: loss falls, no long task, the downloads run in Node and in `torchlet predict`', async () => {
     await page.evaluate(() => {
       const w = window as unknown as { longTasks: number[] };
@@ -66,7 +87,7 @@ describe('playground: the train panel (worker, charts, download)', () => {
         for (const e of list.getEntries()) w.longTasks.push(e.duration);
       }).observe({ type: 'longtask' });
     });
-    await fillTrain(page, { rows: String(ROWS), epochs: '3', hidden: '16', batch: '32' });
+    await fillTrain(page, { rows: String(ROWS), window: '28', epochs: '3', hidden: '16', batch: '32' });
     await page.click('#t-start');
     expect(await waitState(page, 't-status', ['done', 'error'])).toBe('done');
     expect(await page.getAttribute('#t-status', 'data-threads')).toBe('2');

@@ -43,7 +43,7 @@ function makeLossPlot(): uPlot {
       axes: [{ ...axisStyle, label: 'epoch' }, { ...axisStyle, label: 'MSE (normalised)', size: 60 }],
       series: [
         { label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) },
-        { label: 'training (per batch)', stroke: '#1f77b4', width: 2, value: (_u, v) => (v == null ? '' : v.toFixed(4)) },
+        { label: 'training (mean over the epoch so far)', stroke: '#1f77b4', width: 2, value: (_u, v) => (v == null ? '' : v.toFixed(4)) },
         { label: 'validation (per epoch)', stroke: '#d62728', width: 2, points: { show: true, size: 7 }, spanGaps: true, value: (_u, v) => (v == null ? '' : v.toFixed(4)) },
       ],
       legend: { live: false },
