@@ -157,6 +157,13 @@ describe('installed from the tarball into a fresh project', () => {
     expect(same.stdout.trim(), same.stderr).toBe('true');
   });
 
+  it('the bundle keeps the names of classes and functions (reprs and messages show them)', () => {
+    // Bundling renames `Tensor` to `_Tensor`, `bmm` to `bmm2`, ...; finish-build gives the names back.
+    const script = "import * as torch from 'torchlet'; console.log(JSON.stringify([String(new torch.nn.Embedding(3, 2)), torch.Tensor.name, torch.nn.Module.name, torch.bmm.name, torch.TorchletError.name]))";
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+    expect(JSON.parse(r.stdout), r.stderr).toEqual(['Embedding(3, 2)', 'Tensor', 'Module', 'bmm', 'TorchletError']);
+  });
+
   it('the CLI runs from the bundle (its libraries bundled in)', () => {
     const r = spawnSync(process.execPath, [join(project, 'node_modules', 'torchlet', 'dist', 'bundle', 'cli.js'), '--version'], { cwd: project, encoding: 'utf8' });
     expect(r.stderr).toBe('');
