@@ -98,10 +98,12 @@ describe('the tarball (npm pack)', () => {
     expect(big).toEqual([]);
   });
 
-  it('is small: under 900 KB packed, 3 MB unpacked', () => {
+  it('is small: under 900 KB packed, 3.25 MB unpacked', () => {
     console.log(`[package.test] tarball ${(tarballBytes / 1024).toFixed(0)} KB packed, ${(packed.reduce((a, f) => a + f.size, 0) / 1024).toFixed(0)} KB unpacked, ${packed.length} files`);
     expect(tarballBytes).toBeLessThan(900 * 1024);
-    expect(packed.reduce((a, f) => a + f.size, 0)).toBeLessThan(3 * 1024 * 1024);
+    // 3.06 MB unpacked before issue 13's reductions and maths (+155 KB of JS, declarations and
+    // source maps with their sources), 3.21 MB with them: this bound only stops further growth.
+    expect(packed.reduce((a, f) => a + f.size, 0)).toBeLessThan(3.25 * 1024 * 1024);
   });
 
   it('the Node bundle maps errors to the line that throws, in a shipped per-module file', () => {

@@ -12,6 +12,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { uniform } from '../src/ops/creation.js';
 import { declaredOptions } from '../src/options.js';
 
 const { nn, optim } = torch;
@@ -34,10 +35,20 @@ const CALLS: Record<string, (o: never) => unknown> = {
   ones: (o) => torch.ones(2, o),
   rand: (o) => torch.rand(2, o),
   randn: (o) => torch.randn(2, o),
-  uniform: (o) => torch.uniform([2], 0, 1, o),
+  uniform: (o) => uniform([2], 0, 1, o), // internal (nn.init's helper), not torch.*
   randperm: (o) => torch.randperm(3, o),
   nonzero: (o) => torch.nonzero(torch.ones(2), o),
   indexPut_: (o) => torch.indexPut_(torch.zeros(2), [0], 1, o),
+  sort: (o) => torch.sort(x(), o),
+  argsort: (o) => torch.argsort(x(), o),
+  topk: (o) => torch.topk(x(), 1, o),
+  var: (o) => torch.var(x(), 1, o),
+  std: (o) => torch.std(x(), 1, o),
+  round: (o) => torch.round(x(), o),
+  isclose: (o) => torch.isclose(x(), x(), o),
+  allclose: (o) => torch.allclose(x(), x(), o),
+  addcmul: (o) => torch.addcmul(x(), x(), x(), o),
+  addcdiv: (o) => torch.addcdiv(x(), x(), x(), o),
   zerosLike: (o) => torch.zerosLike(x(), o),
   onesLike: (o) => torch.onesLike(x(), o),
   fullLike: (o) => torch.fullLike(x(), 2, o),
@@ -61,6 +72,13 @@ const CALLS: Record<string, (o: never) => unknown> = {
   'Tensor.prototype.baddbmm': (o) => torch.zeros(1, 2, 2).baddbmm(torch.zeros(1, 2, 2), torch.zeros(1, 2, 2), o),
   'Tensor.prototype.bernoulli': (o) => torch.rand(2).bernoulli(undefined, o),
   'Tensor.prototype.multinomial': (o) => torch.ones(2).multinomial(1, false, o),
+  'Tensor.prototype.sort': (o) => x().sort(o),
+  'Tensor.prototype.argsort': (o) => x().argsort(o),
+  'Tensor.prototype.round': (o) => x().round(o),
+  'Tensor.prototype.addcmul': (o) => x().addcmul(x(), x(), o),
+  'Tensor.prototype.addcdiv': (o) => x().addcdiv(x(), x(), o),
+  'Tensor.prototype.isclose': (o) => x().isclose(x(), o),
+  'Tensor.prototype.allclose': (o) => x().allclose(x(), o),
   'autograd.gradcheck': (o) => torch.autograd.gradcheck((a) => a.mul(2), [torch.randn(2, { dtype: 'float64', requiresGrad: true })], o),
   'io.load': (o) => torch.io.load(new Uint8Array(0), o),
   'io.loadSafetensors': (o) => torch.io.loadSafetensors(new Uint8Array(0), o),
