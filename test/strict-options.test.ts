@@ -140,6 +140,8 @@ const CALLS: Record<string, (o: never) => unknown> = {
   },
   useDeterministicAlgorithms: (o) => torch.useDeterministicAlgorithms(false, o),
   explain: (o) => torch.explain(new nn.Linear(3, 2), [2, 3], o),
+  // Not found by the walk (an input, not an options parameter): explain's { shape, lengths } form.
+  'explain input': (o) => torch.explain(new nn.LSTM(3, 4), o),
   'nn.BCELoss': (o) => new nn.BCELoss(o),
   'nn.HuberLoss': (o) => new nn.HuberLoss(o),
   'nn.SmoothL1Loss': (o) => new nn.SmoothL1Loss(o),
