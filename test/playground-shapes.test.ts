@@ -4,13 +4,28 @@
  * parameters and warnings on the page are exactly what `torchlet explain --json` reports for the same
  * layer and input. Screenshots at 1280x800 and 390px wide go to test/.output/playground/.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainCommand } from '../src/cli/explain.js';
 import { dimsText } from '../src/explain/render.js';
 import type { ExplainReport } from '../src/explain/report.js';
+import * as torch from '../src/index.js';
+import { startServer } from '../web/server.mjs';
 import { type Harness, SHOTS, startHarness, VIEWPORTS } from './playground/harness.js';
+
+/**
+ * Run the page's torchlet code (plain JavaScript) against the library, its `import` pointed at
+ * src/: returns each console.log'd shape and the shape the comment on that line promises.
+ */
+function runTorchletCode(code: string): { printed: string; promised: string }[] {
+  const body = code.replace("import * as torch from 'torchlet';", '');
+  const printed: string[] = [];
+  const fakeConsole = { log: (...a: unknown[]) => printed.push(a.map((x) => JSON.stringify(x)).join(' ')) };
+  new Function('torch', 'console', body)(torch, fakeConsole);
+  const promised = body.split('\n').filter((l) => l.startsWith('console.log(')).map((l) => l.replace(/^.*\/\/ /, '').replace(/ /g, ''));
+  return printed.map((p, i) => ({ printed: p, promised: promised[i] ?? '(none)' }));
+}
 
 /** The CLI's report, captured from `torchlet explain CONSTRUCTOR --input ... --json`. */
 function cliReport(ctor: string, o: { input: string; lengths?: string; enforceSorted?: boolean; states?: boolean }): ExplainReport {
@@ -172,6 +187,39 @@ describe('playground: the shapes panel shows what `torchlet explain` reports', (
     });
   }
 
+  for (const i of [1, 2, 5]) {
+    it(`the torchlet code of "${CASES[i]!.name}" runs and prints the shapes its comments give`, async () => {
+      await setForm(page, CASES[i]!.form);
+      const code = (await page.textContent('#code-torchlet'))!;
+      const runs = runTorchletCode(code);
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      for (const r of runs) expect(r.printed).toBe(r.promised);
+    });
+  }
+
+  it('the copy buttons put the code on the clipboard', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await setForm(page, CASES[1]!.form);
+    for (const lang of ['python', 'torchlet']) {
+      await page.click(`button[data-copy="code-${lang}"]`);
+      await page.waitForFunction((l) => document.querySelector(`button[data-copy="code-${l}"]`)!.textContent === 'Copied', lang, { timeout: 5_000 });
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await page.textContent(`#code-${lang}`));
+    }
+  });
+
+  it('the built site works from a sub-folder of a plain static host (relative URLs)', async () => {
+    const host = await startServer({ root: dirname(hx.dist), isolate: false });
+    try {
+      const sub = await hx.open(`${host.url}${basename(hx.dist)}/`);
+      await sub.waitForFunction(() => document.getElementById('env')!.textContent!.startsWith('Running on WebAssembly'), null, { timeout: 20_000 });
+      expect(await sub.textContent('[data-box="output"] .dims')).toBe('(L=5, N=3, D*Hout=20)');
+      expect(hx.errors.get(sub)).toEqual([]);
+      await sub.context().close();
+    } finally {
+      await host.close();
+    }
+  });
+
   it('a layer the constructor refuses shows its error (proj_size >= hidden_size)', async () => {
     await setForm(page, { type: 'LSTM', inputSize: 10, hiddenSize: 4, projSize: 4 });
     const got = await pageShapes(page);
@@ -190,12 +238,13 @@ describe('playground: the shapes panel shows what `torchlet explain` reports', (
     await plain.context().close();
   });
 
-  it('keyboard: Tab reaches every control of the form in order, and each has a label', async () => {
+  it('every control of the page (all panels) has a label; the form works from the keyboard', async () => {
     const unlabelled = await page.evaluate(() =>
       Array.from(document.querySelectorAll<HTMLElement>('input, select, button, textarea')).filter((el) => {
         const id = el.id;
         const label = id ? document.querySelector(`label[for="${id}"]`) : null;
-        return !(label || el.closest('label') || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'));
+        const named = el.tagName === 'BUTTON' && (el.textContent ?? '').trim() !== '';
+        return !(named || label || el.closest('label') || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'));
       }).map((el) => el.outerHTML.slice(0, 80)),
     );
     expect(unlabelled).toEqual([]);

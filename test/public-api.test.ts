@@ -20,6 +20,9 @@ const PUBLIC = [
   'resultType', 'save', 'seed', 'setGradEnabled', 'setKernelPreference', 'setNumThreads', 'sigmoid', 'softmax', 'split',
   'splitViews', 'sqrt', 'squeeze', 'squeezeDims', 'stack', 'sub', 'sum', 't', 'tanh', 'tensor', 'transpose', 'typeName',
   'uniform', 'unsqueeze', 'useDeterministicAlgorithms', 'utils', 'view', 'wasmReady', 'where', 'zeros', 'zerosLike',
+  // issue 13, shape/creation/random (s5-i13-shape)
+  'baddbmm', 'bernoulli', 'bmm', 'diag', 'einsum', 'emptyLike', 'expandAs', 'eye', 'linspace', 'logspace', 'moveaxis', 'movedim',
+  'multinomial', 'normal', 'outer', 'randint', 'randintLike', 'repeat', 'roll', 'take', 'tile', 'tril', 'triu', 'unflatten',
 ];
 
 describe('torch.*', () => {

@@ -275,3 +275,88 @@ export function randnLike(x: Tensor, opts?: CreateOptions): Tensor {
   opts = CREATE_OPTIONS.parse(opts, 'torch.randn_like');
   return randn(x.shape, { dtype: x.dtype, ...opts });
 }
+
+function checkCount(v: unknown, fn: string, arg: string, position: number): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new ArgumentTypeError(`${fn}(): argument '${arg}' (position ${position}) must be int, not ${typeof v === 'number' ? 'float' : typeName(v)}`);
+  }
+}
+
+/**
+ * PyTorch: `torch.eye(n, m=None, *, dtype=None, ...)`: ones on the main diagonal, zeros elsewhere.
+ * Shapes: (n, m), m = n when left out. `eye(3, { dtype: 'int64' })` also works.
+ */
+export function eye(n: number, m?: number | CreateOptions | null, opts?: CreateOptions): Tensor {
+  if (m !== null && typeof m === 'object') return eye(n, undefined, m);
+  checkCount(n, 'eye', 'n', 1);
+  if (m !== undefined && m !== null) checkCount(m, 'eye', 'm', 2);
+  opts = CREATE_OPTIONS.parse(opts, 'torch.eye');
+  if (n < 0) throw new RuntimeError(`n must be greater or equal to 0, got ${n}`);
+  const cols = m ?? n;
+  if (cols < 0) throw new RuntimeError(`m must be greater or equal to 0, got ${cols}`);
+  const t = full([n, cols], 0, { dtype: optDType(opts, 'torch.eye') ?? 'float32' });
+  for (let i = 0; i < Math.min(n, cols); i++) t.storage[i * cols + i] = 1;
+  return finish(t, opts);
+}
+
+/** Evenly spaced values as PyTorch's kernel computes them: from `start` for the first half, from `end` for the second. */
+function spaced(start: number, end: number, steps: number): Float64Array {
+  const v = new Float64Array(steps);
+  if (steps === 1) v[0] = start;
+  if (steps < 2) return v;
+  const step = (end - start) / (steps - 1);
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) v[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+  return v;
+}
+
+function checkSteps(start: unknown, end: unknown, steps: unknown, fn: string): asserts steps is number {
+  if (typeof start !== 'number') throw new ArgumentTypeError(`${fn}(): argument 'start' (position 1) must be Number, not ${typeName(start)}`);
+  if (typeof end !== 'number') throw new ArgumentTypeError(`${fn}(): argument 'end' (position 2) must be Number, not ${typeName(end)}`);
+  checkCount(steps, fn, 'steps', 3);
+  if (steps < 0) throw new RuntimeError('number of steps must be non-negative');
+}
+
+/**
+ * PyTorch: `torch.linspace(start, end, steps, *, dtype=None, ...)`: `steps` evenly spaced values
+ * from start to end, both included. Shapes: (steps). Float32 unless `dtype` says otherwise
+ * (an integer dtype truncates, as PyTorch).
+ */
+export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
+  checkSteps(start, end, steps, 'linspace');
+  opts = CREATE_OPTIONS.parse(opts, 'torch.linspace');
+  const dtype = optDType(opts, 'torch.linspace') ?? 'float32';
+  return finish(new Tensor(castStorage(spaced(start, end, steps), dtype, 'torch.linspace'), [steps], dtype), opts);
+}
+
+/** Options of `logspace`: also the base (PyTorch: `base=10.0`). */
+export interface LogspaceOptions extends CreateOptions {
+  base?: number;
+}
+/** The run-time check of these options (src/options.ts). */
+const LOGSPACE_OPTIONS = CREATE_OPTIONS.extend<LogspaceOptions>('torch.logspace', { base: opt.number });
+
+/**
+ * PyTorch: `torch.logspace(start, end, steps, base=10.0, *, dtype=None, ...)`: base ** v for
+ * `steps` evenly spaced v from start to end. Shapes: (steps). `logspace(0, 3, 4)` is
+ * [1, 10, 100, 1000]; `logspace(0, 3, 4, { base: 2 })` or `logspace(0, 3, 4, 2)`.
+ */
+export function logspace(start: number, end: number, steps: number, base?: number | LogspaceOptions, opts?: LogspaceOptions): Tensor {
+  if (base !== undefined && typeof base === 'object') return logspace(start, end, steps, undefined, base);
+  checkSteps(start, end, steps, 'logspace');
+  const o = LOGSPACE_OPTIONS.parse(opts, 'torch.logspace');
+  if (base !== undefined && typeof base !== 'number') throw new ArgumentTypeError(`logspace(): argument 'base' (position 4) must be float, not ${typeName(base)}`);
+  const b = base ?? o?.base ?? 10;
+  const dtype = optDType(o, 'torch.logspace') ?? 'float32';
+  const v = spaced(start, end, steps).map((e) => b ** e);
+  return finish(new Tensor(castStorage(v, dtype, 'torch.logspace'), [steps], dtype), o);
+}
+
+/**
+ * PyTorch: `torch.empty_like(input)`: a tensor of input's shape and dtype whose values are not
+ * meant to be read. PyTorch parity: torchlet's are zeros.
+ */
+export function emptyLike(x: Tensor, opts?: CreateOptions): Tensor {
+  opts = CREATE_OPTIONS.parse(opts, 'torch.empty_like');
+  return full(x.shape, 0, { dtype: x.dtype, ...opts });
+}

@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
 import { defineOptions, opt } from '../options.js';
 import { asTensor, cName, sumToShape, toDtype } from './util.js';
+import { whereNonzero } from './indexing.js';
 import { checkOperand, checkTensor } from '../tensor/args.js';
 
 // ---- kernels called with broadcasting ----------------------------------------------------------
@@ -353,9 +354,13 @@ function broadcastView(t: Tensor, shape: readonly number[]): StridedView {
  * PyTorch: `torch.where(condition, input, other)`: input where condition, else other, all three
  * broadcast together; input and other promote as `torch.result_type` (two integers give int64,
  * a fractional number float32). The condition is a bool tensor (what comparisons return), as
- * PyTorch requires.
+ * PyTorch requires. With the condition alone, `torch.where(condition)`: the coordinates of its
+ * nonzero entries, one 1-D int64 tensor per dim (`nonzero(condition, { asTuple: true })`).
  */
-export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+export function where(cond: Tensor): Tensor[];
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor;
+export function where(cond: Tensor, a?: Operand, b?: Operand): Tensor | Tensor[] {
+  if (a === undefined && b === undefined) return whereNonzero(cond);
   checkTensor(cond, 'where', 'condition', 1);
   checkOperand(a, 'where', 'input', 2);
   checkOperand(b, 'where', 'other', 3);

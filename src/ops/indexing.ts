@@ -5,12 +5,13 @@
  * PyTorch: `Tensor.__getitem__`, `Tensor.index_put_`, `torch.select`, `torch.unbind`, `torch.gather`.
  */
 
-import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
-import { IndexError, RuntimeError, ShapeError, ValueError } from '../errors.js';
-import { allocStorage, castValue, isFloat } from '../tensor/dtype.js';
+import { IndexError, RuntimeError, ValueError } from '../errors.js';
+import { allocStorage, castValue, cName, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel } from '../tensor/shape.js';
-import { beginInplace, Tensor } from '../tensor/tensor.js';
+import { checkTensor } from '../tensor/args.js';
+import { Tensor } from '../tensor/tensor.js';
 import { defineOptions, opt } from '../options.js';
 import { indexTensor } from './util.js';
 
@@ -302,13 +303,6 @@ function basicBackward(g: Tensor, shape: readonly number[], specs: readonly Inde
   return record('SliceBackwardBackward0', [g], z, ([gg]) => [index(gg!, ...basic)], []);
 }
 
-/** Options of `indexPut_`. PyTorch: `index_put_(indices, values, accumulate=False)`. */
-export interface IndexPutOptions {
-  /** Add into the indexed entries instead of overwriting (repeated indices then add up). */
-  accumulate?: boolean;
-}
-const INDEX_PUT_OPTIONS = defineOptions<IndexPutOptions>('Tensor.indexPut_', { accumulate: opt.bool });
-
 /** Options of `nonzero`. PyTorch: `torch.nonzero(input, as_tuple=False)`. */
 export interface NonzeroOptions {
   /** One 1-D int64 tensor per dim instead of a [count, ndim] tensor. */
@@ -317,61 +311,29 @@ export interface NonzeroOptions {
 const NONZERO_OPTIONS = defineOptions<NonzeroOptions>('torch.nonzero', { asTuple: opt.bool });
 
 /**
- * PyTorch: `Tensor.index_put_(indices, values, accumulate=False)` / `x[specs] = value`: writes
- * `value` (a number, or a tensor broadcast to the indexed shape) into x in place. `specs` holds
- * one entry per dim as for `index` (so a list index is nested: `indexPut_([[0, 2]], v)` writes
- * rows 0 and 2). Bumps x's version; a leaf that requires grad may be written only under `noGrad`.
- * torchlet: not differentiable through `value` yet (use `noGrad`, as for initialisation).
+ * @internal The storage offsets `x[specs]` reads, row-major over the indexed shape, and that
+ * shape: what `indexPut_` writes. Throws PyTorch's indexing errors.
  */
-export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor {
-  const o = INDEX_PUT_OPTIONS.parse(options);
+export function putOffsets(x: Tensor, specs: readonly IndexSpec[]): { offs: Int32Array; shape: number[] } {
   const p = plan(x, specs);
-  let offs: Int32Array;
-  let shape: number[];
-  if (p.advs.length === 0) {
-    shape = p.shape;
-    const v = basicView(x, p);
-    offs = new Int32Array(numel(shape));
-    const cs = contiguousStrides(shape);
-    for (let i = 0; i < offs.length; i++) {
-      let r = i;
-      let o = v.offset;
-      for (let k = 0; k < shape.length; k++) {
-        o += Math.floor(r / cs[k]!) * v.strides[k]!;
-        r %= cs[k]!;
-      }
-      offs[i] = o;
-    }
-  } else {
+  if (p.advs.length > 0) {
     const gp = gatherPlan(p);
-    shape = gp.shape;
-    offs = gp.offs;
+    return { offs: gp.offs, shape: gp.shape };
   }
-  let vals: ArrayLike<number>;
-  if (typeof value === 'number') {
-    const c = castValue(value, x.dtype, 'index_put_');
-    vals = new Float64Array(offs.length).fill(c);
-  } else {
-    let b: Tensor;
-    try {
-      b = noGrad(() => value.expand(shape));
-    } catch {
-      throw new ShapeError(
-        `shape mismatch: value tensor of shape ${fmtShape(value.shape)} cannot be broadcast to indexing result of shape ${fmtShape(shape)}`,
-      );
+  const shape = p.shape;
+  const v = basicView(x, p);
+  const offs = new Int32Array(numel(shape));
+  const cs = contiguousStrides(shape);
+  for (let i = 0; i < offs.length; i++) {
+    let r = i;
+    let o = v.offset;
+    for (let k = 0; k < shape.length; k++) {
+      o += Math.floor(r / cs[k]!) * v.strides[k]!;
+      r %= cs[k]!;
     }
-    vals = b.contiguousData();
+    offs[i] = o;
   }
-  if (typeof value !== 'number' && value.requiresGrad && isGradEnabled()) {
-    throw new RuntimeError(
-      'torchlet: indexPut_ with a value that requires grad is not differentiable yet; call it inside torch.noGrad(() => ...) or use index + cat',
-    );
-  }
-  beginInplace(x);
-  const st = x.storage;
-  if (o.accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]!]! += vals[i]!;
-  else for (let i = 0; i < offs.length; i++) st[offs[i]!] = vals[i]!;
-  return x;
+  return { offs, shape };
 }
 
 /**
@@ -553,4 +515,32 @@ export function nonzero(x: Tensor, options?: NonzeroOptions): Tensor | Tensor[] 
   if (!o.asTuple) return indexTensor(rows, [count, nd]);
   if (nd === 0) return [indexTensor(new Array(count).fill(0))];
   return Array.from({ length: nd }, (_, k) => indexTensor(Array.from({ length: count }, (_, r) => rows[r * nd + k]!)));
+}
+
+/**
+ * PyTorch: `torch.take(input, index)`: input read as 1-D (row-major) at the int64 positions in
+ * `index` (negative counts from the end). Shapes: any input, index (*) → (*). Gradient:
+ * scatter-add into input's shape (repeated positions sum).
+ */
+export function take(x: Tensor, idx: Tensor): Tensor {
+  checkTensor(x, 'take', 'input', 1);
+  checkTensor(idx, 'take', 'index', 2);
+  if (idx.dtype !== 'int64') {
+    throw new RuntimeError(`take(): Expected a long tensor for index, but got ${cName(idx.dtype)}. Make indices with { dtype: 'int64' } or .long().`);
+  }
+  const n = x.numel();
+  const v = idx.contiguousData();
+  for (let i = 0; i < v.length; i++) {
+    if (v[i]! >= n || v[i]! < -n) throw new IndexError(`out of range: tried to access index ${v[i]} on a tensor of ${n} elements.`);
+  }
+  return index(x.reshape(-1), idx);
+}
+
+/**
+ * PyTorch: `torch.where(condition)` (one argument): the same as `torch.nonzero(condition, as_tuple=True)`,
+ * one 1-D int64 tensor of coordinates per dim.
+ */
+export function whereNonzero(condition: Tensor): Tensor[] {
+  checkTensor(condition, 'where', 'condition', 1);
+  return nonzero(condition, { asTuple: true });
 }

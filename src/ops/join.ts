@@ -9,8 +9,8 @@ import { allocStorage, promoteTypes } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, normDim, numel, parseSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { narrow, splitViews, squeezeDims } from './shape.js';
-import { copyContiguous, toDtype } from './util.js';
+import { expand, flatten, narrow, reshape, splitViews, squeezeDims } from './shape.js';
+import { clone, copyContiguous, toDtype } from './util.js';
 import { checkTensor, checkTensorList } from '../tensor/args.js';
 
 /** Check and join along d with no autograd record; returns the output and each part's start. */
@@ -205,4 +205,72 @@ export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
   }
   const y = copyContiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset));
   return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)], []);
+}
+
+/**
+ * PyTorch: `Tensor.repeat(*sizes)`: tile the tensor `sizes[i]` times along dim i (a copy); `sizes`
+ * may be longer than ndim (new leading dims). `x.repeat(2, 3)` or `x.repeat([2, 3])`.
+ * Shapes: x (A, B), sizes (r0, r1, r2) → (r0, r1·A, r2·B).
+ */
+export function repeat(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
+  checkTensor(x, 'repeat', 'self', 0);
+  const reps = parseSize(sizeArgs);
+  if (reps.length < x.ndim) {
+    throw new RuntimeError('Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor');
+  }
+  const neg = reps.find((r) => r < 0);
+  if (neg !== undefined) throw new RuntimeError(`Trying to create tensor with negative dimension ${neg}: ${fmtShape(reps)}`);
+  const lead = reps.length - x.ndim;
+  const own = [...new Array<number>(lead).fill(1), ...x.shape];
+  // (s0, s1, ...) viewed as (1, s0, 1, s1, ...), expanded to (r0, s0, r1, s1, ...), then merged pairwise.
+  const inter: number[] = [];
+  const wide: number[] = [];
+  own.forEach((s, i) => {
+    inter.push(1, s);
+    wide.push(reps[i]!, s);
+  });
+  const y = reshape(expand(reshape(x, inter), wide), own.map((s, i) => s * reps[i]!));
+  // A fresh copy even when every repeat is 1, as PyTorch's.
+  return y.storage === x.storage ? clone(y) : y;
+}
+
+/**
+ * PyTorch: `torch.tile(input, dims)`: as `repeat`, but `dims` shorter than ndim is padded with
+ * leading 1s. Shapes: x (A, B), dims (r) → (A, r·B).
+ */
+export function tile(x: Tensor, ...dimArgs: SizeArgs): Tensor {
+  checkTensor(x, 'tile', 'input', 1);
+  const dims = parseSize(dimArgs);
+  const padded = dims.length < x.ndim ? [...new Array<number>(x.ndim - dims.length).fill(1), ...dims] : dims;
+  return repeat(x, padded);
+}
+
+/**
+ * PyTorch: `torch.roll(input, shifts, dims=None)`: shift entries along dims, wrapping around (a
+ * copy). With no dims the tensor is flattened, rolled, and given its shape back.
+ * Shapes: same as input. `roll(x, 1, 0)`, `roll(x, [1, -2], [0, 1])`.
+ */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
+  checkTensor(x, 'roll', 'input', 1);
+  const sh = typeof shifts === 'number' ? [shifts] : [...shifts];
+  const ds = dims === undefined || dims === null ? [] : typeof dims === 'number' ? [dims] : [...dims];
+  if (sh.some((s) => !Number.isInteger(s)) || ds.some((d) => !Number.isInteger(d))) {
+    throw new ArgumentTypeError(`roll(): argument 'shifts' (position 2) must be tuple of ints, not ${typeName(shifts)}`);
+  }
+  if (ds.length === 0) {
+    if (sh.length !== 1) throw new RuntimeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:0`);
+    return reshape(roll(flatten(x), sh[0]!, 0), x.shape);
+  }
+  if (sh.length !== ds.length) throw new RuntimeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:${ds.length}`);
+  let y = x;
+  ds.forEach((dim, i) => {
+    const d = normDim(dim, Math.max(x.ndim, 1));
+    const n = y.shape[d] ?? 1;
+    if (n === 0) return;
+    const k = ((sh[i]! % n) + n) % n;
+    if (k === 0) return;
+    // The last k entries come first.
+    y = cat([narrow(y, d, n - k, k), narrow(y, d, 0, n - k)], d);
+  });
+  return y === x ? clone(x) : y;
 }

@@ -6,7 +6,8 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
-import { IndexError, RuntimeError, ShapeError } from '../errors.js';
+import { ArgumentTypeError, IndexError, RuntimeError, ShapeError, typeName } from '../errors.js';
+import { checkTensor } from '../tensor/args.js';
 import { tensorTypeName } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
 import { fmtShape, inferShape, normDim, parseSize, viewStrides } from '../tensor/shape.js';
@@ -245,4 +246,78 @@ export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tens
     },
     [],
   );
+}
+
+/**
+ * PyTorch: `Tensor.expand_as(other)`: `expand(other.size())` (a view).
+ * Shapes: x broadcastable to other's shape → other's shape.
+ */
+export function expandAs(x: Tensor, other: Tensor): Tensor {
+  checkTensor(other, 'expand_as', 'other', 1);
+  return expand(x, other.shape);
+}
+
+/** Dims given as one int or a list (PyTorch's `int or tuple of ints`). */
+function dimList(v: number | readonly number[], fn: string, arg: string, position: number): number[] {
+  if (typeof v === 'number' && Number.isInteger(v)) return [v];
+  if (Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isInteger(d))) return [...v];
+  throw new ArgumentTypeError(`${fn}(): argument '${arg}' (position ${position}) must be tuple of ints, not ${typeName(v)}`);
+}
+
+/**
+ * PyTorch: `torch.movedim(input, source, destination)` (alias `moveaxis`): the dims in `source`
+ * move to the positions in `destination`, the others keep their order (a view).
+ * Shapes: `movedim(x (A, B, C), 0, -1)` → (B, C, A); `movedim(x, [0, 1], [2, 0])` → (B, C, A).
+ */
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  checkTensor(x, 'movedim', 'input', 1);
+  const src = dimList(source, 'movedim', 'source', 2);
+  const dst = dimList(destination, 'movedim', 'destination', 3);
+  if (src.length !== dst.length) {
+    throw new RuntimeError(
+      `movedim: Invalid source or destination dims: source (${fmtShape(src)} dims) should contain the same number of dims as destination (${fmtShape(dst)} dims)`,
+    );
+  }
+  const n = x.ndim;
+  const s = src.map((d) => normDim(d, Math.max(n, 1)));
+  const t = dst.map((d) => normDim(d, Math.max(n, 1)));
+  if (new Set(s).size !== s.length) throw new RuntimeError(`movedim: repeated dim in \`source\` (${fmtShape(src)})`);
+  if (new Set(t).size !== t.length) throw new RuntimeError(`movedim: repeated dim in \`destination\` (${fmtShape(dst)})`);
+  if (n === 0) return x;
+  // order[k] = which input dim lands at output position k.
+  const order = new Array<number>(n).fill(-1);
+  s.forEach((d, i) => {
+    order[t[i]!] = d;
+  });
+  const rest = [...Array(n).keys()].filter((d) => !s.includes(d));
+  let r = 0;
+  for (let k = 0; k < n; k++) if (order[k] === -1) order[k] = rest[r++]!;
+  return permute(x, order);
+}
+
+/** PyTorch: `torch.moveaxis`, NumPy's name for `movedim`. */
+export const moveaxis = movedim;
+
+/**
+ * PyTorch: `torch.unflatten(input, dim, sizes)`: split dim into `sizes` (one -1 inferred); a view
+ * when the layout allows, as `view`. Shapes: `unflatten(x (N, 12), 1, [3, 4])` → (N, 3, 4).
+ */
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  checkTensor(x, 'unflatten', 'input', 1);
+  if (!Array.isArray(sizes) || sizes.some((s) => typeof s !== 'number' || !Number.isInteger(s))) {
+    throw new ArgumentTypeError(`unflatten(): argument 'sizes' (position 3) must be tuple of ints, not ${typeName(sizes)}`);
+  }
+  const d = normDim(dim, Math.max(x.ndim, 1));
+  if (x.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
+  if (sizes.length === 0) throw new RuntimeError('unflatten: sizes must be non-empty');
+  const size = x.shape[d]!;
+  const neg = sizes.filter((s) => s === -1).length;
+  if (neg > 1) throw new RuntimeError('only one dimension can be inferred');
+  const known = sizes.reduce((a, s) => (s === -1 ? a : a * s), 1);
+  const ok = neg === 1 ? known > 0 && size % known === 0 : known === size;
+  if (!ok) {
+    throw new RuntimeError(`unflatten: Provided sizes ${fmtShape(sizes)} don't multiply up to the size of dim ${d} (${size}) in the input tensor`);
+  }
+  const inner = sizes.map((s) => (s === -1 ? size / known : s));
+  return reshape(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }

@@ -53,6 +53,8 @@ export async function startHarness(): Promise<Harness> {
       errors.set(page, list);
       page.on('pageerror', (e) => list.push(`uncaught: ${e.message}`));
       page.on('console', (m) => m.type() === 'error' && list.push(`console.error: ${m.text()}`));
+      // The workers' console too (training and loading run there).
+      page.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && list.push(`worker console.error: ${m.text()}`)));
       // Nothing may be fetched from anywhere but the test's own server.
       await context.route('**/*', (route) => (route.request().url().startsWith('http://127.0.0.1:') || route.request().url().startsWith('blob:') || route.request().url().startsWith('data:') ? route.continue() : route.abort()));
       await page.goto(url, { waitUntil: 'load', timeout: 20_000 });
@@ -66,3 +68,22 @@ export async function startHarness(): Promise<Harness> {
     },
   };
 }
+
+/** Run a CLI command function in-process and return what it wrote to stdout (its `--json`). */
+export function captureStdout(run: () => unknown): string {
+  const write = process.stdout.write;
+  let text = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return text;
+}
+
+/** Text styles without colour, for the CLI's command functions. */
+export const PLAIN = { bold: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, green: (s: string) => s };

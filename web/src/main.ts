@@ -3,8 +3,12 @@ import './style.css';
 import { activeKernels, wasmReady } from '../../src/kernels/wasm/loader.js';
 import { byId } from './dom.js';
 import { initShapes } from './shapes.js';
+import { initLoad } from './load.js';
+import { initTrain } from './train.js';
 
 initShapes();
+initTrain();
+initLoad();
 
 void wasmReady().then((ok) => {
   const isolated = globalThis.crossOriginIsolated === true;

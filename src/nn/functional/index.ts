@@ -8,6 +8,7 @@ export { conv1d } from './conv.js';
 export type { Conv1dFunctionalOptions } from './conv.js';
 export { dropout } from './dropout.js';
 export { embedding, linear } from './linear.js';
+export { oneHot } from './one-hot.js';
 export {
   binaryCrossEntropyWithLogits,
   crossEntropy,

@@ -16,3 +16,4 @@ import './join.js';
 import './matmul.js';
 import './reduce.js';
 import './shape.js';
+import './inplace.js';

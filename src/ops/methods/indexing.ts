@@ -5,7 +5,8 @@
  */
 
 import { Tensor } from '../../tensor/tensor.js';
-import { gather, type IndexPutOptions, type IndexSpec, index, indexPut_, maskedSelect, nonzero, scatter, scatterAdd, select, unbind } from '../indexing.js';
+import { gather, type IndexSpec, index, maskedSelect, nonzero, scatter, scatterAdd, select, unbind } from '../indexing.js';
+import { type IndexPutOptions, indexPut_ } from '../inplace.js';
 
 declare module '../../tensor/tensor.js' {
   interface Tensor {
