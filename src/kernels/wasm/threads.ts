@@ -1,37 +1,18 @@
 /**
- * Threads for the recurrent kernel: worker threads (Node's worker_threads, or Web Workers in
- * browsers) running the same WebAssembly module on one shared memory. PyTorch twin:
- * `torch.set_num_threads` / `torch.get_num_threads`.
+ * Threads for the recurrent kernel: workers (Node's worker_threads, or Web Workers) running the
+ * same WebAssembly module on one shared memory. PyTorch twin: `torch.set_num_threads` /
+ * `torch.get_num_threads`. On by default where shared memory works (cores up to 4; browsers only
+ * when cross-origin isolated); `setNumThreads(1)` or `TORCHLET_NUM_THREADS=1` turns them off. The
+ * pool starts at the first op that uses it (Node: synchronously; browsers: in the background) and
+ * never keeps a process alive. A bidirectional layer runs its directions side by side; a
+ * one-direction layer splits its batch rows (partition.ts).
  *
- * On by default wherever shared memory works: the machine's cores up to 4 (Node always; browsers
- * when the page is cross-origin isolated, else 1). `setNumThreads(1)` or the environment variable
- * `TORCHLET_NUM_THREADS=1` turns them off. The pool starts lazily, at the first op that would use
- * it (in Node synchronously, so every op that qualifies runs threaded from the first call on; in
- * browsers in the background, the op running on the calling thread meanwhile), and never keeps
- * a process alive.
- *
- * The two directions of a bidirectional layer run side by side, one per thread (forward, the
- * backward time loop and the weight gradients). A one-direction layer has its batch rows split
- * across the threads (the main thread is thread 0): the sequences of a batch are independent,
- * so each thread runs the whole recurrence of its rows, forward and backward, without meeting
- * the others until the end (see assembly/layer.ts); its weight-gradient products are split by
- * output columns. Layers too small to pay for a thread run on the calling thread.
- *
- * The handshake (the only meeting point; the jobs share no data while they run): the caller
- * writes the job with plain stores, then publishes it with atomic stores and an atomic increment
- * of the sequence word (a release), and notifies; a worker reads the sequence atomically (an
- * acquire), runs its part, and counts itself out with an atomic increment (a release) that the
- * caller reads atomically (an acquire) before it touches the results. No word is read without an
- * atomic load.
- *
- * A worker that dies (a trap is caught and reported; `terminate()`, a crash, an out-of-memory
- * kill are not) cannot be seen from a spinning caller through events, so workers write heartbeat
- * words: when they pick up a job and from inside the kernels' loops (each time step, each block
- * of a product; assembly/gemm.ts `beat`). A caller whose workers have neither finished nor beaten
- * for `threadTuning.deadAfterMs` throws a RuntimeError, and the pool is rebuilt at the next call.
- * Every wait is bounded: start-up by `threadTuning.startTimeoutMs`, a job by the heartbeats.
- *
- *   await setNumThreads(2); // resolves once the workers are up
+ * Handshake: the caller writes the job, publishes it with atomic stores and an atomic increment
+ * of SEQ (release) and notifies; a worker loads SEQ atomically (acquire), runs its part and counts
+ * itself out in DONE (release), which the caller loads atomically (acquire). Workers beat (a word
+ * each, also from inside the kernels' loops: assembly/beat.ts); a caller whose workers neither
+ * finish nor beat for `threadTuning.deadAfterMs` throws and the pool is rebuilt at the next call.
+ * Every wait is bounded.
  */
 import { ArgumentTypeError, RuntimeError, TorchletError } from '../../errors.js';
 import { controlBlock, type KernelFlavour, sharedKernels, sharedKernelsReady, type WasmKernels, wasmKernels, wasmReady } from './loader.js';
@@ -48,38 +29,8 @@ const READY = 6;
 const BEAT = 8;
 const CTRL_WORDS = 16;
 
-/** Worker body, as source so it needs no file of its own (Node: eval'd CommonJS; browsers: a Blob). */
-const WORKER_SOURCE = `
-const wt = typeof self === 'undefined' ? (typeof require === 'function' ? require('node:worker_threads') : process.getBuiltinModule('node:worker_threads')) : null;
-const start = (m) => {
-  const k = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort() {} } }).exports;
-  k.setThreadId(m.tid);
-  const ctrl = new Int32Array(m.memory.buffer, m.ctrl, ${CTRL_WORDS});
-  Atomics.add(ctrl, ${READY}, 1);
-  Atomics.notify(ctrl, ${READY});
-  if (!wt) self.postMessage('ready');
-  let seen = m.seq;
-  for (;;) {
-    Atomics.wait(ctrl, ${SEQ}, seen);
-    const seq = Atomics.load(ctrl, ${SEQ});
-    if (seq === seen) continue;
-    seen = seq;
-    if (Atomics.load(ctrl, ${QUIT}) === 1) break;
-    Atomics.add(ctrl, ${BEAT} + m.tid, 1);
-    try {
-      k.runJob(Atomics.load(ctrl, ${KIND}), Atomics.load(ctrl, ${JOB}), m.tid);
-    } catch (e) {
-      // A trap (or any error) must not kill the worker silently: count out anyway and report
-      // the failure, so the caller throws instead of using half-written results.
-      Atomics.add(ctrl, ${FAILED}, 1);
-    }
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
-  }
-};
-if (wt) wt.parentPort.once('message', start);
-else self.onmessage = (e) => start(e.data);
-`;
+/** Worker body (a string: no file of its own), minified: count READY; per job: beat, run, FAILED on a trap, DONE. */
+const WORKER_SOURCE = `const W=typeof self>"u"?process.getBuiltinModule("node:worker_threads"):null,A=Atomics,go=m=>{const k=new WebAssembly.Instance(m.module,{env:{memory:m.memory,abort(){}}}).exports;k.setThreadId(m.tid);const c=new Int32Array(m.memory.buffer,m.ctrl,${CTRL_WORDS});A.add(c,${READY},1);A.notify(c,${READY});W||self.postMessage("ready");for(let s=m.seq;;){A.wait(c,${SEQ},s);const q=A.load(c,${SEQ});if(q===s)continue;s=q;if(A.load(c,${QUIT})===1)break;A.add(c,${BEAT}+m.tid,1);try{k.runJob(A.load(c,${KIND}),A.load(c,${JOB}),m.tid)}catch{A.add(c,${FAILED},1)}A.add(c,${DONE},1);A.notify(c,${DONE})}};W?W.parentPort.once("message",go):self.onmessage=e=>go(e.data);`;
 
 interface WorkerLike {
   terminate(): unknown;
@@ -100,10 +51,8 @@ export interface ThreadPool {
 }
 
 /**
- * Threads pay only when a layer's work (multiply-adds of its products, rows x G*H x (I + H))
- * hides waking the workers (tens of µs per call); tests lower this to thread tiny layers.
- * `deadAfterMs`: how long a job may go without any worker finishing or beating before the
- * workers are taken for dead; `startTimeoutMs`: how long workers may take to start.
+ * `minMacs`: the work (multiply-adds) a layer needs to be threaded (tests lower it); `deadAfterMs`:
+ * no progress this long and the workers are taken for dead; `startTimeoutMs`: start-up limit.
  */
 export const threadTuning = { minMacs: 1 << 22, deadAfterMs: 5000, startTimeoutMs: 20000 };
 
@@ -126,7 +75,7 @@ interface NodeWorkerModule {
 
 const proc = (): NodeProcess | undefined => (globalThis as { process?: NodeProcess }).process;
 const nodeWorkers = (): NodeWorkerModule | undefined => proc()?.getBuiltinModule?.('node:worker_threads') as NodeWorkerModule | undefined;
-const now = (): number => (typeof performance === 'object' ? performance.now() : Date.now());
+const now = (): number => performance.now();
 
 /** Whether this engine can run the pool at all: shared memory and workers (browsers: a cross-origin isolated page). */
 function threadsPossible(): boolean {
@@ -169,10 +118,7 @@ function newPool(w: WasmKernels, flavour: KernelFlavour, n: number): ThreadPool 
   return { n, w, flavour, ctrl, workers: [], ready: false, broken: false, started: 0 };
 }
 
-/**
- * Node: spawn the workers and wait (Atomics.wait, bounded) until each has instantiated the
- * module; they start while this thread waits. Unref'd at once: no event listener refs a port.
- */
+/** Node: spawn the workers, unref'd at once (no message listener), and wait (bounded) for READY. */
 function startNode(wt: NodeWorkerModule, w: WasmKernels, flavour: KernelFlavour, n: number): ThreadPool | null {
   const p = newPool(w, flavour, n);
   try {
@@ -245,10 +191,7 @@ function startBrowser(w: WasmKernels, flavour: KernelFlavour, n: number): { pool
 /** A browser pool starting in the background, and what its start resolves to. */
 let starting: Promise<boolean> | null = null;
 
-/**
- * Make sure a pool of `want()` threads for the current kernels is up or starting. Node: up on
- * return (or failed). Browsers: starting; `starting` resolves when it is up.
- */
+/** Make sure a pool of `want()` threads is up (Node) or starting (browsers: `starting`). */
 function ensurePool(): void {
   const n = want();
   const flavour = wasmKernels()?.flavour;
@@ -370,9 +313,7 @@ function died(p: ThreadPool, why: string): never {
     pool = null;
     starting = null;
   }
-  throw new RuntimeError(
-    `a worker thread of the kernel pool ${why} during a kernel job, so this call's results are not valid. The pool is rebuilt at the next call; torch.setNumThreads(1) (or the environment variable TORCHLET_NUM_THREADS=1) runs everything on the calling thread.`,
-  );
+  throw new RuntimeError(`a worker thread of the kernel pool ${why}: this call's results are not valid. The pool is rebuilt at the next call; setNumThreads(1) or TORCHLET_NUM_THREADS=1 turns threads off.`);
 }
 
 /**
@@ -400,10 +341,7 @@ export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () =
   const failed = Atomics.exchange(ctrl, FAILED, 0);
   if (own !== null) throw own;
   if (failed > 0) {
-    throw new TorchletError(
-      `${failed} of ${p.n - 1} worker thread(s) failed on their part of a kernel job (a WebAssembly trap), so its results are not valid. The threads stay up for the next call; torch.setNumThreads(1) runs everything on the calling thread.`,
-      'RuntimeError',
-    );
+    throw new RuntimeError(`${failed} of ${p.n - 1} worker thread(s) failed on their part of a kernel job (a WebAssembly trap): its results are not valid. setNumThreads(1) turns threads off.`);
   }
 }
 
@@ -414,11 +352,7 @@ function progress(ctrl: Int32Array, n: number): number {
   return s;
 }
 
-/**
- * Spin (a job is usually done within microseconds of the caller's own part), then, in Node,
- * sleep on the DONE word in short bounded waits; give up when nothing has moved for
- * threadTuning.deadAfterMs.
- */
+/** Spin, then (Node) sleep on DONE in 2 ms waits; dead when nothing moved for deadAfterMs. */
 function waitForWorkers(p: ThreadPool, ctrl: Int32Array, expected: number): void {
   const t0 = now();
   let seen = progress(ctrl, p.n);
@@ -433,7 +367,7 @@ function waitForWorkers(p: ThreadPool, ctrl: Int32Array, expected: number): void
       seen = moved;
       since = t;
     } else if (t - since > threadTuning.deadAfterMs) {
-      died(p, `stopped (killed, crashed, or no progress for ${threadTuning.deadAfterMs} ms)`);
+      died(p, `stopped during a kernel job (killed, crashed, or no progress for ${threadTuning.deadAfterMs} ms)`);
     }
     if (canWait && t - t0 > 1) Atomics.wait(ctrl, DONE, done, 2);
   }
