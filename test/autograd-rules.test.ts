@@ -118,10 +118,10 @@ describe('backward arguments', () => {
   it('options are checked: a snake_case key, a wrong type, a non-object', () => {
     const x = torch.ones(2, { requiresGrad: true });
     const y = x.mul(x).sum();
-    expectError(() => y.backward({ retain_graph: true } as never), TypeError, "backward(): unexpected option 'retain_graph'; did you mean 'retainGraph'?");
-    expectError(() => y.backward(null, { retainGraph: 'yes' } as never), TypeError, "backward(): option 'retainGraph' must be a boolean, got string");
+    expectError(() => y.backward({ retain_graph: true } as never), torch.OptionError, "Tensor.backward: unexpected option 'retain_graph'; did you mean 'retainGraph'?");
+    expectError(() => y.backward(null, { retainGraph: 'yes' } as never), torch.OptionError, "Tensor.backward: option 'retainGraph' must be boolean (true/false or 0/1), not string ('yes')");
     expectError(() => y.backward(5 as never), TypeError, "backward(): argument 'gradient' (position 1) must be Tensor, not number");
-    expectError(() => y.backward([1] as never), TypeError, "backward(): argument 'gradient' (position 1) must be Tensor, not list");
+    expectError(() => y.backward([1] as never), torch.ArgumentTypeError, "backward(): argument 'gradient' (position 1) must be Tensor, not array");
     expect(x.grad).toBeNull();
     y.backward(null, { retainGraph: 1 as never });
     y.backward();
@@ -180,8 +180,8 @@ describe('torch.autograd.grad', () => {
     expectError(() => torch.autograd.grad(x.mul(2).sum(), [x, torch.ones(2)]), torch.RuntimeError, 'One of the differentiated Tensors does not require grad');
     expectError(() => torch.autograd.grad([x.mul(2), x.mul(3)], [x], { gradOutputs: [torch.ones(3)] }), torch.RuntimeError, 'got 2 tensors and 1 gradients');
     expectError(() => torch.autograd.grad(x.mul(2), [x]), torch.RuntimeError, 'grad can be implicitly created only for scalar outputs');
-    expectError(() => torch.autograd.grad(x.mul(2).sum(), [x], { allow_unused: true } as never), TypeError, "autograd.grad(): unexpected option 'allow_unused'; did you mean 'allowUnused'?");
-    expectError(() => torch.autograd.grad(x.mul(2).sum(), [1] as never), TypeError, "autograd.grad(): argument 'inputs' must be a Tensor or a list of Tensors");
+    expectError(() => torch.autograd.grad(x.mul(2).sum(), [x], { allow_unused: true } as never), torch.OptionError, "autograd.grad: unexpected option 'allow_unused'; did you mean 'allowUnused'?");
+    expectError(() => torch.autograd.grad(x.mul(2).sum(), [1] as never), torch.ArgumentTypeError, "autograd.grad(): argument 'inputs' must be a Tensor or a list of Tensors, not number at index 0");
     expect([x.grad, other.grad]).toEqual([null, null]);
   });
 

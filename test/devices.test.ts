@@ -80,8 +80,8 @@ describe('other devices are refused by name, nothing created or changed', () => 
     expectError(() => (x.to as (...a: unknown[]) => unknown)(), torch.ArgumentTypeError, 'Tensor.to() received an invalid combination of arguments', 'TypeError');
     expectError(() => (x.to as (...a: unknown[]) => unknown)('cpu', 'long', 'x'), torch.ArgumentTypeError, 'Tensor.to() takes at most 2 arguments (3 given)', 'TypeError');
     expectError(() => x.to('long', 'cpu' as 'long'), torch.ArgumentTypeError, 'Tensor.to(device, dtype): the first argument must be a device and the second a dtype', 'TypeError');
-    expectError(() => x.to({ dtype: 'int64', devise: 'cpu' } as never), torch.ArgumentTypeError, "Tensor.to(): unexpected option 'devise'", 'TypeError');
-    expectError(() => x.to({ copy: 'yes' } as never), torch.ArgumentTypeError, "Tensor.to(): option 'copy' must be a boolean, got 'yes'", 'TypeError');
+    expectError(() => x.to({ dtype: 'int64', devise: 'cpu' } as never), torch.ArgumentTypeError, "Tensor.to: unexpected option 'devise'; did you mean 'device'?", 'TypeError');
+    expectError(() => x.to({ copy: 'yes' } as never), torch.ArgumentTypeError, "Tensor.to: option 'copy' must be boolean (true/false or 0/1), not string ('yes')", 'TypeError');
     expect([x.dtype, x.tolist()]).toEqual(['float32', [1, 2]]);
   });
 });

@@ -52,9 +52,33 @@ describe('Module methods', () => {
       expect(p.grad).toBe(grads[i]);
       expect([...p.grad!.contiguousData()].every((v) => v === 0)).toBe(true);
     });
-    // Accumulates from zero afterwards.
+    // Accumulates from zero afterwards, into the same tensors (PyTorch's AccumulateGrad adds in place).
     m.forward(torch.randn(5, 1, 3)).sum().backward();
     expect(m.head.bias!.grad!.tolist()).toEqual([5, 5]);
+    expect(m.parameters().every((p, i) => p.grad === grads[i])).toBe(true);
+    m.forward(torch.randn(5, 1, 3)).sum().backward();
+    expect(m.head.bias!.grad!.tolist()).toEqual([10, 10]);
+    expect(m.parameters().every((p, i) => p.grad === grads[i])).toBe(true);
+  });
+
+  it('optimizer.zeroGrad(false) and zeroGrad({ setToNone: false }) zero in place; backward accumulates into those tensors', () => {
+    const m = trained();
+    const opt = new torch.optim.SGD(m.parameters(), { lr: 0.1 });
+    const grads = m.parameters().map((p) => p.grad);
+    for (const arg of [false, { setToNone: false }] as const) {
+      opt.zeroGrad(arg);
+      expect(m.parameters().every((p, i) => p.grad === grads[i])).toBe(true);
+      expect(m.head.bias!.grad!.tolist()).toEqual([0, 0]);
+      m.forward(torch.randn(5, 1, 3)).sum().backward();
+      expect(m.head.bias!.grad!.tolist()).toEqual([5, 5]);
+      expect(m.parameters().every((p, i) => p.grad === grads[i])).toBe(true);
+    }
+    opt.zeroGrad({ setToNone: true });
+    expect(m.parameters().every((p) => p.grad === null)).toBe(true);
+    const before = snapshot(m);
+    expectError(() => opt.zeroGrad({ set_to_none: false } as never), TypeError, "optim.Optimizer.zeroGrad: unexpected option 'set_to_none'; did you mean 'setToNone'?");
+    expectError(() => opt.zeroGrad('no' as never), TypeError, "optim.Optimizer.zeroGrad: options must be an object like { setToNone: ... }, not string ('no')");
+    expect(snapshot(m)).toEqual(before);
   });
 
   it('zeroGrad refuses a wrong option and changes nothing', () => {

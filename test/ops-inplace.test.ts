@@ -50,6 +50,12 @@ const PROGRAMS: Record<string, (x: Tensor, w: Tensor, v: Tensor) => Tensor> = {
     a.index(1).fill_(v.index(2).mul(2));
     return a;
   },
+  copy_view: (x, w, v) => {
+    const b = x.mul(1);
+    b.index(':', 0).copy_(w.index(':', 1).mul(2));
+    b.index(1, '1:').copy_(v.index(0));
+    return b;
+  },
   div_modes: (x, w) => {
     const a = x.mul(10).div_(w.add(2), { roundingMode: 'floor' });
     const b = x.mul(10).div_(3, { roundingMode: 'trunc' });
@@ -63,7 +69,7 @@ describe('in-place programs against PyTorch (values and gradients)', () => {
       const leaves = { x: ip('x').clone().requiresGrad_(), w: ip('w').clone().requiresGrad_(), v: ip('v').clone().requiresGrad_() };
       const y = PROGRAMS[c.name]!(leaves.x, leaves.w, leaves.v);
       expectClose(y, fx.get(`inplace/${c.name}/out`), TOL.f64, 'out');
-      if (c.name === 'view') expect(y.gradFn?.name).toBe('CopySlices');
+      if (c.name === 'view' || c.name === 'copy_view') expect(y.gradFn?.name).toBe('CopySlices');
       if (c.grads.length === 0) return;
       y.backward(torch.arange(1, y.numel() + 1).double().reshape(y.shape));
       for (const k of ['x', 'w', 'v'] as const) {

@@ -185,3 +185,45 @@ describe("PyTorch's errors", () => {
     });
   });
 });
+
+describe('untyped callers (plain JavaScript) get PyTorch-style TypeErrors, not crashes', () => {
+  const x = torch.zeros(2, 3);
+  const u = (v: unknown) => v as never;
+  const calls: Record<string, () => unknown> = {
+    repeat: () => x.repeat(u('a')),
+    roll: () => x.roll(u('1')),
+    rollDims: () => x.roll(1, u('a')),
+    movedim: () => x.movedim(u('a'), 0),
+    unflatten: () => x.unflatten(1, u(3)),
+    unflattenDim: () => x.unflatten(u('a'), [3]),
+    triu: () => x.triu(u('1')),
+    diag: () => torch.diag(u([1, 2])),
+    bmm: () => torch.bmm(x, u([1])),
+    baddbmm: () => torch.baddbmm(u(1), x, x),
+    outer: () => torch.outer(u([1]), x),
+    einsum: () => torch.einsum(u(3), x),
+    einsumOperand: () => torch.einsum('ij', u([1, 2])),
+    eye: () => torch.eye(u('3')),
+    linspace: () => torch.linspace(0, 1, u('5')),
+    multinomial: () => torch.multinomial(u([0.5, 0.5]), 1),
+    bernoulli: () => torch.bernoulli(u(0.5)),
+    normal: () => torch.normal(u('a'), 1),
+    oneHot: () => torch.nn.functional.oneHot(u([1, 2])),
+    add_: () => x.add_(u('1')),
+    fill_: () => x.fill_(u('1')),
+    maskedFill_: () => x.maskedFill_(u([true]), 1),
+    scatter_: () => x.scatter_(0, u([0]), 1),
+    take: () => torch.take(x, u([0])),
+    where: () => torch.where(u([true])),
+    expandAs: () => x.expandAs(u([2, 3])),
+    clamp_: () => x.clamp_(u('0')),
+    uniform_: () => x.uniform_(u('a')),
+    indexPut_: () => x.indexPut_(u(0), 1),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    it(name, () => {
+      expect(call).toThrow(TypeError);
+      expect(x._version).toBe(0);
+    });
+  }
+});

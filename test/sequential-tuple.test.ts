@@ -68,3 +68,89 @@ describe('Sequential and tuples', () => {
     expect(out[0].shape).toEqual([2, 1, 4]);
   });
 });
+
+describe('Sequential: any child output that is not a Tensor, into any child that cannot take it', () => {
+  const snapshot = (m: InstanceType<typeof nn.Module>) => m.parameters().map((p) => [...p.contiguousData()]);
+
+  for (const [name, make] of [
+    ['Flatten', () => new nn.Flatten()],
+    ['Unflatten', () => new nn.Unflatten(2, [5, 1])],
+    ['Softmax', () => new nn.Softmax(-1)],
+    ['LogSoftmax', () => new nn.LogSoftmax(-1)],
+    ['GELU', () => new nn.GELU()],
+    ['ELU', () => new nn.ELU()],
+    ['LeakyReLU', () => new nn.LeakyReLU()],
+    ['Dropout', () => new nn.Dropout(0.1)],
+    ['Conv1d', () => new nn.Conv1d(5, 2, 1)],
+    ['BatchNorm1d', () => new nn.BatchNorm1d(5)],
+  ] as const) {
+    it(`RNN → ${name}: names child (0) RNN, ${name} and the fix; nothing changes`, () => {
+      const seq = new nn.Sequential(new nn.RNN(3, 5) as never, make() as never);
+      const before = snapshot(seq);
+      const e = expectError(
+        () => seq.forward(torch.zeros(2, 1, 3)),
+        torch.ArgumentTypeError,
+        `Sequential: child (0) RNN returned a tuple [output, h] (as every RNN/LSTM/GRU does), not a Tensor, so it cannot be the input of child (1) ${name}`,
+        'TypeError',
+      );
+      expect(e.message).toContain(`${name} said: `);
+      expect(e.message).toContain(`new nn.Sequential(..., new nn.RNN(...), new TakeOutput(), new nn.${name}(...))`);
+      expect(snapshot(seq)).toEqual(before);
+    });
+  }
+
+  it('an LSTMCell pair through an Identity into a Linear names the cell, not the Identity', () => {
+    const seq = new nn.Sequential(new nn.LSTMCell(3, 4) as never, new nn.Identity() as never, new nn.Linear(4, 2));
+    expectError(
+      () => seq.forward(torch.zeros(2, 3)),
+      torch.ArgumentTypeError,
+      'Sequential: child (0) LSTMCell returned a tuple (an array of 2), not a Tensor, so it cannot be the input of child (2) Linear',
+      'TypeError',
+    );
+  });
+
+  it('a PackedSequence into a Linear gets the unpacking fix; into an LSTM it is fine', () => {
+    class Pack extends nn.Module {
+      forward(x: Tensor): unknown {
+        return nn.utils.rnn.packPaddedSequence(x, [2, 1]);
+      }
+    }
+    const bad = new nn.Sequential(new Pack() as never, new nn.Linear(3, 2));
+    const e = expectError(
+      () => bad.forward(torch.zeros(2, 2, 3)),
+      torch.ArgumentTypeError,
+      'Sequential: child (0) Pack returned a PackedSequence, not a Tensor, so it cannot be the input of child (1) Linear',
+      'TypeError',
+    );
+    expect(e.message).toContain('padPackedSequence(packed)[0]');
+    const good = new nn.Sequential(new Pack() as never, new nn.GRU(3, 4) as never);
+    const [out] = good.forward(torch.zeros(2, 2, 3)) as unknown as [torch.nn.utils.rnn.PackedSequence, Tensor];
+    expect(out.data.shape).toEqual([3, 4]);
+  });
+
+  it("a user module that cannot take the tuple: its own TypeError is the cause, the message names the child", () => {
+    class Scale extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.mul(2);
+      }
+    }
+    const seq = new nn.Sequential(new nn.GRU(3, 4) as never, new Scale());
+    const e = expectError(
+      () => seq.forward(torch.zeros(2, 1, 3)),
+      torch.ArgumentTypeError,
+      'Sequential: child (0) GRU returned a tuple [output, h] (as every RNN/LSTM/GRU does), not a Tensor, so it cannot be the input of child (1) Scale',
+      'TypeError',
+    );
+    expect((e as Error & { cause?: unknown }).cause).toBeInstanceOf(TypeError);
+  });
+
+  it("errors that are not about the input's type pass through unchanged", () => {
+    class Unpack extends nn.Module {
+      forward([out]: [Tensor]): Tensor {
+        return out.reshape(7);
+      }
+    }
+    const seq = new nn.Sequential(new nn.GRU(3, 4) as never, new Unpack() as never);
+    expect(() => seq.forward(torch.zeros(2, 1, 3))).toThrow(torch.ShapeError);
+  });
+});

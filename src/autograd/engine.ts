@@ -14,7 +14,8 @@
  *   tensors that asked for `retainGrad()`), running only the nodes that lead to the inputs.
  */
 
-import { RuntimeError, ShapeError } from '../errors.js';
+import { ArgumentTypeError, RuntimeError, ShapeError, typeName } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import { fmtShape, fmtSize, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { enableGrad, noGrad } from './grad-mode.js';
@@ -40,37 +41,19 @@ export interface GradOptions extends BackwardOptions {
   allowUnused?: boolean;
 }
 
+/** @internal The run-time checks of these options (src/options.ts). */
+export const BACKWARD_OPTIONS = defineOptions<BackwardOptions>('Tensor.backward', { retainGraph: opt.bool, createGraph: opt.bool });
+/** @internal `autograd.backward`'s options: the same keys as `Tensor.backward`'s. */
+export const AUTOGRAD_BACKWARD_OPTIONS = defineOptions<BackwardOptions>('autograd.backward', BACKWARD_OPTIONS.rules);
+/** @internal `autograd.grad`'s options. */
+export const GRAD_OPTIONS = BACKWARD_OPTIONS.extend<GradOptions>('autograd.grad', {
+  // Each element is checked with the seeds (a Tensor or null); here only the container.
+  gradOutputs: opt.any,
+  allowUnused: opt.bool,
+});
+
 function accumulate(prev: Tensor | null, g: Tensor): Tensor {
   return prev === null ? g : prev.add(g);
-}
-
-function checkBool(v: unknown, name: string, where: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (v === true || v === false || v === 0 || v === 1) return Boolean(v);
-  throw new TypeError(`${where}: option '${name}' must be a boolean, got ${v === null ? 'null' : typeof v}`);
-}
-
-const SNAKE: Record<string, string> = {
-  retain_graph: 'retainGraph',
-  create_graph: 'createGraph',
-  grad_outputs: 'gradOutputs',
-  allow_unused: 'allowUnused',
-  grad_tensors: 'gradient',
-};
-
-/** Refuse options objects with unknown keys (a snake_case key gets its camelCase name suggested). */
-export function checkOptionKeys(opts: unknown, allowed: readonly string[], where: string): Record<string, unknown> {
-  if (opts === undefined) return {};
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new TypeError(`${where}: options must be an object, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`);
-  }
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) {
-      const hint = SNAKE[k] && allowed.includes(SNAKE[k]!) ? `; did you mean '${SNAKE[k]}'?` : `; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`;
-      throw new TypeError(`${where}: unexpected option '${k}'${hint}`);
-    }
-  }
-  return opts as Record<string, unknown>;
 }
 
 interface RunSpec {
@@ -99,7 +82,7 @@ function makeSeeds(spec: RunSpec): Tensor[] {
       return noGrad(() => root.detach().onesLike());
     }
     if (typeof grad !== 'object' || typeof (grad as Tensor).detach !== 'function') {
-      throw new TypeError(`backward(): the gradient of output ${i} must be a Tensor or null, got ${typeof grad}`);
+      throw new ArgumentTypeError(`backward(): the gradient of output ${i} must be a Tensor or null, not ${typeName(grad)}`);
     }
     if (!shapeEq(grad.shape, root.shape)) {
       throw new ShapeError(
@@ -285,8 +268,9 @@ function tensorList(v: unknown, what: string, where: string): Tensor[] {
   const list = Array.isArray(v) ? v : [v];
   return list.map((t, i) => {
     if (t === null || typeof t !== 'object' || typeof (t as Tensor).detach !== 'function' || !('gradFn' in (t as object))) {
-      const got = t === null ? 'NoneType' : Array.isArray(t) ? 'list' : typeof t;
-      throw new TypeError(`${where}: argument '${what}' must be a Tensor or a list of Tensors, got ${got}${Array.isArray(v) ? ` at index ${i}` : ''}`);
+      throw new ArgumentTypeError(
+        `${where}(): argument '${what}' must be a Tensor or a list of Tensors, not ${typeName(t)}${Array.isArray(v) ? ` at index ${i}` : ''}`,
+      );
     }
     return t as Tensor;
   });
@@ -299,12 +283,12 @@ function tensorList(v: unknown, what: string, where: string): Tensor[] {
  * grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False)`.
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: GradOptions): (Tensor | null)[] {
-  const opts = checkOptionKeys(options, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'], 'autograd.grad()');
-  const outs = tensorList(outputs, 'outputs', 'autograd.grad()');
-  const ins = tensorList(inputs, 'inputs', 'autograd.grad()');
-  const createGraph = checkBool(opts.createGraph, 'createGraph', 'autograd.grad()') ?? false;
-  const retainGraph = checkBool(opts.retainGraph, 'retainGraph', 'autograd.grad()') ?? createGraph;
-  const allowUnused = checkBool(opts.allowUnused, 'allowUnused', 'autograd.grad()') ?? false;
+  const opts = GRAD_OPTIONS.parse(options);
+  const outs = tensorList(outputs, 'outputs', 'autograd.grad');
+  const ins = tensorList(inputs, 'inputs', 'autograd.grad');
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph ?? createGraph;
+  const allowUnused = opts.allowUnused ?? false;
   const go = opts.gradOutputs;
   const seeds: (Tensor | null | undefined)[] = go === undefined || go === null ? outs.map(() => null) : Array.isArray(go) ? [...go] : [go as Tensor];
   if (seeds.length !== outs.length) throw new RuntimeError(`got ${outs.length} tensors and ${seeds.length} gradients`);
@@ -323,10 +307,10 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
  * PyTorch: `torch.autograd.backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False)`.
  */
 export function backward(tensors: Tensor | readonly Tensor[], gradTensors?: Tensor | readonly (Tensor | null | undefined)[] | null, options?: BackwardOptions): void {
-  const opts = checkOptionKeys(options, ['retainGraph', 'createGraph'], 'autograd.backward()');
-  const roots = tensorList(tensors, 'tensors', 'autograd.backward()');
-  const createGraph = checkBool(opts.createGraph, 'createGraph', 'autograd.backward()') ?? false;
-  const retainGraph = checkBool(opts.retainGraph, 'retainGraph', 'autograd.backward()') ?? createGraph;
+  const opts = AUTOGRAD_BACKWARD_OPTIONS.parse(options);
+  const roots = tensorList(tensors, 'tensors', 'autograd.backward');
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph ?? createGraph;
   const seeds: (Tensor | null | undefined)[] =
     gradTensors === undefined || gradTensors === null ? roots.map(() => null) : Array.isArray(gradTensors) ? [...gradTensors] : [gradTensors as Tensor];
   if (seeds.length !== roots.length) throw new RuntimeError(`got ${roots.length} tensors and ${seeds.length} gradients`);
@@ -344,11 +328,10 @@ export function tensorBackward(root: Tensor, a?: unknown, b?: unknown): void {
   } else if (typeof a === 'object' && !Array.isArray(a) && b === undefined) {
     options = a;
   } else {
-    const got = Array.isArray(a) ? 'list' : typeof a;
-    throw new TypeError(`backward(): argument 'gradient' (position 1) must be Tensor, not ${got}`);
+    throw new ArgumentTypeError(`backward(): argument 'gradient' (position 1) must be Tensor, not ${typeName(a)}`);
   }
-  const opts = checkOptionKeys(options, ['retainGraph', 'createGraph'], 'backward()');
-  const createGraph = checkBool(opts.createGraph, 'createGraph', 'backward()') ?? false;
-  const retainGraph = checkBool(opts.retainGraph, 'retainGraph', 'backward()');
+  const opts = BACKWARD_OPTIONS.parse(options);
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph;
   runBackward(root, gradient, { createGraph, retainGraph: retainGraph ?? createGraph });
 }

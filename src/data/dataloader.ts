@@ -14,8 +14,8 @@
  */
 
 import { ArgumentTypeError, ValueError } from '../errors.js';
-import type { Generator as TorchGenerator } from '../tensor/random.js';
-import { generatorOf } from '../tensor/random.js';
+import { defineOptions, opt } from '../options.js';
+import { Generator as TorchGenerator, generatorOf } from '../tensor/random.js';
 import type { Collated } from './collate.js';
 import { defaultCollate, defaultConvert } from './collate.js';
 import type { MapDataset } from './dataset.js';
@@ -41,8 +41,20 @@ export interface DataLoaderOptions<T, B> {
   /** PyTorch's worker processes: only 0 is supported (everything runs in this thread). */
   numWorkers?: number;
 }
-
-const KNOWN = new Set(['batchSize', 'shuffle', 'sampler', 'batchSampler', 'dropLast', 'collateFn', 'generator', 'numWorkers']);
+/**
+ * @internal The run-time check of `DataLoaderOptions` (src/options.ts): keys and types. Values,
+ * and the booleans PyTorch checks itself (`drop_last`, `shuffle`), keep PyTorch's own messages below.
+ */
+export const DATA_LOADER_OPTIONS = defineOptions<DataLoaderOptions<unknown, unknown>>('utils.data.DataLoader', {
+  batchSize: opt.any,
+  shuffle: opt.any,
+  sampler: opt.any,
+  batchSampler: opt.any,
+  dropLast: opt.any,
+  collateFn: opt.nullable(opt.func),
+  generator: opt.nullable(opt.instance(() => TorchGenerator, 'torch.Generator')),
+  numWorkers: opt.number,
+});
 
 function isIterable(v: unknown): boolean {
   return v !== null && typeof v === 'object' && Symbol.iterator in v;
@@ -67,15 +79,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private readonly autoCollate: boolean;
 
   constructor(dataset: MapDataset<T> | readonly T[] | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new ArgumentTypeError('DataLoader: options must be an object such as { batchSize: 32, shuffle: true }');
-    }
-    for (const k of Object.keys(options)) {
-      if (!KNOWN.has(k)) {
-        throw new ArgumentTypeError(
-          `DataLoader got an unexpected option '${k}'; known: ${[...KNOWN].join(', ')}`);
-      }
-    }
+    options = DATA_LOADER_OPTIONS.parse(options) as DataLoaderOptions<T, B>;
     const numWorkers = options.numWorkers ?? 0;
     if (numWorkers < 0) {
       throw new ValueError('num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.');

@@ -8,9 +8,9 @@
  */
 
 import { ArgumentTypeError, IndexError, TorchletError, ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import { narrow, squeezeDims } from '../ops/shape.js';
-import type { Generator as TorchGenerator } from '../tensor/random.js';
-import { generatorOf, randomPermutation } from '../tensor/random.js';
+import { Generator as TorchGenerator, generatorOf, randomPermutation } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** What a DataLoader reads by index: `getItem(i)` for 0 ≤ i < `length`. PyTorch: a map-style dataset. */
@@ -176,6 +176,14 @@ export class ConcatDataset<T> extends Dataset<T> {
 /** What an IterableDataset reads: an iterable, an async iterable, or a function making a fresh one per epoch. PyTorch: what `torch.utils.data.IterableDataset.__iter__` yields from. */
 export type IterableSource<T> = Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);
 
+/** Options of `IterableDataset`. No PyTorch twin (PyTorch's `__len__`). */
+export interface IterableDatasetOptions {
+  /** The stream's length, when known (PyTorch: a `__len__`). */
+  length?: number;
+}
+/** @internal The run-time check of `IterableDatasetOptions` (src/options.ts); the value gets its own ValueError. */
+export const ITERABLE_DATASET_OPTIONS = defineOptions<IterableDatasetOptions>('utils.data.IterableDataset', { length: opt.number });
+
 /**
  * A dataset read as a stream, in order. PyTorch: `torch.utils.data.IterableDataset`.
  *
@@ -193,7 +201,8 @@ export class IterableDataset<T> {
   private readonly source: IterableSource<T> | undefined;
   private readonly knownLength: number | undefined;
 
-  constructor(source?: IterableSource<T>, options: { length?: number } = {}) {
+  constructor(source?: IterableSource<T>, options: IterableDatasetOptions = {}) {
+    options = ITERABLE_DATASET_OPTIONS.parse(options);
     if (
       source !== undefined &&
       typeof source !== 'function' &&
@@ -259,6 +268,13 @@ function toAsync<T>(it: Iterator<T>): AsyncIterator<T> {
   };
 }
 
+/** Options of `randomSplit`. PyTorch: the `generator=` keyword argument of `random_split`. */
+export interface RandomSplitOptions {
+  generator?: TorchGenerator | null;
+}
+/** @internal The run-time check of `RandomSplitOptions` (src/options.ts). */
+export const RANDOM_SPLIT_OPTIONS = defineOptions<RandomSplitOptions>('utils.data.randomSplit', { generator: opt.nullable(opt.instance(() => TorchGenerator, 'torch.Generator')) });
+
 /**
  * Split a dataset at random into non-overlapping subsets of the given lengths, or of the given
  * fractions of its length. PyTorch: `torch.utils.data.random_split(dataset, lengths, generator)`.
@@ -274,8 +290,9 @@ function toAsync<T>(it: Iterator<T>): AsyncIterator<T> {
 export function randomSplit<T>(
   dataset: MapDataset<T> | readonly T[],
   lengths: readonly number[],
-  options: { generator?: TorchGenerator | null } = {},
+  options: RandomSplitOptions = {},
 ): Subset<T>[] {
+  options = RANDOM_SPLIT_OPTIONS.parse(options);
   const ds = asMapDataset(dataset);
   const n = lengthOf(ds);
   const g = generatorOf(options.generator);

@@ -8,6 +8,7 @@
  */
 
 import { ArgumentTypeError, RuntimeError, ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import type { Generator as TorchGenerator } from '../tensor/random.js';
 import { defaultGenerator, Generator, generatorOf, randomPermutation } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -66,6 +67,12 @@ export interface RandomSamplerOptions {
   numSamples?: number | null;
   generator?: TorchGenerator | null;
 }
+/** @internal The run-time check of `RandomSamplerOptions` (src/options.ts); `replacement` keeps PyTorch's own TypeError. */
+export const RANDOM_SAMPLER_OPTIONS = defineOptions<RandomSamplerOptions>('utils.data.RandomSampler', {
+  replacement: opt.any,
+  numSamples: opt.nullable(opt.number),
+  generator: opt.nullable(opt.instance(() => Generator, 'torch.Generator')),
+});
 
 /**
  * A fresh random order every pass (a permutation; several when `numSamples` exceeds the length), or
@@ -79,6 +86,7 @@ export class RandomSampler extends Sampler<number> {
   private readonly numSamples_: number | null;
   constructor(dataSource: Sized, options: RandomSamplerOptions = {}) {
     super();
+    options = RANDOM_SAMPLER_OPTIONS.parse(options);
     const replacement = options.replacement ?? false;
     if (typeof replacement !== 'boolean') {
       throw new ArgumentTypeError(`replacement should be a boolean value, but got replacement=${pyRepr(replacement)}`);
@@ -113,6 +121,13 @@ export class RandomSampler extends Sampler<number> {
   }
 }
 
+/** Options of `SubsetRandomSampler`. PyTorch: its `generator=` keyword argument. */
+export interface SubsetRandomSamplerOptions {
+  generator?: TorchGenerator | null;
+}
+/** @internal The run-time check of `SubsetRandomSamplerOptions` (src/options.ts). */
+export const SUBSET_RANDOM_SAMPLER_OPTIONS = defineOptions<SubsetRandomSamplerOptions>('utils.data.SubsetRandomSampler', { generator: opt.nullable(opt.instance(() => Generator, 'torch.Generator')) });
+
 /**
  * The given indices in a fresh random order every pass. PyTorch:
  * `torch.utils.data.SubsetRandomSampler(indices, generator=None)`.
@@ -120,8 +135,9 @@ export class RandomSampler extends Sampler<number> {
 export class SubsetRandomSampler extends Sampler<number> {
   readonly indices: readonly number[];
   readonly generator: TorchGenerator | null;
-  constructor(indices: Iterable<number>, options: { generator?: TorchGenerator | null } = {}) {
+  constructor(indices: Iterable<number>, options: SubsetRandomSamplerOptions = {}) {
     super();
+    options = SUBSET_RANDOM_SAMPLER_OPTIONS.parse(options);
     this.indices = [...indices];
     this.generator = options.generator === undefined || options.generator === null ? null : generatorOf(options.generator);
   }
@@ -138,6 +154,11 @@ export interface WeightedRandomSamplerOptions {
   replacement?: boolean;
   generator?: TorchGenerator | null;
 }
+/** @internal The run-time check of `WeightedRandomSamplerOptions` (src/options.ts); `replacement` keeps PyTorch's own ValueError. */
+export const WEIGHTED_RANDOM_SAMPLER_OPTIONS = defineOptions<WeightedRandomSamplerOptions>('utils.data.WeightedRandomSampler', {
+  replacement: opt.any,
+  generator: opt.nullable(opt.instance(() => Generator, 'torch.Generator')),
+});
 
 /**
  * Indices 0 … len(weights)-1 drawn with probability proportional to their weight (the weights
@@ -151,6 +172,7 @@ export class WeightedRandomSampler extends Sampler<number> {
   readonly generator: TorchGenerator | null;
   constructor(weights: readonly number[] | Tensor, numSamples: number, options: WeightedRandomSamplerOptions = {}) {
     super();
+    options = WEIGHTED_RANDOM_SAMPLER_OPTIONS.parse(options);
     if (!isPositiveInt(numSamples)) {
       throw new ValueError(`num_samples should be a positive integer value, but got num_samples=${pyRepr(numSamples)}`);
     }

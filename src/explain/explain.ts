@@ -13,12 +13,14 @@
  * module's parameters, grads, training mode and the random generator are left as they were.
  */
 
+import { ArgumentTypeError, typeName, ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../ops/creation.js';
 import { Conv1d } from '../nn/layers/conv.js';
 import { Embedding, Linear } from '../nn/layers/linear.js';
 import { Dropout } from '../nn/layers/dropout.js';
-import type { Module } from '../nn/module.js';
+import { Module } from '../nn/module.js';
 import { RNNBase } from '../nn/rnn/base.js';
 import { RNNCellBase } from '../nn/rnn/cells.js';
 import { PackedSequence } from '../nn/utils/packed.js';
@@ -47,6 +49,8 @@ export interface ExplainOptions {
   /** Whether the caller passes h0 (and c0) to a recurrent layer. Default false (zeros). */
   statesGiven?: boolean;
 }
+/** @internal The run-time check of `ExplainOptions` (src/options.ts). */
+export const EXPLAIN_OPTIONS = defineOptions<ExplainOptions>('explain', { statesGiven: opt.bool });
 
 const d = (sym: string, size: number): Dim => ({ sym, size });
 
@@ -58,6 +62,11 @@ const d = (sym: string, size: number): Dim => ({ sym, size });
  *   report.nodes[0].outputs[0].dims // [{ sym: 'N', size: 32 }, { sym: 'L', size: 100 }, { sym: 'D*Hout', size: 20 }]
  */
 export function explain(module: Module, input: ExplainInput, options: ExplainOptions = {}): ExplainReport {
+  if (!(module instanceof Module)) {
+    throw new ArgumentTypeError(`explain(): argument 'module' (position 1) must be Module, not ${typeName(module)}`);
+  }
+  checkInput(input);
+  options = EXPLAIN_OPTIONS.parse(options);
   const bytes = module.parameters()[0]?.dtype === 'float64' ? 8 : 4;
   const statesGiven = options.statesGiven ?? false;
   const form = inputForm(module, input);
@@ -97,6 +106,16 @@ export function explain(module: Module, input: ExplainInput, options: ExplainOpt
   };
 }
 
+/** The input forms `explain` reads, refused by type before anything is traced. */
+function checkInput(input: unknown): void {
+  if (input instanceof Tensor || input instanceof PackedSequence || Array.isArray(input)) return;
+  const spec = input as { shape?: unknown; lengths?: unknown } | null;
+  if (spec !== null && typeof spec === 'object' && Array.isArray(spec.shape) && Array.isArray(spec.lengths)) return;
+  throw new ArgumentTypeError(
+    `explain(): argument 'input' (position 2) must be a Tensor, a shape such as [32, 100, 60], a PackedSequence or { shape, lengths }, not ${typeName(input)}`,
+  );
+}
+
 function inputForm(module: Module, input: ExplainInput): InputForm {
   if (input instanceof Tensor) return { kind: 'padded', shape: input.shape };
   if (input instanceof PackedSequence) {
@@ -111,18 +130,18 @@ function inputForm(module: Module, input: ExplainInput): InputForm {
   const batchFirst = spec.batchFirst ?? (module instanceof RNNBase ? module.batchFirst : false);
   const N = batchFirst ? spec.shape[0]! : spec.shape[1]!;
   if (spec.shape.length !== 3 || spec.lengths.length !== N) {
-    throw new RangeError(`explain: lengths has ${spec.lengths.length} entries, but the padded shape [${spec.shape.join(', ')}] has a batch of ${N}`);
+    throw new ValueError(`explain: lengths has ${spec.lengths.length} entries, but the padded shape [${spec.shape.join(', ')}] has a batch of ${N}`);
   }
   const L = batchFirst ? spec.shape[1]! : spec.shape[0]!;
   if (spec.lengths.some((v) => !Number.isInteger(v) || v < 1 || v > L)) {
-    throw new RangeError(`explain: every length must be an integer from 1 to L = ${L}, got [${spec.lengths.join(', ')}]`);
+    throw new ValueError(`explain: every length must be an integer from 1 to L = ${L}, got [${spec.lengths.join(', ')}]`);
   }
   return { kind: 'packed', lengths: [...spec.lengths], features: spec.shape[2]!, enforceSorted: spec.enforceSorted ?? true };
 }
 
 function checkShape(shape: readonly number[]): void {
   if (shape.length === 0 || shape.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`explain: a shape is a list of positive integers, got [${shape.join(', ')}]`);
+    throw new ValueError(`explain: a shape is a list of positive integers, got [${shape.join(', ')}]`);
   }
 }
 

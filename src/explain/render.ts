@@ -4,6 +4,7 @@
  * with their fixes. Colour is the caller's choice (`style`); by default there is none.
  */
 
+import { ArgumentTypeError, typeName } from '../errors.js';
 import type { Dim, ExplainNode, ExplainReport, TensorInfo } from './report.js';
 
 /** Text styles; each returns its argument wrapped in escape codes, or unchanged. No PyTorch twin. */
@@ -79,6 +80,16 @@ function nodeLines(n: ExplainNode, s: Style): string[] {
 
 /** Render a report as text lines (no trailing newline). No PyTorch twin. */
 export function renderExplain(r: ExplainReport, style: Partial<Style> = {}): string {
+  // A style is an implementation of `Style` (it may carry more, as the CLI's does), not an options
+  // bag; only its colour functions are checked.
+  if (style === null || typeof style !== 'object') {
+    throw new ArgumentTypeError(`renderExplain(): argument 'style' (position 2) must be a Style object, not ${typeName(style)}`);
+  }
+  for (const k of Object.keys(plain) as (keyof Style)[]) {
+    if (style[k] !== undefined && typeof style[k] !== 'function') {
+      throw new ArgumentTypeError(`renderExplain(): style.${k} must be a function (string => string), not ${typeName(style[k])}`);
+    }
+  }
   const s: Style = { ...plain, ...style };
   const out: string[] = [];
   out.push(`${s.bold('explain')} ${r.model}  ${s.dim('on input')} ${s.cyan(dimsText(r.input.dims))}`);

@@ -16,24 +16,30 @@
  * 'ref' sums in float64, 'simd' and 'relaxed' in float32, 'relaxed' with fused multiply-adds),
  * across machines, or across torchlet versions. README "Determinism" gives the measured sizes.
  */
-import { ArgumentTypeError, } from '../errors.js';
+import { ArgumentTypeError, typeName } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 
 const state = { on: false, warnOnly: false };
+
+/** Options of `useDeterministicAlgorithms`. PyTorch: its `warn_only=` keyword argument. */
+export interface DeterministicOptions {
+  /** Warn instead of throwing where an op has no deterministic implementation (none in torchlet). */
+  warnOnly?: boolean;
+}
+/** @internal The run-time check of `DeterministicOptions` (src/options.ts). */
+export const DETERMINISTIC_OPTIONS = defineOptions<DeterministicOptions>('useDeterministicAlgorithms', { warnOnly: opt.bool });
 
 /**
  * Turn deterministic mode on or off. PyTorch: `torch.use_deterministic_algorithms(mode,
  * warn_only=...)`. `warnOnly` is accepted and kept for PyTorch parity; torchlet has no
  * operation without a deterministic implementation, so nothing ever warns or throws.
  */
-export function useDeterministicAlgorithms(mode: boolean, options: { warnOnly?: boolean } = {}): void {
+export function useDeterministicAlgorithms(mode: boolean, options: DeterministicOptions = {}): void {
   if (typeof mode !== 'boolean') {
     throw new ArgumentTypeError(
-      `use_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not ${mode === null ? 'None' : typeof mode}. Hint: pass true or false.`);
+      `use_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not ${typeName(mode)}. Hint: pass true or false.`);
   }
-  const warnOnly = options.warnOnly ?? false;
-  if (typeof warnOnly !== 'boolean') {
-    throw new ArgumentTypeError(`use_deterministic_algorithms(): argument 'warn_only' must be bool, not ${typeof warnOnly}`);
-  }
+  const warnOnly = DETERMINISTIC_OPTIONS.parse(options).warnOnly ?? false;
   state.on = mode;
   state.warnOnly = mode && warnOnly;
 }

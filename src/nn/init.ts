@@ -14,10 +14,11 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { ArgumentTypeError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, typeName, ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
+import { checkNumber } from '../tensor/args.js';
 import { isFloat } from '../tensor/dtype.js';
-import type { Generator } from '../tensor/random.js';
-import { generatorOf } from '../tensor/random.js';
+import { Generator, generatorOf } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { erf } from './functional/activation.js';
 
@@ -40,13 +41,16 @@ export type Nonlinearity =
 export interface InitOptions {
   generator?: Generator | null;
 }
+const generatorRule = opt.nullable(opt.instance(() => Generator, 'torch.Generator'));
+/** @internal The run-time check of `InitOptions` (src/options.ts); messages name the initialiser. */
+export const INIT_OPTIONS = defineOptions<InitOptions>('nn.init', { generator: generatorRule });
 
 function checkTensor(t: unknown, fn: string): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
-    throw new ArgumentTypeError(`${fn}(): argument 'tensor' must be Tensor, not ${t === null ? 'NoneType' : typeof t}`);
+    throw new ArgumentTypeError(`${fn}(): argument 'tensor' (position 1) must be Tensor, not ${typeName(t)}`);
   }
   if (!isFloat(t.dtype)) {
-    throw new TorchletError(`${fn}: expected a floating point tensor, got ${t.dtype}. Convert first: t.float().`, 'RuntimeError');
+    throw new DTypeError(`${fn}: expected a floating point tensor, got ${t.dtype}. Convert first: t.float().`);
   }
 }
 
@@ -121,6 +125,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number | null)
  */
 export function uniform_(tensor: Tensor, a = 0, b = 1, options: InitOptions = {}): Tensor {
   checkTensor(tensor, 'uniform_');
+  checkNumber(a, 'uniform_', 'a', 2);
+  checkNumber(b, 'uniform_', 'b', 3);
+  options = INIT_OPTIONS.parse(options, 'nn.init.uniform_');
   if (!(a <= b)) throw new ValueError(`uniform_ expects to return a [from, to) range, but found from=${a} > to=${b}`);
   const g = generatorOf(options.generator);
   return draw(tensor, () => a + (b - a) * g.uniform());
@@ -131,6 +138,9 @@ export function uniform_(tensor: Tensor, a = 0, b = 1, options: InitOptions = {}
  */
 export function normal_(tensor: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
   checkTensor(tensor, 'normal_');
+  checkNumber(mean, 'normal_', 'mean', 2);
+  checkNumber(std, 'normal_', 'std', 3);
+  options = INIT_OPTIONS.parse(options, 'nn.init.normal_');
   if (!(std >= 0)) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
   const g = generatorOf(options.generator);
   return draw(tensor, () => mean + std * g.normal());
@@ -171,6 +181,11 @@ export function truncNormal_(
   options: InitOptions = {},
 ): Tensor {
   checkTensor(tensor, 'truncNormal_');
+  checkNumber(mean, 'truncNormal_', 'mean', 2);
+  checkNumber(std, 'truncNormal_', 'std', 3);
+  checkNumber(a, 'truncNormal_', 'a', 4);
+  checkNumber(b, 'truncNormal_', 'b', 5);
+  options = INIT_OPTIONS.parse(options, 'nn.init.truncNormal_');
   const cdf = (x: number) => (1 + erf(x / Math.SQRT2)) / 2;
   const l = cdf((a - mean) / std);
   const u = cdf((b - mean) / std);
@@ -185,6 +200,7 @@ export function truncNormal_(
 /** Fill with one value. PyTorch: `torch.nn.init.constant_(tensor, val)`. */
 export function constant_(tensor: Tensor, val: number): Tensor {
   checkTensor(tensor, 'constant_');
+  checkNumber(val, 'constant_', 'val', 2);
   return fill(tensor, new Float64Array(tensor.numel()).fill(val));
 }
 
@@ -218,6 +234,7 @@ export function eye_(tensor: Tensor): Tensor {
  */
 export function dirac_(tensor: Tensor, groups = 1): Tensor {
   checkTensor(tensor, 'dirac_');
+  checkNumber(groups, 'dirac_', 'groups', 2, true);
   const dims = tensor.ndim;
   if (dims < 3 || dims > 5) throw new ValueError('Only tensors with 3, 4, or 5 dimensions are supported');
   const sizes = tensor.shape;
@@ -242,6 +259,8 @@ export function dirac_(tensor: Tensor, groups = 1): Tensor {
  */
 export function xavierUniform_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor(tensor, 'xavierUniform_');
+  checkNumber(gain, 'xavierUniform_', 'gain', 2);
+  options = INIT_OPTIONS.parse(options, 'nn.init.xavierUniform_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
@@ -254,6 +273,8 @@ export function xavierUniform_(tensor: Tensor, gain = 1, options: InitOptions = 
  */
 export function xavierNormal_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor(tensor, 'xavierNormal_');
+  checkNumber(gain, 'xavierNormal_', 'gain', 2);
+  options = INIT_OPTIONS.parse(options, 'nn.init.xavierNormal_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
   return normal_(tensor, 0, std, options);
@@ -267,6 +288,12 @@ export interface KaimingOptions extends InitOptions {
   mode?: 'fan_in' | 'fan_out';
   nonlinearity?: Nonlinearity;
 }
+/** @internal The run-time check of `KaimingOptions` (values: PyTorch's ValueErrors in `kaimingStd`). */
+export const KAIMING_OPTIONS = INIT_OPTIONS.extend<KaimingOptions>('nn.init.kaiming', {
+  a: opt.number,
+  mode: opt.named("'fan_in' | 'fan_out'", (v) => typeof v === 'string'),
+  nonlinearity: opt.named('a nonlinearity name', (v) => typeof v === 'string'),
+});
 
 function kaimingStd(tensor: Tensor, options: KaimingOptions): number {
   const fan = correctFan(tensor, options.mode ?? 'fan_in');
@@ -280,9 +307,10 @@ function kaimingStd(tensor: Tensor, options: KaimingOptions): number {
  */
 export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   checkTensor(tensor, 'kaimingUniform_');
+  options = KAIMING_OPTIONS.parse(options, 'nn.init.kaimingUniform_');
   if (tensor.shape.includes(0)) return tensor;
   const bound = Math.sqrt(3.0) * kaimingStd(tensor, options);
-  return uniform_(tensor, -bound, bound, options);
+  return uniform_(tensor, -bound, bound, { generator: options.generator ?? null });
 }
 
 /**
@@ -290,8 +318,9 @@ export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): T
  */
 export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   checkTensor(tensor, 'kaimingNormal_');
+  options = KAIMING_OPTIONS.parse(options, 'nn.init.kaimingNormal_');
   if (tensor.shape.includes(0)) return tensor;
-  return normal_(tensor, 0, kaimingStd(tensor, options), options);
+  return normal_(tensor, 0, kaimingStd(tensor, options), { generator: options.generator ?? null });
 }
 
 /**
@@ -302,6 +331,8 @@ export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Te
  */
 export function orthogonal_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor(tensor, 'orthogonal_');
+  checkNumber(gain, 'orthogonal_', 'gain', 2);
+  options = INIT_OPTIONS.parse(options, 'nn.init.orthogonal_');
   if (tensor.ndim < 2) throw new ValueError('Only tensors with 2 or more dimensions are supported');
   const n = tensor.numel();
   if (n === 0) return tensor;

@@ -26,7 +26,18 @@ import type {
   KlDivReduction,
   SmoothL1LossOptions,
 } from './functional/more-losses.js';
-import { binaryCrossEntropy, cosineEmbeddingLoss, huberLoss, klDiv, smoothL1Loss } from './functional/more-losses.js';
+import {
+  BCE_OPTIONS,
+  binaryCrossEntropy,
+  COSINE_EMBEDDING_LOSS_OPTIONS,
+  cosineEmbeddingLoss,
+  HUBER_LOSS_OPTIONS,
+  huberLoss,
+  KL_DIV_OPTIONS,
+  klDiv,
+  SMOOTH_L1_LOSS_OPTIONS,
+  smoothL1Loss,
+} from './functional/more-losses.js';
 import { defineOptions } from '../options.js';
 import { Module } from './module.js';
 
@@ -175,6 +186,9 @@ export class BCEWithLogitsLoss extends Module {
   }
 }
 
+/** @internal The run-time check of `nn.BCELoss`'s options (the functional form's rules, src/options.ts). */
+export const BCE_LOSS_OPTIONS = defineOptions<BceOptions>('nn.BCELoss', BCE_OPTIONS.rules);
+
 /**
  * Binary cross-entropy of probabilities. PyTorch: `torch.nn.BCELoss(weight=None, reduction='mean')`.
  * Shape: input (*) in [0, 1], target (*) the same shape; output () or (*) with 'none'.
@@ -184,6 +198,7 @@ export class BCELoss extends Module {
   readonly weight: Tensor | null;
   constructor(options: BceOptions = {}) {
     super();
+    options = BCE_LOSS_OPTIONS.parse(options);
     this.reduction = options.reduction ?? 'mean';
     checkReduction(this.reduction);
     this.weight = this.registerBuffer('weight', options.weight ?? null);
@@ -192,6 +207,9 @@ export class BCELoss extends Module {
     return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
+
+/** @internal The run-time check of `nn.HuberLoss`'s options (the functional form's rules, src/options.ts). */
+export const HUBER_LOSS_MODULE_OPTIONS = defineOptions<HuberLossOptions>('nn.HuberLoss', HUBER_LOSS_OPTIONS.rules);
 
 /**
  * Quadratic near zero, linear beyond `delta`. PyTorch: `torch.nn.HuberLoss(reduction='mean', delta=1.0)`.
@@ -202,6 +220,7 @@ export class HuberLoss extends Module {
   readonly delta: number;
   constructor(options: HuberLossOptions = {}) {
     super();
+    options = HUBER_LOSS_MODULE_OPTIONS.parse(options);
     this.reduction = options.reduction ?? 'mean';
     checkReduction(this.reduction);
     this.delta = options.delta ?? 1.0;
@@ -210,6 +229,9 @@ export class HuberLoss extends Module {
     return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
+
+/** @internal The run-time check of `nn.SmoothL1Loss`'s options (the functional form's rules, src/options.ts). */
+export const SMOOTH_L1_LOSS_MODULE_OPTIONS = defineOptions<SmoothL1LossOptions>('nn.SmoothL1Loss', SMOOTH_L1_LOSS_OPTIONS.rules);
 
 /**
  * Huber's loss divided by `beta`. PyTorch: `torch.nn.SmoothL1Loss(reduction='mean', beta=1.0)`.
@@ -220,6 +242,7 @@ export class SmoothL1Loss extends Module {
   readonly beta: number;
   constructor(options: SmoothL1LossOptions = {}) {
     super();
+    options = SMOOTH_L1_LOSS_MODULE_OPTIONS.parse(options);
     this.reduction = options.reduction ?? 'mean';
     checkReduction(this.reduction);
     this.beta = options.beta ?? 1.0;
@@ -228,6 +251,9 @@ export class SmoothL1Loss extends Module {
     return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
+
+/** @internal The run-time check of `nn.KLDivLoss`'s options (the functional form's rules, src/options.ts). */
+export const KL_DIV_LOSS_OPTIONS = defineOptions<KlDivOptions>('nn.KLDivLoss', KL_DIV_OPTIONS.rules);
 
 /**
  * KL divergence of log-probability inputs from a target distribution. PyTorch:
@@ -239,6 +265,7 @@ export class KLDivLoss extends Module {
   readonly logTarget: boolean;
   constructor(options: KlDivOptions = {}) {
     super();
+    options = KL_DIV_LOSS_OPTIONS.parse(options);
     this.reduction = options.reduction ?? 'mean';
     if (this.reduction !== 'batchmean') checkReduction(this.reduction);
     this.logTarget = options.logTarget ?? false;
@@ -247,6 +274,9 @@ export class KLDivLoss extends Module {
     return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 }
+
+/** @internal The run-time check of `nn.CosineEmbeddingLoss`'s options (the functional form's rules, src/options.ts). */
+export const COSINE_EMBEDDING_LOSS_MODULE_OPTIONS = defineOptions<CosineEmbeddingLossOptions>('nn.CosineEmbeddingLoss', COSINE_EMBEDDING_LOSS_OPTIONS.rules);
 
 /**
  * Pull pairs labelled 1 together and push pairs labelled -1 apart by cosine similarity. PyTorch:
@@ -258,6 +288,7 @@ export class CosineEmbeddingLoss extends Module {
   readonly reduction: Reduction;
   constructor(options: CosineEmbeddingLossOptions = {}) {
     super();
+    options = COSINE_EMBEDDING_LOSS_MODULE_OPTIONS.parse(options);
     this.margin = options.margin ?? 0;
     this.reduction = options.reduction ?? 'mean';
     checkReduction(this.reduction);

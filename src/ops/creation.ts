@@ -235,7 +235,7 @@ export function randperm(n: number, opts?: RandomOptions): Tensor {
  */
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   const last = args[args.length - 1];
-  const opts = typeof last === 'object' ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
+  const opts = typeof last !== 'number' && last !== undefined ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
   const nums = args.filter((a): a is number => typeof a === 'number');
   const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (step === 0) throw new RuntimeError('step must be nonzero');
@@ -250,27 +250,27 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   return finish(new Tensor(castStorage(values, dtype, 'torch.arange'), [n], dtype), opts);
 }
 
-/** PyTorch: `torch.zeros_like`. */
+/** PyTorch: `torch.zeros_like(input, *, dtype=None, ...)`: zeros of input's shape, in input's dtype unless `dtype` says otherwise. */
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
   opts = CREATE_OPTIONS.parse(opts, 'torch.zeros_like');
   return full(x.shape, 0, { dtype: x.dtype, ...opts });
 }
-/** PyTorch: `torch.ones_like`. */
+/** PyTorch: `torch.ones_like(input, *, dtype=None, ...)`: ones of input's shape, in input's dtype unless `dtype` says otherwise. */
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
   opts = CREATE_OPTIONS.parse(opts, 'torch.ones_like');
   return full(x.shape, 1, { dtype: x.dtype, ...opts });
 }
-/** PyTorch: `torch.full_like`. */
-export function fullLike(x: Tensor, value: number, opts?: CreateOptions): Tensor {
+/** PyTorch: `torch.full_like(input, fill_value, *, dtype=None, ...)`: `value` in input's shape and dtype (unless `dtype` says otherwise). */
+export function fullLike(x: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
   opts = CREATE_OPTIONS.parse(opts, 'torch.full_like');
   return full(x.shape, value, { dtype: x.dtype, ...opts });
 }
-/** PyTorch: `torch.rand_like`. */
+/** PyTorch: `torch.rand_like(input, *, dtype=None, ...)`: uniform on [0, 1) in input's shape and (float) dtype. */
 export function randLike(x: Tensor, opts?: CreateOptions): Tensor {
   opts = CREATE_OPTIONS.parse(opts, 'torch.rand_like');
   return rand(x.shape, { dtype: x.dtype, ...opts });
 }
-/** PyTorch: `torch.randn_like`. */
+/** PyTorch: `torch.randn_like(input, *, dtype=None, ...)`: standard normal in input's shape and (float) dtype. */
 export function randnLike(x: Tensor, opts?: CreateOptions): Tensor {
   opts = CREATE_OPTIONS.parse(opts, 'torch.randn_like');
   return randn(x.shape, { dtype: x.dtype, ...opts });

@@ -224,6 +224,8 @@ export function pow_(t: Tensor, exponent: Tensor | number): Tensor {
 /** PyTorch: `Tensor.clamp_(min=None, max=None)` (alias `clip_`): clamp in place. */
 export function clamp_(t: Tensor, min?: number | null, max?: number | null): Tensor {
   checkTensor(t, 'clamp_', 'self', 0);
+  if (min !== undefined && min !== null) checkNumber(min, 'clamp_', 'min', 1);
+  if (max !== undefined && max !== null) checkNumber(max, 'clamp_', 'max', 2);
   return applyInplace(t, (old) => clamp(old, min, max));
 }
 
@@ -393,6 +395,11 @@ function indexPutCopy(x: Tensor, specs: readonly IndexSpec[], value: Tensor | nu
 export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor {
   const o = INDEX_PUT_OPTIONS.parse(options);
   checkTensor(x, 'index_put_', 'self', 0);
+  if (!Array.isArray(specs)) {
+    throw new ArgumentTypeError(
+      `index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not ${typeName(specs)}. Hint: one entry per dim in an array: x.indexPut_([0], v) writes x[0].`,
+    );
+  }
   checkOperand(value, 'index_put_', 'values', 2);
   const accumulate = o.accumulate ?? false;
   const tracked = isGradEnabled() && (x.requiresGrad || (value instanceof Tensor && value.requiresGrad));

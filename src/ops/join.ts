@@ -252,10 +252,13 @@ export function tile(x: Tensor, ...dimArgs: SizeArgs): Tensor {
  */
 export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
   checkTensor(x, 'roll', 'input', 1);
-  const sh = typeof shifts === 'number' ? [shifts] : [...shifts];
-  const ds = dims === undefined || dims === null ? [] : typeof dims === 'number' ? [dims] : [...dims];
-  if (sh.some((s) => !Number.isInteger(s)) || ds.some((d) => !Number.isInteger(d))) {
+  const sh = typeof shifts === 'number' ? [shifts] : Array.isArray(shifts) ? [...shifts] : shifts;
+  const ds = dims === undefined || dims === null ? [] : typeof dims === 'number' ? [dims] : Array.isArray(dims) ? [...dims] : dims;
+  if (!Array.isArray(sh) || sh.some((s) => !Number.isInteger(s))) {
     throw new ArgumentTypeError(`roll(): argument 'shifts' (position 2) must be tuple of ints, not ${typeName(shifts)}`);
+  }
+  if (!Array.isArray(ds) || ds.some((d) => !Number.isInteger(d))) {
+    throw new ArgumentTypeError(`roll(): argument 'dims' (position 3) must be tuple of ints, not ${typeName(dims)}`);
   }
   if (ds.length === 0) {
     if (sh.length !== 1) throw new RuntimeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:0`);

@@ -136,9 +136,17 @@ export function multinomial(input: Tensor, numSamples: number, replacement?: boo
   const g = generatorOf(o.generator);
   const out = new Int32Array(rows * numSamples);
   const w = new Float64Array(c);
+  const cdf = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < c; j++) w[j] = p[r * c + j]!;
     let total = totals[r]!;
+    if (withReplacement) {
+      // Cumulative weights once per row, then a binary search per draw: O(C + n log C).
+      let acc = 0;
+      for (let j = 0; j < c; j++) cdf[j] = acc += w[j]!;
+      for (let s = 0; s < numSamples; s++) out[r * numSamples + s] = searchCdf(cdf, g.uniform() * acc);
+      continue;
+    }
     for (let s = 0; s < numSamples; s++) {
       let k: number;
       if (total > 0) {
@@ -157,6 +165,20 @@ export function multinomial(input: Tensor, numSamples: number, replacement?: boo
     }
   }
   return indexTensor(out, input.ndim === 2 ? [rows, numSamples] : [numSamples]);
+}
+
+/** The first index whose cumulative weight exceeds u (so zero-weight categories are never picked). */
+function searchCdf(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf[mid]! > u) hi = mid;
+    else lo = mid + 1;
+  }
+  // Round-off at the top: step back over trailing zero weights.
+  while (lo > 0 && cdf[lo] === cdf[lo - 1]) lo--;
+  return lo;
 }
 
 /** The sum of the positive weights left (after subtractions lose precision). */

@@ -307,6 +307,9 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   if (!Array.isArray(sizes) || sizes.some((s) => typeof s !== 'number' || !Number.isInteger(s))) {
     throw new ArgumentTypeError(`unflatten(): argument 'sizes' (position 3) must be tuple of ints, not ${typeName(sizes)}`);
   }
+  if (typeof dim !== 'number' || !Number.isInteger(dim)) {
+    throw new ArgumentTypeError(`unflatten(): argument 'dim' (position 2) must be int, not ${typeName(dim)}`);
+  }
   const d = normDim(dim, Math.max(x.ndim, 1));
   if (x.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
   if (sizes.length === 0) throw new RuntimeError('unflatten: sizes must be non-empty');

@@ -8,6 +8,7 @@
  * optimiser's state dict).
  */
 
+import { defineOptions, opt } from '../options.js';
 import { ValueError } from '../errors.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer, ParamGroup } from './optimizer.js';
@@ -59,6 +60,22 @@ export interface OneCycleLROptions {
   threePhase?: boolean;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `OneCycleLROptions` (src/options.ts); values get PyTorch's ValueErrors below. */
+export const ONE_CYCLE_LR_OPTIONS = defineOptions<OneCycleLROptions>('optim.lr_scheduler.OneCycleLR', {
+  maxLr: opt.required(opt.or(opt.number, opt.arrayOf(opt.number))),
+  totalSteps: opt.nullable(opt.number),
+  epochs: opt.nullable(opt.number),
+  stepsPerEpoch: opt.nullable(opt.number),
+  pctStart: opt.number,
+  annealStrategy: opt.named("'cos' | 'linear'", (v) => typeof v === 'string'),
+  cycleMomentum: opt.bool,
+  baseMomentum: opt.or(opt.number, opt.arrayOf(opt.number)),
+  maxMomentum: opt.or(opt.number, opt.arrayOf(opt.number)),
+  divFactor: opt.number,
+  finalDivFactor: opt.number,
+  threePhase: opt.bool,
+  lastEpoch: opt.int,
+});
 
 interface Phase {
   endStep: number;
@@ -82,6 +99,7 @@ export class OneCycleLR extends LRScheduler {
   private readonly phases: Phase[];
 
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
+    options = ONE_CYCLE_LR_OPTIONS.parse(options);
     const { totalSteps, epochs, stepsPerEpoch } = options;
     let total: number;
     if (totalSteps == null && epochs == null && stepsPerEpoch == null) {
@@ -235,6 +253,21 @@ export interface CyclicLROptions {
   maxMomentum?: number | readonly number[];
   lastEpoch?: number;
 }
+/** @internal The run-time check of `CyclicLROptions` (src/options.ts); values get PyTorch's ValueErrors below. */
+export const CYCLIC_LR_OPTIONS = defineOptions<CyclicLROptions>('optim.lr_scheduler.CyclicLR', {
+  baseLr: opt.required(opt.or(opt.number, opt.arrayOf(opt.number))),
+  maxLr: opt.required(opt.or(opt.number, opt.arrayOf(opt.number))),
+  stepSizeUp: opt.number,
+  stepSizeDown: opt.nullable(opt.number),
+  mode: opt.named("'triangular' | 'triangular2' | 'exp_range'", (v) => typeof v === 'string'),
+  gamma: opt.number,
+  scaleFn: opt.nullable(opt.func),
+  scaleMode: opt.named("'cycle' | 'iterations'", (v) => typeof v === 'string'),
+  cycleMomentum: opt.bool,
+  baseMomentum: opt.or(opt.number, opt.arrayOf(opt.number)),
+  maxMomentum: opt.or(opt.number, opt.arrayOf(opt.number)),
+  lastEpoch: opt.int,
+});
 
 /**
  * The rate cycles between `baseLr` and `maxLr` (a triangle, halved each cycle with
@@ -254,6 +287,7 @@ export class CyclicLR extends LRScheduler {
   private readonly scaleFn: (x: number) => number;
 
   constructor(optimizer: AnyOptimizer, options: CyclicLROptions) {
+    options = CYCLIC_LR_OPTIONS.parse(options);
     const lastEpoch = options.lastEpoch ?? -1;
     const baseLrs = perGroup('base_lr', optimizer, options.baseLr);
     const maxLrs = perGroup('max_lr', optimizer, options.maxLr);

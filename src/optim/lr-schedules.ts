@@ -13,6 +13,7 @@
  */
 
 import { ArgumentTypeError, IndexError, ValueError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import type { SchedulerStateDict } from './lr-scheduler.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
@@ -38,6 +39,12 @@ export interface MultiStepLROptions {
   gamma?: number;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `MultiStepLROptions` (src/options.ts). */
+export const MULTI_STEP_LR_OPTIONS = defineOptions<MultiStepLROptions>('optim.lr_scheduler.MultiStepLR', {
+  milestones: opt.required(opt.arrayOf(opt.int)),
+  gamma: opt.number,
+  lastEpoch: opt.int,
+});
 
 /**
  * Multiply every group's rate by `gamma` at each milestone epoch. PyTorch:
@@ -49,6 +56,7 @@ export class MultiStepLR extends LRScheduler {
   milestones: Map<number, number>;
   gamma: number;
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
+    options = MULTI_STEP_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.milestones = new Map();
     for (const m of options.milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
@@ -88,11 +96,17 @@ export interface ExponentialLROptions {
   gamma: number;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `ExponentialLROptions` (src/options.ts). */
+export const EXPONENTIAL_LR_OPTIONS = defineOptions<ExponentialLROptions>('optim.lr_scheduler.ExponentialLR', {
+  gamma: opt.required(opt.number),
+  lastEpoch: opt.int,
+});
 
 /** Multiply every group's rate by `gamma` every epoch. PyTorch: `torch.optim.lr_scheduler.ExponentialLR`. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
+    options = EXPONENTIAL_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.gamma = options.gamma;
     this.initialStep();
@@ -131,6 +145,11 @@ export interface LambdaLROptions {
   lrLambda: LrLambda;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `LambdaLROptions` (src/options.ts). */
+export const LAMBDA_LR_OPTIONS = defineOptions<LambdaLROptions>('optim.lr_scheduler.LambdaLR', {
+  lrLambda: opt.required(opt.or(opt.func, opt.arrayOf(opt.func))),
+  lastEpoch: opt.int,
+});
 
 /**
  * Each group's rate is its initial rate times `lrLambda(epoch)`. PyTorch:
@@ -141,6 +160,7 @@ export interface LambdaLROptions {
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    options = LAMBDA_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.lrLambdas = lambdasFor(optimizer, options.lrLambda);
     this.initialStep();
@@ -156,6 +176,8 @@ export class LambdaLR extends LRScheduler {
 
 /** PyTorch: `MultiplicativeLR(optimizer, lr_lambda, last_epoch=-1)`. */
 export type MultiplicativeLROptions = LambdaLROptions;
+/** @internal The run-time check of `MultiplicativeLROptions` (src/options.ts). */
+export const MULTIPLICATIVE_LR_OPTIONS = defineOptions<MultiplicativeLROptions>('optim.lr_scheduler.MultiplicativeLR', LAMBDA_LR_OPTIONS.rules);
 
 /**
  * Multiply each group's rate by `lrLambda(epoch)` every epoch after the first. PyTorch:
@@ -164,6 +186,7 @@ export type MultiplicativeLROptions = LambdaLROptions;
 export class MultiplicativeLR extends LRScheduler {
   readonly lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, options: MultiplicativeLROptions) {
+    options = MULTIPLICATIVE_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.lrLambdas = lambdasFor(optimizer, options.lrLambda);
     this.initialStep();
@@ -186,6 +209,13 @@ export interface LinearLROptions {
   totalIters?: number;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `LinearLROptions` (src/options.ts). */
+export const LINEAR_LR_OPTIONS = defineOptions<LinearLROptions>('optim.lr_scheduler.LinearLR', {
+  startFactor: opt.number,
+  endFactor: opt.number,
+  totalIters: opt.int,
+  lastEpoch: opt.int,
+});
 
 /**
  * The rate's factor goes linearly from `startFactor` to `endFactor` over `totalIters` epochs (a
@@ -197,6 +227,7 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
+    options = LINEAR_LR_OPTIONS.parse(options);
     const startFactor = options.startFactor ?? 1 / 3;
     const endFactor = options.endFactor ?? 1;
     checkFactor(startFactor, 'Starting');
@@ -234,6 +265,12 @@ export interface ConstantLROptions {
   totalIters?: number;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `ConstantLROptions` (src/options.ts). */
+export const CONSTANT_LR_OPTIONS = defineOptions<ConstantLROptions>('optim.lr_scheduler.ConstantLR', {
+  factor: opt.number,
+  totalIters: opt.int,
+  lastEpoch: opt.int,
+});
 
 /**
  * The rate times `factor` for the first `totalIters` epochs, then the rate itself. PyTorch:
@@ -243,6 +280,7 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
   constructor(optimizer: AnyOptimizer, options: ConstantLROptions = {}) {
+    options = CONSTANT_LR_OPTIONS.parse(options);
     const factor = options.factor ?? 1 / 3;
     if (factor > 1.0 || factor < 0) throw new ValueError('Constant multiplicative factor expected to be between 0 and 1.');
     super(optimizer, options.lastEpoch ?? -1);
@@ -275,6 +313,12 @@ export interface PolynomialLROptions {
   power?: number;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `PolynomialLROptions` (src/options.ts). */
+export const POLYNOMIAL_LR_OPTIONS = defineOptions<PolynomialLROptions>('optim.lr_scheduler.PolynomialLR', {
+  totalIters: opt.int,
+  power: opt.number,
+  lastEpoch: opt.int,
+});
 
 /**
  * Decay each rate to 0 over `totalIters` epochs as (1 − t/totalIters)^power. PyTorch:
@@ -284,6 +328,7 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
   constructor(optimizer: AnyOptimizer, options: PolynomialLROptions = {}) {
+    options = POLYNOMIAL_LR_OPTIONS.parse(options);
     super(optimizer, options.lastEpoch ?? -1);
     this.totalIters = options.totalIters ?? 5;
     this.power = options.power ?? 1;
@@ -318,6 +363,14 @@ export interface CosineAnnealingWarmRestartsOptions {
   etaMin?: number;
   lastEpoch?: number;
 }
+/** @internal The run-time check of `CosineAnnealingWarmRestartsOptions` (src/options.ts). */
+export const COSINE_ANNEALING_WARM_RESTARTS_OPTIONS = defineOptions<CosineAnnealingWarmRestartsOptions>('optim.lr_scheduler.CosineAnnealingWarmRestarts', {
+  // T0 and TMult: numbers here; PyTorch's ValueError names a non-integer.
+  T0: opt.required(opt.number),
+  TMult: opt.number,
+  etaMin: opt.number,
+  lastEpoch: opt.int,
+});
 
 /**
  * Cosine annealing from each initial rate down to `etaMin` that restarts every period (SGDR).
@@ -333,6 +386,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   /** Epochs since the last restart. PyTorch: `T_cur`. */
   TCur: number;
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
+    options = COSINE_ANNEALING_WARM_RESTARTS_OPTIONS.parse(options);
     const { T0 } = options;
     const TMult = options.TMult ?? 1;
     if (!(Number.isInteger(T0) && T0 > 0)) throw new ValueError(`Expected positive integer T_0, but got ${T0}`);
@@ -406,6 +460,12 @@ export interface SequentialLROptions {
   milestones: readonly number[];
   lastEpoch?: number;
 }
+/** @internal The run-time check of `SequentialLROptions` (src/options.ts). */
+export const SEQUENTIAL_LR_OPTIONS = defineOptions<SequentialLROptions>('optim.lr_scheduler.SequentialLR', {
+  schedulers: opt.required(opt.arrayOf(opt.named('LRScheduler', (v) => v instanceof LRScheduler))),
+  milestones: opt.required(opt.arrayOf(opt.int)),
+  lastEpoch: opt.int,
+});
 
 /**
  * Schedulers one after another: `schedulers[i]` runs from `milestones[i-1]` on, restarted at its
@@ -420,6 +480,7 @@ export class SequentialLR {
   lastEpoch: number;
   private lastLr: number[];
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
+    options = SEQUENTIAL_LR_OPTIONS.parse(options);
     const { schedulers, milestones } = options;
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) {

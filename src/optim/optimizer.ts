@@ -7,6 +7,7 @@
  * PyTorch's spelling (`weight_decay`, `exp_avg_sq`) because it is data.
  */
 
+import { defineOptions, opt } from '../options.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, DTypeError, RuntimeError, TorchletError, typeName, ValueError } from '../errors.js';
 import { isFloat, tensorTypeName } from '../tensor/dtype.js';
@@ -73,6 +74,14 @@ export function pyNum(v: number): string {
   return String(v);
 }
 
+
+/** Options of `Optimizer.zeroGrad`. PyTorch: the `set_to_none` argument of `zero_grad`. */
+export interface OptimizerZeroGradOptions {
+  /** Drop the gradients (true, the default) or fill them with zeros in place (false). */
+  setToNone?: boolean;
+}
+/** @internal The run-time check of `OptimizerZeroGradOptions` (src/options.ts). */
+export const OPTIMIZER_ZERO_GRAD_OPTIONS = defineOptions<OptimizerZeroGradOptions>('optim.Optimizer.zeroGrad', { setToNone: opt.bool });
 
 /**
  * Base class of the optimisers. PyTorch: `torch.optim.Optimizer`. Subclasses supply the
@@ -163,10 +172,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   }
 
   /**
-   * PyTorch: `zero_grad(set_to_none)`. Default `true` drops the gradients (the default from
-   * PyTorch 2.0 on; 1.13 defaulted to filling them with zeros, which `false` does here).
+   * PyTorch: `zero_grad(set_to_none)`, as `zeroGrad(false)` or `zeroGrad({ setToNone: false })`
+   * (the options form `Module.zeroGrad` takes). Default `true` drops the gradients (the default
+   * from PyTorch 2.0 on; 1.13 defaulted to filling them with zeros in place, which `false` does
+   * here: the same tensors stay, and the next backward adds into them).
    */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(options: boolean | OptimizerZeroGradOptions = {}): void {
+    const setToNone = typeof options === 'boolean' ? options : (OPTIMIZER_ZERO_GRAD_OPTIONS.parse(options).setToNone ?? true);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.grad === null) continue;

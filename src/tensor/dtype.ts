@@ -19,6 +19,7 @@
  */
 
 import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
 import { allocChecked } from './limits.js';
 
 /** A tensor's element type. PyTorch: `torch.dtype` (`torch.float32`, `torch.int64`, `torch.bool`, ...). */
@@ -336,6 +337,8 @@ export interface ToOptions {
   /** PyTorch's `non_blocking`: accepted and ignored (there is no asynchronous copy on the CPU). */
   nonBlocking?: boolean;
 }
+/** @internal The run-time check of `ToOptions` (src/options.ts); dtype and device values are read by `parseDType`/`parseDevice`. */
+export const TO_OPTIONS = defineOptions<ToOptions>('Tensor.to', { dtype: opt.any, device: opt.any, copy: opt.bool, nonBlocking: opt.bool });
 
 /**
  * Read PyTorch's `to()` argument forms: `to(dtype)`, `to(device)`, `to(device, dtype)`,
@@ -355,18 +358,10 @@ export function parseToArgs(where: string, args: readonly unknown[]): ToTarget &
     out.dtype = parseDType((a as { dtype: unknown }).dtype, where);
     out.device = 'cpu';
   } else if (a !== null && typeof a === 'object' && !Array.isArray(a) && Object.getPrototypeOf(a) === Object.prototype) {
-    const o = a as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!['dtype', 'device', 'copy', 'nonBlocking'].includes(k)) {
-        throw new ArgumentTypeError(`${where}(): unexpected option '${k}' (expected dtype, device, copy, nonBlocking)`);
-      }
-    }
+    const o = TO_OPTIONS.parse(a, where);
     if (o.dtype !== undefined) out.dtype = parseDType(o.dtype, where);
     if (o.device !== undefined) out.device = parseDevice(o.device, where);
-    if (o.copy !== undefined) {
-      if (typeof o.copy !== 'boolean') throw new ArgumentTypeError(`${where}(): option 'copy' must be a boolean, got ${describe(o.copy)}`);
-      out.copy = o.copy;
-    }
+    if (o.copy !== undefined) out.copy = o.copy;
   } else {
     throw new ArgumentTypeError(`${where}(): expected a dtype, a device, a tensor or { dtype, device }, got ${describe(a)}`);
   }

@@ -12,7 +12,7 @@
 import { type BackwardOptions, tensorBackward } from '../autograd/engine.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { addNodeHook, type GradNode, RemovableHandle, type TensorHook } from '../autograd/node.js';
-import { IndexError, RuntimeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, IndexError, RuntimeError, typeName, ValueError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { Device, DType, Storage } from './dtype.js';
 import { allocStorage, isFloat } from './dtype.js';
@@ -224,7 +224,7 @@ export class Tensor {
    */
   registerHook(hook: TensorHook): RemovableHandle {
     if (typeof hook !== 'function') {
-      throw new TypeError(`registerHook(): argument 'hook' (position 1) must be a function, not ${hook === null ? 'null' : typeof hook}`);
+      throw new ArgumentTypeError(`registerHook(): argument 'hook' (position 1) must be a function, not ${typeName(hook)}`);
     }
     if (!this.requiresGrad) throw new RuntimeError("cannot register a hook on a tensor that doesn't require gradient");
     if (this.gradFn !== null) return new RemovableHandle(addNodeHook(this.gradFn, this.outputIndex, this, hook));
@@ -297,8 +297,12 @@ export class Tensor {
       this.gradValue = this.gradValue === null ? own : this.gradValue.add(own);
       return;
     }
-    // Always a fresh tensor: the incoming gradient may alias another tensor's storage.
-    this.gradValue = noGrad(() => (this.gradValue === null ? own.clone() : this.gradValue.add(own))).detach();
+    const acc = this.gradValue;
+    // The first gradient is a fresh tensor (the incoming one may alias another tensor's storage);
+    // later ones are added into it in place, as PyTorch's AccumulateGrad does outside create_graph,
+    // so a grad zeroed in place (zeroGrad({ setToNone: false })) or held by the caller stays the one.
+    if (acc === null) this.gradValue = noGrad(() => own.clone()).detach();
+    else noGrad(() => acc.copy_(acc.add(own)));
   }
   /** A tensor sharing storage, cut from the graph. PyTorch: `detach()`. */
   detach(): Tensor {

@@ -7,16 +7,26 @@
 import { record } from '../../autograd/node.js';
 import { DTypeError, RuntimeError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
-import { allocStorage, isFloat } from '../../tensor/dtype.js';
+import { checkNumber, checkTensor } from '../../tensor/args.js';
+import { allocStorage, cName, isFloat } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { warn } from './warn.js';
 
 /**
  * A pointwise op y = f(x) with dy/dx = df(x, y), computed in float64 and stored in x's dtype.
- * One graph node named `name` (PyTorch's grad_fn name).
+ * One graph node named `name` (PyTorch's grad_fn name); `kernel` is PyTorch's kernel name, which
+ * its error for an integer or bool input names.
  */
-function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
-  if (!isFloat(x.dtype)) throw new DTypeError(`"${name}" not implemented for 'Int'`);
+function pointwise(
+  name: string,
+  kernel: string,
+  x: Tensor,
+  f: (v: number) => number,
+  df: (v: number, y: number) => number,
+): Tensor {
+  if (!isFloat(x.dtype)) {
+    throw new DTypeError(`"${kernel}" not implemented for '${cName(x.dtype)}'. Hint: convert the input with .float() first.`);
+  }
   const xd = ops.contiguous(x.detach()).contiguousData();
   const out = allocStorage(x.dtype, xd.length);
   for (let i = 0; i < xd.length; i++) out[i] = f(xd[i]!);
@@ -46,8 +56,11 @@ export function sigmoid(input: Tensor): Tensor {
 
 /** PyTorch: `torch.nn.functional.leaky_relu(input, negative_slope=0.01)`: x if x > 0 else slope * x. */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
+  checkTensor(input, 'leaky_relu', 'input', 1);
+  checkNumber(negativeSlope, 'leaky_relu', 'negative_slope', 2);
   return pointwise(
     'LeakyReluBackward0',
+    'leaky_relu_cpu',
     input,
     (v) => (v > 0 ? v : v * negativeSlope),
     (v) => (v > 0 ? 1 : negativeSlope),
@@ -56,8 +69,11 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
 
 /** PyTorch: `torch.nn.functional.elu(input, alpha=1.0)`: x if x > 0 else alpha * (exp(x) - 1). */
 export function elu(input: Tensor, alpha = 1.0): Tensor {
+  checkTensor(input, 'elu', 'input', 1);
+  checkNumber(alpha, 'elu', 'alpha', 2);
   return pointwise(
     'EluBackward0',
+    'elu_cpu',
     input,
     (v) => (v > 0 ? v : alpha * Math.expm1(v)),
     (v) => (v > 0 ? 1 : alpha * Math.exp(v)),
@@ -103,12 +119,14 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
  */
 export function gelu(input: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  checkTensor(input, 'gelu', 'input', 1);
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new RuntimeError('approximate argument must be either none or tanh.');
   }
   if (approximate === 'tanh') {
     return pointwise(
       'GeluBackward0',
+      'GeluKernelImpl',
       input,
       (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))),
       (v) => {
@@ -121,6 +139,7 @@ export function gelu(input: Tensor, approximate: 'none' | 'tanh' = 'none'): Tens
   }
   return pointwise(
     'GeluBackward0',
+    'GeluKernelImpl',
     input,
     (v) => 0.5 * v * (1 + erf(v * SQRT1_2)),
     (v) => 0.5 * (1 + erf(v * SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v),
@@ -135,10 +154,14 @@ function implicitDim(name: string, ndim: number): number {
 
 /** PyTorch: `torch.nn.functional.softmax(input, dim)`: exp(x) / sum(exp(x)) along dim. */
 export function softmax(input: Tensor, dim?: number | null): Tensor {
+  checkTensor(input, 'softmax', 'input', 1);
+  if (dim !== undefined && dim !== null) checkNumber(dim, 'softmax', 'dim', 2, true);
   return ops.softmax(input, dim ?? implicitDim('softmax', input.ndim));
 }
 
 /** PyTorch: `torch.nn.functional.log_softmax(input, dim)`: x - logsumexp(x) along dim. */
 export function logSoftmax(input: Tensor, dim?: number | null): Tensor {
+  checkTensor(input, 'log_softmax', 'input', 1);
+  if (dim !== undefined && dim !== null) checkNumber(dim, 'log_softmax', 'dim', 2, true);
   return ops.logSoftmax(input, dim ?? implicitDim('log_softmax', input.ndim));
 }

@@ -13,10 +13,12 @@ import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import { defineOptions, opt } from '../../options.js';
+import { toDtype } from '../../ops/util.js';
 import { checkTensor } from '../../tensor/args.js';
 import { allocStorage, cName, isFloat } from '../../tensor/dtype.js';
 import { broadcastShapes, fmtShape, numel, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { checkBceWithLogitsDtypes, regressionOperands } from './loss-dtypes.js';
 import { warn } from './warn.js';
 
 /** How per-element losses are combined. PyTorch: `reduction='mean' | 'sum' | 'none'`. */
@@ -47,8 +49,10 @@ function checkRegressionTarget(input: Tensor, target: Tensor): void {
 }
 
 /** `reduction`'s type check; its value is checked by `checkReduction` with PyTorch's ValueError. */
-const reductionRule = opt.named("'mean' | 'sum' | 'none'", (v) => typeof v === 'string');
-const weightRule = opt.nullable(opt.instance(() => Tensor, 'Tensor'));
+/** @internal `reduction`'s rule for every loss's options (its value is checked with PyTorch's ValueError). */
+export const reductionRule = opt.named("'mean' | 'sum' | 'none'", (v) => typeof v === 'string');
+/** @internal A Tensor or null (a loss's `weight`). */
+export const weightRule = opt.nullable(opt.instance(() => Tensor, 'Tensor'));
 
 /** Options of `F.mseLoss` and `F.l1Loss`. PyTorch: their `reduction` keyword argument. */
 export interface RegressionLossOptions {
@@ -68,7 +72,8 @@ export function mseLoss(input: Tensor, target: Tensor, options: RegressionLossOp
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction);
   checkRegressionTarget(input, target);
-  const d = ops.sub(input, target);
+  const [x, y] = regressionOperands('mse_cpu', input, target);
+  const d = ops.sub(x, y);
   return reduce(ops.mul(d, d), reduction);
 }
 
@@ -168,7 +173,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const [n, c, s] = nllShape(input, target);
   checkClassWeight(weight, c, '');
   checkIndexTarget(target);
-  if (!isFloat(input.dtype)) throw new DTypeError(`"nll_loss_out_frame" not implemented for 'Int'`);
+  if (!isFloat(input.dtype)) throw new DTypeError(`"nll_loss_out_frame" not implemented for '${cName(input.dtype)}'`);
   const x = ops.contiguous(input.detach()).contiguousData();
   const t = ops.contiguous(target).contiguousData();
   const w = weight === null ? null : ops.contiguous(weight.detach()).contiguousData();
@@ -346,7 +351,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   if (!shapeEq(input.shape, target.shape)) {
     throw new ValueError(`Target size (${torchSize(target.shape)}) must be the same as input size (${torchSize(input.shape)})`);
   }
-  if (!isFloat(input.dtype)) throw new DTypeError(`"binary_cross_entropy_with_logits" not implemented for 'Int'`);
+  checkBceWithLogitsDtypes(input, target);
   const constants = [['weight', options.weight ?? null], ['pos_weight', options.posWeight ?? null]] as const;
   for (const [name, t] of constants) {
     if (t?.requiresGrad && isGradEnabled()) {
@@ -385,7 +390,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     out = new Tensor(o, [], input.dtype);
   }
   const targetFloat = isFloat(target.dtype);
-  return record('BinaryCrossEntropyWithLogitsBackward0', targetFloat ? [input, target] : [input], out, ([g]) => {
+  const loss = record('BinaryCrossEntropyWithLogitsBackward0', targetFloat ? [input, target] : [input], out, ([g]) => {
     const gd = ops.contiguous(g!).contiguousData();
     const scale = reduction === 'mean' ? 1 / n : 1;
     const dx = input.requiresGrad ? allocStorage(input.dtype, n) : null;
@@ -404,4 +409,6 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     if (targetFloat) grads.push(dy === null ? null : new Tensor(dy, target.shape, target.dtype));
     return grads;
   }, [input, target], 'raw');
+  // PyTorch parity: its result has the target's dtype (computed in place in `1 - target`).
+  return loss.dtype === target.dtype ? loss : toDtype(loss, target.dtype);
 }

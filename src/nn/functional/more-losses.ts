@@ -10,11 +10,14 @@ import { record } from '../../autograd/node.js';
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import { toDtype } from '../../ops/util.js';
+import { defineOptions, opt } from '../../options.js';
+import { checkTensor } from '../../tensor/args.js';
 import { allocStorage, isFloat } from '../../tensor/dtype.js';
 import { fmtShape, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Reduction } from './loss.js';
-import { checkReduction } from './loss.js';
+import { checkReduction, reductionRule, weightRule } from './loss.js';
+import { checkBceDtypes, checkKlDivDtypes, regressionOperands } from './loss-dtypes.js';
 import { warn } from './warn.js';
 
 const EPSILON = Math.fround(1e-12);
@@ -33,6 +36,8 @@ export interface BceOptions {
   weight?: Tensor | null;
   reduction?: Reduction;
 }
+/** @internal The run-time check of `BceOptions` (src/options.ts). */
+export const BCE_OPTIONS = defineOptions<BceOptions>('nn.functional.binaryCrossEntropy', { weight: weightRule, reduction: reductionRule });
 
 /**
  * Binary cross-entropy of probabilities: -w [y log x + (1 - y) log(1 - x)], each log clamped at
@@ -42,6 +47,9 @@ export interface BceOptions {
  * `binaryCrossEntropyWithLogits` on logits (more stable).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
+  checkTensor(input, 'binary_cross_entropy', 'input', 1);
+  checkTensor(target, 'binary_cross_entropy', 'target', 2);
+  options = BCE_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction);
   if (!shapeEq(input.shape, target.shape)) {
@@ -49,6 +57,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
       `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
     );
   }
+  checkBceDtypes(input, target);
   const x = ops.contiguous(input.detach()).contiguousData();
   for (let i = 0; i < x.length; i++) {
     if (!(x[i]! >= 0 && x[i]! <= 1)) throw new RuntimeError('all elements of input should be between 0 and 1');
@@ -93,6 +102,8 @@ export interface HuberLossOptions {
   /** Where the loss turns from quadratic to linear; > 0. */
   delta?: number;
 }
+/** @internal The run-time check of `HuberLossOptions` (src/options.ts). */
+export const HUBER_LOSS_OPTIONS = defineOptions<HuberLossOptions>('nn.functional.huberLoss', { reduction: reductionRule, delta: opt.number });
 
 /**
  * 0.5 (x - y)² where |x - y| < delta, else delta (|x - y| - 0.5 delta). PyTorch:
@@ -100,12 +111,16 @@ export interface HuberLossOptions {
  * the shapes differ); output () or (*) with 'none'.
  */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  checkTensor(input, 'huber_loss', 'input', 1);
+  checkTensor(target, 'huber_loss', 'target', 2);
+  options = HUBER_LOSS_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   const delta = options.delta ?? 1.0;
   checkReduction(reduction);
   if (!(delta > 0)) throw new RuntimeError('huber_loss does not support non-positive values for delta.');
   warnShapes(input, target);
-  const z = ops.abs(ops.sub(input, target));
+  const [x, y] = regressionOperands('huber_cpu', input, target);
+  const z = ops.abs(ops.sub(x, y));
   const quad = ops.mul(ops.mul(z, z), 0.5);
   const lin = ops.mul(ops.sub(z, 0.5 * delta), delta);
   return reduce(ops.where(ops.lt(z, delta), quad, lin), reduction);
@@ -117,18 +132,24 @@ export interface SmoothL1LossOptions {
   /** Where the loss turns from quadratic to linear; ≥ 0 (0 is the L1 loss). */
   beta?: number;
 }
+/** @internal The run-time check of `SmoothL1LossOptions` (src/options.ts). */
+export const SMOOTH_L1_LOSS_OPTIONS = defineOptions<SmoothL1LossOptions>('nn.functional.smoothL1Loss', { reduction: reductionRule, beta: opt.number });
 
 /**
  * 0.5 (x - y)² / beta where |x - y| < beta, else |x - y| - 0.5 beta. PyTorch:
  * `torch.nn.functional.smooth_l1_loss`. Shapes as `huberLoss`; Huber with delta = beta, divided by beta.
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
+  checkTensor(input, 'smooth_l1_loss', 'input', 1);
+  checkTensor(target, 'smooth_l1_loss', 'target', 2);
+  options = SMOOTH_L1_LOSS_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   const beta = options.beta ?? 1.0;
   checkReduction(reduction);
   if (!(beta >= 0)) throw new RuntimeError('smooth_l1_loss does not support negative values for beta.');
   warnShapes(input, target);
-  const z = ops.abs(ops.sub(input, target));
+  const [x, y] = regressionOperands('smooth_l1_cpu', input, target);
+  const z = ops.abs(ops.sub(x, y));
   if (beta === 0) return reduce(z, reduction);
   const quad = ops.div(ops.mul(ops.mul(z, z), 0.5), beta);
   const lin = ops.sub(z, 0.5 * beta);
@@ -152,6 +173,11 @@ export interface KlDivOptions {
   /** The target is given as log-probabilities. */
   logTarget?: boolean;
 }
+/** @internal The run-time check of `KlDivOptions` (src/options.ts). */
+export const KL_DIV_OPTIONS = defineOptions<KlDivOptions>('nn.functional.klDiv', {
+  reduction: opt.named("'mean' | 'batchmean' | 'sum' | 'none'", (v) => typeof v === 'string'),
+  logTarget: opt.bool,
+});
 
 /**
  * Kullback–Leibler divergence with the input as log-probabilities: y (log y - x), or
@@ -161,6 +187,9 @@ export interface KlDivOptions {
  * too (PyTorch warns, and so does torchlet).
  */
 export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
+  checkTensor(input, 'kl_div', 'input', 1);
+  checkTensor(target, 'kl_div', 'target', 2);
+  options = KL_DIV_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   if (reduction !== 'batchmean') checkReduction(reduction);
   if (reduction === 'mean') {
@@ -168,6 +197,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
       "reduction: 'mean' divides the total loss by both the batch size and the support size.'batchmean' divides only by the batch size, and aligns with the KL div math definition.'mean' will be changed to behave the same as 'batchmean' in the next major release.",
     );
   }
+  checkKlDivDtypes(input, target);
   let loss: Tensor;
   if (options.logTarget) {
     loss = ops.mul(ops.exp(target), ops.sub(target, input));
@@ -189,6 +219,11 @@ export interface CosineEmbeddingLossOptions {
   margin?: number;
   reduction?: Reduction;
 }
+/** @internal The run-time check of `CosineEmbeddingLossOptions` (src/options.ts). */
+export const COSINE_EMBEDDING_LOSS_OPTIONS = defineOptions<CosineEmbeddingLossOptions>('nn.functional.cosineEmbeddingLoss', {
+  margin: opt.number,
+  reduction: reductionRule,
+});
 
 /**
  * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (0 for other labels).
@@ -201,6 +236,10 @@ export function cosineEmbeddingLoss(
   target: Tensor,
   options: CosineEmbeddingLossOptions = {},
 ): Tensor {
+  checkTensor(input1, 'cosine_embedding_loss', 'input1', 1);
+  checkTensor(input2, 'cosine_embedding_loss', 'input2', 2);
+  checkTensor(target, 'cosine_embedding_loss', 'target', 3);
+  options = COSINE_EMBEDDING_LOSS_OPTIONS.parse(options);
   const reduction = options.reduction ?? 'mean';
   const margin = options.margin ?? 0;
   checkReduction(reduction);

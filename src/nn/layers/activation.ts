@@ -7,7 +7,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../functional/activation.js';
 import { Module } from '../module.js';
 import { pyFloat } from './repr.js';
-import { checkTensor } from '../../tensor/args.js';
+import { ArgumentTypeError, typeName } from '../../errors.js';
+import { checkNumber, checkTensor } from '../../tensor/args.js';
 
 /** PyTorch: `torch.nn.Tanh`. */
 export class Tanh extends Module {
@@ -37,6 +38,9 @@ export class Sigmoid extends Module {
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
+    if (typeof approximate !== 'string') {
+      throw new ArgumentTypeError(`GELU(): argument 'approximate' (position 1) must be str, not ${typeName(approximate)}`);
+    }
   }
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
@@ -51,6 +55,7 @@ export class GELU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
+    checkNumber(negativeSlope, 'LeakyReLU', 'negative_slope', 1);
   }
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
@@ -65,6 +70,7 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   constructor(readonly alpha = 1.0) {
     super();
+    checkNumber(alpha, 'ELU', 'alpha', 1);
   }
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
@@ -79,6 +85,7 @@ export class ELU extends Module {
 export class Softmax extends Module {
   constructor(readonly dim: number | null = null) {
     super();
+    if (dim !== null) checkNumber(dim, 'Softmax', 'dim', 1, true);
   }
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
@@ -93,6 +100,7 @@ export class Softmax extends Module {
 export class LogSoftmax extends Module {
   constructor(readonly dim: number | null = null) {
     super();
+    if (dim !== null) checkNumber(dim, 'LogSoftmax', 'dim', 1, true);
   }
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);

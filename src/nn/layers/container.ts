@@ -5,12 +5,6 @@ import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { RNNBase } from '../rnn/base.js';
-import { RNNCellBase } from '../rnn/cells.js';
-import { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activation.js';
-import { Conv1d } from './conv.js';
-import { Dropout } from './dropout.js';
-import { Embedding, Linear } from './linear.js';
-import { BatchNorm1d, GroupNorm, LayerNorm } from './norm.js';
 
 /** A module that maps one tensor to one tensor: what a Sequential can chain. No PyTorch twin (Python is untyped). */
 export type TensorModule = Module & { forward(input: Tensor): Tensor };
@@ -20,23 +14,8 @@ function checkIndex(idx: number, len: number): number {
   return idx < 0 ? idx + len : idx;
 }
 
-/**
- * torchlet's layers whose forward takes one Tensor: a Sequential refuses to pass them anything
- * else (a recurrent layer's `[output, h]`), naming the child that made it. Other children
- * (Identity, user modules) get whatever the previous child returned, as in PyTorch, so a user
- * module can unpack a tuple inside a Sequential.
- */
-const TENSOR_LAYERS: readonly { prototype: Module }[] = [
-  RNNBase, RNNCellBase, Linear, Embedding, Conv1d, Dropout, LayerNorm, GroupNorm, BatchNorm1d,
-  Tanh, ReLU, Sigmoid, GELU, LeakyReLU, ELU, Softmax, LogSoftmax,
-];
-
-function takesTensor(m: Module): boolean {
-  return TENSOR_LAYERS.some((cls) => m instanceof (cls as typeof Module));
-}
-
 function describeValue(x: unknown): string {
-  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (Array.isArray(x)) return `a tuple (an array of ${x.length})`;
   if (x === null) return 'null';
   if (typeof x === 'object') {
     const cls = (x as object).constructor?.name;
@@ -45,20 +24,26 @@ function describeValue(x: unknown): string {
   return `${typeof x === 'undefined' ? '' : 'a '}${typeof x}`;
 }
 
-/** The error for child `i` (of `name`) returning `x`, which is not a Tensor, before child `next`. */
-function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module): ArgumentTypeError {
+/**
+ * The error for child `i` returning `x`, which is not a Tensor, that child `next` could not take
+ * (`cause`: the TypeError `next` threw on it).
+ */
+function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module, cause: Error): ArgumentTypeError {
   const cls = child.constructor.name;
-  const tuple = Array.isArray(x);
-  const what = tuple && child instanceof RNNBase ? 'a tuple [output, h] (as every RNN/LSTM/GRU does)' : describeValue(x);
-  return new ArgumentTypeError(
+  const what = Array.isArray(x) && child instanceof RNNBase ? 'a tuple [output, h] (as every RNN/LSTM/GRU does)' : describeValue(x);
+  const unpack = x instanceof Object && 'batchSizes' in x
+    ? '  class Unpack extends nn.Module {\n    forward(packed) { return nn.utils.rnn.padPackedSequence(packed)[0]; }\n  }\n'
+    : '  class TakeOutput extends nn.Module {\n    forward([output, h]) { return output; }   // keep the output, drop the state\n  }\n';
+  const fix = unpack.includes('Unpack') ? 'Unpack' : 'TakeOutput';
+  const err = new ArgumentTypeError(
     `Sequential: child (${i}) ${cls} returned ${what}, not a Tensor, so it cannot be the input of child ` +
-      `(${nextName}) ${next.constructor.name} (PyTorch fails here too: "argument 'input' must be Tensor, not tuple"). ` +
-      `Put a Module whose forward unpacks the tuple between them, e.g.\n` +
-      '  class TakeOutput extends nn.Module {\n' +
-      '    forward([output, h]) { return output; }   // keep the output, drop the state\n' +
-      '  }\n' +
-      `and build new nn.Sequential(..., new nn.${cls}(...), new TakeOutput(), new nn.${next.constructor.name}(...)).`,
+      `(${nextName}) ${next.constructor.name} (PyTorch fails here too: "argument 'input' must be Tensor, not tuple"; ` +
+      `${next.constructor.name} said: ${cause.message.split('\n')[0]}). ` +
+      `Put a Module whose forward unpacks it between them, e.g.\n${unpack}` +
+      `and build new nn.Sequential(..., new nn.${cls}(...), new ${fix}(), new nn.${next.constructor.name}(...)).`,
   );
+  (err as { cause?: unknown }).cause = cause;
+  return err;
 }
 
 /**
@@ -114,9 +99,24 @@ export class Sequential extends Module {
     let prev: [string, Module] | null = null;
     for (const [name, m] of this._modules) {
       if (m === null) continue;
-      if (prev !== null && !(x instanceof Tensor) && takesTensor(m)) throw notATensorError(prev[0], prev[1], x, name, m);
-      x = (m as TensorModule).forward(x as Tensor);
-      prev = [name, m];
+      const given = x;
+      if (prev === null || x instanceof Tensor) {
+        x = (m as TensorModule).forward(x as Tensor);
+      } else {
+        // A child got something that is not a Tensor (a tuple, a PackedSequence): a module that
+        // takes it (one that unpacks a tuple, a recurrent layer taking a PackedSequence) runs as in
+        // PyTorch; one that cannot take it fails with a TypeError as the first thing it does with
+        // it (every torchlet layer checks its input first), and that failure is reported as the
+        // previous child's output not fitting, with the fix.
+        try {
+          x = (m as TensorModule).forward(x as Tensor);
+        } catch (e) {
+          if (e instanceof TypeError) throw notATensorError(prev[0], prev[1], x, name, m, e);
+          throw e;
+        }
+      }
+      // A child that passes its input through (Identity) leaves the one that made it named.
+      if (prev === null || x !== given) prev = [name, m];
     }
     return x as Tensor;
   }

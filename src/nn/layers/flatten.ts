@@ -3,6 +3,7 @@
 import { ArgumentTypeError, RuntimeError } from '../../errors.js';
 import { normDim } from '../../ops/util.js';
 import { flatten, reshape } from '../../ops/shape.js';
+import { checkNumber, checkTensor } from '../../tensor/args.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
@@ -15,10 +16,13 @@ export class Flatten extends Module {
   readonly endDim: number;
   constructor(startDim = 1, endDim = -1) {
     super();
+    checkNumber(startDim, 'Flatten', 'start_dim', 1, true);
+    checkNumber(endDim, 'Flatten', 'end_dim', 2, true);
     this.startDim = startDim;
     this.endDim = endDim;
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     return flatten(input, this.startDim, this.endDim);
   }
   override extraRepr(): string {
@@ -35,6 +39,7 @@ export class Unflatten extends Module {
   readonly unflattenedSize: readonly number[];
   constructor(dim: number, unflattenedSize: readonly number[]) {
     super();
+    checkNumber(dim, 'Unflatten', 'dim', 1, true);
     if (!Array.isArray(unflattenedSize)) {
       throw new ArgumentTypeError(`unflattened_size must be tuple of ints, but found type ${typeof unflattenedSize}`);
     }
@@ -47,6 +52,7 @@ export class Unflatten extends Module {
     this.unflattenedSize = [...unflattenedSize];
   }
   forward(input: Tensor): Tensor {
+    checkTensor(input, 'forward', 'input', 1);
     const d = normDim(this.dim, input.ndim);
     const size = input.shape[d]!;
     const sizes = [...this.unflattenedSize];

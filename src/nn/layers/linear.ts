@@ -77,10 +77,12 @@ export class Linear extends Module {
   }
 }
 
-/** Returns its input unchanged. PyTorch: `torch.nn.Identity` (a placeholder in containers). */
+/**
+ * Returns its input unchanged, whatever it is (a Tensor, a recurrent layer's tuple), as PyTorch's
+ * does. PyTorch: `torch.nn.Identity` (a placeholder in containers). Shape: any; output is the input.
+ */
 export class Identity extends Module {
-  forward(input: Tensor): Tensor {
-    checkTensor(input, 'forward', 'input', 1);
+  forward<T = Tensor>(input: T): T {
     return input;
   }
 }

@@ -10,6 +10,7 @@ import type { Device, DTypeLike, ToOptions } from '../../tensor/dtype.js';
 import { castStorage, isFloat, parseDevice, parseToArgs } from '../../tensor/dtype.js';
 import { checkInplace, Tensor } from '../../tensor/tensor.js';
 import { onesLike, zerosLike } from '../creation.js';
+import { applyInplace } from '../inplace.js';
 import { expand } from '../shape.js';
 import { clone, contiguous, forEachOffset, sumToShape, toDtype } from '../util.js';
 
@@ -110,10 +111,9 @@ proto.copy_ = function <T extends Tensor>(this: T, src: Tensor | ArrayLike<numbe
   const tracked = isGradEnabled() && (this.requiresGrad || (src instanceof Tensor && src.requiresGrad));
   checkInplace(this);
   if (tracked && this._base !== null) {
-    throw new RuntimeError(
-      'copy_: writing into a view under grad mode, where the view or the source requires grad, is not supported by torchlet ' +
-        '(PyTorch records CopySlices on the base tensor). Build the result out of place (torch.cat, where) or copy under torch.noGrad.',
-    );
+    // A view in a graph: the base's history is rewritten as PyTorch's CopySlices (src/ops/inplace.ts).
+    const from = src instanceof Tensor ? src : new Tensor(Float64Array.from(data), this.shape, 'float64');
+    return applyInplace(this, () => toDtype(expand(from, this.shape), this.dtype), [from], { replaces: 'CopyBackwards' }) as T;
   }
   this._bumpVersion();
   const prev = tracked ? this._historyAlias() : null;
