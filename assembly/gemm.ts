@@ -48,41 +48,42 @@ export function packW(src: usize, rs: i32, cs: i32, N: i32, K: i32, dst: usize):
   packWPanels(src, rs, cs, N, K, dst, 0, (N + 7) >> 3);
 }
 
-/** packW of panels [p0, p1) only (threads pack the panels they then multiply by). */
+/** The 4 floats at p, p + stepB, p + 2 stepB, p + 3 stepB as one vector. */
+// @ts-ignore: decorator
+@inline function gather4(p: usize, stepB: usize): v128 {
+  const v = f32x4.replace_lane(v128.load32_splat(p), 1, load<f32>(p + stepB));
+  return f32x4.replace_lane(f32x4.replace_lane(v, 2, load<f32>(p + stepB * 2)), 3, load<f32>(p + stepB * 3));
+}
+
+/**
+ * packW of panels [p0, p1) only (threads pack the panels they then multiply by). Per panel row
+ * k, the 8 values W[8p + j, k] (stepB bytes apart) become 32 contiguous bytes: two 16-byte
+ * copies when they are contiguous (rs = 1, a row-major (K, N) source), else gathered; the last
+ * panel's columns past N are zeros.
+ */
 export function packWPanels(src: usize, rs: i32, cs: i32, N: i32, K: i32, dst: usize, p0: i32, p1: i32): void {
+  const stepB = <usize>rs << 2;
+  const csB = <usize>cs << 2;
   for (let p = p0; p < p1; p++) {
-    if (rs == 1 && p * 8 + 8 <= N && K > 0) {
-      // A full panel of a row-major (K, N) source: each panel row is 8 contiguous floats.
-      let s = src + (<usize>p << 5);
-      let d = dst + (<usize>p * K << 5);
-      const de = d + (<usize>K << 5);
-      const step = <usize>cs << 2;
-      do {
+    const nv = min(8, N - p * 8);
+    let s = src + <usize>p * 8 * stepB;
+    let d = dst + (<usize>p * K << 5);
+    const de = d + (<usize>K << 5);
+    if (K > 0) do {
+      if (nv < 8) {
+        v128.store(d, splat(0));
+        v128.store(d, splat(0), 16);
+        for (let j = 0; j < nv; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * stepB));
+      } else if (rs == 1) {
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
-        s += step;
-        d += 32;
-      } while (d < de);
-      continue;
-    }
-    for (let j = 0; j < 8; j++) {
-      const n = p * 8 + j;
-      let d = dst + ((<usize>p * K * 8 + j) << 2);
-      if (n < N) {
-        let s = src + (<usize>n * rs << 2);
-        const step = <usize>cs << 2;
-        for (let k = 0; k < K; k++) {
-          store<f32>(d, load<f32>(s));
-          s += step;
-          d += 32;
-        }
       } else {
-        for (let k = 0; k < K; k++) {
-          store<f32>(d, 0);
-          d += 32;
-        }
+        v128.store(d, gather4(s, stepB));
+        v128.store(d, gather4(s + stepB * 4, stepB), 16);
       }
-    }
+      s += csB;
+      d += 32;
+    } while (d < de);
   }
 }
 
@@ -147,38 +148,32 @@ function storeRowPartial(c: usize, v0: v128, v1: v128, nv: i32, acc: bool): void
   storeRow(c + ldc * 3, c30, c31, nv, acc);
 }
 
-/** Interleave rows [0, m4) x cols [0, kc) of A (row stride ldaB bytes) 4 rows at a time. */
-function packA(a: usize, ldaB: usize, m4: i32, kc: i32, dst: usize): void {
-  for (let i = 0; i < m4; i += 4) {
-    let s = a + <usize>i * ldaB;
-    let d = dst + (<usize>i * kc << 2);
-    const de = d + (<usize>kc << 4);
-    if (kc > 0) do {
-      v128.store(d, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(v128.load32_splat(s), 1, load<f32>(s + ldaB)), 2, load<f32>(s + ldaB * 2)), 3, load<f32>(s + ldaB * 3)));
-      s += 4;
-      d += 16;
-    } while (d < de);
-  }
-}
-
 /**
- * packA for an A stored transposed (A[m, k] at a + k*ldaB + m*4): the 4 rows of a group are
- * 4 contiguous floats of one source row, so each k is one 16-byte copy.
+ * Interleave rows [0, m4) x cols [0, kc) of A 4 rows at a time (dst[((i/4)*kc + k)*4 + r] =
+ * A[i + r, k]), A[m, k] at a + m*rsB + k*csB (bytes). Row-major A (rsB = lda bytes, csB = 4)
+ * gathers 4 rows per k; A stored transposed (rsB = 4, csB = lda bytes) has the 4 rows of a
+ * group in one 16-byte load. The loops go along the source's rows, front to back: groups
+ * outer for row-major A, k outer for transposed A.
  */
-function packAT(a: usize, ldaB: usize, m4: i32, kc: i32, dst: usize): void {
+// @ts-ignore: decorator
+@inline function packA(a: usize, rsB: usize, csB: usize, m4: i32, kc: i32, dst: usize, transA: bool): void {
   if (m4 <= 0 || kc <= 0) return;
-  // k outer: each source row segment is read once, front to back.
-  const gstep = <usize>kc << 4;
-  const se = <usize>m4 << 2;
-  for (let k = 0; k < kc; k++) {
-    const s = a + <usize>k * ldaB;
-    let d = dst + (<usize>k << 4);
-    let o: usize = 0;
-    do {
-      v128.store(d, v128.load(s + o));
-      o += 16;
-      d += gstep;
-    } while (o < se);
+  const gstep = <usize>kc << 4; // bytes per packed group of 4 rows
+  const outer = transA ? kc : m4 >> 2;
+  const inner = transA ? m4 >> 2 : kc;
+  // Source and destination steps of the inner and outer loops.
+  const sIn = transA ? rsB << 2 : csB;
+  const dIn = transA ? gstep : 16;
+  const sOut = transA ? csB : rsB << 2;
+  const dOut = transA ? 16 : gstep;
+  for (let o = 0; o < outer; o++) {
+    let s = a + <usize>o * sOut;
+    let d = dst + <usize>o * dOut;
+    for (let i = 0; i < inner; i++) {
+      v128.store(d, transA ? v128.load(s) : gather4(s, rsB));
+      s += sIn;
+      d += dIn;
+    }
   }
 }
 
@@ -274,8 +269,8 @@ export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize
       const m4 = mc & ~3;
       // Start of the (m0, k0) block of A, and the byte step between rows of A.
       const ab = transA ? a + <usize>k0 * ldaB + (<usize>m0 << 2) : a + <usize>m0 * ldaB + (<usize>k0 << 2);
-      if (transA) packAT(ab, ldaB, m4, kc, aPack);
-      else packA(ab, ldaB, m4, kc, aPack);
+      if (transA) packA(ab, 4, ldaB, m4, kc, aPack, true);
+      else packA(ab, ldaB, 4, m4, kc, aPack, false);
       for (let j = p0; j < p1; j++) {
         const p = bp + ((<usize>j * K + k0) << 5);
         const nv = min(8, N - j * 8);

@@ -11,7 +11,19 @@
 import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
 export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/index.js';
-export * from './errors.js';
+export {
+  ArgumentTypeError,
+  DTypeError,
+  FormatError,
+  IndexError,
+  OptionError,
+  RuntimeError,
+  ShapeError,
+  SizeError,
+  TorchletError,
+  ValueError,
+} from './errors.js';
+export type { PlainErrorType, PyTorchErrorType } from './errors.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';

@@ -198,3 +198,26 @@ describe('in-place rules', () => {
     expect(g!.tolist()).toEqual([2, 4]);
   });
 });
+
+describe('graphs recorded before an in-place op keep their edges (PyTorch binds next_edges at record time)', () => {
+  it('an op that used the tensor before the write still sends its gradient into the old history', () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const a = x.mul(2);
+    const y = a.add(1); // AddBackward0 saves nothing, so the write below does not invalidate it
+    a.mul_(3);
+    y.sum().backward({ retainGraph: true });
+    expect(x.grad!.tolist()).toEqual([2, 2]); // PyTorch: 2 (not 6)
+    x.grad = null;
+    a.sum().backward();
+    expect(x.grad!.tolist()).toEqual([6, 6]);
+  });
+  it('an input that did not require grad when used gets no gradient later', () => {
+    const t = torch.ones(2);
+    const w = torch.ones(2, { requiresGrad: true });
+    const y = t.mul(w);
+    t.requiresGrad_();
+    y.sum().backward();
+    expect(t.grad).toBeNull();
+    expect(w.grad!.tolist()).toEqual([1, 1]);
+  });
+});

@@ -12,6 +12,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { uniform } from '../src/ops/creation.js';
 import { declaredOptions } from '../src/options.js';
 
 const { nn, optim } = torch;
@@ -34,7 +35,7 @@ const CALLS: Record<string, (o: never) => unknown> = {
   ones: (o) => torch.ones(2, o),
   rand: (o) => torch.rand(2, o),
   randn: (o) => torch.randn(2, o),
-  uniform: (o) => torch.uniform([2], 0, 1, o),
+  uniform: (o) => uniform([2], 0, 1, o), // internal (nn.init's helper), not torch.*
   randperm: (o) => torch.randperm(3, o),
   nonzero: (o) => torch.nonzero(torch.ones(2), o),
   indexPut_: (o) => torch.indexPut_(torch.zeros(2), [0], 1, o),

@@ -141,7 +141,7 @@ function run(spec: RunSpec): (Tensor | null)[] {
       const [node, i] = top;
       if (i < node.inputs.length) {
         top[1]++;
-        const child = node.inputs[i]!.gradFn;
+        const child = node.edges[i]?.fn ?? null;
         if (child !== null && !seen.has(child)) {
           seen.add(child);
           stack.push([child, 0]);
@@ -158,7 +158,9 @@ function run(spec: RunSpec): (Tensor | null)[] {
     const needed = new Set<GradNode>();
     for (const node of order) {
       // Post-order: a node's children come before it.
-      if (node.inputs.some((t) => (t.gradFn === null ? leafTarget.has(t) : needed.has(t.gradFn) || (nodeTarget.get(t.gradFn)?.has(t.outputIndex) ?? false)))) {
+      const leadsToInput = (e: GradNode['edges'][number], t: Tensor): boolean =>
+        e !== null && (e.fn === null ? leafTarget.has(t) : needed.has(e.fn) || (nodeTarget.get(e.fn)?.has(e.index) ?? false));
+      if (node.inputs.some((t, k) => leadsToInput(node.edges[k]!, t))) {
         needed.add(node);
       }
     }
@@ -209,7 +211,8 @@ function run(spec: RunSpec): (Tensor | null)[] {
       const gIn = node.apply(gOut, ctx);
       node.inputs.forEach((inp, k) => {
         const g0 = gIn[k];
-        if (g0 === null || g0 === undefined || !inp.requiresGrad) return;
+        const edge = node.edges[k];
+        if (g0 === null || g0 === undefined || !edge) return;
         // A gradient has its input's dtype (float32 x * float64 y gives x a float32 gradient).
         const g = g0.dtype === inp.dtype ? g0 : g0.to(inp.dtype);
         if (!shapeEq(g.shape, inp.shape)) {
@@ -217,8 +220,8 @@ function run(spec: RunSpec): (Tensor | null)[] {
             `Function ${node.name} returned an invalid gradient at index ${k} - got ${fmtShape(g.shape)} but expected shape compatible with ${fmtShape(inp.shape)}`,
           );
         }
-        if (inp.gradFn === null) toLeaf(inp, g);
-        else toNode(inp.gradFn, inp.outputIndex, g);
+        if (edge.fn === null) toLeaf(inp, g);
+        else toNode(edge.fn, edge.index, g);
       });
     }
     if (capture) {

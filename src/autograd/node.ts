@@ -86,6 +86,13 @@ export class GradNode {
   private fn: BackwardFn | null;
   /** The saved tensors, or null when the op did not declare them (then treated as saving state). */
   private saved: SavedTensor[] | null;
+  /**
+   * Where each input's gradient goes, bound when the node is recorded (PyTorch's `next_edges`):
+   * null for an input that did not require grad then, else its grad_fn and output index at that
+   * time (`fn` null for a leaf). An in-place op later gives the input tensor a new grad_fn; this
+   * node still sends the gradient into the history the input had when it was used.
+   */
+  readonly edges: readonly ({ fn: GradNode | null; index: number } | null)[];
   /** Hooks per output index (PyTorch: tensor pre-hooks of this node), run in registration order; null until one is added. */
   hooks: Map<number, { id: number; fn: TensorHook | 'retain'; tensor: Tensor }[]> | null = null;
 
@@ -100,6 +107,7 @@ export class GradNode {
   ) {
     this.fn = backward;
     this.saved = saved;
+    this.edges = inputs.map((t) => (t.requiresGrad ? { fn: t.gradFn, index: t.outputIndex } : null));
   }
 
   /**

@@ -49,11 +49,18 @@ function source(p: number, l: number, mode: PaddingMode): number {
 }
 
 /**
- * The im2col patches of sample n, group g. With `transposed` the layout is colsT (Lout, Cg*K)
- * (row t holds the receptive field of output t), else cols (Cg*K, Lout). Each GEMM below picks
+ * What `patches` does: im2col into cols (Cg*K, Lout) or colsT (Lout, Cg*K) (row t holds the
+ * receptive field of output t), or col2im: inp += the adjoint of im2col applied to colsT.
+ */
+const Patch = { cols: 0, colsT: 1, addBack: 2 } as const;
+type PatchMode = (typeof Patch)[keyof typeof Patch];
+
+/**
+ * The im2col patches of sample n, group g, between the input `inp` (N, Cin, L) and the patch
+ * matrix `cols`: gathered into cols or colsT, or scattered back (addBack). Each GEMM below picks
  * the layout that makes both of its operands' inner loops contiguous.
  */
-function im2col(s: Conv1dShape, inp: FloatStorage, n: number, g: number, cols: FloatStorage, transposed: boolean): void {
+function patches(s: Conv1dShape, inp: FloatStorage, n: number, g: number, cols: FloatStorage, mode: PatchMode): void {
   const cg = s.cin / s.groups;
   const ck = cg * s.k;
   for (let c = 0; c < cg; c++) {
@@ -63,24 +70,9 @@ function im2col(s: Conv1dShape, inp: FloatStorage, n: number, g: number, cols: F
       const shift = k * s.dilation - s.padLeft;
       for (let t = 0; t < s.lout; t++) {
         const p = source(t * s.stride + shift, s.l, s.paddingMode);
-        cols[transposed ? t * ck + r : r * s.lout + t] = p < 0 ? 0 : inp[row + p]!;
-      }
-    }
-  }
-}
-
-/** dinp[n, group g] += the adjoint of im2col applied to dcolsT (Lout, Cg*K). */
-function col2im(s: Conv1dShape, dcolsT: FloatStorage, n: number, g: number, dinp: FloatStorage): void {
-  const cg = s.cin / s.groups;
-  const ck = cg * s.k;
-  for (let c = 0; c < cg; c++) {
-    const row = (n * s.cin + g * cg + c) * s.l;
-    for (let k = 0; k < s.k; k++) {
-      const r = c * s.k + k;
-      const shift = k * s.dilation - s.padLeft;
-      for (let t = 0; t < s.lout; t++) {
-        const p = source(t * s.stride + shift, s.l, s.paddingMode);
-        if (p >= 0) dinp[row + p]! += dcolsT[t * ck + r]!;
+        if (mode === Patch.addBack) {
+          if (p >= 0) inp[row + p]! += cols[t * ck + r]!;
+        } else cols[mode === Patch.colsT ? t * ck + r : r * s.lout + t] = p < 0 ? 0 : inp[row + p]!;
       }
     }
   }
@@ -106,7 +98,7 @@ export function conv1dForward(
   for (let n = 0; n < s.n; n++) {
     for (let o = 0; o < s.cout; o++) out.fill(bias === null ? 0 : bias[o]!, (n * s.cout + o) * s.lout, (n * s.cout + o + 1) * s.lout);
     for (let g = 0; g < s.groups; g++) {
-      im2col(s, inp, n, g, colsT, true);
+      patches(s, inp, n, g, colsT, Patch.colsT);
       // out[n, g*Og:(g+1)*Og] (Og, Lout) += W_g (Og, Cg*K) · colsTᵀ (Cg*K, Lout)
       gemm({
         m: og, n: s.lout, k: ck,
@@ -168,7 +160,7 @@ export function conv1dBackward(
     for (let g = 0; g < s.groups; g++) {
       const offOut = (n * s.cout + g * og) * s.lout;
       if (dweight !== null && cols !== null) {
-        im2col(s, inp, n, g, cols, false);
+        patches(s, inp, n, g, cols, Patch.cols);
         // dW_g (Og, Cg*K) += dout_ng (Og, Lout) · colsᵀ (Lout, Cg*K)
         gemm({
           m: og, n: ck, k: s.lout,
@@ -189,7 +181,7 @@ export function conv1dBackward(
           b: wT, offsetB: g * og * ck, transB: true,
           c: dcolsT,
         });
-        col2im(s, dcolsT, n, g, dinp);
+        patches(s, dinp, n, g, dcolsT, Patch.addBack);
       }
     }
   }

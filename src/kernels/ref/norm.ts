@@ -78,6 +78,11 @@ export interface AffineLayout {
   repeat: number;
 }
 
+/** The parameter of element j of row i (k elements a row) under `layout`. */
+function paramOf(layout: AffineLayout, k: number, i: number, j: number): number {
+  return (i % layout.groups) * (k / layout.repeat) + Math.floor(j / layout.repeat);
+}
+
 /** out = xhat * weight[p] + bias[p] (either may be null: 1 and 0). x, out (R, K). */
 export function affineForward(
   xhat: FloatStorage,
@@ -88,14 +93,11 @@ export function affineForward(
   bias: FloatStorage | null,
   out: FloatStorage,
 ): void {
-  const per = k / layout.repeat;
   for (let i = 0; i < r; i++) {
-    const base = i * k;
-    const p0 = (i % layout.groups) * per;
     for (let j = 0; j < k; j++) {
-      const p = p0 + Math.floor(j / layout.repeat);
-      const v = xhat[base + j]!;
-      out[base + j] = (weight === null ? v : v * weight[p]!) + (bias === null ? 0 : bias[p]!);
+      const p = paramOf(layout, k, i, j);
+      const v = xhat[i * k + j]!;
+      out[i * k + j] = (weight === null ? v : v * weight[p]!) + (bias === null ? 0 : bias[p]!);
     }
   }
 }
@@ -115,15 +117,13 @@ export function affineBackward(
   dweight: Float64Array | null,
   dbias: Float64Array | null,
 ): void {
-  const per = k / layout.repeat;
   for (let i = 0; i < r; i++) {
-    const base = i * k;
-    const p0 = (i % layout.groups) * per;
     for (let j = 0; j < k; j++) {
-      const p = p0 + Math.floor(j / layout.repeat);
-      const g = dy[base + j]!;
-      dxhat[base + j] = weight === null ? g : g * weight[p]!;
-      if (dweight !== null) dweight[p]! += g * xhat[base + j]!;
+      const p = paramOf(layout, k, i, j);
+      const e = i * k + j;
+      const g = dy[e]!;
+      dxhat[e] = weight === null ? g : g * weight[p]!;
+      if (dweight !== null) dweight[p]! += g * xhat[e]!;
       if (dbias !== null) dbias[p]! += g;
     }
   }
