@@ -87,7 +87,8 @@ function threadsPossible(): boolean {
 /** The default: TORCHLET_NUM_THREADS if set to a positive integer, else the machine's cores up to MAX_THREADS (1 without shared memory). */
 function defaultThreads(): number {
   const env = proc()?.env?.TORCHLET_NUM_THREADS;
-  if (env !== undefined && /^\s*\d+\s*$/.test(env) && Number(env) >= 1) return Math.min(Number(env), MAX_THREADS);
+  const v = Number(env || 'x');
+  if (Number.isInteger(v) && v >= 1) return Math.min(v, MAX_THREADS);
   if (!threadsPossible()) return 1;
   const os = proc()?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
   const cores = os ? (os.availableParallelism?.() ?? os.cpus().length) : ((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
@@ -153,39 +154,44 @@ function startNode(wt: NodeWorkerModule, w: WasmKernels, flavour: KernelFlavour,
   return p;
 }
 
-/** Browsers: spawn Web Workers; the pool is ready once each has said so (bounded by startTimeoutMs). */
-function startBrowser(w: WasmKernels, flavour: KernelFlavour, n: number): { pool: ThreadPool; up: Promise<boolean> } | null {
-  if (typeof Worker !== 'function' || typeof Blob !== 'function') return null;
-  const p = newPool(w, flavour, n);
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  const up = new Promise<boolean>((resolve) => {
-    let count = 0;
-    const timer = setTimeout(() => resolve(false), threadTuning.startTimeoutMs);
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      resolve(ok);
-    };
-    try {
-      for (let tid = 1; tid < n; tid++) {
-        const worker = new Worker(url);
-        worker.onmessage = (e) => e.data === 'ready' && ++count === n - 1 && done(true);
-        worker.onerror = () => {
-          p.broken = true;
-          done(false);
-        };
-        p.workers.push(worker);
-        worker.postMessage({ module: w.module, memory: w.arena.memory, tid, ctrl: p.ctrl, seq: 0 });
+/**
+ * Browsers: spawn Web Workers on the shared module (compiled in the background) and make them the
+ * pool once each has said it is ready, within startTimeoutMs; resolves to whether it is up.
+ */
+async function startBrowser(flavour: KernelFlavour, n: number): Promise<boolean> {
+  const w = await sharedKernelsReady(flavour);
+  const p = w && newPool(w, flavour, n);
+  const url = p && URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const ok =
+    !!p &&
+    (await new Promise<boolean>((resolve) => {
+      let count = 0;
+      setTimeout(resolve, threadTuning.startTimeoutMs, false);
+      try {
+        for (let tid = 1; tid < n; tid++) {
+          const worker = new Worker(url!);
+          worker.onmessage = (e) => e.data === 'ready' && ++count === n - 1 && resolve(true);
+          worker.onerror = () => {
+            p.broken = true;
+            resolve(false);
+          };
+          p.workers.push(worker);
+          worker.postMessage({ module: w.module, memory: w.arena.memory, tid, ctrl: p.ctrl, seq: 0 });
+        }
+      } catch {
+        resolve(false);
       }
-    } catch {
-      done(false);
-    }
-  }).then((ok) => {
-    URL.revokeObjectURL(url);
-    if (ok && !p.broken) p.ready = true;
-    else stop(p);
-    return p.ready;
-  });
-  return { pool: p, up };
+    }));
+  if (url) URL.revokeObjectURL(url);
+  starting = null;
+  if (ok && !p.broken && want() === n) {
+    p.ready = true;
+    pool = p;
+  } else {
+    if (p) stop(p);
+    startFailed = true;
+  }
+  return p?.ready ?? false;
 }
 
 /** A browser pool starting in the background, and what its start resolves to. */
@@ -208,35 +214,7 @@ function ensurePool(): void {
     if (!pool) startFailed = true;
     return;
   }
-  if (starting) return; // a browser pool is on its way
-  const w = sharedKernels(flavour);
-  if (!w) {
-    // The shared module still compiles in the background: start once it is there.
-    starting = sharedKernelsReady(flavour).then((ready) => {
-      starting = null;
-      if (!ready) {
-        startFailed = true;
-        return false;
-      }
-      ensurePool();
-      return starting ?? false;
-    });
-    return;
-  }
-  const started = startBrowser(w, flavour, n);
-  if (!started) {
-    startFailed = true;
-    return;
-  }
-  pool = started.pool;
-  starting = started.up.then((ok) => {
-    if (!ok) {
-      if (pool === started.pool) pool = null;
-      startFailed = true;
-    }
-    starting = null;
-    return ok;
-  });
+  if (!starting && typeof Worker === 'function') starting = startBrowser(flavour, n);
 }
 
 /** Serialises setNumThreads calls: each runs after the previous one has finished. */
@@ -313,7 +291,7 @@ function died(p: ThreadPool, why: string): never {
     pool = null;
     starting = null;
   }
-  throw new RuntimeError(`a worker thread of the kernel pool ${why}: this call's results are not valid. The pool is rebuilt at the next call; setNumThreads(1) or TORCHLET_NUM_THREADS=1 turns threads off.`);
+  throw new RuntimeError(`a worker thread of the kernel pool ${why}; the pool restarts at the next call (TORCHLET_NUM_THREADS=1: no threads)`);
 }
 
 /**
@@ -324,7 +302,7 @@ function died(p: ThreadPool, why: string): never {
  */
 export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () => void): void {
   const ctrl = new Int32Array(p.w.arena.memory.buffer, p.ctrl, CTRL_WORDS);
-  if (p.broken) died(p, 'exited before the call');
+  if (p.broken) died(p, 'stopped before the call');
   Atomics.store(ctrl, JOB, job);
   Atomics.store(ctrl, KIND, kind);
   Atomics.add(ctrl, SEQ, 1);
@@ -341,7 +319,7 @@ export function runOnThreads(p: ThreadPool, job: number, kind: number, run: () =
   const failed = Atomics.exchange(ctrl, FAILED, 0);
   if (own !== null) throw own;
   if (failed > 0) {
-    throw new RuntimeError(`${failed} of ${p.n - 1} worker thread(s) failed on their part of a kernel job (a WebAssembly trap): its results are not valid. setNumThreads(1) turns threads off.`);
+    throw new RuntimeError(`${failed} of ${p.n - 1} worker thread(s) failed on their part of a kernel job (a WebAssembly trap)`);
   }
 }
 
@@ -367,7 +345,7 @@ function waitForWorkers(p: ThreadPool, ctrl: Int32Array, expected: number): void
       seen = moved;
       since = t;
     } else if (t - since > threadTuning.deadAfterMs) {
-      died(p, `stopped during a kernel job (killed, crashed, or no progress for ${threadTuning.deadAfterMs} ms)`);
+      died(p, `stopped during a job (no progress for ${threadTuning.deadAfterMs} ms): results not valid`);
     }
     if (canWait && t - t0 > 1) Atomics.wait(ctrl, DONE, done, 2);
   }
