@@ -4,7 +4,7 @@
  * PyTorch shuffle replayed through a sampler, and PyTorch's error for each bad argument.
  * Random order itself (torchlet's own stream) is checked for reproducibility and statistics.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
 import { TorchletError } from '../src/index.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
@@ -127,6 +127,23 @@ describe('datasets', () => {
     expect(torch.rand(1).item()).toBe(before);
     const c = randomSplit(new Ids(20), [0.5, 0.5], { generator: new torch.Generator().manualSeed(43) }).map((s) => s.indices);
     expect(c).not.toEqual(a);
+  });
+  it('randomSplit warns for each empty split from fractions, as random_split in PyTorch 1.13 (counts do not warn)', () => {
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // PyTorch 1.13: random_split(range(3), [0.5, 0.3, 0.1, 0.1]) gives [2, 1, 0, 0] and these two UserWarnings.
+      const parts = randomSplit(new Ids(3), [0.5, 0.3, 0.1, 0.1]);
+      expect(parts.map((p) => p.length)).toEqual([2, 1, 0, 0]);
+      expect(warned.mock.calls.map((c) => c[0])).toEqual([2, 3].map(
+        (i) => `UserWarning: Length of split at index ${i} is 0. This might result in an empty dataset.`,
+      ));
+      warned.mockClear();
+      expect(randomSplit(new Ids(3), [0, 3]).map((p) => p.length)).toEqual([0, 3]);
+      expect(randomSplit(new Ids(4), [0.5, 0.5]).map((p) => p.length)).toEqual([2, 2]);
+      expect(warned).not.toHaveBeenCalled();
+    } finally {
+      warned.mockRestore();
+    }
   });
   it('ConcatDataset: cumulativeSizes and negative indices as PyTorch', () => {
     const ds = new ConcatDataset<number>([[0, 1, 2], [], [10, 11, 12, 13]]);

@@ -24,6 +24,8 @@ const PUBLIC = [
   // issue 13, shape/creation/random (s5-i13-shape)
   'baddbmm', 'bernoulli', 'bmm', 'diag', 'einsum', 'emptyLike', 'expandAs', 'eye', 'linspace', 'logspace', 'moveaxis', 'movedim',
   'multinomial', 'normal', 'outer', 'randint', 'randintLike', 'repeat', 'roll', 'take', 'tile', 'tril', 'triu', 'unflatten',
+  // Reductions and elementwise maths (issue 13).
+  'argmax', 'argmin', 'min', 'amax', 'amin', 'topk', 'sort', 'argsort', 'std', 'var', 'norm', 'prod', 'cumsum', 'cumprod', 'logsumexp', 'any', 'all', 'countNonzero', 'sign', 'rsqrt', 'exp2', 'log2', 'log1p', 'expm1', 'floor', 'ceil', 'round', 'trunc', 'frac', 'remainder', 'fmod', 'lerp', 'addcmul', 'addcdiv', 'isinf', 'isposinf', 'isneginf', 'isfinite', 'nanToNum', 'isclose', 'allclose', 'equal', 'bitwiseAnd', 'bitwiseOr', 'bitwiseXor', 'bitwiseNot', 'clip',
 ];
 
 describe('torch.*', () => {

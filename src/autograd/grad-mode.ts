@@ -1,4 +1,5 @@
 /** Whether operations are being recorded for backward. PyTorch: `torch.is_grad_enabled()`. */
+import { ArgumentTypeError, typeName } from '../errors.js';
 
 let enabled = true;
 
@@ -7,11 +8,19 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** The callback `noGrad`/`enableGrad` run (a JavaScript twin of Python's `with` block). */
+function checkFn(fn: unknown, where: string): void {
+  if (typeof fn !== 'function') {
+    throw new ArgumentTypeError(`${where}(): argument 'fn' (position 1) must be a function to run (torch.noGrad(() => ...)), not ${typeName(fn)}`);
+  }
+}
+
 /**
  * Run `fn` with recording off: results have no grad_fn and `requiresGrad` false.
  * PyTorch: `with torch.no_grad(): ...`.
  */
 export function noGrad<T>(fn: () => T): T {
+  checkFn(fn, 'noGrad');
   const prev = enabled;
   enabled = false;
   try {
@@ -23,6 +32,7 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Run `fn` with recording on, even inside `noGrad`. PyTorch: `torch.enable_grad()`. */
 export function enableGrad<T>(fn: () => T): T {
+  checkFn(fn, 'enableGrad');
   const prev = enabled;
   enabled = true;
   try {
@@ -34,5 +44,8 @@ export function enableGrad<T>(fn: () => T): T {
 
 /** PyTorch: `torch.set_grad_enabled(mode)`. */
 export function setGradEnabled(mode: boolean): void {
+  if (typeof mode !== 'boolean') {
+    throw new ArgumentTypeError(`set_grad_enabled(): argument 'mode' (position 1) must be bool, not ${typeName(mode)}`);
+  }
   enabled = mode;
 }

@@ -3,7 +3,7 @@
  * Use float64 inputs for tight checks (as PyTorch recommends); float32 needs looser tolerances.
  */
 
-import { RuntimeError } from '../errors.js';
+import { ArgumentTypeError, RuntimeError, typeName } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 import { defineOptions, opt } from '../options.js';
@@ -31,6 +31,8 @@ export const GRADCHECK_OPTIONS = defineOptions<GradcheckOptions>('autograd.gradc
  * PyTorch: `torch.autograd.gradcheck`.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): boolean {
+  if (typeof fn !== 'function') throw new ArgumentTypeError(`gradcheck(): argument 'func' (position 1) must be a function, not ${typeName(fn)}`);
+  if (!Array.isArray(inputs)) throw new ArgumentTypeError(`gradcheck(): argument 'inputs' (position 2) must be an array of Tensors, not ${typeName(inputs)}`);
   opts = GRADCHECK_OPTIONS.parse(opts);
   const isF64 = inputs.every((t) => t.dtype !== 'float32');
   const eps = opts.eps ?? (isF64 ? 1e-6 : 1e-3);

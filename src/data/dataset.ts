@@ -7,9 +7,10 @@
  * stream read in order, sync (`for of`) or async (`for await`).
  */
 
-import { ArgumentTypeError, IndexError, TorchletError, ValueError } from '../errors.js';
+import { ArgumentTypeError, IndexError, TorchletError, typeName, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { narrow, squeezeDims } from '../ops/shape.js';
+import { warn } from '../nn/functional/warn.js';
 import { Generator as TorchGenerator, generatorOf, randomPermutation } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -120,6 +121,9 @@ export class Subset<T> extends Dataset<T> {
   constructor(dataset: MapDataset<T> | readonly T[], indices: Iterable<number>) {
     super();
     this.dataset = asMapDataset(dataset);
+    if (indices === null || typeof (indices as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
+      throw new ArgumentTypeError(`Subset: indices must be an iterable of indices (an array), not ${typeName(indices)}`);
+    }
     this.indices = [...indices];
   }
   get length(): number {
@@ -284,6 +288,10 @@ export const RANDOM_SPLIT_OPTIONS = defineOptions<RandomSplitOptions>('utils.dat
  *
  *   const [train, val] = randomSplit(ds, [0.8, 0.2], { generator: new torch.Generator().manualSeed(42) });
  *
+ * A fraction that leaves a split empty (`[0.9, 0.1]` of 5 items gives 5 and 0) warns on the
+ * console for each empty split, as PyTorch 1.13's UserWarning "Length of split at index i is 0";
+ * explicit zero counts (`[0, 5]`) do not warn, as in PyTorch.
+ *
  * PyTorch parity: which items land where differs from PyTorch for the same seed (the random
  * stream is torchlet's); the lengths are the same.
  */
@@ -293,6 +301,11 @@ export function randomSplit<T>(
   options: RandomSplitOptions = {},
 ): Subset<T>[] {
   options = RANDOM_SPLIT_OPTIONS.parse(options);
+  if (!Array.isArray(lengths) || lengths.some((v) => typeof v !== 'number')) {
+    throw new ArgumentTypeError(
+      `random_split(): argument 'lengths' (position 2) must be a list of lengths or fractions (numbers), not ${typeName(lengths)}`,
+    );
+  }
   const ds = asMapDataset(dataset);
   const n = lengthOf(ds);
   const g = generatorOf(options.generator);
@@ -306,6 +319,10 @@ export function randomSplit<T>(
     });
     const remainder = n - sizes.reduce((a, b) => a + b, 0);
     for (let i = 0; i < remainder; i++) sizes[i % sizes.length]! += 1;
+    // PyTorch 1.13 warns (UserWarning) for each empty split, only when the lengths were fractions.
+    sizes.forEach((s, i) => {
+      if (s === 0) warn(`Length of split at index ${i} is 0. This might result in an empty dataset.`);
+    });
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new ValueError(`randomSplit: lengths must be non-negative integers or fractions summing to 1, got [${lengths.join(', ')}]`);

@@ -38,11 +38,22 @@ import { traceCalls } from './trace.js';
  * `packPaddedSequence(x, lengths, { batchFirst, enforceSorted })` would).
  * No PyTorch twin.
  */
-export type ExplainInput =
-  | Tensor
-  | readonly number[]
-  | PackedSequence
-  | { readonly shape: readonly number[]; readonly lengths: readonly number[]; readonly batchFirst?: boolean; readonly enforceSorted?: boolean };
+export type ExplainInput = Tensor | readonly number[] | PackedSequence | ExplainPaddedInput;
+
+/** A padded batch given by its shape and lengths, read as `packPaddedSequence` would. No PyTorch twin. */
+export interface ExplainPaddedInput {
+  readonly shape: readonly number[];
+  readonly lengths: readonly number[];
+  readonly batchFirst?: boolean;
+  readonly enforceSorted?: boolean;
+}
+/** @internal The run-time check of `ExplainPaddedInput` (src/options.ts): a `{ batch_first }` slip is refused by name. */
+export const EXPLAIN_INPUT_OPTIONS = defineOptions<ExplainPaddedInput>('explain.input', {
+  shape: opt.required(opt.arrayOf(opt.int)),
+  lengths: opt.required(opt.arrayOf(opt.number)),
+  batchFirst: opt.bool,
+  enforceSorted: opt.bool,
+});
 
 /** Part of `torch.explain` (see src/explain/). No PyTorch twin. */
 export interface ExplainOptions {
@@ -65,7 +76,7 @@ export function explain(module: Module, input: ExplainInput, options: ExplainOpt
   if (!(module instanceof Module)) {
     throw new ArgumentTypeError(`explain(): argument 'module' (position 1) must be Module, not ${typeName(module)}`);
   }
-  checkInput(input);
+  input = checkInput(input);
   options = EXPLAIN_OPTIONS.parse(options);
   const bytes = module.parameters()[0]?.dtype === 'float64' ? 8 : 4;
   const statesGiven = options.statesGiven ?? false;
@@ -107,10 +118,9 @@ export function explain(module: Module, input: ExplainInput, options: ExplainOpt
 }
 
 /** The input forms `explain` reads, refused by type before anything is traced. */
-function checkInput(input: unknown): void {
-  if (input instanceof Tensor || input instanceof PackedSequence || Array.isArray(input)) return;
-  const spec = input as { shape?: unknown; lengths?: unknown } | null;
-  if (spec !== null && typeof spec === 'object' && Array.isArray(spec.shape) && Array.isArray(spec.lengths)) return;
+function checkInput(input: unknown): ExplainInput {
+  if (input instanceof Tensor || input instanceof PackedSequence || Array.isArray(input)) return input as ExplainInput;
+  if (input !== null && typeof input === 'object' && Object.getPrototypeOf(input) === Object.prototype) return EXPLAIN_INPUT_OPTIONS.parse(input);
   throw new ArgumentTypeError(
     `explain(): argument 'input' (position 2) must be a Tensor, a shape such as [32, 100, 60], a PackedSequence or { shape, lengths }, not ${typeName(input)}`,
   );

@@ -4,7 +4,7 @@
  * imports): the playground uses all of it.
  */
 
-export type { ExplainInput, ExplainOptions } from './explain.js';
+export type { ExplainInput, ExplainOptions, ExplainPaddedInput } from './explain.js';
 export { explain } from './explain.js';
 export type { Cost, Dim, ExplainNode, ExplainReport, ExplainWarning, ParamInfo, TensorInfo } from './report.js';
 export { LEGEND } from './report.js';

@@ -10,7 +10,7 @@
  * implementation is made, and a bad file throws a `FormatError` naming the problem.
  */
 
-import { FormatError, ValueError } from '../errors.js';
+import { ArgumentTypeError, FormatError, typeName, ValueError } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
@@ -195,6 +195,11 @@ function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; b
  *   const small = torch.io.saveSafetensors(model.stateDict(), undefined, { dtype: 'BF16' });
  */
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>, options: SaveSafetensorsOptions = {}): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || tensors instanceof TensorClass) {
+    throw new ArgumentTypeError(
+      `saveSafetensors(): argument 'tensors' (position 1) must be an object of named tensors ({ weight: t } or module.stateDict()), not ${typeName(tensors)}`,
+    );
+  }
   options = SAVE_SAFETENSORS_OPTIONS.parse(options);
   const fileDType = options.dtype ?? 'F32';
   if (fileDType !== 'F32' && fileDType !== 'F16' && fileDType !== 'BF16') {

@@ -531,6 +531,9 @@ export abstract class Module {
    * failed load changes nothing. Error text as PyTorch's.
    */
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadResult {
+    if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor) {
+      throw new ArgumentTypeError(`Expected state_dict to be dict-like, got ${typeName(stateDict)}.`);
+    }
     options = LOAD_STATE_DICT_OPTIONS.parse(options, 'Module.loadStateDict');
     const strict = options.strict ?? true;
     const own = this.stateDict();
@@ -549,6 +552,11 @@ export abstract class Module {
     for (const [key, target] of Object.entries(own)) {
       const src = stateDict[key];
       if (src === undefined) continue;
+      if (!(src instanceof Tensor)) {
+        throw new ArgumentTypeError(
+          `While copying the parameter named "${key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${typeName(src)}`,
+        );
+      }
       if (!shapeEq(src.shape, target.shape)) {
         errors.push(
           `size mismatch for ${key}: copying a param with shape torch.Size([${src.shape.join(', ')}]) from checkpoint, the shape in current model is torch.Size([${target.shape.join(', ')}]).`,
@@ -603,6 +611,9 @@ export abstract class Module {
    * `requires_grad_(requires_grad=True)`.
    */
   requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') {
+      throw new ArgumentTypeError(`requires_grad_(): argument 'requires_grad' (position 1) must be bool, not ${typeName(requiresGrad)}`);
+    }
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }
@@ -680,6 +691,7 @@ export abstract class Module {
 
   /** PyTorch: `apply(fn)`: fn on every submodule (children first) then on this module. */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new ArgumentTypeError(`apply(): argument 'fn' (position 1) must be a function, not ${typeName(fn)}`);
     for (const m of this.children()) m.apply(fn);
     fn(this);
     return this;

@@ -14,7 +14,7 @@
  */
 
 import { noGrad } from '../autograd/index.js';
-import { ValueError } from '../errors.js';
+import { ArgumentTypeError, typeName, ValueError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { OnnxValue } from './graph.js';
@@ -64,6 +64,15 @@ const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 
  * ValueError for bad options. (An LSTM with projSize is exported by composing basic ops.)
  */
 export function exportModel(model: Module, exampleInput: Tensor | readonly Tensor[], options: ExportOptions = {}): Uint8Array {
+  const m = model as { parameters?: unknown; forward?: unknown } | null;
+  if (m === null || typeof m !== 'object' || typeof m.parameters !== 'function' || typeof m.forward !== 'function') {
+    throw new ArgumentTypeError(`onnx.export(): argument 'model' (position 1) must be an nn.Module, not ${typeName(model)}`);
+  }
+  if (!(exampleInput instanceof Tensor) && !(Array.isArray(exampleInput) && exampleInput.every((t) => t instanceof Tensor))) {
+    throw new ArgumentTypeError(
+      `onnx.export(): argument 'args' (position 2) must be a Tensor or an array of Tensors, not ${typeName(exampleInput)}. Hint: torch.randn(...) of the input's shape.`,
+    );
+  }
   options = EXPORT_OPTIONS.parse(options);
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < 17 || opset > 21) {

@@ -137,6 +137,9 @@ export function div(a: Operand, b: Operand): Tensor {
 export function pow(a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b, 'pow');
   if (ta.dtype === 'bool' && tb.dtype === 'bool') throw new DTypeError(`"pow" not implemented for 'Bool'`);
+  if (!isFloat(resultType(ta, tb)) && (typeof b === 'number' ? b < 0 : tb.contiguousData().some((v) => v < 0))) {
+    throw new RuntimeError('Integers to negative integer powers are not allowed.');
+  }
   const y = binaryRaw('pow', ta, tb, resultType(ta, tb));
   const name = typeof b === 'number' ? 'PowBackward0' : 'PowBackward1';
   return record(name, [ta, tb], y, ([g]) => [
@@ -164,10 +167,12 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 function minMax(op: 'maximum' | 'minimum', a: Tensor, b: Tensor, name: string): Tensor {
   const y = binaryRaw(op, a, b, resultType(a, b));
   return record(name, [a, b], y, ([g]) => {
-    const pick = op === 'maximum' ? gt : lt;
-    const half = mul(eq(a, b), 0.5);
-    const wa = add(pick(a, b), half);
-    const wb = add(pick(b, a), half);
+    // PyTorch: ties split the gradient in half, the loser gets 0, and where a NaN made the result
+    // both comparisons are false, so both operands get the whole gradient.
+    const loses = op === 'maximum' ? lt : gt;
+    const tie = eq(a, b);
+    const wa = where(loses(a, b), 0, where(tie, 0.5, 1));
+    const wb = where(loses(b, a), 0, where(tie, 0.5, 1));
     return [sumToShape(mul(g!, wa), a.shape), sumToShape(mul(g!, wb), b.shape)];
   }, [a, b]);
 }
@@ -240,7 +245,9 @@ export function logicalNot(x: Tensor): Tensor {
   return new Tensor(out, x.shape, 'bool');
 }
 
-function logical(a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): Tensor {
+function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): Tensor {
+  checkTensor(a, fn, 'input', 1);
+  checkTensor(b, fn, 'other', 2);
   const shape = broadcastShapes(a.shape, b.shape);
   const out = new Uint8Array(numel(shape));
   const av = broadcastView(a, shape);
@@ -251,11 +258,11 @@ function logical(a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): 
   return new Tensor(out, shape, 'bool');
 }
 /** PyTorch: `torch.logical_and(input, other)`: a bool tensor (nonzero is true), broadcasting (PyTorch's `a & b` on bool). */
-export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q) => p && q);
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logical('logical_and', a, b, (p, q) => p && q);
 /** PyTorch: `torch.logical_or(input, other)`: a bool tensor, broadcasting (PyTorch's `a | b` on bool). */
-export const logicalOr = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q) => p || q);
+export const logicalOr = (a: Tensor, b: Tensor): Tensor => logical('logical_or', a, b, (p, q) => p || q);
 /** PyTorch: `torch.logical_xor(input, other)`: a bool tensor, broadcasting (PyTorch's `a ^ b` on bool). */
-export const logicalXor = (a: Tensor, b: Tensor): Tensor => logical(a, b, (p, q) => p !== q);
+export const logicalXor = (a: Tensor, b: Tensor): Tensor => logical('logical_xor', a, b, (p, q) => p !== q);
 
 /** PyTorch: `torch.neg`. */
 export function neg(x: Tensor): Tensor {
@@ -325,14 +332,19 @@ export function relu(x: Tensor): Tensor {
 }
 
 /**
- * PyTorch: `torch.clamp(input, min=None, max=None)`: min(max(x, min), max), so max wins when
- * min > max. NaN stays NaN. The gradient passes where min <= x <= max (boundaries included).
+ * PyTorch: `torch.clamp(input, min=None, max=None)` (also `torch.clip`): min(max(x, min), max),
+ * so max wins when min > max. NaN stays NaN. Bounds are numbers or tensors (broadcast with the
+ * input; a NaN bound gives NaN, as PyTorch). The gradient passes to x where min <= x <= max
+ * (boundaries included); a tensor bound gets it where it clamps (PyTorch's rule).
  */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor {
   checkTensor(x, 'clamp', 'input', 1);
+  if (min !== undefined && min !== null) checkOperand(min, 'clamp', 'min', 2);
+  if (max !== undefined && max !== null) checkOperand(max, 'clamp', 'max', 3);
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
+  if (min instanceof Tensor || max instanceof Tensor) return clampTensor(x, min ?? null, max ?? null);
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
   // PyTorch's type promotion over the input and the given bounds: an int32 tensor clamped to a
@@ -341,6 +353,41 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const out = computeStorage(dtype, x.numel(), (o) => backend().clamp(x.contiguousData(), lo, hi, o), 'torch.clamp');
   const y = new Tensor(out, x.shape, dtype);
   return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]);
+}
+
+/** clamp with tensor bounds (a number bound beside a tensor one is taken as a 0-d tensor). */
+function clampTensor(x: Tensor, min: Tensor | number | null, max: Tensor | number | null): Tensor {
+  const lo = min === null ? null : asTensor(min, x);
+  const hi = max === null ? null : asTensor(max, x);
+  const bounds = [lo, hi].filter((t): t is Tensor => t !== null);
+  const dtype = promoteOperands(x, ...bounds);
+  let shape = [...x.shape];
+  for (const t of bounds) shape = broadcastShapes(shape, t.shape);
+  const views = [x, ...bounds].map((t) => broadcastView(t, shape));
+  const vals = new Float64Array(numel(shape));
+  forEachStrided(shape, views, (i, ox, o1, o2) => {
+    const v = x.storage[ox]!;
+    const a = lo ? lo.storage[o1!]! : Number.NEGATIVE_INFINITY;
+    const b = hi ? hi.storage[lo ? o2! : o1!]! : Number.POSITIVE_INFINITY;
+    vals[i] = Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(Math.max(v, a), b);
+  });
+  const out = computeStorage(dtype, vals.length, (o) => o.set(vals), 'torch.clamp');
+  const y = new Tensor(out, shape, dtype);
+  const inputs = [x, ...bounds];
+  return record('ClampBackward0', inputs, y, ([g]) => {
+    const zero = 0;
+    const keepX = lo && hi ? logicalAnd(ge(x, lo), le(x, hi)) : lo ? ge(x, lo) : le(x, hi!);
+    const grads: (Tensor | null)[] = [sumToShape(where(keepX, g!, zero), x.shape)];
+    if (lo) {
+      const pick = hi ? logicalAnd(lt(x, lo), lt(lo, hi)) : lt(x, lo);
+      grads.push(lo.requiresGrad ? sumToShape(where(pick, g!, zero), lo.shape) : null);
+    }
+    if (hi) {
+      const pick = lo ? logicalOr(gt(x, hi), lt(hi, lo)) : gt(x, hi);
+      grads.push(hi.requiresGrad ? sumToShape(where(pick, g!, zero), hi.shape) : null);
+    }
+    return grads;
+  }, inputs);
 }
 
 // ---- selection -------------------------------------------------------------------------------

@@ -22,3 +22,5 @@ export { bernoulli, multinomial, normal, randint, randintLike } from './random.j
 export type { GeneratorOptions, MultinomialOptions } from './random.js';
 export { indexPut_ } from './inplace.js';
 export type { DivOptions, FillRandomOptions, IndexPutOptions } from './inplace.js';
+export * from './reductions.js';
+export * from './math.js';

@@ -12,20 +12,21 @@
  * recorded and the tensor's `gradFn` becomes the op's node (its old history is the node's input).
  * On a view, the base's history is rewritten too (PyTorch's `CopySlices`): the gradient of the
  * base flows to the written values for the written region and to the old base elsewhere.
- * PyTorch parity: other views of the same base made before the write keep their old `gradFn`
- * (PyTorch regenerates theirs); take views again after an in-place write if you differentiate
- * through them.
+ * Other views of the same base, taken before the write, get a new history when autograd next
+ * reads theirs (`gradFn`/`requiresGrad`, so as an op input or a backward root), as PyTorch's
+ * view grad_fn regeneration: an `AsStridedBackward0` of the base's current history (see
+ * `viewHistory`; tensor.ts compares the storage version with the one the view's history was set at).
  */
 
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
-import { record } from '../autograd/node.js';
+import { GradNode, record } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, ValueError, typeName } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { checkNumber, checkOperand, checkTensor } from '../tensor/args.js';
 import { allocStorage, canCast, castStorage, castValue, cName, isFloat, resultType } from '../tensor/dtype.js';
 import { Generator, generatorOf } from '../tensor/random.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
-import { beginInplace, checkInplace, Tensor } from '../tensor/tensor.js';
+import { beginInplace, checkInplace, setViewHistory, Tensor } from '../tensor/tensor.js';
 import type { AlphaOptions } from './elementwise.js';
 import { add, clamp, div, maskedFill, mul, pow, sub, where } from './elementwise.js';
 import type { IndexSpec } from './indexing.js';
@@ -105,6 +106,18 @@ function scatterAt(g: Tensor, pos: Int32Array, shape: readonly number[]): Tensor
   for (let i = 0; i < pos.length; i++) z.storage[pos[i]!]! += src[i]!;
   return record('AsStridedScatterBackward0', [g], z, ([gg]) => [gatherAt(gg!, pos, g.shape)], []);
 }
+
+/**
+ * A view's new history after its base was written in place since the view's history was set:
+ * PyTorch's regenerated view grad_fn, `AsStridedBackward0` of the base's current history (the
+ * gradient scattered to the view's places in the base). Built even under noGrad, as PyTorch.
+ */
+function viewHistory(view: Tensor, base: Tensor): void {
+  const pos = positionsInBase(view, base);
+  const node = new GradNode('AsStridedBackward0', [base], ([g]) => [scatterAt(g!, pos, base.shape)], 1, []);
+  view._setGradFn(node, 0);
+}
+setViewHistory(viewHistory);
 
 /** How an in-place op relates to the old value. */
 interface InplaceSpec {

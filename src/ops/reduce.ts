@@ -4,32 +4,16 @@
  */
 
 import { record } from '../autograd/node.js';
-import { DTypeError, IndexError, RuntimeError } from '../errors.js';
+import { DTypeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocStorage, castStorage, isFloat } from '../tensor/dtype.js';
-import { normDim, numel } from '../tensor/shape.js';
+import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { div, eq, mul, ne, sub } from './elementwise.js';
+import { div, mul, sub } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { cName, copyContiguous, indexTensor } from './util.js';
-
-type Dims = number | readonly number[] | null | undefined;
-
-/** The reduced dims, sorted. None or [] means all dims (PyTorch 1.13 reads `dim=[]` as all). */
-function normDims(x: Tensor, dim: Dims): number[] {
-  if (dim === null || dim === undefined || (typeof dim !== 'number' && dim.length === 0)) return x.shape.map((_, i) => i);
-  const list = typeof dim === 'number' ? [dim] : [...dim];
-  const out = list.map((d) => normDim(d, x.ndim));
-  const dup = out.find((d, i) => out.indexOf(d) !== i);
-  if (dup !== undefined) throw new RuntimeError(`dim ${dup} appears multiple times in the list of dims`);
-  return out.filter((d) => d < x.ndim).sort((a, b) => a - b);
-}
-
-/** (outer, n, inner) view of a contiguous shape around dim d. */
-function around(shape: readonly number[], d: number): [number, number, number] {
-  return [numel(shape.slice(0, d)), shape[d]!, numel(shape.slice(d + 1))];
-}
+import { around, type Dims, dropDims, normDims } from './dims.js';
+import { cName, copyContiguous } from './util.js';
 
 /**
  * Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd). Integer and bool
@@ -49,18 +33,6 @@ function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
   }
   // Integer sums were accumulated in a float64 scratch: range-check them into int64 storage.
   return new Tensor(isFloat(dtype) ? data : castStorage(data, dtype, 'torch.sum'), shape, dtype);
-}
-
-/** Drop the reduced dims of a keepdim result (a view; no autograd record). */
-function dropDims(kept: Tensor, dims: readonly number[]): Tensor {
-  const drop = new Set(dims);
-  return new Tensor(
-    kept.storage,
-    kept.shape.filter((_, i) => !drop.has(i)),
-    kept.dtype,
-    kept.strides.filter((_, i) => !drop.has(i)),
-    kept.offset,
-  );
 }
 
 /**
@@ -90,64 +62,6 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
   return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)], []);
-}
-
-/** `(values, indices)` as PyTorch's `torch.return_types.max`: destructure as a pair or by name. */
-export class ValuesIndices {
-  constructor(
-    readonly values: Tensor,
-    readonly indices: Tensor,
-  ) {}
-  *[Symbol.iterator](): IterableIterator<Tensor> {
-    yield this.values;
-    yield this.indices;
-  }
-}
-
-/**
- * PyTorch: `torch.max(input)` (the largest value, a 0-d tensor) and
- * `torch.max(input, dim, keepdim=False)` (values, and int64 indices along dim as PyTorch).
- */
-export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  if (dim === undefined) {
-    if (x.numel() === 0) {
-      throw new RuntimeError(
-        "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
-      );
-    }
-    const vals = allocStorage(x.dtype, 1);
-    backend().maxAxis(copyContiguous(x).storage, 1, x.numel(), 1, vals, new Int32Array(1));
-    const y = new Tensor(vals, [], x.dtype);
-    // PyTorch splits the gradient evenly among tied maxima (all NaNs when the max is NaN).
-    return record('MaxBackward1', [x], y, ([g]) => {
-      const hit = Number.isNaN(vals[0]!) ? ne(x, x) : eq(x, y);
-      return [div(mul(hit, g!), sum(hit))];
-    }, [x, y]);
-  }
-  const d = normDim(dim, x.ndim);
-  const shape = x.ndim === 0 ? [1] : [...x.shape];
-  const [outer, n, inner] = around(shape, d);
-  if (n === 0) throw new IndexError(`max(): Expected reduction dim ${d} to have non-zero size.`);
-  const vals = allocStorage(x.dtype, outer * inner);
-  const idx = new Int32Array(outer * inner);
-  backend().maxAxis(copyContiguous(x).storage, outer, n, inner, vals, idx);
-  const keptShape = [...shape];
-  keptShape[d] = 1;
-  const drop = keepdim && x.ndim > 0 ? [] : [d];
-  const values = dropDims(new Tensor(vals, keptShape, x.dtype), drop);
-  const indices = dropDims(indexTensor(idx, keptShape), drop);
-  record('MaxBackward0', [x], values, ([g]) => {
-    // Scatter g to the argmax positions (the first maximum, as PyTorch picks).
-    const gk = copyContiguous(g!).storage;
-    const out = allocStorage(g!.dtype, numel(shape));
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) out[(o * n + idx[o * inner + i]!) * inner + i] = gk[o * inner + i]!;
-    }
-    return [new Tensor(out, x.shape, g!.dtype)];
-  }, [indices], 'linear');
-  return new ValuesIndices(values, indices);
 }
 
 function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {

@@ -10,7 +10,8 @@
  *   for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 
-import { ArgumentTypeError, ValueError } from '../errors.js';
+import { checkNumber } from '../tensor/args.js';
+import { ArgumentTypeError, typeName, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { BaseHyper, ParamGroup } from './optimizer.js';
@@ -90,6 +91,7 @@ export abstract class LRScheduler {
    * `step(epoch)` jumps to that epoch (PyTorch's deprecated form, which SequentialLR uses).
    */
   step(epoch?: number): void {
+    if (epoch !== undefined) checkNumber(epoch, 'step', 'epoch', 1, true);
     this.stepCount += 1;
     let values: number[];
     if (epoch === undefined) {
@@ -333,6 +335,11 @@ export class ReduceLROnPlateau {
 
   /** Record one epoch's metric (a number or a one-element tensor). PyTorch: `step(metrics)`. */
   step(metric: number | Tensor): void {
+    if (!(metric instanceof Tensor) && typeof metric !== 'number') {
+      throw new ArgumentTypeError(
+        `ReduceLROnPlateau.step(): argument 'metrics' (position 1) must be a number or a one-element Tensor (the validation loss), not ${typeName(metric)}`,
+      );
+    }
     const current = metric instanceof Tensor ? metric.item() : metric;
     this.lastEpoch += 1;
     if (this.isBetter(current, this.best)) {

@@ -194,6 +194,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    * PyTorch: `optimizer.step(closure=None)`.
    */
   step(closure?: () => Tensor): Tensor | undefined {
+    if (closure !== undefined && closure !== null && typeof closure !== 'function') {
+      throw new ArgumentTypeError(`step(): argument 'closure' must be a function returning the loss, not ${typeName(closure)}`);
+    }
     const loss = closure ? enableGrad(closure) : undefined;
     noGrad(() => {
       for (const group of this.paramGroups) this.updateGroup(group);
@@ -250,6 +253,11 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    * Keys this optimiser does not know (PyTorch's `foreach`, `capturable`, ...) are ignored.
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
+    if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.param_groups) || typeof stateDict.state !== 'object') {
+      throw new ArgumentTypeError(
+        `loadStateDict(): expected an optimizer state dict { state, param_groups } (from optimizer.stateDict()), not ${typeName(stateDict)}`,
+      );
+    }
     const saved = stateDict.param_groups;
     if (this.paramGroups.length !== saved.length) {
       throw new ValueError('loaded state dict has a different number of parameter groups');

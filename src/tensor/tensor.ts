@@ -25,6 +25,8 @@ import { contiguousStrides, normDim, numel } from './shape.js';
  * (views, `detach()`) shares it, as PyTorch's views share their base's counter.
  */
 const versions = new WeakMap<object, number>();
+/** All in-place writes so far (any storage): views compare it first, so reading a view's history costs a number compare until something is written. */
+let writes = 0;
 
 /** PyTorch's UserWarning when `.grad` of a non-leaf is read (c10 TensorBody.h). */
 const NON_LEAF_GRAD_WARNING =
@@ -49,20 +51,77 @@ export class Tensor {
   readonly offset: number;
   /** PyTorch: `Tensor.dtype`. */
   readonly dtype: DType;
-  /** PyTorch: `requires_grad`. Set it on leaves with `requiresGrad_()` or at creation. */
-  requiresGrad = false;
-  /** The recorded op that produced this tensor, null for leaves. PyTorch: `grad_fn`. */
-  gradFn: GradNode | null = null;
+  private rg = false;
+  private gf: GradNode | null = null;
   /** Which output of `gradFn` this tensor is. PyTorch: `Tensor.output_nr`. */
   outputIndex = 0;
+  private baseRef: Tensor | null = null;
+  /** A view's storage version when its history was last set (PyTorch's view `attr_version`). */
+  private viewVersion = 0;
+  /** The count of all in-place writes when this view last compared versions (a cheap first test). */
+  private viewSeen = 0;
+  private gradValue: Tensor | null = null;
+  private retains = false;
+  private leafHooks: { id: number; fn: TensorHook }[] = [];
+
+  /**
+   * PyTorch: `requires_grad`. Set it on leaves with `requiresGrad_()` or at creation. A view
+   * whose base was written in place since its history was set gets a new history first (see `gradFn`).
+   */
+  get requiresGrad(): boolean {
+    if (this.baseRef !== null && this.viewSeen !== writes) this.checkView();
+    return this.rg;
+  }
+  set requiresGrad(flag: boolean) {
+    this.rg = flag;
+  }
+  /**
+   * The recorded op that produced this tensor, null for leaves. PyTorch: `grad_fn`. As PyTorch,
+   * a view of a base written in place after the view's history was set (`v = b.index(0);
+   * b.mul_(2)`) gets a new one when read: an `AsStridedBackward0` of the base's current
+   * history, so gradients through the view see the write.
+   */
+  get gradFn(): GradNode | null {
+    if (this.baseRef !== null && this.viewSeen !== writes) this.checkView();
+    return this.gf;
+  }
+  set gradFn(node: GradNode | null) {
+    this.gf = node;
+    if (this.baseRef !== null) this.markViewCurrent();
+  }
   /**
    * The tensor this one is a view of (transpose, view, narrow, ...), null otherwise.
    * PyTorch: `Tensor._base`.
    */
-  _base: Tensor | null = null;
-  private gradValue: Tensor | null = null;
-  private retains = false;
-  private leafHooks: { id: number; fn: TensorHook }[] = [];
+  get _base(): Tensor | null {
+    return this.baseRef;
+  }
+  set _base(base: Tensor | null) {
+    this.baseRef = base;
+    this.markViewCurrent();
+  }
+  private markViewCurrent(): void {
+    this.viewVersion = versions.get(this.storage) ?? 0;
+    this.viewSeen = writes;
+  }
+  /** Some tensor was written in place since this view last looked: was it this view's storage? */
+  private checkView(): void {
+    const now = versions.get(this.storage) ?? 0;
+    if (now !== this.viewVersion) this.refreshView(this.baseRef!);
+    this.viewVersion = now;
+    this.viewSeen = writes;
+  }
+  /** A view's history after its base changed in place (PyTorch: `VariableHooks::grad_fn`). */
+  private refreshView(base: Tensor): void {
+    if (this.gf === null && !base.requiresGrad) return;
+    if (viewHistory === null) {
+      throw new RuntimeError(
+        'a view was used by autograd after its base was modified by an inplace operation, and torchlet cannot rebuild its history here (src/ops/inplace.ts is not loaded). ' +
+          'Take the view after the in-place write.',
+      );
+    }
+    viewHistory(this, base);
+  }
 
   constructor(storage: Storage, shape: Shape, dtype: DType, strides?: readonly number[], offset = 0) {
     this.storage = storage;
@@ -195,6 +254,7 @@ export class Tensor {
    */
   _bumpVersion(): void {
     versions.set(this.storage, (versions.get(this.storage) ?? 0) + 1);
+    writes++;
   }
 
   /**
@@ -258,6 +318,9 @@ export class Tensor {
 
   /** PyTorch: `requires_grad_(requires_grad=True)`. Only on leaves. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') {
+      throw new ArgumentTypeError(`requires_grad_(): argument 'requires_grad' (position 1) must be bool, not ${typeName(flag)}`);
+    }
     if (this.gradFn !== null && !flag) {
       throw new RuntimeError(
         'you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn\'t require differentiation use var_no_grad = var.detach().',
@@ -287,7 +350,7 @@ export class Tensor {
   _setGradFn(node: GradNode, index: number): void {
     this.gradFn = node;
     this.outputIndex = index;
-    this.requiresGrad = true;
+    this.rg = true;
   }
   /** @internal Called by the engine on leaves (with createGraph the sum is recorded). */
   _accumulateGrad(g: Tensor, createGraph = false): void {
@@ -325,6 +388,13 @@ export function copyContiguous(x: Tensor): Tensor {
   const out = allocStorage(x.dtype, numel(x.shape));
   backend().stridedCopy(x.shape, { data: x.storage, strides: x.strides, offset: x.offset }, out);
   return new Tensor(out, x.shape, x.dtype);
+}
+
+/** Builds a stale view's new history (installed by src/ops/inplace.ts, which owns the AsStrided nodes). */
+let viewHistory: ((view: Tensor, base: Tensor) => void) | null = null;
+/** @internal Install the builder of a view's history after its base changed in place (PyTorch's AsStridedBackward0). */
+export function setViewHistory(fn: (view: Tensor, base: Tensor) => void): void {
+  viewHistory = fn;
 }
 
 let leafHookIds = 0;

@@ -1,5 +1,6 @@
 /** Convolution. PyTorch: `torch.nn.functional.conv1d`. */
 
+import { checkOptionalTensor, checkTensor } from '../../tensor/args.js';
 import type { Conv1dOptions } from '../../ops/conv.js';
 import { conv1d as conv1dOp } from '../../ops/conv.js';
 import { defineOptions, opt } from '../../options.js';
@@ -23,6 +24,9 @@ export const CONV1D_FUNCTIONAL_OPTIONS = defineOptions<Conv1dFunctionalOptions>(
  * output (N, Cout, Lout) or (Cout, Lout), Lout = floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1.
  */
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dFunctionalOptions = {}): Tensor {
+  checkTensor(input, 'conv1d', 'input', 1);
+  checkTensor(weight, 'conv1d', 'weight', 2);
+  checkOptionalTensor(bias, 'conv1d', 'bias', 3);
   options = CONV1D_FUNCTIONAL_OPTIONS.parse(options);
   return conv1dOp(input, weight, bias, { ...options, paddingMode: 'zeros' });
 }

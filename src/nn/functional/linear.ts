@@ -2,12 +2,13 @@
  * Linear maps and lookups. PyTorch: `torch.nn.functional.linear`, `torch.nn.functional.embedding`.
  */
 
+import { checkNumber, checkOptionalTensor, checkTensor } from '../../tensor/args.js';
 import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../../errors.js';
 import { backend } from '../../kernels/backend.js';
 import { contiguous } from '../../ops/util.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
-import { allocStorage, isFloat, tensorTypeName } from '../../tensor/dtype.js';
+import { allocStorage, cName, isFloat, tensorTypeName } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -20,11 +21,16 @@ import { Tensor } from '../../tensor/tensor.js';
  * dx = g W, dW = gᵀ x (both GEMMs), db = column sums of g.
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkTensor(input, 'linear', 'input', 1);
+  checkTensor(weight, 'linear', 'weight', 2);
+  checkOptionalTensor(bias, 'linear', 'bias', 3);
   if (input.ndim === 0 || weight.ndim === 0) {
     throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${input.ndim}D and ${weight.ndim}D`);
   }
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D (out_features, in_features), got ${fmtShape(weight.shape)}`);
-  if (!isFloat(input.dtype) || !isFloat(weight.dtype)) throw new DTypeError('"addmm_impl_cpu_" not implemented for \'Int\'');
+  if (!isFloat(input.dtype) || !isFloat(weight.dtype)) {
+    throw new DTypeError(`"addmm_impl_cpu_" not implemented for '${cName(isFloat(input.dtype) ? weight.dtype : input.dtype)}'`);
+  }
   const [outF, inF] = weight.shape as [number, number];
   const k = input.shape[input.ndim - 1]!;
   const m = input.numel() / Math.max(k, 1);
@@ -108,6 +114,9 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, numEm
  * Shape: input (*) int64 or int32 indices, weight (numEmbeddings, embeddingDim), output (*, embeddingDim).
  */
 export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
+  checkTensor(input, 'embedding', 'input', 1);
+  checkTensor(weight, 'embedding', 'weight', 2);
+  if (paddingIdx !== null && paddingIdx !== undefined) checkNumber(paddingIdx, 'embedding', 'padding_idx', 3, true);
   if (input.dtype !== 'int64' && input.dtype !== 'int32') {
     throw new DTypeError(
       `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype === 'bool' ? 'CPUBoolType' : tensorTypeName(input.dtype)} instead (while checking arguments for embedding)`,

@@ -4,6 +4,7 @@
  * applies the optional per-feature scale and shift with ordinary broadcasting ops.
  */
 
+import { checkNumber, checkOptionalTensor, checkTensor } from '../../tensor/args.js';
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import { normalizeRows, normalizeWithStats } from '../../ops/norm.js';
 import { reshape } from '../../ops/shape.js';
@@ -24,6 +25,10 @@ export function layerNorm(
   bias: Tensor | null = null,
   eps = 1e-5,
 ): Tensor {
+  checkTensor(input, 'layer_norm', 'input', 1);
+  checkOptionalTensor(weight, 'layer_norm', 'weight', 3);
+  checkOptionalTensor(bias, 'layer_norm', 'bias', 4);
+  checkNumber(eps, 'layer_norm', 'eps', 5);
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const tail = input.shape.slice(input.ndim - ns.length);
   if (input.ndim < ns.length || tail.some((s, i) => s !== ns[i])) {
@@ -63,6 +68,11 @@ export function groupNorm(
   bias: Tensor | null = null,
   eps = 1e-5,
 ): Tensor {
+  checkTensor(input, 'group_norm', 'input', 1);
+  checkNumber(numGroups, 'group_norm', 'num_groups', 2, true);
+  checkOptionalTensor(weight, 'group_norm', 'weight', 3);
+  checkOptionalTensor(bias, 'group_norm', 'bias', 4);
+  checkNumber(eps, 'group_norm', 'eps', 5);
   normDim(1, input.ndim);
   const [n, c] = input.shape as [number, number];
   if (c % numGroups !== 0) {
@@ -154,6 +164,9 @@ export function batchNorm(
   runningVar: Tensor | null,
   options: BatchNormOptions = {},
 ): Tensor {
+  checkTensor(input, 'batch_norm', 'input', 1);
+  checkOptionalTensor(runningMean, 'batch_norm', 'running_mean', 2);
+  checkOptionalTensor(runningVar, 'batch_norm', 'running_var', 3);
   options = BATCH_NORM_OPTIONS.parse(options);
   const weight = options.weight ?? null;
   const bias = options.bias ?? null;

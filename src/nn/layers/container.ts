@@ -62,7 +62,7 @@ export class Sequential extends Module {
   constructor(...modules: TensorModule[] | [Record<string, TensorModule>]) {
     super();
     const first = modules[0];
-    if (modules.length === 1 && first !== undefined && !(first instanceof Module)) {
+    if (modules.length === 1 && first !== null && typeof first === 'object' && !(first instanceof Module)) {
       for (const [name, m] of Object.entries(first)) this.registerModule(name, m);
     } else {
       for (const [i, m] of (modules as TensorModule[]).entries()) this.registerModule(String(i), m);

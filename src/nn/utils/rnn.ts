@@ -101,6 +101,11 @@ function lengthsArray(lengths: Lengths): Int32Array {
     }
     return Int32Array.from(lengths.contiguousData());
   }
+  if (!Array.isArray(lengths)) {
+    throw new ArgumentTypeError(
+      `'lengths' argument should be a 1D CPU int64 tensor or a list of ints, but got ${typeName(lengths)}. Pass a number[] or an int64 tensor.`,
+    );
+  }
   lengths.forEach((v, i) => {
     // PyTorch parity: torch.as_tensor(lengths, dtype=int64) would truncate 2.5 to 2 silently.
     if (!Number.isInteger(v)) throw new ValueError(`lengths must be whole numbers, but got ${v} at position ${i}`);

@@ -13,6 +13,7 @@ import './core.js';
 import './elementwise.js';
 import './indexing.js';
 import './join.js';
+import './math.js';
 import './matmul.js';
 import './reduce.js';
 import './shape.js';
