@@ -17,7 +17,7 @@
  * `getItem`, which keeps their dtype.
  */
 
-import { ArgumentTypeError, IndexError, TorchletError } from '../errors.js';
+import { ArgumentTypeError, IndexError, TorchletError, typeName as jsTypeName } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/join.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -56,6 +56,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Shapes: items of shape (*) give a batch of shape (B, *).
  */
 export function defaultCollate<T>(batch: readonly T[]): Collated<T> {
+  if (!Array.isArray(batch)) {
+    throw new ArgumentTypeError(`default_collate(): argument 'batch' (position 1) must be a list of samples, not ${jsTypeName(batch)}`);
+  }
   return collate(batch as readonly unknown[]) as Collated<T>;
 }
 

@@ -12,7 +12,7 @@
  *   const sched = new SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
  */
 
-import { ArgumentTypeError, IndexError, ValueError } from '../errors.js';
+import { ArgumentTypeError, IndexError, typeName, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import type { SchedulerStateDict } from './lr-scheduler.js';
 import { LRScheduler } from './lr-scheduler.js';
@@ -545,9 +545,12 @@ export class ChainedScheduler {
   readonly schedulers: readonly ChainableScheduler[];
   private lastLr: number[];
   constructor(schedulers: readonly ChainableScheduler[]) {
-    if (!Array.isArray(schedulers) || schedulers.length === 0) {
-      throw new IndexError('ChainedScheduler expects a non-empty array of schedulers');
+    if (!Array.isArray(schedulers) || schedulers.some((s) => !(s instanceof LRScheduler))) {
+      throw new ArgumentTypeError(
+        `ChainedScheduler(): argument 'schedulers' (position 1) must be an array of schedulers, not ${typeName(Array.isArray(schedulers) ? schedulers.find((s) => !(s instanceof LRScheduler)) : schedulers)}`,
+      );
     }
+    if (schedulers.length === 0) throw new IndexError('ChainedScheduler expects a non-empty array of schedulers');
     for (let i = 1; i < schedulers.length; i++) {
       if (schedulers[i]!.optimizer !== schedulers[0]!.optimizer) {
         throw new ValueError(

@@ -3,7 +3,7 @@
  *
  * The PyTorch script, ported line by line: a Module subclass whose members register themselves,
  * windows of a short text in a TensorDataset, a DataLoader (PyTorch's shuffling order replayed
- * through a sampler), 20 Adam steps on CrossEntropyLoss, then under `torch.noGrad` greedy decoding
+ * through a sampler), 20 Adam steps on CrossEntropyLoss, then under `torch.noGrad` greedy decoding (argmax)
  * and temperature sampling with the hidden state carried one character at a time (PyTorch's
  * samples replayed through a generator).
  *
@@ -55,9 +55,11 @@ class CharGRU extends nn.Module {
   }
 }
 
-/** `logits[0, -1].argmax()`: argmax over the last step's logits (max(dim)'s indices). */
+/** `logits[0, -1].argmax()`: the most likely next character (a 0-d int64 tensor). */
 function lastArgmax(logits: Tensor): Tensor {
-  return logits.index(0, -1).max(0).indices;
+  const next = logits.index(0, -1).argmax();
+  expect(next.item()).toBe(logits.index(0, -1).max(0).indices.item()); // max(dim)'s indices agree
+  return next;
 }
 
 describe('port 1: char-level GRU language model', () => {

@@ -78,11 +78,6 @@ export interface AffineLayout {
   repeat: number;
 }
 
-/** The parameter of element j of row i (k elements a row) under `layout`. */
-function paramOf(layout: AffineLayout, k: number, i: number, j: number): number {
-  return (i % layout.groups) * (k / layout.repeat) + Math.floor(j / layout.repeat);
-}
-
 /** out = xhat * weight[p] + bias[p] (either may be null: 1 and 0). x, out (R, K). */
 export function affineForward(
   xhat: FloatStorage,
@@ -93,11 +88,14 @@ export function affineForward(
   bias: FloatStorage | null,
   out: FloatStorage,
 ): void {
+  const per = k / layout.repeat;
   for (let i = 0; i < r; i++) {
+    const base = i * k;
+    const p0 = (i % layout.groups) * per;
     for (let j = 0; j < k; j++) {
-      const p = paramOf(layout, k, i, j);
-      const v = xhat[i * k + j]!;
-      out[i * k + j] = (weight === null ? v : v * weight[p]!) + (bias === null ? 0 : bias[p]!);
+      const p = p0 + Math.floor(j / layout.repeat);
+      const v = xhat[base + j]!;
+      out[base + j] = (weight === null ? v : v * weight[p]!) + (bias === null ? 0 : bias[p]!);
     }
   }
 }
@@ -117,13 +115,15 @@ export function affineBackward(
   dweight: Float64Array | null,
   dbias: Float64Array | null,
 ): void {
+  const per = k / layout.repeat;
   for (let i = 0; i < r; i++) {
+    const base = i * k;
+    const p0 = (i % layout.groups) * per;
     for (let j = 0; j < k; j++) {
-      const p = paramOf(layout, k, i, j);
-      const e = i * k + j;
-      const g = dy[e]!;
-      dxhat[e] = weight === null ? g : g * weight[p]!;
-      if (dweight !== null) dweight[p]! += g * xhat[e]!;
+      const p = p0 + Math.floor(j / layout.repeat);
+      const g = dy[base + j]!;
+      dxhat[base + j] = weight === null ? g : g * weight[p]!;
+      if (dweight !== null) dweight[p]! += g * xhat[base + j]!;
       if (dbias !== null) dbias[p]! += g;
     }
   }
