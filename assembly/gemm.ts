@@ -9,6 +9,7 @@
 // packed[(p*K + k)*8 + j] = W[8p + j, k], zero past N. The 4x8 micro-kernel then holds a 4x8
 // tile of C in 8 registers and streams one 32-byte panel row per k (a 6x8 tile runs out of
 // registers on V8 and halves speed).
+import { beat, setBeat } from './beat';
 import { loadTail, madd, splat, storeTail } from './simd';
 
 const MAX_KC = 320;
@@ -28,6 +29,8 @@ let aPack: usize = 0;
 /** Which thread this instance runs on (0 = the main thread): picks its scratch block. */
 export function setThreadId(tid: i32): void {
   aPack = scratchBase() + <usize>tid * A_SCRATCH_BYTES;
+  // Heartbeat word tid of the pool's control block (words 8.., at heapBase(); threads.ts BEAT).
+  setBeat(heapBase() + 32 + (<usize>tid << 2));
 }
 
 /** First byte past the module's own memory (static data + scratch): JS owns the rest. */
@@ -261,6 +264,7 @@ export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize
     const kc = min(KC, K - k0);
     const acc = accumulate != 0 || k0 > 0;
     for (let m0 = 0; m0 < M; m0 += MC) {
+      beat();
       const mc = min(MC, M - m0);
       const m4 = mc & ~3;
       // Start of the (m0, k0) block of A, and the byte step between rows of A.

@@ -7,6 +7,7 @@
 import { CellMode, EachList, GradJob, JobKind, LayerJob } from './abi';
 import { gemm, gemmPanels, packWPanels } from './gemm';
 import { gruStep, gruStepBack, lstmStep, lstmStepBack, rnnStep, rnnStepBack } from './cells';
+import { beat } from './beat';
 import { addTo, fillRows } from './util';
 
 // @ts-ignore: decorator
@@ -103,6 +104,7 @@ export function runLayerForward(job: usize): void {
   let cur = j.hA;
   let nxt = j.hB;
   for (let si = 0; si < j.T; si++) {
+    beat();
     const t = stepAt(si, j.T, reverse);
     const bs = at(j.batchSizes, t);
     const r0 = at(j.offs, t);
@@ -163,6 +165,7 @@ export function runLayerBackward(job: usize): void {
   const j = changetype<LayerJob>(job);
   const P = j.P;
   for (let si = 0; si < j.T; si++) {
+    beat();
     const t = stepAt(si, j.T, j.reverse == 0);
     const bs = at(j.batchSizes, t);
     const r0 = at(j.offs, t);

@@ -1,14 +1,10 @@
 /**
  * Node-only file helpers: `import { loadSafetensorsFile, saveSafetensorsFile, loadFile, saveFile } from 'torchlet/node'`.
  *
- * The main entry point works on bytes in any runtime; this one adds `node:fs`. Writes are
- * atomic: the bytes go to a temporary file in the destination's directory, are flushed to disk
- * (fsync), and the temporary file is renamed over the destination, so a crash or a failed
- * write never leaves a truncated file where a good one was. Temporary files are named
- * `.torchlet-<hash of the target's name>-<host>-<pid>-<random>.tmp` (59 characters, whatever the
- * target's name), and the next successful save to a target removes the ones a killed writer
- * left behind (same host, process no longer running). File-system errors are a RuntimeError
- * naming the path, with the system's error as `cause`.
+ * Writes are atomic: a temporary file in the target's folder (`.torchlet-<hash>-<host>-<pid>-<random>.tmp`,
+ * fixed length), fsync, rename over the target; a successful save removes the temporary files of
+ * that target left by killed writers on this host. File-system errors are a RuntimeError with
+ * the path, `code` and `cause`.
  */
 
 import './runtime.js'; // first: refuses a Node.js that is too old, with a clear message
@@ -108,10 +104,7 @@ function running(pid: number): boolean {
   }
 }
 
-/**
- * Remove temporary files of `path` left by writers that were killed: same host, process gone.
- * Best effort (a file another cleaner removed first, or one we may not remove, is skipped).
- */
+/** Remove temporary files of `path` left by killed writers (same host, process gone); best effort. */
 function removeStaleTemps(path: string): void {
   const dir = dirname(path);
   const stem = tempStem(basename(path));
@@ -196,21 +189,14 @@ function commit(tmp: string, path: string, what: string): void {
 }
 
 /**
- * Write `bytes` to `path` atomically: a temporary file beside it, fsync, then rename over
- * `path`. On any failure the temporary file is removed, `path` is left as it was, and the error
- * is a RuntimeError naming the path (the system's error as `cause`). A successful write also
- * removes temporary files of `path` that killed writers left. No PyTorch twin.
+ * Write `bytes` to `path` atomically (temporary file, fsync, rename). On failure `path` is left as
+ * it was, no temporary file remains, and a RuntimeError names the path. No PyTorch twin.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   commit(writeTemp(path, bytes, 'writeFileAtomic'), path, 'writeFileAtomic');
 }
 
-/**
- * `writeFileAtomic`, with `check(tmpPath)` run on the written temporary file before the rename
- * (a throw from it removes the temporary file and leaves `path` as it was). Internal: the CLI's
- * writes (it re-reads what it wrote before replacing anything).
- * @internal
- */
+/** `writeFileAtomic` with `check(tmpPath)` run before the rename (a throw aborts it). Internal (the CLI). @internal */
 export async function writeFileAtomicChecked(path: string, bytes: Uint8Array, check?: (tmpPath: string) => void | Promise<void>, what = 'writeFileAtomic'): Promise<void> {
   const tmp = writeTemp(path, bytes, what);
   if (check) {

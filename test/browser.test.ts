@@ -180,4 +180,12 @@ describe('torchlet in Chromium (esbuild bundle, cross-origin isolated page)', ()
     expectResultsClose(r.two, r.one, TOL.f32Deep, `browser 2 threads vs 1 (${r.kernels})`);
     expectResultsClose(r.one, threadedLstm(torch), TOL.f32Deep, 'browser vs node');
   });
+
+  it('a Web Worker of the pool terminated before a call (no event tells the page): the call throws, the pool rebuilds itself and gives the same numbers', async () => {
+    const r = await call('killedWorker');
+    expect(r.threads).toBe(2);
+    expect(r.error).toMatch(/^a worker thread of the kernel pool stopped/);
+    expect(r.jobs, 'jobs run on the rebuilt pool').toBeGreaterThan(0);
+    expectResultsClose(r.after, r.before, TOL.f32Deep, 'after the rebuild vs before the kill');
+  });
 });

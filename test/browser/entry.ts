@@ -4,7 +4,7 @@
  * Playwright. Nothing runs on load except publishing that object.
  */
 import * as torch from '../../src/index.js';
-import { threadPool, threadTuning } from '../../src/kernels/wasm/threads.js';
+import { currentThreadPool, threadPool, threadTuning } from '../../src/kernels/wasm/threads.js';
 import { type Results, seedLayers, threadedLstm } from './compute.js';
 
 /** What the page offers the test (all results are JSON). */
@@ -18,6 +18,12 @@ export interface TorchletPage {
    * `jobs` counts the jobs the pool ran for the second (0 would mean the workers were bypassed).
    */
   threads(): Promise<{ threads: number; kernels: string; jobs: number; one: Results; two: Results }>;
+  /**
+   * With 2 threads, a Web Worker of the pool terminated just before a call: the message the call
+   * threw (the spinning main thread must notice), then after the pool rebuilt itself the jobs
+   * it ran and the results, with the results from before the kill.
+   */
+  killedWorker(): Promise<{ threads: number; error: string; jobs: number; before: Results; after: Results }>;
 }
 
 const page: TorchletPage = {
@@ -50,6 +56,36 @@ const page: TorchletPage = {
       return { threads, kernels: torch.activeKernels(), jobs, one, two };
     } finally {
       threadTuning.minMacs = saved;
+      await torch.setNumThreads(1);
+    }
+  },
+  async killedWorker() {
+    const saved = { ...threadTuning };
+    threadTuning.minMacs = 0;
+    threadTuning.deadAfterMs = 1000;
+    try {
+      const threads = await torch.setNumThreads(2);
+      const before = threadedLstm(torch);
+      const p = currentThreadPool();
+      if (!p) return { threads, error: 'no pool', jobs: 0, before, after: before };
+      (p.workers[0] as Worker).terminate();
+      // Chromium forces the termination of a worker that runs script (ours loops in Atomics.wait)
+      // only after a grace period of 2 s: wait that out. The page gets no event for a terminated
+      // worker, so the call must notice by itself (the worker's heartbeats stop).
+      await new Promise((r) => setTimeout(r, 2500));
+      let error = '';
+      try {
+        threadedLstm(torch);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      threadedLstm(torch); // starts the new pool (in the background in browsers)
+      await torch.setNumThreads(2); // waits for it
+      const jobs0 = currentThreadPool()?.started ?? 0;
+      const after = threadedLstm(torch);
+      return { threads, error, jobs: (currentThreadPool()?.started ?? 0) - jobs0, before, after };
+    } finally {
+      Object.assign(threadTuning, saved);
       await torch.setNumThreads(1);
     }
   },

@@ -9,7 +9,7 @@ import type { RnnLayerSpec } from '../rnn.js';
 import { EachList, EachListWords, JobKind } from './abi.generated.js';
 import type { Dims } from './layout.js';
 import type { WasmKernels } from './loader.js';
-import { runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
+import { getNumThreads, runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
 
 /** One part of a layer's batch rows: rows from r0, with its own steps (see partSteps). */
 export interface Part {
@@ -60,10 +60,12 @@ export function batchParts(spec: RnnLayerSpec, d: Dims, parts: number): Part[] {
  * would depend on the split).
  */
 export function threadsFor(d: Dims): ThreadPool | null {
+  if (areDeterministicAlgorithmsEnabled()) return null;
+  // Sizes first: threadPool() starts the workers the first time it is asked.
+  const n = getNumThreads();
+  if (n < 2 || d.B < 4 * n || d.total * d.GH * (d.I + d.H) < threadTuning.minMacs) return null;
   const p = threadPool();
-  if (!p || areDeterministicAlgorithmsEnabled()) return null;
-  if (d.B < 4 * p.n || d.total * d.GH * (d.I + d.H) < threadTuning.minMacs) return null;
-  return p;
+  return p && d.B >= 4 * p.n ? p : null;
 }
 
 /**
