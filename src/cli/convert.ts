@@ -28,6 +28,7 @@ import { loadModelFile, stateDictOf } from './files.js';
 import { moduleFromFile } from './model-source.js';
 import { CliError, out, outJson, UsageError } from './ui.js';
 import { writeChecked } from './write.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 type OutFormat = 'pt' | 'safetensors' | 'onnx';
 
@@ -49,7 +50,7 @@ function exampleFor(m: Module): Tensor {
   const first = m.modules().find((x) => x instanceof Linear || x instanceof Conv1d || x instanceof RNNBase);
   if (first instanceof Linear) return randn(3, first.inFeatures);
   if (first instanceof Conv1d) return randn(3, first.inChannels, 16);
-  throw new CliError(`cannot make an example input for ${m.constructor.name}; ONNX export needs one`);
+  throw new CliError(`cannot make an example input for ${moduleTypeName(m)}; ONNX export needs one`);
 }
 
 function outputsOf(m: Module, x: Tensor): Tensor[] {

@@ -16,6 +16,7 @@ import type { Module, StateDict } from '../nn/module.js';
 import type { ModelFile } from './files.js';
 import { loadModelFile, stateDictOf } from './files.js';
 import { CliError, UsageError } from './ui.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 /** True when the argument names a file or folder rather than a constructor string. */
 export function looksLikePath(arg: string): boolean {
@@ -68,7 +69,7 @@ export function moduleFromFile(file: ModelFile, arch?: string): ResolvedModel {
     try {
       m.loadStateDict(weights);
     } catch (e) {
-      throw new CliError(`the weights in ${file.path} do not fit ${arch ?? m.constructor.name}: ${(e as Error).message.replace(/\s+/g, ' ')}`);
+      throw new CliError(`the weights in ${file.path} do not fit ${arch ?? moduleTypeName(m)}: ${(e as Error).message.replace(/\s+/g, ' ')}`);
     }
   };
   if (arch !== undefined) {

@@ -31,6 +31,7 @@ import type { Cost, Dim, ExplainNode, ExplainReport, ExplainWarning, ParamInfo, 
 import { LEGEND } from './report.js';
 import type { Call } from './trace.js';
 import { traceCalls } from './trace.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 /**
  * What to explain the module on: a Tensor (only its shape is used), a shape (`[32, 100, 60]`), a
@@ -198,7 +199,7 @@ function traced(module: Module, form: InputForm, input: ExplainInput, bytes: num
         warnings.push({
           code: 'conv-before-rnn',
           path,
-          message: `${m.constructor.name} is fed a Conv1d's output directly: a Conv1d returns (N, C, L), channels before time, but ${m instanceof RNNBase && m.batchFirst ? 'a batch-first RNN reads (N, L, Hin)' : 'an RNN reads (L, N, Hin)'}`,
+          message: `${moduleTypeName(m)} is fed a Conv1d's output directly: a Conv1d returns (N, C, L), channels before time, but ${m instanceof RNNBase && m.batchFirst ? 'a batch-first RNN reads (N, L, Hin)' : 'an RNN reads (L, N, Hin)'}`,
           fix: m instanceof RNNBase && m.batchFirst ? 'x.transpose(1, 2) between the Conv1d and the RNN' : 'x.permute(2, 0, 1) between the Conv1d and the RNN (or batchFirst: true and x.transpose(1, 2))',
         });
       }
@@ -219,7 +220,7 @@ function traced(module: Module, form: InputForm, input: ExplainInput, bytes: num
     nodes.push({
       path,
       kind: 'module',
-      type: m.constructor.name,
+      type: moduleTypeName(m),
       repr: reprLine(m),
       depth: call.depth,
       called: true,
@@ -233,7 +234,7 @@ function traced(module: Module, form: InputForm, input: ExplainInput, bytes: num
   const called = new Set(calls.map((c) => c.module));
   for (const [path, m] of module.namedModules()) {
     if (called.has(m)) continue;
-    nodes.push({ path, kind: 'module', type: m.constructor.name, repr: reprLine(m), depth: path.split('.').length, called: false, inputs: [], outputs: [], params: ownParams(m) });
+    nodes.push({ path, kind: 'module', type: moduleTypeName(m), repr: reprLine(m), depth: path.split('.').length, called: false, inputs: [], outputs: [], params: ownParams(m) });
   }
   if (error === undefined) return { nodes, warnings };
   if (!(error instanceof Error)) throw error;
@@ -243,7 +244,7 @@ function traced(module: Module, form: InputForm, input: ExplainInput, bytes: num
 /** A module's repr when it fits on one line (leaf layers), else its class name (containers, user Modules). */
 function reprLine(m: Module): string {
   const text = m.toString();
-  return text.includes('\n') ? m.constructor.name : text;
+  return text.includes('\n') ? moduleTypeName(m) : text;
 }
 
 function isLeaf(m: Module): boolean {
@@ -284,7 +285,7 @@ function leafCost(m: Module, ins: Tensor[], outs: Tensor[], bytes: number): Cost
   if (m instanceof Linear) flops = (out / m.outFeatures) * (2 * m.inFeatures * m.outFeatures + (m.bias ? m.outFeatures : 0));
   else if (m instanceof Conv1d) flops = out * (2 * (m.inChannels / m.groups) * m.kernelSize + (m.bias ? 1 : 0));
   else if (m instanceof Embedding || m instanceof Dropout) flops = 0;
-  else if (/Norm/.test(m.constructor.name)) flops = 5 * out;
+  else if (/Norm/.test(moduleTypeName(m))) flops = 5 * out;
   else flops = out;
   return {
     flops: { inference: flops, trainingStep: TRAINING_FACTOR * flops },

@@ -14,6 +14,7 @@ import { RNNCellBase } from '../nn/rnn/cells.js';
 import type { RNNBase } from '../nn/rnn/base.js';
 import { checkInputSize } from '../nn/rnn/checks.js';
 import type { Cost, Dim, ExplainNode, ExplainWarning, ParamInfo, TensorInfo } from './report.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 /** The input as explain sees it: a padded tensor's shape, or a packed batch's lengths. */
 export type InputForm =
@@ -81,7 +82,7 @@ export function describeRecurrent(
   const outSym = lstm && P > 0 ? 'Hproj' : 'Hout';
   const warnings: ExplainWarning[] = [];
   const repr = layer.toString();
-  const name = layer.constructor.name;
+  const name = moduleTypeName(layer);
 
   // Warnings that hold whatever the input.
   if (layer.batchFirst) {
@@ -308,7 +309,7 @@ export function batchSizesOf(lengths: readonly number[]): number[] {
 
 /** Describe a cell (RNNCell/LSTMCell/GRUCell): one step, input (N, Hin) or (Hin). */
 export function describeCell(cell: RNNCellBase, path: string, depth: number, shape: readonly number[], statesGiven: boolean, bytes: number): RecurrentDescription {
-  const mode = cell.constructor.name.replace('Cell', '');
+  const mode = moduleTypeName(cell).replace('Cell', '');
   const lstm = mode === 'LSTM';
   const G = gates(mode);
   const H = cell.hiddenSize;
@@ -318,7 +319,7 @@ export function describeCell(cell: RNNCellBase, path: string, depth: number, sha
   const st = (sym: string): Dim[] => (batched ? [d('N', N), d(sym, H)] : [d(sym, H)]);
   const inDims = batched ? [d('N', N), d('Hin', shape[1]!)] : shape.map((v) => d('Hin', v));
   let error: string | undefined;
-  if (shape.length !== 1 && shape.length !== 2) error = `${cell.constructor.name}: Expected input to be 1D or 2D, got ${shape.length}D instead`;
+  if (shape.length !== 1 && shape.length !== 2) error = `${moduleTypeName(cell)}: Expected input to be 1D or 2D, got ${shape.length}D instead`;
   else if (shape[shape.length - 1] !== cell.inputSize) {
     error = `input has inconsistent input_size: got ${shape[shape.length - 1]} expected ${cell.inputSize}`;
   }
@@ -336,7 +337,7 @@ export function describeCell(cell: RNNCellBase, path: string, depth: number, sha
   const node: ExplainNode = {
     path,
     kind: 'module',
-    type: cell.constructor.name,
+    type: moduleTypeName(cell),
     repr: cell.toString(),
     depth,
     called: error === undefined,

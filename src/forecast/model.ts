@@ -25,6 +25,8 @@ import { CsvError } from './csv.js';
 
 /** RNN/LSTM/GRU over the window, then a Linear on the last layer's final state. x (N, L, F) → (N, 1). */
 export class Forecaster extends Module {
+  /** `Forecaster`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Forecaster';
   readonly rnn: RNNBase;
   readonly head: Linear;
 

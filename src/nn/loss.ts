@@ -54,6 +54,8 @@ export const LOSS_OPTIONS = defineOptions<LossOptions>('nn.MSELoss', { reduction
  * Shape: input (*), target (*) the same shape; output () or (*) with 'none'.
  */
 export class MSELoss extends Module {
+  /** `MSELoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'MSELoss';
   readonly reduction: Reduction;
   constructor(options: LossOptions = {}) {
     super();
@@ -69,6 +71,8 @@ export class MSELoss extends Module {
  * Mean absolute error. PyTorch: `torch.nn.L1Loss(reduction='mean')`. Shapes as MSELoss.
  */
 export class L1Loss extends Module {
+  /** `L1Loss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'L1Loss';
   readonly reduction: Reduction;
   constructor(options: LossOptions = {}) {
     super();
@@ -96,6 +100,8 @@ export const NLL_LOSS_MODULE_OPTIONS = defineOptions<NLLLossOptions>('nn.NLLLoss
  * Shape: input (C), (N, C) or (N, C, d1, ...); target (), (N) or (N, d1, ...) int64 (or int32).
  */
 export class NLLLoss extends Module {
+  /** `NLLLoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'NLLLoss';
   readonly reduction: Reduction;
   readonly ignoreIndex: number;
   readonly weight: Tensor | null;
@@ -129,6 +135,8 @@ export const CROSS_ENTROPY_LOSS_OPTIONS = defineOptions<CrossEntropyLossOptions>
  * shape (N, d1, ...).
  */
 export class CrossEntropyLoss extends Module {
+  /** `CrossEntropyLoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'CrossEntropyLoss';
   readonly reduction: Reduction;
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
@@ -167,6 +175,8 @@ export const BCE_WITH_LOGITS_LOSS_OPTIONS = defineOptions<BCEWithLogitsLossOptio
  * Shape: input (*) logits, target (*) of the same shape in [0, 1]; output () or (*) with 'none'.
  */
 export class BCEWithLogitsLoss extends Module {
+  /** `BCEWithLogitsLoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'BCEWithLogitsLoss';
   readonly reduction: Reduction;
   readonly weight: Tensor | null;
   readonly posWeight: Tensor | null;
@@ -194,6 +204,8 @@ export const BCE_LOSS_OPTIONS = defineOptions<BceOptions>('nn.BCELoss', BCE_OPTI
  * Shape: input (*) in [0, 1], target (*) the same shape; output () or (*) with 'none'.
  */
 export class BCELoss extends Module {
+  /** `BCELoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'BCELoss';
   readonly reduction: Reduction;
   readonly weight: Tensor | null;
   constructor(options: BceOptions = {}) {
@@ -216,6 +228,8 @@ export const HUBER_LOSS_MODULE_OPTIONS = defineOptions<HuberLossOptions>('nn.Hub
  * Shape: input (*), target (*); output () or (*) with 'none'.
  */
 export class HuberLoss extends Module {
+  /** `HuberLoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'HuberLoss';
   readonly reduction: Reduction;
   readonly delta: number;
   constructor(options: HuberLossOptions = {}) {
@@ -238,6 +252,8 @@ export const SMOOTH_L1_LOSS_MODULE_OPTIONS = defineOptions<SmoothL1LossOptions>(
  * Shape: input (*), target (*); output () or (*) with 'none'.
  */
 export class SmoothL1Loss extends Module {
+  /** `SmoothL1Loss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'SmoothL1Loss';
   readonly reduction: Reduction;
   readonly beta: number;
   constructor(options: SmoothL1LossOptions = {}) {
@@ -261,6 +277,8 @@ export const KL_DIV_LOSS_OPTIONS = defineOptions<KlDivOptions>('nn.KLDivLoss', K
  * mathematical KL. Shape: input (*), target (*); output () or (*) with 'none'.
  */
 export class KLDivLoss extends Module {
+  /** `KLDivLoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'KLDivLoss';
   readonly reduction: KlDivReduction;
   readonly logTarget: boolean;
   constructor(options: KlDivOptions = {}) {
@@ -284,6 +302,8 @@ export const COSINE_EMBEDDING_LOSS_MODULE_OPTIONS = defineOptions<CosineEmbeddin
  * target (N) of ±1 (or (D), (D), ()); output () or (N) with 'none'.
  */
 export class CosineEmbeddingLoss extends Module {
+  /** `CosineEmbeddingLoss`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'CosineEmbeddingLoss';
   readonly margin: number;
   readonly reduction: Reduction;
   constructor(options: CosineEmbeddingLossOptions = {}) {

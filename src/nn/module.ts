@@ -40,6 +40,7 @@ import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
 import { inspectCustom } from '../tensor/format.js';
+import { moduleTypeName } from './type-name.js';
 
 /** Parameters and buffers by dotted name. PyTorch: the `OrderedDict` that `module.state_dict()` returns. */
 export type StateDict = Record<string, Tensor>;
@@ -338,6 +339,13 @@ function checkName(mod: Module, kind: 'parameter' | 'buffer' | 'module', name: u
 
 /** Base class of every layer. PyTorch: `torch.nn.Module`. */
 export abstract class Module {
+  /**
+   * The class's PyTorch name, which minifiers cannot mangle (they rename classes): every library
+   * Module class sets its own; `moduleTypeName(m)` falls back to `constructor.name` for users' classes.
+   * No PyTorch twin (PyTorch: `type(m).__name__`).
+   */
+  static readonly typeName: string = 'Module';
+
   /** PyTorch: `module.training`. */
   training = true;
   protected readonly _parameters = new Map<string, Parameter | null>();
@@ -452,12 +460,12 @@ export abstract class Module {
     let mod: Module = this;
     for (const part of parts) {
       const child = mod._modules.get(part);
-      if (!child) throw new RuntimeError(`${mod.constructor.name} has no attribute \`${part}\``);
+      if (!child) throw new RuntimeError(`${moduleTypeName(mod)} has no attribute \`${part}\``);
       mod = child;
     }
     const p = mod._parameters.get(name);
     if (!p) {
-      const what = mod._buffers.has(name) || mod._modules.has(name) ? `\`${name}\` is not an nn.Parameter` : `${mod.constructor.name} has no attribute \`${name}\``;
+      const what = mod._buffers.has(name) || mod._modules.has(name) ? `\`${name}\` is not an nn.Parameter` : `${moduleTypeName(mod)} has no attribute \`${name}\``;
       throw new RuntimeError(what);
     }
     return p;
@@ -564,7 +572,7 @@ export abstract class Module {
       }
     }
     if (errors.length > 0) {
-      throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+      throw new RuntimeError(`Error(s) in loading state_dict for ${moduleTypeName(this)}:\n\t${errors.join('\n\t')}`);
     }
     for (const [key, target] of Object.entries(own)) {
       const src = stateDict[key];
@@ -681,7 +689,7 @@ export abstract class Module {
         continue;
       }
       const exists = mod._modules.has(item) || mod._parameters.has(item) || mod._buffers.has(item) || item in mod;
-      if (!exists) throw new RuntimeError(`${mod.constructor.name} has no attribute \`${item}\``);
+      if (!exists) throw new RuntimeError(`${moduleTypeName(mod)} has no attribute \`${item}\``);
       const value = (mod as unknown as Record<string, unknown>)[item];
       if (!(value instanceof Module)) throw new RuntimeError(`\`${item}\` is not an nn.Module`);
       mod = value;
@@ -711,7 +719,7 @@ export abstract class Module {
       const text = m === null ? 'None' : m.toString();
       childLines.push(`(${name}): ${text.split('\n').join('\n  ')}`);
     }
-    const name = this.constructor.name;
+    const name = moduleTypeName(this);
     const lines = [...extraLines, ...childLines];
     if (lines.length === 0) return `${name}()`;
     if (extraLines.length === 1 && childLines.length === 0) return `${name}(${extraLines[0]})`;

@@ -28,6 +28,7 @@ import { defineOptions, opt } from '../options.js';
 import { exportTraced } from './trace-export.js';
 import { isUnit, traceForward } from './trace.js';
 import { DataType, encodeModel, type ValueInfoProto } from './proto.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 /** Options of `torch.onnx.export`. PyTorch's keyword arguments in camelCase. */
 export interface ExportOptions {
@@ -154,7 +155,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
     producerName: 'torchlet',
     opsetImport: [{ domain: '', version: opset }],
     graph: {
-      name: model.constructor.name,
+      name: moduleTypeName(model),
       node: g.nodes,
       initializer: g.initializers,
       input: inputs.map((v) => valueInfo(v.name, v.value)),

@@ -25,12 +25,13 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { ModuleExporter, OnnxValue } from './graph.js';
 import { float, int, ints, OnnxExportError, str } from './graph.js';
 import { exportRecurrent } from './recurrent.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 type TensorForward = Module & { forward(input: Tensor): Tensor };
 
 /** One input, one output; the output's example value from the module itself. */
 function unary(m: TensorForward, inputs: OnnxValue[], emit: (x: OnnxValue, y: Tensor) => string): OnnxValue[] {
-  if (inputs.length !== 1) throw new OnnxExportError(`${m.constructor.name} export takes one input, got ${inputs.length}`);
+  if (inputs.length !== 1) throw new OnnxExportError(`${moduleTypeName(m)} export takes one input, got ${inputs.length}`);
   const x = inputs[0]!;
   const y = noGrad(() => m.forward(x.value));
   return [{ name: emit(x, y), value: y }];
@@ -48,7 +49,7 @@ export function builtinExporter(m: object): ModuleExporter {
       let values = inputs;
       for (const child of m) {
         values = g.module(child, values);
-        if (values.length !== 1) throw new OnnxExportError(`a Sequential child (${child.constructor.name}) must return one tensor`);
+        if (values.length !== 1) throw new OnnxExportError(`a Sequential child (${moduleTypeName(child)}) must return one tensor`);
       }
       return values;
     };
@@ -167,6 +168,6 @@ export function builtinExporter(m: object): ModuleExporter {
   }
   if (m instanceof Dropout || m instanceof Identity) return (g, inputs) => unary(m, inputs, (x) => g.node('Identity', [x.name])[0]!);
   throw new OnnxExportError(
-    `cannot export ${m.constructor.name}: torchlet's ONNX exporter knows Sequential, Linear, Embedding, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${m.constructor.name} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,
+    `cannot export ${moduleTypeName(m)}: torchlet's ONNX exporter knows Sequential, Linear, Embedding, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${moduleTypeName(m)} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,
   );
 }

@@ -31,6 +31,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { OnnxGraph, OnnxValue } from './graph.js';
 import { graph, int, ints, OnnxExportError, str, strs } from './graph.js';
 import { DataType } from './proto.js';
+import { moduleTypeName } from '../nn/type-name.js';
 
 /** PyTorch gate block order → ONNX's, as indices into PyTorch's blocks. */
 function gateOrder(m: RNNBase): number[] {
@@ -54,20 +55,20 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   const lengthsAt = inputs.findIndex((v) => isInt(v.value.dtype) && v.value.ndim === 1);
   const lengths = lengthsAt < 0 ? undefined : inputs[lengthsAt];
   if (inputs.filter((v) => !isFloat(v.value.dtype)).length > (lengths ? 1 : 0)) {
-    throw new OnnxExportError(`${m.constructor.name} export takes float inputs x, h0, c0 and at most one 1-D int64 (or int32) lengths input`);
+    throw new OnnxExportError(`${moduleTypeName(m)} export takes float inputs x, h0, c0 and at most one 1-D int64 (or int32) lengths input`);
   }
   inputs = inputs.filter((_, i) => i !== lengthsAt);
   const [x, h0, c0] = inputs;
-  if (x === undefined) throw new OnnxExportError(`${m.constructor.name} export needs an input`);
+  if (x === undefined) throw new OnnxExportError(`${moduleTypeName(m)} export needs an input`);
   if (x.value.ndim !== 3 && x.value.ndim !== 2) {
-    throw new OnnxExportError(`${m.constructor.name} export takes a (L, N, Hin), (N, L, Hin) or unbatched (L, Hin) input, got shape [${x.value.shape.join(', ')}]`);
+    throw new OnnxExportError(`${moduleTypeName(m)} export takes a (L, N, Hin), (N, L, Hin) or unbatched (L, Hin) input, got shape [${x.value.shape.join(', ')}]`);
   }
   // Unbatched (L, Hin), states (D*numLayers, H): run as a batch of one (batchFirst does not apply).
   const unbatched = x.value.ndim === 2;
   if (isLstm && (h0 === undefined) !== (c0 === undefined)) throw new OnnxExportError('LSTM export needs both h0 and c0, or neither');
-  if (inputs.length > (isLstm ? 3 : 2)) throw new OnnxExportError(`${m.constructor.name} export takes ${isLstm ? 'x, h0, c0' : 'x, h0'}; got ${inputs.length} inputs`);
+  if (inputs.length > (isLstm ? 3 : 2)) throw new OnnxExportError(`${moduleTypeName(m)} export takes ${isLstm ? 'x, h0, c0' : 'x, h0'}; got ${inputs.length} inputs`);
 
-  if (lengths && unbatched) throw new OnnxExportError(`${m.constructor.name} export: lengths need a batched input`);
+  if (lengths && unbatched) throw new OnnxExportError(`${moduleTypeName(m)} export: lengths need a batched input`);
   if (lengths && m.projSize > 0) {
     throw new OnnxExportError(`cannot export LSTM with projSize=${m.projSize} and lengths: the projected LSTM is composed from basic ops in a Scan, which has no sequence_lens`);
   }
@@ -95,7 +96,7 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
     ...(m instanceof RNN && m.nonlinearity === 'relu' ? { activations: strs(Array(D).fill('Relu')) } : {}),
   };
   const params = m.allWeights;
-  const base = g.fresh(m.constructor.name.toLowerCase());
+  const base = g.fresh(moduleTypeName(m).toLowerCase());
 
   const addBatch = (v: OnnxValue | undefined): OnnxValue | undefined =>
     v === undefined || !unbatched ? v : { name: g.node('Unsqueeze', [v.name, g.int64(`${base}.axis1`, [1])])[0]!, value: v.value };

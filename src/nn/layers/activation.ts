@@ -12,6 +12,8 @@ import { checkNumber, checkTensor } from '../../tensor/args.js';
 
 /** PyTorch: `torch.nn.Tanh`. */
 export class Tanh extends Module {
+  /** `Tanh`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Tanh';
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
     return tanh(input);
@@ -20,6 +22,8 @@ export class Tanh extends Module {
 
 /** PyTorch: `torch.nn.ReLU`: max(x, 0). */
 export class ReLU extends Module {
+  /** `ReLU`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'ReLU';
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
     return relu(input);
@@ -28,6 +32,8 @@ export class ReLU extends Module {
 
 /** PyTorch: `torch.nn.Sigmoid`. */
 export class Sigmoid extends Module {
+  /** `Sigmoid`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Sigmoid';
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
     return sigmoid(input);
@@ -36,6 +42,8 @@ export class Sigmoid extends Module {
 
 /** PyTorch: `torch.nn.GELU(approximate='none')`: x Φ(x), or the tanh approximation. */
 export class GELU extends Module {
+  /** `GELU`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'GELU';
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
     if (typeof approximate !== 'string') {
@@ -53,6 +61,8 @@ export class GELU extends Module {
 
 /** PyTorch: `torch.nn.LeakyReLU(negative_slope=0.01)`. */
 export class LeakyReLU extends Module {
+  /** `LeakyReLU`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'LeakyReLU';
   constructor(readonly negativeSlope = 0.01) {
     super();
     checkNumber(negativeSlope, 'LeakyReLU', 'negative_slope', 1);
@@ -68,6 +78,8 @@ export class LeakyReLU extends Module {
 
 /** PyTorch: `torch.nn.ELU(alpha=1.0)`. */
 export class ELU extends Module {
+  /** `ELU`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'ELU';
   constructor(readonly alpha = 1.0) {
     super();
     checkNumber(alpha, 'ELU', 'alpha', 1);
@@ -83,6 +95,8 @@ export class ELU extends Module {
 
 /** PyTorch: `torch.nn.Softmax(dim=None)`: probabilities along `dim`. */
 export class Softmax extends Module {
+  /** `Softmax`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Softmax';
   constructor(readonly dim: number | null = null) {
     super();
     if (dim !== null) checkNumber(dim, 'Softmax', 'dim', 1, true);
@@ -98,6 +112,8 @@ export class Softmax extends Module {
 
 /** PyTorch: `torch.nn.LogSoftmax(dim=None)`: log-probabilities along `dim`. */
 export class LogSoftmax extends Module {
+  /** `LogSoftmax`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'LogSoftmax';
   constructor(readonly dim: number | null = null) {
     super();
     if (dim !== null) checkNumber(dim, 'LogSoftmax', 'dim', 1, true);

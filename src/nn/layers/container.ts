@@ -5,6 +5,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { RNNBase } from '../rnn/base.js';
+import { moduleTypeName } from '../type-name.js';
 
 /** A module that maps one tensor to one tensor: what a Sequential can chain. No PyTorch twin (Python is untyped). */
 export type TensorModule = Module & { forward(input: Tensor): Tensor };
@@ -29,7 +30,7 @@ function describeValue(x: unknown): string {
  * (`cause`: the TypeError `next` threw on it).
  */
 function notATensorError(i: string, child: Module, x: unknown, nextName: string, next: Module, cause: Error): ArgumentTypeError {
-  const cls = child.constructor.name;
+  const cls = moduleTypeName(child);
   const what = Array.isArray(x) && child instanceof RNNBase ? 'a tuple [output, h] (as every RNN/LSTM/GRU does)' : describeValue(x);
   const unpack = x instanceof Object && 'batchSizes' in x
     ? '  class Unpack extends nn.Module {\n    forward(packed) { return nn.utils.rnn.padPackedSequence(packed)[0]; }\n  }\n'
@@ -37,10 +38,10 @@ function notATensorError(i: string, child: Module, x: unknown, nextName: string,
   const fix = unpack.includes('Unpack') ? 'Unpack' : 'TakeOutput';
   const err = new ArgumentTypeError(
     `Sequential: child (${i}) ${cls} returned ${what}, not a Tensor, so it cannot be the input of child ` +
-      `(${nextName}) ${next.constructor.name} (PyTorch fails here too: "argument 'input' must be Tensor, not tuple"; ` +
-      `${next.constructor.name} said: ${cause.message.split('\n')[0]}). ` +
+      `(${nextName}) ${moduleTypeName(next)} (PyTorch fails here too: "argument 'input' must be Tensor, not tuple"; ` +
+      `${moduleTypeName(next)} said: ${cause.message.split('\n')[0]}). ` +
       `Put a Module whose forward unpacks it between them, e.g.\n${unpack}` +
-      `and build new nn.Sequential(..., new nn.${cls}(...), new ${fix}(), new nn.${next.constructor.name}(...)).`,
+      `and build new nn.Sequential(..., new nn.${cls}(...), new ${fix}(), new nn.${moduleTypeName(next)}(...)).`,
   );
   (err as { cause?: unknown }).cause = cause;
   return err;
@@ -59,6 +60,8 @@ function notATensorError(i: string, child: Module, x: unknown, nextName: string,
  * net.forward(torch.randn(4, 3)).shape; // [4, 1]
  */
 export class Sequential extends Module {
+  /** `Sequential`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Sequential';
   constructor(...modules: TensorModule[] | [Record<string, TensorModule>]) {
     super();
     const first = modules[0];
@@ -127,6 +130,8 @@ export class Sequential extends Module {
  * Children are named '0', '1', ...; it has no forward of its own (call the children).
  */
 export class ModuleList<M extends Module = Module> extends Module {
+  /** `ModuleList`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'ModuleList';
   constructor(modules: Iterable<M> = []) {
     super();
     for (const m of modules) this.append(m);
@@ -188,6 +193,8 @@ export class ModuleList<M extends Module = Module> extends Module {
  * scales.length; // 2
  */
 export class ParameterList extends Module {
+  /** `ParameterList`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'ParameterList';
   constructor(values: Iterable<Tensor> = []) {
     super();
     for (const p of values) this.append(p);

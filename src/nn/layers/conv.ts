@@ -54,6 +54,8 @@ const one = (v: number | readonly [number]): number => (typeof v === 'number' ? 
  * Parameters: `weight` (Cout, Cin / G, K) and `bias` (Cout), both U(-1/√(Cin/G·K), 1/√(Cin/G·K)).
  */
 export class Conv1d extends Module {
+  /** `Conv1d`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Conv1d';
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number;

@@ -17,6 +17,8 @@ function keyError(key: string): TorchletError {
  *   heads.get('cls').forward(h);
  */
 export class ModuleDict<M extends Module = Module> extends Module {
+  /** `ModuleDict`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'ModuleDict';
   constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
     super();
     this.update(modules);
@@ -84,6 +86,8 @@ export class ModuleDict<M extends Module = Module> extends Module {
  * A tensor that is not a Parameter is wrapped in one (as PyTorch 1.13 does).
  */
 export class ParameterDict extends Module {
+  /** `ParameterDict`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'ParameterDict';
   constructor(parameters: Record<string, Parameter> | Iterable<[string, Parameter]> = {}) {
     super();
     this.update(parameters);

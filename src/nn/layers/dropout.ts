@@ -14,6 +14,8 @@ import { checkTensor } from '../../tensor/args.js';
  * PyTorch parity: no `inplace` option (tensors here are not modified in place by layers).
  */
 export class Dropout extends Module {
+  /** `Dropout`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Dropout';
   readonly p: number;
 
   constructor(p = 0.5) {

@@ -12,6 +12,8 @@ import { Module } from '../module.js';
  * Shape: (N, *dims) → (N, ∏dims) with the defaults; a view when the input allows.
  */
 export class Flatten extends Module {
+  /** `Flatten`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Flatten';
   readonly startDim: number;
   readonly endDim: number;
   constructor(startDim = 1, endDim = -1) {
@@ -35,6 +37,8 @@ export class Flatten extends Module {
  * `torch.nn.Unflatten(dim, unflattened_size)`. Shape: (*, S, *) → (*, u1, u2, ..., *) with ∏u = S.
  */
 export class Unflatten extends Module {
+  /** `Unflatten`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Unflatten';
   readonly dim: number;
   readonly unflattenedSize: readonly number[];
   constructor(dim: number, unflattenedSize: readonly number[]) {

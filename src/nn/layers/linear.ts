@@ -45,6 +45,8 @@ export const LINEAR_OPTIONS = defineOptions<LinearOptions>('nn.Linear', { bias: 
  * fc.forward(torch.randn(2, 3)).shape; // [2, 4]
  */
 export class Linear extends Module {
+  /** `Linear`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weight: Parameter;
@@ -82,6 +84,8 @@ export class Linear extends Module {
  * does. PyTorch: `torch.nn.Identity` (a placeholder in containers). Shape: any; output is the input.
  */
 export class Identity extends Module {
+  /** `Identity`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Identity';
   forward<T = Tensor>(input: T): T {
     return input;
   }
@@ -103,6 +107,8 @@ export interface EmbeddingOptions {
  * PyTorch parity: `max_norm`, `scale_grad_by_freq` and `sparse` are not supported.
  */
 export class Embedding extends Module {
+  /** `Embedding`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'Embedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;

@@ -40,6 +40,8 @@ export const LAYER_NORM_OPTIONS = defineOptions<LayerNormOptions>('nn.LayerNorm'
  * `bias` (zeros), both of normalizedShape.
  */
 export class LayerNorm extends Module {
+  /** `LayerNorm`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'LayerNorm';
   readonly normalizedShape: readonly number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;
@@ -90,6 +92,8 @@ export const GROUP_NORM_OPTIONS = defineOptions<GroupNormOptions>('nn.GroupNorm'
  * ones, `bias` (C) zeros.
  */
 export class GroupNorm extends Module {
+  /** `GroupNorm`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'GroupNorm';
   readonly numGroups: number;
   readonly numChannels: number;
   readonly eps: number;
@@ -156,6 +160,8 @@ export const BATCH_NORM_LAYER_OPTIONS = defineOptions<BatchNormLayerOptions>('nn
  * `running_mean` (C) zeros, `running_var` (C) ones, `num_batches_tracked` ().
  */
 export class BatchNorm1d extends Module {
+  /** `BatchNorm1d`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'BatchNorm1d';
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;

@@ -30,6 +30,7 @@ import { Parameter } from '../parameter.js';
 import { PackedSequence } from '../utils/packed.js';
 import { checkDtype, checkHiddenSize, checkRecurrentInput, checkStates, checkInputSize, checkLayerOptions, pyFloat } from './checks.js';
 import { checkAllocation } from '../../tensor/limits.js';
+import { moduleTypeName } from '../type-name.js';
 
 /** Options shared by `nn.RNN`, `nn.LSTM` and `nn.GRU` (PyTorch's keyword arguments, camelCase). */
 export interface RNNBaseOptions {
@@ -126,6 +127,8 @@ interface States {
 
 /** What RNN, LSTM and GRU share: options, parameters, forward over padded or packed input. PyTorch: `torch.nn.RNNBase`. */
 export abstract class RNNBase extends Module {
+  /** `RNNBase`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'RNNBase';
   /** PyTorch's mode string: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
   readonly mode: RnnMode;
   readonly inputSize: number;
@@ -182,7 +185,7 @@ export abstract class RNNBase extends Module {
       ...(this.numLayers > 1 ? ([['weight_ih_l1', Hout * D]] as [string, number][]) : []),
     ];
     for (const [name, cols] of biggest) {
-      checkAllocation(H4 * cols, bytes, `${this.constructor.name} parameter ${name} (${H4}, ${cols})`);
+      checkAllocation(H4 * cols, bytes, `${moduleTypeName(this)} parameter ${name} (${H4}, ${cols})`);
     }
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let dir = 0; dir < D; dir++) {
@@ -246,7 +249,7 @@ export abstract class RNNBase extends Module {
 
   private param(name: string): Parameter {
     const p = this._parameters.get(name);
-    if (!p) throw new ValueError(`${this.constructor.name} has no parameter ${name}`);
+    if (!p) throw new ValueError(`${moduleTypeName(this)} has no parameter ${name}`);
     return p;
   }
 

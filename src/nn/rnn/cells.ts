@@ -69,6 +69,8 @@ function resolve<O extends RNNCellBaseOptions>(
  * from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)) drawn from torchlet's generator.
  */
 export abstract class RNNCellBase extends Module {
+  /** `RNNCellBase`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'RNNCellBase';
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly bias: boolean;
@@ -171,6 +173,8 @@ export abstract class RNNCellBase extends Module {
  *   const h1 = cell.forward(torch.randn(3, 10)); // (3, 20)
  */
 export class RNNCell extends RNNCellBase {
+  /** `RNNCell`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'RNNCell';
   readonly nonlinearity: Nonlinearity;
 
   constructor(inputSize: number | RNNCellInit, hiddenSize?: number, options?: RNNCellOptions) {
@@ -209,6 +213,8 @@ export class RNNCell extends RNNCellBase {
  *   const [h1, c1] = cell.forward(torch.randn(3, 10)); // (3, 20) each
  */
 export class LSTMCell extends RNNCellBase {
+  /** `LSTMCell`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'LSTMCell';
   constructor(inputSize: number | CellInit, hiddenSize?: number, options?: RNNCellBaseOptions) {
     super('LSTM', resolve<RNNCellBaseOptions>(inputSize, hiddenSize, options, 'nn.LSTMCell'));
   }
@@ -234,6 +240,8 @@ export class LSTMCell extends RNNCellBase {
  *   const h1 = cell.forward(torch.randn(10)); // (20)
  */
 export class GRUCell extends RNNCellBase {
+  /** `GRUCell`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'GRUCell';
   constructor(inputSize: number | CellInit, hiddenSize?: number, options?: RNNCellBaseOptions) {
     super('GRU', resolve<RNNCellBaseOptions>(inputSize, hiddenSize, options, 'nn.GRUCell'));
   }

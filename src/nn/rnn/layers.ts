@@ -94,6 +94,8 @@ function config(a: RNNBaseOptions & { inputSize: number; hiddenSize: number; pro
  *   const [output, hN] = rnn.forward(torch.randn(5, 3, 10)); // output (5, 3, 20), hN (2, 3, 20)
  */
 export class RNN extends RNNBase {
+  /** `RNN`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'RNN';
   readonly nonlinearity: Nonlinearity;
 
   constructor(inputSize: number | RNNInit, hiddenSize?: number, numLayersOrOptions?: number | RNNOptions, options?: RNNOptions) {
@@ -140,6 +142,8 @@ export class RNN extends RNNBase {
  *   const [output, [hN, cN]] = lstm.forward(torch.randn(4, 7, 60)); // output (4, 7, 20); hN, cN (2, 4, 20)
  */
 export class LSTM extends RNNBase {
+  /** `LSTM`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'LSTM';
   constructor(inputSize: number | LSTMInit, hiddenSize?: number, numLayersOrOptions?: number | LSTMOptions, options?: LSTMOptions) {
     const args = { inputSizeOrInit: inputSize, hiddenSize, numLayersOrOptions, options };
     super('LSTM', config(resolveArgs<LSTMOptions>(args, LSTM_OPTIONS, LSTM_INIT)));
@@ -177,6 +181,8 @@ export class LSTM extends RNNBase {
  *   const [output, hN] = gru.forward(torch.randn(5, 2, 8)); // output (5, 2, 32), hN (2, 2, 16)
  */
 export class GRU extends RNNBase {
+  /** `GRU`, kept through minification (src/nn/type-name.ts). */
+  static override readonly typeName: string = 'GRU';
   constructor(inputSize: number | GRUInit, hiddenSize?: number, numLayersOrOptions?: number | GRUOptions, options?: GRUOptions) {
     refuseProjSize(inputSize, numLayersOrOptions, options);
     super('GRU', config(resolveArgs<GRUOptions>({ inputSizeOrInit: inputSize, hiddenSize, numLayersOrOptions, options }, GRU_OPTIONS, GRU_INIT)));
