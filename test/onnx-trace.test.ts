@@ -3,6 +3,7 @@
  * recording their forward, run in onnxruntime-node at batch sizes and lengths other than the
  * traced ones and compared with torchlet's own forward.
  */
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
@@ -178,5 +179,22 @@ describe('torch.onnx.export by tracing', () => {
       }
     }
     expect(() => torch.onnx.export(new FromValues(), torch.randn(2, 3))).toThrow(/did not see being computed/);
+  });
+
+  it("gives the same ORT outputs as PyTorch 1.13's export of the same model and weights (tools/fixtures/onnx_trace.py)", async () => {
+    const model = new GruClassifier();
+    const fixture = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(`fixtures/${f}`, import.meta.url)));
+    model.loadStateDict(torch.io.toStateDict(torch.load(fixture('onnx_trace_gru.pt'))));
+    const ours = torch.onnx.export(model, [tokens(2, 5, 11)], { inputNames: ['tokens'], outputNames: ['logits'], dynamicAxes: { tokens: { 0: 'batch', 1: 'time' } } });
+    const theirs = fixture('onnx_trace_gru.onnx');
+    const opTypes = (b: Uint8Array): string[] => decodeModel(b).graph!.node!.map((n) => n.opType!);
+    expect(opTypes(ours).filter((t) => t === 'GRU')).toEqual(opTypes(theirs).filter((t) => t === 'GRU'));
+    for (const [n, l] of [[2, 5], [4, 3]] as const) {
+      const x = tokens(n, l, 11);
+      const [a] = await runOrt(ours, { tokens: x });
+      const [b] = await runOrt(theirs, { tokens: x });
+      expectClose(a!, b!);
+      expectClose(a!, reference(model, [x])[0]!);
+    }
   });
 });
