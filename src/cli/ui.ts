@@ -8,10 +8,11 @@
  */
 
 import pc from 'picocolors';
+import { TorchletError } from '../errors.js';
 import type { Style } from '../explain/render.js';
 
 /** A failure of the command's job: exit code 1. */
-export class CliError extends Error {
+export class CliError extends TorchletError {
   readonly exitCode: number = 1;
   constructor(message: string) {
     super(message);

@@ -19,6 +19,8 @@
  * environment variable `TORCHLET_KERNELS` with the same values (read once at load).
  */
 
+import { RuntimeError } from '../../errors.js';
+
 /** Byte offsets in, nothing out: the exports of assembly/index.ts. */
 export interface KernelExports {
   /** flags: bit 0 accumulate into C, bit 1 A stored transposed. */
@@ -101,7 +103,7 @@ export class Arena {
    * memory's maximum would be exceeded. Only right after `reset()` (no scratch in use).
    */
   pin(n: number): number | null {
-    if (this.top !== this.pinEnd) throw new Error('Arena.pin: only right after reset()');
+    if (this.top !== this.pinEnd) throw new RuntimeError('Arena.pin: only right after reset()');
     const bytes = Math.ceil((n * 4) / 64) * 64;
     if (this.pinnedBytes() + bytes > Arena.pinBudget) return null;
     // First fit among freed blocks (split off the rest), else at the end of the pinned region.
@@ -249,7 +251,7 @@ function readSync(url: URL): Uint8Array<ArrayBuffer> | null {
 
 /** Compile a build in the background: streaming where the server sends application/wasm. */
 async function compileAsync(url: URL): Promise<WebAssembly.Module> {
-  if (typeof fetch !== 'function') throw new Error(`torchlet: cannot load ${url.href}: no fetch`);
+  if (typeof fetch !== 'function') throw new RuntimeError(`torchlet: cannot load ${url.href}: no fetch`);
   const response = fetch(url);
   if (typeof WebAssembly.compileStreaming === 'function') {
     try {
@@ -259,7 +261,7 @@ async function compileAsync(url: URL): Promise<WebAssembly.Module> {
     }
   }
   const r = await fetch(url);
-  if (!r.ok) throw new Error(`torchlet: cannot load ${url.href}: HTTP ${r.status}`);
+  if (!r.ok) throw new RuntimeError(`torchlet: cannot load ${url.href}: HTTP ${r.status}`);
   return WebAssembly.compile(await r.arrayBuffer());
 }
 
@@ -321,7 +323,7 @@ function isKernelExports(e: WebAssembly.Exports): e is WebAssembly.Exports & Ker
 function checkedExports(e: WebAssembly.Exports): KernelExports {
   if (!isKernelExports(e)) {
     const missing = EXPORT_NAMES.filter((name) => typeof e[name] !== 'function');
-    throw new Error(`torchlet: the WebAssembly kernels lack exports ${missing.join(', ')}; rebuild with npm run build:wasm`);
+    throw new RuntimeError(`torchlet: the WebAssembly kernels lack exports ${missing.join(', ')}; rebuild with npm run build:wasm`);
   }
   return e;
 }

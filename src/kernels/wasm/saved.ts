@@ -6,6 +6,7 @@
  * collector takes without running releases it too (FinalizationRegistry).
  */
 import type { WasmKernels } from './loader.js';
+import { RuntimeError } from '../../errors.js';
 
 /**
  * Blocks that held a finished backward's saved state, reused by later forwards: a fresh
@@ -102,7 +103,7 @@ const unpinForgotten =
 export function backwardOnce<G, R>(w: WasmKernels, saved: Saved[], run: (grads: G, retain: boolean) => R): (grads: G, retain?: boolean) => R {
   let released = false;
   const backward = (grads: G, retain = false): R => {
-    if (released) throw new Error('RnnKernel backward called after its saved buffers were released (only calls with retain keep them)');
+    if (released) throw new RuntimeError('RnnKernel backward called after its saved buffers were released (only calls with retain keep them)');
     if (!retain) {
       released = true;
       unpinForgotten?.unregister(backward);
