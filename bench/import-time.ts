@@ -1,6 +1,6 @@
 /**
  * `npm run bench`, first part: how long `import * as torch from 'torchlet'` takes in Node, as a
- * user's program pays it. Builds the package as `npm run build` does (into bench/.cache/dist,
+ * user's program pays it. Builds the package as `npm run build` does (into bench/.cache/pkg/dist,
  * without type-checking), then starts a fresh Node process per run that times its own
  * `await import(...)` of dist/bundle/index.js, the file Node resolves `torchlet` to (the exports
  * map's `node` condition; performance.now() around it: module loading, parsing and evaluation, no
@@ -12,17 +12,21 @@
  *   npx tsx bench/import-time.ts [--runs=N]   (default 41)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'bench/.cache/dist');
+// The build goes into a folder with a copy of package.json beside it, so that its `sideEffects`
+// globs (`./dist/...`) match when finish-build bundles it, as they do for the real dist/.
+const pkg = join(root, 'bench/.cache/pkg');
+const out = join(pkg, 'dist');
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 41);
 
-rmSync(out, { recursive: true, force: true });
+rmSync(pkg, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--noCheck'], { stdio: 'inherit' });
 execFileSync(process.execPath, [join(root, 'tools/finish-build.mjs'), out], { stdio: 'inherit' });
 
