@@ -137,7 +137,7 @@ function run(spec: RunSpec): (Tensor | null)[] {
     seen.add(rootNode);
     const stack: [GradNode, number][] = [[rootNode, 0]];
     while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
+      const top = stack[stack.length - 1];
       const [node, i] = top;
       if (i < node.inputs.length) {
         top[1]++;
@@ -160,7 +160,7 @@ function run(spec: RunSpec): (Tensor | null)[] {
       // Post-order: a node's children come before it.
       const leadsToInput = (e: GradNode['edges'][number], t: Tensor): boolean =>
         e !== null && (e.fn === null ? leafTarget.has(t) : needed.has(e.fn) || (nodeTarget.get(e.fn)?.has(e.index) ?? false));
-      if (node.inputs.some((t, k) => leadsToInput(node.edges[k]!, t))) {
+      if (node.inputs.some((t, k) => leadsToInput(node.edges[k], t))) {
         needed.add(node);
       }
     }
@@ -185,11 +185,11 @@ function run(spec: RunSpec): (Tensor | null)[] {
 
   const body = (): void => {
     spec.roots.forEach((root, i) => {
-      if (root.gradFn === null) toLeaf(root, seeds[i]!);
-      else toNode(root.gradFn, root.outputIndex, seeds[i]!);
+      if (root.gradFn === null) toLeaf(root, seeds[i]);
+      else toNode(root.gradFn, root.outputIndex, seeds[i]);
     });
     for (let n = order.length - 1; n >= 0; n--) {
-      const node = order[n]!;
+      const node = order[n];
       const gOut = grads.get(node);
       grads.delete(node);
       if (gOut === undefined) continue;

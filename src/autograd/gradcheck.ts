@@ -43,7 +43,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   const scalar = (out: Tensor): number => {
     const d = out.contiguousData();
     let s = 0;
-    for (let i = 0; i < d.length; i++) s += d[i]! * w[i]!;
+    for (let i = 0; i < d.length; i++) s += d[i] * w[i];
     return s;
   };
   // Backward into fresh .grad fields, restoring the caller's afterwards.
@@ -60,17 +60,17 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   for (const [k, t] of inputs.entries()) {
     if (!t.requiresGrad) continue;
     if (!t.isContiguous()) throw new RuntimeError('gradcheck needs contiguous inputs');
-    const analytic = analytics[k]!;
+    const analytic = analytics[k];
     for (let i = 0; i < t.numel(); i++) {
       const at = t.offset + i;
-      const orig = t.storage[at]!;
+      const orig = t.storage[at];
       t.storage[at] = orig + eps;
       const fp = noGrad(() => scalar(fn(...inputs)));
       t.storage[at] = orig - eps;
       const fm = noGrad(() => scalar(fn(...inputs)));
       t.storage[at] = orig;
       const numeric = (fp - fm) / (2 * eps);
-      const a = analytic[i]!;
+      const a = analytic[i];
       if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
         if (opts.raiseException === false) return false;
         throw new RuntimeError(

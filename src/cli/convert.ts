@@ -67,7 +67,7 @@ function outputsOf(m: Module, x: Tensor): Tensor[] {
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
 }
 
@@ -76,8 +76,8 @@ function compareStateDicts(want: StateDict, got: StateDict, what: string): void 
   const gk = Object.keys(got);
   if (wk.length !== gk.length || wk.some((k) => !(k in got))) throw new CliError(`check failed: ${what} has keys ${gk.slice(0, 5).join(', ')}…, expected ${wk.slice(0, 5).join(', ')}…`);
   for (const k of wk) {
-    const a = want[k]!;
-    const b = got[k]!;
+    const a = want[k];
+    const b = got[k];
     if (a.shape.join() !== b.shape.join()) throw new CliError(`check failed: ${k} has shape [${b.shape}] in ${what}, [${a.shape}] in the input`);
     if (maxDiff(a.contiguousData(), b.contiguousData()) !== 0) throw new CliError(`check failed: ${k} differs between the input and ${what}`);
   }
@@ -130,7 +130,7 @@ export async function convertCommand(inPath: string, outPath: string, o: Convert
         const res = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x.contiguousData()), [...x.shape]) });
         let worst = 0;
         outputNames.forEach((n, i) => {
-          worst = Math.max(worst, maxDiff(outs[i]!.contiguousData(), res[n]!.data as Float32Array));
+          worst = Math.max(worst, maxDiff(outs[i].contiguousData(), res[n].data as Float32Array));
         });
         if (!(worst <= 1e-4)) throw new CliError(`check failed: onnxruntime's outputs differ from torchlet's by ${worst}`);
         check = `ran in onnxruntime-node on a random batch [${x.shape.join(', ')}]: outputs within ${worst.toExponential(1)} of torchlet's`;
@@ -158,7 +158,7 @@ export async function convertCommand(inPath: string, outPath: string, o: Convert
         // The same architecture with the reloaded weights must give the same outputs.
         const copy = moduleFromFile({ ...file, tensors: Object.entries(got).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, tensor: t })) }, o.arch).module;
         const have = outputsOf(copy, x);
-        const worst = Math.max(...want.map((t, i) => maxDiff(t.contiguousData(), have[i]!.contiguousData())));
+        const worst = Math.max(...want.map((t, i) => maxDiff(t.contiguousData(), have[i].contiguousData())));
         if (worst !== 0) throw new CliError(`check failed: the reloaded model's outputs differ by ${worst}`);
         check += `; the model (${how}) gives identical outputs on a random batch [${x.shape.join(', ')}]`;
       }

@@ -89,7 +89,7 @@ export function configPathFor(path: string): string | null {
 function sniff(bytes: Uint8Array, path: string): ModelFile['format'] {
   const ext = extname(path).toLowerCase();
   if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) return 'pt';
-  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) return 'pt-legacy';
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) return 'pt-legacy';
   if (bytes.length >= 9 && bytes[8] === 0x7b && bytes[0] !== 0x7b) return 'safetensors';
   const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
   if (head.startsWith('{')) return 'config';
@@ -227,7 +227,7 @@ function loadOnnx(path: string, bytes: Uint8Array): ModelFile {
       const attr = (k: string) => (n.attribute ?? []).find((a) => a.name === k);
       const w = shapeOf.get(n.input?.[1] ?? '');
       const direction = attr('direction')?.s ? new TextDecoder().decode(attr('direction')!.s!) : 'forward';
-      return { opType: n.opType!, name: n.name ?? '', hiddenSize: Number(attr('hidden_size')?.i ?? 0), direction, inputSize: w ? w[2]! : null };
+      return { opType: n.opType!, name: n.name ?? '', hiddenSize: Number(attr('hidden_size')?.i ?? 0), direction, inputSize: w ? w[2] : null };
     });
   const opset = Number(model.opsetImport?.find((o) => !o.domain)?.version ?? 0);
   const metadata: Record<string, string> = { producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(), opset: String(opset), ir_version: String(model.irVersion ?? '') };

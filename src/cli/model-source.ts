@@ -46,7 +46,7 @@ export function moduleFrom(spec: LayerSpec, text: string): Module {
 /** A state dict's keys without `prefix`. */
 function strip(sd: StateDict, prefix: string, keys: readonly string[]): StateDict {
   const out: StateDict = {};
-  for (const k of keys) out[k.slice(prefix.length)] = sd[k]!;
+  for (const k of keys) out[k.slice(prefix.length)] = sd[k];
   return out;
 }
 
@@ -84,7 +84,7 @@ export function moduleFromFile(file: ModelFile, arch?: string): ResolvedModel {
   }
   const inferred = inferArchitecture(file.tensors.map((t) => ({ name: t.name, shape: t.shape })));
   if (inferred.layers.length === 1 && inferred.unrecognized.length === 0) {
-    const layer = inferred.layers[0]!;
+    const layer = inferred.layers[0];
     const m = buildLayer(layer.spec);
     load(m, strip(sd, layer.prefix, layer.keys));
     return { module: m, how: 'inferred', file, layer };

@@ -29,8 +29,8 @@ export interface PredictCliOptions {
 /** The next date after `dates`, stepping by the last interval (whole days), or null. */
 function nextDates(dates: readonly string[], k: number): string[] | null {
   if (dates.length < 2) return null;
-  const a = Date.parse(dates[dates.length - 2]!.slice(0, 10).replace(/\//g, '-'));
-  const b = Date.parse(dates[dates.length - 1]!.slice(0, 10).replace(/\//g, '-'));
+  const a = Date.parse(dates[dates.length - 2].slice(0, 10).replace(/\//g, '-'));
+  const b = Date.parse(dates[dates.length - 1].slice(0, 10).replace(/\//g, '-'));
   const step = b - a;
   if (!Number.isFinite(step) || step <= 0 || step % 86_400_000 !== 0) return null;
   return Array.from({ length: k }, (_, i) => new Date(b + step * (i + 1)).toISOString().slice(0, 10));
@@ -73,29 +73,29 @@ export async function predictCommand(checkpoint: string, o: PredictCliOptions, s
   // Normalised series, extended with forecasts as they are made.
   const T = table.rows;
   const z = d.columns.map((c) => {
-    const { mean, std } = d.normalization[c]!;
-    const col = table.values[table.columns.indexOf(c)]!;
+    const { mean, std } = d.normalization[c];
+    const col = table.values[table.columns.indexOf(c)];
     const arr = new Float32Array(T + steps);
-    for (let r = 0; r < T; r++) arr[r] = (col[r]! - mean) / std;
+    for (let r = 0; r < T; r++) arr[r] = (col[r] - mean) / std;
     return arr;
   });
   const ti = d.columns.indexOf(d.target);
-  const { mean, std } = d.normalization[d.target]!;
+  const { mean, std } = d.normalization[d.target];
   const forecasts: number[] = [];
   for (let k = 1; k <= steps; k++) {
     const tau = T - 1 + k;
     const { x, base } = windows(z, [tau], d);
     const y = noGrad(() => model.forward(x)).toFloat32Array();
-    const zf = base[0]! + y[0]!;
-    z[ti]![tau] = zf;
+    const zf = base[0] + y[0];
+    z[ti][tau] = zf;
     forecasts.push(zf * std + mean);
   }
   const dates = table.dates ? nextDates(table.dates, steps) : null;
-  const rows = forecasts.map((f, i) => (dates ? [dates[i]!, i + 1, Number(f.toFixed(4))] : [i + 1, Number(f.toFixed(4))]));
+  const rows = forecasts.map((f, i) => (dates ? [dates[i], i + 1, Number(f.toFixed(4))] : [i + 1, Number(f.toFixed(4))]));
   const header = dates ? [d.dateColumn ?? 'date', 'step', `${d.target}_forecast`] : ['step', `${d.target}_forecast`];
   if (o.plot) {
     const hist = Math.min(T, Math.max(4 * d.window, 60));
-    const histVals = Array.from(table.values[table.columns.indexOf(d.target)]!.subarray(T - hist));
+    const histVals = Array.from(table.values[table.columns.indexOf(d.target)].subarray(T - hist));
     const xDates = table.dates ? [...table.dates.slice(T - hist).map((x) => x.slice(0, 10)), ...(dates ?? [])] : undefined;
     await writeChecked(
       o.plot,
@@ -107,7 +107,7 @@ export async function predictCommand(checkpoint: string, o: PredictCliOptions, s
           ...(xDates && dates ? { xDates } : {}),
           series: [
             { name: 'history', color: '#222222', points: histVals.map((v, i) => [xDates && dates ? i : T - hist + i, v] as const) },
-            { name: 'forecast', color: '#1f77b4', points: [[xDates && dates ? hist - 1 : T - 1, histVals[hist - 1]!] as const, ...forecasts.map((v, i) => [xDates && dates ? hist + i : T + i, v] as const)] },
+            { name: 'forecast', color: '#1f77b4', points: [[xDates && dates ? hist - 1 : T - 1, histVals[hist - 1]] as const, ...forecasts.map((v, i) => [xDates && dates ? hist + i : T + i, v] as const)] },
           ],
         },
       ], `torchlet predict: ${cfg.model.type} forecaster`),

@@ -65,8 +65,8 @@ export function readTable(path: string): Table {
 /** The seasonal period to use: given, or 7 for daily dates, else 0. */
 function defaultSeason(table: Table): number {
   if (!table.dates || table.dates.length < 2) return 0;
-  const a = Date.parse(table.dates[0]!.slice(0, 10).replace(/\//g, '-'));
-  const b = Date.parse(table.dates[1]!.slice(0, 10).replace(/\//g, '-'));
+  const a = Date.parse(table.dates[0].slice(0, 10).replace(/\//g, '-'));
+  const b = Date.parse(table.dates[1].slice(0, 10).replace(/\//g, '-'));
   return b - a === 86_400_000 ? 7 : 0;
 }
 
@@ -107,7 +107,7 @@ export function trainingSvg(config: ForecasterConfig, full: TrainResult['validat
   const show = Math.min(full.rows.length, config.data.season > 1 ? 16 * config.data.season : 120);
   const cut = full.rows.length - show;
   const r = { rows: full.rows.slice(cut), actual: full.actual.slice(cut), forecast: full.forecast.slice(cut), baseline: full.baseline.slice(cut) };
-  const xDates = dates ? r.rows.map((row) => dates[row]!.slice(0, 10)) : undefined;
+  const xDates = dates ? r.rows.map((row) => dates[row].slice(0, 10)) : undefined;
   return svgCharts(
     [
       {
@@ -125,9 +125,9 @@ export function trainingSvg(config: ForecasterConfig, full: TrainResult['validat
         yLabel: config.data.target,
         ...(xDates ? { xDates } : {}),
         series: [
-          { name: 'actual', color: '#222222', points: r.actual.map((v, i) => [xDates ? i : r.rows[i]!, v] as const) },
-          { name: `${config.model.type} forecast`, color: '#1f77b4', points: r.forecast.map((v, i) => [xDates ? i : r.rows[i]!, v] as const) },
-          { name: config.data.season ? `seasonal naive (${config.data.season} back)` : 'last value', color: '#ff7f0e', dashed: true, points: r.baseline.map((v, i) => [xDates ? i : r.rows[i]!, v] as const) },
+          { name: 'actual', color: '#222222', points: r.actual.map((v, i) => [xDates ? i : r.rows[i], v] as const) },
+          { name: `${config.model.type} forecast`, color: '#1f77b4', points: r.forecast.map((v, i) => [xDates ? i : r.rows[i], v] as const) },
+          { name: config.data.season ? `seasonal naive (${config.data.season} back)` : 'last value', color: '#ff7f0e', dashed: true, points: r.baseline.map((v, i) => [xDates ? i : r.rows[i], v] as const) },
         ],
       },
     ],
@@ -176,7 +176,7 @@ export async function trainCommand(o: TrainCliOptions, s: Style): Promise<number
   let target = o.target ?? (o.data ? undefined : 'births');
   if (resume) target = resume.config.data.target;
   if (target === undefined) {
-    if (table.columns.length === 1) target = table.columns[0]!;
+    if (table.columns.length === 1) target = table.columns[0];
     else throw new UsageError(`--target is needed: which column to forecast (${table.columns.map((c) => `"${c}"`).join(', ')})`);
   }
   const model = o.model.toUpperCase();
@@ -278,7 +278,7 @@ export async function trainCommand(o: TrainCliOptions, s: Style): Promise<number
   await writeChecked(plotPath, trainingSvg(cfg, result.validation, table.dates));
   const seconds = (performance.now() - started) / 1000;
   const t = cfg.training;
-  const mae = result.validation.forecast.reduce((a, f, i) => a + Math.abs(f - result.validation.actual[i]!), 0) / result.validation.actual.length;
+  const mae = result.validation.forecast.reduce((a, f, i) => a + Math.abs(f - result.validation.actual[i]), 0) / result.validation.actual.length;
   const base = t.baselineMae!;
   const gain = 100 * (1 - mae / base);
   const verdict = mae < base ? `the ${model} beats the baseline by ${gain.toFixed(1)}%` : `the ${model} does not beat the baseline (${(-gain).toFixed(1)}% worse)`;

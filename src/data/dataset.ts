@@ -47,7 +47,7 @@ export function* itemsOf<T>(ds: MapDataset<T>): Generator<T, void, undefined> {
 export function asMapDataset<T>(ds: MapDataset<T> | readonly T[]): MapDataset<T> {
   if (Array.isArray(ds)) {
     const arr = ds as readonly T[];
-    return { getItem: (i) => arr[checkIndex(i, arr.length)]!, length: arr.length };
+    return { getItem: (i) => arr[checkIndex(i, arr.length)], length: arr.length };
   }
   return ds as MapDataset<T>;
 }
@@ -96,7 +96,7 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
       }
       if (t.ndim === 0) throw new IndexError('dimension specified as 0 but tensor has no dimensions');
     });
-    const n = tensors[0]!.shape[0]!;
+    const n = tensors[0].shape[0];
     if (tensors.some((t) => t.shape[0] !== n)) {
       // PyTorch raises AssertionError here.
       throw new ValueError(`Size mismatch between tensors (first dimensions: ${tensors.map((t) => t.shape[0]).join(', ')})`);
@@ -104,7 +104,7 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
     this.tensors = tensors;
   }
   get length(): number {
-    return this.tensors[0]!.shape[0]!;
+    return this.tensors[0].shape[0];
   }
   getItem(index: number): T {
     const i = checkIndex(index, this.length);
@@ -130,7 +130,7 @@ export class Subset<T> extends Dataset<T> {
     return this.indices.length;
   }
   getItem(index: number): T {
-    return this.dataset.getItem(this.indices[checkIndex(index, this.indices.length)]!);
+    return this.dataset.getItem(this.indices[checkIndex(index, this.indices.length)]);
   }
 }
 
@@ -159,7 +159,7 @@ export class ConcatDataset<T> extends Dataset<T> {
     this.cumulativeSizes = sizes;
   }
   get length(): number {
-    return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
+    return this.cumulativeSizes[this.cumulativeSizes.length - 1];
   }
   getItem(index: number): T {
     let idx = index;
@@ -169,11 +169,11 @@ export class ConcatDataset<T> extends Dataset<T> {
     }
     // PyTorch's bisect_right: the first dataset whose cumulative size exceeds idx.
     let k = 0;
-    while (k < this.cumulativeSizes.length && this.cumulativeSizes[k]! <= idx) k++;
+    while (k < this.cumulativeSizes.length && this.cumulativeSizes[k] <= idx) k++;
     if (k === this.datasets.length) {
       throw new IndexError(`index ${index} is out of bounds for dimension 0 with size ${this.length}`);
     }
-    return this.datasets[k]!.getItem(k === 0 ? idx : idx - this.cumulativeSizes[k - 1]!);
+    return this.datasets[k].getItem(k === 0 ? idx : idx - this.cumulativeSizes[k - 1]);
   }
 }
 
@@ -318,7 +318,7 @@ export function randomSplit<T>(
       return Math.floor(n * frac);
     });
     const remainder = n - sizes.reduce((a, b) => a + b, 0);
-    for (let i = 0; i < remainder; i++) sizes[i % sizes.length]! += 1;
+    for (let i = 0; i < remainder; i++) sizes[i % sizes.length] += 1;
     // PyTorch 1.13 warns (UserWarning) for each empty split, only when the lengths were fractions.
     sizes.forEach((s, i) => {
       if (s === 0) warn(`Length of split at index ${i} is 0. This might result in an empty dataset.`);

@@ -145,7 +145,7 @@ export class SubsetRandomSampler extends Sampler<number> {
     return this.indices.length;
   }
   *[Symbol.iterator](): Iterator<number> {
-    for (const i of randomPermutation(this.indices.length, generatorOf(this.generator))) yield this.indices[i]!;
+    for (const i of randomPermutation(this.indices.length, generatorOf(this.generator))) yield this.indices[i];
   }
 }
 
@@ -190,7 +190,7 @@ export class WeightedRandomSampler extends Sampler<number> {
       if (!Array.isArray(weights)) throw new ValueError('weights should be a 1d sequence (an array or a 1-D tensor of numbers)');
       if (weights.some((x) => Array.isArray(x))) {
         const rows = weights as unknown as unknown[][];
-        throw new ValueError(`weights should be a 1d sequence but given weights have shape (${rows.length}, ${rows[0]!.length})`);
+        throw new ValueError(`weights should be a 1d sequence but given weights have shape (${rows.length}, ${rows[0].length})`);
       }
       if (weights.some((x) => typeof x !== 'number')) throw new ValueError('weights should be a 1d sequence of numbers');
       w = Float64Array.from(weights);
@@ -239,7 +239,7 @@ function multinomialDraw(w: Float64Array, numSamples: number, replacement: boole
     let pick = -1;
     for (let i = 0; i < weights.length; i++) {
       if (weights[i] === 0) continue;
-      acc += weights[i]!;
+      acc += weights[i];
       pick = i;
       if (u < acc) break;
     }

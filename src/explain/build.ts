@@ -44,12 +44,12 @@ export function buildLayer(spec: LayerSpec): Module {
   const npos = TS_POSITIONAL[spec.type] ?? 0;
   const positional: unknown[] = [];
   for (let i = 0; i < npos; i++) {
-    const name = order[i]!;
+    const name = order[i];
     if (!Object.hasOwn(spec.args, name)) {
       if (i < requiredCount(spec.type)) throw new SpecError(`${spec.type}() missing required argument: '${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}'`);
       break;
     }
-    positional.push(plain(spec.args[name]!));
+    positional.push(plain(spec.args[name]));
   }
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(spec.args)) {

@@ -139,15 +139,15 @@ function inputForm(module: Module, input: ExplainInput): InputForm {
   const spec = input as Exclude<ExplainInput, Tensor | PackedSequence | readonly number[]>;
   checkShape(spec.shape);
   const batchFirst = spec.batchFirst ?? (module instanceof RNNBase ? module.batchFirst : false);
-  const N = batchFirst ? spec.shape[0]! : spec.shape[1]!;
+  const N = batchFirst ? spec.shape[0] : spec.shape[1];
   if (spec.shape.length !== 3 || spec.lengths.length !== N) {
     throw new ValueError(`explain: lengths has ${spec.lengths.length} entries, but the padded shape [${spec.shape.join(', ')}] has a batch of ${N}`);
   }
-  const L = batchFirst ? spec.shape[1]! : spec.shape[0]!;
+  const L = batchFirst ? spec.shape[1] : spec.shape[0];
   if (spec.lengths.some((v) => !Number.isInteger(v) || v < 1 || v > L)) {
     throw new ValueError(`explain: every length must be an integer from 1 to L = ${L}, got [${spec.lengths.join(', ')}]`);
   }
-  return { kind: 'packed', lengths: [...spec.lengths], features: spec.shape[2]!, enforceSorted: spec.enforceSorted ?? true };
+  return { kind: 'packed', lengths: [...spec.lengths], features: spec.shape[2], enforceSorted: spec.enforceSorted ?? true };
 }
 
 function checkShape(shape: readonly number[]): void {
@@ -164,7 +164,7 @@ function lengthsOf(p: PackedSequence): number[] {
   if (!p.sortedIndices) return sortedLengths;
   const idx = p.sortedIndices.contiguousData();
   const out = new Array<number>(B);
-  for (let i = 0; i < B; i++) out[idx[i]!] = sortedLengths[i]!;
+  for (let i = 0; i < B; i++) out[idx[i]] = sortedLengths[i];
   return out;
 }
 
@@ -205,7 +205,7 @@ function traced(module: Module, form: InputForm, input: ExplainInput, bytes: num
       }
       let r: RecurrentDescription;
       if (m instanceof RNNBase) {
-        const f: InputForm = x instanceof PackedSequence ? { kind: 'packed', lengths: lengthsOf(x), features: x.data.shape[1]!, enforceSorted: false } : { kind: 'padded', shape: (x as Tensor).shape };
+        const f: InputForm = x instanceof PackedSequence ? { kind: 'packed', lengths: lengthsOf(x), features: x.data.shape[1], enforceSorted: false } : { kind: 'padded', shape: (x as Tensor).shape };
         r = describeRecurrent(m, path, call.depth, f, statesGiven, bytes);
       } else {
         r = describeCell(m, path, call.depth, (x as Tensor).shape, statesGiven, bytes);
@@ -270,7 +270,7 @@ function tensorInfo(name: string, t: Tensor, m: Module, side: 'in' | 'out'): Ten
   if (m instanceof Conv1d) syms = s.length === 3 ? ['N', 'C', 'L'] : ['C', 'L'];
   else if (m instanceof Linear) syms = s.map((_, i) => (i === s.length - 1 ? (side === 'in' ? 'in_features' : 'out_features') : ''));
   else if (m instanceof Embedding && side === 'out') syms = s.map((_, i) => (i === s.length - 1 ? 'embedding_dim' : ''));
-  return { name, dims: s.map((v, i) => d(syms[i]!, v)) };
+  return { name, dims: s.map((v, i) => d(syms[i], v)) };
 }
 
 function numel(t: Tensor): number {

@@ -70,10 +70,10 @@ function recurrent(prefix: string, shapes: Map<string, readonly number[]>): Infe
   const hh = shapes.get(`${prefix}weight_hh_l0`);
   if (ih?.length !== 2 || hh?.length !== 2) return null;
   const hr = shapes.get(`${prefix}weight_hr_l0`);
-  const hidden = hr?.length === 2 ? hr[1]! : hh[1]!;
-  const projSize = hr?.length === 2 ? hr[0]! : 0;
-  if (hidden <= 0 || hh[0]! % hidden !== 0) return null;
-  const type = MODE_BY_GATES[hh[0]! / hidden];
+  const hidden = hr?.length === 2 ? hr[1] : hh[1];
+  const projSize = hr?.length === 2 ? hr[0] : 0;
+  if (hidden <= 0 || hh[0] % hidden !== 0) return null;
+  const type = MODE_BY_GATES[hh[0] / hidden];
   if (type === undefined || (projSize > 0 && type !== 'LSTM')) return null;
   let numLayers = 0;
   while (shapes.has(`${prefix}weight_ih_l${numLayers}`)) numLayers++;
@@ -88,7 +88,7 @@ function recurrent(prefix: string, shapes: Map<string, readonly number[]>): Infe
       }
     }
   }
-  const args: Record<string, number | boolean> = { inputSize: ih[1]!, hiddenSize: hidden };
+  const args: Record<string, number | boolean> = { inputSize: ih[1], hiddenSize: hidden };
   if (numLayers !== 1) args.numLayers = numLayers;
   if (!bias) args.bias = false;
   if (bidirectional) args.bidirectional = true;
@@ -101,11 +101,11 @@ function recurrent(prefix: string, shapes: Map<string, readonly number[]>): Infe
 function cell(prefix: string, shapes: Map<string, readonly number[]>): InferredLayer | null {
   const ih = shapes.get(`${prefix}weight_ih`);
   const hh = shapes.get(`${prefix}weight_hh`);
-  if (ih?.length !== 2 || hh?.length !== 2 || hh[1]! <= 0 || hh[0]! % hh[1]! !== 0) return null;
-  const type = MODE_BY_GATES[hh[0]! / hh[1]!];
+  if (ih?.length !== 2 || hh?.length !== 2 || hh[1] <= 0 || hh[0] % hh[1] !== 0) return null;
+  const type = MODE_BY_GATES[hh[0] / hh[1]];
   if (type === undefined) return null;
   const keys = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((w) => prefix + w).filter((k) => shapes.has(k));
-  const args: Record<string, number | boolean> = { inputSize: ih[1]!, hiddenSize: hh[1]! };
+  const args: Record<string, number | boolean> = { inputSize: ih[1], hiddenSize: hh[1] };
   if (!shapes.has(`${prefix}bias_ih`)) args.bias = false;
   return { prefix, spec: { type: `${type}Cell`, args }, keys, notes: type === 'RNN' ? ['nonlinearity is not stored in weights (tanh assumed)'] : [] };
 }
@@ -115,12 +115,12 @@ function plainLayer(prefix: string, shapes: Map<string, readonly number[]>): Inf
   const b = shapes.get(`${prefix}bias`);
   const keys = [`${prefix}weight`, ...(b ? [`${prefix}bias`] : [])];
   if (w.length === 2 && (b === undefined || (b.length === 1 && b[0] === w[0]))) {
-    const args: Record<string, number | boolean> = { inFeatures: w[1]!, outFeatures: w[0]! };
+    const args: Record<string, number | boolean> = { inFeatures: w[1], outFeatures: w[0] };
     if (!b) args.bias = false;
     return { prefix, spec: { type: 'Linear', args }, keys, notes: b ? [] : ['a 2-D weight without bias may also be an nn.Embedding'] };
   }
   if (w.length === 3 && (b === undefined || (b.length === 1 && b[0] === w[0]))) {
-    const args: Record<string, number | boolean> = { inChannels: w[1]!, outChannels: w[0]!, kernelSize: w[2]! };
+    const args: Record<string, number | boolean> = { inChannels: w[1], outChannels: w[0], kernelSize: w[2] };
     if (!b) args.bias = false;
     return { prefix, spec: { type: 'Conv1d', args }, keys, notes: ['stride, padding, dilation and groups are not stored in weights (groups=1 assumed)'] };
   }

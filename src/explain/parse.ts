@@ -42,7 +42,7 @@ function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
   while (i < src.length) {
-    const c = src[i]!;
+    const c = src[i];
     if (/\s/.test(c)) {
       i++;
       continue;
@@ -90,10 +90,10 @@ class Parser {
   constructor(private readonly toks: Tok[]) {}
 
   private peek(): Tok {
-    return this.toks[this.at]!;
+    return this.toks[this.at];
   }
   private next(): Tok {
-    return this.toks[this.at++]!;
+    return this.toks[this.at++];
   }
   private isPunct(text: string): boolean {
     const t = this.peek();
@@ -161,7 +161,7 @@ class Parser {
       if (t.text === 'new' || nextTok?.text === '(') return buildSpec(this.call());
       this.next();
       const lit: Record<string, SpecValue> = { True: true, False: false, None: null, true: true, false: false, null: null };
-      if (Object.hasOwn(lit, t.text)) return lit[t.text]!;
+      if (Object.hasOwn(lit, t.text)) return lit[t.text];
       return { ident: t.text };
     }
     throw new SpecError(`expected a value at column ${t.col}, found ${show(t)}`);
@@ -242,7 +242,7 @@ function buildSpec(raw: RawCall): LayerSpec {
     throw new SpecError(`${raw.name}() takes at most ${known.args.length} positional arguments but ${raw.positional.length} were given`);
   }
   raw.positional.forEach((v, i) => {
-    args[known.args[i]!] = v;
+    args[known.args[i]] = v;
   });
   for (const [key, value, col] of raw.keywords) {
     const name = camel(key);
@@ -319,7 +319,7 @@ export function toPython(spec: LayerSpec): string {
   const order = LAYER_ARGS[spec.type]?.args ?? [];
   const parts: string[] = [];
   const pos = Math.min(TS_POSITIONAL[spec.type] ?? 0, order.length);
-  for (let i = 0; i < pos; i++) if (Object.hasOwn(spec.args, order[i]!)) parts.push(pyValue(spec.args[order[i]!]!));
+  for (let i = 0; i < pos; i++) if (Object.hasOwn(spec.args, order[i])) parts.push(pyValue(spec.args[order[i]]));
   for (const [k, v] of Object.entries(spec.args)) {
     if (order.indexOf(k) >= 0 && order.indexOf(k) < pos) continue;
     parts.push(k === 'dtype' ? `dtype=torch.${String(v)}` : `${snake(k)}=${pyValue(v)}`);
@@ -333,7 +333,7 @@ export function toTorchlet(spec: LayerSpec): string {
   const order = LAYER_ARGS[spec.type]?.args ?? [];
   const pos = Math.min(TS_POSITIONAL[spec.type] ?? 0, order.length);
   const parts: string[] = [];
-  for (let i = 0; i < pos; i++) if (Object.hasOwn(spec.args, order[i]!)) parts.push(jsValue(spec.args[order[i]!]!));
+  for (let i = 0; i < pos; i++) if (Object.hasOwn(spec.args, order[i])) parts.push(jsValue(spec.args[order[i]]));
   const opts = Object.entries(spec.args).filter(([k]) => !(order.indexOf(k) >= 0 && order.indexOf(k) < pos));
   if (opts.length > 0) parts.push(`{ ${opts.map(([k, v]) => `${k}: ${jsValue(v)}`).join(', ')} }`);
   return `new nn.${spec.type}(${parts.join(', ')})`;

@@ -49,7 +49,7 @@ function elementwisePerUnit(mode: string): number {
 export const TRAINING_FACTOR = 3;
 
 function paramInfo(name: string, shape: readonly number[], syms: readonly string[]): ParamInfo {
-  return { name, dims: shape.map((s, i) => d(syms[i]!, s)), count: shape.reduce((a, b) => a * b, 1) };
+  return { name, dims: shape.map((s, i) => d(syms[i], s)), count: shape.reduce((a, b) => a * b, 1) };
 }
 
 /** The result of describing one recurrent layer: its node, one node per layer and direction, warnings. */
@@ -124,7 +124,7 @@ export function describeRecurrent(
     L = Math.max(0, ...lengths);
     rows = lengths.reduce((a, b) => a + b, 0);
     inDims = [d('sum(lengths)', rows), d('Hin', input.features)];
-    const sorted = lengths.every((v, i) => i === 0 || lengths[i - 1]! >= v);
+    const sorted = lengths.every((v, i) => i === 0 || lengths[i - 1] >= v);
     layoutNote = `PackedSequence: data (sum(lengths), Hin), batch_sizes ${JSON.stringify(batchSizesOf(lengths))}; lengths ${JSON.stringify(lengths)}`;
     if (!sorted && input.enforceSorted) {
       error = '`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if you do not need ONNX exportability.';
@@ -154,20 +154,20 @@ export function describeRecurrent(
     } else {
       batched = s.length === 3;
       if (!batched) {
-        [L, N] = [s[0]!, 1];
-        inDims = [d('L', L), d('Hin', s[1]!)];
+        [L, N] = [s[0], 1];
+        inDims = [d('L', L), d('Hin', s[1])];
         layoutNote = 'unbatched: (L, Hin); h0/hN lose their N dim too';
       } else if (layer.batchFirst) {
-        [N, L] = [s[0]!, s[1]!];
-        inDims = [d('N', N), d('L', L), d('Hin', s[2]!)];
+        [N, L] = [s[0], s[1]];
+        inDims = [d('N', N), d('L', L), d('Hin', s[2])];
         layoutNote = 'batch_first=True: (N, L, Hin)';
       } else {
-        [L, N] = [s[0]!, s[1]!];
-        inDims = [d('L', L), d('N', N), d('Hin', s[2]!)];
+        [L, N] = [s[0], s[1]];
+        inDims = [d('L', L), d('N', N), d('Hin', s[2])];
         layoutNote = 'batch_first=False: (L, N, Hin), time first';
       }
       rows = L * N;
-      const last = s[s.length - 1]!;
+      const last = s[s.length - 1];
       if (last !== layer.inputSize) {
         error = sizeMessage(s, layer.inputSize, layer.batchFirst && batched);
         const k = s.slice(0, -1).lastIndexOf(layer.inputSize);
@@ -314,10 +314,10 @@ export function describeCell(cell: RNNCellBase, path: string, depth: number, sha
   const G = gates(mode);
   const H = cell.hiddenSize;
   const batched = shape.length === 2;
-  const N = batched ? shape[0]! : 1;
+  const N = batched ? shape[0] : 1;
   const Hsym = lstm ? 'Hcell' : 'Hout';
   const st = (sym: string): Dim[] => (batched ? [d('N', N), d(sym, H)] : [d(sym, H)]);
-  const inDims = batched ? [d('N', N), d('Hin', shape[1]!)] : shape.map((v) => d('Hin', v));
+  const inDims = batched ? [d('N', N), d('Hin', shape[1])] : shape.map((v) => d('Hin', v));
   let error: string | undefined;
   if (shape.length !== 1 && shape.length !== 2) error = `${moduleTypeName(cell)}: Expected input to be 1D or 2D, got ${shape.length}D instead`;
   else if (shape[shape.length - 1] !== cell.inputSize) {

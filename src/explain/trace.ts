@@ -61,7 +61,7 @@ export function traceCalls(root: Module, body: () => unknown): { calls: Call[]; 
     pre.remove();
     post.remove();
     modules.forEach(([, m], i) => {
-      m.training = training[i]!;
+      m.training = training[i];
     });
   }
   return { calls, error };

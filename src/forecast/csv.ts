@@ -31,7 +31,7 @@ function splitRows(text: string): string[][] {
   let cell = '';
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') {
         cell += '"';
@@ -54,7 +54,7 @@ function splitRows(text: string): string[][] {
     row.push(cell);
     rows.push(row);
   }
-  return rows.filter((r) => !(r.length === 1 && r[0]!.trim() === ''));
+  return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
 }
 
 const DATE = /^\d{4}[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -72,7 +72,7 @@ export function isDate(cell: string): boolean {
 export function parseCsv(text: string, name = 'the CSV'): Table {
   const raw = splitRows(text.replace(/^\uFEFF/, ''));
   if (raw.length === 0) throw new CsvError(`${name} is empty`);
-  const header = raw[0]!.map((h) => h.trim());
+  const header = raw[0].map((h) => h.trim());
   if (header.some((h) => h === '')) throw new CsvError(`${name}: row 1 (the header) has an empty column name at column ${header.indexOf('') + 1}`);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new CsvError(`${name}: column "${dup}" appears twice in the header`);
@@ -82,14 +82,14 @@ export function parseCsv(text: string, name = 'the CSV'): Table {
     if (r.length !== header.length) throw new CsvError(`${name}: row ${i + 2} has ${r.length} cells, the header has ${header.length}`);
   });
   // The date column: the first whose first row is a date.
-  const dateIdx = header.findIndex((_, c) => isDate(body[0]![c]!));
+  const dateIdx = header.findIndex((_, c) => isDate(body[0][c]));
   const columns: string[] = [];
   const values: Float64Array[] = [];
   header.forEach((h, c) => {
     if (c === dateIdx) return;
     const col = new Float64Array(body.length);
     for (let r = 0; r < body.length; r++) {
-      const cell = body[r]![c]!.trim();
+      const cell = body[r][c].trim();
       const v = cell === '' ? Number.NaN : Number(cell);
       if (!Number.isFinite(v)) {
         throw new CsvError(`${name}: row ${r + 2}, column "${h}": ${cell === '' ? 'empty cell' : `"${cell.slice(0, 30)}" is not a number`}`);
@@ -102,12 +102,12 @@ export function parseCsv(text: string, name = 'the CSV'): Table {
   let dates: string[] | null = null;
   if (dateIdx >= 0) {
     dates = body.map((r, i) => {
-      const cell = r[dateIdx]!.trim();
+      const cell = r[dateIdx].trim();
       if (!isDate(cell)) throw new CsvError(`${name}: row ${i + 2}, column "${header[dateIdx]}": "${cell.slice(0, 30)}" is not a date like 2003-12-31`);
       return cell;
     });
   }
-  return { columns, values, dateColumn: dateIdx >= 0 ? header[dateIdx]! : null, dates, rows: body.length };
+  return { columns, values, dateColumn: dateIdx >= 0 ? header[dateIdx] : null, dates, rows: body.length };
 }
 
 function quote(cell: string): string {

@@ -40,10 +40,10 @@ export class Forecaster extends Module {
 
   forward(x: Tensor): Tensor {
     const [, state] = this.rnn.forward(x);
-    const hN = Array.isArray(state) ? state[0]! : (state as Tensor);
+    const hN = Array.isArray(state) ? state[0] : (state as Tensor);
     const D = this.rnn.numDirections;
-    const last = narrow(hN, 0, hN.shape[0]! - D, D); // (D, N, H)
-    const N = hN.shape[1]!;
+    const last = narrow(hN, 0, hN.shape[0] - D, D); // (D, N, H)
+    const N = hN.shape[1];
     const joined = D === 1 ? reshape(last, [N, this.rnn.hiddenSize]) : cat([reshape(narrow(last, 0, 0, 1), [N, -1]), reshape(narrow(last, 0, 1, 1), [N, -1])], 1);
     return this.head.forward(joined);
   }
@@ -52,12 +52,12 @@ export class Forecaster extends Module {
   onnxExport(g: OnnxGraph, [x]: OnnxValue[]): OnnxValue[] {
     const [, h] = g.module(this.rnn, [x!]);
     const D = this.rnn.numDirections;
-    const rows = h!.value.shape[0]!;
+    const rows = h!.value.shape[0];
     const last = narrow(h!.value, 0, rows - D, D);
     const konst = (base: string, v: number[]): OnnxValue => ({ name: g.int64(base, v), value: tensor(v) });
     const sliced = g.op('Slice', [h!, konst('starts', [rows - D]), konst('ends', [rows]), konst('axes', [0])], {}, last);
     const t = g.op('Transpose', [sliced], { perm: ints([1, 0, 2]) }, last.transpose(0, 1));
-    const flat = g.op('Reshape', [t, konst('shape', [0, -1])], {}, reshape(last.transpose(0, 1), [last.shape[1]!, -1]));
+    const flat = g.op('Reshape', [t, konst('shape', [0, -1])], {}, reshape(last.transpose(0, 1), [last.shape[1], -1]));
     return g.module(this.head, [flat]);
   }
 }
@@ -67,8 +67,8 @@ export function normalise(table: Table, data: Pick<DataSection, 'columns' | 'nor
   return data.columns.map((col) => {
     const idx = table.columns.indexOf(col);
     if (idx < 0) throw new CsvError(`the data has no column "${col}" (it has ${table.columns.map((c) => `"${c}"`).join(', ')})`);
-    const { mean, std } = data.normalization[col]!;
-    return Float32Array.from(table.values[idx]!, (v) => (v - mean) / std);
+    const { mean, std } = data.normalization[col];
+    return Float32Array.from(table.values[idx], (v) => (v - mean) / std);
   });
 }
 
@@ -76,7 +76,7 @@ export function normalise(table: Table, data: Pick<DataSection, 'columns' | 'nor
 export function columnStats(table: Table, columns: readonly string[], end: number): Record<string, { mean: number; std: number }> {
   const out: Record<string, { mean: number; std: number }> = {};
   for (const col of columns) {
-    const v = table.values[table.columns.indexOf(col)]!.subarray(0, end);
+    const v = table.values[table.columns.indexOf(col)].subarray(0, end);
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
     out[col] = { mean, std: sd > 1e-12 ? sd : 1 };
@@ -108,8 +108,8 @@ export function windows(z: readonly Float32Array[], targets: readonly number[], 
   const lag = seasonLag(data);
   targets.forEach((tau, n) => {
     const start = tau - data.horizon - W + 1;
-    for (let s = 0; s < W; s++) for (let f = 0; f < F; f++) x[(n * W + s) * F + f] = z[f]![start + s]!;
-    base[n] = data.residual && lag > 0 ? z[t]![tau - lag]! : 0;
+    for (let s = 0; s < W; s++) for (let f = 0; f < F; f++) x[(n * W + s) * F + f] = z[f][start + s];
+    base[n] = data.residual && lag > 0 ? z[t][tau - lag] : 0;
   });
   // (N, W, F) read as (N, W / fold, fold * F): a reshape, rows stay in time order.
   return { x: tensor(x, { shape: [targets.length, W / data.fold, data.fold * F] }), base };

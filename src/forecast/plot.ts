@@ -118,7 +118,7 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
     const ly = m.t - 10;
     out.push(`<line x1="${lx.toFixed(1)}" x2="${(lx + 22).toFixed(1)}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
     out.push(`<text x="${(lx + 27).toFixed(1)}" y="${ly}" dominant-baseline="middle" fill="#222">${esc(s.name)}</text>`);
-    lx += widths[i]!;
+    lx += widths[i];
   });
   out.push('</g>');
   return out.join('\n');
@@ -149,7 +149,7 @@ export function textChart(series: readonly { name: string; mark: string; values:
       const v = s.values[idx];
       if (v === undefined || !Number.isFinite(v)) continue;
       const r = height - 1 - Math.round(((v - lo) / (hi - lo)) * (height - 1));
-      grid[r]![c] = s.mark;
+      grid[r][c] = s.mark;
     }
   }
   const label = (v: number) => fmt(v).padStart(9);

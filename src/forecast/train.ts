@@ -127,16 +127,16 @@ export function prepare(table: Table, s: Pick<TrainSettings, 'target' | 'columns
     horizon: s.horizon,
     season: s.season,
     residual: s.season > 0,
-    normalization: columnStats(table, columns, val[0]!),
+    normalization: columnStats(table, columns, val[0]),
   };
   return { data, train, val };
 }
 
 /** The seasonal-naive forecast of each target row: the value one season earlier (the last value without a season). */
 export function baselineRows(table: Table, data: DataSection, rows: readonly number[]): number[] {
-  const t = table.values[table.columns.indexOf(data.target)]!;
+  const t = table.values[table.columns.indexOf(data.target)];
   const lag = seasonLag(data) || data.horizon;
-  return rows.map((r) => t[r - lag]!);
+  return rows.map((r) => t[r - lag]);
 }
 
 function cosineLr(lr: number, epoch: number, epochs: number): number {
@@ -174,13 +174,13 @@ export async function trainForecaster(
   const z = normalise(table, data);
   const { train, val } = prep;
   const { x: trainX, base: trainBase } = windows(z, train, data);
-  const zt = z[data.columns.indexOf(data.target)]!;
-  const trainY = tensor(Float32Array.from(train, (tau, n) => zt[tau]! - trainBase[n]!), { shape: [train.length, 1] });
+  const zt = z[data.columns.indexOf(data.target)];
+  const trainY = tensor(Float32Array.from(train, (tau, n) => zt[tau] - trainBase[n]), { shape: [train.length, 1] });
   const { x: valX, base: valBase } = windows(z, val, data);
-  const valY = tensor(Float32Array.from(val, (tau, n) => zt[tau]! - valBase[n]!), { shape: [val.length, 1] });
-  const actual = val.map((r) => table.values[table.columns.indexOf(data.target)]![r]!);
+  const valY = tensor(Float32Array.from(val, (tau, n) => zt[tau] - valBase[n]), { shape: [val.length, 1] });
+  const actual = val.map((r) => table.values[table.columns.indexOf(data.target)][r]);
   const baseline = baselineRows(table, data, val);
-  const baselineMae = actual.reduce((a, v, i) => a + Math.abs(v - baseline[i]!), 0) / actual.length;
+  const baselineMae = actual.reduce((a, v, i) => a + Math.abs(v - baseline[i]), 0) / actual.length;
 
   const record: { trainLoss: number[]; valLoss: number[]; valMae: number | null } = {
     trainLoss: [...(resume?.config.training.trainLoss ?? [])],
@@ -220,9 +220,9 @@ export async function trainForecaster(
     const valLoss = noGrad(() => mseLoss(pred, valY)).item();
     model.train();
     const p = pred.toFloat32Array();
-    const { mean, std } = data.normalization[data.target]!;
-    const forecast = val.map((_, n) => (valBase[n]! + p[n]!) * std + mean);
-    const valMae = forecast.reduce((a, f, i) => a + Math.abs(f - actual[i]!), 0) / forecast.length;
+    const { mean, std } = data.normalization[data.target];
+    const forecast = val.map((_, n) => (valBase[n] + p[n]) * std + mean);
+    const valMae = forecast.reduce((a, f, i) => a + Math.abs(f - actual[i]), 0) / forecast.length;
     return { valLoss, valMae, forecast };
   };
 
@@ -231,7 +231,7 @@ export async function trainForecaster(
   for (let epoch = epochsDone; epoch < epochs && !stopped; epoch++) {
     for (const g of opt.paramGroups) g.lr = cosineLr(lr, epoch, epochs);
     const keys = rand(train.length).toFloat32Array();
-    const order = Array.from(keys.keys()).sort((a, b) => keys[a]! - keys[b]!);
+    const order = Array.from(keys.keys()).sort((a, b) => keys[a] - keys[b]);
     const batches = Math.ceil(order.length / batchSize);
     const started = performance.now();
     let total = 0;

@@ -64,7 +64,7 @@ export function load(bytes: Uint8Array, options: LoadOptions = {}): PickleValue 
   checkMaxBytes(options.maxBytes, 'torch.load');
   const budget = new LoadBudget(options.maxBytes ?? defaultMaxBytes(bytes.length), { what: 'torch.load', example: 'torch.load(bytes, { maxBytes: N })' });
   // A pickle's PROTO opcode first: the legacy format; otherwise the zip format.
-  return guard(() => (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5 ? loadLegacy(bytes, keep64, budget) : loadZip(bytes, keep64, budget)));
+  return guard(() => (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5 ? loadLegacy(bytes, keep64, budget) : loadZip(bytes, keep64, budget)));
 }
 
 /** Turn any unexpected exception from hostile input into a FormatError (the loaders' contract). */
@@ -92,7 +92,7 @@ function loadZip(bytes: Uint8Array, keepFloat64: boolean, budget: LoadBudget): P
   if (pkl.length !== 1) {
     throw new FormatError(`torch.load: expected one "<name>/data.pkl" in the archive, found ${pkl.length}; is this a torch.save file?`);
   }
-  const prefix = pkl[0]!.slice(0, -'data.pkl'.length);
+  const prefix = pkl[0].slice(0, -'data.pkl'.length);
   if (zip.has(`${prefix}constants.pkl`)) {
     throw new FormatError(
       'torch.load: this is a TorchScript archive (torch.jit.save), which holds code as well as weights; torchlet reads weights only. In PyTorch, save the weights with torch.save(torch.jit.load(f).state_dict(), f2)',
@@ -128,7 +128,7 @@ function loadZip(bytes: Uint8Array, keepFloat64: boolean, budget: LoadBudget): P
     storages.set(key, ref);
     return ref;
   });
-  return unpickle(zip.read(pkl[0]!, 'torch.load'), hooks);
+  return unpickle(zip.read(pkl[0], 'torch.load'), hooks);
 }
 
 /**
@@ -143,13 +143,13 @@ export function toStateDict(value: PickleValue, path: string | readonly string[]
   const isDict = (x: PickleValue): x is PickleDict =>
     x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Tensor) && !(x instanceof Uint8Array);
   for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
+    const k = keys[i];
     if (!isDict(v) || !Object.hasOwn(v, k)) {
       const where = keys.slice(0, i).map((s) => `[${JSON.stringify(s)}]`).join('');
       const avail = isDict(v) ? ` (keys: ${Object.keys(v).slice(0, 10).map((s) => JSON.stringify(s)).join(', ')})` : '';
       throw new ValueError(`toStateDict: the checkpoint${where} has no key ${JSON.stringify(k)}${avail}`);
     }
-    v = v[k]!;
+    v = v[k];
   }
   if (!isDict(v)) throw new ValueError(`toStateDict: expected a dict of tensors, got ${describe(v)}`);
   const out: StateDict = {};

@@ -55,7 +55,7 @@ export function encodeStorage(data: Storage, dtype: DType): Uint8Array {
     const out = new Uint8Array(data.length * 8);
     const dv = new DataView(out.buffer);
     for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
+      const v = data[i];
       dv.setInt32(i * 8, v, true);
       dv.setInt32(i * 8 + 4, v < 0 ? -1 : 0, true);
     }
@@ -66,9 +66,9 @@ export function encodeStorage(data: Storage, dtype: DType): Uint8Array {
     const out = new Uint8Array(data.length * width);
     const dv = new DataView(out.buffer);
     for (let i = 0; i < data.length; i++) {
-      if (dtype === 'float32') dv.setFloat32(i * 4, data[i]!, true);
-      else if (dtype === 'float64') dv.setFloat64(i * 8, data[i]!, true);
-      else dv.setInt32(i * 4, data[i]!, true);
+      if (dtype === 'float32') dv.setFloat32(i * 4, data[i], true);
+      else if (dtype === 'float64') dv.setFloat64(i * 8, data[i], true);
+      else dv.setInt32(i * 4, data[i], true);
     }
     return out;
   }
@@ -117,7 +117,7 @@ export function decodeElements(bytes: Uint8Array, at: number, n: number, dtype: 
       const asFloat = new Float32Array(bits.buffer);
       for (let i = 0; i < n; i++) {
         bits[0] = dv.getUint16(i * 2, true) << 16;
-        out[i] = asFloat[0]!;
+        out[i] = asFloat[0];
       }
       break;
     }
@@ -159,7 +159,7 @@ const u32 = new Uint32Array(f32.buffer);
 /** float32 → IEEE binary16 bits, rounding to nearest even (as PyTorch's `.half()`); overflow → ±inf. */
 export function floatToHalf(value: number): number {
   f32[0] = value;
-  const x = u32[0]!;
+  const x = u32[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -187,7 +187,7 @@ export function floatToHalf(value: number): number {
 /** float32 → bfloat16 bits, rounding to nearest even (as PyTorch's `.bfloat16()`); NaN stays NaN. */
 export function floatToBFloat16(value: number): number {
   f32[0] = value;
-  const x = u32[0]!;
+  const x = u32[0];
   if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }

@@ -92,7 +92,7 @@ class Reader {
   }
   u8(): number {
     this.need(1, 'an opcode argument');
-    return this.bytes[this.pos++]!;
+    return this.bytes[this.pos++];
   }
   u16(): number {
     this.need(2, 'a 2-byte argument');
@@ -162,17 +162,17 @@ export function decodeUtf8Pickle(b: Uint8Array, what: string): string {
   const units: number[] = [];
   let out = '';
   const fail = (i: number, reason: string): never => {
-    throw new FormatError(`pickle: ${what} is not valid UTF-8 ('utf-8' codec can't decode byte 0x${b[i]!.toString(16).padStart(2, '0')} in position ${i}: ${reason})`);
+    throw new FormatError(`pickle: ${what} is not valid UTF-8 ('utf-8' codec can't decode byte 0x${b[i].toString(16).padStart(2, '0')} in position ${i}: ${reason})`);
   };
   let start = 0;
   const cont = (i: number): number => {
     if (i >= b.length) fail(start, 'unexpected end of data');
-    const c = b[i]!;
+    const c = b[i];
     if ((c & 0xc0) !== 0x80) fail(start, 'invalid continuation byte');
     return c & 0x3f;
   };
   for (let i = 0; i < b.length; ) {
-    const c = b[i]!;
+    const c = b[i];
     start = i;
     let cp: number;
     if (c < 0x80) {
@@ -182,13 +182,13 @@ export function decodeUtf8Pickle(b: Uint8Array, what: string): string {
       cp = ((c & 0x1f) << 6) | cont(i + 1);
       i += 2;
     } else if (c >= 0xe0 && c <= 0xef) {
-      const c1 = i + 1 < b.length ? b[i + 1]! : -1;
+      const c1 = i + 1 < b.length ? b[i + 1] : -1;
       // Overlong forms (E0 80..9F) are refused; surrogates (ED A0..BF) pass, as surrogatepass allows.
       if (c === 0xe0 && c1 >= 0 && c1 < 0xa0) fail(i, 'invalid continuation byte');
       cp = ((c & 0x0f) << 12) | (cont(i + 1) << 6) | cont(i + 2);
       i += 3;
     } else if (c >= 0xf0 && c <= 0xf4) {
-      const c1 = i + 1 < b.length ? b[i + 1]! : -1;
+      const c1 = i + 1 < b.length ? b[i + 1] : -1;
       if ((c === 0xf0 && c1 >= 0 && c1 < 0x90) || (c === 0xf4 && c1 >= 0x90)) fail(i, 'invalid continuation byte');
       cp = ((c & 0x07) << 18) | (cont(i + 1) << 12) | (cont(i + 2) << 6) | cont(i + 3);
       i += 4;
@@ -212,9 +212,9 @@ function decodeLong(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
   if (b.length > MAX_INT_BYTES) throw new FormatError(`pickle: a ${b.length}-byte integer is refused (limit ${MAX_INT_BYTES})`);
   let hex = '';
-  for (let i = b.length - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+  for (let i = b.length - 1; i >= 0; i--) hex += b[i].toString(16).padStart(2, '0');
   let v = BigInt(`0x${hex}`);
-  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+  if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
   return shrink(v);
 }
 
@@ -269,7 +269,7 @@ export function unpickleFrom(bytes: Uint8Array, start: number, hooks: PickleHook
   };
   const top = (what: string): Value => {
     if (stack.length === 0) throw new FormatError(`pickle: ${what} at offset ${r.pos - 1} found an empty stack`);
-    return stack[stack.length - 1]!;
+    return stack[stack.length - 1];
   };
   const popMark = (what: string): Value[] => {
     const items = stack;
@@ -289,7 +289,7 @@ export function unpickleFrom(bytes: Uint8Array, start: number, hooks: PickleHook
   const setItems = (d: Value, items: Value[], what: string): void => {
     const target = dict(d, what);
     if (items.length % 2 !== 0) throw new FormatError(`pickle: ${what} has an odd number of items`);
-    for (let i = 0; i < items.length; i += 2) m.setItem(target, items[i]!, items[i + 1]!);
+    for (let i = 0; i < items.length; i += 2) m.setItem(target, items[i], items[i + 1]);
   };
   const getMemo = (i: number): Value => {
     const v = memo.get(i);

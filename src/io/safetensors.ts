@@ -179,7 +179,7 @@ function encode(t: Tensor, dtype: 'F32' | 'F16' | 'BF16'): { dtype: FileDType; b
   const bits = new Uint16Array(data.length);
   const conv = dtype === 'F16' ? floatToHalf : floatToBFloat16;
   // float64 goes through float32 first (PyTorch parity for float32 tensors; a float64 value may round twice).
-  for (let i = 0; i < data.length; i++) bits[i] = conv(data[i]!);
+  for (let i = 0; i < data.length; i++) bits[i] = conv(data[i]);
   return { dtype, blob: new Uint8Array(bits.buffer) };
 }
 

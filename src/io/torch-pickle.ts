@@ -90,7 +90,7 @@ export function checkpointHooks(resolve: (pid: StoragePid) => StorageRef): Pickl
   return {
     global(module, name) {
       const path = `${module}.${name}`;
-      if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new StorageType(name, STORAGE_DTYPES[name]!);
+      if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new StorageType(name, STORAGE_DTYPES[name]);
       if (module === 'torch' && TORCH_DTYPES.has(name)) return `torch.${name}`;
       if (ALLOWED_FUNCTIONS.has(path)) return new GlobalRef(path);
       // A class (a model or layer pickled whole by torch.save(model)) gets the beginner's hint.
@@ -137,7 +137,7 @@ function callGlobal(path: string, args: Value[], m: PickleMachine): Value {
       if (args.length === 1 && Array.isArray(args[0])) {
         for (const pair of args[0]) {
           if (!Array.isArray(pair) || pair.length !== 2) throw new FormatError('torch.load: OrderedDict items must be pairs');
-          m.setItem(d, pair[0]!, pair[1]!);
+          m.setItem(d, pair[0], pair[1]);
         }
       } else if (args.length !== 0) {
         throw new FormatError('torch.load: OrderedDict called with unexpected arguments');
@@ -202,8 +202,8 @@ function rebuildTensor(args: Value[]): Tensor {
   let numel = 1;
   let last = off;
   for (let i = 0; i < size.length; i++) {
-    numel *= size[i]!;
-    last += (size[i]! - 1) * stride[i]!;
+    numel *= size[i];
+    last += (size[i] - 1) * stride[i];
   }
   if (!Number.isSafeInteger(numel) || numel > 2 ** 31) throw new FormatError(`torch.load: tensor of size [${size.join(', ')}] is too large`);
   if (numel > 0 ? last >= n : off > n) {

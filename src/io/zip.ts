@@ -132,8 +132,8 @@ export class ZipArchive {
     // stream (an overlapping-entry zip bomb) would make each inflate it again.
     const ranges = [...this.entries.values()].sort((a, b) => a.localOffset - b.localOffset);
     for (let i = 1; i < ranges.length; i++) {
-      const prev = ranges[i - 1]!;
-      const e = ranges[i]!;
+      const prev = ranges[i - 1];
+      const e = ranges[i];
       if (e.localOffset < prev.dataStart + prev.compressedSize) {
         throw new FormatError(`${what}: entries "${prev.name}" and "${e.name}" overlap in the file (an overlapping-entry zip bomb?), which is refused`);
       }
@@ -209,6 +209,6 @@ export function crc32(data: Uint8Array): number {
   }
   const table = CRC_TABLE;
   let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

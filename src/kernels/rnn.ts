@@ -158,7 +158,7 @@ export function forwardInTurn<A extends FloatArray>(kernel: Pick<RnnKernel, 'for
   return {
     results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
     joined: null,
-    backward: all ? (grads, retain?: boolean) => backs.map((b, i) => b!(grads[i]!, retain)) : null,
+    backward: all ? (grads, retain?: boolean) => backs.map((b, i) => b!(grads[i], retain)) : null,
   };
 }
 
@@ -192,7 +192,7 @@ export function layerDims(spec: RnnLayerSpec): LayerDims {
     T,
     B: spec.batchSizes[0] ?? 0,
     offs,
-    total: offs[T]!,
+    total: offs[T],
     lstm: spec.mode === 'LSTM',
   };
 }
@@ -200,6 +200,6 @@ export function layerDims(spec: RnnLayerSpec): LayerDims {
 /** Row offset of each step in the packed layout, plus the total row count at index T. */
 export function stepOffsets(batchSizes: Int32Array): Int32Array {
   const offs = new Int32Array(batchSizes.length + 1);
-  for (let t = 0; t < batchSizes.length; t++) offs[t + 1] = offs[t]! + batchSizes[t]!;
+  for (let t = 0; t < batchSizes.length; t++) offs[t + 1] = offs[t] + batchSizes[t];
   return offs;
 }

@@ -48,7 +48,7 @@ export function segmentBounds(batchSizes: Int32Array, maxRows: number): number[]
   const bounds = [0];
   let rows = 0;
   for (let t = 0; t < batchSizes.length; t++) {
-    const n = batchSizes[t]!;
+    const n = batchSizes[t];
     if (rows > 0 && rows + n > maxRows) {
       bounds.push(t);
       rows = 0;
@@ -79,7 +79,7 @@ class SegmentStream<A extends FloatArray> {
     private readonly out: OutTarget<A>,
   ) {
     this.d = layerDims(args.spec);
-    for (let i = 0; i + 1 < bounds.length; i++) this.segs.push([bounds[i]!, bounds[i + 1]!]);
+    for (let i = 0; i + 1 < bounds.length; i++) this.segs.push([bounds[i], bounds[i + 1]]);
     if (args.spec.reverse) this.segs.reverse();
     this.h = args.h0.slice(0, this.d.B * this.d.Hout) as A;
     this.c = args.c0 ? (args.c0.slice(0, this.d.B * this.d.H) as A) : null;
@@ -91,14 +91,14 @@ class SegmentStream<A extends FloatArray> {
 
   /** The kernel arguments of segment k (in processing order). */
   argsAt(k: number): RnnForwardArgs<A> {
-    const [a, b] = this.segs[k]!;
+    const [a, b] = this.segs[k];
     const { offs, I, Hout, H } = this.d;
     const bs = this.args.spec.batchSizes.subarray(a, b);
-    const rows = bs[0]!;
+    const rows = bs[0];
     return {
       ...this.args,
       spec: { ...this.args.spec, batchSizes: bs },
-      x: this.args.x.subarray(offs[a]! * I, offs[b]! * I) as A,
+      x: this.args.x.subarray(offs[a] * I, offs[b] * I) as A,
       h0: this.h.subarray(0, rows * Hout) as A,
       c0: this.c ? (this.c.subarray(0, rows * H) as A) : null,
       needsGrad: false,
@@ -107,14 +107,14 @@ class SegmentStream<A extends FloatArray> {
 
   /** Take segment k's outputs: its rows of y, and its final states as the carried state. */
   take(k: number, res: { y: A | null; hN: A; cN: A | null }): void {
-    const [a, b] = this.segs[k]!;
+    const [a, b] = this.segs[k];
     const { offs, Hout } = this.d;
     const { y, ld, col } = this.out;
     const ySeg = res.y!;
-    if (ld === Hout && col === 0) y.set(ySeg, offs[a]! * Hout);
+    if (ld === Hout && col === 0) y.set(ySeg, offs[a] * Hout);
     else {
-      for (let r = offs[a]!; r < offs[b]!; r++) {
-        const s = (r - offs[a]!) * Hout;
+      for (let r = offs[a]; r < offs[b]; r++) {
+        const s = (r - offs[a]) * Hout;
         y.set(ySeg.subarray(s, s + Hout), r * ld + col);
       }
     }
@@ -150,24 +150,24 @@ export function forwardManySegmented<A extends FloatArray>(
   run: (list: RnnForwardArgs<A>[]) => RnnForwardManyResult<A>,
 ): RnnForwardManyResult<A> {
   const ds = argsList.map((a) => layerDims(a.spec));
-  const total = ds[0]!.total;
+  const total = ds[0].total;
   const joinable = join && ds.every((d) => d.total === total);
   const width = ds.reduce((n, d) => n + d.Hout, 0);
-  const joined = joinable ? newArray(argsList[0]!.x, total * width) : null;
+  const joined = joinable ? newArray(argsList[0].x, total * width) : null;
   // Cut every direction at the finest of their bounds, so all have the same segment count.
   const maxRows = Math.min(...argsList.map(segmentRows));
   let col = 0;
   const streams = argsList.map((a, i) => {
-    const out = joined ? { y: joined, ld: width, col } : { y: newArray(a.x, ds[i]!.total * ds[i]!.Hout), ld: ds[i]!.Hout, col: 0 };
-    col += ds[i]!.Hout;
+    const out = joined ? { y: joined, ld: width, col } : { y: newArray(a.x, ds[i].total * ds[i].Hout), ld: ds[i].Hout, col: 0 };
+    col += ds[i].Hout;
     return new SegmentStream(a, segmentBounds(a.spec.batchSizes, maxRows), out);
   });
   const n = Math.max(...streams.map((s) => s.count));
   for (let k = 0; k < n; k++) {
-    const idx = streams.map((_, i) => i).filter((i) => k < streams[i]!.count);
-    const res = run(idx.map((i) => streams[i]!.argsAt(k)));
+    const idx = streams.map((_, i) => i).filter((i) => k < streams[i].count);
+    const res = run(idx.map((i) => streams[i].argsAt(k)));
     idx.forEach((i, j) => {
-      streams[i]!.take(k, res.results[j]!);
+      streams[i].take(k, res.results[j]);
     });
   }
   return {

@@ -86,8 +86,8 @@ export function calculateFanInAndFanOut(tensor: Tensor): [fanIn: number, fanOut:
     throw new ValueError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
   }
   let receptive = 1;
-  for (let d = 2; d < tensor.ndim; d++) receptive *= tensor.shape[d]!;
-  return [tensor.shape[1]! * receptive, tensor.shape[0]! * receptive];
+  for (let d = 2; d < tensor.ndim; d++) receptive *= tensor.shape[d];
+  return [tensor.shape[1] * receptive, tensor.shape[0] * receptive];
 }
 
 function correctFan(tensor: Tensor, mode: string): number {
@@ -238,15 +238,15 @@ export function dirac_(tensor: Tensor, groups = 1): Tensor {
   const dims = tensor.ndim;
   if (dims < 3 || dims > 5) throw new ValueError('Only tensors with 3, 4, or 5 dimensions are supported');
   const sizes = tensor.shape;
-  if (sizes[0]! % groups !== 0) throw new ValueError('dim 0 must be divisible by groups');
-  const outPerGroup = Math.floor(sizes[0]! / groups);
-  const minDim = Math.min(outPerGroup, sizes[1]!);
+  if (sizes[0] % groups !== 0) throw new ValueError('dim 0 must be divisible by groups');
+  const outPerGroup = Math.floor(sizes[0] / groups);
+  const minDim = Math.min(outPerGroup, sizes[1]);
   const strides = sizes.map((_, i) => sizes.slice(i + 1).reduce((p, s) => p * s, 1));
   const v = new Float64Array(tensor.numel());
   for (let g = 0; g < groups; g++) {
     for (let d = 0; d < minDim; d++) {
-      let off = (g * outPerGroup + d) * strides[0]! + d * strides[1]!;
-      for (let k = 2; k < dims; k++) off += Math.floor(sizes[k]! / 2) * strides[k]!;
+      let off = (g * outPerGroup + d) * strides[0] + d * strides[1];
+      for (let k = 2; k < dims; k++) off += Math.floor(sizes[k] / 2) * strides[k];
       v[off] = 1;
     }
   }
@@ -336,7 +336,7 @@ export function orthogonal_(tensor: Tensor, gain = 1, options: InitOptions = {})
   if (tensor.ndim < 2) throw new ValueError('Only tensors with 2 or more dimensions are supported');
   const n = tensor.numel();
   if (n === 0) return tensor;
-  const rows = tensor.shape[0]!;
+  const rows = tensor.shape[0];
   const cols = n / rows;
   const g = generatorOf(options.generator);
   // Work on the tall orientation (m ≥ k): columns to orthonormalise.
@@ -349,25 +349,25 @@ export function orthogonal_(tensor: Tensor, gain = 1, options: InitOptions = {})
   const q: Float64Array[] = [];
   for (let c = 0; c < k; c++) {
     const col = new Float64Array(m);
-    for (let r = 0; r < m; r++) col[r] = tall ? a[r * cols + c]! : a[c * cols + r]!;
+    for (let r = 0; r < m; r++) col[r] = tall ? a[r * cols + c] : a[c * cols + r];
     // Gram–Schmidt twice against the columns so far ("twice is enough"), then normalise: the
     // resulting R has a positive diagonal, which is what PyTorch's sign fix-up produces.
     for (let pass = 0; pass < 2; pass++) {
       for (const prev of q) {
         let dot = 0;
-        for (let r = 0; r < m; r++) dot += prev[r]! * col[r]!;
-        for (let r = 0; r < m; r++) col[r]! -= dot * prev[r]!;
+        for (let r = 0; r < m; r++) dot += prev[r] * col[r];
+        for (let r = 0; r < m; r++) col[r] -= dot * prev[r];
       }
     }
     let norm = 0;
-    for (let r = 0; r < m; r++) norm += col[r]! * col[r]!;
+    for (let r = 0; r < m; r++) norm += col[r] * col[r];
     norm = Math.sqrt(norm);
-    for (let r = 0; r < m; r++) col[r] = norm > 0 ? col[r]! / norm : 0;
+    for (let r = 0; r < m; r++) col[r] = norm > 0 ? col[r] / norm : 0;
     q.push(col);
   }
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (tall ? q[c]![r]! : q[r]![c]!);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (tall ? q[c][r] : q[r][c]);
   }
   return fill(tensor, out);
 }

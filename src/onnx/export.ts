@@ -108,7 +108,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
 
   // A model the module-tree exporter knows as a whole (a library layer, a Sequential of them, or a
   // module with an onnxExport hook) exports by walking it; any other Module by tracing its forward.
-  if (!walkable(model)) return exportTraced(model, examples, options, opset, IR_VERSION[opset]!);
+  if (!walkable(model)) return exportTraced(model, examples, options, opset, IR_VERSION[opset]);
 
   const g = new OnnxGraph(opset, builtinExporter);
   const inputs: OnnxValue[] = examples.map((t, i) => ({ name: g.reserve(inNames[i] ?? `input_${i}`), value: t }));
@@ -131,7 +131,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
     return name;
   });
   const dynamic = options.dynamicAxes ?? {};
-  const all = new Map<string, Tensor>([...inputs.map((v) => [v.name, v.value] as const), ...outputs.map((v, i) => [outNames[i]!, v.value] as const)]);
+  const all = new Map<string, Tensor>([...inputs.map((v) => [v.name, v.value] as const), ...outputs.map((v, i) => [outNames[i], v.value] as const)]);
   for (const [name, axes] of Object.entries(dynamic)) {
     const t = all.get(name);
     if (t === undefined) throw new ValueError(`onnx export: dynamicAxes names "${name}", which is not an input or output (have ${[...all.keys()].join(', ')})`);
@@ -151,7 +151,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
     };
   };
   return encodeModel({
-    irVersion: IR_VERSION[opset]!,
+    irVersion: IR_VERSION[opset],
     producerName: 'torchlet',
     opsetImport: [{ domain: '', version: opset }],
     graph: {
@@ -159,7 +159,7 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
       node: g.nodes,
       initializer: g.initializers,
       input: inputs.map((v) => valueInfo(v.name, v.value)),
-      output: outNames.map((n, i) => valueInfo(n, outputs[i]!.value)),
+      output: outNames.map((n, i) => valueInfo(n, outputs[i].value)),
     },
   });
 }

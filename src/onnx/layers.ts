@@ -32,7 +32,7 @@ type TensorForward = Module & { forward(input: Tensor): Tensor };
 /** One input, one output; the output's example value from the module itself. */
 function unary(m: TensorForward, inputs: OnnxValue[], emit: (x: OnnxValue, y: Tensor) => string): OnnxValue[] {
   if (inputs.length !== 1) throw new OnnxExportError(`${moduleTypeName(m)} export takes one input, got ${inputs.length}`);
-  const x = inputs[0]!;
+  const x = inputs[0];
   const y = noGrad(() => m.forward(x.value));
   return [{ name: emit(x, y), value: y }];
 }
@@ -60,7 +60,7 @@ export function builtinExporter(m: object): ModuleExporter {
         const w = g.weight('linear.weight_t', transposeData(m.weight), [m.inFeatures, m.outFeatures]);
         const [mm] = g.node('MatMul', [x.name, w]);
         if (m.bias === null) return mm!;
-        return g.node('Add', [mm!, g.weight('linear.bias', m.bias.contiguousData(), [m.outFeatures])])[0]!;
+        return g.node('Add', [mm!, g.weight('linear.bias', m.bias.contiguousData(), [m.outFeatures])])[0];
       });
   }
   if (m instanceof Embedding) {
@@ -68,7 +68,7 @@ export function builtinExporter(m: object): ModuleExporter {
       unary(m, inputs, (x) => {
         if (x.value.dtype !== 'int32' && x.value.dtype !== 'int64') throw new OnnxExportError('Embedding export takes int64 or int32 indices');
         const w = g.weight('embedding.weight', m.weight.contiguousData(), [m.numEmbeddings, m.embeddingDim]);
-        return g.node('Gather', [w, x.name], { axis: int(0) })[0]!;
+        return g.node('Gather', [w, x.name], { axis: int(0) })[0];
       });
   }
   if (m instanceof Conv1d) {
@@ -82,18 +82,18 @@ export function builtinExporter(m: object): ModuleExporter {
           pads = [Math.floor(total / 2), total - Math.floor(total / 2)];
         } else pads = [m.padding, m.padding];
         let input = x.name;
-        if (m.paddingMode !== 'zeros' && (pads[0]! > 0 || pads[1]! > 0)) {
+        if (m.paddingMode !== 'zeros' && (pads[0] > 0 || pads[1] > 0)) {
           // PyTorch pads first (F.pad with the mode), then convolves with no padding.
           const mode = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' }[m.paddingMode];
           if (mode === 'wrap' && g.opsetVersion < 19) throw new OnnxExportError("Conv1d with paddingMode 'circular' needs opsetVersion >= 19 (Pad mode 'wrap')");
-          [input] = g.node('Pad', [input, g.int64('conv.pads', [0, 0, pads[0]!, 0, 0, pads[1]!])], { mode: str(mode) });
+          [input] = g.node('Pad', [input, g.int64('conv.pads', [0, 0, pads[0], 0, 0, pads[1]])], { mode: str(mode) });
           pads = [0, 0];
         }
         const ins = [input!, g.weight('conv.weight', m.weight.contiguousData(), m.weight.shape)];
         if (m.bias !== null) ins.push(g.weight('conv.bias', m.bias.contiguousData(), [m.outChannels]));
         return g.node('Conv', ins, {
           kernel_shape: ints([m.kernelSize]), strides: ints([m.stride]), pads: ints(pads), dilations: ints([m.dilation]), group: int(m.groups),
-        })[0]!;
+        })[0];
       });
   }
   if (m instanceof LayerNorm) {
@@ -105,7 +105,7 @@ export function builtinExporter(m: object): ModuleExporter {
         const scale = g.weight('layernorm.weight', m.weight ? m.weight.contiguousData() : new Float32Array(n).fill(1), shape);
         const ins = [x.name, scale];
         if (m.bias) ins.push(g.weight('layernorm.bias', m.bias.contiguousData(), shape));
-        return g.node('LayerNormalization', ins, { axis: int(-shape.length), epsilon: float(m.eps) })[0]!;
+        return g.node('LayerNormalization', ins, { axis: int(-shape.length), epsilon: float(m.eps) })[0];
       });
   }
   if (m instanceof GroupNorm) {
@@ -136,17 +136,17 @@ export function builtinExporter(m: object): ModuleExporter {
           g.weight('batchnorm.bias', m.bias ? m.bias.contiguousData() : new Float32Array(C), [C]),
           g.weight('batchnorm.running_mean', m.runningMean.contiguousData(), [C]),
           g.weight('batchnorm.running_var', m.runningVar.contiguousData(), [C]),
-        ], { epsilon: float(m.eps) })[0]!;
+        ], { epsilon: float(m.eps) })[0];
       });
   }
-  if (m instanceof ReLU) return (g, inputs) => unary(m, inputs, (x) => g.node('Relu', [x.name])[0]!);
-  if (m instanceof Tanh) return (g, inputs) => unary(m, inputs, (x) => g.node('Tanh', [x.name])[0]!);
-  if (m instanceof Sigmoid) return (g, inputs) => unary(m, inputs, (x) => g.node('Sigmoid', [x.name])[0]!);
-  if (m instanceof LeakyReLU) return (g, inputs) => unary(m, inputs, (x) => g.node('LeakyRelu', [x.name], { alpha: float(m.negativeSlope) })[0]!);
-  if (m instanceof ELU) return (g, inputs) => unary(m, inputs, (x) => g.node('Elu', [x.name], { alpha: float(m.alpha) })[0]!);
+  if (m instanceof ReLU) return (g, inputs) => unary(m, inputs, (x) => g.node('Relu', [x.name])[0]);
+  if (m instanceof Tanh) return (g, inputs) => unary(m, inputs, (x) => g.node('Tanh', [x.name])[0]);
+  if (m instanceof Sigmoid) return (g, inputs) => unary(m, inputs, (x) => g.node('Sigmoid', [x.name])[0]);
+  if (m instanceof LeakyReLU) return (g, inputs) => unary(m, inputs, (x) => g.node('LeakyRelu', [x.name], { alpha: float(m.negativeSlope) })[0]);
+  if (m instanceof ELU) return (g, inputs) => unary(m, inputs, (x) => g.node('Elu', [x.name], { alpha: float(m.alpha) })[0]);
   if (m instanceof Softmax || m instanceof LogSoftmax) {
     const op = m instanceof Softmax ? 'Softmax' : 'LogSoftmax';
-    return (g, inputs) => unary(m, inputs, (x) => g.node(op, [x.name], { axis: int(softmaxDim(m.dim, x.value.ndim)) })[0]!);
+    return (g, inputs) => unary(m, inputs, (x) => g.node(op, [x.name], { axis: int(softmaxDim(m.dim, x.value.ndim)) })[0]);
   }
   if (m instanceof GELU) {
     return (g, inputs) =>
@@ -156,17 +156,17 @@ export function builtinExporter(m: object): ModuleExporter {
         let inner: string;
         if (m.approximate === 'tanh') {
           // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-          const [x3] = g.node('Mul', [x.name, g.node('Mul', [x.name, x.name])[0]!]);
-          const [s] = g.node('Add', [x.name, g.node('Mul', [x3!, c(0.044715)])[0]!]);
-          [inner] = g.node('Tanh', [g.node('Mul', [s!, c(Math.sqrt(2 / Math.PI))])[0]!]);
+          const [x3] = g.node('Mul', [x.name, g.node('Mul', [x.name, x.name])[0]]);
+          const [s] = g.node('Add', [x.name, g.node('Mul', [x3!, c(0.044715)])[0]]);
+          [inner] = g.node('Tanh', [g.node('Mul', [s!, c(Math.sqrt(2 / Math.PI))])[0]]);
         } else {
           // 0.5 x (1 + erf(x / sqrt(2)))
-          [inner] = g.node('Erf', [g.node('Mul', [x.name, c(Math.SQRT1_2)])[0]!]);
+          [inner] = g.node('Erf', [g.node('Mul', [x.name, c(Math.SQRT1_2)])[0]]);
         }
-        return g.node('Mul', [half!, g.node('Add', [inner!, c(1)])[0]!])[0]!;
+        return g.node('Mul', [half!, g.node('Add', [inner!, c(1)])[0]])[0];
       });
   }
-  if (m instanceof Dropout || m instanceof Identity) return (g, inputs) => unary(m, inputs, (x) => g.node('Identity', [x.name])[0]!);
+  if (m instanceof Dropout || m instanceof Identity) return (g, inputs) => unary(m, inputs, (x) => g.node('Identity', [x.name])[0]);
   throw new OnnxExportError(
     `cannot export ${moduleTypeName(m)}: torchlet's ONNX exporter knows Sequential, Linear, Embedding, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${moduleTypeName(m)} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,
   );

@@ -561,7 +561,7 @@ class Sink {
 
   finish(): Uint8Array {
     this.flush();
-    if (this.parts.length === 1) return this.parts[0]!.slice();
+    if (this.parts.length === 1) return this.parts[0].slice();
     const out = new Uint8Array(this.flushed);
     let at = 0;
     for (const p of this.parts) {
@@ -681,7 +681,7 @@ class Source {
 
   private byte(end: number): number {
     if (this.pos >= end) this.fail('truncated varint');
-    return this.buf[this.pos++]!;
+    return this.buf[this.pos++];
   }
 
   /** A varint as a number when below 2^49, else as a bigint (the raw unsigned 64 bits). */

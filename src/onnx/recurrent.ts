@@ -43,9 +43,9 @@ function gateOrder(m: RNNBase): number[] {
 /** Row blocks of a (G*H, cols) or (G*H) parameter, reordered. */
 function reorder(p: Tensor, order: readonly number[], H: number): number[] {
   const data = p.contiguousData();
-  const rowLen = p.ndim === 2 ? p.shape[1]! : 1;
+  const rowLen = p.ndim === 2 ? p.shape[1] : 1;
   const out: number[] = [];
-  for (const g of order) for (let i = g * H * rowLen; i < (g + 1) * H * rowLen; i++) out.push(data[i]!);
+  for (const g of order) for (let i = g * H * rowLen; i < (g + 1) * H * rowLen; i++) out.push(data[i]);
   return out;
 }
 
@@ -80,7 +80,7 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
     const { batchFirst } = m;
     const packed = packPaddedSequence(x.value, lengths.value, { batchFirst, enforceSorted: false });
     const [out, hN] = m.forward(packed, state);
-    return [padPackedSequence(out, { batchFirst, totalLength: x.value.shape[batchFirst ? 1 : 0]! })[0], hN];
+    return [padPackedSequence(out, { batchFirst, totalLength: x.value.shape[batchFirst ? 1 : 0] })[0], hN];
   });
   const hNV = Array.isArray(stateV) ? stateV[0] : stateV;
   const cNV = Array.isArray(stateV) ? stateV[1] : null;
@@ -99,7 +99,7 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   const base = g.fresh(moduleTypeName(m).toLowerCase());
 
   const addBatch = (v: OnnxValue | undefined): OnnxValue | undefined =>
-    v === undefined || !unbatched ? v : { name: g.node('Unsqueeze', [v.name, g.int64(`${base}.axis1`, [1])])[0]!, value: v.value };
+    v === undefined || !unbatched ? v : { name: g.node('Unsqueeze', [v.name, g.int64(`${base}.axis1`, [1])])[0], value: v.value };
   const hIn = addBatch(h0);
   const cIn = addBatch(c0);
   let layerIn = addBatch(x)!.name;
@@ -108,7 +108,7 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   const hs: string[] = [];
   const cs: string[] = [];
   // ONNX's sequence_lens must be int32; int64 lengths are cast once for every layer.
-  const seqLens = lengths === undefined ? '' : lengths.value.dtype === 'int32' ? lengths.name : g.node('Cast', [lengths.name], { to: int(DataType.INT32) })[0]!;
+  const seqLens = lengths === undefined ? '' : lengths.value.dtype === 'int32' ? lengths.name : g.node('Cast', [lengths.name], { to: int(DataType.INT32) })[0];
   for (let l = 0; l < m.numLayers; l++) {
     if (m.projSize > 0) {
       const layer = projectedLstmLayer(g, m, l, layerIn, hIn?.name, cIn?.name, base);
@@ -122,8 +122,8 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
     const b: number[] = [];
     let inSize = 0;
     for (let d = 0; d < D; d++) {
-      const [wih, whh, bih, bhh] = params[l * D + d]!;
-      inSize = wih!.shape[1]!;
+      const [wih, whh, bih, bhh] = params[l * D + d];
+      inSize = wih!.shape[1];
       w.push(...reorder(wih!, order, H));
       r.push(...reorder(whh!, order, H));
       if (m.bias) b.push(...reorder(bih!, order, H), ...reorder(bhh!, order, H));
@@ -142,16 +142,16 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
     if (isLstm) ins.push(slice(cIn));
     while (ins[ins.length - 1] === '') ins.pop();
     const outs = g.node(opType, ins, attrs, isLstm ? 3 : 2);
-    hs.push(outs[1]!);
-    if (isLstm) cs.push(outs[2]!);
-    const [t] = g.node('Transpose', [outs[0]!], { perm: ints([0, 2, 1, 3]) });
+    hs.push(outs[1]);
+    if (isLstm) cs.push(outs[2]);
+    const [t] = g.node('Transpose', [outs[0]], { perm: ints([0, 2, 1, 3]) });
     [layerIn] = g.node('Reshape', [t!, g.int64(`${base}.shape`, [0, 0, -1])]);
   }
   let out = layerIn;
   if (batchFirst) [out] = g.node('Transpose', [out], { perm: ints([1, 0, 2]) });
-  const dropBatch = (name: string): string => (unbatched ? g.node('Squeeze', [name, g.int64(`${base}.axis1`, [1])])[0]! : name);
+  const dropBatch = (name: string): string => (unbatched ? g.node('Squeeze', [name, g.int64(`${base}.axis1`, [1])])[0] : name);
   out = dropBatch(out);
-  const concat = (names: string[]): string => dropBatch(names.length === 1 ? names[0]! : g.node('Concat', names, { axis: int(0) })[0]!);
+  const concat = (names: string[]): string => dropBatch(names.length === 1 ? names[0] : g.node('Concat', names, { axis: int(0) })[0]);
   const result: OnnxValue[] = [
     { name: out, value: outV },
     { name: concat(hs), value: hNV },
@@ -192,31 +192,31 @@ function projectedLstmLayer(
     const [shape] = g.node('Shape', [x]);
     const [batch] = g.node('Gather', [shape!, g.int64(`${base}.batch_axis`, [1])], { axis: int(0) });
     const [dims] = g.node('Concat', [batch!, g.int64(`${base}.size`, [size])], { axis: int(0) });
-    return g.node('ConstantOfShape', [dims!])[0]!;
+    return g.node('ConstantOfShape', [dims!])[0];
   };
   const pick = (v: string, k: number): string => {
     const [s] = g.node('Slice', [v, g.int64(`${base}.start`, [k]), g.int64(`${base}.end`, [k + 1]), g.int64(`${base}.axes`, [0])]);
-    return g.node('Squeeze', [s!, g.int64(`${base}.axes`, [0])])[0]!;
+    return g.node('Squeeze', [s!, g.int64(`${base}.axes`, [0])])[0];
   };
   for (let d = 0; d < D; d++) {
-    const [wih, whh, bih, bhh, whr] = m.bias ? params[l * D + d]! : [params[l * D + d]![0], params[l * D + d]![1], null, null, params[l * D + d]![2]];
+    const [wih, whh, bih, bhh, whr] = m.bias ? params[l * D + d] : [params[l * D + d][0], params[l * D + d][1], null, null, params[l * D + d][2]];
     const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-    const wihT = g.weight(`${base}.weight_ih${sfx}_t`, transposed(wih!), [wih!.shape[1]!, 4 * H]);
+    const wihT = g.weight(`${base}.weight_ih${sfx}_t`, transposed(wih!), [wih!.shape[1], 4 * H]);
     const whhT = g.weight(`${base}.weight_hh${sfx}_t`, transposed(whh!), [P, 4 * H]);
     const whrT = g.weight(`${base}.weight_hr${sfx}_t`, transposed(whr!), [H, P]);
-    const bias = bih && bhh ? g.weight(`${base}.bias${sfx}`, Float32Array.from(bih.contiguousData(), (v, i) => v + bhh.contiguousData()[i]!), [4 * H]) : null;
+    const bias = bih && bhh ? g.weight(`${base}.bias${sfx}`, Float32Array.from(bih.contiguousData(), (v, i) => v + bhh.contiguousData()[i]), [4 * H]) : null;
     const splits = g.int64(`${base}.gate_sizes`, [H, H, H, H]);
     const body = g.subgraph(`${base}.cell${sfx}`, ['h_prev', 'c_prev', 'x_t'], ([hPrev, cPrev, xt]) => {
-      let [gates] = g.node('Add', [g.node('MatMul', [xt!, wihT])[0]!, g.node('MatMul', [hPrev!, whhT])[0]!]);
+      let [gates] = g.node('Add', [g.node('MatMul', [xt!, wihT])[0], g.node('MatMul', [hPrev!, whhT])[0]]);
       if (bias) [gates] = g.node('Add', [gates!, bias]);
       const [i, f, gg, o] = g.node('Split', [gates!, splits], { axis: int(1) }, 4);
       const [c] = g.node('Add', [
-        g.node('Mul', [g.node('Sigmoid', [f!])[0]!, cPrev!])[0]!,
-        g.node('Mul', [g.node('Sigmoid', [i!])[0]!, g.node('Tanh', [gg!])[0]!])[0]!,
+        g.node('Mul', [g.node('Sigmoid', [f!])[0], cPrev!])[0],
+        g.node('Mul', [g.node('Sigmoid', [i!])[0], g.node('Tanh', [gg!])[0]])[0],
       ]);
-      const [hFull] = g.node('Mul', [g.node('Sigmoid', [o!])[0]!, g.node('Tanh', [c!])[0]!]);
+      const [hFull] = g.node('Mul', [g.node('Sigmoid', [o!])[0], g.node('Tanh', [c!])[0]]);
       const [h] = g.node('MatMul', [hFull!, whrT]);
-      return [h!, c!, g.node('Identity', [h!])[0]!];
+      return [h!, c!, g.node('Identity', [h!])[0]];
     });
     const k = l * D + d;
     const outs = g.node('Scan', [h0 === undefined ? zeros(P) : pick(h0, k), c0 === undefined ? zeros(H) : pick(c0, k), x], {
@@ -225,10 +225,10 @@ function projectedLstmLayer(
       scan_input_directions: ints([d]),
       scan_output_directions: ints([d]),
     }, 3);
-    hs.push(g.node('Unsqueeze', [outs[0]!, g.int64(`${base}.axes`, [0])])[0]!);
-    cs.push(g.node('Unsqueeze', [outs[1]!, g.int64(`${base}.axes`, [0])])[0]!);
-    ys.push(outs[2]!);
+    hs.push(g.node('Unsqueeze', [outs[0], g.int64(`${base}.axes`, [0])])[0]);
+    cs.push(g.node('Unsqueeze', [outs[1], g.int64(`${base}.axes`, [0])])[0]);
+    ys.push(outs[2]);
   }
-  const y = ys.length === 1 ? ys[0]! : g.node('Concat', ys, { axis: int(2) })[0]!;
+  const y = ys.length === 1 ? ys[0] : g.node('Concat', ys, { axis: int(2) })[0];
   return { y, hs, cs };
 }

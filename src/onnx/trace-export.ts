@@ -80,7 +80,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
   const names = new Map<Tensor, string>();
   examples.forEach((t, i) => {
     if (names.has(t)) throw new ValueError(`onnx export: example input ${i} is the same tensor as an earlier one; pass distinct tensors`);
-    names.set(t, g.reserve(inNames[i]!));
+    names.set(t, g.reserve(inNames[i]));
   });
   const params = new Map<Tensor, string>();
   for (const [p, t] of model.namedParameters()) params.set(t, p);
@@ -99,7 +99,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
     const i = producer.get(t);
     if (i === undefined || live.has(i)) continue;
     live.add(i);
-    todo.push(...a.ops[i]!.inputs);
+    todo.push(...a.ops[i].inputs);
   }
 
   const initializers = g.initializers as TensorProto[];
@@ -110,7 +110,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
     const param = params.get(t);
     const name = g.fresh(param ?? (op?.path ? `${op.path}.const` : 'const'));
     if (param === undefined && b !== undefined && op !== undefined) {
-      const other = b.ops[opIndex]!.inputs[inputIndex];
+      const other = b.ops[opIndex].inputs[inputIndex];
       if (other === undefined || !sameData(t, other)) {
         throw new OnnxExportError(
           `input ${inputIndex} of ${op.name} in ${where(model, op)} is a tensor the tracer did not see being computed (made from numbers, by an op without a gradient such as argmax, a comparison, or a creation op like zeros(x.shape[0], H)), ` +
@@ -126,7 +126,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
 
   for (let i = 0; i < a.ops.length; i++) {
     if (!live.has(i)) continue;
-    const op = a.ops[i]!;
+    const op = a.ops[i];
     const opB = b?.ops[i];
     const fail = (message: string): never => {
       throw new OnnxExportError(`cannot export ${op.name} in ${where(model, op)}: ${message}`);
@@ -147,7 +147,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
       const e: Emit = {
         g,
         opset,
-        input: (j) => valueName(op.inputs[j]!, i, j),
+        input: (j) => valueName(op.inputs[j], i, j),
         const64: (v) => g.int64('const', v),
         sizes: (va, vb, minusOne) => sizesTensor(g, dims, va, vb, minusOne, fail),
         position: (pa, pb, sa, sb, what) => {
@@ -155,13 +155,13 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
           if (sb !== undefined && pa - sa === pb - sb) return pa - sa;
           return fail(`${what} is ${pa} in one trace and ${pb} in the other, neither fixed nor counted from the end of a dynamic axis`);
         },
-        cast: (name, from, to) => (from === to ? name : g.node('Cast', [name], { to: int(onnxType(to)) })[0]!),
+        cast: (name, from, to) => (from === to ? name : g.node('Cast', [name], { to: int(onnxType(to)) })[0]),
         fail,
       };
       outs = emitter(e, op, opB);
     }
     op.outputs.forEach((t, k) => {
-      if (outs[k] !== undefined) names.set(t, outs[k]!);
+      if (outs[k] !== undefined) names.set(t, outs[k]);
     });
   }
 
@@ -203,8 +203,8 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
       name: moduleTypeName(model),
       node: g.nodes,
       initializer: g.initializers,
-      input: examples.map((t, i) => info(inNames[i]!, t, undefined)),
-      output: outNames.map((n, i) => info(n, a.outputs[i]!, b?.outputs[i])),
+      input: examples.map((t, i) => info(inNames[i], t, undefined)),
+      output: outNames.map((n, i) => info(n, a.outputs[i], b?.outputs[i])),
     },
   });
 }

@@ -53,8 +53,8 @@ function close(x: Tensor, y: Tensor): boolean {
   const a = x.contiguousData();
   const b = y.contiguousData();
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= 1e-5 * (1 + Math.abs(b[i]!))) && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) return false;
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= 1e-5 * (1 + Math.abs(b[i]))) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
   }
   return true;
 }
@@ -86,25 +86,25 @@ function cutsOf(x: Tensor, y: Tensor): DimCut[] | null {
   const cuts: DimCut[] = [];
   let i = 0;
   for (let d = 0; d < x.ndim; d++) {
-    const xs = x.strides[d]!;
+    const xs = x.strides[d];
     const ys = y.strides[i];
-    const keptHere = i < y.ndim && (y.shape[i] === x.shape[d] ? ys === xs || x.shape[d] === 1 : ys !== undefined && xs !== 0 && ys % xs === 0 && ys / xs >= 1 && y.shape[i]! <= x.shape[d]!);
+    const keptHere = i < y.ndim && (y.shape[i] === x.shape[d] ? ys === xs || x.shape[d] === 1 : ys !== undefined && xs !== 0 && ys % xs === 0 && ys / xs >= 1 && y.shape[i] <= x.shape[d]);
     const remainingIn = x.ndim - d - 1;
     const remainingOut = y.ndim - i - 1;
     if (keptHere && remainingOut <= remainingIn) {
-      cuts.push({ kept: true, start: 0, len: y.shape[i]!, step: x.shape[d] === 1 ? 1 : ys! / xs });
+      cuts.push({ kept: true, start: 0, len: y.shape[i], step: x.shape[d] === 1 ? 1 : ys! / xs });
       i++;
     } else cuts.push({ kept: false, start: 0, len: 1, step: 1 });
   }
   if (i !== y.ndim) return null;
   // Distribute the offset over the dims, largest stride first.
   let rem = y.offset - x.offset;
-  const order = [...x.strides.keys()].sort((p, q) => x.strides[q]! - x.strides[p]!);
+  const order = [...x.strides.keys()].sort((p, q) => x.strides[q] - x.strides[p]);
   for (const d of order) {
-    const s = x.strides[d]!;
+    const s = x.strides[d];
     if (s <= 0 || x.shape[d] === 1) continue;
-    const k = Math.min(Math.floor(rem / s), x.shape[d]! - 1);
-    cuts[d]!.start = k;
+    const k = Math.min(Math.floor(rem / s), x.shape[d] - 1);
+    cuts[d].start = k;
     rem -= k * s;
   }
   if (rem !== 0) return null;
@@ -131,21 +131,21 @@ const unary = (op: string): Emitter => (e) => e.g.node(op, [e.input(0)]);
 const binary =
   (op: string, swap = false): Emitter =>
   (e, a) => {
-    const y = a.outputs[0]!;
-    const ins = [0, 1].map((i) => e.cast(e.input(i), a.inputs[i]!.dtype, y.dtype));
-    return e.g.node(op, swap ? [ins[1]!, ins[0]!] : ins);
+    const y = a.outputs[0];
+    const ins = [0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, y.dtype));
+    return e.g.node(op, swap ? [ins[1], ins[0]] : ins);
   };
 
-const reshape: Emitter = (e, a, b) => e.g.node('Reshape', [e.input(0), e.sizes(a.outputs[0]!.shape, b?.outputs[0]?.shape, true)]);
+const reshape: Emitter = (e, a, b) => e.g.node('Reshape', [e.input(0), e.sizes(a.outputs[0].shape, b?.outputs[0]?.shape, true)]);
 
 const softmax =
   (op: string, log: boolean): Emitter =>
   (e, a, b) => {
     const find = (t: TracedOp): number => {
-      const y = t.outputs[0]!;
+      const y = t.outputs[0];
       const p = noGrad(() => (log ? exp(y) : y));
       for (let d = 0; d < y.ndim; d++) {
-        if (y.shape[d]! > 1 && noGrad(() => sum(p, d)).contiguousData().every((v) => Math.abs(v - 1) < 1e-4)) return d;
+        if (y.shape[d] > 1 && noGrad(() => sum(p, d)).contiguousData().every((v) => Math.abs(v - 1) < 1e-4)) return d;
       }
       return y.ndim - 1;
     };
@@ -157,8 +157,8 @@ const softmax =
 const reduce =
   (op: 'ReduceSum' | 'ReduceMean', fn: typeof sum): Emitter =>
   (e, a) => {
-    const x = a.inputs[0]!;
-    const y = a.outputs[0]!;
+    const x = a.inputs[0];
+    const y = a.outputs[0];
     if (a.name.endsWith('0')) return e.g.node(op, [e.input(0)], { keepdims: int(0) });
     const r = reducedDims(x, y, fn);
     if (r === null) return e.fail('could not tell which dims it reduced');
@@ -168,7 +168,7 @@ const reduce =
 
 /** The dim of a cat (or stack: parts unsqueezed there), checked against the values. */
 function joinDim(t: TracedOp, isStack: boolean): number {
-  const y = t.outputs[0]!;
+  const y = t.outputs[0];
   for (let d = 0; d < y.ndim; d++) {
     const got = noGrad(() => (isStack ? stack([...t.inputs], d) : cat([...t.inputs], d)));
     if (close(got, y)) return d;
@@ -182,21 +182,21 @@ const join =
     const d = joinDim(a, isStack);
     if (d < 0 || (b !== undefined && joinDim(b, isStack) !== d)) e.fail('could not tell its dim');
     let ins = a.inputs.map((_, i) => e.input(i));
-    if (isStack) ins = ins.map((n) => e.g.node('Unsqueeze', [n, e.const64([d])])[0]!);
+    if (isStack) ins = ins.map((n) => e.g.node('Unsqueeze', [n, e.const64([d])])[0]);
     return e.g.node('Concat', ins, { axis: int(d) });
   };
 
 const matmul: Emitter = (e, a) => {
-  const y = a.outputs[0]!;
-  return e.g.node('MatMul', [e.cast(e.input(0), a.inputs[0]!.dtype, y.dtype), e.cast(e.input(1), a.inputs[1]!.dtype, y.dtype)]);
+  const y = a.outputs[0];
+  return e.g.node('MatMul', [e.cast(e.input(0), a.inputs[0].dtype, y.dtype), e.cast(e.input(1), a.inputs[1].dtype, y.dtype)]);
 };
 
 /** Select / Slice views (basic indexing, narrow, select): Slice, then Squeeze the selected dims. */
 const basicIndex: Emitter = (e, a, b) => {
-  const x = a.inputs[0]!;
-  const ca = cutsOf(x, a.outputs[0]!);
-  const cb = b === undefined ? undefined : cutsOf(b.inputs[0]!, b.outputs[0]!);
-  if (ca === null || cb === null || (cb?.some((c, d) => c.kept !== ca[d]!.kept || c.step !== ca[d]!.step))) {
+  const x = a.inputs[0];
+  const ca = cutsOf(x, a.outputs[0]);
+  const cb = b === undefined ? undefined : cutsOf(b.inputs[0], b.outputs[0]);
+  if (ca === null || cb === null || (cb?.some((c, d) => c.kept !== ca[d].kept || c.step !== ca[d].step))) {
     return e.fail('could not read the view it made');
   }
   const starts: number[] = [];
@@ -205,7 +205,7 @@ const basicIndex: Emitter = (e, a, b) => {
   const steps: number[] = [];
   const squeeze: number[] = [];
   ca.forEach((c, d) => {
-    const size = x.shape[d]!;
+    const size = x.shape[d];
     const whole = c.kept && c.start === 0 && c.step === 1 && c.len === size;
     const cbd = cb?.[d];
     const sizeB = b?.inputs[0]?.shape[d];
@@ -246,7 +246,7 @@ const EMITTERS: Record<string, Emitter> = {
   SigmoidBackward0: unary('Sigmoid'),
   ReluBackward0: unary('Relu'),
   CloneBackward0: unary('Identity'),
-  ToCopyBackward0: (e, a) => [e.cast(e.input(0), a.inputs[0]!.dtype, a.outputs[0]!.dtype)],
+  ToCopyBackward0: (e, a) => [e.cast(e.input(0), a.inputs[0].dtype, a.outputs[0].dtype)],
   SoftmaxBackward0: softmax('Softmax', false),
   LogSoftmaxBackward0: softmax('LogSoftmax', true),
   SumBackward0: reduce('ReduceSum', sum),
@@ -266,8 +266,8 @@ const EMITTERS: Record<string, Emitter> = {
     return a.inputs.length > 2 ? e.g.node('Add', [mm!, e.input(2)]) : [mm!];
   },
   TransposeBackward0: (e, a, b) => {
-    const perm = permOf(a.inputs[0]!, a.outputs[0]!);
-    const pb = b === undefined ? perm : permOf(b.inputs[0]!, b.outputs[0]!);
+    const perm = permOf(a.inputs[0], a.outputs[0]);
+    const pb = b === undefined ? perm : permOf(b.inputs[0], b.outputs[0]);
     if (perm === null || pb === null || !same(perm, pb)) return e.fail('could not read its dims');
     return e.g.node('Transpose', [e.input(0)], { perm: ints(perm) });
   },
@@ -281,8 +281,8 @@ const EMITTERS: Record<string, Emitter> = {
   ExpandBackward0: (e, a, b) => {
     // ONNX Expand broadcasts: an entry of 1 keeps the input's size, so only broadcast dims are constants.
     const keep = (t: TracedOp): number[] => {
-      const x = t.inputs[0]!;
-      const y = t.outputs[0]!;
+      const x = t.inputs[0];
+      const y = t.outputs[0];
       return y.shape.map((s, i) => (x.shape[i - (y.ndim - x.ndim)] === s ? 1 : s));
     };
     return e.g.node('Expand', [e.input(0), e.sizes(keep(a), b === undefined ? undefined : keep(b), false)]);
@@ -316,14 +316,14 @@ export function sizesTensor(
   const pieces: (number | string)[] = [];
   const unresolved: number[] = [];
   a.forEach((va, j) => {
-    const vb = b[j]!;
+    const vb = b[j];
     if (va === vb) {
       pieces.push(va);
       return;
     }
     const dim = dims.find((d) => d.sizeA === va && d.sizeB === vb);
     if (dim !== undefined) {
-      pieces.push(g.node('Shape', [dim.input], { start: int(dim.axis), end: int(dim.axis + 1) })[0]!);
+      pieces.push(g.node('Shape', [dim.input], { start: int(dim.axis), end: int(dim.axis + 1) })[0]);
       return;
     }
     unresolved.push(j);
@@ -347,5 +347,5 @@ export function sizesTensor(
     }
   }
   if (run.length > 0) parts.push(i64(run));
-  return parts.length === 1 ? parts[0]! : g.node('Concat', parts, { axis: int(0) })[0]!;
+  return parts.length === 1 ? parts[0] : g.node('Concat', parts, { axis: int(0) })[0];
 }

@@ -123,7 +123,7 @@ export function traceForward(model: Module, inputs: readonly Tensor[]): Trace {
 
 /** `t` grown by `extra` along `axis`, its slices repeated cyclically (so indices stay valid). */
 export function grow(t: Tensor, axis: number, extra: number): Tensor {
-  const size = t.shape[axis]!;
+  const size = t.shape[axis];
   const idx = Array.from({ length: size + extra }, (_, i) => i % size);
   return noGrad(() => indexSelect(t, axis, idx));
 }
@@ -165,11 +165,11 @@ export function dynamicDims(
   names.forEach((name, i) => {
     const axes = dynamicAxes[name];
     if (axes === undefined) return;
-    const t = examples[i]!;
+    const t = examples[i];
     const entries: [number, string][] = Array.isArray(axes) ? axes.map((a) => [a, `${name}_dim_${a}`]) : Object.entries(axes).map(([a, s]) => [Number(a), s]);
     for (const [axis, symbol] of entries) {
       if (!Number.isInteger(axis) || axis < 0 || axis >= t.ndim) throw new ValueError(`onnx export: dynamic axis ${axis} of "${name}" is out of range for ${t.ndim} dims`);
-      const size = t.shape[axis]!;
+      const size = t.shape[axis];
       const known = sizeOf.get(symbol);
       if (known !== undefined && known !== size) {
         throw new ValueError(`onnx export: dynamic axis "${symbol}" has size ${known} in one input and ${size} in "${name}" (axis ${axis}); one symbol must name one size`);

@@ -90,7 +90,7 @@ export function tensor(values: NestedNumbers | Float32Array | Float64Array | Int
     let probe: NestedNumbers = values;
     while (Array.isArray(probe)) {
       shape.push(probe.length);
-      probe = probe.length > 0 ? probe[0]! : 0;
+      probe = probe.length > 0 ? probe[0] : 0;
       if (shape[shape.length - 1] === 0) break;
     }
     const out: number[] = [];
@@ -237,7 +237,7 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   const last = args[args.length - 1];
   const opts = typeof last !== 'number' && last !== undefined ? CREATE_OPTIONS.parse(last, 'torch.arange') : undefined;
   const nums = args.filter((a): a is number => typeof a === 'number');
-  const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
   if (step === 0) throw new RuntimeError('step must be nonzero');
   if ((stop - start) / step < 0) {
     throw new RuntimeError('upper bound and larger bound inconsistent with step sign');

@@ -19,7 +19,7 @@ export function normDims(x: Tensor, dim: Dims): number[] {
 
 /** @internal (outer, n, inner) view of a contiguous shape around dim d. No PyTorch twin. */
 export function around(shape: readonly number[], d: number): [number, number, number] {
-  return [numel(shape.slice(0, d)), shape[d]!, numel(shape.slice(d + 1))];
+  return [numel(shape.slice(0, d)), shape[d], numel(shape.slice(d + 1))];
 }
 
 /** @internal Drop the reduced dims of a keepdim result (a view; no autograd record). No PyTorch twin. */

@@ -30,7 +30,7 @@ function parseTerm(term: string, what: string): Term {
   let ellipsis = false;
   let labels = '';
   for (let i = 0; i < term.length; i++) {
-    const c = term[i]!;
+    const c = term[i];
     if (c === '.') {
       if (ellipsis || term.slice(i, i + 3) !== '...') {
         throw new ValueError(`einsum(): found '.' for ${what} that is not part of any ellipsis`);
@@ -80,7 +80,7 @@ function dedupe(x: Tensor, labels: Label[], i: number): [Tensor, Label[]] {
       if (ls[b] !== ls[a]) continue;
       if (t.shape[a] !== t.shape[b]) {
         throw new RuntimeError(
-          `einsum(): subscript ${labelName(ls[a]!)} is repeated for operand ${i} but the sizes don't match, ${t.shape[b]} != ${t.shape[a]}`,
+          `einsum(): subscript ${labelName(ls[a])} is repeated for operand ${i} but the sizes don't match, ${t.shape[b]} != ${t.shape[a]}`,
         );
       }
       t = diagonalOf(t, a, b);
@@ -94,7 +94,7 @@ function dedupe(x: Tensor, labels: Label[], i: number): [Tensor, Label[]] {
 function diagonalOf(x: Tensor, a: number, b: number): Tensor {
   const shape = x.shape.filter((_, k) => k !== b);
   const strides = x.strides.filter((_, k) => k !== b);
-  strides[a] = x.strides[a]! + x.strides[b]!;
+  strides[a] = x.strides[a] + x.strides[b];
   const v = new Tensor(x.storage, shape, x.dtype, strides, x.offset);
   v._base = x._base ?? x;
   return record('DiagonalBackward0', [x], v, ([g]) => [diagonalEmbed(g!, x.shape, a, b)], []);
@@ -104,7 +104,7 @@ function diagonalEmbed(g: Tensor, shape: readonly number[], a: number, b: number
   const z = Tensor.empty(shape, g.dtype);
   noGrad(() => {
     const strides = z.strides.filter((_, k) => k !== b);
-    strides[a] = z.strides[a]! + z.strides[b]!;
+    strides[a] = z.strides[a] + z.strides[b];
     new Tensor(z.storage, g.shape, z.dtype, strides, 0).copy_(g);
   });
   return record('DiagonalBackwardBackward0', [g], z, ([gg]) => [diagonalOf(gg!, a, b)], []);
@@ -122,7 +122,7 @@ function contract(a: Tensor, la: Label[], b: Tensor, lb: Label[], keep: Set<Labe
   const size = new Map<Label, number>();
   for (const [t, ls] of [[a, la], [b, lb]] as const) {
     ls.forEach((l, k) => {
-      const s = t.shape[k]!;
+      const s = t.shape[k];
       const prev = size.get(l);
       if (prev === undefined || prev === 1) size.set(l, s);
     });
@@ -138,7 +138,7 @@ function contract(a: Tensor, la: Label[], b: Tensor, lb: Label[], keep: Set<Labe
   const arrange = (t: Tensor, ls: Label[], order: Label[]): Tensor => {
     const p = permute(t, order.map((l) => ls.indexOf(l)));
     // Size-1 dims broadcast against the other operand's size.
-    return p.shape.every((s, k) => s === size.get(order[k]!)) ? p : expand(p, sz(order));
+    return p.shape.every((s, k) => s === size.get(order[k])) ? p : expand(p, sz(order));
   };
   const A = reshape(arrange(a, la, [...batch, ...aOnly, ...summed]), [prod(batch), prod(aOnly), prod(summed)]);
   const B = reshape(arrange(b, lb, [...batch, ...summed, ...bOnly]), [prod(batch), prod(summed), prod(bOnly)]);
@@ -168,13 +168,13 @@ export function einsum(equation: string, ...operandArgs: (Tensor | readonly Tens
   const terms = lhs.split(',').map((s, i) => parseTerm(s, `operand ${i}`));
   if (terms.length > operands.length) throw new RuntimeError('einsum(): fewer operands were provided than specified in the equation');
   if (terms.length < operands.length) throw new RuntimeError('einsum(): more operands were provided than specified in the equation');
-  const labels = terms.map((t, i) => operandLabels(t, operands[i]!.ndim, i));
+  const labels = terms.map((t, i) => operandLabels(t, operands[i].ndim, i));
 
   // A subscript repeated within one operand (a diagonal) needs equal sizes there.
   labels.forEach((ls, i) => {
     ls.forEach((l, k) => {
       const first = ls.indexOf(l);
-      const s = operands[i]!.shape;
+      const s = operands[i].shape;
       if (first < k && s[first] !== s[k]) {
         throw new RuntimeError(`einsum(): subscript ${labelName(l)} is repeated for operand ${i} but the sizes don't match, ${s[k]} != ${s[first]}`);
       }
@@ -184,7 +184,7 @@ export function einsum(equation: string, ...operandArgs: (Tensor | readonly Tens
   const seen = new Map<Label, number>();
   labels.forEach((ls, i) => {
     ls.forEach((l, k) => {
-      const s = operands[i]!.shape[k]!;
+      const s = operands[i].shape[k];
       const prev = seen.get(l);
       if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
         if (l < 0) throw new RuntimeError(`einsum(): operands do not broadcast with remapped shapes (original->remapped): the '...' dims of operand ${i} do not broadcast`);
@@ -217,17 +217,17 @@ export function einsum(equation: string, ...operandArgs: (Tensor | readonly Tens
   }
 
   // Each operand: diagonals of repeated labels, then sum the labels no one else needs.
-  const work: [Tensor, Label[]][] = operands.map((t, i) => dedupe(t, labels[i]!, i));
+  const work: [Tensor, Label[]][] = operands.map((t, i) => dedupe(t, labels[i], i));
   const outSet = new Set(out);
   const neededLater = (from: number): Set<Label> => {
     const s = new Set(outSet);
-    for (let j = from; j < work.length; j++) for (const l of work[j]![1]) s.add(l);
+    for (let j = from; j < work.length; j++) for (const l of work[j][1]) s.add(l);
     return s;
   };
-  let [acc, accL] = sumOut(work[0]![0], work[0]![1], neededLater(1));
+  let [acc, accL] = sumOut(work[0][0], work[0][1], neededLater(1));
   for (let j = 1; j < work.length; j++) {
     const keepAfter = neededLater(j + 1);
-    const [t, tl] = sumOut(work[j]![0], work[j]![1], new Set([...keepAfter, ...accL]));
+    const [t, tl] = sumOut(work[j][0], work[j][1], new Set([...keepAfter, ...accL]));
     [acc, accL] = contract(acc, accL, t, tl, keepAfter);
   }
   [acc, accL] = sumOut(acc, accL, outSet);

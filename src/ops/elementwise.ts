@@ -232,7 +232,7 @@ export function isnan(x: Tensor): Tensor {
   checkTensor(x, 'isnan', 'input', 1);
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
-  if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]!) ? 1 : 0;
+  if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]) ? 1 : 0;
   return new Tensor(out, x.shape, 'bool');
 }
 
@@ -366,9 +366,9 @@ function clampTensor(x: Tensor, min: Tensor | number | null, max: Tensor | numbe
   const views = [x, ...bounds].map((t) => broadcastView(t, shape));
   const vals = new Float64Array(numel(shape));
   forEachStrided(shape, views, (i, ox, o1, o2) => {
-    const v = x.storage[ox]!;
-    const a = lo ? lo.storage[o1!]! : Number.NEGATIVE_INFINITY;
-    const b = hi ? hi.storage[lo ? o2! : o1!]! : Number.POSITIVE_INFINITY;
+    const v = x.storage[ox];
+    const a = lo ? lo.storage[o1!] : Number.NEGATIVE_INFINITY;
+    const b = hi ? hi.storage[lo ? o2! : o1!] : Number.POSITIVE_INFINITY;
     vals[i] = Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(Math.max(v, a), b);
   });
   const out = computeStorage(dtype, vals.length, (o) => o.set(vals), 'torch.clamp');

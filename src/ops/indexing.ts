@@ -104,14 +104,14 @@ function plan(x: Tensor, specs: readonly IndexSpec[]): Plan {
       shape.push(1);
       strides.push(0);
     } else if (typeof s === 'number') {
-      const i = boundsIndex(s, d, x.shape[d]!);
-      offset += i * x.strides[d]!;
+      const i = boundsIndex(s, d, x.shape[d]);
+      offset += i * x.strides[d];
       d++;
     } else if (typeof s === 'string') {
-      const [start, len, step] = parseSlice(s, x.shape[d]!);
-      if (len > 0) offset += start * x.strides[d]!;
+      const [start, len, step] = parseSlice(s, x.shape[d]);
+      if (len > 0) offset += start * x.strides[d];
       shape.push(len);
-      strides.push(x.strides[d]! * step);
+      strides.push(x.strides[d] * step);
       d++;
     } else if (s instanceof Tensor && s.dtype === 'bool') {
       // A mask over s.ndim dims: its nonzero positions, one index per masked dim.
@@ -126,10 +126,10 @@ function plan(x: Tensor, specs: readonly IndexSpec[]): Plan {
       const count = nz.length / Math.max(s.ndim, 1);
       for (let k = 0; k < s.ndim; k++) {
         const values = new Int32Array(count);
-        for (let r = 0; r < count; r++) values[r] = nz[r * s.ndim + k]!;
+        for (let r = 0; r < count; r++) values[r] = nz[r * s.ndim + k];
         advs.push({ dim: shape.length, values, shape: [count] });
-        shape.push(x.shape[d]!);
-        strides.push(x.strides[d]!);
+        shape.push(x.shape[d]);
+        strides.push(x.strides[d]);
         d++;
       }
     } else {
@@ -146,11 +146,11 @@ function plan(x: Tensor, specs: readonly IndexSpec[]): Plan {
         values = Int32Array.from((s as readonly unknown[]).flat(Number.POSITIVE_INFINITY) as number[]);
         if (values.length !== numel(ishape)) throw new IndexError('torchlet: a nested index array must be rectangular');
       }
-      const size = x.shape[d]!;
-      for (let k = 0; k < values.length; k++) values[k] = boundsIndex(values[k]!, d, size);
+      const size = x.shape[d];
+      for (let k = 0; k < values.length; k++) values[k] = boundsIndex(values[k], d, size);
       advs.push({ dim: shape.length, values, shape: ishape });
       shape.push(size);
-      strides.push(x.strides[d]!);
+      strides.push(x.strides[d]);
       d++;
     }
   }
@@ -166,8 +166,8 @@ function nonzeroRows(t: Tensor): number[] {
     if (data[i] !== 0) {
       let r = i;
       for (let k = 0; k < t.ndim; k++) {
-        out.push(Math.floor(r / cs[k]!));
-        r %= cs[k]!;
+        out.push(Math.floor(r / cs[k]));
+        r %= cs[k];
       }
     }
   }
@@ -190,25 +190,25 @@ function gatherPlan(p: Plan): { shape: number[]; offs: Int32Array; flat: Int32Ar
     }
   }
   const advDims = p.advs.map((a) => a.dim);
-  const adjacent = advDims.every((dd, k) => k === 0 || dd === advDims[k - 1]! + 1);
+  const adjacent = advDims.every((dd, k) => k === 0 || dd === advDims[k - 1] + 1);
   const rest = p.shape.map((_, k) => k).filter((k) => !advDims.includes(k));
   // Each result dim: -1 - j for broadcast dim j, else the view dim it keeps.
   const labels: number[] = [];
   const bl = bshape.map((_, j) => -1 - j);
   if (adjacent) {
-    const first = advDims[0]!;
+    const first = advDims[0];
     labels.push(...rest.filter((k) => k < first), ...bl, ...rest.filter((k) => k > first));
   } else {
     labels.push(...bl, ...rest);
   }
-  const shape = labels.map((l) => (l < 0 ? bshape[-1 - l]! : p.shape[l]!));
+  const shape = labels.map((l) => (l < 0 ? bshape[-1 - l] : p.shape[l]));
   const n = numel(shape);
   const vcs = contiguousStrides(p.shape);
   // Per advanced index, its strides broadcast to bshape.
   const astr = p.advs.map((a) => {
     const lead = bshape.length - a.shape.length;
     const own = contiguousStrides(a.shape);
-    return bshape.map((_s, j) => (j < lead || a.shape[j - lead] === 1 ? 0 : own[j - lead]!));
+    return bshape.map((_s, j) => (j < lead || a.shape[j - lead] === 1 ? 0 : own[j - lead]));
   });
   const offs = new Int32Array(n);
   const flat = new Int32Array(n);
@@ -219,21 +219,21 @@ function gatherPlan(p: Plan): { shape: number[]; offs: Int32Array; flat: Int32Ar
     let off = p.offset;
     let fl = 0;
     for (let k = 0; k < shape.length; k++) {
-      const c = Math.floor(r / cs[k]!);
-      r %= cs[k]!;
-      const l = labels[k]!;
+      const c = Math.floor(r / cs[k]);
+      r %= cs[k];
+      const l = labels[k];
       if (l < 0) bidx[-1 - l] = c;
       else {
-        off += c * p.strides[l]!;
-        fl += c * vcs[l]!;
+        off += c * p.strides[l];
+        fl += c * vcs[l];
       }
     }
     p.advs.forEach((a, q) => {
       let at = 0;
-      for (let j = 0; j < bshape.length; j++) at += bidx[j]! * astr[q]![j]!;
-      const v = a.values[at]!;
-      off += v * p.strides[a.dim]!;
-      fl += v * vcs[a.dim]!;
+      for (let j = 0; j < bshape.length; j++) at += bidx[j] * astr[q][j];
+      const v = a.values[at];
+      off += v * p.strides[a.dim];
+      fl += v * vcs[a.dim];
     });
     offs[i] = off;
     flat[i] = fl;
@@ -269,7 +269,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const { shape, offs, flat } = gatherPlan(vp);
   const out = allocStorage(x.dtype, offs.length);
   const src = x.storage;
-  for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]!]!;
+  for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]];
   const y = new Tensor(out, shape, x.dtype);
   return record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []);
 }
@@ -278,7 +278,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
 function scatterFlat(g: Tensor, shape: readonly number[], flat: Int32Array): Tensor {
   const gd = g.contiguousData();
   const gx = allocStorage(g.dtype, numel(shape));
-  for (let i = 0; i < flat.length; i++) gx[flat[i]!]! += gd[i]!;
+  for (let i = 0; i < flat.length; i++) gx[flat[i]] += gd[i];
   const z = new Tensor(gx, shape, g.dtype);
   // Under createGraph the scatter is recorded: its backward is the same gather.
   return record(
@@ -288,7 +288,7 @@ function scatterFlat(g: Tensor, shape: readonly number[], flat: Int32Array): Ten
     ([gg]) => {
       const d = gg!.contiguousData();
       const o = allocStorage(gg!.dtype, flat.length);
-      for (let i = 0; i < flat.length; i++) o[i] = d[flat[i]!]!;
+      for (let i = 0; i < flat.length; i++) o[i] = d[flat[i]];
       return [new Tensor(o, g.shape, gg!.dtype)];
     },
     [],
@@ -328,8 +328,8 @@ export function putOffsets(x: Tensor, specs: readonly IndexSpec[]): { offs: Int3
     let r = i;
     let o = v.offset;
     for (let k = 0; k < shape.length; k++) {
-      o += Math.floor(r / cs[k]!) * v.strides[k]!;
-      r %= cs[k]!;
+      o += Math.floor(r / cs[k]) * v.strides[k];
+      r %= cs[k];
     }
     offs[i] = o;
   }
@@ -343,7 +343,7 @@ export function putOffsets(x: Tensor, specs: readonly IndexSpec[]): { offs: Int3
 export function select(x: Tensor, dim: number, i: number): Tensor {
   if (x.ndim === 0) throw new IndexError('select() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   if (!Number.isInteger(i) || i < -size || i >= size) {
     throw new IndexError(`select(): index ${i} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
   }
@@ -355,7 +355,7 @@ export function select(x: Tensor, dim: number, i: number): Tensor {
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   if (x.ndim === 0) throw new IndexError('Dimension specified as 0 but tensor has no dimensions');
   const d = normDim(dim, x.ndim);
-  return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
+  return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
 }
 
 /**
@@ -370,7 +370,7 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
     throw new RuntimeError('Index tensor must have the same number of dimensions as input tensor');
   }
   idx.shape.forEach((s, k) => {
-    if (k !== d && s > x.shape[k]!) {
+    if (k !== d && s > x.shape[k]) {
       throw new RuntimeError(
         `Size does not match at dimension ${k} expected index ${fmtShape(idx.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d}`,
       );
@@ -378,7 +378,7 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
   });
   const { offs, flat } = scatterOffsets(x.shape, x.strides, x.offset, d, idx, 'gather');
   const out = allocStorage(x.dtype, offs.length);
-  for (let i = 0; i < offs.length; i++) out[i] = x.storage[offs[i]!]!;
+  for (let i = 0; i < offs.length; i++) out[i] = x.storage[offs[i]];
   const y = new Tensor(out, idx.shape, x.dtype);
   return record('GatherBackward0', [x], y, ([g]) => [scatterFlat(g!, x.shape, flat)], []);
 }
@@ -404,21 +404,21 @@ function scatterOffsets(
   const xcs = contiguousStrides(shape);
   const offs = new Int32Array(n);
   const flat = new Int32Array(n);
-  const size = shape.length === 0 ? 1 : shape[d]!;
+  const size = shape.length === 0 ? 1 : shape[d];
   for (let i = 0; i < n; i++) {
     let r = i;
     let o = offset;
     let f = 0;
     for (let k = 0; k < idx.ndim; k++) {
-      let c = Math.floor(r / ics[k]!);
-      r %= ics[k]!;
+      let c = Math.floor(r / ics[k]);
+      r %= ics[k];
       if (k === d) {
-        c = iv[i]!;
+        c = iv[i];
         if (c < -size || c >= size) throw new RuntimeError(`index ${c} is out of bounds for dimension ${d} with size ${size}`);
         if (c < 0) throw new RuntimeError(`${op}(): negative index ${c}`);
       }
-      o += c * strides[k]!;
-      f += c * xcs[k]!;
+      o += c * strides[k];
+      f += c * xcs[k];
     }
     offs[i] = o;
     flat[i] = f;
@@ -460,17 +460,17 @@ function scatterImpl(x: Tensor, dim: number, idx: Tensor, src: Tensor | number, 
       let r = i;
       let f = 0;
       for (let k = 0; k < idx.ndim; k++) {
-        f += Math.floor(r / ics[k]!) * scs[k]!;
-        r %= ics[k]!;
+        f += Math.floor(r / ics[k]) * scs[k];
+        r %= ics[k];
       }
       srcFlat[i] = f;
     }
     const sd = src.contiguousData();
-    sv = Float64Array.from(srcFlat, (f) => sd[f]!);
+    sv = Float64Array.from(srcFlat, (f) => sd[f]);
   }
   for (let i = 0; i < flat.length; i++) {
-    if (add) out[flat[i]!]! += sv[i]!;
-    else out[flat[i]!] = sv[i]!;
+    if (add) out[flat[i]] += sv[i];
+    else out[flat[i]] = sv[i];
   }
   const y = new Tensor(out, x.shape, x.dtype);
   const inputs = typeof src === 'number' ? [x] : [x, src];
@@ -485,7 +485,7 @@ function scatterImpl(x: Tensor, dim: number, idx: Tensor, src: Tensor | number, 
     const res: (Tensor | null)[] = [gx];
     if (typeof src !== 'number') {
       const gs = allocStorage(g!.dtype, src.numel());
-      for (let i = 0; i < flat.length; i++) gs[srcFlat![i]!] = gd[flat[i]!]!;
+      for (let i = 0; i < flat.length; i++) gs[srcFlat![i]] = gd[flat[i]];
       res.push(new Tensor(gs, src.shape, g!.dtype));
     }
     return res;
@@ -514,7 +514,7 @@ export function nonzero(x: Tensor, options?: NonzeroOptions): Tensor | Tensor[] 
   const count = nd === 0 ? (x.item() !== 0 ? 1 : 0) : rows.length / nd;
   if (!o.asTuple) return indexTensor(rows, [count, nd]);
   if (nd === 0) return [indexTensor(new Array(count).fill(0))];
-  return Array.from({ length: nd }, (_, k) => indexTensor(Array.from({ length: count }, (_, r) => rows[r * nd + k]!)));
+  return Array.from({ length: nd }, (_, k) => indexTensor(Array.from({ length: count }, (_, r) => rows[r * nd + k])));
 }
 
 /**
@@ -531,7 +531,7 @@ export function take(x: Tensor, idx: Tensor): Tensor {
   const n = x.numel();
   const v = idx.contiguousData();
   for (let i = 0; i < v.length; i++) {
-    if (v[i]! >= n || v[i]! < -n) throw new IndexError(`out of range: tried to access index ${v[i]} on a tensor of ${n} elements.`);
+    if (v[i] >= n || v[i] < -n) throw new IndexError(`out of range: tried to access index ${v[i]} on a tensor of ${n} elements.`);
   }
   return index(x.reshape(-1), idx);
 }

@@ -67,7 +67,7 @@ function writeValues(t: Tensor, y: Tensor): void {
     t.storage.set(data, t.offset);
   } else {
     forEachOffset(t, (i, o) => {
-      t.storage[o] = data[i]!;
+      t.storage[o] = data[i];
     });
   }
 }
@@ -95,7 +95,7 @@ function positionsInBase(t: Tensor, base: Tensor): Int32Array {
 function gatherAt(x: Tensor, pos: Int32Array, shape: readonly number[]): Tensor {
   const src = x.contiguousData();
   const out = allocStorage(x.dtype, pos.length);
-  for (let i = 0; i < pos.length; i++) out[i] = src[pos[i]!]!;
+  for (let i = 0; i < pos.length; i++) out[i] = src[pos[i]];
   return record('AsStridedBackward0', [x], new Tensor(out, shape, x.dtype), ([g]) => [scatterAt(g!, pos, x.shape)], []);
 }
 
@@ -103,7 +103,7 @@ function gatherAt(x: Tensor, pos: Int32Array, shape: readonly number[]): Tensor 
 function scatterAt(g: Tensor, pos: Int32Array, shape: readonly number[]): Tensor {
   const src = g.contiguousData();
   const z = Tensor.empty(shape, g.dtype);
-  for (let i = 0; i < pos.length; i++) z.storage[pos[i]!]! += src[i]!;
+  for (let i = 0; i < pos.length; i++) z.storage[pos[i]] += src[i];
   return record('AsStridedScatterBackward0', [g], z, ([gg]) => [gatherAt(gg!, pos, g.shape)], []);
 }
 
@@ -205,8 +205,8 @@ function divRounded(a: Tensor, b: Tensor | number, mode: 'trunc' | 'floor'): Ten
   const v = q.contiguousData();
   const out = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) {
-    if (!isFloat(dtype) && !Number.isFinite(v[i]!)) throw new RuntimeError('ZeroDivisionError');
-    out[i] = mode === 'trunc' ? Math.trunc(v[i]!) : Math.floor(v[i]!);
+    if (!isFloat(dtype) && !Number.isFinite(v[i])) throw new RuntimeError('ZeroDivisionError');
+    out[i] = mode === 'trunc' ? Math.trunc(v[i]) : Math.floor(v[i]);
   }
   const y = new Tensor(castStorage(out, dtype, 'div'), q.shape, dtype);
   const inputs = typeof b === 'number' ? [a] : [a, b];
@@ -371,8 +371,8 @@ function indexPutCopy(x: Tensor, specs: readonly IndexSpec[], value: Tensor | nu
   const vals = putValues(x, value, shape, offs.length);
   const y = copyContiguous(x);
   const st = y.storage;
-  if (accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]!]! += vals[i]!;
-  else for (let i = 0; i < offs.length; i++) st[offs[i]!] = vals[i]!;
+  if (accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]] += vals[i];
+  else for (let i = 0; i < offs.length; i++) st[offs[i]] = vals[i];
   const inputs = value instanceof Tensor ? [x, value] : [x];
   return record(
     'IndexPutBackward0',
@@ -389,7 +389,7 @@ function indexPutCopy(x: Tensor, specs: readonly IndexSpec[], value: Tensor | nu
       if (!(value instanceof Tensor)) return [gx];
       // Every write's gradient (repeated indices each get theirs), summed back to value's shape.
       const gv = allocStorage(g!.dtype, offs.length);
-      for (let i = 0; i < offs.length; i++) gv[i] = gd[offs[i]!]!;
+      for (let i = 0; i < offs.length; i++) gv[i] = gd[offs[i]];
       return [gx, sumToShape(new Tensor(gv, shape, g!.dtype), value.shape)];
     },
     [],
@@ -422,7 +422,7 @@ export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: Tensor 
   const vals = putValues(x, value, shape, offs.length);
   beginInplace(x);
   const st = x.storage;
-  if (accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]!]! += vals[i]!;
-  else for (let i = 0; i < offs.length; i++) st[offs[i]!] = vals[i]!;
+  if (accumulate) for (let i = 0; i < offs.length; i++) st[offs[i]] += vals[i];
+  else for (let i = 0; i < offs.length; i++) st[offs[i]] = vals[i];
   return x;
 }

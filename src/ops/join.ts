@@ -27,7 +27,7 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
     normDim(dim, 1);
     return { y: Tensor.empty([0], dtype), d: 0, parts, starts: [] };
   }
-  const ref = parts[0]!;
+  const ref = parts[0];
   const d = normDim(dim, ref.ndim);
   for (const [t, i] of keep) {
     if (t.ndim !== ref.ndim) {
@@ -42,21 +42,21 @@ function catRaw(tensors: readonly Tensor[], dim: number): { y: Tensor; d: number
     }
   }
   const shape = [...ref.shape];
-  shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
+  shape[d] = parts.reduce((s, t) => s + t.shape[d], 0);
   const out = allocStorage(dtype, numel(shape));
   // (outer, rows, inner): each part fills rows [at, at + its size) of every outer block.
   const outer = numel(shape.slice(0, d));
   const inner = numel(shape.slice(d + 1));
-  const rowOut = shape[d]! * inner;
+  const rowOut = shape[d] * inner;
   const starts: number[] = [];
   let at = 0;
   for (const t of parts) {
     starts.push(at);
     // Read in place when already contiguous (no copy); strided parts are made contiguous first.
     const src = (t.dtype === dtype ? t : toDtype(t.detach(), dtype)).contiguousData();
-    const rowIn = t.shape[d]! * inner;
+    const rowIn = t.shape[d] * inner;
     for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowIn, (o + 1) * rowIn), o * rowOut + at * inner);
-    at += t.shape[d]!;
+    at += t.shape[d];
   }
   return { y: new Tensor(out, shape, dtype), d, parts, starts };
 }
@@ -69,7 +69,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   checkTensorList(tensors, 'cat');
   if (typeof dim !== 'number') throw new ArgumentTypeError(`cat(): argument 'dim' (position 2) must be int, not ${typeName(dim)}`);
   const { y, d, parts, starts } = catRaw(tensors, dim);
-  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i]!, t.shape[d]!)), []);
+  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i], t.shape[d])), []);
 }
 
 /** PyTorch: `torch.stack(tensors, dim=0)`: same-shape tensors joined along a new dim at `dim`. */
@@ -77,7 +77,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   checkTensorList(tensors, 'stack');
   if (typeof dim !== 'number') throw new ArgumentTypeError(`stack(): argument 'dim' (position 2) must be int, not ${typeName(dim)}`);
   if (tensors.length === 0) throw new RuntimeError('stack expects a non-empty TensorList');
-  const ref = tensors[0]!;
+  const ref = tensors[0];
   tensors.forEach((t, i) => {
     if (t.ndim !== ref.ndim || t.shape.some((s, k) => s !== ref.shape[k])) {
       throw new ShapeError(
@@ -104,7 +104,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   if (x.ndim === 0) throw new RuntimeError('split expects at least a 1-dimensional tensor');
   const d = normDim(dim, x.ndim);
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   let sizes: number[];
   if (typeof splitSizeOrSections === 'number') {
     const s = splitSizeOrSections;
@@ -135,7 +135,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (x.ndim === 0) throw new RuntimeError('chunk expects at least a 1-dimensional tensor');
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RuntimeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normDim(dim, x.ndim);
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   // An empty dim gives `chunks` empty pieces, as PyTorch.
   if (size === 0) return splitViews(x, d, new Array<number>(chunks).fill(0));
   return split(x, Math.ceil(size / chunks), d);
@@ -156,7 +156,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   checkTensor(x, 'index_select', 'input', 1);
   const d = normDim(dim, x.ndim);
   const idx = indexArray(index);
-  const size = x.ndim === 0 ? 1 : x.shape[d]!;
+  const size = x.ndim === 0 ? 1 : x.shape[d];
   // PyTorch's index_select does not wrap negative indices.
   for (const i of idx) {
     if (i < 0 || i >= size) throw new IndexError('index out of range in self');
@@ -184,7 +184,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
       idx.forEach((i, j) => {
         const base = (o * size + i) * inner;
         const from = (o * idx.length + j) * inner;
-        for (let e = 0; e < inner; e++) gx[base + e]! += gd[from + e]!;
+        for (let e = 0; e < inner; e++) gx[base + e] += gd[from + e];
       });
     }
     return [new Tensor(gx, x.shape, x.dtype)];
@@ -200,8 +200,8 @@ export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
   const strides = [...x.strides];
   let offset = x.offset;
   for (const d of dims) {
-    offset += Math.max(0, x.shape[d]! - 1) * x.strides[d]!;
-    strides[d] = -strides[d]!;
+    offset += Math.max(0, x.shape[d] - 1) * x.strides[d];
+    strides[d] = -strides[d];
   }
   const y = copyContiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset));
   return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)], []);
@@ -227,9 +227,9 @@ export function repeat(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
   const wide: number[] = [];
   own.forEach((s, i) => {
     inter.push(1, s);
-    wide.push(reps[i]!, s);
+    wide.push(reps[i], s);
   });
-  const y = reshape(expand(reshape(x, inter), wide), own.map((s, i) => s * reps[i]!));
+  const y = reshape(expand(reshape(x, inter), wide), own.map((s, i) => s * reps[i]));
   // A fresh copy even when every repeat is 1, as PyTorch's.
   return y.storage === x.storage ? clone(y) : y;
 }
@@ -262,7 +262,7 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
   }
   if (ds.length === 0) {
     if (sh.length !== 1) throw new RuntimeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:0`);
-    return reshape(roll(flatten(x), sh[0]!, 0), x.shape);
+    return reshape(roll(flatten(x), sh[0], 0), x.shape);
   }
   if (sh.length !== ds.length) throw new RuntimeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:${ds.length}`);
   let y = x;
@@ -270,7 +270,7 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     const d = normDim(dim, Math.max(x.ndim, 1));
     const n = y.shape[d] ?? 1;
     if (n === 0) return;
-    const k = ((sh[i]! % n) + n) % n;
+    const k = ((sh[i] % n) + n) % n;
     if (k === 0) return;
     // The last k entries come first.
     y = cat([narrow(y, d, n - k, k), narrow(y, d, 0, n - k)], d);

@@ -24,7 +24,7 @@ import { asTensor, cName, sumToShape, toDtype } from './util.js';
 function map(x: Tensor, f: (v: number) => number, dtype: DType, what: string): Tensor {
   const src = x.contiguousData();
   const out = new Float64Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
   return new Tensor(fill(out, dtype, what), x.shape, dtype);
 }
 
@@ -42,7 +42,7 @@ function map2(a: Tensor, b: Tensor, f: (p: number, q: number) => number, dtype: 
   const av = { data: a.storage, strides: broadcastStrides(a.shape, a.strides, shape), offset: a.offset };
   const bv = { data: b.storage, strides: broadcastStrides(b.shape, b.strides, shape), offset: b.offset };
   forEachStrided(shape, [av, bv], (i, oa, ob) => {
-    out[i] = f(a.storage[oa]!, b.storage[ob]!);
+    out[i] = f(a.storage[oa], b.storage[ob]);
   });
   return new Tensor(fill(out, dtype, what), shape, dtype);
 }
@@ -90,7 +90,7 @@ function rounding(name: string, kernel: string, x: Tensor, f: (v: number) => num
   noBool(x, kernel);
   // Integers are already whole: a copy, as PyTorch.
   const y = map(x, isFloat(x.dtype) ? f : (v) => v, x.dtype, `torch.${name}`);
-  return record(`${name[0]!.toUpperCase()}${name.slice(1)}Backward0`, [x], y, ([g]) => [zeroGrad(x)(g!)], []);
+  return record(`${name[0].toUpperCase()}${name.slice(1)}Backward0`, [x], y, ([g]) => [zeroGrad(x)(g!)], []);
 }
 
 /** PyTorch: `torch.floor(input)`: round down; integers unchanged, bool refused. Gradient 0. */
@@ -271,9 +271,9 @@ export function lerp(start: Tensor, end: Tensor, weight: Tensor | number): Tenso
   const out = new Float64Array(numel(shape));
   const views = [start, end, wt].map((t) => ({ data: t.storage, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset }));
   forEachStrided(shape, views, (i, os, oe, ow) => {
-    const s = start.storage[os]!;
-    const e = end.storage[oe]!;
-    const ww = wt.storage[ow]!;
+    const s = start.storage[os];
+    const e = end.storage[oe];
+    const ww = wt.storage[ow];
     const diff = fr(e - s);
     out[i] = Math.abs(ww) < 0.5 ? fr(s + fr(ww * diff)) : fr(e - fr(diff * fr(1 - ww)));
   });
@@ -327,7 +327,7 @@ function classify(fn: string, x: Tensor, f: (v: number) => boolean, ints: boolea
   checkTensor(x, fn, 'input', 1);
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = (isFloat(x.dtype) ? f(src[i]!) : ints) ? 1 : 0;
+  for (let i = 0; i < src.length; i++) out[i] = (isFloat(x.dtype) ? f(src[i]) : ints) ? 1 : 0;
   return new Tensor(out, x.shape, 'bool');
 }
 

@@ -13,7 +13,7 @@ import { checkTensor } from '../tensor/args.js';
 
 /** A 2-D operand as the GEMM kernel wants it: row-major, or row-major of its transpose. */
 function gemmOperand(t: Tensor): { data: FloatStorage; offset: number; trans: boolean } {
-  const [r, c] = [t.shape[0]!, t.shape[1]!];
+  const [r, c] = [t.shape[0], t.shape[1]];
   if (t.strides[1] === 1 && (t.strides[0] === c || r === 1)) {
     return { data: t.storage as FloatStorage, offset: t.offset, trans: false };
   }
@@ -26,8 +26,8 @@ function gemmOperand(t: Tensor): { data: FloatStorage; offset: number; trans: bo
 
 /** (M,K)·(K,N) → (M,N), no autograd. */
 function mm(a: Tensor, b: Tensor): Tensor {
-  const [m, k] = [a.shape[0]!, a.shape[1]!];
-  const n = b.shape[1]!;
+  const [m, k] = [a.shape[0], a.shape[1]];
+  const n = b.shape[1];
   const out = allocStorage(a.dtype, m * n) as FloatStorage;
   const A = gemmOperand(a);
   const B = gemmOperand(b);
@@ -43,7 +43,7 @@ function bmm(a: Tensor, b: Tensor, shareA = false): Tensor {
   const batchShape = b.shape.slice(0, -2);
   const batch = numel(batchShape);
   const [m, k] = a.shape.slice(-2) as [number, number];
-  const n = b.shape[b.ndim - 1]!;
+  const n = b.shape[b.ndim - 1];
   const ac = a.isContiguous() ? a : copyContiguous(a);
   const bc = b.isContiguous() ? b : copyContiguous(b);
   const out = allocStorage(a.dtype, batch * m * n) as FloatStorage;
@@ -63,15 +63,15 @@ function checkMatmul(a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`expected scalar type ${cName(a.dtype)} but found ${cName(b.dtype)}`);
   }
-  const ka = a.shape[a.ndim - 1]!;
-  const kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2]!;
+  const ka = a.shape[a.ndim - 1];
+  const kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2];
   if (ka === kb) {
     // Batch dims must broadcast.
     if (a.ndim > 2 || b.ndim > 2) broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, b.ndim === 1 ? 0 : -2));
     return;
   }
   const rows = (t: Tensor) => numel(t.shape.slice(0, -1));
-  const n = b.shape[b.ndim - 1]!;
+  const n = b.shape[b.ndim - 1];
   // PyTorch's messages come from the kernel each case is routed to (dot, mv, mm, bmm).
   let msg: string;
   if (a.ndim === 1 && b.ndim === 1) {
@@ -95,7 +95,7 @@ function checkMatmul(a: Tensor, b: Tensor): void {
 function matmulRaw(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
   const [m, k] = a.shape.slice(-2) as [number, number];
-  const n = b.shape[b.ndim - 1]!;
+  const n = b.shape[b.ndim - 1];
   if (b.ndim === 2) {
     // (..., M, K)·(K, N): one (rows, K)·(K, N) product, as PyTorch folds it (b is not copied per batch).
     const ac = a.isContiguous() ? a : copyContiguous(a);
@@ -112,8 +112,8 @@ function matmulRaw(a: Tensor, b: Tensor): Tensor {
 /** A 1-D operand as a matrix: (K) → (1,K) on the left, (K,1) on the right (views, no record). */
 function asMatrix(t: Tensor, side: 'left' | 'right'): Tensor {
   if (t.ndim !== 1) return t;
-  const k = t.shape[0]!;
-  const s = t.strides[0]!;
+  const k = t.shape[0];
+  const s = t.strides[0];
   return side === 'left' ? new Tensor(t.storage, [1, k], t.dtype, [k * s, s], t.offset) : new Tensor(t.storage, [k, 1], t.dtype, [s, 1], t.offset);
 }
 

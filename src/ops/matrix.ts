@@ -26,7 +26,7 @@ function checkInt(v: unknown, fn: string, arg: string, position: number): assert
 /** Zero the entries of the last two dims above (lower) or below (upper) the `k`-th diagonal; no record. */
 function triangleRaw(x: Tensor, k: number, upper: boolean): Tensor {
   const y = copyContiguous(x);
-  const [m, n] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
+  const [m, n] = [x.shape[x.ndim - 2], x.shape[x.ndim - 1]];
   const s = y.storage;
   for (let base = 0; base < s.length; base += m * n) {
     for (let i = 0; i < m; i++) {
@@ -71,10 +71,10 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
 
 /** The `k`-th diagonal of a matrix as a strided view, no record. */
 function diagonalView(x: Tensor, k: number): Tensor {
-  const [m, n] = [x.shape[0]!, x.shape[1]!];
+  const [m, n] = [x.shape[0], x.shape[1]];
   const len = Math.max(0, k >= 0 ? Math.min(m, n - k) : Math.min(m + k, n));
-  const offset = x.offset + (len === 0 ? 0 : k >= 0 ? k * x.strides[1]! : -k * x.strides[0]!);
-  return new Tensor(x.storage, [len], x.dtype, [x.strides[0]! + x.strides[1]!], offset);
+  const offset = x.offset + (len === 0 ? 0 : k >= 0 ? k * x.strides[1] : -k * x.strides[0]);
+  return new Tensor(x.storage, [len], x.dtype, [x.strides[0] + x.strides[1]], offset);
 }
 
 /** A (m, n) matrix of zeros with `v` on its `k`-th diagonal (recorded: its backward reads the diagonal back). */
@@ -82,14 +82,14 @@ function diagEmbed(v: Tensor, k: number, m: number, n: number): Tensor {
   const z = Tensor.empty([m, n], v.dtype);
   const d = diagonalView(z, k);
   const src = v.contiguousData();
-  for (let i = 0; i < d.shape[0]!; i++) z.storage[d.offset + i * d.strides[0]!] = src[i]!;
+  for (let i = 0; i < d.shape[0]; i++) z.storage[d.offset + i * d.strides[0]] = src[i];
   return record('DiagEmbedBackward0', [v], z, ([g]) => [diagExtract(g!, k)], []);
 }
 
 /** The `k`-th diagonal of a matrix, copied (recorded: its backward embeds the gradient). */
 function diagExtract(x: Tensor, k: number): Tensor {
   const y = copyContiguous(diagonalView(x, k));
-  return record('DiagonalBackward0', [x], y, ([g]) => [diagEmbed(g!, k, x.shape[0]!, x.shape[1]!)], []);
+  return record('DiagonalBackward0', [x], y, ([g]) => [diagEmbed(g!, k, x.shape[0], x.shape[1])], []);
 }
 
 /**
@@ -101,7 +101,7 @@ export function diag(x: Tensor, diagonal = 0): Tensor {
   checkTensor(x, 'diag', 'input', 1);
   checkInt(diagonal, 'diag', 'diagonal', 2);
   if (x.ndim === 1) {
-    const n = x.shape[0]! + Math.abs(diagonal);
+    const n = x.shape[0] + Math.abs(diagonal);
     return diagEmbed(x, diagonal, n, n);
   }
   if (x.ndim === 2) return diagExtract(x, diagonal);
@@ -157,7 +157,7 @@ export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?:
   if (!isFloat(batch1.dtype) && (!Number.isInteger(beta) || !Number.isInteger(alpha))) {
     throw new RuntimeError('For integral input tensors, argument alpha must not be a floating point number.');
   }
-  const shape = [batch1.shape[0]!, batch1.shape[1]!, batch2.shape[2]!];
+  const shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]];
   const bs = broadcastShapes(input.shape, shape);
   if (bs.length !== 3 || bs.some((s, i) => s !== shape[i])) {
     throw new ShapeError(`The expanded size of the tensor (${shape[2]}) must match the existing size (${input.shape[input.ndim - 1]}) at non-singleton dimension 2.  Target sizes: ${fmtShape(shape)}.  Tensor sizes: ${fmtShape(input.shape)}`);

@@ -56,8 +56,8 @@ function regroup(src: FloatStorage, n: number, r: number, sz: number, toRows: bo
       const a = (b * r + i) * sz;
       const c = (i * n + b) * sz;
       for (let q = 0; q < sz; q++) {
-        if (toRows) dst[c + q] = src[a + q]!;
-        else dst[a + q] = src[c + q]!;
+        if (toRows) dst[c + q] = src[a + q];
+        else dst[a + q] = src[c + q];
       }
     }
   }
@@ -77,8 +77,8 @@ export function normalizeRows(x: Tensor, options: NormalizeRowsOptions): Normali
   const bias = options.bias ?? null;
   const layout = options.layout ?? { groups: 1, repeat: 1 };
   const middle = options.middleAxisRows ?? false;
-  const [n0, r, s0] = middle ? (x.shape as [number, number, number]) : [1, x.shape[0]!, 1];
-  const k = middle ? n0 * s0 : x.shape[1]!;
+  const [n0, r, s0] = middle ? (x.shape as [number, number, number]) : [1, x.shape[0], 1];
+  const k = middle ? n0 * s0 : x.shape[1];
   const shape = options.shape ?? x.shape;
   const toRows = (d: FloatStorage): FloatStorage => (middle ? regroup(d, n0, r, s0, true) : d);
   const fromRows = (d: FloatStorage): FloatStorage => (middle ? regroup(d, n0, r, s0, false) : d);
@@ -164,9 +164,9 @@ export function normalizeWithStats(x: Tensor, options: NormalizeWithStatsOptions
   for (let i = 0; i < n * c; i++) {
     const ch = i % c;
     // As PyTorch's CPU kernel: y = x * alpha + beta with alpha = w / sqrt(var + eps), beta = b - mean * alpha.
-    const alpha = (w === null ? 1 : w[ch]!) * invStd[ch]!;
-    const beta = (b === null ? 0 : b[ch]!) - md[ch]! * alpha;
-    for (let j = i * s; j < (i + 1) * s; j++) out[j] = xd[j]! * alpha + beta;
+    const alpha = (w === null ? 1 : w[ch]) * invStd[ch];
+    const beta = (b === null ? 0 : b[ch]) - md[ch] * alpha;
+    for (let j = i * s; j < (i + 1) * s; j++) out[j] = xd[j] * alpha + beta;
   }
   const inputs = [x];
   if (weight !== null) inputs.push(weight);
@@ -179,12 +179,12 @@ export function normalizeWithStats(x: Tensor, options: NormalizeWithStatsOptions
     const db = bias?.requiresGrad ? new Float64Array(c) : null;
     for (let i = 0; i < n * c; i++) {
       const ch = i % c;
-      const scale = (w === null ? 1 : w[ch]!) * invStd[ch]!;
+      const scale = (w === null ? 1 : w[ch]) * invStd[ch];
       for (let j = i * s; j < (i + 1) * s; j++) {
-        const gj = gd[j]!;
+        const gj = gd[j];
         if (dx !== null) dx[j] = gj * scale;
-        if (dw !== null) dw[ch]! += gj * (xd[j]! - md[ch]!) * invStd[ch]!;
-        if (db !== null) db[ch]! += gj;
+        if (dw !== null) dw[ch] += gj * (xd[j] - md[ch]) * invStd[ch];
+        if (db !== null) db[ch] += gj;
       }
     }
     const wrap = (d: Float64Array | null, like: Tensor): Tensor | null => {

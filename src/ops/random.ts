@@ -84,7 +84,7 @@ export function randintLike(x: Tensor, low: number, high?: number | CreateOption
 function checkDistribution(p: ArrayLike<number>, from: number, n: number): number {
   let total = 0;
   for (let j = 0; j < n; j++) {
-    const v = p[from + j]!;
+    const v = p[from + j];
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY) throw new RuntimeError('probability tensor contains either `inf`, `nan` or element < 0');
     total += v;
   }
@@ -98,8 +98,8 @@ function drawIndex(w: Float64Array, n: number, total: number, g: Generator): num
   let acc = 0;
   let last = -1;
   for (let j = 0; j < n; j++) {
-    if (w[j]! <= 0) continue;
-    acc += w[j]!;
+    if (w[j] <= 0) continue;
+    acc += w[j];
     last = j;
     if (u < acc) return j;
   }
@@ -125,8 +125,8 @@ export function multinomial(input: Tensor, numSamples: number, replacement?: boo
   const withReplacement = (fromObject ? o.replacement : replacement) ?? false;
   if (!isFloat(input.dtype)) throw new DTypeError(`multinomial only supports floating-point dtypes for input, got: ${cName(input.dtype)}`);
   if (input.ndim !== 1 && input.ndim !== 2) throw new ShapeError('prob_dist must be 1 or 2 dim');
-  const c = input.shape[input.ndim - 1]!;
-  const rows = input.ndim === 2 ? input.shape[0]! : 1;
+  const c = input.shape[input.ndim - 1];
+  const rows = input.ndim === 2 ? input.shape[0] : 1;
   if (c > 2 ** 24) throw new RuntimeError('number of categories cannot exceed 2^24');
   if (numSamples <= 0) throw new RuntimeError('cannot sample n_sample <= 0 samples');
   if (!withReplacement && numSamples > c) throw new RuntimeError('cannot sample n_sample > prob_dist.size(-1) samples without replacement');
@@ -138,12 +138,12 @@ export function multinomial(input: Tensor, numSamples: number, replacement?: boo
   const w = new Float64Array(c);
   const cdf = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < c; j++) w[j] = p[r * c + j]!;
-    let total = totals[r]!;
+    for (let j = 0; j < c; j++) w[j] = p[r * c + j];
+    let total = totals[r];
     if (withReplacement) {
       // Cumulative weights once per row, then a binary search per draw: O(C + n log C).
       let acc = 0;
-      for (let j = 0; j < c; j++) cdf[j] = acc += w[j]!;
+      for (let j = 0; j < c; j++) cdf[j] = acc += w[j];
       for (let s = 0; s < numSamples; s++) out[r * numSamples + s] = searchCdf(cdf, g.uniform() * acc);
       continue;
     }
@@ -155,7 +155,7 @@ export function multinomial(input: Tensor, numSamples: number, replacement?: boo
         // Without replacement, once the positive weights are used up: the remaining zero-weight categories uniformly.
         const left: number[] = [];
         for (let j = 0; j < c; j++) if (w[j] === 0) left.push(j);
-        k = left[g.below(left.length)]!;
+        k = left[g.below(left.length)];
       }
       out[r * numSamples + s] = k;
       if (!withReplacement) {
@@ -173,7 +173,7 @@ function searchCdf(cdf: Float64Array, u: number): number {
   let hi = cdf.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (cdf[mid]! > u) hi = mid;
+    if (cdf[mid] > u) hi = mid;
     else lo = mid + 1;
   }
   // Round-off at the top: step back over trailing zero weights.
@@ -184,7 +184,7 @@ function searchCdf(cdf: Float64Array, u: number): number {
 /** The sum of the positive weights left (after subtractions lose precision). */
 function recount(w: Float64Array, n: number): number {
   let t = 0;
-  for (let j = 0; j < n; j++) if (w[j]! > 0) t += w[j]!;
+  for (let j = 0; j < n; j++) if (w[j] > 0) t += w[j];
   return t;
 }
 
@@ -212,11 +212,11 @@ export function bernoulli(input: Tensor, p?: number | GeneratorOptions | null, o
   } else {
     const probs = input.contiguousData();
     for (let i = 0; i < n; i++) {
-      if (!(probs[i]! >= 0 && probs[i]! <= 1)) {
+      if (!(probs[i] >= 0 && probs[i] <= 1)) {
         throw new RuntimeError('Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)');
       }
     }
-    for (let i = 0; i < n; i++) y.storage[i] = g.uniform() < probs[i]! ? 1 : 0;
+    for (let i = 0; i < n; i++) y.storage[i] = g.uniform() < probs[i] ? 1 : 0;
   }
   return record('BernoulliBackward0', [input], y, ([g0]) => [full(g0!.shape, 0, { dtype: g0!.dtype })], []);
 }
@@ -258,13 +258,13 @@ export function normal(mean: Tensor | number, std: Tensor | number = 1, c?: read
   const shape = mean instanceof Tensor && std instanceof Tensor ? broadcastShapes(mean.shape, std.shape) : like.shape;
   const mv = mean instanceof Tensor ? expand(mean.detach(), shape).contiguousData() : null;
   const sv = std instanceof Tensor ? expand(std.detach(), shape).contiguousData() : null;
-  if (sv !== null) for (let i = 0; i < sv.length; i++) if (!(sv[i]! >= 0)) throw new RuntimeError('normal expects all elements of std >= 0.0');
+  if (sv !== null) for (let i = 0; i < sv.length; i++) if (!(sv[i] >= 0)) throw new RuntimeError('normal expects all elements of std >= 0.0');
   const g = generatorOf(o.generator);
   const y = full(shape, 0, { dtype: like.dtype });
   const n = numel(shape);
   for (let i = 0; i < n; i++) {
-    const m = mv === null ? (mean as number) : mv[i]!;
-    const s = sv === null ? (std as number) : sv[i]!;
+    const m = mv === null ? (mean as number) : mv[i];
+    const s = sv === null ? (std as number) : sv[i];
     y.storage[i] = m + s * g.normal();
   }
   const inputs = [mean, std].filter((t): t is Tensor => t instanceof Tensor);

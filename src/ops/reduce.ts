@@ -24,7 +24,7 @@ function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
   let data = copyContiguous(x).storage;
   const shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
-    const d = dims[k]!;
+    const d = dims[k];
     const [outer, n, inner] = around(shape, d);
     const out = isFloat(dtype) ? allocStorage(dtype, outer * inner) : new Float64Array(outer * inner);
     backend().sumAxis(data, outer, n, inner, out);
@@ -56,9 +56,9 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
     );
   }
   const dims = normDims(x, dim);
-  const count = dims.reduce((n, d) => n * x.shape[d]!, 1);
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const kept = sumKeep(x, dims);
-  for (let i = 0; i < kept.storage.length; i++) kept.storage[i]! /= count;
+  for (let i = 0; i < kept.storage.length; i++) kept.storage[i] /= count;
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
   return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)], []);

@@ -109,7 +109,7 @@ function groups(x: Tensor, dims: readonly number[]): { data: Float64Array; kept:
   const rest = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const moved = x.ndim === 0 ? x : permute(x, [...rest, ...dims]);
   const data = values64(moved);
-  const m = dims.reduce((p, d) => p * x.shape[d]!, 1);
+  const m = dims.reduce((p, d) => p * x.shape[d], 1);
   const kept = x.shape.map((s, i) => (dims.includes(i) ? 1 : s));
   return { data, kept, m, count: numel(kept) };
 }
@@ -125,17 +125,17 @@ function requireNonEmpty(fn: string, x: Tensor, dims: readonly number[] | null):
     return;
   }
   for (const d of dims) {
-    if ((x.ndim === 0 ? 1 : x.shape[d]!) === 0) throw new IndexError(`${fn}(): Expected reduction dim ${d} to have non-zero size.`);
+    if ((x.ndim === 0 ? 1 : x.shape[d]) === 0) throw new IndexError(`${fn}(): Expected reduction dim ${d} to have non-zero size.`);
   }
 }
 
 /** The position of the max (largest) or min in data[base + j*stride], j < n: the first NaN, else the first extreme. */
 function extremeIndex(data: ArrayLike<number>, base: number, n: number, stride: number, largest: boolean): number {
-  let best = data[base]!;
+  let best = data[base];
   let arg = 0;
   if (Number.isNaN(best)) return 0;
   for (let j = 1; j < n; j++) {
-    const v = data[base + j * stride]!;
+    const v = data[base + j * stride];
     if (Number.isNaN(v)) return j;
     if (largest ? v > best : v < best) {
       best = v;
@@ -155,7 +155,7 @@ function maxMin(fn: 'max' | 'min', x: Tensor, dim?: number | Tensor, keepdim: un
     requireNonEmpty(fn, x, null);
     const data = x.contiguousData();
     const vals = allocStorage(x.dtype, 1);
-    vals[0] = data[extremeIndex(data, 0, data.length, 1, largest)]!;
+    vals[0] = data[extremeIndex(data, 0, data.length, 1, largest)];
     const y = new Tensor(vals, [], x.dtype);
     // PyTorch splits the gradient evenly among tied extremes (among the NaNs when the result is NaN).
     return record(largest ? 'MaxBackward1' : 'MinBackward1', [x], y, ([g]) => [evenly(x, y, g!)], [x, y]);
@@ -170,7 +170,7 @@ function maxMin(fn: 'max' | 'min', x: Tensor, dim?: number | Tensor, keepdim: un
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const j = extremeIndex(data, o * n * inner + i, n, inner, largest);
-      vals[o * inner + i] = data[(o * n + j) * inner + i]!;
+      vals[o * inner + i] = data[(o * n + j) * inner + i];
       idx[o * inner + i] = j;
     }
   }
@@ -270,7 +270,7 @@ function aExtreme(fn: 'amax' | 'amin', x: Tensor, dim: Dims, keepdim: unknown): 
   requireNonEmpty(fn, x, allDims ? null : dims);
   const { data, kept, m, count } = groups(x, dims);
   const vals = new Float64Array(count);
-  for (let k = 0; k < count; k++) vals[k] = data[k * m + extremeIndex(data, k * m, m, 1, fn === 'amax')]!;
+  for (let k = 0; k < count; k++) vals[k] = data[k * m + extremeIndex(data, k * m, m, 1, fn === 'amax')];
   const yKept = new Tensor(store(vals, x.dtype, `torch.${fn}`), kept, x.dtype);
   const y = keep ? yKept : dropDims(yKept, dims);
   // PyTorch: the gradient is shared evenly among the tied extremes of each group.
@@ -296,7 +296,7 @@ export function amin(x: Tensor, dim: Dims = [], keepdim = false): Tensor {
 /** Order of indices 0..n-1 of one slice: ascending (NaN last) or descending (NaN first); ties keep index order (stable). */
 function order(data: ArrayLike<number>, base: number, n: number, stride: number, descending: boolean): number[] {
   const ix = Array.from({ length: n }, (_, j) => j);
-  const key = (j: number) => data[base + j * stride]!;
+  const key = (j: number) => data[base + j * stride];
   ix.sort((a, b) => {
     const va = key(a);
     const vb = key(b);
@@ -351,7 +351,7 @@ export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
       order(data, base, n, inner, a.descending).forEach((j, r) => {
-        vals[base + r * inner] = data[base + j * inner]!;
+        vals[base + r * inner] = data[base + j * inner];
         idx[base + r * inner] = j;
       });
     }
@@ -409,8 +409,8 @@ export function topk(x: Tensor, k: number, dim?: number | TopkOptions, largest?:
     for (let i = 0; i < inner; i++) {
       const ord = order(data, o2 * n * inner + i, n, inner, big);
       for (let r = 0; r < k; r++) {
-        vals[(o2 * k + r) * inner + i] = data[(o2 * n + ord[r]!) * inner + i]!;
-        idx[(o2 * k + r) * inner + i] = ord[r]!;
+        vals[(o2 * k + r) * inner + i] = data[(o2 * n + ord[r]) * inner + i];
+        idx[(o2 * k + r) * inner + i] = ord[r];
       }
     }
   }
@@ -489,10 +489,10 @@ function varKept(x: Tensor, dims: number[], correction: number, fn: string): { v
   }
   for (let k = 0; k < count; k++) {
     let s = 0;
-    for (let j = 0; j < m; j++) s += data[k * m + j]!;
+    for (let j = 0; j < m; j++) s += data[k * m + j];
     const mu = s / m;
     let ss = 0;
-    for (let j = 0; j < m; j++) ss += (data[k * m + j]! - mu) ** 2;
+    for (let j = 0; j < m; j++) ss += (data[k * m + j] - mu) ** 2;
     means[k] = mu;
     out[k] = ss / dof;
   }
@@ -550,7 +550,7 @@ export function norm(x: Tensor, p: number | 'fro' | 'nuc' = 'fro', dim?: Dims, k
     let acc = q === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : 0;
     let nan = false;
     for (let j = 0; j < m; j++) {
-      const a = Math.abs(data[k * m + j]!);
+      const a = Math.abs(data[k * m + j]);
       if (Number.isNaN(a)) nan = true;
       else if (q === Number.POSITIVE_INFINITY) acc = Math.max(acc, a);
       else if (q === Number.NEGATIVE_INFINITY) acc = Math.min(acc, a);
@@ -589,7 +589,7 @@ export function norm(x: Tensor, p: number | 'fro' | 'nuc' = 'fro', dim?: Dims, k
 function sign0(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = allocStorage(x.dtype, src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[i]! > 0 ? 1 : src[i]! < 0 ? -1 : 0;
+  for (let i = 0; i < src.length; i++) out[i] = src[i] > 0 ? 1 : src[i] < 0 ? -1 : 0;
   return new Tensor(out, x.shape, x.dtype);
 }
 
@@ -618,13 +618,13 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
     let p = 1;
     for (let j = 0; j < m; j++) {
       others[k * m + j] = p; // prefix product before j
-      p *= data[k * m + j]!;
+      p *= data[k * m + j];
     }
     out[k] = p;
     let s = 1;
     for (let j = m - 1; j >= 0; j--) {
-      others[k * m + j]! *= s; // times the suffix after j
-      s *= data[k * m + j]!;
+      others[k * m + j] *= s; // times the suffix after j
+      s *= data[k * m + j];
     }
   }
   const dtype = accDtype(x);
@@ -634,7 +634,7 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
     // `others` is laid out with the reduced dims last: move it back to x's layout.
     const rest = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
     const perm = [...rest, ...dims];
-    const movedShape = perm.map((i) => x.shape[i]!);
+    const movedShape = perm.map((i) => x.shape[i]);
     const inv = perm.map((_, i) => perm.indexOf(i));
     const o = new Tensor(store(others, g!.dtype, 'prod'), movedShape, g!.dtype);
     const back = x.ndim === 0 ? reshape(o, []) : copyContiguous(permute(o, inv));
@@ -653,7 +653,7 @@ function cumulative(fn: 'cumsum' | 'cumprod', x: Tensor, dim: number): Tensor {
       let acc = fn === 'cumsum' ? 0 : 1;
       for (let j = 0; j < n; j++) {
         const at = (o * n + j) * inner + i;
-        acc = fn === 'cumsum' ? acc + data[at]! : acc * data[at]!;
+        acc = fn === 'cumsum' ? acc + data[at] : acc * data[at];
         out[at] = acc;
       }
     }
@@ -687,16 +687,16 @@ function cumprodGrad(x: ArrayLike<number>, y: Float64Array, gt: Tensor, outer: n
       let tail = 0;
       const sums = new Float64Array(n);
       for (let k = n - 1; k >= 0; k--) {
-        tail += g[at(k)]! * y[at(k)]!;
+        tail += g[at(k)] * y[at(k)];
         sums[k] = tail;
       }
-      for (let j = 0; j < z; j++) out[at(j)] = sums[j]! / x[at(j)]!;
+      for (let j = 0; j < z; j++) out[at(j)] = sums[j] / x[at(j)];
       if (z < n) {
-        let p = z > 0 ? y[at(z - 1)]! : 1;
-        let acc = g[at(z)]! * p;
+        let p = z > 0 ? y[at(z - 1)] : 1;
+        let acc = g[at(z)] * p;
         for (let k = z + 1; k < n; k++) {
-          p *= x[at(k)]!;
-          acc += g[at(k)]! * p;
+          p *= x[at(k)];
+          acc += g[at(k)] * p;
         }
         out[at(z)] = acc;
       }
@@ -735,10 +735,10 @@ export function logsumexp(x0: Tensor, dim: number | readonly number[], keepdim =
   const { data, kept, m, count } = groups(x, dims);
   const out = new Float64Array(count);
   for (let k = 0; k < count; k++) {
-    let mx = m > 0 ? data[k * m + extremeIndex(data, k * m, m, 1, true)]! : 0;
+    let mx = m > 0 ? data[k * m + extremeIndex(data, k * m, m, 1, true)] : 0;
     if (Math.abs(mx) === Number.POSITIVE_INFINITY) mx = 0;
     let s = 0;
-    for (let j = 0; j < m; j++) s += Math.exp(data[k * m + j]! - mx);
+    for (let j = 0; j < m; j++) s += Math.exp(data[k * m + j] - mx);
     out[k] = Math.log(s) + mx;
   }
   const yKept = new Tensor(store(out, x.dtype, 'logsumexp'), kept, x.dtype);

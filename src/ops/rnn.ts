@@ -83,9 +83,9 @@ interface Prepared {
 function prepare(args: RnnLayerArgs): Prepared {
   const { mode, input, batchSizes, weights, h0, c0, reverse } = args;
   const G = gateCount(mode);
-  const [GH, I] = [weights.wIh.shape[0]!, weights.wIh.shape[1]!];
+  const [GH, I] = [weights.wIh.shape[0], weights.wIh.shape[1]];
   const H = GH / G;
-  const Hout = weights.wHr ? weights.wHr.shape[0]! : H;
+  const Hout = weights.wHr ? weights.wHr.shape[0] : H;
   const B = batchSizes[0] ?? 0;
   const total = batchSizes.reduce((a, b) => a + b, 0);
   if (batchSizes.length === 0) throw new RuntimeError('Expected sequence length to be larger than 0 in RNN');
@@ -145,7 +145,7 @@ function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN:
 function wrapGrads(p: Prepared, g: RnnGradsOut): (Tensor | null)[] {
   const dtype = p.args.input.dtype;
   const grads = [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
-  return p.tensors.flatMap((t, i) => (t ? [grads[i] ? new Tensor(grads[i]!, t.shape, dtype) : null] : []));
+  return p.tensors.flatMap((t, i) => (t ? [grads[i] ? new Tensor(grads[i], t.shape, dtype) : null] : []));
 }
 
 /**
@@ -166,7 +166,7 @@ function savedOf(p: Prepared): Tensor[] {
  * first with PyTorch's messages. `rnnLayers` of one direction.
  */
 export function rnnLayer(args: RnnLayerArgs): [Tensor, Tensor, Tensor | null] {
-  const [y, hN, cN] = rnnLayers([args]).dirs[0]!;
+  const [y, hN, cN] = rnnLayers([args]).dirs[0];
   return [y!, hN, cN];
 }
 
@@ -192,9 +192,9 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     preps.map((p) => ({ ...p.kernelArgs, needsGrad })),
     true,
   );
-  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i]!));
+  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i]));
   const width = preps.reduce((a, p) => a + p.Hout, 0);
-  const joined = res.joined ? new Tensor(res.joined, [preps[0]!.total, width], list[0]!.input.dtype) : null;
+  const joined = res.joined ? new Tensor(res.joined, [preps[0].total, width], list[0].input.dtype) : null;
   const kernelBackward = res.backward;
   if (!needsGrad || kernelBackward === null) return { dirs, joined };
   // Node outputs: the joined output if any, then each direction's present outputs in turn;
@@ -207,15 +207,15 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     let at = 0;
     const gJoined = joined ? gOut[at++] : null;
     const grads = dirs.map((o, i) => {
-      const dyT = joined ? (gJoined ? narrow(gJoined, 1, cols[i]!, preps[i]!.Hout) : null) : gOut[at++];
+      const dyT = joined ? (gJoined ? narrow(gJoined, 1, cols[i], preps[i].Hout) : null) : gOut[at++];
       const dhN = gOut[at++];
       const dcN = o[2] ? gOut[at++] : null;
       const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
-      return { dy: data(dyT), dhN: data(dhN), dcN: data(dcN), needsDx: list[0]!.input.requiresGrad };
+      return { dy: data(dyT), dhN: data(dhN), dcN: data(dcN), needsDx: list[0].input.requiresGrad };
     });
     const g = kernelBackward(grads, ctx.retainGraph);
-    return preps.flatMap((p, i) => wrapGrads(p, g[i]!));
+    return preps.flatMap((p, i) => wrapGrads(p, g[i]));
   };
-  record(nodeName(list[0]!.mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
+  record(nodeName(list[0].mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
   return { dirs, joined };
 }

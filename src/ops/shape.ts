@@ -27,8 +27,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const shape = [...x.shape];
   const strides = [...x.strides];
   if (x.ndim >= 2) {
-    [shape[a], shape[b]] = [shape[b]!, shape[a]!];
-    [strides[a], strides[b]] = [strides[b]!, strides[a]!];
+    [shape[a], shape[b]] = [shape[b], shape[a]];
+    [strides[a], strides[b]] = [strides[b], strides[a]];
   }
   return record('TransposeBackward0', [x], viewOf(x, shape, strides), ([g]) => [transpose(g!, a, b)], []);
 }
@@ -36,7 +36,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 /** PyTorch: `Tensor.t()`: transpose of a tensor with at most 2 dims (a view). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  const y = x.ndim < 2 ? viewOf(x, x.shape, x.strides) : viewOf(x, [x.shape[1]!, x.shape[0]!], [x.strides[1]!, x.strides[0]!]);
+  const y = x.ndim < 2 ? viewOf(x, x.shape, x.strides) : viewOf(x, [x.shape[1], x.shape[0]], [x.strides[1], x.strides[0]]);
   return record('TBackward0', [x], y, ([g]) => [t(g!)], []);
 }
 
@@ -52,8 +52,8 @@ export function permute(x: Tensor, ...dimArgs: SizeArgs): Tensor {
   if (new Set(norm).size !== norm.length) throw new RuntimeError('permute(): duplicate dims are not allowed.');
   const y = viewOf(
     x,
-    norm.map((d) => x.shape[d]!),
-    norm.map((d) => x.strides[d]!),
+    norm.map((d) => x.shape[d]),
+    norm.map((d) => x.strides[d]),
   );
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => {
@@ -131,7 +131,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim + 1);
   const shape = [...x.shape];
   const strides = [...x.strides];
-  const stride = d < x.ndim ? x.shape[d]! * x.strides[d]! : 1;
+  const stride = d < x.ndim ? x.shape[d] * x.strides[d] : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
   return record('UnsqueezeBackward0', [x], viewOf(x, shape, strides), ([g]) => [reshape(g!, x.shape)], []);
@@ -156,7 +156,7 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
     if (s === -1 && i < lead) {
       throw new ShapeError(`The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
     }
-    const own = i >= lead ? x.shape[i - lead]! : 1;
+    const own = i >= lead ? x.shape[i - lead] : 1;
     const target = s === -1 ? own : s;
     if (own !== 1 && own !== target) {
       throw new ShapeError(
@@ -164,7 +164,7 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
       );
     }
     shape.push(target);
-    strides.push(i >= lead && own === target ? x.strides[i - lead]! : 0);
+    strides.push(i >= lead && own === target ? x.strides[i - lead] : 0);
   });
   return record('ExpandBackward0', [x], viewOf(x, shape, strides), ([g]) => [sumToShape(g!, x.shape)], []);
 }
@@ -173,7 +173,7 @@ export function expand(x: Tensor, ...sizeArgs: SizeArgs): Tensor {
 function checkNarrow(x: Tensor, dim: number, start: number, length: number): [number, number] {
   if (x.ndim === 0) throw new RuntimeError('narrow() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   let s = start;
   if (s !== size) {
     // PyTorch wraps start like a dim index, so its message talks of a "Dimension".
@@ -192,15 +192,15 @@ function checkNarrow(x: Tensor, dim: number, start: number, length: number): [nu
 function narrowView(x: Tensor, d: number, s: number, length: number): Tensor {
   const shape = [...x.shape];
   shape[d] = length;
-  return viewOf(x, shape, x.strides, x.offset + (length > 0 ? s * x.strides[d]! : 0));
+  return viewOf(x, shape, x.strides, x.offset + (length > 0 ? s * x.strides[d] : 0));
 }
 
 /** The gradient of a narrow: zeros of `shape` with `g` written at [start, start + length) along d. */
 function narrowBackward(g: Tensor, shape: readonly number[], d: number, s: number): Tensor {
   const z = Tensor.empty(shape, g.dtype);
-  noGrad(() => narrowView(z, d, s, g.shape[d]!).copy_(g));
+  noGrad(() => narrowView(z, d, s, g.shape[d]).copy_(g));
   // Under createGraph (g requires grad) the padding is itself recorded: its backward is the narrow.
-  return record('SliceBackwardBackward0', [g], z, ([gg]) => [narrow(gg!, d, s, g.shape[d]!)], []);
+  return record('SliceBackwardBackward0', [g], z, ([gg]) => [narrow(gg!, d, s, g.shape[d])], []);
 }
 
 /**
@@ -220,7 +220,7 @@ export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tens
     starts.push(at);
     at += s;
   }
-  const parts = sizes.map((s, i) => narrowView(x, d, starts[i]!, s));
+  const parts = sizes.map((s, i) => narrowView(x, d, starts[i], s));
   return record(
     'SplitBackward0',
     [x],
@@ -229,7 +229,7 @@ export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tens
       const gx = Tensor.empty(x.shape, x.dtype);
       noGrad(() =>
         gs.forEach((g, i) => {
-          if (g !== null) narrowView(gx, d, starts[i]!, sizes[i]!).copy_(g);
+          if (g !== null) narrowView(gx, d, starts[i], sizes[i]).copy_(g);
         }),
       );
       // Under createGraph the assembly is recorded: each piece's gradient is a narrow of it.
@@ -239,7 +239,7 @@ export function splitViews(x: Tensor, d: number, sizes: readonly number[]): Tens
           'SplitBackwardBackward0',
           present.map((p) => p.g),
           gx,
-          ([gg]) => present.map((p) => narrow(gg!, d, starts[p.i]!, sizes[p.i]!)),
+          ([gg]) => present.map((p) => narrow(gg!, d, starts[p.i], sizes[p.i])),
           [],
         ),
       ];
@@ -287,11 +287,11 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   // order[k] = which input dim lands at output position k.
   const order = new Array<number>(n).fill(-1);
   s.forEach((d, i) => {
-    order[t[i]!] = d;
+    order[t[i]] = d;
   });
   const rest = [...Array(n).keys()].filter((d) => !s.includes(d));
   let r = 0;
-  for (let k = 0; k < n; k++) if (order[k] === -1) order[k] = rest[r++]!;
+  for (let k = 0; k < n; k++) if (order[k] === -1) order[k] = rest[r++];
   return permute(x, order);
 }
 
@@ -313,7 +313,7 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   const d = normDim(dim, Math.max(x.ndim, 1));
   if (x.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
   if (sizes.length === 0) throw new RuntimeError('unflatten: sizes must be non-empty');
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   const neg = sizes.filter((s) => s === -1).length;
   if (neg > 1) throw new RuntimeError('only one dimension can be inferred');
   const known = sizes.reduce((a, s) => (s === -1 ? a : a * s), 1);

@@ -98,18 +98,18 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
       const epsR = r(eps);
       updateInPlace(p, (w) => {
         for (let i = 0; i < n; i++) {
-          let g = maximize ? -grad[i]! : grad[i]!;
-          if (this.decoupled) w[i] = r(w[i]! * decay);
-          else if (weightDecay !== 0) g = r(g + wd * w[i]!);
-          m[i] = r(r(m[i]! * b1) + oneMinusB1 * g);
-          v[i] = r(r(v[i]! * b2) + r(oneMinusB2 * g) * g);
-          let second = v[i]!;
+          let g = maximize ? -grad[i] : grad[i];
+          if (this.decoupled) w[i] = r(w[i] * decay);
+          else if (weightDecay !== 0) g = r(g + wd * w[i]);
+          m[i] = r(r(m[i] * b1) + oneMinusB1 * g);
+          v[i] = r(r(v[i] * b2) + r(oneMinusB2 * g) * g);
+          let second = v[i];
           if (vMax !== null) {
-            vMax[i] = Math.max(vMax[i]!, second);
-            second = vMax[i]!;
+            vMax[i] = Math.max(vMax[i], second);
+            second = vMax[i];
           }
           const denom = r(r(r(Math.sqrt(second)) / bc2Sqrt) + epsR);
-          w[i] = r(w[i]! + r(r(negStep * m[i]!) / denom));
+          w[i] = r(w[i] + r(r(negStep * m[i]) / denom));
         }
       });
     }

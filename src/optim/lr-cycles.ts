@@ -142,15 +142,15 @@ export class OneCycleLR extends LRScheduler {
     const useBeta1 = hasBetas(optimizer);
     if (lastEpoch === -1) {
       groupsOf(optimizer).forEach((g, i) => {
-        g.initialLr = maxLrs[i]! / divFactor;
-        g.maxLr = maxLrs[i]!;
+        g.initialLr = maxLrs[i] / divFactor;
+        g.maxLr = maxLrs[i];
         g.minLr = g.initialLr / finalDivFactor;
       });
       if (cycleMomentum) {
         groupsOf(optimizer).forEach((g, i) => {
-          setMomentum(g, useBeta1, maxMomentums[i]!);
-          g.maxMomentum = maxMomentums[i]!;
-          g.baseMomentum = baseMomentums[i]!;
+          setMomentum(g, useBeta1, maxMomentums[i]);
+          g.maxMomentum = maxMomentums[i];
+          g.baseMomentum = baseMomentums[i];
         });
       }
     }
@@ -194,7 +194,7 @@ export class OneCycleLR extends LRScheduler {
       let lr = 0;
       let momentum = 0;
       for (let i = 0; i < this.phases.length; i++) {
-        const p = this.phases[i]!;
+        const p = this.phases[i];
         if (stepNum <= p.endStep || i === this.phases.length - 1) {
           const pct = (stepNum - startStep) / (p.endStep - startStep);
           lr = this.anneal(g[p.startLr] as number, g[p.endLr] as number, pct);
@@ -306,11 +306,11 @@ export class CyclicLR extends LRScheduler {
     const maxMomentums = cycleMomentum ? perGroup('max_momentum', optimizer, options.maxMomentum ?? 0.9) : [];
     if (lastEpoch === -1) {
       groupsOf(optimizer).forEach((g, i) => {
-        g.lr = baseLrs[i]!;
+        g.lr = baseLrs[i];
       });
       if (cycleMomentum) {
         groupsOf(optimizer).forEach((g, i) => {
-          g.momentum = baseMomentums[i]!;
+          g.momentum = baseMomentums[i];
         });
       }
     }
@@ -348,12 +348,12 @@ export class CyclicLR extends LRScheduler {
     const x = 1 + this.lastEpoch / this.totalSize - cycle;
     const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
     const arg = this.scaleMode === 'cycle' ? cycle : this.lastEpoch;
-    const lrs = this.baseLrs.map((base, i) => base + (this.maxLrs[i]! - base) * scaleFactor * this.scaleFn(arg));
+    const lrs = this.baseLrs.map((base, i) => base + (this.maxLrs[i] - base) * scaleFactor * this.scaleFn(arg));
     if (this.cycleMomentum) {
       const groups = groupsOf(this.optimizer);
       this.baseMomentums.forEach((bm, i) => {
-        const mm = this.maxMomentums[i]!;
-        groups[i]!.momentum = mm - (mm - bm) * scaleFactor * this.scaleFn(arg);
+        const mm = this.maxMomentums[i];
+        groups[i].momentum = mm - (mm - bm) * scaleFactor * this.scaleFn(arg);
       });
     }
     return lrs;

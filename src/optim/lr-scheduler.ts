@@ -102,7 +102,7 @@ export abstract class LRScheduler {
       values = this.closedFormLr() ?? this.computeLr();
     }
     this.optimizer.paramGroups.forEach((g, i) => {
-      g.lr = values[i]!;
+      g.lr = values[i];
     });
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -218,7 +218,7 @@ export class CosineAnnealingLR extends LRScheduler {
       return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((t * Math.PI) / T))) / 2);
     }
     if (pyMod(t - 1 - T, 2 * T) === 0) {
-      return groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+      return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
     }
     return groups.map(
       (g) => ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (g.lr - etaMin) + etaMin,
@@ -363,7 +363,7 @@ export class ReduceLROnPlateau {
   private reduceLr(): void {
     this.optimizer.paramGroups.forEach((g, i) => {
       const oldLr = g.lr;
-      const newLr = Math.max(oldLr * this.factor, this.minLrs[i]!);
+      const newLr = Math.max(oldLr * this.factor, this.minLrs[i]);
       if (oldLr - newLr > this.eps) g.lr = newLr;
     });
   }

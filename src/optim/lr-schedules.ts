@@ -24,7 +24,7 @@ type AnyOptimizer = Optimizer<BaseHyper>;
 /** Python's `bisect_right`: how many of the sorted `xs` are ≤ x. */
 function bisectRight(xs: readonly number[], x: number): number {
   let n = 0;
-  while (n < xs.length && xs[n]! <= x) n++;
+  while (n < xs.length && xs[n] <= x) n++;
   return n;
 }
 
@@ -166,7 +166,7 @@ export class LambdaLR extends LRScheduler {
     this.initialStep();
   }
   protected computeLr(): number[] {
-    return this.baseLrs.map((base, i) => base * this.lrLambdas[i]!(this.lastEpoch));
+    return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
   }
   protected hyper(): Record<string, number> {
     return {};
@@ -193,7 +193,7 @@ export class MultiplicativeLR extends LRScheduler {
   }
   protected computeLr(): number[] {
     const groups = this.optimizer.paramGroups;
-    if (this.lastEpoch > 0) return groups.map((g, i) => g.lr * this.lrLambdas[i]!(this.lastEpoch));
+    if (this.lastEpoch > 0) return groups.map((g, i) => g.lr * this.lrLambdas[i](this.lastEpoch));
     return groups.map((g) => g.lr);
   }
   protected hyper(): Record<string, number> {
@@ -434,7 +434,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     // PyTorch parity: this override does not count steps (its state dict keeps _step_count 0).
     const values = this.computeLr();
     this.optimizer.paramGroups.forEach((g, i) => {
-      g.lr = values[i]!;
+      g.lr = values[i];
     });
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -501,14 +501,14 @@ export class SequentialLR {
     // Undo the initial steps the schedulers made when built, then start the first one again.
     for (const g of optimizer.paramGroups) g.lr = g.initialLr!;
     for (const s of this.schedulers) s.lastEpoch -= 1;
-    this.schedulers[0]!.initialStep();
-    this.lastLr = this.schedulers[0]!.getLastLr();
+    this.schedulers[0].initialStep();
+    this.lastLr = this.schedulers[0].getLastLr();
   }
   /** PyTorch: `step()`. */
   step(): void {
     this.lastEpoch += 1;
     const idx = bisectRight(this.milestones, this.lastEpoch);
-    const s = this.schedulers[idx]!;
+    const s = this.schedulers[idx];
     if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.step(0);
     else s.step();
     this.lastLr = s.getLastLr();
@@ -552,14 +552,14 @@ export class ChainedScheduler {
     }
     if (schedulers.length === 0) throw new IndexError('ChainedScheduler expects a non-empty array of schedulers');
     for (let i = 1; i < schedulers.length; i++) {
-      if (schedulers[i]!.optimizer !== schedulers[0]!.optimizer) {
+      if (schedulers[i].optimizer !== schedulers[0].optimizer) {
         throw new ValueError(
           `ChainedScheduler expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and ${i} to be different`,
         );
       }
     }
     this.schedulers = [...schedulers];
-    this.optimizer = schedulers[0]!.optimizer;
+    this.optimizer = schedulers[0].optimizer;
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
   /** PyTorch: `step()`: steps every scheduler in order. */

@@ -262,13 +262,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     if (this.paramGroups.length !== saved.length) {
       throw new ValueError('loaded state dict has a different number of parameter groups');
     }
-    if (this.paramGroups.some((g, i) => g.params.length !== saved[i]!.params.length)) {
+    if (this.paramGroups.some((g, i) => g.params.length !== saved[i].params.length)) {
       throw new ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
     }
     const idMap = new Map<number, Tensor>();
     saved.forEach((g, gi) => {
       g.params.forEach((id, pi) => {
-        idMap.set(id, this.paramGroups[gi]!.params[pi]!);
+        idMap.set(id, this.paramGroups[gi].params[pi]);
       });
     });
     const newState = new Map<Tensor, ParamState>();
@@ -298,14 +298,14 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         const name = toCamel(k);
         if (name in this.defaults || name === 'initialLr') h[name] = Array.isArray(v) ? [...v] : v;
       }
-      const merged = { ...this.paramGroups[gi]!, ...h } as ParamGroup<H>;
+      const merged = { ...this.paramGroups[gi], ...h } as ParamGroup<H>;
       this.validate(merged);
       return h;
     });
     this.state.clear();
     for (const [p, s] of newState) this.state.set(p, s);
     newHypers.forEach((h, gi) => {
-      Object.assign(this.paramGroups[gi]!, h);
+      Object.assign(this.paramGroups[gi], h);
     });
   }
 

@@ -92,22 +92,22 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
       const negLr = r(-lr);
       updateInPlace(p, (w) => {
         for (let i = 0; i < n; i++) {
-          let g = maximize ? -grad[i]! : grad[i]!;
-          if (weightDecay !== 0) g = r(g + wd * w[i]!);
-          sq[i] = r(r(sq[i]! * a) + r(oneMinusA * g) * g);
+          let g = maximize ? -grad[i] : grad[i];
+          if (weightDecay !== 0) g = r(g + wd * w[i]);
+          sq[i] = r(r(sq[i] * a) + r(oneMinusA * g) * g);
           let avg: number;
           if (gAvg !== null) {
-            gAvg[i] = r(r(gAvg[i]! * a) + oneMinusA * g);
-            avg = r(Math.sqrt(r(sq[i]! - gAvg[i]! * gAvg[i]!)));
+            gAvg[i] = r(r(gAvg[i] * a) + oneMinusA * g);
+            avg = r(Math.sqrt(r(sq[i] - gAvg[i] * gAvg[i])));
           } else {
-            avg = r(Math.sqrt(sq[i]!));
+            avg = r(Math.sqrt(sq[i]));
           }
           avg = r(avg + epsR);
           if (buf !== null) {
-            buf[i] = r(r(buf[i]! * mom) + r(g / avg));
-            w[i] = r(w[i]! + negLr * buf[i]!);
+            buf[i] = r(r(buf[i] * mom) + r(g / avg));
+            w[i] = r(w[i] + negLr * buf[i]);
           } else {
-            w[i] = r(w[i]! + r(r(negLr * g) / avg));
+            w[i] = r(w[i] + r(r(negLr * g) / avg));
           }
         }
       });

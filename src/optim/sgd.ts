@@ -81,7 +81,7 @@ export class SGD extends Optimizer<SGDHyper> {
       let buf: Tensor | null = (state.momentum_buffer as Tensor | null | undefined) ?? null;
       updateInPlace(p, (w) => {
         const wd = r(weightDecay);
-        if (weightDecay !== 0) for (let i = 0; i < n; i++) d[i] = r(d[i]! + wd * w[i]!);
+        if (weightDecay !== 0) for (let i = 0; i < n; i++) d[i] = r(d[i] + wd * w[i]);
         if (momentum !== 0) {
           const m = r(momentum);
           const keep = r(1 - dampening);
@@ -90,14 +90,14 @@ export class SGD extends Optimizer<SGDHyper> {
             stateValues(buf, 'momentum_buffer').set(d);
           } else {
             const b = stateValues(buf, 'momentum_buffer');
-            for (let i = 0; i < n; i++) b[i] = r(r(b[i]! * m) + keep * d[i]!);
+            for (let i = 0; i < n; i++) b[i] = r(r(b[i] * m) + keep * d[i]);
           }
           const b = stateValues(buf, 'momentum_buffer');
-          if (nesterov) for (let i = 0; i < n; i++) d[i] = r(d[i]! + m * b[i]!);
+          if (nesterov) for (let i = 0; i < n; i++) d[i] = r(d[i] + m * b[i]);
           else d.set(b);
         }
         const step = r(-lr);
-        for (let i = 0; i < n; i++) w[i] = r(w[i]! + step * d[i]!);
+        for (let i = 0; i < n; i++) w[i] = r(w[i] + step * d[i]);
       });
       state.momentum_buffer = buf;
     }

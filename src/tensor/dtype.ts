@@ -203,11 +203,11 @@ export function castStorage(src: ArrayLike<number>, dtype: DType, what = 'int64'
       break;
     case 'int32':
       if (src instanceof Int32Array || src instanceof Uint8Array) out.set(src);
-      else for (let i = 0; i < n; i++) out[i] = toInt32(src[i]!);
+      else for (let i = 0; i < n; i++) out[i] = toInt32(src[i]);
       break;
     case 'int64':
       if (src instanceof Int32Array || src instanceof Uint8Array) out.set(src);
-      else for (let i = 0; i < n; i++) out[i] = checkInt64(Math.trunc(src[i]!), what);
+      else for (let i = 0; i < n; i++) out[i] = checkInt64(Math.trunc(src[i]), what);
       break;
     case 'bool':
       for (let i = 0; i < n; i++) out[i] = src[i] !== 0 ? 1 : 0;

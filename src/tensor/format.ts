@@ -54,8 +54,8 @@ function roundDigits(digits: string, keep: number): string {
   const head = digits.slice(0, keep);
   const rest = digits.slice(keep);
   let up: boolean;
-  if (rest[0]! > '5') up = true;
-  else if (rest[0]! < '5') up = false;
+  if (rest[0] > '5') up = true;
+  else if (rest[0] < '5') up = false;
   else if (/[1-9]/.test(rest.slice(1))) up = true;
   else up = head.length > 0 && Number(head[head.length - 1]) % 2 === 1;
   if (!up) return head.length > 0 ? head : '0';
@@ -88,7 +88,7 @@ export function formatSci(x: number, p: number): string {
     r = r.slice(0, p + 1);
     exp += 1;
   }
-  const mant = p > 0 ? `${r[0]}.${r.slice(1)}` : r[0]!;
+  const mant = p > 0 ? `${r[0]}.${r.slice(1)}` : r[0];
   const e = Math.abs(exp).toString().padStart(2, '0');
   return `${sign(x)}${mant}e${exp < 0 ? '-' : '+'}${e}`;
 }
@@ -155,8 +155,8 @@ function makeFormatter(values: readonly number[], kind: 'float' | 'int' | 'bool'
 function reader(t: Tensor): (index: readonly number[]) => number {
   return (index) => {
     let o = t.offset;
-    for (let d = 0; d < index.length; d++) o += index[d]! * t.strides[d]!;
-    return t.storage[o]!;
+    for (let d = 0; d < index.length; d++) o += index[d] * t.strides[d];
+    return t.storage[o];
   };
 }
 
@@ -177,7 +177,7 @@ function printedValues(t: Tensor, summarize: boolean): number[] {
       out.push(get(prefix));
       return;
     }
-    for (const i of shown(t.shape[prefix.length]!, summarize)) if (i !== null) walk([...prefix, i]);
+    for (const i of shown(t.shape[prefix.length], summarize)) if (i !== null) walk([...prefix, i]);
   };
   walk([]);
   return out;
@@ -187,7 +187,7 @@ function tensorBody(t: Tensor, indent: number, summarize: boolean, fmt: Formatte
   const get = reader(t);
   const render = (prefix: number[], ind: number): string => {
     const dim = prefix.length;
-    const n = t.shape[dim]!;
+    const n = t.shape[dim];
     if (dim === t.ndim - 1) {
       // PyTorch's _vector_str: as many elements per line as fit in the line width.
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - ind) / (fmt.width + 2)));
@@ -236,7 +236,7 @@ export function formatTensor(t: Tensor): string {
     if (!DEFAULT_DTYPES.has(t.dtype)) suffixes.push(`dtype=torch.${t.dtype}`);
     const summarize = n > THRESHOLD;
     const fmt = makeFormatter(printedValues(t, summarize), t.dtype === 'float32' || t.dtype === 'float64' ? 'float' : t.dtype === 'bool' ? 'bool' : 'int');
-    body = t.ndim === 0 ? fmt.format(t.storage[t.offset]!).trimStart() : tensorBody(t, indent, summarize, fmt);
+    body = t.ndim === 0 ? fmt.format(t.storage[t.offset]).trimStart() : tensorBody(t, indent, summarize, fmt);
   }
   if (t.gradFn !== null) suffixes.push(`grad_fn=${t.gradFn.toString()}`);
   else if (t.requiresGrad) suffixes.push('requires_grad=True');

@@ -204,8 +204,8 @@ export function randomPermutation(n: number, g: Generator = defaultGenerator): I
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = g.below(i + 1);
-    const v = perm[i]!;
-    perm[i] = perm[j]!;
+    const v = perm[i];
+    perm[i] = perm[j];
     perm[j] = v;
   }
   return perm;

@@ -18,7 +18,7 @@ export function contiguousStrides(shape: Shape): number[] {
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i]!;
+    s *= shape[i];
   }
   return strides;
 }
@@ -69,7 +69,7 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
 export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
   const out = new Array<number>(target.length).fill(0);
   const off = target.length - shape.length;
-  for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 ? 0 : strides[i]!;
+  for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 ? 0 : strides[i];
   return out;
 }
 
@@ -101,7 +101,7 @@ export function inferShape(target: Shape, n: number): number[] {
   let infer = -1;
   let known = 1;
   for (let i = 0; i < target.length; i++) {
-    const s = target[i]!;
+    const s = target[i];
     if (s === -1) {
       if (infer >= 0) throw new ShapeError('only one dimension can be inferred');
       infer = i;
@@ -137,21 +137,21 @@ export function viewStrides(shape: Shape, strides: readonly number[], newShape: 
   // Walk the old dims in chunks that are contiguous among themselves; each chunk must map onto
   // a run of new dims with the same element count.
   let viewD = newShape.length - 1;
-  let chunkBase = strides[strides.length - 1]!;
+  let chunkBase = strides[strides.length - 1];
   let tensorNumel = 1;
   let viewNumel = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
-    tensorNumel *= shape[d]!;
+    tensorNumel *= shape[d];
     const chunkEnds = d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase);
     if (chunkEnds) {
       while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
         out[viewD] = viewNumel * chunkBase;
-        viewNumel *= newShape[viewD]!;
+        viewNumel *= newShape[viewD];
         viewD--;
       }
       if (viewNumel !== tensorNumel) return null;
       if (d > 0) {
-        chunkBase = strides[d - 1]!;
+        chunkBase = strides[d - 1];
         tensorNumel = 1;
         viewNumel = 1;
       }

@@ -152,7 +152,7 @@ export class Tensor {
   size(dim?: number): number[] | number {
     if (dim === undefined) return [...this.shape];
     if (this.ndim === 0) throw new IndexError(`Dimension specified as ${dim} but tensor has no dimensions`);
-    return this.shape[normDim(dim, this.ndim)]!;
+    return this.shape[normDim(dim, this.ndim)];
   }
   /** PyTorch: `Tensor.numel()`: the number of elements. */
   numel(): number {
@@ -196,12 +196,12 @@ export class Tensor {
   /** Nested arrays of numbers. PyTorch: `tolist()`. */
   tolist(): number | NestedArray {
     const data = this.contiguousData();
-    if (this.ndim === 0) return data[0]!;
+    if (this.ndim === 0) return data[0];
     const build = (dim: number, off: number): NestedArray => {
-      const n = this.shape[dim]!;
+      const n = this.shape[dim];
       const inner = numel(this.shape.slice(dim + 1));
       const out: NestedArray = [];
-      for (let i = 0; i < n; i++) out.push(dim === this.ndim - 1 ? data[off + i]! : build(dim + 1, off + i * inner));
+      for (let i = 0; i < n; i++) out.push(dim === this.ndim - 1 ? data[off + i] : build(dim + 1, off + i * inner));
       return out;
     };
     return build(0, 0);
@@ -214,7 +214,7 @@ export class Tensor {
     if (this.numel() !== 1) {
       throw new ValueError('only one element tensors can be converted to Python scalars');
     }
-    return this.storage[this.offset]!;
+    return this.storage[this.offset];
   }
   /** PyTorch: `repr(tensor)`: `tensor([[1., 2.]], requires_grad=True)`. */
   toString(): string {

@@ -71,8 +71,8 @@ function patches(s: Conv1dShape, inp: FloatStorage, n: number, g: number, cols: 
       for (let t = 0; t < s.lout; t++) {
         const p = source(t * s.stride + shift, s.l, s.paddingMode);
         if (mode === Patch.addBack) {
-          if (p >= 0) inp[row + p]! += cols[t * ck + r]!;
-        } else cols[mode === Patch.colsT ? t * ck + r : r * s.lout + t] = p < 0 ? 0 : inp[row + p]!;
+          if (p >= 0) inp[row + p] += cols[t * ck + r];
+        } else cols[mode === Patch.colsT ? t * ck + r : r * s.lout + t] = p < 0 ? 0 : inp[row + p];
       }
     }
   }
@@ -96,7 +96,7 @@ export function conv1dForward(
   const ck = cg * s.k;
   const colsT = scratch(inp, s.lout * ck);
   for (let n = 0; n < s.n; n++) {
-    for (let o = 0; o < s.cout; o++) out.fill(bias === null ? 0 : bias[o]!, (n * s.cout + o) * s.lout, (n * s.cout + o + 1) * s.lout);
+    for (let o = 0; o < s.cout; o++) out.fill(bias === null ? 0 : bias[o], (n * s.cout + o) * s.lout, (n * s.cout + o + 1) * s.lout);
     for (let g = 0; g < s.groups; g++) {
       patches(s, inp, n, g, colsT, Patch.colsT);
       // out[n, g*Og:(g+1)*Og] (Og, Lout) += W_g (Og, Cg*K) · colsTᵀ (Cg*K, Lout)
@@ -136,8 +136,8 @@ export function conv1dBackward(
       for (let o = 0; o < s.cout; o++) {
         let acc = 0;
         const base = (n * s.cout + o) * s.lout;
-        for (let t = 0; t < s.lout; t++) acc += dout[base + t]!;
-        dbias[o]! += acc;
+        for (let t = 0; t < s.lout; t++) acc += dout[base + t];
+        dbias[o] += acc;
       }
     }
   }
@@ -150,7 +150,7 @@ export function conv1dBackward(
     wT = scratch(inp, s.cout * ck);
     for (let g = 0; g < s.groups; g++) {
       for (let o = 0; o < og; o++) {
-        for (let r = 0; r < ck; r++) wT[g * og * ck + r * og + o] = weight[(g * og + o) * ck + r]!;
+        for (let r = 0; r < ck; r++) wT[g * og * ck + r * og + o] = weight[(g * og + o) * ck + r];
       }
     }
     doutT = scratch(inp, s.lout * og);
@@ -172,7 +172,7 @@ export function conv1dBackward(
       }
       if (dinp !== null && wT !== null && doutT !== null && dcolsT !== null) {
         for (let o = 0; o < og; o++) {
-          for (let t = 0; t < s.lout; t++) doutT[t * og + o] = dout[offOut + o * s.lout + t]!;
+          for (let t = 0; t < s.lout; t++) doutT[t * og + o] = dout[offOut + o * s.lout + t];
         }
         // dcolsT (Lout, Cg*K) = doutᵀ (Lout, Og) · W_g (Og, Cg*K), W_g given as Wᵀ (Cg*K, Og)
         gemm({

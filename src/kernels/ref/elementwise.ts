@@ -67,18 +67,18 @@ function coalesce(shape: readonly number[], strides: readonly (readonly number[]
   const outShape: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
-    const size = shape[d]!;
+    const size = shape[d];
     if (size === 1) continue;
     const last = outShape.length - 1;
-    if (last >= 0 && strides.every((st, k) => outStrides[k]![last] === st[d]! * size)) {
-      outShape[last]! *= size;
+    if (last >= 0 && strides.every((st, k) => outStrides[k][last] === st[d] * size)) {
+      outShape[last] *= size;
       strides.forEach((st, k) => {
-        outStrides[k]![last] = st[d]!;
+        outStrides[k][last] = st[d];
       });
     } else {
       outShape.push(size);
       strides.forEach((st, k) => {
-        outStrides[k]!.push(st[d]!);
+        outStrides[k].push(st[d]);
       });
     }
   }
@@ -103,8 +103,8 @@ export function rowsOf(
     views.map((v) => v.strides),
   );
   const nd = cs.length;
-  const len = nd === 0 ? 1 : cs[nd - 1]!;
-  const steps = cst.map((st) => (nd === 0 ? 0 : st[nd - 1]!));
+  const len = nd === 0 ? 1 : cs[nd - 1];
+  const steps = cst.map((st) => (nd === 0 ? 0 : st[nd - 1]));
   const visit = (fn: (outStart: number, o0: number, o1: number, o2: number) => void): void => {
     if (n === 0) return;
     const offs = [0, 0, 0];
@@ -113,13 +113,13 @@ export function rowsOf(
     });
     const idx = new Array<number>(Math.max(nd - 1, 0)).fill(0);
     for (let start = 0; start < n; start += len) {
-      fn(start, offs[0]!, offs[1]!, offs[2]!);
+      fn(start, offs[0], offs[1], offs[2]);
       // Advance the multi-index over the leading dims, updating offsets incrementally.
       for (let d = nd - 2; d >= 0; d--) {
-        idx[d]!++;
-        for (let k = 0; k < cst.length; k++) offs[k]! += cst[k]![d]!;
-        if (idx[d]! < cs[d]!) break;
-        for (let k = 0; k < cst.length; k++) offs[k]! -= cst[k]![d]! * cs[d]!;
+        idx[d]++;
+        for (let k = 0; k < cst.length; k++) offs[k] += cst[k][d];
+        if (idx[d] < cs[d]) break;
+        for (let k = 0; k < cst.length; k++) offs[k] -= cst[k][d] * cs[d];
         idx[d] = 0;
       }
     }
@@ -148,11 +148,11 @@ export function forEachStrided(
 export function stridedCopy(shape: readonly number[], src: StridedView, out: Storage): void {
   const d = src.data;
   const { len, steps, visit } = rowsOf(shape, [src]);
-  const s = steps[0]!;
+  const s = steps[0];
   visit((start, o) => {
     if (s === 1) out.set(d.subarray(o, o + len), start);
-    else if (s === 0) out.fill(d[o]!, start, start + len); // a broadcast value (e.g. the gradient of sum())
-    else for (let j = 0; j < len; j++) out[start + j] = d[o + j * s]!;
+    else if (s === 0) out.fill(d[o], start, start + len); // a broadcast value (e.g. the gradient of sum())
+    else for (let j = 0; j < len; j++) out[start + j] = d[o + j * s];
   });
 }
 
@@ -161,17 +161,17 @@ export function unary(op: UnaryOp, x: Storage, out: Storage): void {
   const n = x.length;
   switch (op) {
     case 'neg':
-      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      for (let i = 0; i < n; i++) out[i] = -x[i];
       return;
     case 'tanh':
-      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
       return;
     case 'sigmoid':
-      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i]!));
+      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
       return;
     default: {
       const f = unaryFns[op];
-      for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+      for (let i = 0; i < n; i++) out[i] = f(x[i]);
     }
   }
 }
@@ -187,19 +187,19 @@ export function binary(op: BinaryOp, shape: readonly number[], a: StridedView, b
     // The common arithmetic ops get their own loops; the rest go through binaryFns.
     switch (op) {
       case 'add':
-        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa]! + db[ob + j * sb]!;
+        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa] + db[ob + j * sb];
         return;
       case 'sub':
-        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa]! - db[ob + j * sb]!;
+        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa] - db[ob + j * sb];
         return;
       case 'mul':
-        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa]! * db[ob + j * sb]!;
+        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa] * db[ob + j * sb];
         return;
       case 'div':
-        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa]! / db[ob + j * sb]!;
+        for (let j = 0; j < len; j++) out[start + j] = da[oa + j * sa] / db[ob + j * sb];
         return;
       default:
-        for (let j = 0; j < len; j++) out[start + j] = f(da[oa + j * sa]!, db[ob + j * sb]!);
+        for (let j = 0; j < len; j++) out[start + j] = f(da[oa + j * sa], db[ob + j * sb]);
     }
   });
 }
@@ -212,11 +212,11 @@ export function where(shape: readonly number[], cond: StridedView, x: StridedVie
   const { len, steps, visit } = rowsOf(shape, [cond, x, y]);
   const [sc, sx, sy] = steps as [number, number, number];
   visit((start, oc, ox, oy) => {
-    for (let j = 0; j < len; j++) out[start + j] = dc[oc + j * sc] ? dx[ox + j * sx]! : dy[oy + j * sy]!;
+    for (let j = 0; j < len; j++) out[start + j] = dc[oc + j * sc] ? dx[ox + j * sx] : dy[oy + j * sy];
   });
 }
 
 /** out = min(max(x, lo), hi), as torch.clamp: NaN stays NaN, and hi wins when lo > hi. */
 export function clamp(x: Storage, lo: number, hi: number, out: Storage): void {
-  for (let i = 0; i < x.length; i++) out[i] = Math.min(Math.max(x[i]!, lo), hi);
+  for (let i = 0; i < x.length; i++) out[i] = Math.min(Math.max(x[i], lo), hi);
 }

@@ -41,9 +41,9 @@ export function gemm(p: GemmArgs): void {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;
-        for (let kk = 0; kk < k; kk++) acc += a[oa + i * ars + kk * acs]! * b[ob + kk * brs + j * bcs]!;
+        for (let kk = 0; kk < k; kk++) acc += a[oa + i * ars + kk * acs] * b[ob + kk * brs + j * bcs];
         const ci = oc + i * n + j;
-        c[ci] = p.accumulate ? c[ci]! + acc : acc;
+        c[ci] = p.accumulate ? c[ci] + acc : acc;
       }
     }
   }

@@ -22,17 +22,17 @@ export function standardizeForward(
   for (let i = 0; i < r; i++) {
     const base = i * k;
     let s = 0;
-    for (let j = 0; j < k; j++) s += x[base + j]!;
+    for (let j = 0; j < k; j++) s += x[base + j];
     const m = s / k;
     // Two-pass variance (no cancellation, accumulated in float64).
     let v = 0;
     for (let j = 0; j < k; j++) {
-      const d = x[base + j]! - m;
+      const d = x[base + j] - m;
       v += d * d;
     }
     v /= k;
     const rstd = 1 / Math.sqrt(v + eps);
-    for (let j = 0; j < k; j++) y[base + j] = (x[base + j]! - m) * rstd;
+    for (let j = 0; j < k; j++) y[base + j] = (x[base + j] - m) * rstd;
     mean[i] = m;
     variance[i] = v;
   }
@@ -56,14 +56,14 @@ export function standardizeBackward(
     let sdy = 0;
     let sdyy = 0;
     for (let j = 0; j < k; j++) {
-      const g = dy[base + j]!;
+      const g = dy[base + j];
       sdy += g;
-      sdyy += g * y[base + j]!;
+      sdyy += g * y[base + j];
     }
     const mdy = sdy / k;
     const mdyy = sdyy / k;
-    const rstd = 1 / Math.sqrt(variance[i]! + eps);
-    for (let j = 0; j < k; j++) dx[base + j] = rstd * (dy[base + j]! - mdy - y[base + j]! * mdyy);
+    const rstd = 1 / Math.sqrt(variance[i] + eps);
+    for (let j = 0; j < k; j++) dx[base + j] = rstd * (dy[base + j] - mdy - y[base + j] * mdyy);
   }
 }
 
@@ -94,8 +94,8 @@ export function affineForward(
     const p0 = (i % layout.groups) * per;
     for (let j = 0; j < k; j++) {
       const p = p0 + Math.floor(j / layout.repeat);
-      const v = xhat[base + j]!;
-      out[base + j] = (weight === null ? v : v * weight[p]!) + (bias === null ? 0 : bias[p]!);
+      const v = xhat[base + j];
+      out[base + j] = (weight === null ? v : v * weight[p]) + (bias === null ? 0 : bias[p]);
     }
   }
 }
@@ -121,10 +121,10 @@ export function affineBackward(
     const p0 = (i % layout.groups) * per;
     for (let j = 0; j < k; j++) {
       const p = p0 + Math.floor(j / layout.repeat);
-      const g = dy[base + j]!;
-      dxhat[base + j] = weight === null ? g : g * weight[p]!;
-      if (dweight !== null) dweight[p]! += g * xhat[base + j]!;
-      if (dbias !== null) dbias[p]! += g;
+      const g = dy[base + j];
+      dxhat[base + j] = weight === null ? g : g * weight[p];
+      if (dweight !== null) dweight[p] += g * xhat[base + j];
+      if (dbias !== null) dbias[p] += g;
     }
   }
 }

@@ -12,7 +12,7 @@ export function sumAxis(x: Storage, outer: number, n: number, inner: number, out
     for (let o = 0; o < outer; o++) {
       let acc = 0;
       const base = o * n;
-      for (let j = 0; j < n; j++) acc += x[base + j]!;
+      for (let j = 0; j < n; j++) acc += x[base + j];
       out[o] = acc;
     }
     return;
@@ -23,9 +23,9 @@ export function sumAxis(x: Storage, outer: number, n: number, inner: number, out
     // j outside i: both x and acc are read in memory order.
     for (let j = 0; j < n; j++) {
       const base = (o * n + j) * inner;
-      for (let i = 0; i < inner; i++) acc[i]! += x[base + i]!;
+      for (let i = 0; i < inner; i++) acc[i] += x[base + i];
     }
-    for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i]!;
+    for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i];
   }
 }
 
@@ -33,10 +33,10 @@ export function sumAxis(x: Storage, outer: number, n: number, inner: number, out
 export function maxAxis(x: Storage, outer: number, n: number, inner: number, values: Storage, indices: Int32Array): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      let best = x[o * n * inner + i]!;
+      let best = x[o * n * inner + i];
       let arg = 0;
       for (let j = 1; j < n && !Number.isNaN(best); j++) {
-        const v = x[(o * n + j) * inner + i]!;
+        const v = x[(o * n + j) * inner + i];
         if (v > best || Number.isNaN(v)) {
           best = v;
           arg = j;
@@ -54,13 +54,13 @@ export function softmaxAxis(x: Storage, outer: number, n: number, inner: number,
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
       let mx = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < n; j++) mx = Math.max(mx, x[base + j * inner]!);
+      for (let j = 0; j < n; j++) mx = Math.max(mx, x[base + j * inner]);
       if (mx === Number.NEGATIVE_INFINITY) mx = 0;
       let s = 0;
-      for (let j = 0; j < n; j++) s += Math.exp(x[base + j * inner]! - mx);
+      for (let j = 0; j < n; j++) s += Math.exp(x[base + j * inner] - mx);
       const ls = Math.log(s);
       for (let j = 0; j < n; j++) {
-        const v = x[base + j * inner]! - mx;
+        const v = x[base + j * inner] - mx;
         out[base + j * inner] = log ? v - ls : Math.exp(v) / s;
       }
     }

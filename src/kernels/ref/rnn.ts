@@ -45,8 +45,8 @@ function alloc<A extends FloatArray>(like: A, n: number): A {
 function linearRows(out: FloatArray, a: FloatArray, rows: number, K: number, w: FloatArray, N: number, bias: FloatArray | null): void {
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < N; j++) {
-      let acc = bias ? bias[j]! : 0;
-      for (let k = 0; k < K; k++) acc += a[r * K + k]! * w[j * K + k]!;
+      let acc = bias ? bias[j] : 0;
+      for (let k = 0; k < K; k++) acc += a[r * K + k] * w[j * K + k];
       out[r * N + j] = acc;
     }
   }
@@ -58,8 +58,8 @@ function matmulRows(out: FloatArray, a: FloatArray, rows: number, K: number, w: 
   for (let r = 0; r < rows; r++) {
     acc.fill(0);
     for (let k = 0; k < K; k++) {
-      const v = a[r * K + k]!;
-      for (let j = 0; j < N; j++) acc[j]! += v * w[k * N + j]!;
+      const v = a[r * K + k];
+      for (let j = 0; j < N; j++) acc[j] += v * w[k * N + j];
     }
     out.set(acc, r * N);
   }
@@ -70,8 +70,8 @@ function addOuterRows(dW: FloatArray, g: FloatArray, rows: number, M: number, x:
   const acc = Float64Array.from(dW.subarray(0, M * N));
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < M; i++) {
-      const v = g[r * M + i]!;
-      for (let j = 0; j < N; j++) acc[i * N + j]! += v * x[r * N + j]!;
+      const v = g[r * M + i];
+      for (let j = 0; j < N; j++) acc[i * N + j] += v * x[r * N + j];
     }
   }
   dW.set(acc);
@@ -81,7 +81,7 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** Sum the rows of a (rows, cols) block into out (cols), accumulating. */
 function addColumnSums(out: FloatArray, a: FloatArray, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[j]! += a[r * cols + j]!;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[j] += a[r * cols + j];
 }
 
 // ---- per-cell pointwise steps --------------------------------------------------------------
@@ -135,7 +135,7 @@ interface BackBuffers {
 function rnnStep(s: StepBuffers, relu: boolean): void {
   const n = s.bs * s.H;
   for (let e = 0; e < n; e++) {
-    const a = s.gx[s.gxOff + e]! + s.gh[e]!;
+    const a = s.gx[s.gxOff + e] + s.gh[e];
     const h = relu ? Math.max(a, 0) : Math.tanh(a);
     s.hRaw[e] = h;
     s.act[s.actOff + e] = h;
@@ -145,8 +145,8 @@ function rnnStep(s: StepBuffers, relu: boolean): void {
 function rnnStepBackward(s: BackBuffers, relu: boolean): void {
   const n = s.bs * s.H;
   for (let e = 0; e < n; e++) {
-    const h = s.act[s.actOff + e]!;
-    const da = relu ? (h > 0 ? s.dhRaw[e]! : 0) : s.dhRaw[e]! * (1 - h * h);
+    const h = s.act[s.actOff + e];
+    const da = relu ? (h > 0 ? s.dhRaw[e] : 0) : s.dhRaw[e] * (1 - h * h);
     s.dgx[s.dgxOff + e] = da;
     s.dgh[e] = da;
   }
@@ -164,11 +164,11 @@ function lstmStep(s: StepBuffers): void {
     for (let j = 0; j < H; j++) {
       const x = s.gxOff + gRow + j;
       const hh = gRow + j;
-      const i = sigmoid(s.gx[x]! + s.gh[hh]!);
-      const f = sigmoid(s.gx[x + H]! + s.gh[hh + H]!);
-      const g = Math.tanh(s.gx[x + 2 * H]! + s.gh[hh + 2 * H]!);
-      const o = sigmoid(s.gx[x + 3 * H]! + s.gh[hh + 3 * H]!);
-      const cNew = f * c[b * H + j]! + i * g;
+      const i = sigmoid(s.gx[x] + s.gh[hh]);
+      const f = sigmoid(s.gx[x + H] + s.gh[hh + H]);
+      const g = Math.tanh(s.gx[x + 2 * H] + s.gh[hh + 2 * H]);
+      const o = sigmoid(s.gx[x + 3 * H] + s.gh[hh + 3 * H]);
+      const cNew = f * c[b * H + j] + i * g;
       c[b * H + j] = cNew;
       s.hRaw[b * H + j] = o * Math.tanh(cNew);
       const a = s.actOff + gRow + j;
@@ -188,17 +188,17 @@ function lstmStepBackward(s: BackBuffers): void {
     const gRow = b * 4 * H;
     for (let j = 0; j < H; j++) {
       const a = s.actOff + gRow + j;
-      const i = s.act[a]!;
-      const f = s.act[a + H]!;
-      const g = s.act[a + 2 * H]!;
-      const o = s.act[a + 3 * H]!;
-      const tc = Math.tanh(s.aux[s.auxOff + b * H + j]!);
-      const dh = s.dhRaw[b * H + j]!;
+      const i = s.act[a];
+      const f = s.act[a + H];
+      const g = s.act[a + 2 * H];
+      const o = s.act[a + 3 * H];
+      const tc = Math.tanh(s.aux[s.auxOff + b * H + j]);
+      const dh = s.dhRaw[b * H + j];
       // dL/dc' from the output h' = o⊙tanh(c') plus what flows back from step t+1.
-      const dcTot = dc[b * H + j]! + dh * o * (1 - tc * tc);
+      const dcTot = dc[b * H + j] + dh * o * (1 - tc * tc);
       // Gradients of the pre-activations of i, f, g, o (the same on the input and hidden sides).
       const di = dcTot * g * i * (1 - i);
-      const df = dcTot * s.cPrev[s.auxOff + b * H + j]! * f * (1 - f);
+      const df = dcTot * s.cPrev[s.auxOff + b * H + j] * f * (1 - f);
       const dg = dcTot * i * (1 - g * g);
       const dO = dh * tc * o * (1 - o);
       const x = s.dgxOff + gRow + j;
@@ -224,11 +224,11 @@ function gruStep(s: StepBuffers): void {
     for (let j = 0; j < H; j++) {
       const x = s.gxOff + gRow + j;
       const hh = gRow + j;
-      const r = sigmoid(s.gx[x]! + s.gh[hh]!);
-      const z = sigmoid(s.gx[x + H]! + s.gh[hh + H]!);
-      const hn = s.gh[hh + 2 * H]!;
-      const n = Math.tanh(s.gx[x + 2 * H]! + r * hn);
-      const h = s.hPrev[b * H + j]!;
+      const r = sigmoid(s.gx[x] + s.gh[hh]);
+      const z = sigmoid(s.gx[x + H] + s.gh[hh + H]);
+      const hn = s.gh[hh + 2 * H];
+      const n = Math.tanh(s.gx[x + 2 * H] + r * hn);
+      const h = s.hPrev[b * H + j];
       s.hRaw[b * H + j] = (h - n) * z + n;
       const a = s.actOff + gRow + j;
       s.act[a] = r;
@@ -245,12 +245,12 @@ function gruStepBackward(s: BackBuffers): void {
     const gRow = b * 3 * H;
     for (let j = 0; j < H; j++) {
       const a = s.actOff + gRow + j;
-      const r = s.act[a]!;
-      const z = s.act[a + H]!;
-      const n = s.act[a + 2 * H]!;
-      const hn = s.aux[s.auxOff + b * H + j]!;
-      const h = s.hPrev[s.hPrevOff + b * H + j]!;
-      const dh = s.dhRaw[b * H + j]!;
+      const r = s.act[a];
+      const z = s.act[a + H];
+      const n = s.act[a + 2 * H];
+      const hn = s.aux[s.auxOff + b * H + j];
+      const h = s.hPrev[s.hPrevOff + b * H + j];
+      const dh = s.dhRaw[b * H + j];
       const dn = dh * (1 - z) * (1 - n * n);
       const dz = dh * (h - n) * z * (1 - z);
       const dr = dn * hn * r * (1 - r);
@@ -323,8 +323,8 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    const bs = batchSizes[t]!;
-    const r0 = offs[t]!;
+    const bs = batchSizes[t];
+    const r0 = offs[t];
     if (needsGrad) {
       saved.hPrev.set(h.subarray(0, bs * Hout), r0 * Hout);
       if (c) saved.cPrev.set(c.subarray(0, bs * H), r0 * H);
@@ -384,15 +384,15 @@ function backwardLayer<A extends FloatArray>(
   // Steps in the opposite order of the forward.
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
-    const bs = batchSizes[t]!;
-    const r0 = offs[t]!;
-    if (grads.dy) for (let e = 0; e < bs * Hout; e++) dh[e]! += grads.dy[r0 * Hout + e]!;
+    const bs = batchSizes[t];
+    const r0 = offs[t];
+    if (grads.dy) for (let e = 0; e < bs * Hout; e++) dh[e] += grads.dy[r0 * Hout + e];
     if (w.wHr && dWHr) {
       // h = hRaw·W_hrᵀ: dW_hr += dhᵀ·hRaw, dhRaw = dh·W_hr, with hRaw = o⊙tanh(c') recomputed.
       for (let b = 0; b < bs; b++) {
         for (let j = 0; j < H; j++) {
-          const o = saved.act[(r0 + b) * GH + 3 * H + j]!;
-          hRaw[b * H + j] = o * Math.tanh(saved.aux[(r0 + b) * H + j]!);
+          const o = saved.act[(r0 + b) * GH + 3 * H + j];
+          hRaw[b * H + j] = o * Math.tanh(saved.aux[(r0 + b) * H + j]);
         }
       }
       addOuterRows(dWHr, dh, bs, Hout, hRaw, H);
@@ -420,7 +420,7 @@ function backwardLayer<A extends FloatArray>(
     });
     // dL/dh_{t-1} = dgh·W_hh (+ the GRU's direct z⊙dh' path).
     matmulRows(dh, dgh, bs, GH, w.wHh, Hout);
-    if (mode === 'GRU') for (let e = 0; e < bs * Hout; e++) dh[e]! += dhDirect[e]!;
+    if (mode === 'GRU') for (let e = 0; e < bs * Hout; e++) dh[e] += dhDirect[e];
   }
 
   // Weight gradients over all steps at once.

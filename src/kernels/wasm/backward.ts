@@ -193,20 +193,20 @@ export function backwardMany<A extends FloatArray>(
   w.arena.reset();
   // Pinned state is read in place; copied-out state comes back into scratch.
   const saveds = dirs.map((dir) => restoreSaved(w, dir.saved, dir.lay.size, retain));
-  const placed = dirs.map((dir, i) => placeBuffers(w, dir as BackwardDir<FloatArray>, saveds[i]!));
+  const placed = dirs.map((dir, i) => placeBuffers(w, dir as BackwardDir<FloatArray>, saveds[i]));
   const jobs = placed.map((p) => loopJobs(w, p, side || !threads ? 1 : threads.n));
   let grads: GradsAt[];
   if (side) {
-    runJobs(w, threads, JobKind.backward, jobs.map((j) => j[0]!));
+    runJobs(w, threads, JobKind.backward, jobs.map((j) => j[0]));
     grads = placed.map((p) => gradJob(w, p, 1));
     runJobs(w, threads, JobKind.weightGrads, grads.map((g) => g.job));
   } else {
     grads = placed.map((p, i) => {
-      runJobs(w, threads, JobKind.backward, jobs[i]!);
+      runJobs(w, threads, JobKind.backward, jobs[i]);
       const g = gradJob(w, p, threads ? threads.n : 1);
       runSplit(w, threads, JobKind.weightGrads, g.job);
       return g;
     });
   }
-  return placed.map((p, i) => collect(w, p, grads[i]!, dirs[i]!.make));
+  return placed.map((p, i) => collect(w, p, grads[i], dirs[i].make));
 }

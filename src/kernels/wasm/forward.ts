@@ -85,9 +85,9 @@ function placeForward<A extends FloatArray>(
   f.set(args.h0.subarray(0, B * Hout), hB >> 2);
   if (d.lstm) f.set(args.c0!.subarray(0, B * H), c >> 2);
   partList.forEach((q, p) => {
-    writeJob(w, jobs[p]!, LayerJob, LayerJobWords, {
+    writeJob(w, jobs[p], LayerJob, LayerJobWords, {
       ...weights,
-      ...steps[p]!,
+      ...steps[p],
       mode: d.mode,
       reverse: args.spec.reverse ? 1 : 0,
       T: q.T,
@@ -101,7 +101,7 @@ function placeForward<A extends FloatArray>(
       c: d.lstm ? c + q.r0 * H * 4 : 0,
       y,
       ldy: yOut ? yOut.ld : Hout,
-      gates: gates[p]!,
+      gates: gates[p],
       chunk,
       save: lay ? 1 : 0,
       hPrev: lay ? at(lay.hPrev) : 0,
@@ -130,8 +130,8 @@ function finishForward<A extends FloatArray>(
   const hN = new Float32Array(B * Hout);
   let t = 0;
   for (let b = B - 1; b >= 0; b--) {
-    if (!args.spec.reverse) while (t + 1 < d.T && args.spec.batchSizes[t + 1]! > b) t++;
-    const row = (out.y >> 2) + (d.offs[t]! + b) * out.ldy;
+    if (!args.spec.reverse) while (t + 1 < d.T && args.spec.batchSizes[t + 1] > b) t++;
+    const row = (out.y >> 2) + (d.offs[t] + b) * out.ldy;
     hN.set(f.subarray(row, row + Hout), b * Hout);
   }
   return {
@@ -151,7 +151,7 @@ export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwar
   const lay = args.needsGrad ? savedLayout(d) : null;
   const slots = lay ? placeSaved(w, [lay.size]) : [];
   const { y, hN, cN, saved } = unpinOnFailure(w, slots, () => {
-    const placed = placeForward(w, args, d, lay ? { lay, slot: slots[0]! } : null, threads ? threads.n : 1);
+    const placed = placeForward(w, args, d, lay ? { lay, slot: slots[0] } : null, threads ? threads.n : 1);
     runJobs(w, threads, JobKind.forward, placed.jobs);
     return placed.finish();
   });
@@ -159,7 +159,7 @@ export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwar
   if (lay && saved) {
     const dir: Omit<BackwardDir<A>, 'grads'> = { spec: args.spec, weights: args.weights, d, lay, saved, make: maker(args.x) };
     // Threads again only if the pool that ran the forward (same memory) is still up.
-    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ ...dir, grads }], retain)[0]!);
+    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ ...dir, grads }], retain)[0]);
   }
   return { y: y!, hN, cN, backward };
 }
@@ -178,27 +178,27 @@ export function forwardSide<A extends FloatArray>(threads: ThreadPool, argsList:
   // Saved blocks first (pinned where the budget allows).
   const slots = all ? placeSaved(w, lays.map((l) => l!.size)) : [];
   const width = ds.reduce((a, d) => a + d.Hout, 0);
-  const total = ds[0]!.total;
+  const total = ds[0].total;
   const joinedP = join && ds.every((d) => d.total === total) ? w.arena.alloc(total * width) : -1;
   let col = 0;
   const outs = unpinOnFailure(w, slots, () => {
     const placed = argsList.map((a, i) => {
       const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
-      col += ds[i]!.Hout;
-      return placeForward(w, a, ds[i]!, all ? { lay: lays[i]!, slot: slots[i]! } : null, 1, yOut);
+      col += ds[i].Hout;
+      return placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, yOut);
     });
-    runJobs(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]!));
+    runJobs(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]));
     return placed.map((p) => p.finish());
   });
   let backward: RnnForwardManyResult<A>['backward'] = null;
   if (all) {
     const saved = outs.map((o) => o.saved!);
     backward = backwardOnce(w, saved, (grads: RnnGradsIn<A>[], retain) => {
-      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i]!, lay: lays[i]!, saved: saved[i]!, grads: grads[i]!, make: maker(a.x) }));
+      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], make: maker(a.x) }));
       return backwardMany(w, threads, dirs, retain, true);
     });
   }
   const f = w.arena.f32();
-  const joined = joinedP >= 0 ? maker(argsList[0]!.x)(f.subarray(joinedP >> 2, (joinedP >> 2) + total * width)) : null;
+  const joined = joinedP >= 0 ? maker(argsList[0].x)(f.subarray(joinedP >> 2, (joinedP >> 2) + total * width)) : null;
   return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, backward };
 }

@@ -58,7 +58,7 @@ export function savedLayout(d: Dims): SavedLayout {
 export function foldedBias(d: Dims, w: RnnWeights): Float32Array {
   const bias = new Float32Array(d.GH);
   const nEnd = d.gru ? 2 * d.H : d.GH;
-  for (let j = 0; j < d.GH; j++) bias[j] = (w.bIh ? w.bIh[j]! : 0) + (w.bHh && j < nEnd ? w.bHh[j]! : 0);
+  for (let j = 0; j < d.GH; j++) bias[j] = (w.bIh ? w.bIh[j] : 0) + (w.bHh && j < nEnd ? w.bHh[j] : 0);
   return bias;
 }
 

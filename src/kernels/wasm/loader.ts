@@ -109,7 +109,7 @@ export class Arena {
     // First fit among freed blocks (split off the rest), else at the end of the pinned region.
     const i = this.pins.findIndex((b) => b.free && b.bytes >= bytes);
     if (i >= 0) {
-      const b = this.pins[i]!;
+      const b = this.pins[i];
       if (b.bytes > bytes) this.pins.splice(i + 1, 0, { start: b.start + bytes, bytes: b.bytes - bytes, free: true });
       b.bytes = bytes;
       b.free = false;
@@ -132,16 +132,16 @@ export class Arena {
   unpin(p: number): void {
     const i = this.pins.findIndex((b) => b.start === p && !b.free);
     if (i < 0) return;
-    this.pins[i]!.free = true;
+    this.pins[i].free = true;
     for (let j = this.pins.length - 1; j > 0; j--) {
-      const a = this.pins[j - 1]!;
-      const b = this.pins[j]!;
+      const a = this.pins[j - 1];
+      const b = this.pins[j];
       if (a.free && b.free) {
         a.bytes += b.bytes;
         this.pins.splice(j, 1);
       }
     }
-    while (this.pins.length > 0 && this.pins[this.pins.length - 1]!.free) {
+    while (this.pins.length > 0 && this.pins[this.pins.length - 1].free) {
       this.pinEnd = this.pins.pop()!.start;
     }
     if (this.top < this.pinEnd) this.top = this.pinEnd;

@@ -38,10 +38,10 @@ function partSteps(spec: RnnLayerSpec, offs: Int32Array, r0: number, r1: number)
   const po = new Int32Array(T);
   let n = 0;
   for (let t = 0; t < T; t++) {
-    const b = Math.min(spec.batchSizes[t]!, r1) - r0;
+    const b = Math.min(spec.batchSizes[t], r1) - r0;
     if (b <= 0) break;
     bs[t] = b;
-    po[t] = offs[t]! + r0;
+    po[t] = offs[t] + r0;
     n++;
   }
   return { r0, T: n, bs: bs.subarray(0, n), offs: po.subarray(0, n) };

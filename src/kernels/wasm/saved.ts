@@ -21,7 +21,7 @@ const KEEP_POOL_BYTES = 256 * 1024 * 1024;
 function takeKeep(n: number): Float32Array {
   const i = keepPool.findIndex((b) => b.length >= n && b.length <= 2 * n);
   if (i < 0) return new Float32Array(n);
-  const b = keepPool.splice(i, 1)[0]!;
+  const b = keepPool.splice(i, 1)[0];
   return b.length === n ? b : b.subarray(0, n);
 }
 

@@ -29,12 +29,12 @@ function pointwise(
   }
   const xd = ops.contiguous(x.detach()).contiguousData();
   const out = allocStorage(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) out[i] = f(xd[i]!);
+  for (let i = 0; i < xd.length; i++) out[i] = f(xd[i]);
   const y = new Tensor(out, x.shape, x.dtype);
   return record(name, [x], y, ([g]) => {
     const gd = ops.contiguous(g!).contiguousData();
     const dx = allocStorage(x.dtype, xd.length);
-    for (let i = 0; i < xd.length; i++) dx[i] = gd[i]! * df(xd[i]!, out[i]!);
+    for (let i = 0; i < xd.length; i++) dx[i] = gd[i] * df(xd[i], out[i]);
     return [new Tensor(dx, x.shape, x.dtype)];
   }, [x], 'raw');
 }

@@ -32,7 +32,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
     throw new DTypeError(`"addmm_impl_cpu_" not implemented for '${cName(isFloat(input.dtype) ? weight.dtype : input.dtype)}'`);
   }
   const [outF, inF] = weight.shape as [number, number];
-  const k = input.shape[input.ndim - 1]!;
+  const k = input.shape[input.ndim - 1];
   const m = input.numel() / Math.max(k, 1);
   if (k !== inF) {
     throw new ShapeError(
@@ -57,7 +57,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (bias !== null) {
     const b = floatData(bias);
     for (let r = 0; r < m; r++) {
-      if (b.length === 1) out.fill(b[0]!, r * outF, (r + 1) * outF);
+      if (b.length === 1) out.fill(b[0], r * outF, (r + 1) * outF);
       else out.set(b, r * outF);
     }
   }
@@ -83,7 +83,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
     }
     if (bias?.requiresGrad) {
       const d = new Float64Array(outF);
-      for (let r = 0; r < m; r++) for (let j = 0; j < outF; j++) d[j]! += gd[r * outF + j]!;
+      for (let r = 0; r < m; r++) for (let j = 0; j < outF; j++) d[j] += gd[r * outF + j];
       const sums = allocStorage(bias.dtype, bias.numel());
       if (bias.numel() === 1) sums[0] = d.reduce((a, v) => a + v, 0);
       else sums.set(d);
@@ -127,7 +127,7 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const pad = normalizePaddingIdx(paddingIdx, rows);
   const idx = contiguous(input).contiguousData();
   for (let i = 0; i < idx.length; i++) {
-    const v = idx[i]!;
+    const v = idx[i];
     if (v < 0 || v >= rows) {
       throw new IndexError(
         `index out of range in self (index ${v} with ${rows} embeddings; valid indices are 0..${rows - 1})`,
@@ -136,15 +136,15 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   }
   const w = contiguous(weight.detach()).contiguousData();
   const out = allocStorage(weight.dtype, idx.length * dim);
-  for (let i = 0; i < idx.length; i++) out.set(w.subarray(idx[i]! * dim, (idx[i]! + 1) * dim), i * dim);
+  for (let i = 0; i < idx.length; i++) out.set(w.subarray(idx[i] * dim, (idx[i] + 1) * dim), i * dim);
   const y = new Tensor(out, [...input.shape, dim], weight.dtype);
   return record('EmbeddingBackward0', [weight], y, ([g]) => {
     const gd = contiguous(g!).contiguousData();
     const dw = allocStorage(weight.dtype, rows * dim);
     for (let i = 0; i < idx.length; i++) {
-      const row = idx[i]!;
+      const row = idx[i];
       if (row === pad) continue;
-      for (let j = 0; j < dim; j++) dw[row * dim + j]! += gd[i * dim + j]!;
+      for (let j = 0; j < dim; j++) dw[row * dim + j] += gd[i * dim + j];
     }
     return [new Tensor(dw, weight.shape, weight.dtype)];
   }, [input], 'linear');

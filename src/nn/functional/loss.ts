@@ -126,15 +126,15 @@ function nllShape(input: Tensor, target: Tensor): [number, number, number] {
     if (!noBatch && input.shape[0] !== (target.ndim === 0 ? undefined : target.shape[0])) {
       throw new ShapeError(`size mismatch (got input: ${fmtShape(input.shape)}, target: ${fmtShape(target.shape)})`);
     }
-    return input.ndim === 1 ? [1, input.shape[0]!, 1] : [input.shape[0]!, input.shape[1]!, 1];
+    return input.ndim === 1 ? [1, input.shape[0], 1] : [input.shape[0], input.shape[1], 1];
   }
-  const expected = [input.shape[0]!, ...input.shape.slice(2)];
+  const expected = [input.shape[0], ...input.shape.slice(2)];
   if (!shapeEq(expected, target.shape)) {
     throw new ShapeError(
       `Expected target size ${fmtShape(expected)}, got ${fmtShape(target.shape)} (for input (N, C, d1, ...) the target is (N, d1, ...): class dim 1 is left out)`,
     );
   }
-  return [input.shape[0]!, input.shape[1]!, numel(input.shape.slice(2))];
+  return [input.shape[0], input.shape[1], numel(input.shape.slice(2))];
 }
 
 function checkClassWeight(weight: Tensor | null, c: number, prefix: string): void {
@@ -178,7 +178,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const t = ops.contiguous(target).contiguousData();
   const w = weight === null ? null : ops.contiguous(weight.detach()).contiguousData();
   for (let i = 0; i < t.length; i++) {
-    const cls = t[i]!;
+    const cls = t[i];
     if (cls !== ignoreIndex && (cls < 0 || cls >= c)) {
       throw new IndexError(`Target ${cls} is out of bounds. (valid classes are 0..${c - 1})`);
     }
@@ -191,11 +191,11 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   for (let b = 0; b < n; b++) {
     for (let d = 0; d < s; d++) {
       const i = b * s + d;
-      const cls = t[i]!;
+      const cls = t[i];
       if (cls === ignoreIndex) continue;
-      const wi = w === null ? 1 : w[cls]!;
+      const wi = w === null ? 1 : w[cls];
       wt[i] = wi;
-      const li = -wi * x[(b * c + cls) * s + d]!;
+      const li = -wi * x[(b * c + cls) * s + d];
       per[i] = li;
       total += wi;
       sum += li;
@@ -216,8 +216,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
       for (let d = 0; d < s; d++) {
         const i = b * s + d;
         if (wt[i] === 0) continue;
-        const gi = reduction === 'none' ? gd[i]! : reduction === 'sum' ? gd[0]! : gd[0]! / total;
-        dx[(b * c + t[i]!) * s + d] = -wt[i]! * gi;
+        const gi = reduction === 'none' ? gd[i] : reduction === 'sum' ? gd[0] : gd[0] / total;
+        dx[(b * c + t[i]) * s + d] = -wt[i] * gi;
       }
     }
     return [new Tensor(dx, input.shape, input.dtype)];
@@ -266,13 +266,13 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (!(smoothing >= 0 && smoothing <= 1)) {
     throw new RuntimeError(`label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
   }
-  if (input.ndim >= 1) checkClassWeight(weight, input.shape[classDim]!, 'cross_entropy: ');
+  if (input.ndim >= 1) checkClassWeight(weight, input.shape[classDim], 'cross_entropy: ');
   const logp = ops.logSoftmax(input, classDim);
   const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
   if (smoothing === 0) return nll;
   // PyTorch's label smoothing for class indices: (1 - ε) nll + (ε / C) Σ_c -w_c log p_c,
   // zero at ignored targets, with the same weighted-mean denominator as nll.
-  const c = input.shape[classDim]!;
+  const c = input.shape[classDim];
   const wView = weight === null ? null : ops.reshape(weight, input.shape.map((sz, i) => (i === classDim ? sz : 1)));
   let smooth = ops.neg(ops.sum(wView === null ? logp : ops.mul(logp, wView), classDim));
   const ignored = ops.eq(target, ignoreIndex);
@@ -282,7 +282,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     const t = target.contiguousData();
     const w = weight?.contiguousData() ?? null;
     let denom = 0;
-    for (let i = 0; i < t.length; i++) if (t[i] !== ignoreIndex) denom += w === null ? 1 : w[t[i]!]!;
+    for (let i = 0; i < t.length; i++) if (t[i] !== ignoreIndex) denom += w === null ? 1 : w[t[i]];
     ret = ops.div(ops.sum(smooth), denom);
   } else {
     ret = reduction === 'sum' ? ops.sum(smooth) : smooth;
@@ -298,7 +298,7 @@ function crossEntropyProbs(
   smoothing: number,
   classDim: number,
 ): Tensor {
-  const c = input.shape[classDim]!;
+  const c = input.shape[classDim];
   checkClassWeight(weight, c, 'cross_entropy: ');
   if (!(smoothing >= 0 && smoothing <= 1)) {
     throw new RuntimeError(`label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
@@ -374,10 +374,10 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   const per = allocStorage(input.dtype, n);
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[i]!;
-    const yi = y[i]!;
-    const logWeight = pw === null ? 1 : 1 + (pw[i]! - 1) * yi;
-    const li = ((1 - yi) * xi + logWeight * softplus(-xi)) * (w === null ? 1 : w[i]!);
+    const xi = x[i];
+    const yi = y[i];
+    const logWeight = pw === null ? 1 : 1 + (pw[i] - 1) * yi;
+    const li = ((1 - yi) * xi + logWeight * softplus(-xi)) * (w === null ? 1 : w[i]);
     per[i] = li;
     sum += li;
   }
@@ -396,12 +396,12 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     const dx = input.requiresGrad ? allocStorage(input.dtype, n) : null;
     const dy = targetFloat && target.requiresGrad ? allocStorage(target.dtype, n) : null;
     for (let i = 0; i < n; i++) {
-      const gi = (reduction === 'none' ? gd[i]! : gd[0]!) * scale * (w === null ? 1 : w[i]!);
-      const xi = x[i]!;
-      const p = pw === null ? 1 : pw[i]!;
+      const gi = (reduction === 'none' ? gd[i] : gd[0]) * scale * (w === null ? 1 : w[i]);
+      const xi = x[i];
+      const p = pw === null ? 1 : pw[i];
       if (dx !== null) {
         const sig = 1 / (1 + Math.exp(-xi));
-        dx[i] = gi * ((1 + (p - 1) * y[i]!) * sig - p * y[i]!);
+        dx[i] = gi * ((1 + (p - 1) * y[i]) * sig - p * y[i]);
       }
       if (dy !== null) dy[i] = gi * (p * softplus(-xi) - softplus(xi));
     }

@@ -60,7 +60,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
   checkBceDtypes(input, target);
   const x = ops.contiguous(input.detach()).contiguousData();
   for (let i = 0; i < x.length; i++) {
-    if (!(x[i]! >= 0 && x[i]! <= 1)) throw new RuntimeError('all elements of input should be between 0 and 1');
+    if (!(x[i] >= 0 && x[i] <= 1)) throw new RuntimeError('all elements of input should be between 0 and 1');
   }
   const y = ops.contiguous(toDtype(target.detach(), input.dtype)).contiguousData();
   const w = options.weight ? ops.contiguous(ops.expand(options.weight.detach(), input.shape)).contiguousData() : null;
@@ -69,8 +69,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
   // The logs clamped at -100, as PyTorch's kernel does.
   const logs = (xi: number): [number, number] => [Math.max(Math.log(xi), -100), Math.max(Math.log1p(-xi), -100)];
   for (let i = 0; i < n; i++) {
-    const [lx, l1x] = logs(x[i]!);
-    per[i] = -(y[i]! * lx + (1 - y[i]!) * l1x) * (w === null ? 1 : w[i]!);
+    const [lx, l1x] = logs(x[i]);
+    per[i] = -(y[i] * lx + (1 - y[i]) * l1x) * (w === null ? 1 : w[i]);
   }
   const out = new Tensor(per, input.shape, input.dtype);
   const targetFloat = isFloat(target.dtype);
@@ -81,9 +81,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
     const dx = input.requiresGrad ? allocStorage(input.dtype, n) : null;
     const dy = targetFloat && target.requiresGrad ? allocStorage(target.dtype, n) : null;
     for (let i = 0; i < n; i++) {
-      const gi = gd[i]! * (w === null ? 1 : w[i]!);
-      const xi = x[i]!;
-      if (dx !== null) dx[i] = (gi * (xi - y[i]!)) / Math.max((1 - xi) * xi, EPSILON);
+      const gi = gd[i] * (w === null ? 1 : w[i]);
+      const xi = x[i];
+      if (dx !== null) dx[i] = (gi * (xi - y[i])) / Math.max((1 - xi) * xi, EPSILON);
       if (dy !== null) {
         const [lx, l1x] = logs(xi);
         dy[i] = gi * (l1x - lx);
@@ -208,7 +208,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
   }
   if (reduction === 'batchmean') {
     const total = ops.sum(loss);
-    return input.ndim === 0 ? total : ops.div(total, input.shape[0]!);
+    return input.ndim === 0 ? total : ops.div(total, input.shape[0]);
   }
   return reduce(loss, reduction);
 }

@@ -134,7 +134,7 @@ export function checkBatchNormArgs(
   training: boolean,
 ): void {
   normDim(1, input.ndim);
-  const c = input.shape[1]!;
+  const c = input.shape[1];
   if (training) {
     const perChannel = input.numel() / Math.max(c, 1);
     if (perChannel === 1) {
@@ -174,14 +174,14 @@ export function batchNorm(
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
   checkBatchNormArgs(input, runningMean, runningVar, weight, bias, training);
-  const c = input.shape[1]!;
+  const c = input.shape[1];
   // Viewed as (N, C, positions); the output keeps the input's shape.
   const positions = input.ndim > 2 ? numel(input.shape.slice(2)) : 1;
   if (!training) {
     if (runningMean === null || runningVar === null) {
       throw new RuntimeError(`${runningMean === null ? 'running_mean' : 'running_var'} must be defined in evaluation mode`);
     }
-    return normalizeWithStats(reshape(input, [input.shape[0]!, c, positions]), {
+    return normalizeWithStats(reshape(input, [input.shape[0], c, positions]), {
       mean: runningMean,
       variance: runningVar,
       eps,
@@ -191,21 +191,21 @@ export function batchNorm(
     });
   }
   // Rows are channels: the middle axis of (N, C, positions).
-  const { output, mean, variance } = normalizeRows(reshape(input, [input.shape[0]!, c, positions]), {
+  const { output, mean, variance } = normalizeRows(reshape(input, [input.shape[0], c, positions]), {
     eps,
     weight,
     bias,
-    layout: { groups: c, repeat: Math.max(input.shape[0]! * positions, 1) },
+    layout: { groups: c, repeat: Math.max(input.shape[0] * positions, 1) },
     name: 'NativeBatchNormBackward0',
     middleAxisRows: true,
     shape: input.shape,
   });
   // Running statistics are updated in float64 and rounded once, as PyTorch's CPU kernel does.
-  const count = input.shape[0]! * positions;
+  const count = input.shape[0] * positions;
   const update = (running: Tensor | null, batch: ArrayLike<number>, scale: number): void => {
     if (running === null) return;
     const old = running.contiguousData();
-    running.copy_(Array.from(old, (v, i) => (1 - momentum) * v + momentum * batch[i]! * scale));
+    running.copy_(Array.from(old, (v, i) => (1 - momentum) * v + momentum * batch[i] * scale));
   };
   update(runningMean, mean.contiguousData(), 1);
   update(runningVar, variance.contiguousData(), count / Math.max(count - 1, 1));

@@ -23,8 +23,8 @@ export function oneHot(tensor: Tensor, numClasses = -1): Tensor {
   const n = v.length;
   let max = -1;
   for (let i = 0; i < n; i++) {
-    if (v[i]! < 0) throw new RuntimeError('Class values must be non-negative.');
-    if (v[i]! > max) max = v[i]!;
+    if (v[i] < 0) throw new RuntimeError('Class values must be non-negative.');
+    if (v[i] > max) max = v[i];
   }
   let c = numClasses;
   if (c === -1) {
@@ -34,6 +34,6 @@ export function oneHot(tensor: Tensor, numClasses = -1): Tensor {
     throw new RuntimeError('Class values must be smaller than num_classes.');
   }
   const out = new Int32Array(n * c);
-  for (let i = 0; i < n; i++) out[i * c + v[i]!] = 1;
+  for (let i = 0; i < n; i++) out[i * c + v[i]] = 1;
   return new Tensor(out, [...tensor.shape, c], 'int64');
 }

@@ -84,7 +84,7 @@ export class Sequential extends Module {
   /** The child at position `idx` (negative counts from the end). PyTorch: `seq[idx]`. */
   get(idx: number): TensorModule {
     const list = this.list();
-    return list[checkIndex(idx, list.length)]!;
+    return list[checkIndex(idx, list.length)];
   }
 
   /** Add a child at the end, named by its position. PyTorch: `append(module)`. */
@@ -149,7 +149,7 @@ export class ModuleList<M extends Module = Module> extends Module {
   /** PyTorch: `list[idx]` (negative counts from the end). */
   get(idx: number): M {
     const list = this.list();
-    return list[checkIndex(idx, list.length)]!;
+    return list[checkIndex(idx, list.length)];
   }
 
   /** PyTorch: `append(module)`. */
@@ -212,7 +212,7 @@ export class ParameterList extends Module {
   /** PyTorch: `list[idx]` (negative counts from the end). */
   get(idx: number): Parameter {
     const list = this.list();
-    return list[checkIndex(idx, list.length)]!;
+    return list[checkIndex(idx, list.length)];
   }
 
   /** PyTorch: `list[idx] = param` (a Tensor is wrapped as a Parameter). */

@@ -58,7 +58,7 @@ export class Unflatten extends Module {
   forward(input: Tensor): Tensor {
     checkTensor(input, 'forward', 'input', 1);
     const d = normDim(this.dim, input.ndim);
-    const size = input.shape[d]!;
+    const size = input.shape[d];
     const sizes = [...this.unflattenedSize];
     const known = sizes.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
     const infer = sizes.indexOf(-1);

@@ -212,7 +212,7 @@ export class BatchNorm1d extends Module {
     // Checked before counting, so a rejected batch changes nothing.
     checkBatchNormArgs(input, runningMean, runningVar, this.weight, this.bias, useBatchStats);
     if (this.training && this.numBatchesTracked !== null) {
-      this.numBatchesTracked.storage[this.numBatchesTracked.offset]! += 1;
+      this.numBatchesTracked.storage[this.numBatchesTracked.offset] += 1;
       // momentum null: cumulative moving average, 1 / (batches seen).
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.item();
     }

@@ -192,8 +192,8 @@ export abstract class RNNBase extends Module {
         const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
         const layerInput = layer === 0 ? this.inputSize : Hout * D;
         const names = [`weight_ih${sfx}`, `weight_hh${sfx}`];
-        this.registerParameter(names[0]!, param([G * this.hiddenSize, layerInput]));
-        this.registerParameter(names[1]!, param([G * this.hiddenSize, Hout]));
+        this.registerParameter(names[0], param([G * this.hiddenSize, layerInput]));
+        this.registerParameter(names[1], param([G * this.hiddenSize, Hout]));
         if (this.bias) {
           names.push(`bias_ih${sfx}`, `bias_hh${sfx}`);
           this.registerParameter(`bias_ih${sfx}`, param([G * this.hiddenSize]));
@@ -326,14 +326,14 @@ export abstract class RNNBase extends Module {
     const batched = input.ndim === 3;
     if (hx) {
       const want = batched ? 3 : 2;
-      if (lstm && (hx[0]!.ndim !== want || hx[1]!.ndim !== want)) {
+      if (lstm && (hx[0].ndim !== want || hx[1].ndim !== want)) {
         throw new ShapeError(
-          `For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx and cx should also be ${want}-D but got (${hx[0]!.ndim}-D, ${hx[1]!.ndim}-D) tensors`,
+          `For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx and cx should also be ${want}-D but got (${hx[0].ndim}-D, ${hx[1].ndim}-D) tensors`,
         );
       }
-      if (!lstm && hx[0]!.ndim !== want) {
+      if (!lstm && hx[0].ndim !== want) {
         throw new ShapeError(
-          `For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx should also be ${want}-D but got ${hx[0]!.ndim}-D tensor`,
+          `For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx should also be ${want}-D but got ${hx[0].ndim}-D tensor`,
         );
       }
     }
@@ -342,7 +342,7 @@ export abstract class RNNBase extends Module {
     const batchDim = this.batchFirst ? 0 : 1;
     const x3 = batched ? input : unsqueeze(input, batchDim);
     const xt = this.batchFirst ? transpose(x3, 0, 1) : x3;
-    const [L, N] = [xt.shape[0]!, xt.shape[1]!];
+    const [L, N] = [xt.shape[0], xt.shape[1]];
     const hx3 = hx && !batched ? hx.map((t) => unsqueeze(t, 1)) : hx;
     const states = this.initialStates(hx3, N, input.dtype, batched ? input.shape : null);
     const batchSizes = new Int32Array(L).fill(N);
@@ -372,9 +372,9 @@ export abstract class RNNBase extends Module {
       };
     }
     const ctx = { inputShape, batchFirst: this.batchFirst, numLayers: this.numLayers, directions: D };
-    checkHiddenSize(hx[0]!, expectedH, lstm ? 'hidden[0]' : 'hidden', ctx);
-    if (lstm) checkHiddenSize(hx[1]!, expectedC, 'hidden[1]', ctx);
-    return { h: hx[0]!, c: lstm ? hx[1]! : null };
+    checkHiddenSize(hx[0], expectedH, lstm ? 'hidden[0]' : 'hidden', ctx);
+    if (lstm) checkHiddenSize(hx[1], expectedC, 'hidden[1]', ctx);
+    return { h: hx[0], c: lstm ? hx[1] : null };
   }
 
   /**
@@ -386,7 +386,7 @@ export abstract class RNNBase extends Module {
   private runStack(data: Tensor, batchSizes: Int32Array, states: States): { output: Tensor; h: Tensor; c: Tensor | null } {
     if (batchSizes.length === 0) throw new RuntimeError('Expected sequence length to be larger than 0 in RNN');
     const D = this.numDirections;
-    const B = batchSizes[0]!;
+    const B = batchSizes[0];
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     let layerInput = data;
@@ -419,7 +419,7 @@ export abstract class RNNBase extends Module {
         hs.push(h);
         if (c) cs.push(c);
       }
-      let out = res.joined ?? (D === 2 ? cat(outs, 1) : outs[0]!);
+      let out = res.joined ?? (D === 2 ? cat(outs, 1) : outs[0]);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) out = dropoutFn(out, this.dropout, true);
       layerInput = out;
     }

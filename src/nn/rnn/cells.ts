@@ -128,7 +128,7 @@ export abstract class RNNCellBase extends Module {
     });
     const batched = input.ndim === 2;
     const x = batched ? input : unsqueeze(input, 0);
-    const N = x.shape[0]!;
+    const N = x.shape[0];
     if (x.shape[1] !== this.inputSize) {
       throw new ShapeError(`input has inconsistent input_size: got ${x.shape[1]} expected ${this.inputSize}`);
     }
@@ -152,8 +152,8 @@ export abstract class RNNCellBase extends Module {
       input: x,
       batchSizes: Int32Array.of(N),
       weights: { wIh: this.weight_ih, wHh: this.weight_hh, bIh: this.bias_ih, bHh: this.bias_hh, wHr: null },
-      h0: states[0]!,
-      c0: lstm ? states[1]! : null,
+      h0: states[0],
+      c0: lstm ? states[1] : null,
       reverse: false,
     });
     const out = cN ? [hN, cN] : [hN];
@@ -195,7 +195,7 @@ export class RNNCell extends RNNCellBase {
       throw new RuntimeError(`Unknown nonlinearity: ${String(this.nonlinearity)}`);
     }
     checkRecurrentInput(input, 'RNNCell', false);
-    return this.step(input, checkStates(hx, 'RNNCell', false), 'RNNCell')[0]!;
+    return this.step(input, checkStates(hx, 'RNNCell', false), 'RNNCell')[0];
   }
 }
 
@@ -249,6 +249,6 @@ export class GRUCell extends RNNCellBase {
   /** Returns h' (N, H) or (H). */
   forward(input: Tensor, hx?: Tensor | null): Tensor {
     checkRecurrentInput(input, 'GRUCell', false);
-    return this.step(input, checkStates(hx, 'GRUCell', false), 'GRUCell')[0]!;
+    return this.step(input, checkStates(hx, 'GRUCell', false), 'GRUCell')[0];
   }
 }

@@ -32,7 +32,7 @@ export function pyFloat(v: number): string {
  * caller passed it (batch-first or not, batched or not).
  */
 export function checkInputSize(shape: readonly number[], inputSize: number, batchFirst: boolean): void {
-  const got = shape[shape.length - 1]!;
+  const got = shape[shape.length - 1];
   if (got === inputSize) return;
   const base = `input.size(-1) must be equal to input_size. Expected ${inputSize}, got ${got}.`;
   const k = shape.slice(0, -1).lastIndexOf(inputSize);
@@ -62,7 +62,7 @@ export function checkHiddenSize(
   let hint = '';
   const inp = ctx.inputShape;
   if (got.length === 3 && inp && inp.length === 3) {
-    const other = ctx.batchFirst ? inp[1]! : inp[0]!;
+    const other = ctx.batchFirst ? inp[1] : inp[0];
     if (got[1] === other && other !== n) {
       hint = ctx.batchFirst
         ? ` Hint: with batchFirst: true the input is (N, L, Hin) and its batch size is input.size(0) = ${n}; if your input is (L, N, Hin), leave batchFirst off.`

@@ -44,9 +44,9 @@ function pNorm(values: ArrayLike<number>, p: number): number {
   const n = values.length;
   if (p === Number.POSITIVE_INFINITY || p === Number.NEGATIVE_INFINITY) {
     if (n === 0) return 0;
-    let acc = Math.abs(values[0]!);
+    let acc = Math.abs(values[0]);
     for (let i = 1; i < n; i++) {
-      const a = Math.abs(values[i]!);
+      const a = Math.abs(values[i]);
       // NaN wins, as torch.max propagates it.
       if (Number.isNaN(a) || (p > 0 ? a > acc : a < acc)) acc = a;
     }
@@ -58,9 +58,9 @@ function pNorm(values: ArrayLike<number>, p: number): number {
     return count;
   }
   let acc = 0;
-  if (p === 2) for (let i = 0; i < n; i++) acc += values[i]! * values[i]!;
-  else if (p === 1) for (let i = 0; i < n; i++) acc += Math.abs(values[i]!);
-  else for (let i = 0; i < n; i++) acc += Math.abs(values[i]!) ** p;
+  if (p === 2) for (let i = 0; i < n; i++) acc += values[i] * values[i];
+  else if (p === 1) for (let i = 0; i < n; i++) acc += Math.abs(values[i]);
+  else for (let i = 0; i < n; i++) acc += Math.abs(values[i]) ** p;
   return p === 1 ? acc : p === 2 ? Math.sqrt(acc) : acc ** (1 / p);
 }
 
@@ -68,7 +68,7 @@ function pNorm(values: ArrayLike<number>, p: number): number {
 function scaleInPlace(g: Tensor, c: number): void {
   if (g.isContiguous()) {
     const s = g.storage;
-    for (let i = g.offset, end = g.offset + g.numel(); i < end; i++) s[i] = s[i]! * c;
+    for (let i = g.offset, end = g.offset + g.numel(); i < end; i++) s[i] = s[i] * c;
   } else {
     g.copy_(Array.from(g.contiguousData(), (v) => v * c));
   }
@@ -105,9 +105,9 @@ export function clipGradNorm_(
   const normType = options.normType ?? 2;
   const grads = gradsOf(parameters);
   if (grads.length === 0) return new Tensor(new Float32Array(1), [], 'float32');
-  const first = grads[0]!;
+  const first = grads[0];
   const norms = grads.map((g) => roundTo(first, roundTo(g, pNorm(g.contiguousData(), normType))));
-  const total = roundTo(first, grads.length === 1 && !Number.isFinite(normType) ? norms[0]! : pNorm(norms, normType));
+  const total = roundTo(first, grads.length === 1 && !Number.isFinite(normType) ? norms[0] : pNorm(norms, normType));
   if (options.errorIfNonfinite && !Number.isFinite(total)) {
     throw new RuntimeError(
       `The total norm of order ${pyFloat(normType)} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`error_if_nonfinite=False\``,

@@ -70,7 +70,7 @@ export function invertPermutation(permutation: Tensor | null): Tensor | null {
   const out = new Int32Array(n);
   const seen = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const v = p[i]!;
+    const v = p[i];
     // PyTorch's scatter_ raises on out-of-range indices; a repeated index is not a permutation
     // and would leave holes, so it is rejected here too.
     if (!Number.isInteger(v) || v < 0 || v >= n || seen[v] === 1) {

@@ -115,31 +115,31 @@ function lengthsArray(lengths: Lengths): Int32Array {
 
 /** Rows per step of a packed batch whose lengths (sorted, decreasing) are `sorted`. */
 function batchSizesOf(sorted: Int32Array): Int32Array {
-  const steps = sorted.length > 0 ? sorted[0]! : 0;
+  const steps = sorted.length > 0 ? sorted[0] : 0;
   const sizes = new Int32Array(steps);
-  for (const l of sorted) for (let t = 0; t < l; t++) sizes[t]!++;
+  for (const l of sorted) for (let t = 0; t < l; t++) sizes[t]++;
   return sizes;
 }
 
 /** Lengths (in sorted order) from batch sizes: sequence j runs while batchSizes[t] > j. */
 function lengthsOf(batchSizes: Int32Array): Int32Array {
-  const n = batchSizes.length > 0 ? batchSizes[0]! : 0;
+  const n = batchSizes.length > 0 ? batchSizes[0] : 0;
   const lengths = new Int32Array(n);
-  for (const b of batchSizes) for (let j = 0; j < b; j++) lengths[j]!++;
+  for (const b of batchSizes) for (let j = 0; j < b; j++) lengths[j]++;
   return lengths;
 }
 
 /** Order of a stable sort by decreasing length (ties keep their input order; see packPaddedSequence). */
 function sortDescending(lengths: Int32Array): Int32Array {
   const order = Array.from(lengths.keys());
-  order.sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  order.sort((a, b) => lengths[b] - lengths[a] || a - b);
   return Int32Array.from(order);
 }
 
 /** First data row of each step: offsets[t] = batchSizes[0] + ... + batchSizes[t - 1]. */
 function stepOffsets(batchSizes: Int32Array): Int32Array {
   const offsets = new Int32Array(batchSizes.length);
-  for (let t = 1; t < batchSizes.length; t++) offsets[t] = offsets[t - 1]! + batchSizes[t - 1]!;
+  for (let t = 1; t < batchSizes.length; t++) offsets[t] = offsets[t - 1] + batchSizes[t - 1];
   return offsets;
 }
 
@@ -154,7 +154,7 @@ function checkedBatchSizes(packed: PackedSequence, fn: string): Int32Array {
   };
   if (packed.batchSizes.ndim !== 1 || !isInt(packed.batchSizes.dtype) || batchSizes.length === 0) bad('batchSizes must be a non-empty 1-D int64 tensor');
   batchSizes.forEach((b, t) => {
-    if (b <= 0 || (t > 0 && b > batchSizes[t - 1]!)) bad(`batchSizes must be positive and non-increasing, got [${batchSizes.join(', ')}]`);
+    if (b <= 0 || (t > 0 && b > batchSizes[t - 1])) bad(`batchSizes must be positive and non-increasing, got [${batchSizes.join(', ')}]`);
   });
   const total = batchSizes.reduce((s, b) => s + b, 0);
   if (packed.data.ndim < 1 || packed.data.shape[0] !== total) {
@@ -217,8 +217,8 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   const { batchFirst = false, enforceSorted = true } = options;
   const lens = lengthsArray(lengths);
   checkAtLeast2d(input, 'packPaddedSequence', batchFirst ? 'input of shape (N, L, *)' : 'input of shape (L, N, *)');
-  const steps = input.shape[batchFirst ? 1 : 0]!;
-  const batch = input.shape[batchFirst ? 0 : 1]!;
+  const steps = input.shape[batchFirst ? 1 : 0];
+  const batch = input.shape[batchFirst ? 0 : 1];
   if (input.numel() === 0) throw new RuntimeError('Cannot pack empty tensors.');
   // PyTorch parity: with enforce_sorted=False PyTorch index_selects before this check, so too many
   // lengths fail with an index error and too few silently drop sequences; both are caught here.
@@ -230,12 +230,12 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
     throw new RuntimeError(`Expected \`len(lengths)\` to be equal to batch_size, but got ${lens.length} (batch_size=${batch})${hint}`);
   }
   const order = enforceSorted ? null : sortDescending(lens);
-  const sorted = order === null ? lens : order.map((i) => lens[i]!);
-  if (sorted[batch - 1]! <= 0) {
+  const sorted = order === null ? lens : order.map((i) => lens[i]);
+  if (sorted[batch - 1] <= 0) {
     throw new RuntimeError("Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
   }
-  for (let i = 1; i < batch; i++) if (sorted[i]! > sorted[i - 1]!) throw new RuntimeError(SORT_MESSAGE);
-  if (sorted[0]! > steps) {
+  for (let i = 1; i < batch; i++) if (sorted[i] > sorted[i - 1]) throw new RuntimeError(SORT_MESSAGE);
+  if (sorted[0] > steps) {
     // PyTorch parity: PyTorch clamps the slice and returns a PackedSequence whose batch_sizes
     // count more rows than its data holds, which fails later in unrelated places.
     throw new ShapeError(
@@ -247,7 +247,7 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   let r = 0;
   batchSizes.forEach((size, t) => {
     for (let j = 0; j < size; j++) {
-      const b = order === null ? j : order[j]!;
+      const b = order === null ? j : order[j];
       index[r++] = batchFirst ? b * steps + t : t * batch + b;
     }
   });
@@ -295,17 +295,17 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedSe
   }
   const { data } = sequence;
   const sortedLengths = lengthsOf(batchSizes);
-  const total = data.shape[0]!;
+  const total = data.shape[0];
   const batch = sortedLengths.length;
   const unsorted = sequence.unsortedIndices?.contiguousData() ?? null;
   const offsets = stepOffsets(batchSizes);
   const index = new Int32Array(steps * batch);
   const lengths = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
-    const j = unsorted === null ? b : unsorted[b]!;
-    lengths[b] = sortedLengths[j]!;
+    const j = unsorted === null ? b : unsorted[b];
+    lengths[b] = sortedLengths[j];
     for (let t = 0; t < steps; t++) {
-      index[batchFirst ? b * steps + t : t * batch + b] = t < sortedLengths[j]! ? offsets[t]! + j : total;
+      index[batchFirst ? b * steps + t : t * batch + b] = t < sortedLengths[j] ? offsets[t] + j : total;
     }
   }
   const rest = data.shape.slice(1);
@@ -335,21 +335,21 @@ export function padSequence(sequences: readonly Tensor[] | Tensor, options: PadS
       `Expected padding_side to be one of left or right, but got ${String(paddingSide)}. Pass paddingSide: 'left' or 'right'.`,
     );
   }
-  const first = seqs[0]!;
+  const first = seqs[0];
   seqs.forEach((s) => {
     if (s.ndim === 0) throw new IndexError('Dimension specified as 0 but tensor has no dimensions');
   });
   const trailing = first.shape.slice(1);
-  const maxLen = Math.max(...seqs.map((s) => s.shape[0]!));
+  const maxLen = Math.max(...seqs.map((s) => s.shape[0]));
   // As PyTorch's copy_ into the output, each sequence is broadcast to (Li, *) and cast to
   // the dtype of sequences[0].
-  const parts = seqs.map((s) => toDtype(expand(s, [s.shape[0]!, ...trailing]), first.dtype));
+  const parts = seqs.map((s) => toDtype(expand(s, [s.shape[0], ...trailing]), first.dtype));
   const batch = seqs.length;
-  const total = parts.reduce((n, p) => n + p.shape[0]!, 0);
+  const total = parts.reduce((n, p) => n + p.shape[0], 0);
   const index = new Int32Array(maxLen * batch).fill(total);
   let start = 0;
   parts.forEach((p, b) => {
-    const len = p.shape[0]!;
+    const len = p.shape[0];
     const shift = paddingSide === 'left' ? maxLen - len : 0;
     for (let k = 0; k < len; k++) {
       const t = k + shift;
@@ -363,7 +363,7 @@ export function padSequence(sequences: readonly Tensor[] | Tensor, options: PadS
 
 function unbind0(x: Tensor): Tensor[] {
   if (x.ndim === 0) throw new IndexError('Dimension specified as 0 but tensor has no dimensions');
-  return Array.from({ length: x.shape[0]! }, (_, i) => squeezeDims(narrow(x, 0, i, 1), [0]));
+  return Array.from({ length: x.shape[0] }, (_, i) => squeezeDims(narrow(x, 0, i, 1), [0]));
 }
 
 /**
@@ -380,7 +380,7 @@ export function packSequence(sequences: readonly Tensor[], options: PackSequence
   options = PACK_SEQUENCE_OPTIONS.parse(options);
   const lengths = sequences.map((s) => {
     if (s.ndim === 0) throw new IndexError('Dimension specified as 0 but tensor has no dimensions');
-    return s.shape[0]!;
+    return s.shape[0];
   });
   return packPaddedSequence(padSequence(sequences), lengths, { enforceSorted: options.enforceSorted ?? true });
 }
@@ -402,8 +402,8 @@ export function unpackSequence(packed: PackedSequence): Tensor[] {
   const unsorted = packed.unsortedIndices?.contiguousData() ?? null;
   const offsets = stepOffsets(batchSizes);
   return Array.from(sortedLengths, (_, b) => {
-    const j = unsorted === null ? b : unsorted[b]!;
-    const rows = Int32Array.from({ length: sortedLengths[j]! }, (_, t) => offsets[t]! + j);
+    const j = unsorted === null ? b : unsorted[b];
+    const rows = Int32Array.from({ length: sortedLengths[j] }, (_, t) => offsets[t] + j);
     return gatherRows(packed.data, rows, null);
   });
 }
@@ -426,10 +426,10 @@ export function unpadSequence(padded: Tensor, lengths: Lengths, options: UnpadSe
   const lens = lengthsArray(lengths);
   checkAtLeast2d(padded, 'unpadSequence', options.batchFirst ? 'input of shape (N, L, *)' : 'input of shape (L, N, *)');
   const x = options.batchFirst ? padded : transpose(padded, 0, 1);
-  const steps = x.shape[1]!;
-  const count = Math.min(x.shape[0]!, lens.length);
+  const steps = x.shape[1];
+  const count = Math.min(x.shape[0], lens.length);
   return Array.from({ length: count }, (_, b) => {
-    const n = Math.min(Math.max(lens[b]!, 0), steps);
+    const n = Math.min(Math.max(lens[b], 0), steps);
     return clone(narrow(squeezeDims(narrow(x, 0, b, 1), [0]), 0, 0, n));
   });
 }

@@ -121,7 +121,7 @@ proto.copy_ = function <T extends Tensor>(this: T, src: Tensor | ArrayLike<numbe
     this.storage.set(data, this.offset);
   } else {
     forEachOffset(this, (i, o) => {
-      this.storage[o] = data[i]!;
+      this.storage[o] = data[i];
     });
   }
   if (prev) {
