@@ -17,6 +17,7 @@ import type { ForecasterConfig } from '../forecast/config.js';
 import { validateConfig } from '../forecast/config.js';
 import { Tensor } from '../tensor/tensor.js';
 import { CliError } from './ui.js';
+import { describePickleValue as describe, isPickleDict as isDict } from '../io/describe.js';
 
 /** One tensor of a file: name, dtype as stored in the file, shape, and the loaded tensor when it has one. */
 export interface FileTensor {
@@ -154,22 +155,6 @@ function loadSafetensorsFile(path: string, bytes: Uint8Array): ModelFile {
   const dtypes = safetensorsDtypes(bytes);
   const tensors = Object.entries(file.tensors).map(([name, t]) => ({ name, dtype: dtypes[name] ?? t.dtype, shape: t.shape, tensor: t }));
   return { path, format: 'safetensors', bytes: bytes.length, tensors, metadata: { ...file.metadata }, entries: null, weightsKey: null, config: null, onnx: null };
-}
-
-const isDict = (v: PickleValue): v is Record<string, PickleValue> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && !(v instanceof Uint8Array);
-
-function describe(v: PickleValue): string {
-  if (v instanceof Tensor) return `tensor ${v.dtype} [${v.shape.join(', ')}]`;
-  if (isDict(v)) {
-    const n = Object.values(v).filter((x) => x instanceof Tensor).length;
-    return n > 0 ? `dict of ${Object.keys(v).length} entries (${n} tensors)` : `dict of ${Object.keys(v).length} entries`;
-  }
-  if (Array.isArray(v)) return `list of ${v.length}`;
-  if (v instanceof Uint8Array) return `bytes (${v.length})`;
-  if (v === null) return 'None';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return String(v);
 }
 
 function loadPt(path: string, bytes: Uint8Array, format: 'pt' | 'pt-legacy', key?: string): ModelFile {

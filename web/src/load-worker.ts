@@ -18,6 +18,7 @@ import { randn } from '../../src/ops/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { FromLoadWorker, LoadedLayer, LoadReport, ToLoadWorker } from './load-protocol.js';
+import { describePickleValue as describe, isPickleDict as isDict } from '../../src/io/describe.js';
 
 const FORMAT_NAMES: Record<LoadReport['format'], string> = {
   pt: 'PyTorch checkpoint (zip format)',
@@ -34,21 +35,6 @@ function sniff(bytes: Uint8Array, name: string): LoadReport['format'] {
   if (ext === '.safetensors') return 'safetensors';
   if (ext === '.pt' || ext === '.pth' || ext === '.bin') return 'pt';
   throw new Error(`not a model file torchlet reads here (.pt/.pth or .safetensors)${ext === '.onnx' ? ': for ONNX use `torchlet inspect`' : ''}`);
-}
-
-const isDict = (v: PickleValue): v is Record<string, PickleValue> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && !(v instanceof Uint8Array);
-
-function describe(v: PickleValue): string {
-  if (v instanceof Tensor) return `tensor ${v.dtype} [${v.shape.join(', ')}]`;
-  if (isDict(v)) {
-    const n = Object.values(v).filter((x) => x instanceof Tensor).length;
-    return n > 0 ? `dict of ${Object.keys(v).length} entries (${n} tensors)` : `dict of ${Object.keys(v).length} entries`;
-  }
-  if (Array.isArray(v)) return `list of ${v.length}`;
-  if (v instanceof Uint8Array) return `bytes (${v.length})`;
-  if (v === null) return 'None';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return String(v);
 }
 
 /** The summary line of `torchlet inspect` for a recognised layer. */
