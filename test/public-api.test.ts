@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import * as serve from '../src/serve/index.js';
 
 const PUBLIC = [
   'ArgumentTypeError', 'DTypeError', 'FormatError', 'Generator', 'IndexError', 'OptionError',
@@ -41,5 +42,11 @@ describe('torch.*', () => {
     torch.setKernelPreference('ref');
     expect(torch.activeKernels()).toBe('ref');
     torch.setKernelPreference('auto');
+  });
+});
+
+describe("torchlet/serve", () => {
+  it('exports exactly createBatcher (and types)', () => {
+    expect(Object.keys(serve).sort()).toEqual(['createBatcher']);
   });
 });

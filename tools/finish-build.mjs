@@ -2,7 +2,8 @@
 // 1. dist/**/*.js: every module of src/ as its own ESM file (esbuild, TypeScript stripped, no
 //    bundling), for bundlers (Vite, webpack, Rollup, esbuild for browsers), which tree-shake them
 //    module by module thanks to package.json `sideEffects` (the exports map's `default` condition);
-// 2. dist/bundle/{index,cli}.js + their shared chunk (+ nn.js, node.js taking from index.js): the same files bundled and minified
+// 2. dist/bundle/{index,cli}.js + their shared chunk (+ nn.js, node.js taking from index.js; serve.js and its
+//    worker.js, whose src/serve/*.ts reach the library only through index.ts, so the chunk stays one): the same files bundled and minified
 //    (whitespace and syntax; names kept), for Node (the exports map's `node` condition) and the
 //    CLI: a few files to read and compile instead of ~150 is what makes `import 'torchlet'` fast
 //    (bench/import-time.ts). A bundle is not what browser bundlers should get: they cannot
@@ -162,7 +163,7 @@ export function zipSync(data, opts) {
   };
   const bundle = await build({
     plugins: [staticImports],
-    entryPoints: { index: join(out, 'index.js'), cli: join(out, 'cli/main.js') },
+    entryPoints: { index: join(out, 'index.js'), cli: join(out, 'cli/main.js'), serve: join(out, 'serve/index.js'), worker: join(out, 'serve/worker.js') },
     outdir: join(out, 'bundle'),
     bundle: true,
     splitting: true,
@@ -234,7 +235,7 @@ export function zipSync(data, opts) {
   // Node's ERR_REQUIRE_ESM). The version rule is src/runtime.ts's, copied in at build time.
   const { unsupportedNode } = await import(pathToFileURL(join(out, 'runtime.js')).href);
   mkdirSync(join(out, 'require'), { recursive: true });
-  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node']]) {
+  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node'], ['serve', '/serve']]) {
     writeFileSync(
       join(out, 'require', `${name}.cjs`),
       `'use strict';
