@@ -3,7 +3,7 @@
  * `torch.log_softmax`. Forward beside backward.
  */
 
-import { record } from '../autograd/node.js';
+import { record, traceAttrs } from '../autograd/node.js';
 import { DTypeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { DType } from '../tensor/dtype.js';
@@ -45,7 +45,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const kept = sumKeep(x, dims);
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1';
-  return record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)], []);
+  return traceAttrs(record(name, [x], y, ([g]) => [expand(reshape(g!, kept.shape), x.shape)], []), { dim: dims, keepdim });
 }
 
 /** PyTorch: `torch.mean(input, dim=None, keepdim=False)`, as sum; float input only, as PyTorch. */
@@ -61,7 +61,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   for (let i = 0; i < kept.storage.length; i++) kept.storage[i] /= count;
   const y = keepdim ? kept : dropDims(kept, dims);
   const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
-  return record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)], []);
+  return traceAttrs(record(name, [x], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), x.shape)], []), { dim: dims, keepdim });
 }
 
 function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
@@ -76,10 +76,10 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
   const y = new Tensor(out, x.shape, x.dtype);
   if (log) {
     // d logsoftmax: g - exp(y) * sum(g)
-    return record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))], [y]);
+    return traceAttrs(record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))], [y]), { dim: d });
   }
   // d softmax: y * (g - sum(g * y))
-  return record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]);
+  return traceAttrs(record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]), { dim: d });
 }
 
 /** PyTorch: `torch.softmax(input, dim)`. */
