@@ -188,13 +188,11 @@ export type TraceAttrs = Readonly<Record<string, unknown>>;
 
 /** @internal What the ONNX tracer sees (src/onnx/trace.ts); null when nothing traces. */
 export interface TraceHook {
-  /** An op: its grad_fn name (or `aten::<name>` for ops without one), inputs, outputs, attributes. */
+  /** An op: its grad_fn name (or the aten name, `eq`, of an op without one), inputs, outputs, attributes. */
   op(name: string, inputs: readonly Tensor[], outputs: Tensor | Tensor[], attrs?: TraceAttrs): void;
   /** Attributes of the op that last returned `outputs` (reported after `record`). */
   attrs(outputs: Tensor | Tensor[], attrs: TraceAttrs): void;
-  /** A tensor's value was read as a number during the trace (`item()`, `tolist()`): PyTorch's TracerWarning. */
-  read(what: string, t: Tensor): void;
-  /** Other objects an op makes or reads (a PackedSequence). */
+  /** An op on other objects than tensors (`pack_padded_sequence`). */
   object(name: string, inputs: readonly unknown[], output: unknown, attrs?: TraceAttrs): void;
 }
 let traceHook: TraceHook | null = null;
@@ -223,11 +221,6 @@ export function traceOnly<T extends Tensor | Tensor[]>(name: string, inputs: rea
 export function traceAttrs<T extends Tensor | Tensor[]>(outputs: T, attrs: TraceAttrs): T {
   if (traceHook !== null) traceHook.attrs(outputs, attrs);
   return outputs;
-}
-
-/** @internal A tensor's value read as a number (item, tolist): the tracer warns, as PyTorch's TracerWarning. */
-export function traceRead(what: string, t: Tensor): void {
-  if (traceHook !== null) traceHook.read(what, t);
 }
 
 /** @internal An op on other objects than tensors (packing a sequence). Returns the output. */

@@ -199,8 +199,9 @@ const argExtreme =
 
 /** Advanced indexing (`x[idx]`, `x[:, idx]`, `x[rows, cols]`): Gather for one index tensor, GatherND for several. */
 const advancedIndex: Emitter = (e, a) => {
-  const indices = attr<readonly unknown[]>(e, a, 'indices');
-  const dims = attr<readonly number[]>(e, a, 'dims');
+  // The index specs that are tensors or number lists, and the view dims they index.
+  const indices = attr<readonly unknown[]>(e, a, 'specs').filter((s) => s instanceof Tensor || Array.isArray(s));
+  const dims = attr<readonly { dim: number }[]>(e, a, 'advs').map((v) => v.dim);
   const view = a.inputs[0];
   if (indices.some((t) => t instanceof Tensor && t.dtype === 'bool')) {
     return e.fail('indexing with a bool mask gives a shape that depends on the values; use where(mask, x, y) or maskedFill(mask, v) instead');
@@ -354,7 +355,7 @@ const EMITTERS: Record<string, Emitter> = {
   },
   WhereBackward0: (e, a) => {
     const y = a.outputs[0];
-    return e.g.node('Where', [e.tensor(attr<Tensor>(e, a, 'condition')), ...[0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, y.dtype))]);
+    return e.g.node('Where', [e.tensor(attr<Tensor>(e, a, 'mask')), ...[0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, y.dtype))]);
   },
   MaskedFillBackward0: (e, a) => e.g.node('Where', [e.tensor(attr<Tensor>(e, a, 'mask')), e.tensor(attr<Tensor>(e, a, 'value')), e.input(0)]),
   'aten::eq': compare('Equal'),

@@ -169,6 +169,8 @@ export function traceForward(model: Module, inputs: readonly Tensor[]): Trace {
   const prevHook = setTraceHook({
     op(name, ins, outs, attrs) {
       if (unitDepth > 0) return;
+      // Ops without a grad_fn report their aten name (eq, argmax, full).
+      if (!/Backward\d*$/.test(name)) name = `aten::${name}`;
       const op: TracedOp = { name, inputs: [...ins], outputs: Array.isArray(outs) ? [...outs] : [outs], path: top() };
       if (attrs !== undefined) {
         op.attrs = { ...attrs };
@@ -187,10 +189,6 @@ export function traceForward(model: Module, inputs: readonly Tensor[]): Trace {
         return;
       }
     },
-    read(what) {
-      if (unitDepth > 0) return;
-      reads.push(`${what}() in ${where()}`);
-    },
     object(name, ins, output, attrs) {
       if (unitDepth > 0) return;
       if (name === 'pack_padded_sequence') {
@@ -208,12 +206,23 @@ export function traceForward(model: Module, inputs: readonly Tensor[]): Trace {
       }
     },
   });
+  // A value read as a number (PyTorch's TracerWarning): the Tensor methods are wrapped while tracing,
+  // so untraced code pays nothing.
+  const proto = Tensor.prototype as unknown as Record<'item' | 'tolist', (this: Tensor) => unknown>;
+  const saved = { item: proto.item, tolist: proto.tolist };
+  for (const k of ['item', 'tolist'] as const) {
+    proto[k] = function (this: Tensor) {
+      if (unitDepth === 0) reads.push(`${k}() in ${where()}`);
+      return saved[k].call(this);
+    };
+  }
   const modes = model.modules().map((m) => [m, m.training] as const);
   let result: unknown;
   try {
     model.eval();
     result = noGrad(() => (model.forward as (...a: unknown[]) => unknown)(...inputs));
   } finally {
+    Object.assign(proto, saved);
     setTraceHook(prevHook);
     pre.remove();
     post.remove();

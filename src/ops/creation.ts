@@ -157,7 +157,7 @@ export function full(size: readonly number[], value: number | boolean, opts?: Cr
   const dtype = optDType(opts, 'torch.full') ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const s = allocStorage(dtype, numel(shape));
   s.fill(castValue(Number(value), dtype, 'torch.full'));
-  return traceOnly('aten::full', [], finish(new Tensor(s, shape, dtype), opts), { size: shape, value: s[0] ?? 0 });
+  return traceOnly('full', [], finish(new Tensor(s, shape, dtype), opts), { size: shape, value: s[0] ?? 0 });
 }
 
 /** rand/randn draw floats only, as PyTorch (`torch.randn(2, dtype=torch.int64)` raises). */
@@ -248,7 +248,7 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   const dtype = optDType(opts, 'torch.arange') ?? (allInt ? 'int64' : 'float32');
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
-  return traceOnly('aten::arange', [], finish(new Tensor(castStorage(values, dtype, 'torch.arange'), [n], dtype), opts), { start, end: stop, step });
+  return traceOnly('arange', [], finish(new Tensor(castStorage(values, dtype, 'torch.arange'), [n], dtype), opts), { start, end: stop, step });
 }
 
 /** PyTorch: `torch.zeros_like(input, *, dtype=None, ...)`: zeros of input's shape, in input's dtype unless `dtype` says otherwise. */

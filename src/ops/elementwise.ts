@@ -207,7 +207,7 @@ function compare(op: BinaryOp, a: Tensor, b: Operand): Tensor {
     { data: tb.storage, strides: broadcastStrides(tb.shape, tb.strides, shape), offset: tb.offset },
     out,
   );
-  return traceOnly(`aten::${op}`, [a, tb], new Tensor(out, shape, 'bool'));
+  return traceOnly(op, [a, tb], new Tensor(out, shape, 'bool'));
 }
 /** PyTorch: `torch.gt` (a bool result). */
 export const gt = (a: Tensor, b: Operand): Tensor => compare('gt', a, b);
@@ -233,7 +233,7 @@ export function isnan(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]) ? 1 : 0;
-  return traceOnly('aten::isnan', [x], new Tensor(out, x.shape, 'bool'));
+  return traceOnly('isnan', [x], new Tensor(out, x.shape, 'bool'));
 }
 
 /** PyTorch: `torch.logical_not(input)`: a bool tensor, true where the value is zero (PyTorch's `~mask` on bool). */
@@ -242,7 +242,7 @@ export function logicalNot(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = src[i] === 0 ? 1 : 0;
-  return traceOnly('aten::logical_not', [x], new Tensor(out, x.shape, 'bool'));
+  return traceOnly('logical_not', [x], new Tensor(out, x.shape, 'bool'));
 }
 
 function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): Tensor {
@@ -255,7 +255,7 @@ function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) =
   forEachStrided(shape, [av, bv], (i, oa, ob) => {
     out[i] = f(av.data[oa] !== 0, bv.data[ob] !== 0) ? 1 : 0;
   });
-  return traceOnly(`aten::${fn}`, [a, b], new Tensor(out, shape, 'bool'));
+  return traceOnly(fn, [a, b], new Tensor(out, shape, 'bool'));
 }
 /** PyTorch: `torch.logical_and(input, other)`: a bool tensor (nonzero is true), broadcasting (PyTorch's `a & b` on bool). */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logical('logical_and', a, b, (p, q) => p && q);
@@ -428,7 +428,7 @@ export function where(cond: Tensor, a?: Operand, b?: Operand): Tensor | Tensor[]
     const zero = g!.zerosLike();
     return [sumToShape(where(cond, g!, zero), ta.shape), sumToShape(where(cond, zero, g!), tb.shape)];
   }, [cond]);
-  return traceAttrs(r, { condition: cond });
+  return traceAttrs(r, { mask: cond });
 }
 
 /**

@@ -271,8 +271,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const src = x.storage;
   for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]];
   const y = new Tensor(out, shape, x.dtype);
-  const r = record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []);
-  return traceAttrs(r, { indices: specs.filter((s) => s instanceof Tensor || Array.isArray(s)), dims: p.advs.map((a) => a.dim) });
+  return traceAttrs(record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []), { specs, advs: p.advs });
 }
 
 /** Zeros of `shape` with g's elements added at contiguous positions `flat` (index_put_ accumulate). */

@@ -175,8 +175,9 @@ function maxMin(fn: 'max' | 'min', x: Tensor, dim?: number | Tensor, keepdim: un
     }
   }
   const r = pickResult(largest ? 'MaxBackward0' : 'MinBackward0', x, d, keep, vals, idx);
-  traceAttrs(r.values, { dim: d, keepdim: keep });
-  traceOnly(largest ? 'aten::argmax' : 'aten::argmin', [x], r.indices, { dim: d, keepdim: keep });
+  const attrs = { dim: d, keepdim: keep };
+  traceAttrs(r.values, attrs);
+  traceOnly(`arg${fn}`, [x], r.indices, attrs);
   return r;
 }
 
@@ -237,7 +238,7 @@ function argExtreme(fn: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
   if (dim === null || dim === undefined) {
     requireNonEmpty(fn, x, null);
     const idx = new Int32Array([extremeIndex(data, 0, data.length, 1, largest)]);
-    return traceOnly(`aten::${fn}`, [x], indexTensor(idx, keep ? x.shape.map(() => 1) : []), { dim: null, keepdim: keep });
+    return traceOnly(fn, [x], indexTensor(idx, keep ? x.shape.map(() => 1) : []), { dim: null, keepdim: keep });
   }
   const { d, outer, n, inner } = dimSlices(x, dim);
   requireNonEmpty(fn, x, [d]);
@@ -246,7 +247,7 @@ function argExtreme(fn: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
     for (let i = 0; i < inner; i++) idx[o * inner + i] = extremeIndex(data, o * n * inner + i, n, inner, largest);
   }
   const kept = keptAt(x, d);
-  return traceOnly(`aten::${fn}`, [x], indexTensor(idx, keep ? kept : kept.filter((_, i) => i !== d)), { dim: d, keepdim: keep });
+  return traceOnly(fn, [x], indexTensor(idx, keep ? kept : kept.filter((_, i) => i !== d)), { dim: d, keepdim: keep });
 }
 
 /**

@@ -11,7 +11,7 @@
 
 import { type BackwardOptions, tensorBackward } from '../autograd/engine.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
-import { addNodeHook, type GradNode, RemovableHandle, type TensorHook, traceRead } from '../autograd/node.js';
+import { addNodeHook, type GradNode, RemovableHandle, type TensorHook } from '../autograd/node.js';
 import { ArgumentTypeError, IndexError, RuntimeError, typeName, ValueError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { Device, DType, Storage } from './dtype.js';
@@ -195,7 +195,6 @@ export class Tensor {
   }
   /** Nested arrays of numbers. PyTorch: `tolist()`. */
   tolist(): number | NestedArray {
-    traceRead('tolist', this);
     const data = this.contiguousData();
     if (this.ndim === 0) return data[0];
     const build = (dim: number, off: number): NestedArray => {
@@ -215,7 +214,6 @@ export class Tensor {
     if (this.numel() !== 1) {
       throw new ValueError('only one element tensors can be converted to Python scalars');
     }
-    traceRead('item', this);
     return this.storage[this.offset];
   }
   /** PyTorch: `repr(tensor)`: `tensor([[1., 2.]], requires_grad=True)`. */
