@@ -26,6 +26,8 @@ const PUBLIC = [
   'multinomial', 'normal', 'outer', 'randint', 'randintLike', 'repeat', 'roll', 'take', 'tile', 'tril', 'triu', 'unflatten',
   // Reductions and elementwise maths (issue 13).
   'argmax', 'argmin', 'min', 'amax', 'amin', 'topk', 'sort', 'argsort', 'std', 'var', 'norm', 'prod', 'cumsum', 'cumprod', 'logsumexp', 'any', 'all', 'countNonzero', 'sign', 'rsqrt', 'exp2', 'log2', 'log1p', 'expm1', 'floor', 'ceil', 'round', 'trunc', 'frac', 'remainder', 'fmod', 'lerp', 'addcmul', 'addcdiv', 'isinf', 'isposinf', 'isneginf', 'isfinite', 'nanToNum', 'isclose', 'allclose', 'equal', 'bitwiseAnd', 'bitwiseOr', 'bitwiseXor', 'bitwiseNot', 'clip',
+  // dtype= keyword, NaN-skipping reductions, scatter with a reduction (issue 13).
+  'nansum', 'nanmean', 'scatterReduce',
 ];
 
 describe('torch.*', () => {
