@@ -16,7 +16,9 @@
 //    module body builds its Huffman tables (a few ms): it runs at the first zip operation instead;
 // 4. copy the WebAssembly kernels (src/**/*.wasm) next to the JS in dist/, where
 //    src/kernels/wasm/loader.ts looks for them (new URL('./kernels-….wasm', import.meta.url)); the
-//    bundle's references are pointed at those files.
+//    bundle's references are pointed at those files. The native addon (src/**/*.node) is copied
+//    the same way; src/kernels/native/loader.ts looks beside itself and, from the bundle, in
+//    ../kernels/native/.
 // Usage: node tools/finish-build.mjs [outDir]   (default: dist)
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
@@ -389,7 +391,7 @@ console.log(JSON.stringify([...diffs]));`]).toString(),
   writeFileSync(join(out, 'THIRD-PARTY-LICENSES.md'), licences);
   // 4. The kernels.
   for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.wasm')) continue;
+    if (!entry.isFile() || !/\.(wasm|node)$/.test(entry.name)) continue;
     const from = join(entry.parentPath, entry.name);
     const to = join(out, relative(src, from));
     mkdirSync(dirname(to), { recursive: true });
