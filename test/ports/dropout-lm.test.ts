@@ -35,18 +35,16 @@ interface Cases {
 const fx = loadFixture<Cases>('port_dropout_lm');
 const { text: TEXT, batch: BATCH, bptt: BPTT, epochs: EPOCHS, p: P, clip: CLIP } = fx.cases;
 
-// class WordLM(nn.Module): ...
+// words = TEXT.split(); vocab = sorted(set(words))
+const words = TEXT.split(' ');
+const vocab = [...new Set(words)].sort();
+
+// class WordLM(nn.Module): ... (ntoken = len(vocab), ninp = 6, nhid = 8)
 class WordLM extends nn.Module {
   drop = new nn.Dropout(P);
-  encoder: torch.nn.Embedding;
-  rnn: torch.nn.LSTM;
-  decoder: torch.nn.Linear;
-  constructor(ntoken: number, ninp = 6, nhid = 8) {
-    super();
-    this.encoder = new nn.Embedding(ntoken, ninp);
-    this.rnn = new nn.LSTM(ninp, nhid, { batchFirst: true });
-    this.decoder = new nn.Linear(nhid, ntoken);
-  }
+  encoder = new nn.Embedding(vocab.length, 6);
+  rnn = new nn.LSTM(6, 8, { batchFirst: true });
+  decoder = new nn.Linear(8, vocab.length);
   forward(x: Tensor, hidden: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     const emb = this.drop.forward(this.encoder.forward(x));
     const [out, h] = this.rnn.forward(emb, hidden) as [Tensor, [Tensor, Tensor]];
@@ -55,13 +53,11 @@ class WordLM extends nn.Module {
 }
 
 describe('port 4: word-level LSTM language model with dropout (PyTorch masks replayed)', () => {
-  const words = TEXT.split(' ');
-  const vocab = [...new Set(words)].sort();
   const ids = torch.tensor(words.map((w) => vocab.indexOf(w)), { dtype: 'int64' });
   const n = Math.floor(words.length / BATCH);
   const data = ids.index(`:${n * BATCH}`).view(BATCH, n); // batchify
   const masks = Array.from({ length: fx.cases.masks }, (_, j) => fx.get(`mask/${j}`));
-  const model = new WordLM(vocab.length);
+  const model = new WordLM();
   model.loadStateDict(Object.fromEntries(fx.cases.keys.map((k) => [k, fx.get(`init/${k}`)])));
 
   it('truncated BPTT with dropout, clipping and Adam gives PyTorch losses; eval draws no mask', () => {
