@@ -16,7 +16,9 @@
 //    module body builds its Huffman tables (a few ms): it runs at the first zip operation instead;
 // 4. copy the WebAssembly kernels (src/**/*.wasm) next to the JS in dist/, where
 //    src/kernels/wasm/loader.ts looks for them (new URL('./kernels-….wasm', import.meta.url)); the
-//    bundle's references are pointed at those files.
+//    bundle's references are pointed at those files. The native addon (src/**/*.node) is copied
+//    the same way; src/kernels/native/loader.ts looks beside itself and, from the bundle, in
+//    ../kernels/native/.
 // Usage: node tools/finish-build.mjs [outDir]   (default: dist)
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
@@ -219,7 +221,9 @@ export function zipSync(data, opts) {
   const cli = await build({
     ...nodeBundle,
     plugins: [staticImports, fromLibrary],
-    entryPoints: { cli: join(out, 'cli/main.js') },
+    // torchlet/serve (serve.js) and its worker thread's script (worker.js) are built the same way: their
+    // library modules come from index.js too (pool.js finds ./worker.js beside itself).
+    entryPoints: { cli: join(out, 'cli/main.js'), serve: join(out, 'serve/index.js'), worker: join(out, 'serve/worker.js') },
     outdir: join(out, 'bundle'),
     external: ['onnxruntime-node'],
     // The CommonJS libraries of the CLI (commander, cli-progress) call require('readline'), ...
@@ -313,7 +317,7 @@ export function library(path) {
   // Node's ERR_REQUIRE_ESM). The version rule is src/runtime.ts's, copied in at build time.
   const { unsupportedNode } = await import(pathToFileURL(join(out, 'runtime.js')).href);
   mkdirSync(join(out, 'require'), { recursive: true });
-  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node']]) {
+  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node'], ['serve', '/serve']]) {
     writeFileSync(
       join(out, 'require', `${name}.cjs`),
       `'use strict';
@@ -387,7 +391,7 @@ console.log(JSON.stringify([...diffs]));`]).toString(),
   writeFileSync(join(out, 'THIRD-PARTY-LICENSES.md'), licences);
   // 4. The kernels.
   for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.wasm')) continue;
+    if (!entry.isFile() || !/\.(wasm|node)$/.test(entry.name)) continue;
     const from = join(entry.parentPath, entry.name);
     const to = join(out, relative(src, from));
     mkdirSync(dirname(to), { recursive: true });
