@@ -21,7 +21,8 @@ import { cName, copyContiguous } from './util.js';
  */
 function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int64';
-  let data = copyContiguous(x).storage;
+  // Read in place when there is something to reduce (the storage is only read); a copy otherwise.
+  let data = dims.length > 0 ? x.contiguousData() : copyContiguous(x).storage;
   const shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const d = dims[k];
