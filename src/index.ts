@@ -38,6 +38,7 @@ export * as utils from './utils/index.js';
 export { areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, useDeterministicAlgorithms } from './kernels/determinism.js';
 export { activeKernels, setKernelPreference, wasmReady } from './kernels/wasm/loader.js';
 export type { KernelPreference } from './kernels/wasm/loader.js';
+export { type KernelInfo, kernelInfo, type NativeIsa } from './kernels/native/index.js';
 /** PyTorch: `torch.set_num_threads(n)` / `torch.get_num_threads()` (async here: workers start up). */
 export { getNumThreads, setNumThreads } from './kernels/wasm/threads.js';
 export * from './ops/index.js';

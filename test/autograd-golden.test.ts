@@ -9,7 +9,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { backend, type Backend, refBackend, setBackend } from '../src/kernels/backend.js';
-import { wasmReady, wasmRnnKernel } from '../src/kernels/wasm/index.js';
+import { type KernelPreference, setKernelPreference, wasmReady } from '../src/kernels/wasm/index.js';
+import { kernelTiers } from './helpers/kernels.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
 
@@ -92,10 +93,14 @@ describe('autograd vs PyTorch: ordinary ops', () => {
 });
 
 const useWasm = await wasmReady();
-const backends: [string, Backend][] = [['ref', refBackend]];
-if (useWasm) backends.push(['wasm', { ...refBackend, name: 'wasm', rnn: wasmRnnKernel }]);
+/** [name, backend, preference]: the reference, then every fast tier of test/helpers/kernels.ts (the recurrent kernel swapped in). */
+const backends: [string, Backend, KernelPreference][] = [['ref', refBackend, 'auto']];
+if (useWasm) for (const t of kernelTiers()) backends.push([t.name, { ...refBackend, name: t.name, rnn: t.rnn }, t.preference]);
 const initial = backend();
-afterAll(() => setBackend(initial));
+afterAll(() => {
+  setBackend(initial);
+  setKernelPreference('auto');
+});
 
 function build(c: RnnCase): torch.nn.RNNBase {
   const opts = { numLayers: c.numLayers, bidirectional: c.bidirectional };
@@ -162,11 +167,12 @@ function runCase(c: RnnCase): void {
   }
 }
 
-for (const [bname, b] of backends) {
+for (const [bname, b, preference] of backends) {
   describe(`autograd vs PyTorch: recurrent layers (${bname} kernel)`, () => {
     for (const c of fx.cases.rnn) {
       it(`${c.kind}, 2 layers, bidirectional, packed unsorted: retained twice, autograd.grad, hooks, retainGrad`, () => {
         setBackend(b);
+        setKernelPreference(preference);
         runCase(c);
       });
     }

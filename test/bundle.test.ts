@@ -75,7 +75,8 @@ describe('browser bundles (esbuild)', () => {
     // with a method is in every bundle: 49.6 KB before issue 13's reductions and maths (~50 methods,
     // +7.3 KB), 56.9 KB with them. The target is NOT met now; this bound only stops further growth.
     if (b.gzip > 50 * 1024) console.log(`[bundle.test] over issue 19's 50 KB target by ${kb(b.gzip - 50 * 1024)}`);
-    expect(b.gzip).toBeLessThanOrEqual(58 * 1024);
+    // Issue 13's scatterReduce / scatter(reduce=) and the dtype keyword of the reductions: 57.7 -> 60.0 KB (s6).
+    expect(b.gzip).toBeLessThanOrEqual(61 * 1024);
     expect(b.inputs).toContain('src/nn/rnn/layers.ts');
     const unwanted = b.inputs.filter((f) => /loss|norm|conv|embedding|optim|onnx|\/io\//i.test(f));
     expect(unwanted).toEqual([]);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { thrown } from './helpers/errors.js';
 import { torchletFiles } from '../tools/fixtures/io-torchlet.js';
 import { expectClose, loadFixture } from './helpers/fixtures.js';
 import { checkpointZip, int, pk, str, tensorPickle, toZip64 } from './helpers/pickles.js';
@@ -14,15 +15,7 @@ const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXT
 const expected = loadFixture<Record<string, { keys: string[] }>>('io_expected');
 const f32 = (...v: number[]): Uint8Array => new Uint8Array(new Float32Array(v).buffer);
 
-function formatError(fn: () => unknown): torch.FormatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e, String(e)).toBeInstanceOf(torch.FormatError);
-    return e as torch.FormatError;
-  }
-  return expect.fail('expected a FormatError');
-}
+const formatError = (fn: () => unknown): torch.FormatError => thrown(fn, torch.FormatError);
 
 describe('torch.load reads PyTorch-made checkpoints', () => {
   it.each(['lstm', 'gru', 'lstm_proj'])('torch.save(%s.state_dict()) loads as a state dict in PyTorch\'s key order', (name) => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { concat } from './helpers/arrays.js';
 import { toZip64 } from './helpers/pickles.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -50,17 +51,17 @@ function mutate(src: Uint8Array, donor: Uint8Array, r: () => number): Uint8Array
     case 3: { // insertion of random bytes
       const p = at(b.length);
       const ins = Uint8Array.from({ length: 1 + at(16) }, () => at(256));
-      return concat(b.subarray(0, p), ins, b.subarray(p));
+      return concat(Uint8Array, [b.subarray(0, p), ins, b.subarray(p)]);
     }
     case 4: { // deletion
       const p = at(b.length);
-      return concat(b.subarray(0, p), b.subarray(Math.min(b.length, p + 1 + at(32))));
+      return concat(Uint8Array, [b.subarray(0, p), b.subarray(Math.min(b.length, p + 1 + at(32)))]);
     }
     case 5: { // splice from the donor
       const p = at(b.length);
       const q = at(donor.length);
       const n = 1 + at(64);
-      return concat(b.subarray(0, p), donor.subarray(q, q + n), b.subarray(p));
+      return concat(Uint8Array, [b.subarray(0, p), donor.subarray(q, q + n), b.subarray(p)]);
     }
     default: { // overwrite a 4- or 8-byte field with a large little-endian length
       if (b.length < 4) return b; // a stacked truncation left no field to overwrite
@@ -72,15 +73,6 @@ function mutate(src: Uint8Array, donor: Uint8Array, r: () => number): Uint8Array
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * Cases per test: the suite's counts, times 10 with TORCHLET_FUZZ_FULL=1 (issue 18 asks for "a few

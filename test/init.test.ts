@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
-import { TorchletError } from '../src/index.js';
+import { expectPyTorchError } from './helpers/errors.js';
 import { loadFixture } from './helpers/fixtures.js';
 
 const init = torch.nn.init;
@@ -188,15 +188,7 @@ describe("bad arguments get PyTorch's errors and change nothing", () => {
   for (const c of fx.cases.errors) {
     it(`${c.name}: ${c.message}`, () => {
       const t = torch.full([2], 7);
-      let err: unknown = null;
-      try {
-        calls[c.name]!();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(TorchletError);
-      expect((err as Error).message).toBe(c.message);
-      expect((err as TorchletError).pytorchType).toBe(c.type);
+      expectPyTorchError(calls[c.name], c);
       expect(t.tolist()).toEqual([7, 7]);
     });
   }

@@ -2,19 +2,19 @@
  * Every recurrent kernel registered in `kernels` against the reference kernel, on every case of
  * test/kernels-wasm-cases.ts (each mode, with and without projection, reverse, packed, bias,
  * NaN/Inf, null gradients; forward alone and two directions through forwardMany, joined): outputs
- * and every gradient within float32 rounding. A new kernel (e.g. a native one) joins by one line
- * here; src/kernels/rnn.ts says what it must provide.
+ * and every gradient within float32 rounding. The kernels are test/helpers/kernels.ts's one list
+ * (WebAssembly, native on every instruction set here); src/kernels/rnn.ts says what a kernel must provide.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
 import type { RnnKernel, RnnLayerSpec } from '../src/kernels/rnn.js';
 import { setKernelPreference } from '../src/kernels/wasm/loader.js';
-import { wasmRnnKernel } from '../src/kernels/wasm/rnn.js';
+import { kernelTiers } from './helpers/kernels.js';
 import { allCases, caseName, runCase, runPairCase } from './kernels-wasm-cases.js';
 
-/** [name, kernel, what to switch on before running it]. */
+/** [name, kernel, what to switch on before running it]: every tier of test/helpers/kernels.ts, and the reference. */
 const kernels: [string, RnnKernel, () => void][] = [
-  ['wasm SIMD128', wasmRnnKernel, () => setKernelPreference('simd')],
+  ...kernelTiers().map((t): [string, RnnKernel, () => void] => [t.name, t.rnn, () => setKernelPreference(t.preference)]),
   ['reference (through its own forwardMany)', refRnnKernel, () => {}],
 ];
 

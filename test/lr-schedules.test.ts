@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
-import { TorchletError } from '../src/index.js';
+import { expectPyTorchError } from './helpers/errors.js';
 import { loadFixture } from './helpers/fixtures.js';
 
 const S = torch.optim.lrScheduler;
@@ -144,18 +144,7 @@ describe("bad arguments get PyTorch's errors and change nothing", () => {
   };
   for (const c of fx.cases.errors) {
     it(`${c.name}: ${c.message}`, () => {
-      const call = calls[c.name];
-      expect(call, 'a call for every PyTorch case').toBeDefined();
-      let err: unknown = null;
-      try {
-        call!();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(TorchletError);
-      const e = err as TorchletError;
-      expect(e.message.startsWith(c.message), `got: ${e.message}`).toBe(true);
-      expect(e.pytorchType).toBe(c.type);
+      expectPyTorchError(calls[c.name], c, 'prefix');
     });
   }
   it('a refused constructor leaves the param groups as they were', () => {

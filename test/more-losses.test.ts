@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
-import { TorchletError } from '../src/index.js';
+import { expectPyTorchError } from './helpers/errors.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
 
 const F = torch.nn.functional;
@@ -102,15 +102,7 @@ describe("bad arguments get PyTorch's errors", () => {
   };
   for (const c of fx.cases.errors) {
     it(`${c.name}: ${c.message}`, () => {
-      let err: unknown = null;
-      try {
-        calls[c.name]!();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(TorchletError);
-      expect((err as Error).message).toBe(c.message);
-      expect((err as TorchletError).pytorchType).toBe(c.type);
+      expectPyTorchError(calls[c.name], c);
     });
   }
   it('a module with a bad reduction is refused at construction', () => {

@@ -108,3 +108,72 @@ describe('called as plain JavaScript', () => {
     ]);
   });
 });
+
+describe('scatterReduce, scatter(reduce=) and the dtype keyword beyond the fixture', () => {
+  const idx = torch.tensor([[0, 2, 1], [2, 2, 0], [0, 1, 1], [1, 0, 0]], { dtype: 'int64' });
+  const big = torch.tensor([[1, 0], [2, 2]], { dtype: 'int64' });
+  for (const red of ['sum', 'prod', 'mean', 'amax', 'amin'] as const) {
+    for (const includeSelf of [true, false]) {
+      it(`${red}, includeSelf ${includeSelf}: gradients against finite differences`, () => {
+        const f = (a: torch.Tensor, s: torch.Tensor) => torch.scatterReduce(a, 0, idx, s, red, { includeSelf });
+        expect(torch.autograd.gradcheck(f, [det([3, 3], 1), det([4, 3], 2)])).toBe(true);
+      });
+    }
+    it(`${red}: src larger than index (1.13's backward refuses; the gradient has src's shape)`, () => {
+      const s = det([3, 4], 4);
+      expect(torch.autograd.gradcheck((a, b) => torch.scatterReduce(a, 1, big, b, red), [det([2, 3], 3), s])).toBe(true);
+    });
+  }
+  it('in place: scatterReduce_ on a non-leaf gives the out-of-place gradients; scatter_ reduce writes through a view', () => {
+    const a = det([3, 3], 1);
+    const s = det([4, 3], 2);
+    torch.scatterReduce(a, 0, idx, s, 'prod').sum().backward();
+    const [ga, gs] = [a.grad!.clone(), s.grad!.clone()];
+    a.grad = null;
+    s.grad = null;
+    const y = a.mul(1).scatterReduce_(0, idx, s, 'prod');
+    expect(y.gradFn?.name).toBe('ScatterReduceBackward0');
+    y.sum().backward();
+    expect(a.grad!.tolist()).toEqual(ga.tolist());
+    expect(s.grad!.tolist()).toEqual(gs.tolist());
+    const base = torch.zeros(2, 4);
+    base.index(':', '1:').scatter_(1, torch.tensor([[0, 0, 2]], { dtype: 'int64' }), torch.tensor([[1, 2, 3]]), { reduce: 'add' });
+    base.index(':', '1:').scatter_(1, torch.tensor([[2]], { dtype: 'int64' }), 4, { reduce: 'multiply' });
+    expect(base.tolist()).toEqual([
+      [0, 3, 0, 12],
+      [0, 0, 0, 0],
+    ]);
+    const t = torch.ones(3);
+    t.scatterAdd_(0, torch.tensor([0, 0, 2], { dtype: 'int64' }), torch.tensor([1, 2, 3]));
+    expect(t.tolist()).toEqual([4, 1, 4]);
+  });
+  it("backward through scatter(reduce=) is PyTorch's error, naming scatterReduce", () => {
+    const a = det([3, 3]);
+    const y = torch.scatter(a, 0, idx.index('0:3'), det([3, 3], 1), { reduce: 'multiply' });
+    expect(() => y.sum().backward()).toThrow(/^derivative for aten::scatter is not implemented.*scatterReduce/);
+  });
+  it('a refused scatter changes nothing; plain JavaScript calls', () => {
+    const t = torch.zeros(2, 2);
+    const v = t._version;
+    const js = torch as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+    expect(() => t.scatter_(0, torch.tensor([[0, 1]], { dtype: 'int64' }), torch.ones(1, 2, { dtype: 'float64' }))).toThrow(
+      'scatter(): Expected self.dtype to be equal to src.dtype',
+    );
+    expect(() => t.scatterReduce_(0, torch.tensor([[0, 2]], { dtype: 'int64' }), torch.ones(1, 2), 'amax')).toThrow('index 2 is out of bounds');
+    expect(t._version).toBe(v);
+    expect(t.tolist()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(() => js.scatterReduce!(t, 0, torch.tensor([[0]], { dtype: 'int64' }), torch.ones(1, 1), 'max')).toThrow(
+      'reduce argument must be either sum, prod, mean, amax or amin.',
+    );
+    expect(js.scatterReduce!(t, 0, torch.tensor([[1]], { dtype: 'int64' }), torch.ones(1, 1), 'sum', { includeSelf: 0 }).tolist()).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
+    expect(js.sum!(torch.tensor([1.5, 2.5]), { dtype: 'torch.int32' }).tolist()).toBe(3);
+    expect(() => js.sum!(torch.tensor([1]), { dtype: 'float16' })).toThrow(torch.ArgumentTypeError);
+    expect(() => js.cumsum!(torch.tensor([1]), 0, { dim: 0 })).toThrow("cumsum() got multiple values for argument 'dim'");
+  });
+});

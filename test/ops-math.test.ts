@@ -103,7 +103,8 @@ describe('reductions and maths against PyTorch 1.13', () => {
             expect(leaves.get(name)!.grad!.sum().item()).toBeCloseTo(g.sum().item(), 10);
             continue;
           }
-          expectClose(leaves.get(name)!.grad, g, tolOf(g), `grad of ${name}`);
+          // A float32 result (e.g. `{ dtype: 'float32' }` on float64 input) was differentiated in float32.
+          expectClose(leaves.get(name)!.grad, g, out!.dtype === 'float32' ? TOL.f32 : tolOf(g), `grad of ${name}`);
         }
       }
       if (c.method) {

@@ -87,7 +87,7 @@ afterAll(() => {
 describe('the tarball (npm pack)', () => {
   it('holds the built package, the wasm files, types, LICENSE, and no tests, fixtures or sources', () => {
     const paths = packed.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/bundle/internal.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
       expect(paths, f).toContain(f);
     }
     for (const f of ['simd', 'relaxed', 'simd-shared', 'relaxed-shared']) expect(paths).toContain(`dist/kernels/wasm/kernels-${f}.wasm`);
@@ -107,12 +107,14 @@ describe('the tarball (npm pack)', () => {
   });
 
   it('the Node bundle maps errors to the line that throws, in a shipped per-module file', () => {
-    // The bundle's maps point at dist/**/*.js (which ship); they carry no copy of the sources.
+    // The bundle's maps point at dist/**/*.js (which ship), one mapping per original line; they
+    // carry no copy of those files (only of index.js's generated entry, which is on no disk).
     const dist = join(project, 'node_modules', 'torchlet', 'dist');
-    const chunk = readdirSync(join(dist, 'bundle')).find((f) => f.startsWith('chunk-') && f.endsWith('.js.map'))!;
-    const map = JSON.parse(readFileSync(join(dist, 'bundle', chunk), 'utf8')) as { sources: string[]; sourcesContent?: unknown[] };
+    const map = JSON.parse(readFileSync(join(dist, 'bundle', 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
     expect(map.sources).toContain('../ops/matmul.js');
-    expect(map.sources.filter((f) => !f.includes('node_modules/') && !existsSync(join(dist, 'bundle', f)))).toEqual([]);
+    const generated = map.sources.filter((_f, i) => typeof map.sourcesContent?.[i] === 'string');
+    expect(generated).toEqual(['entry.js']);
+    expect(map.sources.filter((f) => f !== 'entry.js' && !f.includes('node_modules/') && !existsSync(join(dist, 'bundle', f)))).toEqual([]);
     writeFileSync(join(project, 'throws.mjs'), "import * as torch from 'torchlet';\ntorch.zeros(2, 3).matmul(torch.zeros(4, 5));\n");
     const r = spawnSync(process.execPath, ['--enable-source-maps', 'throws.mjs'], { cwd: project, encoding: 'utf8' });
     const frame = r.stderr.match(/\(?([^\s()]+\/dist\/[\w/.-]+\.js):(\d+):\d+\)?/);
@@ -137,8 +139,8 @@ describe('installed from the tarball into a fresh project', () => {
   });
 
   it('Node gets the bundle, bundlers the per-module files (exports conditions)', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "for (const s of ['torchlet', 'torchlet/nn', 'torchlet/node']) console.log(import.meta.resolve(s))"], { cwd: project, encoding: 'utf8' });
-    expect(r.stdout.trim().split('\n').map((u) => u.replace(/.*\/node_modules\/torchlet\//, ''))).toEqual(['dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js']);
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "for (const s of ['torchlet', 'torchlet/nn', 'torchlet/node', 'torchlet/serve']) console.log(import.meta.resolve(s))"], { cwd: project, encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n').map((u) => u.replace(/.*\/node_modules\/torchlet\//, ''))).toEqual(['dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/serve.js']);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'torchlet', 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
     for (const [k, v] of Object.entries(pkg.exports)) if (typeof v === 'object') expect(v.default, k).not.toContain('bundle');
   });
@@ -171,6 +173,13 @@ describe('installed from the tarball into a fresh project', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('0.2.0');
     expect(readFileSync(join(project, 'node_modules', '.bin', 'torchlet'), 'utf8')).toContain('#!/usr/bin/env node');
+    // The CLI takes the library from dist/bundle/index.js (through internal.js): no second copy of it.
+    const cli = readFileSync(join(project, 'node_modules', 'torchlet', 'dist', 'bundle', 'cli.js'), 'utf8');
+    expect(cli).toMatch(/import *"\.\/index\.js"/);
+    expect(cli).not.toMatch(/Tensor=class|class _?Tensor\b|function matmul\(/);
+    const explained = spawnSync(process.execPath, [join(project, 'node_modules', 'torchlet', 'dist', 'bundle', 'cli.js'), 'explain', 'nn.GRU(4, 8)', '--input', '3,2,4', '--json'], { cwd: project, encoding: 'utf8' });
+    expect(explained.stderr).toBe('');
+    expect(JSON.stringify(JSON.parse(explained.stdout))).toContain('GRU');
   });
 
   it("ESM: `import * as torch from 'torchlet'` runs on the WebAssembly kernels read from dist/", () => {
@@ -200,6 +209,24 @@ console.log(JSON.stringify({ grad: x.grad.tolist(), text: String(x), y: y.shape,
       sameLstm: true, // one copy of each class, whichever entry point it came through
     });
     expect(['simd', 'relaxed']).toContain(out.kernels);
+  });
+
+  it("torchlet/serve: createBatcher on a worker thread (dist/bundle/worker.js), the same classes as torchlet's, and the script exits by itself", () => {
+    writeFileSync(
+      join(project, 'serve.mjs'),
+      `import * as torch from 'torchlet';
+import { createBatcher } from 'torchlet/serve';
+const lstm = new torch.nn.LSTM(3, 4, { bidirectional: true });
+const batcher = createBatcher(lstm, { workers: 1, maxBatch: 2, maxWaitMs: 60000 });
+const xs = [torch.randn(5, 3), torch.randn(2, 3)];
+const got = await Promise.all(xs.map((x) => batcher.predict(x)));
+const [want] = torch.noGrad(() => lstm.forward(xs[1]));
+console.log(JSON.stringify({ shape: got[1][0].shape, tensor: got[1][0] instanceof torch.Tensor, close: torch.allclose(got[1][0], want, { atol: 1e-6 }) }));
+`,
+    );
+    const r = spawnSync(process.execPath, ['serve.mjs'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ shape: [2, 8], tensor: true, close: true });
   });
 
   it("CommonJS: `require('torchlet')` and `require('torchlet/node')` (no top-level await in the package)", () => {

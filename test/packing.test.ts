@@ -6,6 +6,7 @@
 import { format } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
+import { thrown } from './helpers/errors.js';
 import type { Tensor } from '../src/index.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
 
@@ -240,17 +241,6 @@ describe('invertPermutation', () => {
 describe('errors: typed, PyTorch wording, nothing mutated', () => {
   const err = fx.cases.errors;
   const x = () => torch.tensor([[1, 2], [3, 4], [5, 6]], { requiresGrad: true });
-
-  /** Runs fn, expects it to throw `type`, and returns the error. */
-  function thrown(fn: () => unknown, type: abstract new (...args: never[]) => torch.TorchletError): torch.TorchletError {
-    try {
-      fn();
-    } catch (e) {
-      expect(e).toBeInstanceOf(type);
-      return e as torch.TorchletError;
-    }
-    return expect.fail('expected an error');
-  }
 
   /** Input values, grad and graph state are as before the failed call. */
   function expectUntouched(t: Tensor, values: unknown): void {

@@ -12,7 +12,7 @@ import { dimsText } from '../src/explain/render.js';
 import type { ExplainReport } from '../src/explain/report.js';
 import * as torch from '../src/index.js';
 import { startServer } from '../web/server.mjs';
-import { type Harness, SHOTS, startHarness, VIEWPORTS } from './playground/harness.js';
+import { captureStdout, type Harness, PLAIN, SHOTS, startHarness, VIEWPORTS } from './playground/harness.js';
 
 /**
  * Run the page's torchlet code (plain JavaScript) against the library, its `import` pointed at
@@ -29,18 +29,7 @@ function runTorchletCode(code: string): { printed: string; promised: string }[] 
 
 /** The CLI's report, captured from `torchlet explain CONSTRUCTOR --input ... --json`. */
 function cliReport(ctor: string, o: { input: string; lengths?: string; enforceSorted?: boolean; states?: boolean }): ExplainReport {
-  const write = process.stdout.write;
-  let text = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    text += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    explainCommand(ctor, { ...o, json: true }, { bold: (s) => s, dim: (s) => s, cyan: (s) => s, yellow: (s) => s, red: (s) => s, green: (s) => s });
-  } finally {
-    process.stdout.write = write;
-  }
-  return JSON.parse(text) as ExplainReport;
+  return JSON.parse(captureStdout(() => explainCommand(ctor, { ...o, json: true }, PLAIN))) as ExplainReport;
 }
 
 interface Form {

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import * as serve from '../src/serve/index.js';
 
 const PUBLIC = [
   'ArgumentTypeError', 'DTypeError', 'FormatError', 'Generator', 'IndexError', 'OptionError',
@@ -21,11 +22,15 @@ const PUBLIC = [
   'resultType', 'save', 'seed', 'setGradEnabled', 'setKernelPreference', 'setNumThreads', 'sigmoid', 'softmax', 'split',
   'sqrt', 'squeeze', 'stack', 'sub', 'sum', 't', 'tanh', 'tensor', 'transpose',
   'unsqueeze', 'useDeterministicAlgorithms', 'utils', 'view', 'wasmReady', 'where', 'zeros', 'zerosLike',
+  // issue 17: the native kernel tier
+  'kernelInfo',
   // issue 13, shape/creation/random (s5-i13-shape)
   'baddbmm', 'bernoulli', 'bmm', 'diag', 'einsum', 'emptyLike', 'expandAs', 'eye', 'linspace', 'logspace', 'moveaxis', 'movedim',
   'multinomial', 'normal', 'outer', 'randint', 'randintLike', 'repeat', 'roll', 'take', 'tile', 'tril', 'triu', 'unflatten',
   // Reductions and elementwise maths (issue 13).
   'argmax', 'argmin', 'min', 'amax', 'amin', 'topk', 'sort', 'argsort', 'std', 'var', 'norm', 'prod', 'cumsum', 'cumprod', 'logsumexp', 'any', 'all', 'countNonzero', 'sign', 'rsqrt', 'exp2', 'log2', 'log1p', 'expm1', 'floor', 'ceil', 'round', 'trunc', 'frac', 'remainder', 'fmod', 'lerp', 'addcmul', 'addcdiv', 'isinf', 'isposinf', 'isneginf', 'isfinite', 'nanToNum', 'isclose', 'allclose', 'equal', 'bitwiseAnd', 'bitwiseOr', 'bitwiseXor', 'bitwiseNot', 'clip',
+  // dtype= keyword, NaN-skipping reductions, scatter with a reduction (issue 13).
+  'nansum', 'nanmean', 'scatterReduce',
 ];
 
 describe('torch.*', () => {
@@ -40,6 +45,13 @@ describe('torch.*', () => {
     }
     torch.setKernelPreference('ref');
     expect(torch.activeKernels()).toBe('ref');
+    expect(torch.kernelInfo().tier).toBe('ref');
     torch.setKernelPreference('auto');
+  });
+});
+
+describe("torchlet/serve", () => {
+  it('exports exactly createBatcher (and types)', () => {
+    expect(Object.keys(serve).sort()).toEqual(['createBatcher']);
   });
 });

@@ -14,8 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { thrown } from './helpers/errors.js';
 import { crc32 } from '../src/io/zip.js';
 import { loadFile, loadSafetensorsFile, saveFile, saveSafetensorsFile, writeFileAtomic } from '../src/node.js';
+import { concat } from './helpers/arrays.js';
 import { int, pk, str } from './helpers/pickles.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -94,13 +96,7 @@ function rawZip(blobs: RawEntry[], central: { name: string; blob: number }[]): U
   e.setUint32(12, at - cdStart, true);
   e.setUint32(16, cdStart, true);
   chunks.push(new Uint8Array(e.buffer));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
+  return concat(Uint8Array, chunks);
 }
 
 const stored = (name: string, data: Uint8Array): RawEntry => ({ name, method: 0, data, size: data.length, crc: crc32(data) });
@@ -111,15 +107,7 @@ const zerosDeflated = deflateSync(new Uint8Array(ZEROS), { level: 9 });
 const zerosCrc = crc32(new Uint8Array(ZEROS));
 const zerosEntry = (name: string): RawEntry => ({ name, method: 8, data: zerosDeflated, size: ZEROS, crc: zerosCrc });
 
-function sizeError(fn: () => unknown): torch.SizeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e, String(e)).toBeInstanceOf(torch.SizeError);
-    return e as torch.SizeError;
-  }
-  return expect.fail('expected a SizeError');
-}
+const sizeError = (fn: () => unknown): torch.SizeError => thrown(fn, torch.SizeError);
 
 describe('loaders: zip bombs and the memory budget', () => {
   it("the issue's overlapping-entry bomb (1,000 storages on one deflated stream) is refused before inflating anything", () => {

@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { setKernelPreference } from '../src/kernels/wasm/loader.js';
 import { currentThreadPool, threadTuning } from '../src/kernels/wasm/threads.js';
+import { concat } from './helpers/arrays.js';
 
 const { nn } = torch;
 const STRESS = process.env.TORCHLET_STRESS_FULL === '1' ? 2000 : 150;
@@ -32,14 +33,7 @@ function step(m: torch.nn.RNNBase, x: torch.Tensor): Float32Array {
   for (const p of m.parameters()) p.grad = null;
   const out = m.forward(x) as unknown as [torch.Tensor];
   out[0].mul(out[0]).sum().backward();
-  const parts = [out[0].toFloat32Array(), ...m.parameters().map((p) => p.grad!.toFloat32Array())];
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
+  return concat(Float32Array, [out[0].toFloat32Array(), ...m.parameters().map((p) => p.grad!.toFloat32Array())]);
 }
 
 const same = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -10,7 +10,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { backend, type Backend, refBackend, setBackend } from '../src/kernels/backend.js';
-import { wasmReady, wasmRnnKernel } from '../src/kernels/wasm/index.js';
+import { type KernelPreference, setKernelPreference, wasmReady } from '../src/kernels/wasm/index.js';
+import { kernelTiers } from './helpers/kernels.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
 
@@ -157,10 +158,14 @@ function runCellCase(c: CellCase): void {
 }
 
 const useWasm = await wasmReady();
-const backends: [string, Backend][] = [['ref', refBackend]];
-if (useWasm) backends.push(['wasm', { ...refBackend, name: 'wasm', rnn: wasmRnnKernel }]);
+/** [name, backend, preference]: the reference, then every fast tier of test/helpers/kernels.ts (the recurrent kernel swapped in). */
+const backends: [string, Backend, KernelPreference][] = [['ref', refBackend, 'auto']];
+if (useWasm) for (const t of kernelTiers()) backends.push([t.name, { ...refBackend, name: t.name, rnn: t.rnn }, t.preference]);
 const initial = backend();
-afterAll(() => setBackend(initial));
+afterAll(() => {
+  setBackend(initial);
+  setKernelPreference('auto');
+});
 
 function describeCase(c: LayerCase): string {
   const opts = [
@@ -175,17 +180,19 @@ function describeCase(c: LayerCase): string {
   return `${c.name}: ${c.kind} ${opts.filter(Boolean).join(', ')}`;
 }
 
-for (const [bname, b] of backends) {
+for (const [bname, b, preference] of backends) {
   describe(`rnn golden vs PyTorch (${bname} kernel)`, () => {
     for (const c of fx.cases.layers) {
       it(describeCase(c), () => {
         setBackend(b);
+        setKernelPreference(preference);
         runLayerCase(c);
       });
     }
     for (const c of fx.cases.cells) {
       it(`${c.name}: ${c.kind} cell, ${c.bias ? 'bias' : 'no bias'}, ${c.batched ? 'batched' : 'unbatched'}, ${c.withH0 ? 'with hx' : 'zero hx'}`, () => {
         setBackend(b);
+        setKernelPreference(preference);
         runCellCase(c);
       });
     }

@@ -7,17 +7,10 @@
 
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { thrown } from './helpers/errors.js';
 
 const { nn } = torch;
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('did not throw');
-}
 
 /** Expect an ArgumentTypeError (a TypeError and a TorchletError) with exactly this message. */
 function expectTypeError(f: () => unknown, message: string): void {

@@ -18,6 +18,7 @@ import { declaredOptions } from '../src/options.js';
 const { nn, optim } = torch;
 const F = nn.functional;
 const x = () => torch.randn(2, 3);
+const idx = () => torch.tensor([[0, 1, 0]], { dtype: 'int64' });
 const param = () => new nn.Parameter(torch.randn(2));
 const sgd = () => new optim.SGD([param()], { lr: 0.1 });
 const leaf = () => torch.randn(2, { requiresGrad: true });
@@ -73,6 +74,26 @@ const CALLS: Record<string, (o: never) => unknown> = {
   'Tensor.prototype.bernoulli': (o) => torch.rand(2).bernoulli(undefined, o),
   'Tensor.prototype.multinomial': (o) => torch.ones(2).multinomial(1, false, o),
   'Tensor.prototype.sort': (o) => x().sort(o),
+  sum: (o) => torch.sum(x(), 1, false, o),
+  mean: (o) => torch.mean(x(), 1, false, o),
+  nansum: (o) => torch.nansum(x(), 1, false, o),
+  nanmean: (o) => torch.nanmean(x(), 1, false, o),
+  prod: (o) => torch.prod(x(), 1, false, o),
+  cumsum: (o) => torch.cumsum(x(), 1, o),
+  cumprod: (o) => torch.cumprod(x(), 1, o),
+  scatter: (o) => torch.scatter(x(), 0, idx(), 1, o),
+  scatterReduce: (o) => torch.scatterReduce(x(), 0, idx(), x(), 'sum', o),
+  'Tensor.prototype.sum': (o) => x().sum(1, false, o),
+  'Tensor.prototype.mean': (o) => x().mean(1, false, o),
+  'Tensor.prototype.nansum': (o) => x().nansum(1, false, o),
+  'Tensor.prototype.nanmean': (o) => x().nanmean(1, false, o),
+  'Tensor.prototype.prod': (o) => x().prod(1, false, o),
+  'Tensor.prototype.cumsum': (o) => x().cumsum(1, o),
+  'Tensor.prototype.cumprod': (o) => x().cumprod(1, o),
+  'Tensor.prototype.scatter': (o) => x().scatter(0, idx(), 1, o),
+  'Tensor.prototype.scatter_': (o) => x().scatter_(0, idx(), 1, o),
+  'Tensor.prototype.scatterReduce': (o) => x().scatterReduce(0, idx(), x(), 'sum', o),
+  'Tensor.prototype.scatterReduce_': (o) => x().scatterReduce_(0, idx(), x(), 'sum', o),
   'Tensor.prototype.argsort': (o) => x().argsort(o),
   'Tensor.prototype.round': (o) => x().round(o),
   'Tensor.prototype.addcmul': (o) => x().addcmul(x(), x(), o),

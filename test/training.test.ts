@@ -19,10 +19,11 @@
  * (a wrong formula, a missed clip, a skipped bias, a transposed gate) produces, which changes the
  * first loss or the step-1 weights by 1e-3 or more.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { expectClose, loadFixture, TOL } from './helpers/fixtures.js';
+import { defaultTier, kernelTiers, useTier } from './helpers/kernels.js';
 
 const { nn } = torch;
 
@@ -94,39 +95,46 @@ function train(
   return { losses, norms };
 }
 
-describe('training golden 1: Conv1d → GroupNorm → BiLSTM → Linear, Adam + clipGradNorm_', () => {
-  const c = fx.cases.enc;
-  it(`matches PyTorch's ${c.steps} losses, clip norms and final weights`, () => {
-    const model = new Encoder(c.F, c.C, c.H, c.G);
-    expect(Object.keys(model.stateDict())).toEqual(c.keys);
-    model.loadStateDict(stateFrom('enc/init', c.keys));
-    const opt = new torch.optim.Adam(model.parameters(), { lr: c.lr });
-    const { losses, norms } = train('enc', model, (x) => model.forward(x), opt, c.steps, c.maxNorm);
-    expectClose(torch.tensor(losses), fx.get('enc/losses'), LOSS_TOL, 'losses');
-    expectClose(torch.tensor(norms), fx.get('enc/norms'), LOSS_TOL, 'clip norms');
-    // the golden exercises clipping: the first gradient norm is above maxNorm
-    expect(norms[0]!).toBeGreaterThan(c.maxNorm);
-    expect(losses[c.steps - 1]!).toBeLessThan(losses[0]!);
-    for (const [k, v] of Object.entries(model.stateDict())) {
-      expectClose(v, fx.get(`enc/final/${k}`), TOL.f32, `final ${k}`);
-    }
+// Both goldens on every fast kernel tier (test/helpers/kernels.ts: WebAssembly, native on each
+// instruction set this CPU has), the whole backend switched.
+afterAll(() => useTier(defaultTier));
+for (const tier of kernelTiers()) {
+  describe(`training golden 1: Conv1d → GroupNorm → BiLSTM → Linear, Adam + clipGradNorm_ (${tier.name})`, () => {
+    const c = fx.cases.enc;
+    it(`matches PyTorch's ${c.steps} losses, clip norms and final weights`, () => {
+      useTier(tier);
+      const model = new Encoder(c.F, c.C, c.H, c.G);
+      expect(Object.keys(model.stateDict())).toEqual(c.keys);
+      model.loadStateDict(stateFrom('enc/init', c.keys));
+      const opt = new torch.optim.Adam(model.parameters(), { lr: c.lr });
+      const { losses, norms } = train('enc', model, (x) => model.forward(x), opt, c.steps, c.maxNorm);
+      expectClose(torch.tensor(losses), fx.get('enc/losses'), LOSS_TOL, 'losses');
+      expectClose(torch.tensor(norms), fx.get('enc/norms'), LOSS_TOL, 'clip norms');
+      // the golden exercises clipping: the first gradient norm is above maxNorm
+      expect(norms[0]!).toBeGreaterThan(c.maxNorm);
+      expect(losses[c.steps - 1]!).toBeLessThan(losses[0]!);
+      for (const [k, v] of Object.entries(model.stateDict())) {
+        expectClose(v, fx.get(`enc/final/${k}`), TOL.f32, `final ${k}`);
+      }
+    });
   });
-});
 
-describe('training golden 2: LSTM alone, SGD with momentum', () => {
-  const c = fx.cases.lstm;
-  it(`matches PyTorch's ${c.steps} losses and final weights`, () => {
-    const lstm = new nn.LSTM(c.inputSize, c.hiddenSize, { numLayers: c.numLayers });
-    expect(Object.keys(lstm.stateDict())).toEqual(c.keys);
-    lstm.loadStateDict(stateFrom('lstm/init', c.keys));
-    const opt = new torch.optim.SGD(lstm.parameters(), { lr: c.lr, momentum: c.momentum });
-    const { losses } = train('lstm', lstm, (x) => outputOf(lstm.forward(x)), opt, c.steps, null);
-    expectClose(torch.tensor(losses), fx.get('lstm/losses'), LOSS_TOL, 'losses');
-    for (const [k, v] of Object.entries(lstm.stateDict())) {
-      expectClose(v, fx.get(`lstm/final/${k}`), TOL.f32, `final ${k}`);
-    }
+  describe(`training golden 2: LSTM alone, SGD with momentum (${tier.name})`, () => {
+    const c = fx.cases.lstm;
+    it(`matches PyTorch's ${c.steps} losses and final weights`, () => {
+      useTier(tier);
+      const lstm = new nn.LSTM(c.inputSize, c.hiddenSize, { numLayers: c.numLayers });
+      expect(Object.keys(lstm.stateDict())).toEqual(c.keys);
+      lstm.loadStateDict(stateFrom('lstm/init', c.keys));
+      const opt = new torch.optim.SGD(lstm.parameters(), { lr: c.lr, momentum: c.momentum });
+      const { losses } = train('lstm', lstm, (x) => outputOf(lstm.forward(x)), opt, c.steps, null);
+      expectClose(torch.tensor(losses), fx.get('lstm/losses'), LOSS_TOL, 'losses');
+      for (const [k, v] of Object.entries(lstm.stateDict())) {
+        expectClose(v, fx.get(`lstm/final/${k}`), TOL.f32, `final ${k}`);
+      }
+    });
   });
-});
+}
 
 describe('torch.manualSeed makes a whole training run reproducible', () => {
   /** Initial weights, dropout masks (nn.Dropout and the LSTM's inter-layer dropout), losses. */

@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import { thrown } from './helpers/errors.js';
 import type { Tensor } from '../src/index.js';
 
 const { nn, optim } = torch;
@@ -121,14 +122,6 @@ function snapshot(m: AnyModule): [number[][], (number[] | null)[]] {
   return [ps.map((p) => [...p.toFloat32Array()]), ps.map((p) => (p.grad ? [...p.grad.toFloat32Array()] : null))];
 }
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('did not throw');
-}
 
 describe('the classic wrong inputs', () => {
   it('every exported layer and loss has a row', () => {

@@ -2,19 +2,23 @@
 // 1. dist/**/*.js: every module of src/ as its own ESM file (esbuild, TypeScript stripped, no
 //    bundling), for bundlers (Vite, webpack, Rollup, esbuild for browsers), which tree-shake them
 //    module by module thanks to package.json `sideEffects` (the exports map's `default` condition);
-// 2. dist/bundle/{index,cli}.js + their shared chunk (+ nn.js, node.js taking from index.js): the same files bundled and minified
-//    (whitespace and syntax; names kept), for Node (the exports map's `node` condition) and the
-//    CLI: a few files to read and compile instead of ~150 is what makes `import 'torchlet'` fast
-//    (bench/import-time.ts). A bundle is not what browser bundlers should get: they cannot
-//    tree-shake inside it (measured: an LSTM-only app grew from 44 KB to 114 KB gzipped). Its source
-//    maps point at the files of step 1, which ship, so stack traces (node --enable-source-maps)
-//    and debuggers land on readable code without shipping the sources twice;
+// 2. dist/bundle/index.js (+ nn.js, node.js taking from it): the same files bundled into one file
+//    and minified (whitespace and syntax; names kept), for Node (the exports map's `node`
+//    condition): one file to read and compile instead of ~150 is what makes `import 'torchlet'`
+//    fast (bench/import-time.ts). dist/bundle/cli.js is the CLI's own code and libraries; it takes
+//    the library from index.js (through dist/bundle/internal.js), not from a copy. A bundle is not
+//    what browser bundlers should get: they cannot tree-shake inside it (measured: an LSTM-only app
+//    grew from 44 KB to 114 KB gzipped). Its source maps point at the files of step 1, which ship,
+//    one mapping per original line, so stack traces (node --enable-source-maps) and debuggers land
+//    on readable code without shipping the sources twice;
 // 3. fflate (zip) and the CLI's libraries are bundled in (dist/vendor/fflate.js, dist/bundle/cli.js;
 //    licences in dist/THIRD-PARTY-LICENSES.md), so the package has no runtime dependencies. fflate's
 //    module body builds its Huffman tables (a few ms): it runs at the first zip operation instead;
 // 4. copy the WebAssembly kernels (src/**/*.wasm) next to the JS in dist/, where
 //    src/kernels/wasm/loader.ts looks for them (new URL('./kernels-….wasm', import.meta.url)); the
-//    bundle's references are pointed at those files.
+//    bundle's references are pointed at those files. The native addon (src/**/*.node) is copied
+//    the same way; src/kernels/native/loader.ts looks beside itself and, from the bundle, in
+//    ../kernels/native/.
 // Usage: node tools/finish-build.mjs [outDir]   (default: dist)
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
@@ -61,7 +65,11 @@ function encode(n) {
   return s;
 }
 
-/** Keep the first mapped segment of each generated line; drop names. */
+/**
+ * A coarser copy of a source map's mappings: a segment only where the original (file, line)
+ * changes, so a generated position still maps to the right line (the column to the first mapped
+ * column of that line); names dropped. The bundle's maps shrink ~5x (measured 554 KB -> see below).
+ */
 export function lineLevel(mappings) {
   let src = 0;
   let line = 0;
@@ -69,10 +77,12 @@ export function lineLevel(mappings) {
   let outSrc = 0;
   let outLine = 0;
   let outCol = 0;
+  let last = -1;
   const lines = [];
   for (const text of mappings.split(';')) {
     let genCol = 0;
-    let kept = '';
+    let outGen = 0;
+    const kept = [];
     for (const seg of text === '' ? [] : text.split(',')) {
       const f = decodeSegment(seg);
       genCol += f[0];
@@ -80,14 +90,16 @@ export function lineLevel(mappings) {
       src += f[1];
       line += f[2];
       col += f[3];
-      if (kept === '') {
-        kept = encode(genCol) + encode(src - outSrc) + encode(line - outLine) + encode(col - outCol);
-        outSrc = src;
-        outLine = line;
-        outCol = col;
-      }
+      const key = src * 1e7 + line;
+      if (key === last) continue;
+      last = key;
+      kept.push(encode(genCol - outGen) + encode(src - outSrc) + encode(line - outLine) + encode(col - outCol));
+      outGen = genCol;
+      outSrc = src;
+      outLine = line;
+      outCol = col;
     }
-    lines.push(kept);
+    lines.push(kept.join(','));
   }
   return lines.join(';');
 }
@@ -143,9 +155,14 @@ export function zipSync(data, opts) {
     if (fixed === text) throw new Error(`finish-build: no fflate import in ${f}`);
     writeFileSync(file, fixed);
   }
-  // 2. The Node bundle, made from the files of step 1. The CLI's `await import('./x.js')` (lazy
-  // subcommands) become static imports here: each dynamic import would split the shared code into
-  // more chunks, each one more file for `import 'torchlet'` to load.
+  // 2. The Node bundle, made from the files of step 1: dist/bundle/index.js, the whole library in
+  // one file (measured: the same code as an entry plus a shared chunk took ~8 ms longer to import,
+  // bench/import-time.ts). The CLI (dist/bundle/cli.js) is bundled on its own and takes the
+  // library's modules from that one copy: each library module it imports is read from
+  // dist/bundle/internal.js, where index.js leaves those modules' namespaces when it loads
+  // (no copy of a class or of the kernels' state; nothing added to torchlet's public exports).
+  // The CLI's `await import('./x.js')` (lazy subcommands) become static imports: a dynamic import
+  // would be one more file to load.
   const staticImports = {
     name: 'cli-static-imports',
     setup(b) {
@@ -160,27 +177,89 @@ export function zipSync(data, opts) {
       });
     },
   };
-  const bundle = await build({
-    plugins: [staticImports],
-    entryPoints: { index: join(out, 'index.js'), cli: join(out, 'cli/main.js') },
-    outdir: join(out, 'bundle'),
+  const nodeBundle = {
     bundle: true,
-    splitting: true,
-    chunkNames: 'chunk-[hash]',
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['onnxruntime-node'],
     nodePaths: [join(root, 'node_modules')],
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
-    // The CommonJS libraries of the CLI (commander, cli-progress) call require('readline'), ...
-    banner: { js: "import { createRequire as __torchletCreateRequire } from 'node:module';const require = __torchletCreateRequire(import.meta.url);" },
     metafile: true,
     logLevel: 'warning',
+  };
+  const rel = (file) => relative(out, file).split('\\').join('/');
+  // The modules in the library's bundle.
+  const library = new Set(
+    Object.keys((await build({ ...nodeBundle, entryPoints: [join(out, 'index.js')], write: false, sourcemap: false, outdir: join(out, 'bundle') })).metafile.inputs).map((f) =>
+      rel(resolve(root, f)),
+    ),
+  );
+  // The CLI: every import of a library module becomes a read of internal.js.
+  const shared = new Map(); // library module (relative to dist) -> its export names
+  const fromLibrary = {
+    name: 'cli-library-from-index',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.namespace === 'library') return { path: args.path, external: true };
+        const file = rel(resolve(args.resolveDir, args.path));
+        return library.has(file) ? { path: file, namespace: 'library' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'library' }, async (args) => {
+        if (!shared.has(args.path)) shared.set(args.path, Object.keys(await import(pathToFileURL(join(out, args.path)).href)));
+        const names = shared.get(args.path);
+        return {
+          contents: `import "./index.js"; import { library } from "./internal.js"; export const { ${names.join(', ')} } = library(${JSON.stringify(args.path)});`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+  const cli = await build({
+    ...nodeBundle,
+    plugins: [staticImports, fromLibrary],
+    // torchlet/serve (serve.js) and its worker thread's script (worker.js) are built the same way: their
+    // library modules come from index.js too (pool.js finds ./worker.js beside itself).
+    entryPoints: { cli: join(out, 'cli/main.js'), serve: join(out, 'serve/index.js'), worker: join(out, 'serve/worker.js') },
+    outdir: join(out, 'bundle'),
+    external: ['onnxruntime-node'],
+    // The CommonJS libraries of the CLI (commander, cli-progress) call require('readline'), ...
+    banner: { js: "import { createRequire as __torchletCreateRequire } from 'node:module';const require = __torchletCreateRequire(import.meta.url);" },
+  });
+  // index.js hands internal.js a function that returns those modules' exports (built only when
+  // the CLI asks: namespace objects made at import cost ~3 ms, measured).
+  const modules = [...shared.keys()].sort();
+  writeFileSync(
+    join(out, 'bundle', 'internal.js'),
+    `// Written by tools/finish-build.mjs: ./index.js provides the library modules that ./cli.js imports (one copy of each).
+let provider = () => ({});
+export function provide(f) {
+  provider = f;
+}
+export function library(path) {
+  return provider()[path];
+}
+`,
+  );
+  const entryText = [
+    'export * from "../index.js";',
+    ...modules.map((m, i) => `import { ${shared.get(m).map((n) => `${n} as __${i}_${n}`).join(', ')} } from "../${m}";`),
+    'import { provide } from "./internal.js";',
+    'let __modules;',
+    `provide(() => (__modules ??= { ${modules.map((m, i) => `${JSON.stringify(m)}: { ${shared.get(m).map((n) => `${n}: __${i}_${n}`).join(', ')} }`).join(', ')} }));`,
+  ].join('\n');
+  const bundle = await build({
+    ...nodeBundle,
+    stdin: {
+      contents: entryText,
+      resolveDir: join(out, 'bundle'),
+      sourcefile: 'entry.js',
+    },
+    outfile: join(out, 'bundle', 'index.js'),
+    external: ['./internal.js'],
   });
   for (const entry of readdirSync(join(out, 'bundle'))) {
     const file = join(out, 'bundle', entry);
@@ -191,6 +270,10 @@ export function zipSync(data, opts) {
     } else if (entry.endsWith('.js.map')) {
       const map = JSON.parse(readFileSync(file, 'utf8'));
       map.names = [];
+      map.mappings = lineLevel(map.mappings);
+      // index.js's entry is generated (stdin, above): its text goes in the map, the only source not on disk.
+      const entry = map.sources.indexOf('entry.js');
+      if (entry >= 0) map.sourcesContent = map.sources.map((_, i) => (i === entry ? entryText : null));
       writeFileSync(file, JSON.stringify(map));
     }
   }
@@ -234,7 +317,7 @@ export function zipSync(data, opts) {
   // Node's ERR_REQUIRE_ESM). The version rule is src/runtime.ts's, copied in at build time.
   const { unsupportedNode } = await import(pathToFileURL(join(out, 'runtime.js')).href);
   mkdirSync(join(out, 'require'), { recursive: true });
-  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node']]) {
+  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node'], ['serve', '/serve']]) {
     writeFileSync(
       join(out, 'require', `${name}.cjs`),
       `'use strict';
@@ -276,7 +359,7 @@ walk(a, b);
 console.log(JSON.stringify([...diffs]));`]).toString(),
     );
   const renamed = nameDiffs();
-  for (const entry of readdirSync(join(out, 'bundle')).filter((f) => f === 'index.js' || (f.startsWith('chunk-') && f.endsWith('.js')))) {
+  for (const entry of ['index.js']) {
     const file = join(out, 'bundle', entry);
     const text = readFileSync(file, 'utf8');
     // The top-level binding: `Tensor` for `Tensor=class _Tensor`, `bmm2` for `function bmm2(` / `bmm2=`.
@@ -294,7 +377,7 @@ console.log(JSON.stringify([...diffs]));`]).toString(),
   if (left.length > 0) throw new Error(`finish-build: names differ between the bundle and the per-module build: ${JSON.stringify(left)}`);
   // The licences of the bundled packages.
   const packages = new Map();
-  for (const input of [...Object.keys(bundle.metafile.inputs), ...Object.keys(vendor.metafile.inputs)]) {
+  for (const input of [...Object.keys(bundle.metafile.inputs), ...Object.keys(cli.metafile.inputs), ...Object.keys(vendor.metafile.inputs)]) {
     const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
     if (m) packages.set(m[1], join(root, 'node_modules', m[1]));
   }
@@ -308,7 +391,7 @@ console.log(JSON.stringify([...diffs]));`]).toString(),
   writeFileSync(join(out, 'THIRD-PARTY-LICENSES.md'), licences);
   // 4. The kernels.
   for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.wasm')) continue;
+    if (!entry.isFile() || !/\.(wasm|node)$/.test(entry.name)) continue;
     const from = join(entry.parentPath, entry.name);
     const to = join(out, relative(src, from));
     mkdirSync(dirname(to), { recursive: true });

@@ -81,7 +81,6 @@ export function describeRecurrent(
   const Hsym = lstm ? 'Hcell' : 'Hout';
   const outSym = lstm && P > 0 ? 'Hproj' : 'Hout';
   const warnings: ExplainWarning[] = [];
-  const repr = layer.toString();
   const name = moduleTypeName(layer);
 
   // Warnings that hold whatever the input.
@@ -270,20 +269,35 @@ export function describeRecurrent(
     }
   }
   gradBytes += rows * D * Hout * bytes + stateBytes;
+  const cost = costOf(flops, gradBytes, peakBytes);
+  return describedModule(layer, path, depth, error, { inputs, outputs, params, cost, children, warnings });
+}
+
+/**
+ * A recurrent layer's or cell's description from its parts: its node (a module that throws on its
+ * input, `error`, is marked failed and shows no outputs), its children and warnings.
+ */
+function describedModule(
+  module: RNNBase | RNNCellBase,
+  path: string,
+  depth: number,
+  error: string | undefined,
+  parts: Pick<ExplainNode, 'inputs' | 'outputs' | 'params' | 'cost'> & Omit<RecurrentDescription, 'node' | 'error'>,
+): RecurrentDescription {
   const node: ExplainNode = {
     path,
     kind: 'module',
-    type: name,
-    repr,
+    type: moduleTypeName(module),
+    repr: module.toString(),
     depth,
     called: error === undefined,
     ...(error !== undefined ? { failed: true as const } : {}),
-    inputs,
-    outputs: error === undefined ? outputs : [],
-    params,
-    cost: costOf(flops, gradBytes, peakBytes),
+    inputs: parts.inputs,
+    outputs: error === undefined ? parts.outputs : [],
+    params: parts.params,
+    cost: parts.cost,
   };
-  return { node, children, warnings, ...(error !== undefined ? { error } : {}) };
+  return { node, children: parts.children, warnings: parts.warnings, ...(error !== undefined ? { error } : {}) };
 }
 
 function costOf(flops: number, gradBytes: number, noGradBytes: number): Cost {
@@ -334,20 +348,8 @@ export function describeCell(cell: RNNCellBase, path: string, depth: number, sha
   const params = [paramInfo('weight_ih', [G * H, cell.inputSize], [`${G}*${Hsym}`, 'Hin']), paramInfo('weight_hh', [G * H, H], [`${G}*${Hsym}`, 'Hout'])];
   if (cell.bias) params.push(paramInfo('bias_ih', [G * H], [`${G}*${Hsym}`]), paramInfo('bias_hh', [G * H], [`${G}*${Hsym}`]));
   const flops = N * (2 * (G * H * cell.inputSize + G * H * H) + elementwisePerUnit(mode) * H);
-  const node: ExplainNode = {
-    path,
-    kind: 'module',
-    type: moduleTypeName(cell),
-    repr: cell.toString(),
-    depth,
-    called: error === undefined,
-    ...(error !== undefined ? { failed: true as const } : {}),
-    inputs,
-    outputs: error === undefined ? outputs : [],
-    params,
-    cost: costOf(flops, N * (cell.inputSize + G * H + H * (lstm ? 3 : 2)) * bytes, N * (cell.inputSize + H * (lstm ? 4 : 2)) * bytes),
-  };
-  return { node, children: [], warnings: [], ...(error !== undefined ? { error } : {}) };
+  const cost = costOf(flops, N * (cell.inputSize + G * H + H * (lstm ? 3 : 2)) * bytes, N * (cell.inputSize + H * (lstm ? 4 : 2)) * bytes);
+  return describedModule(cell, path, depth, error, { inputs, outputs, params, cost, children: [], warnings: [] });
 }
 
 export { RNNCellBase };

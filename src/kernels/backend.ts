@@ -11,6 +11,7 @@
 import * as elementwise from './ref/elementwise.js';
 import { gemm } from './ref/matmul.js';
 import * as reduce from './ref/reduce.js';
+import { nativeGemm, nativeRnnKernel, nativeUnary } from './native/index.js';
 import { refRnnKernel } from './ref/rnn.js';
 import type { RnnKernel } from './rnn.js';
 import { unary as wasmUnary } from './wasm/elementwise.js';
@@ -62,7 +63,15 @@ export const refBackend: Backend = {
  */
 export const wasmBackend: Backend = { ...refBackend, name: 'wasm', unary: wasmUnary, gemm: wasmGemm, rnn: wasmRnnKernel };
 
-let current: Backend = wasmBackend;
+/**
+ * The default: in Node the native kernels (src/kernels/native/, a Node-API addon) for float32
+ * GEMM, sigmoid/tanh and the recurrent kernel where the addon loads and the kernel preference
+ * allows; each entry falls back to the WebAssembly one by itself (browsers, other platforms,
+ * `setKernelPreference('simd')`, float64), and that one to the reference. No PyTorch twin.
+ */
+export const nativeBackend: Backend = { ...wasmBackend, name: 'native', unary: nativeUnary, gemm: nativeGemm, rnn: nativeRnnKernel };
+
+let current: Backend = nativeBackend;
 
 /** The backend ops use now. No PyTorch twin. */
 export function backend(): Backend {

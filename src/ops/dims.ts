@@ -1,8 +1,11 @@
 /** @internal Dim-list helpers shared by the reductions (not part of torch.*). */
 
-import { RuntimeError } from '../errors.js';
+import { ArgumentTypeError, RuntimeError } from '../errors.js';
+import { defineOptions, opt } from '../options.js';
+import { type DType, parseDType } from '../tensor/dtype.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { toDtype } from './util.js';
 
 /** One dim, a list of dims, or null/undefined for all of them (PyTorch: `int | tuple of ints | None`). */
 export type Dims = number | readonly number[] | null | undefined;
@@ -34,3 +37,61 @@ export function dropDims(kept: Tensor, dims: readonly number[]): Tensor {
   );
 }
 
+
+/**
+ * The keyword arguments of `sum`, `mean`, `nansum`, `nanmean`, `prod` (PyTorch: `dim`, `keepdim`,
+ * `*, dtype`), for `sum(x, { dtype: 'float64' })`, `sum(x, 1, true, { dtype })` or
+ * `sum(x, { dim: 1, keepdim: true })`.
+ */
+export interface ReduceOptions {
+  /** The dim or dims to reduce (all when left out). Give it here or positionally, not both. */
+  dim?: number | readonly number[] | null;
+  /** Keep the reduced dims as size 1. Default false. */
+  keepdim?: boolean;
+  /**
+   * Cast the input to this dtype before reducing; the result has it. PyTorch: `dtype=`. Without
+   * it, integer and bool input sums (and multiplies) to int64, as PyTorch.
+   */
+  dtype?: DType | `torch.${DType}`;
+}
+/** @internal The run-time check of `ReduceOptions` (src/options.ts); the dtype value is read by `parseDType`. */
+export const REDUCE_OPTIONS = defineOptions<ReduceOptions>('torch.sum', {
+  dim: opt.nullable(opt.or(opt.int, opt.arrayOf(opt.int))),
+  keepdim: opt.bool,
+  dtype: opt.any,
+});
+
+const isOptions = (v: unknown): v is ReduceOptions => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * @internal Positional `dim`/`keepdim` and the keyword object, as PyTorch's
+ * `(input, dim, keepdim=False, *, dtype=None)`: the object may come at any place after the input.
+ */
+export function reduceArgs(
+  fn: string,
+  dim: unknown,
+  keepdim: unknown,
+  options: unknown,
+): { dim: Dims; keepdim: boolean; dtype: DType | undefined } {
+  if (!isOptions(dim) && !isOptions(keepdim) && options === undefined) {
+    return { dim: dim as Dims, keepdim: keepdim === true || keepdim === 1, dtype: undefined };
+  }
+  const raw = isOptions(dim) ? dim : isOptions(keepdim) ? keepdim : options;
+  const o = REDUCE_OPTIONS.parse(raw as ReduceOptions | undefined, `torch.${fn}`);
+  const posDim = isOptions(dim) ? undefined : dim;
+  const posKeep = isOptions(dim) || isOptions(keepdim) ? undefined : keepdim;
+  for (const [name, pos, kw] of [['dim', posDim, o.dim], ['keepdim', posKeep, o.keepdim]] as const) {
+    if (pos !== undefined && kw !== undefined) throw new ArgumentTypeError(`${fn}() got multiple values for argument '${name}'`);
+  }
+  const k = posKeep ?? o.keepdim ?? false;
+  return {
+    dim: (posDim ?? o.dim) as Dims,
+    keepdim: k === true || k === 1,
+    dtype: o.dtype === undefined || o.dtype === null ? undefined : parseDType(o.dtype, `torch.${fn}`),
+  };
+}
+
+/** @internal The input cast to `dtype` first, as PyTorch's `dtype=` (differentiable between float dtypes). */
+export function castFirst(x: Tensor, dtype: DType | undefined): Tensor {
+  return dtype === undefined ? x : toDtype(x, dtype);
+}

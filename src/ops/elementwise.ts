@@ -3,7 +3,7 @@
  * PyTorch: `torch.add`, `torch.mul`, `torch.tanh`, ...
  */
 
-import { record } from '../autograd/node.js';
+import { record, traceAttrs, traceOnly } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { BinaryOp, StridedView, UnaryOp } from '../kernels/ref/elementwise.js';
@@ -207,7 +207,7 @@ function compare(op: BinaryOp, a: Tensor, b: Operand): Tensor {
     { data: tb.storage, strides: broadcastStrides(tb.shape, tb.strides, shape), offset: tb.offset },
     out,
   );
-  return new Tensor(out, shape, 'bool');
+  return traceOnly(op, [a, tb], new Tensor(out, shape, 'bool'));
 }
 /** PyTorch: `torch.gt` (a bool result). */
 export const gt = (a: Tensor, b: Operand): Tensor => compare('gt', a, b);
@@ -233,7 +233,7 @@ export function isnan(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]) ? 1 : 0;
-  return new Tensor(out, x.shape, 'bool');
+  return traceOnly('isnan', [x], new Tensor(out, x.shape, 'bool'));
 }
 
 /** PyTorch: `torch.logical_not(input)`: a bool tensor, true where the value is zero (PyTorch's `~mask` on bool). */
@@ -242,7 +242,7 @@ export function logicalNot(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = src[i] === 0 ? 1 : 0;
-  return new Tensor(out, x.shape, 'bool');
+  return traceOnly('logical_not', [x], new Tensor(out, x.shape, 'bool'));
 }
 
 function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): Tensor {
@@ -255,7 +255,7 @@ function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) =
   forEachStrided(shape, [av, bv], (i, oa, ob) => {
     out[i] = f(av.data[oa] !== 0, bv.data[ob] !== 0) ? 1 : 0;
   });
-  return new Tensor(out, shape, 'bool');
+  return traceOnly(fn, [a, b], new Tensor(out, shape, 'bool'));
 }
 /** PyTorch: `torch.logical_and(input, other)`: a bool tensor (nonzero is true), broadcasting (PyTorch's `a & b` on bool). */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logical('logical_and', a, b, (p, q) => p && q);
@@ -352,7 +352,7 @@ export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | nu
   const dtype = promoteOperands(x, ...[min, max].filter((v): v is number => typeof v === 'number'));
   const out = computeStorage(dtype, x.numel(), (o) => backend().clamp(x.contiguousData(), lo, hi, o), 'torch.clamp');
   const y = new Tensor(out, x.shape, dtype);
-  return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]);
+  return traceAttrs(record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]), { min: lo, max: hi });
 }
 
 /** clamp with tensor bounds (a number bound beside a tensor one is taken as a 0-d tensor). */
@@ -424,10 +424,11 @@ export function where(cond: Tensor, a?: Operand, b?: Operand): Tensor | Tensor[]
   // Values of ta and tb are already representable in dtype (a promotion never narrows), so a copy is exact.
   backend().where(shape, broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out);
   const y = new Tensor(out, shape, dtype);
-  return record('WhereBackward0', [ta, tb], y, ([g]) => {
+  const r = record('WhereBackward0', [ta, tb], y, ([g]) => {
     const zero = g!.zerosLike();
     return [sumToShape(where(cond, g!, zero), ta.shape), sumToShape(where(cond, zero, g!), tb.shape)];
   }, [cond]);
+  return traceAttrs(r, { mask: cond });
 }
 
 /**
@@ -447,7 +448,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   const out = allocStorage(x.dtype, numel(shape));
   backend().where(shape, broadcastView(mask, shape), broadcastView(fill, shape), broadcastView(x, shape), out);
   const y = new Tensor(out, shape, x.dtype);
-  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)], [mask]);
+  return traceAttrs(record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)], [mask]), { mask, value: fill });
 }
 
 /** A 0-d tensor holding v cast to dtype. */

@@ -6,13 +6,14 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { record } from '../autograd/node.js';
+import { record, traceAttrs } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
-import { allocStorage, castValue, cName, isFloat } from '../tensor/dtype.js';
+import { allocStorage, cName, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel } from '../tensor/shape.js';
 import { checkTensor } from '../tensor/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOptions, opt } from '../options.js';
+import { checkIndexTensor, scatterOffsets, scatterPlan, scatterWithReduce } from './scatter.js';
 import { indexTensor } from './util.js';
 
 /**
@@ -271,7 +272,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const src = x.storage;
   for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]];
   const y = new Tensor(out, shape, x.dtype);
-  return record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []);
+  return traceAttrs(record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []), { specs, advs: p.advs });
 }
 
 /** Zeros of `shape` with g's elements added at contiguous positions `flat` (index_put_ accumulate). */
@@ -376,63 +377,34 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
       );
     }
   });
-  const { offs, flat } = scatterOffsets(x.shape, x.strides, x.offset, d, idx, 'gather');
+  const { offs, flat } = scatterOffsets(x.shape, x.strides, x.offset, d, idx);
   const out = allocStorage(x.dtype, offs.length);
   for (let i = 0; i < offs.length; i++) out[i] = x.storage[offs[i]];
   const y = new Tensor(out, idx.shape, x.dtype);
-  return record('GatherBackward0', [x], y, ([g]) => [scatterFlat(g!, x.shape, flat)], []);
+  return traceAttrs(record('GatherBackward0', [x], y, ([g]) => [scatterFlat(g!, x.shape, flat)], []), { dim: d, index: idx });
 }
 
-function checkIndexTensor(idx: Tensor, op: string): void {
-  if (idx.dtype !== 'int64' && idx.dtype !== 'int32') {
-    throw new RuntimeError(`${op}(): Expected dtype int64 for index`);
-  }
+/** The options of `scatter`. PyTorch: the keyword argument `reduce`. */
+export interface ScatterOptions {
+  /** Add or multiply src into input's values instead of replacing them (no gradient, as PyTorch; see `scatterReduce`). */
+  reduce?: 'add' | 'multiply';
 }
-
-/** For each element of idx (row-major): its target offset in a strided tensor and in a contiguous one. */
-function scatterOffsets(
-  shape: readonly number[],
-  strides: readonly number[],
-  offset: number,
-  d: number,
-  idx: Tensor,
-  op: string,
-): { offs: Int32Array; flat: Int32Array } {
-  const iv = idx.contiguousData();
-  const n = iv.length;
-  const ics = contiguousStrides(idx.shape);
-  const xcs = contiguousStrides(shape);
-  const offs = new Int32Array(n);
-  const flat = new Int32Array(n);
-  const size = shape.length === 0 ? 1 : shape[d];
-  for (let i = 0; i < n; i++) {
-    let r = i;
-    let o = offset;
-    let f = 0;
-    for (let k = 0; k < idx.ndim; k++) {
-      let c = Math.floor(r / ics[k]);
-      r %= ics[k];
-      if (k === d) {
-        c = iv[i];
-        if (c < -size || c >= size) throw new RuntimeError(`index ${c} is out of bounds for dimension ${d} with size ${size}`);
-        if (c < 0) throw new RuntimeError(`${op}(): negative index ${c}`);
-      }
-      o += c * strides[k];
-      f += c * xcs[k];
-    }
-    offs[i] = o;
-    flat[i] = f;
-  }
-  return { offs, flat };
-}
+/** The run-time check of these options (src/options.ts). */
+const SCATTER_OPTIONS = defineOptions<ScatterOptions>('torch.scatter', { reduce: opt.any /* checked with PyTorch's message */ });
 
 /**
- * PyTorch: `torch.scatter(input, dim, index, src)` (out of place): a copy of input with
- * out[index[i][j]][j] = src[i][j] (dim 0); `src` a tensor or a number. With repeated indices the
- * last write wins (PyTorch leaves the order unspecified). Gradient: to input where not overwritten,
- * to src gathered.
+ * PyTorch: `torch.scatter(input, dim, index, src, *, reduce=None)` (out of place): a copy of input
+ * with out[index[i][j]][j] = src[i][j] (dim 0); `src` a tensor (input's dtype) or a number. With
+ * repeated indices the last write wins (PyTorch leaves the order unspecified). Gradient: to input
+ * where not overwritten, to src gathered. `{ reduce: 'add' | 'multiply' }` adds or multiplies
+ * instead (no gradient, as PyTorch; `scatterReduce` has one). Shapes: index and src of input's
+ * ndim, index no larger than src and (off dim) than input; out has input's shape.
  */
-export function scatter(x: Tensor, dim: number, idx: Tensor, src: Tensor | number): Tensor {
+export function scatter(x: Tensor, dim: number, idx: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor {
+  if (options !== undefined) {
+    const o = SCATTER_OPTIONS.parse(options);
+    if (o.reduce !== undefined) return scatterWithReduce(x, normDim(dim, Math.max(x.ndim, 1)), idx, src, o.reduce);
+  }
   return scatterImpl(x, dim, idx, src, false);
 }
 
@@ -443,31 +415,8 @@ export function scatterAdd(x: Tensor, dim: number, idx: Tensor, src: Tensor): Te
 
 function scatterImpl(x: Tensor, dim: number, idx: Tensor, src: Tensor | number, add: boolean): Tensor {
   const d = normDim(dim, Math.max(x.ndim, 1));
-  checkIndexTensor(idx, add ? 'scatter_add' : 'scatter');
-  if (idx.ndim !== x.ndim) throw new RuntimeError('Index tensor must have the same number of dimensions as self tensor');
+  const { flat, sp: srcFlat, sv } = scatterPlan(x, d, idx, src, add ? 'scatter_add' : 'scatter');
   const out = x.contiguousData().slice();
-  const { flat } = scatterOffsets(x.shape, contiguousStrides(x.shape), 0, d, idx, add ? 'scatter_add' : 'scatter');
-  // src elements are read at idx's positions within src's shape.
-  let sv: ArrayLike<number>;
-  let srcFlat: Int32Array | null = null;
-  if (typeof src === 'number') {
-    sv = new Float64Array(flat.length).fill(castValue(src, x.dtype, 'scatter'));
-  } else {
-    const scs = contiguousStrides(src.shape);
-    const ics = contiguousStrides(idx.shape);
-    srcFlat = new Int32Array(flat.length);
-    for (let i = 0; i < flat.length; i++) {
-      let r = i;
-      let f = 0;
-      for (let k = 0; k < idx.ndim; k++) {
-        f += Math.floor(r / ics[k]) * scs[k];
-        r %= ics[k];
-      }
-      srcFlat[i] = f;
-    }
-    const sd = src.contiguousData();
-    sv = Float64Array.from(srcFlat, (f) => sd[f]);
-  }
   for (let i = 0; i < flat.length; i++) {
     if (add) out[flat[i]] += sv[i];
     else out[flat[i]] = sv[i];

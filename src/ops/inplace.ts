@@ -1,6 +1,6 @@
 /**
  * In-place ops. PyTorch: `Tensor.add_`, `sub_`, `mul_`, `div_`, `pow_`, `clamp_`, `fill_`,
- * `zero_`, `uniform_`, `normal_`, `masked_fill_`, `scatter_`.
+ * `zero_`, `uniform_`, `normal_`, `masked_fill_`, `scatter_`, `scatter_add_`, `scatter_reduce_`.
  *
  * Each one runs its out-of-place twin on the old value, checks that the result fits the tensor
  * (same shape, a dtype it can be cast to), and only then writes, so a refused op changes nothing.
@@ -30,7 +30,8 @@ import { beginInplace, checkInplace, setViewHistory, Tensor } from '../tensor/te
 import type { AlphaOptions } from './elementwise.js';
 import { add, clamp, div, maskedFill, mul, pow, sub, where } from './elementwise.js';
 import type { IndexSpec } from './indexing.js';
-import { putOffsets, scatter } from './indexing.js';
+import { putOffsets, scatter, scatterAdd, type ScatterOptions } from './indexing.js';
+import { type ScatterReduceOptions, type ScatterReduction, scatterReduce } from './scatter.js';
 import { expand } from './shape.js';
 import { zerosLike } from './creation.js';
 import { clone, copyContiguous, forEachOffset, sumToShape, toDtype } from './util.js';
@@ -332,15 +333,31 @@ export function maskedFill_(t: Tensor, mask: Tensor, value: number): Tensor {
 }
 
 /**
- * PyTorch: `Tensor.scatter_(dim, index, src)`: self[index[i][j]][j] = src[i][j] (dim 0), in
- * place; `src` a tensor or a number. Gradients as `scatter`'s.
- * torchlet: the `reduce=` argument is not supported (use `scatterAdd` out of place).
+ * PyTorch: `Tensor.scatter_(dim, index, src, *, reduce=None)`: self[index[i][j]][j] = src[i][j]
+ * (dim 0), in place; `src` a tensor or a number. Gradients as `scatter`'s. `{ reduce: 'add' |
+ * 'multiply' }` adds or multiplies instead (no gradient, as PyTorch).
  */
-export function scatter_(t: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+export function scatter_(t: Tensor, dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor {
   checkTensor(t, 'scatter_', 'self', 0);
   checkTensor(index, 'scatter_', 'index', 2);
   checkOperand(src, 'scatter_', 'src', 3);
-  return applyInplace(t, (old) => scatter(old, dim, index, src), [src]);
+  return applyInplace(t, (old) => scatter(old, dim, index, src, options), [src]);
+}
+
+/** PyTorch: `Tensor.scatter_add_(dim, index, src)`: self[index[i][j]][j] += src[i][j] (dim 0), in place. */
+export function scatterAdd_(t: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkTensor(t, 'scatter_add_', 'self', 0);
+  checkTensor(index, 'scatter_add_', 'index', 2);
+  checkTensor(src, 'scatter_add_', 'src', 3);
+  return applyInplace(t, (old) => scatterAdd(old, dim, index, src), [src]);
+}
+
+/** PyTorch: `Tensor.scatter_reduce_(dim, index, src, reduce, *, include_self=True)`: `scatterReduce` in place. */
+export function scatterReduce_(t: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): Tensor {
+  checkTensor(t, 'scatter_reduce_', 'self', 0);
+  checkTensor(index, 'scatter_reduce_', 'index', 2);
+  checkTensor(src, 'scatter_reduce_', 'src', 3);
+  return applyInplace(t, (old) => scatterReduce(old, dim, index, src, reduce, options), [src]);
 }
 
 /** Options of `indexPut_`. PyTorch: `index_put_(indices, values, accumulate=False)`. */

@@ -8,18 +8,18 @@
  * topk order it above +inf, any/countNonzero count it as nonzero.
  */
 
-import { record } from '../autograd/node.js';
+import { record, traceAttrs, traceOnly } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, IndexError, RuntimeError, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { checkNumber, checkTensor } from '../tensor/args.js';
 import type { DType, Storage } from '../tensor/dtype.js';
-import { allocStorage, castStorage, isFloat } from '../tensor/dtype.js';
+import { allocStorage, castStorage, isFloat, parseDType } from '../tensor/dtype.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { abs, div, eq, isnan, logicalOr, maximum, minimum, mul, pow, sub, where } from './elementwise.js';
 import { scatter } from './indexing.js';
 import { flip } from './join.js';
-import { around, type Dims, dropDims, normDims } from './dims.js';
+import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs } from './dims.js';
 import { mean, sum } from './reduce.js';
 import { expand, permute, reshape } from './shape.js';
 import { cName, copyContiguous, indexTensor, toDtype } from './util.js';
@@ -75,8 +75,9 @@ function values64(x: Tensor): Float64Array {
   return Float64Array.from(x.contiguousData());
 }
 
-/** Storage of `dtype` filled from float64 values (int64/bool range-checked). */
+/** Storage of `dtype` filled from float64 values (int64 range-checked, int32 wrapped as PyTorch's int32 arithmetic, bool nonzero). */
 function store(vals: ArrayLike<number>, dtype: DType, what: string): Storage {
+  if (dtype === 'int32') return Int32Array.from(vals);
   if (isFloat(dtype)) {
     const out = allocStorage(dtype, vals.length);
     out.set(vals as ArrayLike<number>);
@@ -174,7 +175,11 @@ function maxMin(fn: 'max' | 'min', x: Tensor, dim?: number | Tensor, keepdim: un
       idx[o * inner + i] = j;
     }
   }
-  return pickResult(largest ? 'MaxBackward0' : 'MinBackward0', x, d, keep, vals, idx);
+  const r = pickResult(largest ? 'MaxBackward0' : 'MinBackward0', x, d, keep, vals, idx);
+  const attrs = { dim: d, keepdim: keep };
+  traceAttrs(r.values, attrs);
+  traceOnly(`arg${fn}`, [x], r.indices, attrs);
+  return r;
 }
 
 /** The (values, indices) of a dim reduction that picks one element per slice; the gradient goes to the picked one. */
@@ -234,7 +239,7 @@ function argExtreme(fn: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
   if (dim === null || dim === undefined) {
     requireNonEmpty(fn, x, null);
     const idx = new Int32Array([extremeIndex(data, 0, data.length, 1, largest)]);
-    return indexTensor(idx, keep ? x.shape.map(() => 1) : []);
+    return traceOnly(fn, [x], indexTensor(idx, keep ? x.shape.map(() => 1) : []), { dim: null, keepdim: keep });
   }
   const { d, outer, n, inner } = dimSlices(x, dim);
   requireNonEmpty(fn, x, [d]);
@@ -243,7 +248,7 @@ function argExtreme(fn: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
     for (let i = 0; i < inner; i++) idx[o * inner + i] = extremeIndex(data, o * n * inner + i, n, inner, largest);
   }
   const kept = keptAt(x, d);
-  return indexTensor(idx, keep ? kept : kept.filter((_, i) => i !== d));
+  return traceOnly(fn, [x], indexTensor(idx, keep ? kept : kept.filter((_, i) => i !== d)), { dim: d, keepdim: keep });
 }
 
 /**
@@ -601,16 +606,21 @@ function accDtype(x: Tensor): DType {
 }
 
 /**
- * PyTorch: `torch.prod(input)` (0-d) and `torch.prod(input, dim, keepdim=False)`: the product over
- * all elements or along one dim. Integer and bool input gives int64. The gradient is the product of
- * the other elements (exact with zeros); it is not itself differentiable (no double backward).
+ * PyTorch: `torch.prod(input, *, dtype=None)` (0-d) and `torch.prod(input, dim, keepdim=False, *,
+ * dtype=None)`: the product over all elements or along one dim. Integer and bool input gives
+ * int64; with `{ dtype }` the input is cast to it first and the result has it. The gradient is the
+ * product of the other elements (exact with zeros); it is not itself differentiable (no double
+ * backward). Keywords also as `prod(x, { dim, keepdim, dtype })`.
  */
-export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  checkTensor(x, 'prod', 'input', 1);
-  checkOptDim(dim, 'prod', 2);
-  const keep = checkFlag(keepdim, 'prod', 'keepdim', 3);
-  const all = dim === null || dim === undefined;
-  const dims = all ? x.shape.map((_, i) => i) : [normDim(dim, x.ndim)].filter((d) => d < x.ndim);
+export function prod(x0: Tensor, dim?: number | null | ReduceOptions, keepdim: boolean | ReduceOptions = false, options?: ReduceOptions): Tensor {
+  checkTensor(x0, 'prod', 'input', 1);
+  const a = reduceArgs('prod', dim, keepdim, options);
+  checkOptDim(a.dim, 'prod', 2);
+  if (typeof keepdim !== 'object') checkFlag(keepdim, 'prod', 'keepdim', 3);
+  const keep = a.keepdim;
+  const x = castFirst(x0, a.dtype);
+  const all = a.dim === null || a.dim === undefined;
+  const dims = all ? x.shape.map((_, i) => i) : [normDim(a.dim as number, x.ndim)].filter((d) => d < x.ndim);
   const { data, kept, m, count } = groups(x, dims);
   const out = new Float64Array(count);
   const others = new Float64Array(data.length);
@@ -627,7 +637,7 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
       s *= data[k * m + j];
     }
   }
-  const dtype = accDtype(x);
+  const dtype = a.dtype ?? accDtype(x);
   const yKept = new Tensor(store(out, dtype, 'torch.prod'), kept, dtype);
   const y = all ? (keep ? yKept : reshape(yKept, [])) : keep ? yKept : dropDims(yKept, dims);
   return record(all ? 'ProdBackward0' : 'ProdBackward1', [x], y, ([g]) => {
@@ -642,9 +652,26 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   }, [x], 'raw');
 }
 
-function cumulative(fn: 'cumsum' | 'cumprod', x: Tensor, dim: number): Tensor {
-  checkTensor(x, fn, 'input', 1);
+/** The keyword arguments of `cumsum`/`cumprod` (PyTorch: `dim`, `*, dtype`). */
+export interface CumulativeOptions {
+  /** The dim to run along, when not given positionally. */
+  dim?: number;
+  /** Cast the input to this dtype first; the result has it. Default: input's, int64 for integer and bool input. */
+  dtype?: DType | `torch.${DType}`;
+}
+/** The run-time check of these options (src/options.ts). */
+const CUMULATIVE_OPTIONS = defineOptions<CumulativeOptions>('torch.cumsum', { dim: opt.int, dtype: opt.any });
+
+function cumulative(fn: 'cumsum' | 'cumprod', x0: Tensor, dim0: number | CumulativeOptions, options?: CumulativeOptions): Tensor {
+  checkTensor(x0, fn, 'input', 1);
+  const isObj = typeof dim0 === 'object' && dim0 !== null;
+  const kw = isObj || options !== undefined ? CUMULATIVE_OPTIONS.parse(isObj ? dim0 : options, `torch.${fn}`) : {};
+  if (!isObj && kw.dim !== undefined) throw new ArgumentTypeError(`${fn}() got multiple values for argument 'dim'`);
+  const dim = isObj ? kw.dim : dim0;
   checkNumber(dim, fn, 'dim', 2, true);
+  const want = kw.dtype === undefined || kw.dtype === null ? undefined : parseDType(kw.dtype, `torch.${fn}`);
+  if (want === 'bool') throw new RuntimeError(`"${fn}_out_cpu" not implemented for 'Bool'`);
+  const x = castFirst(x0, want);
   const { d, outer, n, inner } = dimSlices(x, dim);
   const data = x.contiguousData();
   const out = new Float64Array(data.length);
@@ -658,7 +685,7 @@ function cumulative(fn: 'cumsum' | 'cumprod', x: Tensor, dim: number): Tensor {
       }
     }
   }
-  const dtype = accDtype(x);
+  const dtype = want ?? accDtype(x);
   const y = new Tensor(store(out, dtype, `torch.${fn}`), x.shape, dtype);
   if (fn === 'cumsum') {
     // The gradient is the reversed cumulative sum of g.
@@ -706,19 +733,21 @@ function cumprodGrad(x: ArrayLike<number>, y: Float64Array, gt: Tensor, outer: n
 }
 
 /**
- * PyTorch: `torch.cumsum(input, dim)`: running sums along dim, input's shape. Integer and bool
- * input gives int64.
+ * PyTorch: `torch.cumsum(input, dim, *, dtype=None)`: running sums along dim, input's shape.
+ * Integer and bool input gives int64; `{ dtype }` casts the input first (not to bool, as PyTorch).
+ * Also `cumsum(x, { dim, dtype })`.
  */
-export function cumsum(x: Tensor, dim: number): Tensor {
-  return cumulative('cumsum', x, dim);
+export function cumsum(x: Tensor, dim: number | CumulativeOptions, options?: CumulativeOptions): Tensor {
+  return cumulative('cumsum', x, dim, options);
 }
 
 /**
- * PyTorch: `torch.cumprod(input, dim)`: running products along dim, input's shape. Integer and
- * bool input gives int64. The gradient is exact with zeros; not itself differentiable.
+ * PyTorch: `torch.cumprod(input, dim, *, dtype=None)`: running products along dim, input's shape.
+ * Integer and bool input gives int64; `{ dtype }` casts the input first (not to bool, as PyTorch).
+ * The gradient is exact with zeros; not itself differentiable. Also `cumprod(x, { dim, dtype })`.
  */
-export function cumprod(x: Tensor, dim: number): Tensor {
-  return cumulative('cumprod', x, dim);
+export function cumprod(x: Tensor, dim: number | CumulativeOptions, options?: CumulativeOptions): Tensor {
+  return cumulative('cumprod', x, dim, options);
 }
 
 /**

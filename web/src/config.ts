@@ -110,14 +110,21 @@ function tensorOf(r: ExplainReport, list: 'inputs' | 'outputs', name: string): T
   return r.nodes[0]?.[list].find((t) => t.name === name);
 }
 
+/** What both code listings read from the configuration and its report (`out`/`inp`: a tensor of the layer's by name). */
+function listingParts(c: ShapeConfig, r: ExplainReport | null) {
+  return {
+    spec: specOf(c),
+    shape: inputShape(c),
+    lstm: c.type === 'LSTM' || c.type === 'LSTMCell',
+    packed: packedOn(c),
+    out: (name: string) => (r ? tensorOf(r, 'outputs', name) : undefined),
+    inp: (name: string) => (r ? tensorOf(r, 'inputs', name) : undefined),
+  };
+}
+
 /** The configuration as PyTorch code; the printed shapes (comments) come from the report. */
 export function pythonCode(c: ShapeConfig, r: ExplainReport | null): string {
-  const spec = specOf(c);
-  const shape = inputShape(c);
-  const lstm = c.type === 'LSTM' || c.type === 'LSTMCell';
-  const packed = packedOn(c);
-  const out = (name: string) => (r ? tensorOf(r, 'outputs', name) : undefined);
-  const inp = (name: string) => (r ? tensorOf(r, 'inputs', name) : undefined);
+  const { spec, shape, lstm, packed, out, inp } = listingParts(c, r);
   const lines = ['import torch', 'from torch import nn'];
   if (packed) lines.push('from torch.nn.utils.rnn import pack_padded_sequence');
   lines.push('');
@@ -162,12 +169,7 @@ export function pythonCode(c: ShapeConfig, r: ExplainReport | null): string {
 
 /** The configuration as torchlet code (plain JavaScript, runs as .mjs or .ts). */
 export function torchletCode(c: ShapeConfig, r: ExplainReport | null): string {
-  const spec = specOf(c);
-  const shape = inputShape(c);
-  const lstm = c.type === 'LSTM' || c.type === 'LSTMCell';
-  const packed = packedOn(c);
-  const out = (name: string) => (r ? tensorOf(r, 'outputs', name) : undefined);
-  const inp = (name: string) => (r ? tensorOf(r, 'inputs', name) : undefined);
+  const { spec, shape, lstm, packed, out, inp } = listingParts(c, r);
   const lines = ["import * as torch from 'torchlet';", 'const { nn } = torch;', ''];
   const symIn = r?.input && !packed ? ` // ${symbols(r.input.dims)}` : '';
   if (isCell(c.type)) {

@@ -20,6 +20,26 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T;
 }
 
+/** A file picker (`<input type="file">`) and a drop zone that both hand the chosen file to `take`. */
+export function onFileChosen(inputId: string, dropId: string, take: (file: File) => void): void {
+  byId<HTMLInputElement>(inputId).addEventListener('change', (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) take(file);
+  });
+  const drop = byId(dropId);
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const file = e.dataTransfer?.files[0];
+    if (file) take(file);
+  });
+}
+
 /** Numbers as people read them: 12,345. */
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -10,7 +10,6 @@ import { buildLayer, toPython, toTorchlet } from '../../src/explain/index.js';
 import type { LayerSpec } from '../../src/explain/index.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { load } from '../../src/io/checkpoint.js';
-import type { PickleValue } from '../../src/io/pickle.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
 import type { Module } from '../../src/nn/module.js';
 import { PackedSequence } from '../../src/nn/utils/packed.js';

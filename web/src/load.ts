@@ -4,23 +4,13 @@
  * tensors, the metadata) plus one run of each layer. A worker that does not answer within the
  * time limit is terminated and the page says so: a hostile file cannot freeze the tab.
  */
-import { byId, h, int } from './dom.js';
+import { bytesText } from '../../src/explain/index.js';
+import { byId, h, int, onFileChosen } from './dom.js';
 import type { FromLoadWorker, LoadReport } from './load-protocol.js';
 
 /** How long a file may take to load before the worker is stopped. */
 export const LOAD_LIMIT_MS = 20_000;
 let current: Worker | null = null;
-
-function bytesText(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
 
 function show(r: LoadReport): void {
   const out = byId('l-out');
@@ -125,20 +115,5 @@ async function open(file: File): Promise<void> {
 
 export function initLoad(): void {
   byId<HTMLFormElement>('load-form').addEventListener('submit', (e) => e.preventDefault());
-  byId<HTMLInputElement>('l-file').addEventListener('change', (e) => {
-    const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) void open(file);
-  });
-  const drop = byId('l-drop');
-  drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const file = e.dataTransfer?.files[0];
-    if (file) void open(file);
-  });
+  onFileChosen('l-file', 'l-drop', (file) => void open(file));
 }

@@ -9,7 +9,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { parseCsv } from '../../src/forecast/csv.js';
 import { BIRTHS_FILE, BIRTHS_NAME, birthsCsv, lastRows } from './births.js';
-import { byId, h } from './dom.js';
+import { byId, h, onFileChosen } from './dom.js';
 import type { FromWorker, ToWorker, TrainForm, Validation } from './train-protocol.js';
 
 /** The last rows of the validation range shown in the chart: 16 seasons of 7 days (as the CLI's SVG). */
@@ -314,10 +314,7 @@ export function initTrain(): void {
   });
   byId('t-dl-weights').addEventListener('click', () => downloads && download(downloads.weights, 'model.safetensors'));
   byId('t-dl-config').addEventListener('click', () => downloads && download(downloads.config, 'model.json'));
-  byId<HTMLInputElement>('t-file').addEventListener('change', (e) => {
-    const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) void takeFile(file);
-  });
+  onFileChosen('t-file', 't-drop', (file) => void takeFile(file));
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="source"]')) {
     r.addEventListener('change', () => {
       if (r.checked && r.value === 'births') {
@@ -325,18 +322,6 @@ export function initTrain(): void {
       } else if (r.checked && userCsv) showColumns(userCsv.text, userCsv.name);
     });
   }
-  const drop = byId('t-drop');
-  drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const file = e.dataTransfer?.files[0];
-    if (file) void takeFile(file);
-  });
   // Charts follow the page's width.
   new ResizeObserver(() => {
     lossPlot?.setSize({ width: chartWidth(byId('t-loss-chart')), height: 220 });

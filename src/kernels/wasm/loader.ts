@@ -43,8 +43,14 @@ export interface KernelExports {
 
 /** A WebAssembly build: 'relaxed' (relaxed SIMD) or 'simd' (SIMD128). No PyTorch twin. */
 export type KernelFlavour = 'relaxed' | 'simd';
-/** Which kernels `setKernelPreference` asks for. No PyTorch twin (PyTorch picks its CPU kernels itself). */
-export type KernelPreference = 'auto' | KernelFlavour | 'ref';
+/**
+ * Which kernels `setKernelPreference` asks for: 'auto' (native in Node where it loads, else the best
+ * WebAssembly flavour), 'native' or a forced native instruction set (src/kernels/native/loader.ts),
+ * a WebAssembly flavour, or 'ref'. No PyTorch twin (PyTorch picks its CPU kernels itself).
+ */
+export type KernelPreference = 'auto' | KernelFlavour | 'ref' | 'native' | 'native-avx512' | 'native-avx2' | 'native-portable';
+
+const PREFERENCES: readonly string[] = ['auto', 'relaxed', 'simd', 'ref', 'native', 'native-avx512', 'native-avx2', 'native-portable'];
 
 const PAGE = 65536;
 
@@ -199,7 +205,7 @@ export const SHARED_MAX_PAGES = 16384;
 function envPreference(): KernelPreference | null {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const v = env?.TORCHLET_KERNELS;
-  return v === 'ref' || v === 'simd' || v === 'relaxed' || v === 'auto' ? v : null;
+  return v !== undefined && PREFERENCES.includes(v) ? (v as KernelPreference) : null;
 }
 
 let preference: KernelPreference = envPreference() ?? 'auto';
@@ -420,9 +426,11 @@ export async function wasmReady(): Promise<boolean> {
 }
 
 /**
- * Choose the kernels: 'auto' (default: relaxed SIMD, else SIMD128, else reference), a given
- * flavour (reference if the engine lacks it), or 'ref' to force the TypeScript kernels.
- * No PyTorch twin.
+ * Choose the kernels: 'auto' (default: in Node the native kernels where they load, else relaxed
+ * SIMD, else SIMD128, else reference), 'native' / 'native-avx512' / 'native-avx2' /
+ * 'native-portable' (the native kernels, an instruction set forced; WebAssembly where they do not
+ * load), a WebAssembly flavour (reference if the engine lacks it), or 'ref' to force the
+ * TypeScript kernels. `torch.kernelInfo()` says what runs. No PyTorch twin.
  */
 export function setKernelPreference(p: KernelPreference): void {
   preference = p;

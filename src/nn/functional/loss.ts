@@ -12,9 +12,11 @@ import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
+import type { OptionsSchema } from '../../options.js';
 import { defineOptions, opt } from '../../options.js';
 import { toDtype } from '../../ops/util.js';
 import { checkTensor } from '../../tensor/args.js';
+import type { DType, Storage } from '../../tensor/dtype.js';
 import { allocStorage, cName, isFloat } from '../../tensor/dtype.js';
 import { broadcastShapes, fmtShape, numel, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -31,16 +33,49 @@ export function checkReduction(reduction: string): asserts reduction is Reductio
   }
 }
 
-function reduce(loss: Tensor, reduction: Reduction): Tensor {
+/** @internal The per-element losses, their sum, or their mean, as `reduction` says. */
+export function reduce(loss: Tensor, reduction: Reduction): Tensor {
   return reduction === 'none' ? loss : reduction === 'sum' ? ops.sum(loss) : ops.mean(loss);
 }
 
-function torchSize(shape: readonly number[]): string {
+/**
+ * @internal A fused loss's result from its per-element losses `per` (of shape `shape`) and their
+ * `sum`: `per` itself for 'none', else the sum, divided by `count` for 'mean'.
+ */
+export function reduceFused(per: Storage, shape: readonly number[], sum: number, count: number, reduction: Reduction, dtype: DType): Tensor {
+  if (reduction === 'none') return new Tensor(per, shape, dtype);
+  const out = allocStorage(dtype, 1);
+  out[0] = reduction === 'sum' ? sum : sum / count;
+  return new Tensor(out, [], dtype);
+}
+
+/**
+ * @internal How every loss starts: its tensor arguments checked in order (PyTorch's argument
+ * messages, naming `op`), its options checked by `schema` (`owner` names the taker in messages
+ * when the schema is shared), and the reduction defaulted to 'mean' and checked.
+ */
+export function lossOptions<O extends { reduction?: Reduction }>(
+  op: string,
+  tensors: Record<string, unknown>,
+  schema: OptionsSchema<O>,
+  options: O,
+  owner?: string,
+): O & { reduction: Reduction } {
+  let position = 1;
+  for (const [name, t] of Object.entries(tensors)) checkTensor(t, op, name, position++);
+  const parsed = schema.parse(options, owner);
+  const reduction = parsed.reduction ?? 'mean';
+  checkReduction(reduction);
+  return { ...parsed, reduction };
+}
+
+/** @internal PyTorch's spelling of a shape in messages: `torch.Size([2, 3])`. */
+export function torchSize(shape: readonly number[]): string {
   return `torch.Size(${fmtShape(shape)})`;
 }
 
-/** PyTorch's warning when a regression target broadcasts against the input. */
-function checkRegressionTarget(input: Tensor, target: Tensor): void {
+/** @internal PyTorch's warning when a regression target broadcasts against the input. */
+export function checkRegressionTarget(input: Tensor, target: Tensor): void {
   if (!shapeEq(input.shape, target.shape)) {
     warn(
       `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`,
@@ -48,7 +83,6 @@ function checkRegressionTarget(input: Tensor, target: Tensor): void {
   }
 }
 
-/** `reduction`'s type check; its value is checked by `checkReduction` with PyTorch's ValueError. */
 /** @internal `reduction`'s rule for every loss's options (its value is checked with PyTorch's ValueError). */
 export const reductionRule = opt.named("'mean' | 'sum' | 'none'", (v) => typeof v === 'string');
 /** @internal A Tensor or null (a loss's `weight`). */
@@ -66,11 +100,7 @@ export const REGRESSION_LOSS_OPTIONS = defineOptions<RegressionLossOptions>('nn.
  * () or (*) with reduction 'none'.
  */
 export function mseLoss(input: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
-  checkTensor(input, 'mse_loss', 'input', 1);
-  checkTensor(target, 'mse_loss', 'target', 2);
-  options = REGRESSION_LOSS_OPTIONS.parse(options, 'nn.functional.mseLoss');
-  const reduction = options.reduction ?? 'mean';
-  checkReduction(reduction);
+  const { reduction } = lossOptions('mse_loss', { input, target }, REGRESSION_LOSS_OPTIONS, options);
   checkRegressionTarget(input, target);
   const [x, y] = regressionOperands('mse_cpu', input, target);
   const d = ops.sub(x, y);
@@ -82,11 +112,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: RegressionLossOp
  * (gradient sign(x - y), 0 where they are equal). Shapes as `mseLoss`.
  */
 export function l1Loss(input: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
-  checkTensor(input, 'l1_loss', 'input', 1);
-  checkTensor(target, 'l1_loss', 'target', 2);
-  options = REGRESSION_LOSS_OPTIONS.parse(options, 'nn.functional.l1Loss');
-  const reduction = options.reduction ?? 'mean';
-  checkReduction(reduction);
+  const { reduction } = lossOptions('l1_loss', { input, target }, REGRESSION_LOSS_OPTIONS, options, 'nn.functional.l1Loss');
   checkRegressionTarget(input, target);
   return reduce(ops.abs(ops.sub(input, target)), reduction);
 }
@@ -163,13 +189,7 @@ function checkIndexTarget(target: Tensor): void {
  * (N, d1, ...) int64 (or int32) class indices in [0, C); output () or, with 'none', the target's shape.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
-  checkTensor(input, 'nll_loss_nd', 'input', 1);
-  checkTensor(target, 'nll_loss_nd', 'target', 2);
-  options = NLL_LOSS_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  const weight = options.weight ?? null;
-  checkReduction(reduction);
+  const { reduction, ignoreIndex = -100, weight = null } = lossOptions('nll_loss_nd', { input, target }, NLL_LOSS_OPTIONS, options);
   const [n, c, s] = nllShape(input, target);
   checkClassWeight(weight, c, '');
   checkIndexTarget(target);
@@ -201,14 +221,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
       sum += li;
     }
   }
-  let y: Tensor;
-  if (reduction === 'none') {
-    y = new Tensor(per, target.shape, input.dtype);
-  } else {
-    const out = allocStorage(input.dtype, 1);
-    out[0] = reduction === 'sum' ? sum : sum / total;
-    y = new Tensor(out, [], input.dtype);
-  }
+  const y = reduceFused(per, target.shape, sum, total, reduction, input.dtype);
   return record('NllLossBackward0', [input], y, ([g]) => {
     const gd = ops.contiguous(g!).contiguousData();
     const dx = allocStorage(input.dtype, input.numel());
@@ -247,14 +260,8 @@ export const CROSS_ENTROPY_OPTIONS = NLL_LOSS_OPTIONS.extend<CrossEntropyOptions
  * unbatched); output () or, with 'none', the input's shape without its class dim.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  checkTensor(input, 'cross_entropy_loss', 'input', 1);
-  checkTensor(target, 'cross_entropy_loss', 'target', 2);
-  options = CROSS_ENTROPY_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  const weight = options.weight ?? null;
-  const smoothing = options.labelSmoothing ?? 0;
-  checkReduction(reduction);
+  const o = lossOptions('cross_entropy_loss', { input, target }, CROSS_ENTROPY_OPTIONS, options);
+  const { reduction, ignoreIndex = -100, weight = null, labelSmoothing: smoothing = 0 } = o;
   const classDim = input.ndim === 1 ? 0 : 1;
   if (shapeEq(input.shape, target.shape)) {
     if (!isFloat(target.dtype)) {
@@ -343,16 +350,13 @@ function softplus(v: number): number {
  * broadcastable along the last (class) dim; output () or (*) with 'none'.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
-  checkTensor(input, 'binary_cross_entropy_with_logits', 'input', 1);
-  checkTensor(target, 'binary_cross_entropy_with_logits', 'target', 2);
-  options = BCE_WITH_LOGITS_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  checkReduction(reduction);
+  const o = lossOptions('binary_cross_entropy_with_logits', { input, target }, BCE_WITH_LOGITS_OPTIONS, options);
+  const { reduction, weight = null, posWeight = null } = o;
   if (!shapeEq(input.shape, target.shape)) {
     throw new ValueError(`Target size (${torchSize(target.shape)}) must be the same as input size (${torchSize(input.shape)})`);
   }
   checkBceWithLogitsDtypes(input, target);
-  const constants = [['weight', options.weight ?? null], ['pos_weight', options.posWeight ?? null]] as const;
+  const constants = [['weight', weight], ['pos_weight', posWeight]] as const;
   for (const [name, t] of constants) {
     if (t?.requiresGrad && isGradEnabled()) {
       throw new RuntimeError(
@@ -361,14 +365,14 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     }
   }
   const n = input.numel();
-  const spread = (t: Tensor | null | undefined): ArrayLike<number> | null => {
+  const spread = (t: Tensor | null): ArrayLike<number> | null => {
     if (!t) return null;
     // PyTorch's broadcasting message first ("The size of tensor a (2) must match ...").
     broadcastShapes(t.shape, input.shape);
     return ops.contiguous(ops.expand(t.detach(), input.shape)).contiguousData();
   };
-  const w = spread(options.weight);
-  const pw = spread(options.posWeight);
+  const w = spread(weight);
+  const pw = spread(posWeight);
   const x = ops.contiguous(input.detach()).contiguousData();
   const y = ops.contiguous(target.detach()).contiguousData();
   const per = allocStorage(input.dtype, n);
@@ -381,14 +385,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     per[i] = li;
     sum += li;
   }
-  let out: Tensor;
-  if (reduction === 'none') {
-    out = new Tensor(per, input.shape, input.dtype);
-  } else {
-    const o = allocStorage(input.dtype, 1);
-    o[0] = reduction === 'sum' ? sum : sum / n;
-    out = new Tensor(o, [], input.dtype);
-  }
+  const out = reduceFused(per, input.shape, sum, n, reduction, input.dtype);
   const targetFloat = isFloat(target.dtype);
   const loss = record('BinaryCrossEntropyWithLogitsBackward0', targetFloat ? [input, target] : [input], out, ([g]) => {
     const gd = ops.contiguous(g!).contiguousData();

@@ -13,22 +13,14 @@ import { toDtype } from '../../ops/util.js';
 import { defineOptions, opt } from '../../options.js';
 import { checkTensor } from '../../tensor/args.js';
 import { allocStorage, isFloat } from '../../tensor/dtype.js';
-import { fmtShape, shapeEq } from '../../tensor/shape.js';
+import { shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Reduction } from './loss.js';
-import { checkReduction, reductionRule, weightRule } from './loss.js';
+import { checkReduction, checkRegressionTarget, lossOptions, reduce, reductionRule, torchSize, weightRule } from './loss.js';
 import { checkBceDtypes, checkKlDivDtypes, regressionOperands } from './loss-dtypes.js';
 import { warn } from './warn.js';
 
 const EPSILON = Math.fround(1e-12);
-
-function reduce(loss: Tensor, reduction: Reduction): Tensor {
-  return reduction === 'none' ? loss : reduction === 'sum' ? ops.sum(loss) : ops.mean(loss);
-}
-
-function torchSize(shape: readonly number[]): string {
-  return `torch.Size(${fmtShape(shape)})`;
-}
 
 /** PyTorch: `binary_cross_entropy(input, target, weight=None, reduction='mean')`. */
 export interface BceOptions {
@@ -47,11 +39,7 @@ export const BCE_OPTIONS = defineOptions<BceOptions>('nn.functional.binaryCrossE
  * `binaryCrossEntropyWithLogits` on logits (more stable).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
-  checkTensor(input, 'binary_cross_entropy', 'input', 1);
-  checkTensor(target, 'binary_cross_entropy', 'target', 2);
-  options = BCE_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  checkReduction(reduction);
+  const { reduction, weight = null } = lossOptions('binary_cross_entropy', { input, target }, BCE_OPTIONS, options);
   if (!shapeEq(input.shape, target.shape)) {
     throw new ValueError(
       `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
@@ -63,7 +51,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
     if (!(x[i] >= 0 && x[i] <= 1)) throw new RuntimeError('all elements of input should be between 0 and 1');
   }
   const y = ops.contiguous(toDtype(target.detach(), input.dtype)).contiguousData();
-  const w = options.weight ? ops.contiguous(ops.expand(options.weight.detach(), input.shape)).contiguousData() : null;
+  const w = weight ? ops.contiguous(ops.expand(weight.detach(), input.shape)).contiguousData() : null;
   const n = x.length;
   const per = allocStorage(input.dtype, n);
   // The logs clamped at -100, as PyTorch's kernel does.
@@ -111,14 +99,9 @@ export const HUBER_LOSS_OPTIONS = defineOptions<HuberLossOptions>('nn.functional
  * the shapes differ); output () or (*) with 'none'.
  */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
-  checkTensor(input, 'huber_loss', 'input', 1);
-  checkTensor(target, 'huber_loss', 'target', 2);
-  options = HUBER_LOSS_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  const delta = options.delta ?? 1.0;
-  checkReduction(reduction);
+  const { reduction, delta = 1.0 } = lossOptions('huber_loss', { input, target }, HUBER_LOSS_OPTIONS, options);
   if (!(delta > 0)) throw new RuntimeError('huber_loss does not support non-positive values for delta.');
-  warnShapes(input, target);
+  checkRegressionTarget(input, target);
   const [x, y] = regressionOperands('huber_cpu', input, target);
   const z = ops.abs(ops.sub(x, y));
   const quad = ops.mul(ops.mul(z, z), 0.5);
@@ -140,28 +123,15 @@ export const SMOOTH_L1_LOSS_OPTIONS = defineOptions<SmoothL1LossOptions>('nn.fun
  * `torch.nn.functional.smooth_l1_loss`. Shapes as `huberLoss`; Huber with delta = beta, divided by beta.
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
-  checkTensor(input, 'smooth_l1_loss', 'input', 1);
-  checkTensor(target, 'smooth_l1_loss', 'target', 2);
-  options = SMOOTH_L1_LOSS_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  const beta = options.beta ?? 1.0;
-  checkReduction(reduction);
+  const { reduction, beta = 1.0 } = lossOptions('smooth_l1_loss', { input, target }, SMOOTH_L1_LOSS_OPTIONS, options);
   if (!(beta >= 0)) throw new RuntimeError('smooth_l1_loss does not support negative values for beta.');
-  warnShapes(input, target);
+  checkRegressionTarget(input, target);
   const [x, y] = regressionOperands('smooth_l1_cpu', input, target);
   const z = ops.abs(ops.sub(x, y));
   if (beta === 0) return reduce(z, reduction);
   const quad = ops.div(ops.mul(ops.mul(z, z), 0.5), beta);
   const lin = ops.sub(z, 0.5 * beta);
   return reduce(ops.where(ops.lt(z, beta), quad, lin), reduction);
-}
-
-function warnShapes(input: Tensor, target: Tensor): void {
-  if (!shapeEq(input.shape, target.shape)) {
-    warn(
-      `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`,
-    );
-  }
 }
 
 /** kl_div's reductions: also 'batchmean' (the sum divided by the batch size). PyTorch: the `reduction` argument of `torch.nn.functional.kl_div`. */
@@ -236,13 +206,8 @@ export function cosineEmbeddingLoss(
   target: Tensor,
   options: CosineEmbeddingLossOptions = {},
 ): Tensor {
-  checkTensor(input1, 'cosine_embedding_loss', 'input1', 1);
-  checkTensor(input2, 'cosine_embedding_loss', 'input2', 2);
-  checkTensor(target, 'cosine_embedding_loss', 'target', 3);
-  options = COSINE_EMBEDDING_LOSS_OPTIONS.parse(options);
-  const reduction = options.reduction ?? 'mean';
-  const margin = options.margin ?? 0;
-  checkReduction(reduction);
+  const tensors = { input1, input2, target };
+  const { reduction, margin = 0 } = lossOptions('cosine_embedding_loss', tensors, COSINE_EMBEDDING_LOSS_OPTIONS, options);
   const td = target.ndim;
   if (td !== 0 && td !== 1) throw new RuntimeError('0D or 1D target tensor expected, multi-target not supported');
   const sizes = `[${input1.shape.join(', ')}] and [${input2.shape.join(', ')}]`;

@@ -65,6 +65,17 @@ export const RNN_BASE_OPTIONS = defineOptions<RNNBaseOptions>('nn.RNNBase', {
 /** The sizes of the object form `new nn.LSTM({ inputSize, hiddenSize, ... })`, checked by checkLayerOptions. */
 export const SIZE_OPTIONS: OptionsSpec<{ inputSize: number; hiddenSize: number }> = { inputSize: opt.any, hiddenSize: opt.any };
 
+/**
+ * @internal PyTorch's `reset_parameters()` of the recurrent layers and cells: every parameter from
+ * U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)), drawn in float64 as PyTorch's generator does.
+ */
+export function resetUniform(module: Module, hiddenSize: number): void {
+  const k = 1 / Math.sqrt(hiddenSize);
+  noGrad(() => {
+    for (const p of module.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
+  });
+}
+
 /** Everything the base needs, resolved by the subclass constructors. */
 export interface RNNBaseConfig {
   inputSize: number;
@@ -229,10 +240,7 @@ export abstract class RNNBase extends Module {
 
   /** PyTorch: `reset_parameters()`: redraw every parameter from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)). */
   resetParameters(): void {
-    const k = 1 / Math.sqrt(this.hiddenSize);
-    noGrad(() => {
-      for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
-    });
+    resetUniform(this, this.hiddenSize);
   }
 
   override extraRepr(): string {

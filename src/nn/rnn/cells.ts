@@ -4,7 +4,6 @@
  * (batchSizes = [N]), so a cell and a one-step layer compute exactly the same numbers.
  */
 
-import { noGrad } from '../../autograd/grad-mode.js';
 import { ArgumentTypeError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import type { RnnMode } from '../../kernels/rnn.js';
 import { gateCount } from '../../kernels/rnn.js';
@@ -16,7 +15,7 @@ import type { FloatDType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { SIZE_OPTIONS } from './base.js';
+import { resetUniform, SIZE_OPTIONS } from './base.js';
 import { checkLayerOptions, checkRecurrentInput, checkStates } from './checks.js';
 import type { Nonlinearity } from './layers.js';
 
@@ -99,10 +98,7 @@ export abstract class RNNCellBase extends Module {
 
   /** PyTorch: `reset_parameters()`. */
   resetParameters(): void {
-    const k = 1 / Math.sqrt(this.hiddenSize);
-    noGrad(() => {
-      for (const p of this.parameters()) p.copy_(uniform(p.shape, -k, k, { dtype: 'float64' }));
-    });
+    resetUniform(this, this.hiddenSize);
   }
 
   override extraRepr(): string {

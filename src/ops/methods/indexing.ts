@@ -5,7 +5,8 @@
  */
 
 import { Tensor } from '../../tensor/tensor.js';
-import { gather, type IndexSpec, index, maskedSelect, nonzero, scatter, scatterAdd, select, unbind } from '../indexing.js';
+import { gather, type IndexSpec, index, maskedSelect, nonzero, scatter, scatterAdd, type ScatterOptions, select, unbind } from '../indexing.js';
+import { type ScatterReduceOptions, type ScatterReduction, scatterReduce } from '../scatter.js';
 import { type IndexPutOptions, indexPut_ } from '../inplace.js';
 
 declare module '../../tensor/tensor.js' {
@@ -24,8 +25,10 @@ declare module '../../tensor/tensor.js' {
     unbind(dim?: number): Tensor[];
     /** PyTorch: `Tensor.gather(dim, index)`. */
     gather(dim: number, index: Tensor): Tensor;
-    /** PyTorch: `Tensor.scatter(dim, index, src)` (out of place). */
-    scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
+    /** PyTorch: `Tensor.scatter(dim, index, src, *, reduce=None)` (out of place; `{ reduce: 'add' | 'multiply' }`). */
+    scatter(dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor;
+    /** PyTorch: `Tensor.scatter_reduce(dim, index, src, reduce, *, include_self=True)` (see `torch.scatterReduce`). */
+    scatterReduce(dim: number, index: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): Tensor;
     /** PyTorch: `Tensor.scatter_add(dim, index, src)` (out of place). */
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
     /** PyTorch: `Tensor.masked_select(mask)`: 1-D copy where mask is true. */
@@ -53,8 +56,11 @@ proto.unbind = function (this: Tensor, dim = 0): Tensor[] {
 proto.gather = function (this: Tensor, dim: number, i: Tensor): Tensor {
   return gather(this, dim, i);
 };
-proto.scatter = function (this: Tensor, dim: number, i: Tensor, src: Tensor | number): Tensor {
-  return scatter(this, dim, i, src);
+proto.scatter = function (this: Tensor, dim: number, i: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor {
+  return scatter(this, dim, i, src, options);
+};
+proto.scatterReduce = function (this: Tensor, dim: number, i: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): Tensor {
+  return scatterReduce(this, dim, i, src, reduce, options);
 };
 proto.scatterAdd = function (this: Tensor, dim: number, i: Tensor, src: Tensor): Tensor {
   return scatterAdd(this, dim, i, src);

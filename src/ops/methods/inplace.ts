@@ -3,7 +3,9 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { AlphaOptions } from '../elementwise.js';
 import type { DivOptions, FillRandomOptions } from '../inplace.js';
-import { add_, clamp_, div_, fill_, maskedFill_, mul_, normal_, pow_, scatter_, sub_, uniform_, zero_ } from '../inplace.js';
+import { add_, clamp_, div_, fill_, maskedFill_, mul_, normal_, pow_, scatter_, scatterAdd_, scatterReduce_, sub_, uniform_, zero_ } from '../inplace.js';
+import type { ScatterOptions } from '../indexing.js';
+import type { ScatterReduceOptions, ScatterReduction } from '../scatter.js';
 
 declare module '../../tensor/tensor.js' {
   interface Tensor {
@@ -31,8 +33,12 @@ declare module '../../tensor/tensor.js' {
     normal_(mean?: number | FillRandomOptions, std?: number | FillRandomOptions, options?: FillRandomOptions): this;
     /** PyTorch: `Tensor.masked_fill_(mask, value)`: value where the bool mask (broadcast to this shape) is true. */
     maskedFill_(mask: Tensor, value: number): this;
-    /** PyTorch: `Tensor.scatter_(dim, index, src)`: this[index[i][j]][j] = src[i][j] (dim 0), in place. */
-    scatter_(dim: number, index: Tensor, src: Tensor | number): this;
+    /** PyTorch: `Tensor.scatter_(dim, index, src, *, reduce=None)`: this[index[i][j]][j] = src[i][j] (dim 0), in place; `{ reduce: 'add' | 'multiply' }`. */
+    scatter_(dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): this;
+    /** PyTorch: `Tensor.scatter_add_(dim, index, src)`: this[index[i][j]][j] += src[i][j] (dim 0), in place. */
+    scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
+    /** PyTorch: `Tensor.scatter_reduce_(dim, index, src, reduce, *, include_self=True)`: `torch.scatterReduce` in place. */
+    scatterReduce_(dim: number, index: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): this;
   }
 }
 
@@ -81,7 +87,15 @@ Tensor.prototype.maskedFill_ = function <T extends Tensor>(this: T, mask: Tensor
   maskedFill_(this, mask, value);
   return this;
 };
-Tensor.prototype.scatter_ = function <T extends Tensor>(this: T, dim: number, index: Tensor, src: Tensor | number): T {
-  scatter_(this, dim, index, src);
+Tensor.prototype.scatter_ = function <T extends Tensor>(this: T, dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): T {
+  scatter_(this, dim, index, src, options);
+  return this;
+};
+Tensor.prototype.scatterAdd_ = function <T extends Tensor>(this: T, dim: number, index: Tensor, src: Tensor): T {
+  scatterAdd_(this, dim, index, src);
+  return this;
+};
+Tensor.prototype.scatterReduce_ = function <T extends Tensor>(this: T, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): T {
+  scatterReduce_(this, dim, index, src, reduce, options);
   return this;
 };

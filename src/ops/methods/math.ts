@@ -6,6 +6,7 @@
 
 import { Tensor } from '../../tensor/tensor.js';
 import * as M from '../math.js';
+import type { ReduceOptions } from '../reduce.js';
 import * as R from '../reductions.js';
 
 declare module '../../tensor/tensor.js' {
@@ -40,12 +41,12 @@ declare module '../../tensor/tensor.js' {
     var(dim?: number | readonly number[] | null | boolean | R.VarOptions, unbiased?: boolean | R.VarOptions, keepdim?: boolean): Tensor;
     /** PyTorch: `Tensor.norm(p='fro', dim=None, keepdim=False)`: the vector p-norm over dims. */
     norm(p?: number | 'fro' | 'nuc', dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-    /** PyTorch: `Tensor.prod(dim=None, keepdim=False)`: the product (int64 for integer input). */
-    prod(dim?: number | null, keepdim?: boolean): Tensor;
-    /** PyTorch: `Tensor.cumsum(dim)`: running sums along dim, this shape. */
-    cumsum(dim: number): Tensor;
-    /** PyTorch: `Tensor.cumprod(dim)`: running products along dim, this shape. */
-    cumprod(dim: number): Tensor;
+    /** PyTorch: `Tensor.prod(dim=None, keepdim=False, *, dtype=None)`: the product (int64 for integer input). */
+    prod(dim?: number | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
+    /** PyTorch: `Tensor.cumsum(dim, *, dtype=None)`: running sums along dim, this shape. */
+    cumsum(dim: number | R.CumulativeOptions, options?: R.CumulativeOptions): Tensor;
+    /** PyTorch: `Tensor.cumprod(dim, *, dtype=None)`: running products along dim, this shape. */
+    cumprod(dim: number | R.CumulativeOptions, options?: R.CumulativeOptions): Tensor;
     /** PyTorch: `Tensor.logsumexp(dim, keepdim=False)`: log Σ exp over dims, computed stably. */
     logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
     /** PyTorch: `Tensor.any(dim=None, keepdim=False)`: bool, true where any element is nonzero. */
@@ -152,14 +153,14 @@ const methods = {
   norm(this: Tensor, p?: number | 'fro' | 'nuc', dim?: number | readonly number[] | null, keepdim?: boolean): Tensor {
     return R.norm(this, p, dim, keepdim);
   },
-  prod(this: Tensor, dim?: number | null, keepdim?: boolean): Tensor {
-    return R.prod(this, dim, keepdim);
+  prod(this: Tensor, dim?: number | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
+    return R.prod(this, dim, keepdim, options);
   },
-  cumsum(this: Tensor, dim: number): Tensor {
-    return R.cumsum(this, dim);
+  cumsum(this: Tensor, dim: number | R.CumulativeOptions, options?: R.CumulativeOptions): Tensor {
+    return R.cumsum(this, dim, options);
   },
-  cumprod(this: Tensor, dim: number): Tensor {
-    return R.cumprod(this, dim);
+  cumprod(this: Tensor, dim: number | R.CumulativeOptions, options?: R.CumulativeOptions): Tensor {
+    return R.cumprod(this, dim, options);
   },
   logsumexp(this: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor {
     return R.logsumexp(this, dim, keepdim);

@@ -5,14 +5,18 @@
  */
 
 import { Tensor } from '../../tensor/tensor.js';
-import { logSoftmax, mean, softmax, sum } from '../reduce.js';
+import { logSoftmax, mean, nanmean, nansum, type ReduceOptions, softmax, sum } from '../reduce.js';
 
 declare module '../../tensor/tensor.js' {
   interface Tensor {
-    /** PyTorch: `Tensor.sum(dim=None, keepdim=False)`. */
-    sum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-    /** PyTorch: `Tensor.mean(dim=None, keepdim=False)`. */
-    mean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    /** PyTorch: `Tensor.sum(dim=None, keepdim=False, *, dtype=None)`; keywords as `{ dim, keepdim, dtype }` (see `torch.sum`). */
+    sum(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
+    /** PyTorch: `Tensor.mean(dim=None, keepdim=False, *, dtype=None)`. */
+    mean(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
+    /** PyTorch: `Tensor.nansum(dim=None, keepdim=False, *, dtype=None)`: sum with NaN as 0. */
+    nansum(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
+    /** PyTorch: `Tensor.nanmean(dim=None, keepdim=False, *, dtype=None)`: mean of the non-NaN values. */
+    nanmean(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
     /** PyTorch: `Tensor.softmax(dim)`. */
     softmax(dim: number): Tensor;
     /** PyTorch: `Tensor.log_softmax(dim)`. */
@@ -22,11 +26,18 @@ declare module '../../tensor/tensor.js' {
 
 const proto = Tensor.prototype;
 
-proto.sum = function (this: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
-  return sum(this, dim, keepdim);
+type DimArg = number | readonly number[] | null | ReduceOptions;
+proto.sum = function (this: Tensor, dim?: DimArg, keepdim: boolean | ReduceOptions = false, options?: ReduceOptions): Tensor {
+  return sum(this, dim, keepdim, options);
 };
-proto.mean = function (this: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
-  return mean(this, dim, keepdim);
+proto.mean = function (this: Tensor, dim?: DimArg, keepdim: boolean | ReduceOptions = false, options?: ReduceOptions): Tensor {
+  return mean(this, dim, keepdim, options);
+};
+proto.nansum = function (this: Tensor, dim?: DimArg, keepdim: boolean | ReduceOptions = false, options?: ReduceOptions): Tensor {
+  return nansum(this, dim, keepdim, options);
+};
+proto.nanmean = function (this: Tensor, dim?: DimArg, keepdim: boolean | ReduceOptions = false, options?: ReduceOptions): Tensor {
+  return nanmean(this, dim, keepdim, options);
 };
 proto.softmax = function (this: Tensor, dim: number): Tensor {
   return softmax(this, dim);

@@ -1,0 +1,529 @@
+/*
+ * torchlet's Node-API addon: picks the kernel build for this CPU (cpuid: AVX-512, else AVX2 + FMA,
+ * else portable; `useIsa` forces one), runs its kernels on the Float32Arrays JavaScript passes
+ * (no copies: Node-API gives the arrays' own memory), and owns a small pthread pool.
+ *
+ * Errors never abort: arguments are checked before any kernel runs (a wrong type or a too short
+ * array throws a TypeError or RangeError), and a kernel that cannot get memory returns an error
+ * that becomes a JavaScript Error.
+ *
+ * Threads: `setThreads(n)` sizes the pool (n - 1 workers; the calling thread is the n-th). One
+ * JavaScript thread uses the pool at a time; a call from another (a worker_threads thread using
+ * torchlet too) runs on its own thread alone. A kernel call hands tasks to the workers and takes
+ * tasks itself until none is left, so it never waits for a worker that has not started: its
+ * only wait is for tasks already running. Workers block every signal (Node's handlers stay on
+ * the main thread), sleep on a condition variable between calls, and are joined when the last
+ * Node environment using the addon shuts down, so a process exits normally.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels.h"
+
+#ifndef TL_SOURCE_HASH
+#define TL_SOURCE_HASH "unknown"
+#endif
+
+/* ---- which build ---------------------------------------------------------------------------- */
+
+static int have_avx512(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+}
+static int have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+static const tl_kernels *current;
+
+static const tl_kernels *best(void) {
+  __builtin_cpu_init();
+  if (have_avx512()) return &tl_kernels_avx512;
+  if (have_avx2()) return &tl_kernels_avx2;
+  return &tl_kernels_portable;
+}
+
+/* ---- thread pool ---------------------------------------------------------------------------- */
+
+#define MAX_WORKERS 63
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
+static pthread_t workers[MAX_WORKERS];
+static int nworkers;
+static unsigned long gen;
+static int quit;
+static tl_task_fn job_fn;
+static void *job_arg;
+static int job_n;
+static int active;
+static atomic_int next_task;
+static atomic_int remaining;
+/** Threads asked for by setThreads (the caller included). */
+static int requested = 1;
+/** One JavaScript thread at a time owns the pool for a kernel call. */
+static pthread_mutex_t use_mu = PTHREAD_MUTEX_INITIALIZER;
+static __thread int owns_pool;
+static __thread int in_task;
+/** Jobs handed to the workers (info().poolJobs: tests see that a call was split). */
+static atomic_long pool_jobs;
+
+static void run_tasks(tl_task_fn fn, void *arg, int n) {
+  in_task = 1;
+  for (;;) {
+    const int i = atomic_fetch_add(&next_task, 1);
+    if (i >= n) break;
+    fn(arg, i);
+    if (atomic_fetch_sub(&remaining, 1) == 1) {
+      pthread_mutex_lock(&mu);
+      pthread_cond_broadcast(&idle);
+      pthread_mutex_unlock(&mu);
+    }
+  }
+  in_task = 0;
+}
+
+static void *worker_main(void *p) {
+  unsigned long seen = (unsigned long)(size_t)p;
+  pthread_mutex_lock(&mu);
+  for (;;) {
+    while (!quit && gen == seen) pthread_cond_wait(&wake, &mu);
+    if (quit) break;
+    seen = gen;
+    tl_task_fn fn = job_fn;
+    void *arg = job_arg;
+    const int n = job_n;
+    active++;
+    pthread_mutex_unlock(&mu);
+    run_tasks(fn, arg, n);
+    pthread_mutex_lock(&mu);
+    if (--active == 0) pthread_cond_broadcast(&idle);
+  }
+  pthread_mutex_unlock(&mu);
+  return NULL;
+}
+
+static void stop_workers(void) {
+  pthread_mutex_lock(&mu);
+  quit = 1;
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&mu);
+  for (int i = 0; i < nworkers; i++) pthread_join(workers[i], NULL);
+  nworkers = 0;
+  quit = 0;
+}
+
+/** n - 1 workers (only between kernel calls, by the thread that owns the pool). */
+static void resize_pool(int n) {
+  if (n - 1 == nworkers) return;
+  stop_workers();
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  for (int i = 0; i < n - 1 && i < MAX_WORKERS; i++) {
+    if (pthread_create(&workers[i], NULL, worker_main, (void *)(size_t)gen) != 0) break;
+    nworkers++;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+int tl_threads(void) { return owns_pool && !in_task ? nworkers + 1 : 1; }
+
+void tl_parallel(int n, tl_task_fn fn, void *arg) {
+  if (n <= 1 || !owns_pool || in_task || nworkers == 0) {
+    for (int i = 0; i < n; i++) fn(arg, i);
+    return;
+  }
+  pthread_mutex_lock(&mu);
+  while (active > 0) pthread_cond_wait(&idle, &mu); /* workers leaving the last (finished) job */
+  job_fn = fn;
+  job_arg = arg;
+  job_n = n;
+  atomic_store(&next_task, 0);
+  atomic_store(&remaining, n);
+  gen++;
+  atomic_fetch_add(&pool_jobs, 1);
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&mu);
+  run_tasks(fn, arg, n);
+  pthread_mutex_lock(&mu);
+  while (atomic_load(&remaining) > 0 || active > 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&idle, &mu, &ts);
+  }
+  pthread_mutex_unlock(&mu);
+}
+
+/** Own the pool for one kernel call (sized as asked), or run alone if another thread owns it. */
+static void enter(void) {
+  owns_pool = pthread_mutex_trylock(&use_mu) == 0;
+  if (owns_pool) resize_pool(requested);
+}
+static void leave(void) {
+  if (owns_pool) pthread_mutex_unlock(&use_mu);
+  owns_pool = 0;
+}
+
+static atomic_int envs;
+
+static void cleanup(void *unused) {
+  (void)unused;
+  if (atomic_fetch_sub(&envs, 1) == 1) {
+    pthread_mutex_lock(&use_mu);
+    stop_workers();
+    pthread_mutex_unlock(&use_mu);
+  }
+}
+
+/* ---- argument checks ------------------------------------------------------------------------ */
+
+#define MAX_ARGS 24
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAX_ARGS];
+  size_t argc;
+  int failed;
+} args_t;
+
+static int get_args(napi_env env, napi_callback_info info, args_t *a, size_t want) {
+  a->env = env;
+  a->argc = MAX_ARGS;
+  a->failed = 0;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok || a->argc < want) {
+    napi_throw_type_error(env, NULL, "torchlet native: wrong number of arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static void fail(args_t *a, int range, const char *msg) {
+  if (a->failed) return;
+  a->failed = 1;
+  if (range) napi_throw_range_error(a->env, NULL, msg);
+  else napi_throw_type_error(a->env, NULL, msg);
+}
+
+static double num(args_t *a, size_t i) {
+  double v = 0;
+  if (!a->failed && napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) fail(a, 0, "torchlet native: expected a number");
+  return v;
+}
+
+static int is_null(args_t *a, size_t i) {
+  napi_valuetype t;
+  return napi_typeof(a->env, a->argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined);
+}
+
+/** A typed array of the given type with at least `need` elements (NULL allowed when optional). */
+static void *typed(args_t *a, size_t i, napi_typedarray_type want, double need, int optional) {
+  if (a->failed) return NULL;
+  if (is_null(a, i)) {
+    if (!optional) fail(a, 0, "torchlet native: a required array is missing");
+    return NULL;
+  }
+  bool is = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(a->env, a->argv[i], &is) != napi_ok || !is ||
+      napi_get_typedarray_info(a->env, a->argv[i], &type, &length, &data, NULL, NULL) != napi_ok || type != want) {
+    fail(a, 0, want == napi_float32_array ? "torchlet native: expected a Float32Array" : "torchlet native: expected an Int32Array");
+    return NULL;
+  }
+  if ((double)length < need) {
+    fail(a, 1, "torchlet native: an array is shorter than its shape needs");
+    return NULL;
+  }
+  return data;
+}
+
+static float *f32(args_t *a, size_t i, double need, int optional) { return typed(a, i, napi_float32_array, need, optional); }
+
+static napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+static napi_value out_of_memory(napi_env env) {
+  napi_throw_error(env, NULL, "torchlet native: out of memory in a kernel");
+  return NULL;
+}
+
+/* ---- exports -------------------------------------------------------------------------------- */
+
+/** gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate): C (+)= A·B on strided views (offsets: subarrays). */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, 12)) return NULL;
+  const double m = num(&a, 0), n = num(&a, 1), k = num(&a, 2);
+  const double rsA = num(&a, 4), csA = num(&a, 5), rsB = num(&a, 7), csB = num(&a, 8), ldc = num(&a, 10);
+  const int acc = num(&a, 11) != 0;
+  if (!a.failed && (m < 0 || n < 0 || k < 0 || m > 2147483647.0 || n > 2147483647.0 || k > 2147483647.0 || rsA < 0 || csA < 0 || rsB < 0 || csB < 0 || ldc < n))
+    fail(&a, 1, "torchlet native: bad GEMM sizes");
+  const float *A = f32(&a, 3, m > 0 && k > 0 ? (m - 1) * rsA + (k - 1) * csA + 1 : 0, 0);
+  const float *B = f32(&a, 6, k > 0 && n > 0 ? (k - 1) * rsB + (n - 1) * csB + 1 : 0, 0);
+  float *C = f32(&a, 9, m > 0 && n > 0 ? (m - 1) * ldc + n : 0, 0);
+  if (a.failed) return NULL;
+  enter();
+  const int rc = current->gemm((int)m, (int)n, (int)k, A, (long)rsA, (long)csA, B, (long)rsB, (long)csB, C, (long)ldc, acc);
+  leave();
+  return rc ? out_of_memory(env) : undefined(env);
+}
+
+/** unary(op, x, out): op 0 sigmoid, 1 tanh; out may be x. */
+static napi_value js_unary(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, 3)) return NULL;
+  const double op = num(&a, 0);
+  size_t len = 0;
+  napi_typedarray_type type;
+  if (!a.failed && (napi_get_typedarray_info(env, a.argv[1], &type, &len, NULL, NULL, NULL) != napi_ok)) fail(&a, 0, "torchlet native: expected a Float32Array");
+  const float *x = f32(&a, 1, 0, 0);
+  float *out = f32(&a, 2, (double)len, 0);
+  if (a.failed) return NULL;
+  if (op == 0) current->sigmoid(x, out, (long)len);
+  else current->tanh(x, out, (long)len);
+  return undefined(env);
+}
+
+/** Shared by forward and backward: sizes and steps from (ints, bs); offsets written to *offs. */
+static int layer_sizes(args_t *a, tl_layer *L, int32_t **offs) {
+  const int32_t *ints = typed(a, 0, napi_int32_array, 6, 0);
+  napi_typedarray_type type;
+  size_t T = 0;
+  if (a->failed) return 0;
+  const int32_t *bs = typed(a, 1, napi_int32_array, 1, 0);
+  if (a->failed) return 0;
+  napi_get_typedarray_info(a->env, a->argv[1], &type, &T, NULL, NULL, NULL);
+  L->mode = ints[0];
+  L->reverse = ints[1] != 0;
+  L->H = ints[2];
+  L->I = ints[3];
+  L->P = ints[4];
+  L->ldy = ints[5];
+  L->T = (int)T;
+  L->B = bs[0];
+  if (L->mode < 0 || L->mode > 3 || L->H <= 0 || L->I <= 0 || L->P <= 0 || (L->P != L->H && L->mode != TL_LSTM) || T > 2147483647u) {
+    fail(a, 1, "torchlet native: bad layer sizes");
+    return 0;
+  }
+  *offs = malloc((T + 1) * sizeof(int32_t));
+  if (!*offs) {
+    fail(a, 1, "torchlet native: out of memory");
+    return 0;
+  }
+  long total = 0;
+  for (size_t t = 0; t < T; t++) {
+    if (bs[t] <= 0 || bs[t] > L->B) {
+      free(*offs);
+      fail(a, 1, "torchlet native: batch sizes must be positive and non-increasing");
+      return 0;
+    }
+    if (t > 0 && bs[t] > bs[t - 1]) {
+      free(*offs);
+      fail(a, 1, "torchlet native: batch sizes must be positive and non-increasing");
+      return 0;
+    }
+    (*offs)[t] = (int32_t)total;
+    total += bs[t];
+    if (total > 2147483647L) {
+      free(*offs);
+      fail(a, 1, "torchlet native: too many rows");
+      return 0;
+    }
+  }
+  (*offs)[T] = (int32_t)total;
+  L->total = (int)total;
+  L->bs = bs;
+  L->offs = *offs;
+  return 1;
+}
+
+/** After the checks: run a layer kernel on the pool (or throw what the checks found). */
+static napi_value run_layer(args_t *a, const tl_layer *L, int32_t *offs, int (*kernel)(const tl_layer *)) {
+  if (a->failed) {
+    free(offs);
+    return NULL;
+  }
+  enter();
+  const int rc = kernel(L);
+  leave();
+  free(offs);
+  return rc ? out_of_memory(a->env) : undefined(a->env);
+}
+
+static int gates_of(int mode) { return mode == TL_LSTM ? 4 : mode == TL_GRU ? 3 : 1; }
+
+typedef struct {
+  double total, H, I, P, B, GH;
+  int lstm, gru, proj;
+} dims;
+
+/** What forward and backward share: the arguments, sizes and steps, x and the weights (arguments 2-5). */
+static int layer_args(napi_env env, napi_callback_info info, args_t *a, size_t argc, tl_layer *L, int32_t **offs, dims *z) {
+  memset(L, 0, sizeof *L);
+  if (!get_args(env, info, a, argc) || !layer_sizes(a, L, offs)) return 0;
+  *z = (dims){L->total, L->H, L->I, L->P, L->B, gates_of(L->mode) * L->H, L->mode == TL_LSTM, L->mode == TL_GRU, L->mode == TL_LSTM && L->P != L->H};
+  L->x = f32(a, 2, z->total * z->I, 0);
+  L->wIh = f32(a, 3, z->GH * z->I, 0);
+  L->wHh = f32(a, 4, z->GH * z->P, 0);
+  L->wHr = f32(a, 5, z->P * z->H, !z->proj);
+  return 1;
+}
+
+/**
+ * forward(ints [mode, reverse, H, I, P, ldy], bs, x, wIh, wHh, wHr, bias, bHn, h, c, y,
+ *         gates, hPrev, cPrev, cNew, hg, hUnproj): see tl_layer; y is its first column's view.
+ */
+static napi_value js_forward(napi_env env, napi_callback_info info) {
+  args_t a;
+  tl_layer L;
+  int32_t *offs = NULL;
+  dims z;
+  if (!layer_args(env, info, &a, 17, &L, &offs, &z)) return NULL;
+  if (L.ldy < L.P) fail(&a, 1, "torchlet native: bad output stride");
+  L.bias = f32(&a, 6, z.GH, 0);
+  L.bHn = f32(&a, 7, z.H, !z.gru);
+  L.h = f32(&a, 8, z.B * z.P, 0);
+  L.c = f32(&a, 9, z.B * z.H, !z.lstm);
+  L.y = f32(&a, 10, (z.total - 1) * L.ldy + z.P, 0);
+  L.gates = f32(&a, 11, z.total * z.GH, 1);
+  L.hPrev = f32(&a, 12, z.total * z.P, 1);
+  const int save = L.hPrev != NULL;
+  if (save && !L.gates) fail(&a, 0, "torchlet native: saving needs the gates array");
+  L.cPrev = f32(&a, 13, z.total * z.H, !(save && z.lstm));
+  L.cNew = f32(&a, 14, z.total * z.H, !(save && z.lstm));
+  L.hg = f32(&a, 15, z.total * z.GH, !(save && z.gru));
+  L.hUnproj = f32(&a, 16, z.total * z.H, !(save && z.proj));
+  if (!z.proj) L.wHr = NULL;
+  return run_layer(&a, &L, offs, current->layer_forward);
+}
+
+/**
+ * backward(ints [mode, reverse, H, I, P, 0], bs, x, wIh, wHh, wHr, gates, hPrev, cPrev, cNew, hg,
+ *          hUnproj, dy, dh, dc, dx, dWIh, dWHh, dBIh, dBHh, dWHr): see tl_layer.
+ */
+static napi_value js_backward(napi_env env, napi_callback_info info) {
+  args_t a;
+  tl_layer L;
+  dims z;
+  int32_t *offs = NULL;
+  if (!layer_args(env, info, &a, 21, &L, &offs, &z)) return NULL;
+  L.gates = f32(&a, 6, z.total * z.GH, 0);
+  L.hPrev = f32(&a, 7, z.total * z.P, 0);
+  L.cPrev = f32(&a, 8, z.total * z.H, !z.lstm);
+  L.cNew = f32(&a, 9, z.total * z.H, !z.lstm);
+  L.hg = f32(&a, 10, z.total * z.GH, !z.gru);
+  L.hUnproj = f32(&a, 11, z.total * z.H, !z.proj);
+  L.dy = f32(&a, 12, z.total * z.P, 1);
+  L.dh = f32(&a, 13, z.B * z.P, 0);
+  L.dc = f32(&a, 14, z.B * z.H, !z.lstm);
+  L.dx = f32(&a, 15, z.total * z.I, 1);
+  L.dWIh = f32(&a, 16, z.GH * z.I, 0);
+  L.dWHh = f32(&a, 17, z.GH * z.P, 0);
+  L.dBIh = f32(&a, 18, z.GH, 1);
+  L.dBHh = f32(&a, 19, z.GH, 1);
+  L.dWHr = f32(&a, 20, z.P * z.H, !z.proj);
+  if (!z.proj) L.wHr = L.hUnproj = L.dWHr = NULL;
+  return run_layer(&a, &L, offs, current->layer_backward);
+}
+
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+/** info(): { isa, width, supported: [...], sourceHash, threads, poolJobs }. */
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, list, v;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "isa", str(env, current->name));
+  napi_create_int32(env, current->width, &v);
+  napi_set_named_property(env, o, "width", v);
+  napi_create_array(env, &list);
+  uint32_t i = 0;
+  if (have_avx512()) napi_set_element(env, list, i++, str(env, "avx512"));
+  if (have_avx2()) napi_set_element(env, list, i++, str(env, "avx2"));
+  napi_set_element(env, list, i++, str(env, "portable"));
+  napi_set_named_property(env, o, "supported", list);
+  napi_set_named_property(env, o, "sourceHash", str(env, TL_SOURCE_HASH));
+  napi_create_int32(env, requested, &v);
+  napi_set_named_property(env, o, "threads", v);
+  napi_create_double(env, (double)atomic_load(&pool_jobs), &v);
+  napi_set_named_property(env, o, "poolJobs", v);
+  return o;
+}
+
+/** useIsa(name): 'avx512' | 'avx2' | 'portable' | 'auto'; false (nothing changed) if this CPU lacks it. */
+static napi_value js_use_isa(napi_env env, napi_callback_info info) {
+  args_t a;
+  char name[16] = {0};
+  size_t len = 0;
+  napi_value r;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  if (napi_get_value_string_utf8(env, a.argv[0], name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "torchlet native: useIsa expects a string");
+    return NULL;
+  }
+  const tl_kernels *k = NULL;
+  if (!strcmp(name, "auto")) k = best();
+  else if (!strcmp(name, "avx512") && have_avx512()) k = &tl_kernels_avx512;
+  else if (!strcmp(name, "avx2") && have_avx2()) k = &tl_kernels_avx2;
+  else if (!strcmp(name, "portable")) k = &tl_kernels_portable;
+  if (k) current = k;
+  napi_get_boolean(env, k != NULL, &r);
+  return r;
+}
+
+/** setThreads(n): the pool used by the next kernel calls (n - 1 workers). */
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  const double n = num(&a, 0);
+  if (a.failed) return NULL;
+  requested = n < 1 ? 1 : n > MAX_WORKERS + 1 ? MAX_WORKERS + 1 : (int)n;
+  return undefined(env);
+}
+
+/** fmaPeak(rounds): the register-only multiply-add loop (bench: the core's peak at this width). */
+static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value r;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  const double n = num(&a, 0);
+  if (a.failed) return NULL;
+  napi_create_double(env, current->fma_peak((long)n), &r);
+  return r;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  if (!current) current = best();
+  atomic_fetch_add(&envs, 1);
+  napi_add_env_cleanup_hook(env, cleanup, NULL);
+  const struct {
+    const char *name;
+    napi_callback fn;
+  } fns[] = {{"gemm", js_gemm},       {"unary", js_unary},           {"forward", js_forward},    {"backward", js_backward},
+             {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak}};
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);
+    napi_set_named_property(env, exports, fns[i].name, f);
+  }
+  return exports;
+}

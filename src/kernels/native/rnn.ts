@@ -1,0 +1,92 @@
+/**
+ * The fused recurrent kernel on the native tier: implements `RnnKernel` (src/kernels/rnn.ts) for
+ * float32 and hands anything else (float64, native not loaded or not chosen) to the WebAssembly
+ * kernel, which falls back to the reference by itself. PyTorch twin: the CPU `_VF.lstm` /
+ * `_VF.gru` / `_VF.rnn_tanh` / `_VF.rnn_relu` layer loops (aten/src/ATen/native/RNN.cpp), one
+ * direction of one layer at a time.
+ *
+ * One addon call runs a direction's whole forward (native/kernels.c: the input projection of all
+ * steps as one GEMM, then per step one GEMM on W_hh and the fused cell) on the caller's arrays;
+ * what backward needs is kept in ordinary Float32Arrays owned by the backward closure (the garbage
+ * collector frees them), and one call runs the whole BPTT plus the weight gradients. Threads
+ * (setNumThreads) split the batch rows and the big products inside the addon; results do not
+ * depend on the thread count, so deterministic mode needs nothing more.
+ */
+import { RuntimeError } from '../../errors.js';
+import { type FloatArray, forwardInTurn, type RnnForwardArgs, type RnnForwardResult, type RnnGradsIn, type RnnGradsOut, type RnnKernel } from '../rnn.js';
+import { layerDims } from '../rnn.js';
+import { wasmRnnKernel } from '../wasm/rnn.js';
+import { call, nativeKernels } from './loader.js';
+
+const MODES = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 } as const;
+
+const f32 = (n: number): Float32Array => new Float32Array(n);
+/** A gradient in float32 (the ops pass the forward's dtype; anything else is converted). */
+const asF32 = (a: FloatArray | null | undefined): Float32Array | null => (a == null ? null : a instanceof Float32Array ? a : Float32Array.from(a));
+
+function allF32(args: RnnForwardArgs): boolean {
+  const { x, h0, c0, weights: w } = args;
+  return [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr].every((a) => a === null || a instanceof Float32Array);
+}
+
+function supports(x: FloatArray): boolean {
+  return x instanceof Float32Array && nativeKernels() !== null;
+}
+
+function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResult<A> {
+  const k = nativeKernels();
+  if (!k || !allF32(args)) return wasmRnnKernel.forward(args);
+  const { spec, weights: w, needsGrad } = args;
+  const { H, I, GH, Hout, B, total, lstm } = layerDims(spec);
+  const gru = spec.mode === 'GRU';
+  const proj = lstm && spec.projSize > 0;
+  // b_ih + b_hh folded into one row (the GRU's n block of b_hh stays apart: it sits inside r * (...)).
+  const bias = f32(GH);
+  for (let j = 0; j < GH; j++) bias[j] = (w.bIh ? w.bIh[j] : 0) + (w.bHh && !(gru && j >= 2 * H) ? w.bHh[j] : 0);
+  const bHn = gru ? (w.bHh ? (w.bHh.slice(2 * H, 3 * H) as Float32Array) : f32(H)) : null;
+  const h = args.h0.slice(0, B * Hout) as Float32Array;
+  const c = lstm ? (args.c0 ? (args.c0.slice(0, B * H) as Float32Array) : f32(B * H)) : null;
+  const y = f32(total * Hout);
+  const saved = needsGrad
+    ? { gates: f32(total * GH), hPrev: f32(total * Hout), cPrev: lstm ? f32(total * H) : null, cNew: lstm ? f32(total * H) : null, hg: gru ? f32(total * GH) : null, hUnproj: proj ? f32(total * H) : null }
+    : null;
+  const ints = Int32Array.of(MODES[spec.mode], spec.reverse ? 1 : 0, H, I, Hout, Hout);
+  const wHr = proj ? (w.wHr as Float32Array) : null;
+  call(() =>
+    k.forward(ints, spec.batchSizes, args.x as Float32Array, w.wIh as Float32Array, w.wHh as Float32Array, wHr, bias, bHn, h, c, y,
+      saved?.gates ?? null, saved?.hPrev ?? null, saved?.cPrev ?? null, saved?.cNew ?? null, saved?.hg ?? null, saved?.hUnproj ?? null),
+  );
+  let s = saved;
+  const backward = (grads: RnnGradsIn<A>, retain = false): RnnGradsOut<A> => {
+    if (!s) throw new RuntimeError('RnnKernel backward called after its saved buffers were released (only calls with retain keep them)');
+    const kk = nativeKernels() ?? k;
+    const dh = f32(B * Hout);
+    if (grads.dhN) dh.set(grads.dhN.subarray(0, B * Hout));
+    const dc = lstm ? f32(B * H) : null;
+    if (dc && grads.dcN) dc.set(grads.dcN.subarray(0, B * H));
+    const out = {
+      dx: grads.needsDx === false ? null : f32(total * I),
+      dWIh: f32(GH * I),
+      dWHh: f32(GH * Hout),
+      dBIh: w.bIh ? f32(GH) : null,
+      dBHh: w.bHh ? f32(GH) : null,
+      dWHr: proj ? f32(Hout * H) : null,
+    };
+    const sv = s;
+    call(() =>
+      kk.backward(ints, spec.batchSizes, args.x as Float32Array, w.wIh as Float32Array, w.wHh as Float32Array, wHr, sv.gates, sv.hPrev, sv.cPrev, sv.cNew, sv.hg,
+        sv.hUnproj, asF32(grads.dy), dh, dc, out.dx, out.dWIh, out.dWHh, out.dBIh, out.dBHh, out.dWHr),
+    );
+    if (!retain) s = null;
+    return { ...out, dh0: dh, dc0: dc } as RnnGradsOut<A>;
+  };
+  return { y: y as A, hN: h as A, cN: c as A | null, backward: needsGrad ? backward : null };
+}
+
+/** The native recurrent kernel (float32; the WebAssembly kernel, then the reference, for anything else). */
+export const nativeRnnKernel: RnnKernel = {
+  name: 'native',
+  supports,
+  forward,
+  forwardMany: (argsList, join) => (argsList.every((a) => supports(a.x)) ? forwardInTurn({ forward }, argsList) : wasmRnnKernel.forwardMany(argsList, join)),
+};

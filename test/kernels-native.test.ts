@@ -1,0 +1,249 @@
+/**
+ * The native kernels (native/*.c, a Node-API addon) on every instruction set this CPU has
+ * (AVX-512, AVX2 + FMA, portable), forced in turn: the committed binary built from the current
+ * sources, GEMM against the reference, the activation sweep over the whole float range, threads
+ * (results independent of the thread count, a process that used them exits by itself), errors
+ * coming back as exceptions, and the silent fallback to WebAssembly where the addon cannot load.
+ * Every recurrent case and fixture runs on each instruction set through test/helpers/kernels.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import type * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TorchletError } from '../src/errors.js';
+import { sourceHash as builtHash } from '../src/kernels/native/binary.generated.js';
+import { kernelInfo, nativeGemm, nativeKernels, nativeRnnKernel, nativeUnary } from '../src/kernels/native/index.js';
+import { gemm as refGemm } from '../src/kernels/ref/matmul.js';
+import type { RnnForwardArgs, RnnGradsOut, RnnLayerSpec } from '../src/kernels/rnn.js';
+import { gateCount } from '../src/kernels/rnn.js';
+import { setKernelPreference } from '../src/kernels/wasm/loader.js';
+import { setNumThreads } from '../src/kernels/wasm/threads.js';
+import { nativeSourceHash } from '../tools/build-native.js';
+import { nativeIsasHere } from './helpers/kernels.js';
+import { firstMismatch } from './kernels-wasm-cases.js';
+
+const isas = nativeIsasHere();
+const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
+
+afterEach(() => setKernelPreference('auto'));
+
+describe('the native binary', () => {
+  it('loads here (linux-x64) with every instruction set this CPU has', () => {
+    if (!onLinuxX64) return;
+    expect(isas).toContain('portable');
+    expect(kernelInfo().tier).toBe('native');
+  });
+
+  it('was built from the current native/ sources (the hash compiled into it, and the generated module)', () => {
+    // If this fails: npm run build:native, and commit the .node file and binary.generated.ts.
+    expect(builtHash).toBe(nativeSourceHash());
+    if (onLinuxX64) expect(nativeKernels()!.info().sourceHash).toBe(builtHash);
+  });
+});
+
+const rand = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed));
+
+for (const isa of isas) {
+  describe(`native ${isa}`, () => {
+    const use = () => setKernelPreference(`native-${isa}`);
+
+    it('is the tier in use, forced through the kernel preference', () => {
+      use();
+      const info = kernelInfo();
+      expect(info).toMatchObject({ tier: 'native', isa, preference: `native-${isa}` });
+      expect(info.reason).toContain(isa);
+    });
+
+    it('GEMM agrees with the reference: transposes, batch with a shared B, accumulate, offsets', () => {
+      use();
+      for (const [m, n, k] of [[32, 96, 40], [7, 13, 33], [70, 9, 400], [1, 24, 200], [3, 10, 2], [9, 70, 600], [33, 1, 17]] as const) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const a = rand(2 * m * k + 3, 1);
+            const b = rand(k * n + 5, 2);
+            const c0 = rand(2 * m * n + 7, 3);
+            const args = { m, n, k, a, b, transA, transB, accumulate: true, batch: 2, strideB: 0, offsetA: 3, offsetB: 5, offsetC: 7 };
+            const cf = c0.slice();
+            nativeGemm({ ...args, c: cf });
+            const cr = Float64Array.from(c0);
+            refGemm({ ...args, a: Float64Array.from(a), b: Float64Array.from(b), c: cr });
+            expect(firstMismatch(`[${m},${k}]x[${k},${n}] ${transA} ${transB}`, cf, cr)).toBeNull();
+            expect(cf.subarray(0, 7)).toEqual(c0.subarray(0, 7)); // nothing before offsetC touched
+          }
+        }
+      }
+    });
+
+    // Every 65,537th bit pattern (both signs, denormals, NaNs, infinities) plus the special values.
+    const bits = new Uint32Array(65536 + 8);
+    for (let i = 0; i < 65536; i++) bits[i] = (i * 65537 + 12345) >>> 0;
+    const x = new Float32Array(bits.buffer);
+    x.set([0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 3.4e38, -3.4e38, 1e-40], 65536);
+    for (const op of ['sigmoid', 'tanh'] as const) {
+      it(`${op} is within 1e-6 of the float64 value everywhere, saturates exactly, propagates NaN`, () => {
+        use();
+        const out = new Float32Array(x.length);
+        nativeUnary(op, x, out);
+        const limit = op === 'sigmoid' ? 100 : 20;
+        const low = op === 'sigmoid' ? 0 : -1;
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          const ref = op === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : Math.tanh(v);
+          if (Number.isNaN(v)) expect(out[i]).toBeNaN();
+          else if (Math.abs(out[i]! - ref) > 1e-6) expect({ x: v, got: out[i], ref }).toBeNull();
+          if (v >= limit) expect(out[i]).toBe(1);
+          if (v <= -limit) expect(out[i]).toBe(low);
+        }
+      });
+    }
+
+    it('measures its multiply-add ceiling (the bench divides GEMM rates by it)', () => {
+      use();
+      const k = nativeKernels()!;
+      expect(k.info().width).toBe(isa === 'avx512' ? 16 : isa === 'avx2' ? 8 : 4);
+      expect(Number.isFinite(k.fmaPeak(1000))).toBe(true);
+      expect(k.fmaPeak(1000)).not.toBe(k.fmaPeak(1));
+    });
+  });
+}
+
+/** A layer big enough for the addon to split its rows and products across 2 threads. */
+function bigLayer(mode: RnnLayerSpec['mode'], reverse: boolean): RnnForwardArgs<Float32Array> {
+  const H = 64;
+  const I = 32;
+  const proj = mode === 'LSTM' && reverse ? 24 : 0;
+  const P = proj || H;
+  const G = gateCount(mode);
+  const batchSizes = Int32Array.from({ length: 20 }, (_, t) => Math.max(9, 16 - (t >> 1)));
+  const total = batchSizes.reduce((a, b) => a + b, 0);
+  return {
+    spec: { mode, inputSize: I, hiddenSize: H, projSize: proj, batchSizes, reverse },
+    weights: { wIh: rand(G * H * I, 1), wHh: rand(G * H * P, 2).map((v) => v * 0.2), bIh: rand(G * H, 3), bHh: rand(G * H, 4), wHr: proj ? rand(P * H, 5) : null },
+    x: rand(total * I, 6),
+    h0: rand(16 * P, 7),
+    c0: mode === 'LSTM' ? rand(16 * H, 8) : null,
+    needsGrad: true,
+  };
+}
+
+function runBig(args: RnnForwardArgs<Float32Array>): { y: Float32Array; hN: Float32Array; cN: Float32Array | null; g: RnnGradsOut<Float32Array> } {
+  const r = nativeRnnKernel.forward(args);
+  const total = args.x.length / args.spec.inputSize;
+  const P = args.spec.projSize || args.spec.hiddenSize;
+  const g = r.backward!({ dy: rand(total * P, 9), dhN: rand(r.hN.length, 10), dcN: r.cN ? rand(r.cN.length, 11) : null });
+  return { y: r.y, hN: r.hN, cN: r.cN, g };
+}
+
+describe('native threads (setNumThreads)', () => {
+  afterEach(async () => {
+    await setNumThreads(1);
+  });
+
+  it('2 threads give bit for bit the results of 1 (rows and products split; every mode, reverse, projection, packed)', async () => {
+    setKernelPreference('native');
+    const layers = (['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'] as const).flatMap((mode) => [false, true].map((reverse) => ({ name: `${mode}${reverse ? ' reverse' : ''}`, args: bigLayer(mode, reverse) })));
+    await setNumThreads(1);
+    const ones = layers.map((l) => runBig(l.args));
+    await setNumThreads(2);
+    layers.forEach((l, i) => {
+      const before = nativeKernels()!.info().poolJobs;
+      const two = runBig(l.args);
+      expect(nativeKernels()!.info().poolJobs, `${l.name}: the call was split across the pool`).toBeGreaterThan(before);
+      expect(two, l.name).toEqual(ones[i]);
+    });
+  });
+
+  it('a process that used the pool exits by itself, exit code 0', () => {
+    if (!onLinuxX64) return;
+    const script = `import * as torch from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};
+await torch.setNumThreads(2);
+const lstm = new torch.nn.LSTM(32, 64);
+const [y] = lstm.forward(torch.randn(20, 16, 32));
+y.sum().backward();
+console.log(JSON.stringify({ tier: torch.kernelInfo().tier, threads: torch.getNumThreads() }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ tier: 'native', threads: 2 });
+  });
+});
+
+describe('native errors come back as exceptions', () => {
+  it('wrong arrays or sizes throw a TorchletError, and the process carries on', () => {
+    setKernelPreference('native');
+    const k = nativeKernels();
+    if (!k) return;
+    const f = new Float32Array(4);
+    const cases: [string, () => void][] = [
+      ['too short', () => k.gemm(4, 4, 4, f, 4, 1, f, 4, 1, f, 4, 0)],
+      ['not a Float32Array', () => k.gemm(1, 1, 1, new Float64Array(1) as unknown as Float32Array, 1, 1, f, 1, 1, f, 1, 0)],
+      ['missing arguments', () => (k.gemm as unknown as () => void)()],
+      ['increasing batch sizes', () => k.forward(Int32Array.of(0, 0, 1, 1, 1, 1), Int32Array.of(1, 2), f, f, f, null, f, null, f, null, f, null, null, null, null, null, null)],
+    ];
+    for (const [what, run] of cases) {
+      expect(run, what).toThrow();
+      let caught: unknown = null;
+      try {
+        run();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught instanceof Error, what).toBe(true);
+    }
+    // Through the kernel wrappers: one of torchlet's error classes.
+    const spec: RnnLayerSpec = { mode: 'RNN_TANH', inputSize: 2, hiddenSize: 2, projSize: 0, batchSizes: Int32Array.of(1), reverse: false };
+    const bad = { spec, weights: { wIh: f.subarray(0, 1), wHh: f, bIh: null, bHh: null, wHr: null }, x: f, h0: f, c0: null, needsGrad: false };
+    expect(() => nativeRnnKernel.forward(bad)).toThrow(TorchletError);
+    expect(nativeKernels()!.info().isa).toBeTruthy(); // still alive
+  });
+});
+
+describe('fallback to WebAssembly, silently', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.resetModules();
+  });
+
+  async function fresh(): Promise<typeof import('../src/index.js')> {
+    vi.resetModules();
+    return import('../src/index.js');
+  }
+
+  it('on another platform', async () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    Object.defineProperty(process, 'platform', { value: 'darwin', configurable: true });
+    try {
+      const torch = await fresh();
+      const info = torch.kernelInfo();
+      expect(info.tier).toBe('wasm');
+      expect(info.reason).toContain('no prebuilt native binary for darwin');
+      const [y] = new torch.nn.GRU(3, 4).forward(torch.ones(2, 1, 3));
+      expect(y.shape).toEqual([2, 1, 4]);
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+  });
+
+  it('when the binary fails to load (an older glibc) or is missing', async () => {
+    if (!onLinuxX64) return;
+    vi.spyOn(process, 'dlopen').mockImplementation(() => {
+      throw new Error("/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found");
+    });
+    let torch = await fresh();
+    expect(torch.kernelInfo()).toMatchObject({ tier: 'wasm', isa: null });
+    expect(torch.kernelInfo().reason).toContain('GLIBC_2.34');
+    expect(torch.tensor([[1, 2]]).matmul(torch.tensor([[3], [4]])).item()).toBe(11);
+    vi.restoreAllMocks();
+    const nodeFs = process.getBuiltinModule('node:fs') as typeof fs;
+    vi.spyOn(nodeFs, 'existsSync').mockReturnValue(false);
+    torch = await fresh();
+    expect(torch.kernelInfo().reason).toContain('not found');
+    expect(torch.kernelInfo().tier).toBe('wasm');
+  });
+
+  it("setKernelPreference('simd') and 'ref' turn the native tier off", () => {
+    setKernelPreference('simd');
+    expect(kernelInfo()).toMatchObject({ tier: 'wasm', wasm: 'simd', isa: null });
+    expect(nativeRnnKernel.supports(new Float32Array(1))).toBe(false);
+    setKernelPreference('ref');
+    expect(kernelInfo().tier).toBe('ref');
+  });
+});
