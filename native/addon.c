@@ -511,6 +511,16 @@ static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/** gemmProbe(m, n, k, calls): the bench's packed-weight GEMM (packing outside the loop; time it from JS). */
+static napi_value js_gemm_probe(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, 4)) return NULL;
+  const double m = num(&a, 0), n = num(&a, 1), k = num(&a, 2), calls = num(&a, 3);
+  if (!a.failed && (m < 1 || n < 1 || k < 1 || m * k > 1e8 || k * n > 1e8 || m * n > 1e8)) fail(&a, 1, "torchlet native: bad GEMM probe sizes");
+  if (a.failed) return NULL;
+  return current->gemm_probe((int)m, (int)n, (int)k, (long)calls) ? out_of_memory(env) : undefined(env);
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!current) current = best();
   atomic_fetch_add(&envs, 1);
@@ -519,7 +529,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     const char *name;
     napi_callback fn;
   } fns[] = {{"gemm", js_gemm},       {"unary", js_unary},           {"forward", js_forward},    {"backward", js_backward},
-             {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak}};
+             {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak},
+             {"gemmProbe", js_gemm_probe}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

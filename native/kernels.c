@@ -708,4 +708,20 @@ static float fma_peak(long rounds) {
   return out;
 }
 
-const tl_kernels TABLE = {ISA_NAME, VW, gemm_, sigmoid_array, tanh_array, layer_forward, layer_backward, fma_peak};
+static int gemm_probe(int m, int n, int k, long calls) {
+  float *a = alloc_f((long)m * k), *b = alloc_f((long)k * n), *bp = alloc_f(packed_size(n, k)), *c = alloc_f((long)m * n);
+  const int ok = a && b && bp && c;
+  if (ok) {
+    for (long i = 0; i < (long)m * k; i++) a[i] = 0.01f;
+    for (long i = 0; i < (long)k * n; i++) b[i] = 0.01f;
+    pack_b(b, n, 1, n, k, 0, (n + NR - 1) / NR, bp);
+    for (long r = 0; r < calls; r++) gemm_packed(m, n, k, a, k, 1, bp, 0, (n + NR - 1) / NR, c, n, 0);
+  }
+  free(a);
+  free(b);
+  free(bp);
+  free(c);
+  return ok ? 0 : -1;
+}
+
+const tl_kernels TABLE = {ISA_NAME, VW, gemm_, sigmoid_array, tanh_array, layer_forward, layer_backward, fma_peak, gemm_probe};
