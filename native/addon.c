@@ -177,8 +177,14 @@ static void leave(void) {
 
 static atomic_int envs;
 
-static void cleanup(void *unused) {
-  (void)unused;
+static void cleanup(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+  /* This environment's thread: its kernels' scratch blocks. */
+  tl_kernels_avx512.release();
+  tl_kernels_avx2.release();
+  tl_kernels_portable.release();
   if (atomic_fetch_sub(&envs, 1) == 1) {
     pthread_mutex_lock(&use_mu);
     stop_workers();
@@ -523,8 +529,11 @@ static napi_value js_gemm_probe(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!current) current = best();
-  atomic_fetch_add(&envs, 1);
-  napi_add_env_cleanup_hook(env, cleanup, NULL);
+  /* Once per Node environment (process.dlopen may run this again for the same one): its cleanup. */
+  static int marker;
+  void *seen = NULL;
+  if (napi_get_instance_data(env, &seen) == napi_ok && seen == NULL && napi_set_instance_data(env, &marker, cleanup, NULL) == napi_ok)
+    atomic_fetch_add(&envs, 1);
   const struct {
     const char *name;
     napi_callback fn;

@@ -61,6 +61,8 @@ typedef struct {
   float (*fma_peak)(long rounds);
   /** The bench's GEMM probe: `calls` products C (m, n) = A (m, k) · B with B packed once (not timed). */
   int (*gemm_probe)(int m, int n, int k, long calls);
+  /** Free the calling thread's scratch blocks (kept between calls; see kernels.c). */
+  void (*release)(void);
 } tl_kernels;
 
 extern const tl_kernels tl_kernels_avx512, tl_kernels_avx2, tl_kernels_portable;
