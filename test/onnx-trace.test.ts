@@ -4,47 +4,12 @@
  * traced ones and compared with torchlet's own forward.
  */
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
 import { decodeModel } from '../src/onnx/proto.js';
+import { expectClose, reference, runOrt } from './helpers/ort.js';
 
 const { nn } = torch;
-
-/** Run `bytes` in ONNX Runtime; outputs in graph order as torchlet tensors. */
-async function runOrt(bytes: Uint8Array, feeds: Record<string, torch.Tensor>): Promise<torch.Tensor[]> {
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'disabled' });
-  const input: Record<string, ort.Tensor> = {};
-  for (const [k, t] of Object.entries(feeds)) {
-    input[k] =
-      t.dtype === 'int64'
-        ? new ort.Tensor('int64', BigInt64Array.from(t.contiguousData(), BigInt), [...t.shape])
-        : new ort.Tensor('float32', t.toFloat32Array(), [...t.shape]);
-  }
-  const out = await session.run(input);
-  return session.outputNames.map((k) => {
-    const v = out[k]!;
-    return torch.tensor(Float32Array.from(v.data as Float32Array, Number), { shape: v.dims.map(Number) });
-  });
-}
-
-function expectClose(got: torch.Tensor, want: torch.Tensor, tol = 1e-5): void {
-  expect(got.shape).toEqual(want.shape);
-  const a = got.toFloat32Array();
-  const b = want.toFloat32Array();
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  expect(worst).toBeLessThan(tol);
-}
-
-/** torchlet's outputs of `model` on `inputs` (eval mode, no grad), flattened. */
-function reference(model: torch.nn.Module, inputs: torch.Tensor[]): torch.Tensor[] {
-  model.eval();
-  const out = torch.noGrad(() => (model.forward as (...a: torch.Tensor[]) => unknown)(...inputs));
-  model.train();
-  const flat = (o: unknown): torch.Tensor[] => (o instanceof torch.Tensor ? [o] : (o as unknown[]).flatMap(flat));
-  return flat(out);
-}
 
 const tokens = (n: number, l: number, vocab: number): torch.Tensor => torch.randint(0, vocab, [n, l], { dtype: 'int64' });
 
@@ -144,10 +109,10 @@ describe('torch.onnx.export by tracing', () => {
     expectClose(got!, reference(model, [x2])[0]!);
   });
 
-  it('an op without a mapping stops the export, naming the op and the module path', () => {
+  it('an op without a mapping stops the export, naming the op, the module path and the opsets', () => {
     class Inner extends nn.Module {
       forward(x: torch.Tensor): torch.Tensor {
-        return x.maskedFill(x.gt(0), 0);
+        return x.cumsum(1);
       }
     }
     class Outer extends nn.Module {
@@ -156,16 +121,48 @@ describe('torch.onnx.export by tracing', () => {
         return this.inner.forward(x.exp());
       }
     }
-    expect(() => torch.onnx.export(new Outer(), torch.randn(2, 3))).toThrow(/cannot export the op MaskedFillBackward0 .*called in module "inner": .*no mapping/);
+    expect(() => torch.onnx.export(new Outer(), torch.randn(2, 3), { opsetVersion: 18 })).toThrow(
+      /cannot export the op CumsumBackward0 .*called in module "inner": torchlet's ONNX tracer has no mapping for it at opset 18, nor in any other opset it exports \(17 to 21\)/,
+    );
   });
 
-  it('refuses a size read from a tensor that cannot follow the dynamic axes, and a value-dependent constant', () => {
-    class Baked extends nn.Module {
+  it('masks, comparisons and sizes read from the input follow the dynamic axes', async () => {
+    class Masked extends nn.Module {
       forward(x: torch.Tensor): torch.Tensor {
-        return x.add(torch.zeros(x.shape[0]!, 1));
+        // zeros(N, 1) reads the batch size; the mask comes from the values.
+        return x.add(torch.zeros(x.shape[0]!, 1)).mul(x.gt(0).to('float32')).maskedFill(x.lt(-1), 5);
       }
     }
-    expect(() => torch.onnx.export(new Baked(), torch.randn(2, 3), { dynamicAxes: { input_0: [0] } })).toThrow(/did not see being computed.*baked in as a constant/);
+    const model = new Masked();
+    const bytes = torch.onnx.export(model, torch.randn(2, 3), { dynamicAxes: { input_0: [0] } });
+    for (const n of [2, 5]) {
+      const x = torch.randn(n, 3).mul(2);
+      expectClose((await runOrt(bytes, { input_0: x }))[0]!, reference(model, [x])[0]!);
+    }
+  });
+
+  it("warns as PyTorch's TracerWarning when forward reads a value (item) and branches on it, and bakes the traced path in", async () => {
+    class Branchy extends nn.Module {
+      forward(x: torch.Tensor): torch.Tensor {
+        return x.sum().item() > 0 ? x.mul(2) : x.neg().exp();
+      }
+    }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const model = new Branchy();
+      const x = torch.ones(2, 3);
+      const bytes = torch.onnx.export(model, x);
+      const messages = warn.mock.calls.map((c) => String(c[0]));
+      expect(messages.some((m) => /^TracerWarning: Converting a tensor to a JavaScript number \(item\(\) in Branchy\.forward\) might cause the trace to be incorrect/.test(m))).toBe(true);
+      expect(messages.some((m) => /^TracerWarning: Branchy\.forward runs other ops on other input values/.test(m))).toBe(true);
+      // The graph is the traced branch (x * 2), also for inputs that would take the other one.
+      expectClose((await runOrt(bytes, { input_0: x.neg() }))[0]!, x.neg().mul(2));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('refuses a size that cannot follow the dynamic axes, and a value-dependent constant', () => {
     class Product extends nn.Module {
       forward(x: torch.Tensor): torch.Tensor {
         // (N*L, 1) is fine (a Reshape to (-1, 1)); expanding to N + 1 columns follows no axis.
@@ -175,7 +172,8 @@ describe('torch.onnx.export by tracing', () => {
     expect(() => torch.onnx.export(new Product(), torch.randn(2, 3), { dynamicAxes: { input_0: [0, 1] } })).toThrow(/follow no dynamic axis/);
     class FromValues extends nn.Module {
       forward(x: torch.Tensor): torch.Tensor {
-        return x.mul(x.gt(0).to('float32'));
+        // A tensor made from numbers read out of the input: the tracer cannot see where they came from.
+        return x.mul(torch.tensor(x.gt(0).toFloat32Array(), { shape: [...x.shape] }));
       }
     }
     expect(() => torch.onnx.export(new FromValues(), torch.randn(2, 3))).toThrow(/did not see being computed/);

@@ -180,6 +180,56 @@ export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: T
 }
 
 /**
+ * @internal What an op reports to the ONNX tracer beside its differentiable inputs: its attributes
+ * (`dim`, `keepdim`, sizes...) and the tensors it reads that autograd does not differentiate (masks,
+ * indices, lengths), so the tracer can wire them instead of inferring them from values.
+ */
+export type TraceAttrs = Readonly<Record<string, unknown>>;
+
+/** @internal What the ONNX tracer sees (src/onnx/trace.ts); null when nothing traces. */
+export interface TraceHook {
+  /** An op: its grad_fn name (or the aten name, `eq`, of an op without one), inputs, outputs, attributes. */
+  op(name: string, inputs: readonly Tensor[], outputs: Tensor | Tensor[], attrs?: TraceAttrs): void;
+  /** Attributes of the op that last returned `outputs` (reported after `record`). */
+  attrs(outputs: Tensor | Tensor[], attrs: TraceAttrs): void;
+  /** An op on other objects than tensors (`pack_padded_sequence`). */
+  object(name: string, inputs: readonly unknown[], output: unknown, attrs?: TraceAttrs): void;
+}
+let traceHook: TraceHook | null = null;
+
+/**
+ * @internal Install (or with null remove) the op tracer; returns the previous one. While one is
+ * installed, `record` reports every op to it, whatever the grad mode and whether or not an input
+ * requires grad.
+ */
+export function setTraceHook(hook: TraceHook | null): TraceHook | null {
+  const prev = traceHook;
+  traceHook = hook;
+  return prev;
+}
+
+/**
+ * @internal Report an op that autograd does not record (a comparison, argmax, a creation op, a cast
+ * to or from an integer dtype) to the ONNX tracer, if one is installed. Returns the outputs.
+ */
+export function traceOnly<T extends Tensor | Tensor[]>(name: string, inputs: readonly Tensor[], outputs: T, attrs?: TraceAttrs): T {
+  if (traceHook !== null) traceHook.op(name, inputs, outputs, attrs);
+  return outputs;
+}
+
+/** @internal Attach attributes (and non-differentiable tensor inputs) to the op `record` just reported. Returns the outputs. */
+export function traceAttrs<T extends Tensor | Tensor[]>(outputs: T, attrs: TraceAttrs): T {
+  if (traceHook !== null) traceHook.attrs(outputs, attrs);
+  return outputs;
+}
+
+/** @internal An op on other objects than tensors (packing a sequence). Returns the output. */
+export function traceObject<T>(name: string, inputs: readonly unknown[], output: T, attrs?: TraceAttrs): T {
+  if (traceHook !== null) traceHook.object(name, inputs, output, attrs);
+  return output;
+}
+
+/**
  * Record an op: when grad mode is on and an input requires grad, the outputs get a grad_fn
  * pointing at one shared node. Returns the outputs for chaining.
  *
@@ -191,30 +241,6 @@ export function addNodeHook(node: GradNode, index: number, tensor: Tensor, fn: T
  * in PyTorch). Leaving it out is treated as "saves state the engine cannot see": freed, but no
  * version check; every op should declare it.
  */
-/** @internal What the ONNX tracer sees of each op (src/onnx/trace.ts); null when nothing traces. */
-export type TraceHook = (name: string, inputs: readonly Tensor[], outputs: Tensor | Tensor[]) => void;
-let traceHook: TraceHook | null = null;
-
-/**
- * @internal Install (or with null remove) the op tracer; returns the previous one. While one is
- * installed, `record` reports every op to it, whatever the grad mode and whether or not an input
- * requires grad. The untraced path costs one null check.
- */
-export function setTraceHook(hook: TraceHook | null): TraceHook | null {
-  const prev = traceHook;
-  traceHook = hook;
-  return prev;
-}
-
-/**
- * @internal Report an op that autograd does not record (a cast to or from an integer dtype) to the
- * ONNX tracer, if one is installed. Returns the outputs.
- */
-export function traceOnly<T extends Tensor | Tensor[]>(name: string, inputs: readonly Tensor[], outputs: T): T {
-  if (traceHook !== null) traceHook(name, inputs, outputs);
-  return outputs;
-}
-
 export function record<T extends Tensor | Tensor[]>(
   name: string,
   inputs: readonly Tensor[],
@@ -223,7 +249,7 @@ export function record<T extends Tensor | Tensor[]>(
   saved?: readonly (Tensor | null | undefined)[],
   kind: BackwardKind = 'recorded',
 ): T {
-  if (traceHook !== null) traceHook(name, inputs, outputs);
+  if (traceHook !== null) traceHook.op(name, inputs, outputs);
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outputs;
   const outs: Tensor[] = Array.isArray(outputs) ? outputs : [outputs];
   const savedList =

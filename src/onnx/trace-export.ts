@@ -7,8 +7,8 @@
 import { ValueError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { moduleTypeName } from '../nn/type-name.js';
-import { isFloat } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { allocStorage, type DType, isFloat } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
 import { int, OnnxExportError, OnnxGraph } from './graph.js';
 import { builtinExporter } from './layers.js';
 import { encodeModel, type TensorProto, type ValueInfoProto } from './proto.js';
@@ -45,6 +45,13 @@ function constantProto(name: string, t: Tensor): TensorProto {
   }
 }
 
+/** A 0-d tensor of `dtype` holding `v`. */
+function scalarTensor(v: number, dtype: DType): Tensor {
+  const s = allocStorage(dtype, 1);
+  s[0] = v;
+  return new Tensor(s, [], dtype);
+}
+
 function sameData(a: Tensor, b: Tensor): boolean {
   if (a.dtype !== b.dtype || !same(a.shape, b.shape)) return false;
   const x = a.contiguousData();
@@ -62,18 +69,39 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
   const dynamic = options.dynamicAxes ?? {};
   const dims = dynamicDims(inNames, examples, dynamic, EXTRA);
   const a = traceForward(model, examples);
-  // The second trace: every dynamic axis grown, every value changed.
-  const examplesB = examples.map((t, i) => perturb(dims.filter((d) => d.input === inNames[i]).reduce((u, d) => grow(u, d.axis, d.sizeB - d.sizeA), t)));
-  const b: Trace = traceForward(model, examplesB);
-  {
-    const differs = a.ops.findIndex((op, i) => b.ops[i]?.name !== op.name);
-    if (differs >= 0 || a.ops.length !== b.ops.length || a.outputs.length !== b.outputs.length) {
-      const op = a.ops[differs] ?? a.ops[a.ops.length - 1];
-      throw new OnnxExportError(
-        `the forward runs different ops on other input values${dims.length > 0 ? ` and sizes (traced at ${dims.map((d) => `${d.symbol}=${d.sizeA}`).join(', ')} and at ${dims.map((d) => `${d.symbol}=${d.sizeB}`).join(', ')})` : ''}` +
-          `${op ? `; first difference at op ${differs} (${op.name}) in ${where(model, op)}` : ''}): control flow that depends on a size or a value cannot be traced. Make that axis static, or give the module an onnxExport(g, inputs) hook`,
+  for (const read of new Set(a.reads)) {
+    // PyTorch's TracerWarning: the value is baked into the graph as a constant.
+    console.warn(
+      `TracerWarning: Converting a tensor to a JavaScript number (${read}) might cause the trace to be incorrect. We can't record the data flow of JavaScript values, so this value will be treated as a constant in the future. This means that the trace might not generalize to other inputs!`,
+    );
+  }
+  // The second trace: every dynamic axis grown, every value changed (integers too, unless the forward
+  // refuses them: sorted lengths rotated are no longer sorted).
+  const grown = examples.map((t, i) => dims.filter((d) => d.input === inNames[i]).reduce((u, d) => grow(u, d.axis, d.sizeB - d.sizeA), t));
+  const sameOps = (t: Trace): boolean => t.ops.length === a.ops.length && t.outputs.length === a.outputs.length && t.ops.every((op, i) => op.name === a.ops[i].name);
+  let b: Trace;
+  try {
+    b = traceForward(model, grown.map((t) => perturb(t, true)));
+  } catch {
+    b = traceForward(model, grown.map((t) => perturb(t, false)));
+  }
+  if (!sameOps(b)) {
+    // Control flow on the values (an `if` on x.sum().item(), say): baked in as traced, as PyTorch's tracer does.
+    const other = traceForward(model, grown);
+    if (sameOps(other)) {
+      console.warn(
+        `TracerWarning: ${moduleTypeName(model)}.forward runs other ops on other input values (control flow that depends on a tensor's value); the exported graph follows the path taken on the example inputs and might not generalize to other inputs!`,
       );
+      b = other;
     }
+  }
+  if (!sameOps(b)) {
+    const differs = a.ops.findIndex((op, i) => b.ops[i]?.name !== op.name);
+    const op = a.ops[differs] ?? a.ops[a.ops.length - 1];
+    throw new OnnxExportError(
+      `the forward runs different ops on other input sizes${dims.length > 0 ? ` (traced at ${dims.map((d) => `${d.symbol}=${d.sizeA}`).join(', ')} and at ${dims.map((d) => `${d.symbol}=${d.sizeB}`).join(', ')})` : ''}` +
+        `${op ? `; first difference at op ${differs} (${op.name}) in ${where(model, op)}` : ''}: control flow that depends on a size cannot be traced. Make that axis static, or give the module an onnxExport(g, inputs) hook`,
+    );
   }
 
   const g = new OnnxGraph(opset, builtinExporter);
@@ -140,7 +168,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
       const emitter = emitterFor(op.name);
       if (emitter === undefined) {
         throw new OnnxExportError(
-          `cannot export the op ${op.name} (its grad_fn name, as PyTorch prints it) called in ${where(model, op)}: torchlet's ONNX tracer has no mapping for it in any opset (17 to 21). ` +
+          `cannot export the op ${op.name} (its grad_fn name, as PyTorch prints it) called in ${where(model, op)}: torchlet's ONNX tracer has no mapping for it at opset ${opset}, nor in any other opset it exports (17 to 21). ` +
             `Export that part through an onnxExport(g, inputs) hook on the module that calls it, or compute it with ops the tracer maps (listed in src/onnx/trace-ops.ts)`,
         );
       }
@@ -156,6 +184,15 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
           return fail(`${what} is ${pa} in one trace and ${pb} in the other, neither fixed nor counted from the end of a dynamic axis`);
         },
         cast: (name, from, to) => (from === to ? name : g.node('Cast', [name], { to: int(onnxType(to)) })[0]),
+        tensor: (t) => {
+          const j = op.inputs.indexOf(t);
+          return j < 0 ? fail('an attribute tensor is not among its inputs') : valueName(t, i, j);
+        },
+        scalar: (v, dtype) => {
+          const name = g.fresh('const');
+          initializers.push(constantProto(name, scalarTensor(v, dtype)));
+          return name;
+        },
         fail,
       };
       outs = emitter(e, op, opB);

@@ -1,19 +1,16 @@
 /**
- * The traced-op table: how each recorded op (by its grad_fn name, as PyTorch prints `grad_fn`)
- * becomes ONNX nodes. Attributes are read from the op's tensors: a view's dims, index and slice
- * bounds from its strides and offset into the input's storage; a softmax's, reduction's or
- * concatenation's dim from the shapes, checked against the values. Sizes that differ between the two
- * traces of a dynamic export go through `Emit.sizes` / `Emit.position`.
+ * The traced-op table: how each recorded op (by its grad_fn name, as PyTorch prints `grad_fn`, or
+ * `aten::<name>` for ops without a gradient: comparisons, argmax, creation ops) becomes ONNX nodes.
+ * Attributes come from the op (`traceAttrs` / `traceOnly` in src/autograd/node.ts: a softmax's or
+ * reduction's dims, keepdim, a mask, an index tensor). Views carry none: their dims, index and slice
+ * bounds are read from strides and the offset into the input's storage. Sizes that differ between the
+ * two traces of a dynamic export go through `Emit.sizes` / `Emit.position`.
  *
  * Ops not listed raise OnnxExportError naming the op and the module path where it ran.
  */
 
-import { noGrad } from '../autograd/grad-mode.js';
-import { exp } from '../ops/elementwise.js';
-import { cat, stack } from '../ops/join.js';
-import { mean, sum } from '../ops/reduce.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { int, ints, type OnnxGraph } from './graph.js';
 import { DataType } from './proto.js';
 import type { DynamicDim, TracedOp } from './trace.js';
@@ -36,6 +33,10 @@ export interface Emit {
   position(a: number, b: number | undefined, sizeA: number, sizeB: number | undefined, what: string): number;
   /** Cast `name` from dtype `from` to `to` when they differ. */
   cast(name: string, from: DType, to: DType): string;
+  /** ONNX name of a tensor the op reported among its attributes (a mask, an index). */
+  tensor(t: Tensor): string;
+  /** A 0-d constant of `dtype`. */
+  scalar(value: number, dtype: DType): string;
   fail(message: string): never;
 }
 
@@ -47,17 +48,6 @@ export function onnxType(d: DType): number {
 }
 
 const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
-
-function close(x: Tensor, y: Tensor): boolean {
-  if (!same(x.shape, y.shape)) return false;
-  const a = x.contiguousData();
-  const b = y.contiguousData();
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= 1e-5 * (1 + Math.abs(b[i]))) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  }
-  return true;
-}
 
 /** Output dim i ← input dim perm[i], matching sizes and strides (a permuted view). */
 function permOf(x: Tensor, y: Tensor): number[] | null {
@@ -111,80 +101,136 @@ function cutsOf(x: Tensor, y: Tensor): DimCut[] | null {
   return cuts;
 }
 
-/** Reduced dims of a sum/mean: tries the dim sets the shapes allow, keeps the one whose values match. */
-function reducedDims(x: Tensor, y: Tensor, fn: typeof sum): { dims: number[]; keepdim: boolean } | null {
-  const n = x.ndim;
-  for (let mask = 1; mask < 1 << n; mask++) {
-    const dims = [...Array(n).keys()].filter((d) => mask & (1 << d));
-    for (const keepdim of [false, true]) {
-      const shape = keepdim ? x.shape.map((s, d) => (dims.includes(d) ? 1 : s)) : x.shape.filter((_, d) => !dims.includes(d));
-      if (!same(shape, y.shape)) continue;
-      if (close(noGrad(() => fn(x, dims, keepdim)), y)) return { dims, keepdim };
-    }
-  }
-  return null;
-}
-
 const unary = (op: string): Emitter => (e) => e.g.node(op, [e.input(0)]);
 
 /** Elementwise binary op; inputs cast to the result's dtype (PyTorch's type promotion). */
 const binary =
-  (op: string, swap = false): Emitter =>
+  (op: string): Emitter =>
   (e, a) => {
     const y = a.outputs[0];
-    const ins = [0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, y.dtype));
-    return e.g.node(op, swap ? [ins[1], ins[0]] : ins);
+    return e.g.node(op, [0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, y.dtype)));
   };
 
 const reshape: Emitter = (e, a, b) => e.g.node('Reshape', [e.input(0), e.sizes(a.outputs[0].shape, b?.outputs[0]?.shape, true)]);
 
+/** An attribute the op reported, checked to be there (every op in the table reports what it needs). */
+function attr<T>(e: Emit, a: TracedOp, key: string): T {
+  const v = a.attrs?.[key];
+  if (v === undefined) return e.fail(`the op did not report its ${key}`);
+  return v as T;
+}
+
 const softmax =
-  (op: string, log: boolean): Emitter =>
-  (e, a, b) => {
-    const find = (t: TracedOp): number => {
-      const y = t.outputs[0];
-      const p = noGrad(() => (log ? exp(y) : y));
-      for (let d = 0; d < y.ndim; d++) {
-        if (y.shape[d] > 1 && noGrad(() => sum(p, d)).contiguousData().every((v) => Math.abs(v - 1) < 1e-4)) return d;
-      }
-      return y.ndim - 1;
-    };
-    const d = find(a);
-    if (b !== undefined && find(b) !== d) e.fail('its dim differs between the two traces');
-    return e.g.node(op, [e.input(0)], { axis: int(d) });
-  };
+  (op: string): Emitter =>
+  (e, a) =>
+    e.g.node(op, [e.input(0)], { axis: int(attr<number>(e, a, 'dim')) });
+
+/** A reduction over the reported dims (ReduceSum's axes are an input from opset 13, the others' from 18). */
+function reduceNode(e: Emit, op: string, x: string, dims: readonly number[] | null, keepdim: boolean): string[] {
+  const keep = { keepdims: int(keepdim ? 1 : 0) };
+  if (dims === null) return e.g.node(op, [x], keep);
+  if (op === 'ReduceSum' || e.opset >= 18) return e.g.node(op, [x, e.const64(dims)], keep);
+  return e.g.node(op, [x], { axes: ints(dims), ...keep });
+}
 
 const reduce =
-  (op: 'ReduceSum' | 'ReduceMean', fn: typeof sum): Emitter =>
+  (op: 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceMin'): Emitter =>
   (e, a) => {
-    const x = a.inputs[0];
-    const y = a.outputs[0];
-    if (a.name.endsWith('0')) return e.g.node(op, [e.input(0)], { keepdims: int(0) });
-    const r = reducedDims(x, y, fn);
-    if (r === null) return e.fail('could not tell which dims it reduced');
-    if (op === 'ReduceSum' || e.opset >= 18) return e.g.node(op, [e.input(0), e.const64(r.dims)], { keepdims: int(r.keepdim ? 1 : 0) });
-    return e.g.node(op, [e.input(0)], { axes: ints(r.dims), keepdims: int(r.keepdim ? 1 : 0) });
+    const x = e.cast(e.input(0), a.inputs[0].dtype, a.outputs[0].dtype);
+    if (a.name.endsWith('1') && op !== 'ReduceSum' && op !== 'ReduceMean') return reduceNode(e, op, x, null, false); // max(x): all dims
+    const dims = attr<number | readonly number[]>(e, a, 'dim');
+    return reduceNode(e, op, x, typeof dims === 'number' ? [dims] : dims, attr<boolean>(e, a, 'keepdim'));
   };
-
-/** The dim of a cat (or stack: parts unsqueezed there), checked against the values. */
-function joinDim(t: TracedOp, isStack: boolean): number {
-  const y = t.outputs[0];
-  for (let d = 0; d < y.ndim; d++) {
-    const got = noGrad(() => (isStack ? stack([...t.inputs], d) : cat([...t.inputs], d)));
-    if (close(got, y)) return d;
-  }
-  return -1;
-}
 
 const join =
   (isStack: boolean): Emitter =>
-  (e, a, b) => {
-    const d = joinDim(a, isStack);
-    if (d < 0 || (b !== undefined && joinDim(b, isStack) !== d)) e.fail('could not tell its dim');
-    let ins = a.inputs.map((_, i) => e.input(i));
+  (e, a) => {
+    const d = attr<number>(e, a, 'dim');
+    const y = a.outputs[0];
+    let ins = a.inputs.map((t, i) => e.cast(e.input(i), t.dtype, y.dtype));
     if (isStack) ins = ins.map((n) => e.g.node('Unsqueeze', [n, e.const64([d])])[0]);
     return e.g.node('Concat', ins, { axis: int(d) });
   };
+
+/** The common dtype two compared values are cast to (PyTorch compares after type promotion). */
+function common(p: DType, q: DType): DType {
+  if (p === q) return p === 'bool' ? 'int32' : p;
+  if (p === 'float64' || q === 'float64') return 'float64';
+  if (p === 'float32' || q === 'float32') return 'float32';
+  return 'int64';
+}
+
+const compare =
+  (op: string, negate = false): Emitter =>
+  (e, a) => {
+    const t = common(a.inputs[0].dtype, a.inputs[1].dtype);
+    const [y] = e.g.node(op, [0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, t)));
+    return negate ? e.g.node('Not', [y!]) : [y!];
+  };
+
+const logical =
+  (op: string): Emitter =>
+  (e, a) =>
+    e.g.node(op, a.inputs.map((t, i) => e.cast(e.input(i), t.dtype, 'bool')));
+
+/** An index given as a tensor (wired, cast to int64) or as numbers (a constant). */
+function indexInput(e: Emit, index: Tensor | readonly number[] | unknown): string {
+  if (index instanceof Tensor) {
+    const t = index as Tensor;
+    return e.cast(e.tensor(t), t.dtype, 'int64');
+  }
+  if (Array.isArray(index) && index.every((v) => typeof v === 'number')) return e.const64(index);
+  return e.fail('its index is neither a tensor nor a flat list of numbers');
+}
+
+const argExtreme =
+  (op: 'ArgMax' | 'ArgMin'): Emitter =>
+  (e, a) => {
+    const dim = a.attrs?.dim;
+    const keepdim = attr<boolean>(e, a, 'keepdim');
+    if (dim === null || dim === undefined) {
+      // Over the flattened tensor; keepdim gives all-ones dims.
+      const [flat] = e.g.node('Reshape', [e.input(0), e.const64([-1])]);
+      const [i] = e.g.node(op, [flat!], { axis: int(0), keepdims: int(0) });
+      return keepdim ? e.g.node('Reshape', [i!, e.const64(a.inputs[0].shape.map(() => 1))]) : [i!];
+    }
+    return e.g.node(op, [e.input(0)], { axis: int(dim as number), keepdims: int(keepdim ? 1 : 0) });
+  };
+
+/** Advanced indexing (`x[idx]`, `x[:, idx]`, `x[rows, cols]`): Gather for one index tensor, GatherND for several. */
+const advancedIndex: Emitter = (e, a) => {
+  // The index specs that are tensors or number lists, and the view dims they index.
+  const indices = attr<readonly unknown[]>(e, a, 'specs').filter((s) => s instanceof Tensor || Array.isArray(s));
+  const dims = attr<readonly { dim: number }[]>(e, a, 'advs').map((v) => v.dim);
+  const view = a.inputs[0];
+  if (indices.some((t) => t instanceof Tensor && t.dtype === 'bool')) {
+    return e.fail('indexing with a bool mask gives a shape that depends on the values; use where(mask, x, y) or maskedFill(mask, v) instead');
+  }
+  if (indices.length !== dims.length) return e.fail('could not match its index tensors to dims');
+  const names = indices.map((t) => indexInput(e, t));
+  if (names.length === 1) return e.g.node('Gather', [e.input(0), names[0]], { axis: int(dims[0]) });
+  // Several: broadcast them together, stack on a last axis, and GatherND over those dims moved first.
+  const adjacent = dims.every((d, k) => k === 0 || d === dims[k - 1] + 1);
+  const rest = view.shape.map((_, k) => k).filter((k) => !dims.includes(k));
+  let x = e.input(0);
+  if (dims.some((d, k) => d !== k)) [x] = e.g.node('Transpose', [x], { perm: ints([...dims, ...rest]) });
+  const shapes = indices.map((t) => (t instanceof Tensor ? t.shape : [(t as unknown[]).length]));
+  const rank = Math.max(...shapes.map((sh) => sh.length));
+  // Broadcast by adding zeros of each other's shapes: exact for int64 and follows dynamic sizes.
+  const [zero] = e.g.node('Mul', [names[0], e.scalar(0, 'int64')]);
+  let zeros = zero!;
+  for (const n of names.slice(1)) [zeros] = e.g.node('Add', [zeros, e.g.node('Mul', [n, e.scalar(0, 'int64')])[0]]);
+  const stacked = names.map((n) => e.g.node('Unsqueeze', [e.g.node('Add', [n, zeros])[0], e.const64([rank])])[0]);
+  const [nd] = e.g.node('Concat', stacked, { axis: int(-1) });
+  const [out] = e.g.node('GatherND', [x!, nd!]);
+  const before = adjacent ? rest.filter((k) => k < dims[0]).length : 0;
+  if (before === 0) return [out!];
+  // PyTorch keeps adjacent index dims in place: move the broadcast dims after the dims before them.
+  const total = a.outputs[0].ndim;
+  const perm = [...Array(before).keys()].map((k) => rank + k);
+  perm.push(...[...Array(rank).keys()], ...[...Array(total - rank - before).keys()].map((k) => rank + before + k));
+  return e.g.node('Transpose', [out!], { perm: ints(perm) });
+};
 
 const matmul: Emitter = (e, a) => {
   const y = a.outputs[0];
@@ -230,7 +276,7 @@ const basicIndex: Emitter = (e, a, b) => {
 const EMITTERS: Record<string, Emitter> = {
   AddBackward0: binary('Add'),
   SubBackward0: binary('Sub'),
-  RsubBackward1: binary('Sub', true),
+  RsubBackward1: binary('Sub'),
   MulBackward0: binary('Mul'),
   DivBackward0: binary('Div'),
   PowBackward0: binary('Pow'),
@@ -247,18 +293,21 @@ const EMITTERS: Record<string, Emitter> = {
   ReluBackward0: unary('Relu'),
   CloneBackward0: unary('Identity'),
   ToCopyBackward0: (e, a) => [e.cast(e.input(0), a.inputs[0].dtype, a.outputs[0].dtype)],
-  SoftmaxBackward0: softmax('Softmax', false),
-  LogSoftmaxBackward0: softmax('LogSoftmax', true),
-  SumBackward0: reduce('ReduceSum', sum),
-  SumBackward1: reduce('ReduceSum', sum),
-  MeanBackward0: reduce('ReduceMean', mean as typeof sum),
-  MeanBackward1: reduce('ReduceMean', mean as typeof sum),
+  SoftmaxBackward0: softmax('Softmax'),
+  LogSoftmaxBackward0: softmax('LogSoftmax'),
+  SumBackward0: reduce('ReduceSum'),
+  SumBackward1: reduce('ReduceSum'),
+  MeanBackward0: reduce('ReduceMean'),
+  MeanBackward1: reduce('ReduceMean'),
+  MaxBackward0: reduce('ReduceMax'),
+  MaxBackward1: reduce('ReduceMax'),
+  MinBackward0: reduce('ReduceMin'),
+  MinBackward1: reduce('ReduceMin'),
   CatBackward0: join(false),
   StackBackward0: join(true),
   MmBackward0: matmul,
   MvBackward0: matmul,
   DotBackward0: matmul,
-  BmmBackward0: matmul,
   AddmmBackward0: (e, a) => {
     // F.linear(x, w, b): x @ w^T + b.
     const [wt] = e.g.node('Transpose', [e.input(1)], { perm: ints([1, 0]) });
@@ -289,6 +338,78 @@ const EMITTERS: Record<string, Emitter> = {
   },
   SelectBackward0: basicIndex,
   SliceBackward0: basicIndex,
+  FlipBackward0: (e, a) => {
+    const dims = attr<readonly number[]>(e, a, 'dims');
+    if (dims.length === 0) return e.g.node('Identity', [e.input(0)]);
+    const n = dims.length;
+    return e.g.node('Slice', [e.input(0), e.const64(Array(n).fill(-1)), e.const64(Array(n).fill(Number.MIN_SAFE_INTEGER)), e.const64(dims), e.const64(Array(n).fill(-1))]);
+  },
+  ClampBackward1: (e, a) => {
+    const y = a.outputs[0];
+    let out = e.cast(e.input(0), a.inputs[0].dtype, y.dtype);
+    const lo = attr<number>(e, a, 'min');
+    const hi = attr<number>(e, a, 'max');
+    if (lo > Number.NEGATIVE_INFINITY) [out] = e.g.node('Max', [out, e.scalar(lo, y.dtype)]);
+    if (hi < Number.POSITIVE_INFINITY) [out] = e.g.node('Min', [out, e.scalar(hi, y.dtype)]);
+    return [out];
+  },
+  WhereBackward0: (e, a) => {
+    const y = a.outputs[0];
+    return e.g.node('Where', [e.tensor(attr<Tensor>(e, a, 'mask')), ...[0, 1].map((i) => e.cast(e.input(i), a.inputs[i].dtype, y.dtype))]);
+  },
+  MaskedFillBackward0: (e, a) => e.g.node('Where', [e.tensor(attr<Tensor>(e, a, 'mask')), e.tensor(attr<Tensor>(e, a, 'value')), e.input(0)]),
+  'aten::eq': compare('Equal'),
+  'aten::ne': compare('Equal', true),
+  'aten::lt': compare('Less'),
+  'aten::le': compare('LessOrEqual'),
+  'aten::gt': compare('Greater'),
+  'aten::ge': compare('GreaterOrEqual'),
+  'aten::logical_and': logical('And'),
+  'aten::logical_or': logical('Or'),
+  'aten::logical_xor': logical('Xor'),
+  'aten::logical_not': logical('Not'),
+  'aten::isnan': unary('IsNaN'),
+  'aten::argmax': argExtreme('ArgMax'),
+  'aten::argmin': argExtreme('ArgMin'),
+  IndexBackward0: advancedIndex,
+  IndexSelectBackward0: (e, a) => e.g.node('Gather', [e.input(0), indexInput(e, attr(e, a, 'index'))], { axis: int(attr<number>(e, a, 'dim')) }),
+  GatherBackward0: (e, a) => e.g.node('GatherElements', [e.input(0), indexInput(e, attr(e, a, 'index'))], { axis: int(attr<number>(e, a, 'dim')) }),
+  EmbeddingBackward0: (e, a) => e.g.node('Gather', [e.input(0), indexInput(e, attr(e, a, 'indices'))], { axis: int(0) }),
+  'aten::full': (e, a, b) => {
+    const y = a.outputs[0];
+    const value = attr<number>(e, a, 'value');
+    if (!y.contiguousData().every((v) => Object.is(v, value))) e.fail('its values were changed after it was made (random values, or an in-place write); the tracer exports zeros/ones/full as made');
+    const size = attr<readonly number[]>(e, a, 'size');
+    const sizeB = b?.attrs?.size as readonly number[] | undefined;
+    return e.g.node('Expand', [e.scalar(value, y.dtype), e.sizes(size, sizeB, false)]);
+  },
+  'aten::arange': (e, a, b) => {
+    const y = a.outputs[0];
+    // Each bound may follow a dynamic axis (arange(x.shape[1])): a size, then a 0-d value of the result's dtype.
+    const bound = (key: string): string => {
+      const v = attr<number>(e, a, key);
+      const vb = b?.attrs?.[key] as number | undefined;
+      if (vb === undefined || vb === v) return e.scalar(v, y.dtype);
+      if (!Number.isInteger(v) || !Number.isInteger(vb)) e.fail(`its ${key} differs between the two traces and is not a whole number`);
+      const [s] = e.g.node('Squeeze', [e.sizes([v], [vb], false), e.const64([0])]);
+      return e.cast(s!, 'int64', y.dtype);
+    };
+    return e.g.node('Range', [bound('start'), bound('end'), bound('step')]);
+  },
+  'aten::pad_packed_sequence': (e, a) => {
+    const [padded, lengths] = a.outputs;
+    const from = attr<boolean>(e, a, 'from');
+    const swap = from !== attr<boolean>(e, a, 'batchFirst');
+    const src = a.inputs[0];
+    const shape = swap ? [src.shape[1], src.shape[0], ...src.shape.slice(2)] : src.shape;
+    if (!same(shape, padded.shape)) {
+      e.fail(
+        `it pads to the longest length (${padded.shape[attr<boolean>(e, a, 'batchFirst') ? 1 : 0]}), a value the graph cannot know, while the recurrent layer's output has the padded input's length; pass totalLength: the input's time size (as PyTorch's exporter needs too)`,
+      );
+    }
+    const out = swap ? e.g.node('Transpose', [e.input(0)], { perm: ints([1, 0, ...src.shape.slice(2).map((_, k) => k + 2)]) })[0] : e.g.node('Identity', [e.input(0)])[0];
+    return [out!, e.cast(e.input(1), a.inputs[1].dtype, lengths.dtype)];
+  },
 };
 EMITTERS.TBackward0 = EMITTERS.TransposeBackward0!;
 EMITTERS.PermuteBackward0 = EMITTERS.TransposeBackward0!;

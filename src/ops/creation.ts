@@ -1,5 +1,6 @@
 /** Tensor creation. PyTorch: `torch.tensor`, `torch.zeros`, `torch.arange`, `torch.randn`, ... */
 
+import { traceOnly } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, typeName, ValueError } from '../errors.js';
 import type { Device, DType, DTypeLike } from '../tensor/dtype.js';
 import { allocStorage, castStorage, castValue, cName, isFloat, parseCreateDType } from '../tensor/dtype.js';
@@ -156,7 +157,7 @@ export function full(size: readonly number[], value: number | boolean, opts?: Cr
   const dtype = optDType(opts, 'torch.full') ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const s = allocStorage(dtype, numel(shape));
   s.fill(castValue(Number(value), dtype, 'torch.full'));
-  return finish(new Tensor(s, shape, dtype), opts);
+  return traceOnly('full', [], finish(new Tensor(s, shape, dtype), opts), { size: shape, value: s[0] ?? 0 });
 }
 
 /** rand/randn draw floats only, as PyTorch (`torch.randn(2, dtype=torch.int64)` raises). */
@@ -247,7 +248,7 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   const dtype = optDType(opts, 'torch.arange') ?? (allInt ? 'int64' : 'float32');
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
-  return finish(new Tensor(castStorage(values, dtype, 'torch.arange'), [n], dtype), opts);
+  return traceOnly('arange', [], finish(new Tensor(castStorage(values, dtype, 'torch.arange'), [n], dtype), opts), { start, end: stop, step });
 }
 
 /** PyTorch: `torch.zeros_like(input, *, dtype=None, ...)`: zeros of input's shape, in input's dtype unless `dtype` says otherwise. */

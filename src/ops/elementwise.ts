@@ -3,13 +3,14 @@
  * PyTorch: `torch.add`, `torch.mul`, `torch.tanh`, ...
  */
 
-import { record } from '../autograd/node.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { record, traceAttrs, traceOnly } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { BinaryOp, StridedView, UnaryOp } from '../kernels/ref/elementwise.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
 import type { DType } from '../tensor/dtype.js';
-import { allocStorage, castValue, computeStorage, isFloat, resultType as promoteOperands } from '../tensor/dtype.js';
+import { allocStorage, castStorage, castValue, computeStorage, isFloat, resultType as promoteOperands } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
@@ -116,9 +117,49 @@ export function mul(a: Operand, b: Operand): Tensor {
   ], [ta.requiresGrad ? tb : null, tb.requiresGrad ? ta : null]);
 }
 
-/** PyTorch: `torch.div(input, other)`: true division, broadcasting (int32 / int32 gives float32). */
-export function div(a: Operand, b: Operand): Tensor {
+/** Options of `div`/`div_`. PyTorch: `rounding_mode=None | 'trunc' | 'floor'`. */
+export interface DivOptions {
+  /** Round the quotient toward zero (`'trunc'`) or down (`'floor'`, Python's `//`); null/undefined: true division. */
+  roundingMode?: 'trunc' | 'floor' | null;
+}
+const DIV_OPTIONS = defineOptions<DivOptions>('torch.div', { roundingMode: opt.nullable(opt.any) });
+
+/** @internal The checked rounding mode of `div`/`div_` options (null: true division). No PyTorch twin. */
+export function roundingModeOf(options: DivOptions | undefined, where: string): 'trunc' | 'floor' | null {
+  const mode = DIV_OPTIONS.parse(options, where).roundingMode ?? null;
+  if (mode !== null && mode !== 'trunc' && mode !== 'floor') {
+    throw new RuntimeError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`);
+  }
+  return mode;
+}
+
+/** @internal a / b rounded as `mode` says, in the promoted dtype (integers stay integers); zero gradient, as PyTorch's DivBackward2. */
+export function divRounded(a: Tensor, b: Tensor | number, mode: 'trunc' | 'floor'): Tensor {
+  const dtype = promoteOperands(a, b);
+  const q = noGrad(() => div(toDtype(a.detach(), 'float64'), typeof b === 'number' ? b : toDtype(b.detach(), 'float64')));
+  const v = q.contiguousData();
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!isFloat(dtype) && !Number.isFinite(v[i])) throw new RuntimeError('ZeroDivisionError');
+    out[i] = mode === 'trunc' ? Math.trunc(v[i]) : Math.floor(v[i]);
+  }
+  const y = new Tensor(castStorage(out, dtype, 'div'), q.shape, dtype);
+  const inputs = typeof b === 'number' ? [a] : [a, b];
+  const zeros = (x: Tensor) => new Tensor(allocStorage(x.dtype, x.numel()), x.shape, x.dtype);
+  return record('DivBackward2', inputs, y, () => inputs.map((x) => (isFloat(x.dtype) ? zeros(x) : null)), []);
+}
+
+/**
+ * PyTorch: `torch.div(input, other, *, rounding_mode=None)`: true division, broadcasting (int32 /
+ * int32 gives float32); `{ roundingMode: 'floor' }` is Python's `//` and `'trunc'` C's, both in the
+ * promoted dtype (integers stay integers) with a zero gradient, as PyTorch.
+ */
+export function div(a: Operand, b: Operand, options?: DivOptions): Tensor {
   const [ta0, tb0] = operands(a, b, 'div');
+  if (options !== undefined) {
+    const mode = roundingModeOf(options, 'torch.div');
+    if (mode !== null) return divRounded(ta0, typeof b === 'number' ? b : tb0, mode);
+  }
   const [ta, tb] = [floatInput(ta0), floatInput(tb0)];
   const y = binaryRaw('div', ta, tb, resultType(ta, tb));
   // PyTorch computes `2 / x` as 2 * reciprocal(x), hence its node name.
@@ -207,7 +248,7 @@ function compare(op: BinaryOp, a: Tensor, b: Operand): Tensor {
     { data: tb.storage, strides: broadcastStrides(tb.shape, tb.strides, shape), offset: tb.offset },
     out,
   );
-  return new Tensor(out, shape, 'bool');
+  return traceOnly(op, [a, tb], new Tensor(out, shape, 'bool'));
 }
 /** PyTorch: `torch.gt` (a bool result). */
 export const gt = (a: Tensor, b: Operand): Tensor => compare('gt', a, b);
@@ -233,7 +274,7 @@ export function isnan(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   if (isFloat(x.dtype)) for (let i = 0; i < src.length; i++) out[i] = Number.isNaN(src[i]) ? 1 : 0;
-  return new Tensor(out, x.shape, 'bool');
+  return traceOnly('isnan', [x], new Tensor(out, x.shape, 'bool'));
 }
 
 /** PyTorch: `torch.logical_not(input)`: a bool tensor, true where the value is zero (PyTorch's `~mask` on bool). */
@@ -242,7 +283,7 @@ export function logicalNot(x: Tensor): Tensor {
   const src = x.contiguousData();
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = src[i] === 0 ? 1 : 0;
-  return new Tensor(out, x.shape, 'bool');
+  return traceOnly('logical_not', [x], new Tensor(out, x.shape, 'bool'));
 }
 
 function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) => boolean): Tensor {
@@ -255,7 +296,7 @@ function logical(fn: string, a: Tensor, b: Tensor, f: (p: boolean, q: boolean) =
   forEachStrided(shape, [av, bv], (i, oa, ob) => {
     out[i] = f(av.data[oa] !== 0, bv.data[ob] !== 0) ? 1 : 0;
   });
-  return new Tensor(out, shape, 'bool');
+  return traceOnly(fn, [a, b], new Tensor(out, shape, 'bool'));
 }
 /** PyTorch: `torch.logical_and(input, other)`: a bool tensor (nonzero is true), broadcasting (PyTorch's `a & b` on bool). */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logical('logical_and', a, b, (p, q) => p && q);
@@ -352,7 +393,7 @@ export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | nu
   const dtype = promoteOperands(x, ...[min, max].filter((v): v is number => typeof v === 'number'));
   const out = computeStorage(dtype, x.numel(), (o) => backend().clamp(x.contiguousData(), lo, hi, o), 'torch.clamp');
   const y = new Tensor(out, x.shape, dtype);
-  return record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]);
+  return traceAttrs(record('ClampBackward1', [x], y, ([g]) => [mul(g!, mul(ge(x, lo), le(x, hi)))], [x]), { min: lo, max: hi });
 }
 
 /** clamp with tensor bounds (a number bound beside a tensor one is taken as a 0-d tensor). */
@@ -424,10 +465,11 @@ export function where(cond: Tensor, a?: Operand, b?: Operand): Tensor | Tensor[]
   // Values of ta and tb are already representable in dtype (a promotion never narrows), so a copy is exact.
   backend().where(shape, broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out);
   const y = new Tensor(out, shape, dtype);
-  return record('WhereBackward0', [ta, tb], y, ([g]) => {
+  const r = record('WhereBackward0', [ta, tb], y, ([g]) => {
     const zero = g!.zerosLike();
     return [sumToShape(where(cond, g!, zero), ta.shape), sumToShape(where(cond, zero, g!), tb.shape)];
   }, [cond]);
+  return traceAttrs(r, { mask: cond });
 }
 
 /**
@@ -447,7 +489,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   const out = allocStorage(x.dtype, numel(shape));
   backend().where(shape, broadcastView(mask, shape), broadcastView(fill, shape), broadcastView(x, shape), out);
   const y = new Tensor(out, shape, x.dtype);
-  return record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)], [mask]);
+  return traceAttrs(record('MaskedFillBackward0', [x], y, ([g]) => [sumToShape(where(mask, 0, g!), x.shape)], [mask]), { mask, value: fill });
 }
 
 /** A 0-d tensor holding v cast to dtype. */

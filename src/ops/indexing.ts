@@ -6,7 +6,7 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { record } from '../autograd/node.js';
+import { record, traceAttrs } from '../autograd/node.js';
 import { IndexError, RuntimeError, ValueError } from '../errors.js';
 import { allocStorage, cName, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel } from '../tensor/shape.js';
@@ -272,7 +272,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const src = x.storage;
   for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]];
   const y = new Tensor(out, shape, x.dtype);
-  return record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []);
+  return traceAttrs(record('IndexBackward0', [view], y, ([g]) => [scatterFlat(g!, p.shape, flat)], []), { specs, advs: p.advs });
 }
 
 /** Zeros of `shape` with g's elements added at contiguous positions `flat` (index_put_ accumulate). */
@@ -381,7 +381,7 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
   const out = allocStorage(x.dtype, offs.length);
   for (let i = 0; i < offs.length; i++) out[i] = x.storage[offs[i]];
   const y = new Tensor(out, idx.shape, x.dtype);
-  return record('GatherBackward0', [x], y, ([g]) => [scatterFlat(g!, x.shape, flat)], []);
+  return traceAttrs(record('GatherBackward0', [x], y, ([g]) => [scatterFlat(g!, x.shape, flat)], []), { dim: d, index: idx });
 }
 
 /** The options of `scatter`. PyTorch: the keyword argument `reduce`. */

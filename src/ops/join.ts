@@ -3,7 +3,7 @@
  * `torch.chunk`, `torch.index_select`, `torch.flip`. Forward beside backward.
  */
 
-import { record } from '../autograd/node.js';
+import { record, traceAttrs } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, IndexError, RuntimeError, ShapeError, typeName } from '../errors.js';
 import { allocStorage, promoteTypes } from '../tensor/dtype.js';
 import type { SizeArgs } from '../tensor/shape.js';
@@ -69,7 +69,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   checkTensorList(tensors, 'cat');
   if (typeof dim !== 'number') throw new ArgumentTypeError(`cat(): argument 'dim' (position 2) must be int, not ${typeName(dim)}`);
   const { y, d, parts, starts } = catRaw(tensors, dim);
-  return record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i], t.shape[d])), []);
+  return traceAttrs(record('CatBackward0', parts, y, ([g]) => parts.map((t, i) => narrow(g!, d, starts[i], t.shape[d])), []), { dim: d });
 }
 
 /** PyTorch: `torch.stack(tensors, dim=0)`: same-shape tensors joined along a new dim at `dim`. */
@@ -94,7 +94,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     return new Tensor(t.storage, shape, t.dtype, strides, t.offset);
   });
   const { y } = catRaw(unsqueezed, d);
-  return record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])), []);
+  return traceAttrs(record('StackBackward0', tensors, y, ([g]) => tensors.map((_, i) => squeezeDims(narrow(g!, d, i, 1), [d])), []), { dim: d });
 }
 
 /**
@@ -176,7 +176,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
     });
   }
   const y = new Tensor(out, shape, x.dtype);
-  return record('IndexSelectBackward0', [x], y, ([g]) => {
+  return traceAttrs(record('IndexSelectBackward0', [x], y, ([g]) => {
     // index_add: repeated indices accumulate.
     const gd = g!.contiguousData();
     const gx = allocStorage(x.dtype, x.numel());
@@ -188,7 +188,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
       });
     }
     return [new Tensor(gx, x.shape, x.dtype)];
-  }, [], 'linear');
+  }, [], 'linear'), { dim: d, index });
 }
 
 /** PyTorch: `torch.flip(input, dims)`: reverse the order along each listed dim (always a copy). */
@@ -204,7 +204,7 @@ export function flip(x: Tensor, ...dimArgs: SizeArgs): Tensor {
     strides[d] = -strides[d];
   }
   const y = copyContiguous(new Tensor(x.storage, x.shape, x.dtype, strides, offset));
-  return record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)], []);
+  return traceAttrs(record('FlipBackward0', [x], y, ([g]) => [flip(g!, dims)], []), { dims });
 }
 
 /**

@@ -3,7 +3,7 @@
  * `torch.log_softmax`. Forward beside backward.
  */
 
-import { record } from '../autograd/node.js';
+import { record, traceAttrs } from '../autograd/node.js';
 import { DTypeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { DType } from '../tensor/dtype.js';
@@ -12,10 +12,10 @@ import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { div, isnan, logicalNot, mul, sub, where } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs } from './dims.js';
+import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs, type SoftmaxOptions, softmaxInput } from './dims.js';
 import { cName, copyContiguous } from './util.js';
 
-export type { ReduceOptions } from './dims.js';
+export type { ReduceOptions, SoftmaxOptions } from './dims.js';
 
 /**
  * Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd), of dtype `dtype`:
@@ -55,7 +55,7 @@ export function sum(x: Tensor, dim?: Dims | ReduceOptions, keepdim: boolean | Re
   const kept = sumKeep(src, dims, a.dtype);
   const y = a.keepdim ? kept : dropDims(kept, dims);
   const name = a.dim === undefined || a.dim === null ? 'SumBackward0' : 'SumBackward1';
-  return record(name, [src], y, ([g]) => [expand(reshape(g!, kept.shape), src.shape)], []);
+  return traceAttrs(record(name, [src], y, ([g]) => [expand(reshape(g!, kept.shape), src.shape)], []), { dim: dims, keepdim: a.keepdim });
 }
 
 /**
@@ -81,7 +81,7 @@ export function mean(x: Tensor, dim?: Dims | ReduceOptions, keepdim: boolean | R
   for (let i = 0; i < kept.storage.length; i++) kept.storage[i] /= count;
   const y = a.keepdim ? kept : dropDims(kept, dims);
   const name = a.dim === undefined || a.dim === null ? 'MeanBackward0' : 'MeanBackward1';
-  return record(name, [src], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), src.shape)], []);
+  return traceAttrs(record(name, [src], y, ([g]) => [expand(reshape(div(g!, count), kept.shape), src.shape)], []), { dim: dims, keepdim: a.keepdim });
 }
 
 /**
@@ -126,18 +126,18 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
   const y = new Tensor(out, x.shape, x.dtype);
   if (log) {
     // d logsoftmax: g - exp(y) * sum(g)
-    return record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))], [y]);
+    return traceAttrs(record('LogSoftmaxBackward0', [x], y, ([g]) => [sub(g!, mul(y.exp(), sum(g!, d, true)))], [y]), { dim: d });
   }
   // d softmax: y * (g - sum(g * y))
-  return record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]);
+  return traceAttrs(record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]), { dim: d });
 }
 
-/** PyTorch: `torch.softmax(input, dim)`. */
-export function softmax(x: Tensor, dim: number): Tensor {
-  return softmaxImpl(x, dim, false);
+/** PyTorch: `torch.softmax(input, dim, dtype=None)`; `{ dtype }` casts the input first. Shape: input's. */
+export function softmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmaxImpl(softmaxInput(x, options, 'torch.softmax'), dim, false);
 }
 
-/** PyTorch: `torch.log_softmax(input, dim)`. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return softmaxImpl(x, dim, true);
+/** PyTorch: `torch.log_softmax(input, dim, dtype=None)`; `{ dtype }` casts the input first. Shape: input's. */
+export function logSoftmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmaxImpl(softmaxInput(x, options, 'torch.logSoftmax'), dim, true);
 }

@@ -8,7 +8,7 @@
  * topk order it above +inf, any/countNonzero count it as nonzero.
  */
 
-import { record } from '../autograd/node.js';
+import { record, traceAttrs, traceOnly } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, IndexError, RuntimeError, ValueError } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { checkNumber, checkTensor } from '../tensor/args.js';
@@ -175,7 +175,11 @@ function maxMin(fn: 'max' | 'min', x: Tensor, dim?: number | Tensor, keepdim: un
       idx[o * inner + i] = j;
     }
   }
-  return pickResult(largest ? 'MaxBackward0' : 'MinBackward0', x, d, keep, vals, idx);
+  const r = pickResult(largest ? 'MaxBackward0' : 'MinBackward0', x, d, keep, vals, idx);
+  const attrs = { dim: d, keepdim: keep };
+  traceAttrs(r.values, attrs);
+  traceOnly(`arg${fn}`, [x], r.indices, attrs);
+  return r;
 }
 
 /** The (values, indices) of a dim reduction that picks one element per slice; the gradient goes to the picked one. */
@@ -235,7 +239,7 @@ function argExtreme(fn: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
   if (dim === null || dim === undefined) {
     requireNonEmpty(fn, x, null);
     const idx = new Int32Array([extremeIndex(data, 0, data.length, 1, largest)]);
-    return indexTensor(idx, keep ? x.shape.map(() => 1) : []);
+    return traceOnly(fn, [x], indexTensor(idx, keep ? x.shape.map(() => 1) : []), { dim: null, keepdim: keep });
   }
   const { d, outer, n, inner } = dimSlices(x, dim);
   requireNonEmpty(fn, x, [d]);
@@ -244,7 +248,7 @@ function argExtreme(fn: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
     for (let i = 0; i < inner; i++) idx[o * inner + i] = extremeIndex(data, o * n * inner + i, n, inner, largest);
   }
   const kept = keptAt(x, d);
-  return indexTensor(idx, keep ? kept : kept.filter((_, i) => i !== d));
+  return traceOnly(fn, [x], indexTensor(idx, keep ? kept : kept.filter((_, i) => i !== d)), { dim: d, keepdim: keep });
 }
 
 /**

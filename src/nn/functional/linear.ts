@@ -3,7 +3,7 @@
  */
 
 import { checkNumber, checkOptionalTensor, checkTensor } from '../../tensor/args.js';
-import { record } from '../../autograd/node.js';
+import { record, traceAttrs } from '../../autograd/node.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../../errors.js';
 import { backend } from '../../kernels/backend.js';
 import { contiguous } from '../../ops/util.js';
@@ -138,7 +138,7 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const out = allocStorage(weight.dtype, idx.length * dim);
   for (let i = 0; i < idx.length; i++) out.set(w.subarray(idx[i] * dim, (idx[i] + 1) * dim), i * dim);
   const y = new Tensor(out, [...input.shape, dim], weight.dtype);
-  return record('EmbeddingBackward0', [weight], y, ([g]) => {
+  return traceAttrs(record('EmbeddingBackward0', [weight], y, ([g]) => {
     const gd = contiguous(g!).contiguousData();
     const dw = allocStorage(weight.dtype, rows * dim);
     for (let i = 0; i < idx.length; i++) {
@@ -147,5 +147,5 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
       for (let j = 0; j < dim; j++) dw[row * dim + j] += gd[i * dim + j];
     }
     return [new Tensor(dw, weight.shape, weight.dtype)];
-  }, [input], 'linear');
+  }, [input], 'linear'), { indices: input });
 }

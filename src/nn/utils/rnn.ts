@@ -12,6 +12,7 @@
  * may be int64 or int32, as PyTorch's `torch.as_tensor(lengths, dtype=torch.int64)` takes both).
  */
 
+import { traceObject } from '../../autograd/node.js';
 import { ArgumentTypeError, DTypeError, IndexError, RuntimeError, ShapeError, typeName, ValueError } from '../../errors.js';
 import { cat, indexSelect } from '../../ops/join.js';
 import { expand, narrow, reshape, squeezeDims, transpose } from '../../ops/shape.js';
@@ -253,7 +254,8 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   });
   const flat = reshape(input, [steps * batch, ...input.shape.slice(2)]);
   const data = gatherRows(flat, index, null);
-  return new PackedSequence(data, int64(batchSizes), order === null ? null : int64(order));
+  const packed = new PackedSequence(data, int64(batchSizes), order === null ? null : int64(order));
+  return traceObject('pack_padded_sequence', [input, lengths instanceof Tensor ? lengths : int64(lens)], packed, { batchFirst });
 }
 
 /**
@@ -310,7 +312,7 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedSe
   }
   const rest = data.shape.slice(1);
   const padded = reshape(gatherRows(data, index, paddingValue), batchFirst ? [batch, steps, ...rest] : [steps, batch, ...rest]);
-  return [padded, int64(lengths)];
+  return traceObject('pad_packed_sequence', [sequence], [padded, int64(lengths)], { batchFirst, totalLength });
 }
 
 /**
