@@ -12,10 +12,10 @@ import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { div, isnan, logicalNot, mul, sub, where } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs } from './dims.js';
+import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs, type SoftmaxOptions, softmaxInput } from './dims.js';
 import { cName, copyContiguous } from './util.js';
 
-export type { ReduceOptions } from './dims.js';
+export type { ReduceOptions, SoftmaxOptions } from './dims.js';
 
 /**
  * Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd), of dtype `dtype`:
@@ -133,12 +133,12 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
   return traceAttrs(record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]), { dim: d });
 }
 
-/** PyTorch: `torch.softmax(input, dim)`. */
-export function softmax(x: Tensor, dim: number): Tensor {
-  return softmaxImpl(x, dim, false);
+/** PyTorch: `torch.softmax(input, dim, dtype=None)`; `{ dtype }` casts the input first. Shape: input's. */
+export function softmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmaxImpl(softmaxInput(x, options, 'torch.softmax'), dim, false);
 }
 
-/** PyTorch: `torch.log_softmax(input, dim)`. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return softmaxImpl(x, dim, true);
+/** PyTorch: `torch.log_softmax(input, dim, dtype=None)`; `{ dtype }` casts the input first. Shape: input's. */
+export function logSoftmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmaxImpl(softmaxInput(x, options, 'torch.logSoftmax'), dim, true);
 }
