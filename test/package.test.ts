@@ -139,8 +139,8 @@ describe('installed from the tarball into a fresh project', () => {
   });
 
   it('Node gets the bundle, bundlers the per-module files (exports conditions)', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "for (const s of ['torchlet', 'torchlet/nn', 'torchlet/node']) console.log(import.meta.resolve(s))"], { cwd: project, encoding: 'utf8' });
-    expect(r.stdout.trim().split('\n').map((u) => u.replace(/.*\/node_modules\/torchlet\//, ''))).toEqual(['dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js']);
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "for (const s of ['torchlet', 'torchlet/nn', 'torchlet/node', 'torchlet/serve']) console.log(import.meta.resolve(s))"], { cwd: project, encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n').map((u) => u.replace(/.*\/node_modules\/torchlet\//, ''))).toEqual(['dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/serve.js']);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'torchlet', 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
     for (const [k, v] of Object.entries(pkg.exports)) if (typeof v === 'object') expect(v.default, k).not.toContain('bundle');
   });
@@ -209,6 +209,24 @@ console.log(JSON.stringify({ grad: x.grad.tolist(), text: String(x), y: y.shape,
       sameLstm: true, // one copy of each class, whichever entry point it came through
     });
     expect(['simd', 'relaxed']).toContain(out.kernels);
+  });
+
+  it("torchlet/serve: createBatcher on a worker thread (dist/bundle/worker.js), the same classes as torchlet's, and the script exits by itself", () => {
+    writeFileSync(
+      join(project, 'serve.mjs'),
+      `import * as torch from 'torchlet';
+import { createBatcher } from 'torchlet/serve';
+const lstm = new torch.nn.LSTM(3, 4, { bidirectional: true });
+const batcher = createBatcher(lstm, { workers: 1, maxBatch: 2, maxWaitMs: 60000 });
+const xs = [torch.randn(5, 3), torch.randn(2, 3)];
+const got = await Promise.all(xs.map((x) => batcher.predict(x)));
+const [want] = torch.noGrad(() => lstm.forward(xs[1]));
+console.log(JSON.stringify({ shape: got[1][0].shape, tensor: got[1][0] instanceof torch.Tensor, close: torch.allclose(got[1][0], want, { atol: 1e-6 }) }));
+`,
+    );
+    const r = spawnSync(process.execPath, ['serve.mjs'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ shape: [2, 8], tensor: true, close: true });
   });
 
   it("CommonJS: `require('torchlet')` and `require('torchlet/node')` (no top-level await in the package)", () => {

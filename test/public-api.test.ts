@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
+import * as serve from '../src/serve/index.js';
 
 const PUBLIC = [
   'ArgumentTypeError', 'DTypeError', 'FormatError', 'Generator', 'IndexError', 'OptionError',
@@ -46,5 +47,11 @@ describe('torch.*', () => {
     expect(torch.activeKernels()).toBe('ref');
     expect(torch.kernelInfo().tier).toBe('ref');
     torch.setKernelPreference('auto');
+  });
+});
+
+describe("torchlet/serve", () => {
+  it('exports exactly createBatcher (and types)', () => {
+    expect(Object.keys(serve).sort()).toEqual(['createBatcher']);
   });
 });

@@ -221,7 +221,9 @@ export function zipSync(data, opts) {
   const cli = await build({
     ...nodeBundle,
     plugins: [staticImports, fromLibrary],
-    entryPoints: { cli: join(out, 'cli/main.js') },
+    // torchlet/serve (serve.js) and its worker thread's script (worker.js) are built the same way: their
+    // library modules come from index.js too (pool.js finds ./worker.js beside itself).
+    entryPoints: { cli: join(out, 'cli/main.js'), serve: join(out, 'serve/index.js'), worker: join(out, 'serve/worker.js') },
     outdir: join(out, 'bundle'),
     external: ['onnxruntime-node'],
     // The CommonJS libraries of the CLI (commander, cli-progress) call require('readline'), ...
@@ -315,7 +317,7 @@ export function library(path) {
   // Node's ERR_REQUIRE_ESM). The version rule is src/runtime.ts's, copied in at build time.
   const { unsupportedNode } = await import(pathToFileURL(join(out, 'runtime.js')).href);
   mkdirSync(join(out, 'require'), { recursive: true });
-  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node']]) {
+  for (const [name, sub] of [['index', ''], ['nn', '/nn'], ['node', '/node'], ['serve', '/serve']]) {
     writeFileSync(
       join(out, 'require', `${name}.cjs`),
       `'use strict';

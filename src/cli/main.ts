@@ -11,6 +11,7 @@
  *   torchlet convert model.pt model.onnx
  *   torchlet train --epochs 8 --out runs/births
  *   torchlet predict runs/births --data recent.csv --steps 7
+ *   torchlet serve runs/births --port 8080
  */
 
 import { readFileSync, realpathSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, styleFor, UsageError } from './ui.js';
 import type { TrainCliOptions } from './train.js';
 import type { PredictCliOptions } from './predict.js';
+import type { ServeCliOptions } from './serve.js';
 
 // The commands (and the library under them) load when one runs, so `--help` and usage errors
 // answer at once.
@@ -27,6 +29,7 @@ const explainCommand = async (...a: Parameters<typeof import('./explain.js').exp
 const inspectCommand = async (...a: Parameters<typeof import('./inspect.js').inspectCommand>) => (await import('./inspect.js')).inspectCommand(...a);
 const convertCommand = async (...a: Parameters<typeof import('./convert.js').convertCommand>) => (await import('./convert.js')).convertCommand(...a);
 const trainCommand = async (...a: Parameters<typeof import('./train.js').trainCommand>) => (await import('./train.js')).trainCommand(...a);
+const serveCommand = async (...a: Parameters<typeof import('./serve.js').serveCommand>) => (await import('./serve.js')).serveCommand(...a);
 const predictCommand = async (...a: Parameters<typeof import('./predict.js').predictCommand>) => (await import('./predict.js')).predictCommand(...a);
 
 interface Common {
@@ -138,6 +141,23 @@ export function buildProgram(setCode: (code: number) => void): Command {
       .addHelpText('after', '\nExample:\n  torchlet predict torchlet-run --data recent.csv --steps 7 --plot forecast.svg'),
   ).action(wrap((ckpt: string, o: Common & PredictCliOptions) => predictCommand(ckpt, o, styleFor(process.stdout, o.color === false))));
 
+  common(
+    program
+      .command('serve')
+      .argument('<checkpoint>', 'the folder train --out wrote (or its model.json), or a .pt/.safetensors file of one recurrent layer (or any, with --arch)')
+      .option('--port <n>', 'TCP port (0: any free one)', '8080')
+      .option('--host <address>', 'address to listen on', '127.0.0.1')
+      .option('--max-batch <n>', 'most sequences packed into one batch', '64')
+      .option('--max-wait-ms <ms>', 'longest a request waits for others to join its batch', '2')
+      .option('--max-length <n>', 'longest sequence accepted, in steps', '4096')
+      .option('--max-body <bytes>', 'largest request body', String(8 * 1024 * 1024))
+      .option('--max-queue <n>', 'most sequences waiting; past it requests get 503 with Retry-After', '1024')
+      .option('--workers <n>', 'worker threads holding the model (default: one per core, at most 4; 0: the main thread)')
+      .option('--arch <constructor>', 'the architecture, when it cannot be inferred from the weights, e.g. "nn.LSTM(8, 16, num_layers=2)"')
+      .description('an HTTP inference server: concurrent requests of different lengths are packed into one batch (no padding) and run on worker threads')
+      .addHelpText('after', '\nExamples:\n  torchlet serve torchlet-run --port 8080\n  curl -s localhost:8080/v1/predict -H "Content-Type: application/json" -d \'{"inputs": [[0.1, 0.2], [0.3, 0.4]]}\''),
+  ).action(wrap((ckpt: string, o: Common & ServeCliOptions) => serveCommand(ckpt, o, styleFor(process.stdout, o.color === false))));
+
   return program;
 }
 
@@ -164,7 +184,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       // commander has printed its own one-line message already.
       return e.code === 'commander.executeSubCommandAsync' ? 1 : 2;
     }
-    const where = ['explain', 'inspect', 'convert', 'train', 'predict'].includes(sub) ? `torchlet ${sub}` : 'torchlet';
+    const where = ['explain', 'inspect', 'convert', 'train', 'predict', 'serve'].includes(sub) ? `torchlet ${sub}` : 'torchlet';
     process.stderr.write(`${where}: ${oneLine(e)}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     if (e instanceof CliError) return e.exitCode;

@@ -1,0 +1,200 @@
+/**
+ * Where a batcher's batches run: worker threads (node:worker_threads) each holding its own copy
+ * of the model, or, with `workers: 0`, the calling thread. A worker is referenced (keeps the
+ * process alive) only while it has a batch, so a forgotten batcher never holds a script open.
+ * A worker that fails to start fails the pool (every waiting and later call rejects with its
+ * error); one that dies during a batch fails that batch and is replaced.
+ */
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as torch from '../index.js';
+import type { ModelRecipe, RawSequence, RawTensor, ServedModel } from './model.js';
+import { recipeOf, runBatch } from './model.js';
+
+/** A batch sent to a worker: the sequences' rows back to back (one buffer, transferred). */
+export interface ToWorker {
+  readonly id: number;
+  readonly lengths: readonly number[];
+  readonly data: Float32Array;
+}
+
+interface FromWorker {
+  readonly ready?: boolean;
+  readonly id?: number;
+  readonly results?: RawTensor[][];
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** Runs batches; `free` slots may take one batch each. */
+export interface Runner {
+  /** Batches that can start now. */
+  free(): number;
+  /** Run one batch on a free slot. */
+  run(seqs: readonly RawSequence[]): Promise<RawTensor[][]>;
+  /** Set by the batcher: called when a slot frees (or a worker becomes ready). */
+  onFree: () => void;
+  /** The error that stopped the pool for good (a worker could not start), else null. */
+  failed(): Error | null;
+  /** Resolves when every worker has loaded the model; rejects with the error of one that could not. */
+  ready(): Promise<void>;
+  /** Stop every worker (after the running batches). */
+  close(): Promise<void>;
+}
+
+/** Default worker count: one per core, at most 4 (each worker runs its kernels on one thread). */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Batches on the calling thread, one at a time, each in its own macrotask (`workers: 0`). */
+export class InlineRunner implements Runner {
+  onFree: () => void = () => {};
+  private busy = false;
+  constructor(private readonly served: ServedModel) {}
+  free(): number {
+    return this.busy ? 0 : 1;
+  }
+  failed(): Error | null {
+    return null;
+  }
+  async ready(): Promise<void> {}
+  run(seqs: readonly RawSequence[]): Promise<RawTensor[][]> {
+    this.busy = true;
+    return new Promise<RawTensor[][]>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(runBatch(this.served, seqs));
+        } catch (e) {
+          reject(e);
+        } finally {
+          this.busy = false;
+          queueMicrotask(() => this.onFree());
+        }
+      });
+    });
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * A worker running ./worker.js beside this file. From the sources (tests, tsx) that is the .ts file,
+ * imported from a small eval'd script after registering tsx's loader in the worker (a dev-only
+ * path: Node.js 20 does not carry the parent's loader hooks into a worker's entry).
+ */
+function startWorker(recipe: ModelRecipe): Worker {
+  const js = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { recipe } });
+  const ts = new URL('./worker.ts', import.meta.url).href;
+  const api = new URL('../../node_modules/tsx/dist/esm/api/index.mjs', import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`, { eval: true, workerData: { recipe } });
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: { id: number; resolve: (r: RawTensor[][]) => void; reject: (e: Error) => void } | null;
+}
+
+/** `n` worker threads, each with the model rebuilt from its recipe. */
+export class WorkerPool implements Runner {
+  onFree: () => void = () => {};
+  private readonly slots: Slot[] = [];
+  private readonly recipe: ModelRecipe;
+  private nextId = 1;
+  private error: Error | null = null;
+  private closing = false;
+  private readonly readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(served: ServedModel, n: number) {
+    this.recipe = recipeOf(served);
+    for (let i = 0; i < n; i++) this.start();
+  }
+
+  private start(): void {
+    const worker = startWorker(this.recipe);
+    worker.unref();
+    const slot: Slot = { worker, ready: false, job: null };
+    this.slots.push(slot);
+    worker.on('message', (m: FromWorker) => {
+      if (m.ready) {
+        slot.ready = true;
+        this.settle();
+        this.onFree();
+        return;
+      }
+      const job = slot.job;
+      if (job === null || m.id !== job.id) return;
+      slot.job = null;
+      worker.unref();
+      if (m.error) job.reject(Object.assign(new torch.RuntimeError(`serve: the model failed on this batch: ${m.error.message}`), { cause: m.error }));
+      else job.resolve(m.results ?? []);
+      this.onFree();
+    });
+    const died = (why: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i < 0) return;
+      this.slots.splice(i, 1);
+      slot.job?.reject(new torch.RuntimeError(`serve: a worker thread stopped during a batch (${why.message}); the batch's requests failed, the worker is replaced`));
+      if (!slot.ready && this.error === null) this.error = new torch.RuntimeError(`serve: a worker thread could not load the model: ${why.message}`);
+      if (slot.ready && !this.closing) this.start();
+      this.settle();
+      this.onFree();
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`exit code ${code}`)));
+  }
+
+  /** Answer ready() waiters once every worker is up, or the pool failed. */
+  private settle(): void {
+    if (this.error === null && this.slots.some((s) => !s.ready)) return;
+    for (const w of this.readyWaiters.splice(0)) if (this.error) w.reject(this.error);
+    else w.resolve();
+  }
+
+  ready(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.readyWaiters.push({ resolve, reject });
+      this.settle();
+    });
+  }
+
+  free(): number {
+    let n = 0;
+    for (const s of this.slots) if (s.ready && s.job === null) n++;
+    return n;
+  }
+
+  failed(): Error | null {
+    return this.error;
+  }
+
+  run(seqs: readonly RawSequence[]): Promise<RawTensor[][]> {
+    const slot = this.slots.find((s) => s.ready && s.job === null);
+    if (slot === undefined) return Promise.reject(new torch.RuntimeError('serve: no free worker (a batcher bug)'));
+    let total = 0;
+    for (const s of seqs) total += s.data.length;
+    const data = new Float32Array(total);
+    let at = 0;
+    for (const s of seqs) {
+      data.set(s.data, at);
+      at += s.data.length;
+    }
+    const id = this.nextId++;
+    return new Promise<RawTensor[][]>((resolve, reject) => {
+      slot.job = { id, resolve, reject };
+      slot.worker.ref();
+      const msg: ToWorker = { id, lengths: seqs.map((s) => s.length), data };
+      slot.worker.postMessage(msg, [data.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const slots = [...this.slots];
+    this.slots.length = 0;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A serve worker thread (started by ./pool.ts): rebuilds the model from the recipe in its
+ * workerData, says `ready`, then runs each batch it is sent and posts the results back, their
+ * buffers transferred. One kernel thread per worker: the pool already uses the cores.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import * as torch from '../index.js';
+import type { ModelRecipe, RawSequence } from './model.js';
+import { buildFromRecipe, runBatch } from './model.js';
+import type { ToWorker } from './pool.js';
+
+const port = parentPort;
+if (port === null) throw new torch.RuntimeError('torchlet/serve: worker.js runs as a worker thread of the serve pool, not on its own');
+await torch.setNumThreads(1);
+const served = buildFromRecipe((workerData as { recipe: ModelRecipe }).recipe);
+port.on('message', (m: ToWorker) => {
+  try {
+    const seqs: RawSequence[] = [];
+    let at = 0;
+    for (const length of m.lengths) {
+      const n = length * served.rnn.inputSize;
+      seqs.push({ data: m.data.subarray(at, at + n), length });
+      at += n;
+    }
+    const results = runBatch(served, seqs);
+    port.postMessage({ id: m.id, results }, results.flatMap((r) => r.map((t) => t.data.buffer as ArrayBuffer)));
+  } catch (e) {
+    port.postMessage({ id: m.id, error: { name: (e as Error).name, message: (e as Error).message } });
+  }
+});
+port.postMessage({ ready: true });
