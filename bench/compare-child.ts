@@ -4,7 +4,7 @@
  * or a training step) each time the parent asks, so each build's garbage collector works on its
  * own heap and its CPU time is its own. Also the workload runner both modes of the comparison use.
  *
- * Messages (Node IPC), parent → child: init {root, workload, flavour, threads, phase}, warm {n},
+ * Messages (Node IPC), parent → child: init {root, workload, flavour, threads, phase}, warm {n, ms},
  * call, end; child → parent: ready {threads}, warmed, called {wall, cpuStart, cpuEnd}, ended
  * {cpu}. CPU times are the process's user + system microseconds (all its threads).
  */
@@ -54,7 +54,7 @@ function cpuNow(): number {
 
 export type ChildRequest =
   | { op: 'init'; root: string; workload: string; flavour: 'simd' | 'relaxed'; threads: number; phase: 'infer' | 'train' }
-  | { op: 'warm'; n: number }
+  | { op: 'warm'; n: number; ms: number }
   | { op: 'call' }
   | { op: 'end' };
 
@@ -79,7 +79,9 @@ function serve(): void {
         call = runner(torch, w)[m.phase];
         send({ op: 'ready', threads });
       } else if (m.op === 'warm') {
-        for (let i = 0; i < m.n; i++) call!();
+        // At least n calls and ms milliseconds: short calls need many to be optimised.
+        const t0 = performance.now();
+        for (let i = 0; i < m.n || performance.now() - t0 < m.ms; i++) call!();
         send({ op: 'warmed' });
       } else if (m.op === 'call') {
         const cpuStart = cpuNow();

@@ -17,7 +17,8 @@
  *   other build's call and be charged to it.
  * - `--processes`: each build in its own child process (bench/compare-child.ts), the calls still
  *   alternating between them, one running at a time; a fresh pair of processes every
- *   `--proc-pairs` pairs (default 12), so no one process's collector state decides a cell. A
+ *   `--proc-pairs` pairs (default 12), so no one process's collector state decides a cell; each
+ *   is warmed for at least 10 calls and 1 s (short calls take many calls to be optimised). A
  *   call's CPU time is its process's from the start of the call to the start of its next call,
  *   so the collector work a call leaves behind is charged to its own build.
  *
@@ -126,8 +127,12 @@ export interface CompareOptions {
 const PHASES = ['infer', 'train'] as const;
 /** Warm-up calls of each build before a cell's first pair counts (in one process: both builds warm each other's shared code paths). */
 const WARMUP = 3;
-/** The same for a fresh process (it starts cold: its first calls compile and tier up), then a pause for background compiles to finish. */
+/**
+ * The same for a fresh process (it starts cold: its first calls compile and tier up): at least
+ * this many calls and this long, then a pause for background compiles to finish.
+ */
 const WARMUP_PROCESS = 10;
+const WARMUP_PROCESS_MS = 1000;
 const SETTLE_MS = 100;
 
 /** Both builds in this process: every cell of one workload. */
@@ -211,7 +216,7 @@ async function cellInProcesses(dirs: string[], w: Workload, phase: Cell['phase']
     try {
       const ready = await Promise.all(kids.map((k, i) => k.ask({ op: 'init', root: dirs[i]!, workload: w.id, flavour, threads, phase })));
       if (ready.some((r) => r.op !== 'ready' || r.threads !== threads)) return null;
-      for (const k of kids) await k.ask({ op: 'warm', n: WARMUP_PROCESS });
+      for (const k of kids) await k.ask({ op: 'warm', n: WARMUP_PROCESS, ms: WARMUP_PROCESS_MS });
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       // Per build: each call's wall time and the process CPU at its start.
       const calls: { wall: number; cpuStart: number }[][] = [[], []];
@@ -272,7 +277,7 @@ export async function compare(ref: string, selected: Workload[], opts: CompareOp
   const lines = [
     '# torchlet: old build vs new build',
     '',
-    `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}. Old: ${ref} (${sha.slice(0, 10)}); new: ${head}${dirty ? ' plus uncommitted changes' : ''}. Public API (nn.LSTM / nn.GRU), as \`npm run bench\`. Per cell ${opts.pairs} pairs of calls back to back (old then new, new then old, alternately, after ${opts.processes ? WARMUP_PROCESS : WARMUP} warm-up calls each), ${opts.processes ? `each build in its own process (a fresh pair of processes every ${opts.procPairs} pairs, warmed separately; a call's CPU time is its process's from the call's start to the start of its next call, so the garbage collection it leaves behind counts)` : 'both builds in one process'}. A pair's ratio is old / new (above 1: new is faster) of CPU time (user + system, all threads) and of wall time. Verdict: paired CPU-time median >= 0.97 in every cell. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores.`,
+    `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}. Old: ${ref} (${sha.slice(0, 10)}); new: ${head}${dirty ? ' plus uncommitted changes' : ''}. Public API (nn.LSTM / nn.GRU), as \`npm run bench\`. Per cell ${opts.pairs} pairs of calls back to back (old then new, new then old, alternately, after ${opts.processes ? `at least ${WARMUP_PROCESS} warm-up calls and ${WARMUP_PROCESS_MS / 1000} s` : `${WARMUP} warm-up calls`} each), ${opts.processes ? `each build in its own process (a fresh pair of processes every ${opts.procPairs} pairs, warmed separately; a call's CPU time is its process's from the call's start to the start of its next call, so the garbage collection it leaves behind counts)` : 'both builds in one process'}. A pair's ratio is old / new (above 1: new is faster) of CPU time (user + system, all threads) and of wall time. Verdict: paired CPU-time median >= 0.97 in every cell. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores.`,
     '',
     '| workload | phase | kernels | threads | CPU ms old / new (medians) | paired old/new CPU (median) | pairs min–max | wall ms old / new (medians) | paired old/new wall (median) | CPU >= 0.97 |',
     '|---|---|---|---|---|---|---|---|---|---|',
