@@ -3,7 +3,10 @@
  * training step (forward + backward of out.sum()), median ms after warm-up and GFLOP/s, for
  * torchlet through its public API (`nn.LSTM` / `nn.GRU` on the WebAssembly backend: SIMD128 and
  * relaxed-SIMD kernels on one thread, relaxed on two threads) beside PyTorch CPU at 1 and 2
- * threads and TF.js on its WebAssembly backend. PyTorch stays up in its own processes (1 and 2
+ * threads and TF.js on its WebAssembly backend; the native tier (Node, src/kernels/native/) on 1
+ * and 2 threads and onnxruntime-node (inference, the model exported with torch.onnx.export) on 1
+ * and 2 intra-op threads go into a second table with issue 17's targets, beside the native GEMM
+ * probe and the native multiply-add ceiling. PyTorch stays up in its own processes (1 and 2
  * threads, plus 1 thread on AVX2 kernels where the CPU has AVX-512) and is timed in windows
  * alternating with torchlet's, 6 short rounds per workload, so that all see the same machine (a
  * shared VM's speed drifts over seconds); TF.js runs right after. Prints the table with ratios
@@ -11,8 +14,9 @@
  *
  * Options: --only=W1,W3  --no-torch  --no-tfjs  --no-avx2  --quick (1 round, short windows)
  *          --kernel-level (time the RnnKernel stack directly instead of the public API)
- *          --compare=<git-ref> [--pairs=N]: instead, this tree against another commit, paired
- *          windows in one process (bench/compare.ts; writes bench/compare.md)
+ *          --compare=<git-ref> [--pairs=N] [--processes [--proc-pairs=N]]: instead, this tree
+ *          against another commit, paired calls in one process or (--processes) each build in its
+ *          own process (bench/compare.ts; writes bench/compare.md)
  *          --tiers: instead, how far the kernel tiers' results lie apart (bench/tiers.ts)
  *
  * Node 20 ships relaxed SIMD behind a flag; this script re-runs itself with
@@ -24,11 +28,14 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { flavourSupported, type KernelFlavour, setKernelPreference, wasmKernels } from '../src/kernels/wasm/loader.js';
+import { nativeKernels } from '../src/kernels/native/loader.js';
+import { nativeRnnKernel } from '../src/kernels/native/rnn.js';
+import { flavourSupported, type KernelFlavour, type KernelPreference, setKernelPreference, wasmKernels } from '../src/kernels/wasm/loader.js';
 import { wasmRnnKernel } from '../src/kernels/wasm/rnn.js';
 import { setNumThreads } from '../src/kernels/wasm/threads.js';
 import { compare } from './compare.js';
-import { apiRunner, useWasmBackend } from './torchlet-api.js';
+import { ortRunner } from './ort.js';
+import { apiRunner, useDefaultBackend } from './torchlet-api.js';
 import { kernelRunner, type Runner } from './torchlet-kernel.js';
 import { tiers } from './tiers.js';
 import { initTfjs, tfjsRunner } from './tfjs.js';
@@ -46,13 +53,15 @@ const options = {
   compare: { type: 'string' },
   tiers: { type: 'boolean' },
   pairs: { type: 'string' },
+  processes: { type: 'boolean' },
+  'proc-pairs': { type: 'string' },
 } as const;
-type BoolOption = Exclude<keyof typeof options, 'only' | 'compare' | 'pairs'>;
+type BoolOption = Exclude<keyof typeof options, 'only' | 'compare' | 'pairs' | 'proc-pairs'>;
 function parseOptions(): ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, strict: true });
   } catch (e) {
-    console.error(`npm run bench: ${(e as Error).message}\nOptions: --only=W1,W3 --no-torch --no-tfjs --no-avx2 --quick --kernel-level --compare=<git-ref> --pairs=N --tiers`);
+    console.error(`npm run bench: ${(e as Error).message}\nOptions: --only=W1,W3 --no-torch --no-tfjs --no-avx2 --quick --kernel-level --compare=<git-ref> --pairs=N --processes --proc-pairs=N --tiers`);
     process.exit(2);
   }
 }
@@ -76,8 +85,8 @@ if (!flavourSupported('relaxed') && !process.env.TORCHLET_BENCH_CHILD) {
 }
 
 type Phase = 'infer' | 'train';
-/** torchlet variants: kernel flavour x threads. */
-type Variant = 'simd' | 'relaxed' | 'relaxed2T';
+/** torchlet variants: kernel tier x threads. */
+type Variant = 'simd' | 'relaxed' | 'relaxed2T' | 'native' | 'native2T';
 interface Row {
   w: Workload;
   phase: Phase;
@@ -86,6 +95,9 @@ interface Row {
   torch2?: number;
   /** PyTorch 1 thread with OpenBLAS held to AVX2 kernels (context on AVX-512 machines). */
   torchAvx2?: number;
+  /** onnxruntime-node on 1 and 2 intra-op threads (inference only). */
+  ort1?: number;
+  ort2?: number;
   tfjs?: number;
 }
 
@@ -144,6 +156,19 @@ function probe(kind: 'start' | 'run'): void {
       add('ceiling', ceiling);
       if (kind === 'run') add('ratio', [median(gemm) / median(ceiling)]);
     }
+  }
+  setKernelPreference('native');
+  const nk = nativeKernels();
+  if (nk) {
+    // The same shape natively (B packed once, outside the timing), and the native multiply-add
+    // ceiling at the vector width in use: 12 independent register chains.
+    const [M, N, K] = [32, 1024, 256];
+    const gemm = rates(timings, 2 * calls * M * N * K, () => nk.gemmProbe(M, N, K, calls));
+    add('gemm/native', gemm);
+    const n = 1_000_000;
+    const ceiling = rates(Math.min(timings, 15), 24 * nk.info().width * n, () => nk.fmaPeak(n));
+    add('ceiling/native', ceiling);
+    if (kind === 'run') add('ratio/native', [median(gemm) / median(ceiling)]);
   }
   setKernelPreference('auto');
 }
@@ -233,12 +258,19 @@ class TorchServer {
   }
 }
 
+let ortVersion = '';
+
 async function main(): Promise<void> {
   log(`torchlet bench: ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}; kernels: ${flavours.join(', ')}; load average ${load()}`);
-  useWasmBackend();
+  useDefaultBackend();
+  setKernelPreference('native');
+  const native = nativeKernels()?.info().isa;
+  setKernelPreference('auto');
+  log(`native kernels: ${native ?? 'off'}`);
   probe('start');
   for (const f of flavours) log(`GEMM [32,256]x[256,1024] ${f}: ${fmt(probed(`start:gemm/${f}`)?.median)} GFLOP/s median, ${fmt(probed(`start:gemm/${f}`)?.best)} best (one core)`);
   if (probes.has('start:ceiling')) log(`wasm 128-bit multiply-add ceiling: ${fmt(probed('start:ceiling')?.median)} GFLOP/s (one core, registers only)`);
+  if (native) log(`native ${native}: GEMM ${fmt(probed('start:gemm/native')?.median)} GFLOP/s, multiply-add ceiling ${fmt(probed('start:ceiling/native')?.median)} GFLOP/s (one core)`);
   const torchOk = !flag('no-torch') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   if (!flag('no-torch') && !torchOk) notes.push('PyTorch skipped: `/usr/bin/python3 -c "import torch"` failed');
   const torch = torchOk ? [new TorchServer(1, 'torch1'), new TorchServer(2, 'torch2')] : [];
@@ -255,31 +287,45 @@ async function main(): Promise<void> {
   // each figure is the median of all its windows' runs.
   const rounds = quick ? 1 : 6;
   const win = (round: number): Required<SampleOpts> => ({ warmup: round === 0 ? 2 : 1, minRuns: 2, minMs: quick ? 200 : 350, maxRuns: 40 });
-  const variants: [Variant, KernelFlavour, number][] = [
+  const variants: [Variant, KernelPreference, number][] = [
     ['simd', 'simd', 1],
     ['relaxed', 'relaxed', 1],
     ['relaxed2T', 'relaxed', 2],
+    ['native', 'native', 1],
+    ['native2T', 'native', 2],
   ];
+  const available = (p: KernelPreference): boolean => (p === 'native' ? native !== undefined : flavours.includes(p as KernelFlavour));
   for (const w of selected) {
     const infer: Row = { w, phase: 'infer', torchlet: {} };
     const train: Row = { w, phase: 'train', torchlet: {} };
     rows.push(infer, train);
     const pool = new Map<string, number[]>();
+    // onnxruntime-node on 1 and 2 threads, inference (issue 17's peer).
+    const ort: [string, { infer(): Promise<void> }][] = [];
+    for (const n of [1, 2]) {
+      const o = await ortRunner(w, n);
+      if (typeof o === 'string') notes.push(o);
+      else {
+        ort.push([`ort${n}`, o]);
+        ortVersion = o.version;
+      }
+    }
     const add = (key: string, xs: number[] | null): void => {
       if (xs) pool.set(key, [...(pool.get(key) ?? []), ...xs]);
     };
     for (let round = 0; round < rounds; round++) {
       probe('run');
       for (const [v, f, n] of variants) {
-        if (!flavours.includes(f)) continue;
+        if (!available(f)) continue;
         setKernelPreference(f);
         if ((await setNumThreads(n)) !== n) continue;
-        const r: Runner = kernelLevel ? kernelRunner(wasmRnnKernel, w) : apiRunner(w);
+        const r: Runner = kernelLevel ? kernelRunner(f === 'native' ? nativeRnnKernel : wasmRnnKernel, w) : apiRunner(w);
         add(`${v}/infer`, await sampleMs(r.infer, win(round)));
         add(`${v}/train`, await sampleMs(r.train, win(round)));
       }
       await setNumThreads(1);
       setKernelPreference('auto');
+      for (const [key, o] of ort) add(`${key}/infer`, await sampleMs(o.infer, win(round)));
       for (const t of torch) {
         add(`${t.key}/infer`, await t.sample(w, 'infer', win(round)));
         add(`${t.key}/train`, await t.sample(w, 'train', win(round)));
@@ -292,6 +338,8 @@ async function main(): Promise<void> {
       row.torch1 = med(`torch1/${row.phase}`);
       row.torch2 = med(`torch2/${row.phase}`);
       row.torchAvx2 = med(`torchAvx2/${row.phase}`);
+      row.ort1 = med(`ort1/${row.phase}`);
+      row.ort2 = med(`ort2/${row.phase}`);
       log(`${w.id} ${row.phase}: torchlet ${variants.map(([v]) => `${v} ${fmt(row.torchlet[v])}`).join(', ')}; PyTorch 1T ${fmt(row.torch1)}, 2T ${fmt(row.torch2)} ms`);
     }
     if (tfjsOn) {
@@ -311,8 +359,9 @@ async function main(): Promise<void> {
     );
   }
 
+  if (ortVersion) notes.push(`onnxruntime-node ${ortVersion}: the model exported with torch.onnx.export, CPU, intraOpNumThreads 1 and 2, sequential, all graph optimisations`);
   probe('run');
-  const md = table(rows);
+  const md = `${table(rows)}\n${nativeTable(rows)}`;
   log(`\n${md}`);
   writeFileSync(join(here, 'results.md'), md);
   log('wrote bench/results.md');
@@ -390,6 +439,43 @@ function table(rows: Row[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Issue 17's table: the native tier beside PyTorch and onnxruntime-node at the same thread count,
+ * and its targets (native ≤ 1.0x PyTorch, inference ≤ 1.25x onnxruntime-node, GEMM ≥ 75% of the
+ * native multiply-add ceiling).
+ */
+function nativeTable(rows: Row[]): string {
+  const gemm = probed('run:ratio/native')?.median;
+  const ceiling = probed('run:ceiling/native')?.median;
+  const lines = [
+    '## Native tier (issue 17)',
+    '',
+    `Native GEMM [32,256]x[256,1024], B packed once (median of all timings): ${fmt(median([...(probes.get('start:gemm/native') ?? []), ...(probes.get('run:gemm/native') ?? [])]))} GFLOP/s; native multiply-add ceiling at the vector width in use (12 register chains): ${fmt(ceiling)} GFLOP/s. Timed side by side before every round, the GEMM runs at ${gemm === undefined ? '–' : `${Math.round(100 * gemm)}%`} of it (target ≥ 75%: ${gemm === undefined ? '–' : gemm >= 0.75 ? 'met' : 'missed'}).`,
+    '',
+    '| workload | phase | native 1T | native 2T | PyTorch 1T | PyTorch 2T | ORT 1T | ORT 2T | ÷PyTorch 1T / 2T | ÷ORT 1T / 2T | targets |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const ratio = (t?: number, peer?: number): string => (t === undefined || peer === undefined ? '–' : (t / peer).toFixed(2));
+  for (const r of rows) {
+    const { native: n1, native2T: n2 } = r.torchlet;
+    const met: string[] = [];
+    const judge = (what: string, ok: boolean | undefined): void => {
+      if (ok !== undefined) met.push(`${what}: ${ok ? 'met' : 'missed'}`);
+    };
+    const le = (a?: number, b?: number, f = 1): boolean | undefined => (a === undefined || b === undefined ? undefined : a <= f * b);
+    judge('≤1.0x PyTorch 1T', le(n1, r.torch1));
+    judge('≤1.0x PyTorch 2T', le(n2, r.torch2));
+    if (r.phase === 'infer') {
+      judge('≤1.25x ORT 1T', le(n1, r.ort1, 1.25));
+      judge('≤1.25x ORT 2T', le(n2, r.ort2, 1.25));
+    }
+    lines.push(
+      `| ${r.w.id} ${r.w.title} | ${r.phase} | ${fmt(n1)} | ${fmt(n2)} | ${fmt(r.torch1)} | ${fmt(r.torch2)} | ${fmt(r.ort1)} | ${fmt(r.ort2)} | ${ratio(n1, r.torch1)} / ${ratio(n2, r.torch2)} | ${ratio(n1, r.ort1)} / ${ratio(n2, r.ort2)} | ${met.join('; ')} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 if (flag('tiers')) await tiers();
 else if (typeof parsed.values.compare === 'string') {
   const pairs = parsed.values.pairs === undefined ? (quick ? 8 : 24) : Number(parsed.values.pairs);
@@ -397,5 +483,10 @@ else if (typeof parsed.values.compare === 'string') {
     console.error(`npm run bench: --pairs expects a positive whole number, got ${parsed.values.pairs}`);
     process.exit(2);
   }
-  await compare(parsed.values.compare, selected, { pairs, quick, flavours });
+  const procPairs = parsed.values['proc-pairs'] === undefined ? 12 : Number(parsed.values['proc-pairs']);
+  if (!Number.isInteger(procPairs) || procPairs < 1) {
+    console.error(`npm run bench: --proc-pairs expects a positive whole number, got ${parsed.values['proc-pairs']}`);
+    process.exit(2);
+  }
+  await compare(parsed.values.compare, selected, { pairs, quick, flavours, processes: flag('processes'), procPairs });
 } else await main();

@@ -4,13 +4,21 @@
  * on the backend with the WebAssembly kernels plugged in.
  */
 import * as torch from '../src/index.js';
-import { setBackend, wasmBackend } from '../src/kernels/backend.js';
+import { nativeBackend, setBackend, wasmBackend } from '../src/kernels/backend.js';
 import type { Runner } from './torchlet-kernel.js';
 import type { Workload } from './workloads.js';
 
 /** The default backend: WebAssembly GEMM, recurrent kernel and activations (reference kernels elsewhere). */
 export function useWasmBackend(): void {
   setBackend(wasmBackend);
+}
+
+/**
+ * The default backend: native kernels in Node where they load and the kernel preference allows
+ * ('auto' / 'native*'), the WebAssembly ones under 'simd' / 'relaxed' (each entry falls back by itself).
+ */
+export function useDefaultBackend(): void {
+  setBackend(nativeBackend);
 }
 
 export function apiRunner(w: Workload): Runner {

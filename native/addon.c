@@ -177,8 +177,14 @@ static void leave(void) {
 
 static atomic_int envs;
 
-static void cleanup(void *unused) {
-  (void)unused;
+static void cleanup(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+  /* This environment's thread: its kernels' scratch blocks. */
+  tl_kernels_avx512.release();
+  tl_kernels_avx2.release();
+  tl_kernels_portable.release();
   if (atomic_fetch_sub(&envs, 1) == 1) {
     pthread_mutex_lock(&use_mu);
     stop_workers();
@@ -511,15 +517,29 @@ static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/** gemmProbe(m, n, k, calls): the bench's packed-weight GEMM (packing outside the loop; time it from JS). */
+static napi_value js_gemm_probe(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, 4)) return NULL;
+  const double m = num(&a, 0), n = num(&a, 1), k = num(&a, 2), calls = num(&a, 3);
+  if (!a.failed && (m < 1 || n < 1 || k < 1 || m * k > 1e8 || k * n > 1e8 || m * n > 1e8)) fail(&a, 1, "torchlet native: bad GEMM probe sizes");
+  if (a.failed) return NULL;
+  return current->gemm_probe((int)m, (int)n, (int)k, (long)calls) ? out_of_memory(env) : undefined(env);
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!current) current = best();
-  atomic_fetch_add(&envs, 1);
-  napi_add_env_cleanup_hook(env, cleanup, NULL);
+  /* Once per Node environment (process.dlopen may run this again for the same one): its cleanup. */
+  static int marker;
+  void *seen = NULL;
+  if (napi_get_instance_data(env, &seen) == napi_ok && seen == NULL && napi_set_instance_data(env, &marker, cleanup, NULL) == napi_ok)
+    atomic_fetch_add(&envs, 1);
   const struct {
     const char *name;
     napi_callback fn;
   } fns[] = {{"gemm", js_gemm},       {"unary", js_unary},           {"forward", js_forward},    {"backward", js_backward},
-             {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak}};
+             {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak},
+             {"gemmProbe", js_gemm_probe}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

@@ -50,7 +50,24 @@ typedef float vfu __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 
 static inline long lmin(long a, long b) { return a < b ? a : b; }
 static inline vf splat(float s) { return (vf){0} + s; }
-/** The first n (1..VW) floats at p; lanes past n are 0. */
+/** The first n (1..VW) floats at p; lanes past n are 0 (masked loads and stores where the ISA has them). */
+#if defined(TL_ISA_AVX512)
+#include <immintrin.h>
+static inline vf ldn(const float *p, int n) { return n == VW ? LD(p) : (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
+static inline void stn(float *p, vf v, int n) {
+  if (n == VW) ST(p, v);
+  else _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+}
+#elif defined(TL_ISA_AVX2)
+#include <immintrin.h>
+static const int32_t lane_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+static inline __m256i mask_of(int n) { return _mm256_loadu_si256((const __m256i *)(lane_mask + 8 - n)); }
+static inline vf ldn(const float *p, int n) { return n == VW ? LD(p) : (vf)_mm256_maskload_ps(p, mask_of(n)); }
+static inline void stn(float *p, vf v, int n) {
+  if (n == VW) ST(p, v);
+  else _mm256_maskstore_ps(p, mask_of(n), (__m256)v);
+}
+#else
 static inline vf ldn(const float *p, int n) {
   if (n == VW) return LD(p);
   vf v = {0};
@@ -61,6 +78,7 @@ static inline void stn(float *p, vf v, int n) {
   if (n == VW) ST(p, v);
   else memcpy(p, &v, (size_t)n * 4);
 }
+#endif
 static inline vf select_(vi m, vf a, vf b) { return (vf)(((vi)a & m) | ((vi)b & ~m)); }
 
 /* ---- activations (assembly/simd.ts) --------------------------------------------------------- */
@@ -140,9 +158,9 @@ static void pack_b(const float *b, long rsB, long csB, int n, int k, int p0, int
 /*
  * The register tile: C[R, NR] (+)= A[R, kc] · Bpanel[kc, NR]. Every element's arithmetic is the
  * same in every variant: C (or 0), then each k in order, one multiply-add; so a row's result does
- * not depend on which tile (or which thread's rows) it falls in. Full tiles (R = MR) read A with
- * one stride known to be 1 (rows contiguous, or A given as its transpose); the few rows left at
- * the bottom go through R = 4, 2, 1 with both strides.
+ * not depend on which thread's rows it falls in. Full tiles (R = MR) read A with one stride known
+ * to be 1 (rows contiguous, or A given as its transpose); the few rows left at the bottom go
+ * through R = 4, 2 with both strides, and a last single row through tile_1.
  */
 #define TILE_BODY(R, A_AT)                                                             \
   vf c0[R], c1[R];                                                                     \
@@ -180,7 +198,35 @@ static inline void tile_cols(int kc, const float *a, long lda, const float *bp, 
   }
 TILE_FEW(4)
 TILE_FEW(2)
-TILE_FEW(1)
+
+/**
+ * One row (a batch of one: a matrix-vector product): four partial sums over k mod 4, so the
+ * multiply-adds do not wait on each other, added at the end. Another order than the wider tiles,
+ * but a row always lands in the same kind of tile whatever the thread count (parts start at
+ * multiples of MR), so results still do not depend on it.
+ */
+static void tile_1(int kc, const float *a, long rsA, long csA, const float *bp, float *c, long ldc, int acc) {
+  vf s0[4] = {{0}}, s1[4] = {{0}};
+  int kk = 0;
+  for (; kk + 4 <= kc; kk += 4, bp += 4 * NR)
+    for (int u = 0; u < 4; u++) {
+      const float av = a[(kk + u) * csA];
+      s0[u] = av * LD(bp + u * NR) + s0[u];
+      s1[u] = av * LD(bp + u * NR + VW) + s1[u];
+    }
+  for (; kk < kc; kk++, bp += NR) {
+    const float av = a[kk * csA];
+    s0[0] = av * LD(bp) + s0[0];
+    s1[0] = av * LD(bp + VW) + s1[0];
+  }
+  vf r0 = (s0[0] + s0[1]) + (s0[2] + s0[3]), r1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+  if (acc) {
+    r0 = LD(c) + r0;
+    r1 = LD(c + VW) + r1;
+  }
+  ST(c, r0);
+  ST(c + VW, r1);
+}
 
 /** A partial tile: mr < MR rows as tiles of 4, 2, 1; nr < NR columns through a copy of C. */
 static void tile_edge(int mr, int nr, int kc, const float *a, long rsA, long csA, const float *bp, float *c, long ldc, int acc) {
@@ -272,18 +318,46 @@ static int groups_for(int m, int n, int k) {
   return t < np ? t : np;
 }
 
+/*
+ * Scratch: every temporary of a kernel call (packed operands, gate rows, gate gradients) lives in
+ * one of a few blocks per calling thread, each kept at the largest size asked for so far and reused
+ * by the next calls: a training loop asks for the same sizes every step, and fresh blocks of MBs
+ * would cost their page faults every time. Slots never overlap within a call. The blocks are
+ * freed by `release` (the addon calls it when the thread's Node environment shuts down; no thread
+ * destructor, which could outlive an unloaded addon).
+ */
+enum { S_GEMM_B, S_GEMM_A, S_GATES, S_WHH, S_WHR, S_HG, S_HU, S_DHPROJ, S_GRAD0, SLOTS = S_GRAD0 + 4 };
+static __thread float *slot_p[SLOTS];
+static __thread size_t slot_bytes[SLOTS];
+
+/** Slot `slot`'s block, at least n floats (64-byte aligned), or NULL when memory ran out. */
+static float *scratch(int slot, long n) {
+  const size_t bytes = ((size_t)(n > 0 ? n : 1) * 4 + 63) & ~(size_t)63;
+  if (slot_bytes[slot] < bytes) {
+    free(slot_p[slot]);
+    slot_p[slot] = aligned_alloc(64, bytes);
+    slot_bytes[slot] = slot_p[slot] ? bytes : 0;
+  }
+  return slot_p[slot];
+}
+
+/** Free this thread's scratch blocks. */
+static void release(void) {
+  for (int i = 0; i < SLOTS; i++) {
+    free(slot_p[i]);
+    slot_p[i] = NULL;
+    slot_bytes[i] = 0;
+  }
+}
+
 static int gemm_(int m, int n, int k, const float *a, long rsA, long csA, const float *b, long rsB, long csB, float *c, long ldc, int accumulate) {
   if (m <= 0 || n <= 0) return 0;
-  float *bp = malloc((size_t)packed_size(n, k) * 4 + 64);
-  float *at = NULL;
+  float *bp = scratch(S_GEMM_B, packed_size(n, k));
   if (!bp) return -1;
   if (rsA != 1 && csA != 1) {
     /* Neither layout: copy A row-major first. */
-    at = malloc((size_t)m * k * 4 + 64);
-    if (!at) {
-      free(bp);
-      return -1;
-    }
+    float *at = scratch(S_GEMM_A, (long)m * k);
+    if (!at) return -1;
     for (int i = 0; i < m; i++)
       for (int kk = 0; kk < k; kk++) at[(long)i * k + kk] = a[i * rsA + kk * csA];
     a = at;
@@ -293,8 +367,6 @@ static int gemm_(int m, int n, int k, const float *a, long rsA, long csA, const 
   gemm_job g = {m, n, k, a, rsA, csA, b, rsB, csB, bp, c, ldc, accumulate, groups_for(m, n, k)};
   if (g.groups > 1) tl_parallel(g.groups, gemm_task, &g);
   else gemm_group(&g, 0);
-  free(at);
-  free(bp);
   return 0;
 }
 
@@ -426,7 +498,7 @@ typedef struct {
   const tl_layer *L;
   int GH, parts;
   int r0[65];
-  float *wIhP, *wHhP, *wHrP;
+  float *wHhP, *wHrP;
   /* inference scratch (B rows): W_hh h (GRU), o * tanh(c) (projection); backward: dL/d(o tanh c) */
   float *hgS, *huS;
   /* backward: gate gradients (total, GH), dL/dh of every row (projection) */
@@ -502,22 +574,11 @@ static void forward_part(void *arg, int p) {
 
 static void parts_task(void *arg, int p);
 
-static void free_ctx(layer_ctx *X) {
-  free(X->wIhP);
-  free(X->wHhP);
-  free(X->wHrP);
-  free(X->hgS);
-  free(X->huS);
-  if (X->dgH != X->dgX) free(X->dgH);
-  free(X->dgX);
-  free(X->dhProj);
-}
-
 static float *alloc_f(long n) { return malloc((size_t)(n > 0 ? n : 1) * 4 + 64); }
 
-/** Pack a whole B operand (single-threaded). */
-static float *pack_whole(const float *b, long rsB, long csB, int n, int k) {
-  float *p = alloc_f(packed_size(n, k));
+/** Pack a whole B operand (single-threaded) into a scratch slot. */
+static float *pack_whole(int slot, const float *b, long rsB, long csB, int n, int k) {
+  float *p = scratch(slot, packed_size(n, k));
   if (p) pack_b(b, rsB, csB, n, k, 0, (n + NR - 1) / NR, p);
   return p;
 }
@@ -531,33 +592,19 @@ static int layer_forward(const tl_layer *L0) {
   X.GH = gates_of(L->mode) * L->H;
   const int GH = X.GH, H = L->H, P = L->P;
   const int save = L->hPrev != NULL;
-  float *gatesS = NULL;
-  if (!Lc.gates) {
-    /* Inference: the gate rows of every step in scratch. */
-    gatesS = Lc.gates = alloc_f((long)L->total * GH);
-    if (!gatesS) return -1;
-  }
-  X.wHhP = pack_whole(L->wHh, 1, P, GH, P);
-  X.wHrP = L->wHr ? pack_whole(L->wHr, 1, H, P, H) : NULL;
-  X.hgS = L->mode == TL_GRU && !save ? alloc_f((long)L->B * GH) : NULL;
-  X.huS = L->wHr && !save ? alloc_f((long)L->B * H) : NULL;
-  if (!X.wHhP || (L->wHr && !X.wHrP) || (L->mode == TL_GRU && !save && !X.hgS) || (L->wHr && !save && !X.huS)) {
-    free_ctx(&X);
-    free(gatesS);
-    return -1;
-  }
+  /* Inference: the gate rows of every step in scratch. */
+  if (!Lc.gates && !(Lc.gates = scratch(S_GATES, (long)L->total * GH))) return -1;
+  X.wHhP = pack_whole(S_WHH, L->wHh, 1, P, GH, P);
+  X.wHrP = L->wHr ? pack_whole(S_WHR, L->wHr, 1, H, P, H) : NULL;
+  X.hgS = L->mode == TL_GRU && !save ? scratch(S_HG, (long)L->B * GH) : NULL;
+  X.huS = L->wHr && !save ? scratch(S_HU, (long)L->B * H) : NULL;
+  if (!X.wHhP || (L->wHr && !X.wHrP) || (L->mode == TL_GRU && !save && !X.hgS) || (L->wHr && !save && !X.huS)) return -1;
   /* The input projection of every step at once: gates = bias + x W_ihᵀ. */
   for (long r = 0; r < L->total; r++) memcpy(L->gates + r * GH, L->bias, (size_t)GH * 4);
-  if (gemm_(L->total, GH, L->I, L->x, L->I, 1, L->wIh, 1, L->I, L->gates, GH, 1) != 0) {
-    free_ctx(&X);
-    free(gatesS);
-    return -1;
-  }
+  if (gemm_(L->total, GH, L->I, L->x, L->I, 1, L->wIh, 1, L->I, L->gates, GH, 1) != 0) return -1;
   split_rows(&X);
   if (X.parts > 1) tl_parallel(X.parts, parts_task, &X);
   else forward_part(&X, 0);
-  free_ctx(&X);
-  free(gatesS);
   return 0;
 }
 
@@ -638,16 +685,13 @@ static int layer_backward(const tl_layer *L) {
   X.GH = gates_of(L->mode) * L->H;
   const int GH = X.GH, H = L->H, P = L->P, I = L->I;
   const long total = L->total;
-  X.wHhP = pack_whole(L->wHh, P, 1, P, GH);
-  X.wHrP = L->wHr ? pack_whole(L->wHr, H, 1, H, P) : NULL;
-  X.huS = L->wHr ? alloc_f((long)L->B * H) : NULL;
-  X.dhProj = L->wHr ? alloc_f(total * P) : NULL;
-  X.dgX = alloc_f(total * GH);
-  X.dgH = L->mode == TL_GRU ? alloc_f(total * GH) : X.dgX;
-  if (!X.wHhP || !X.dgX || !X.dgH || (L->wHr && (!X.wHrP || !X.huS || !X.dhProj))) {
-    free_ctx(&X);
-    return -1;
-  }
+  X.wHhP = pack_whole(S_WHH, L->wHh, P, 1, P, GH);
+  X.wHrP = L->wHr ? pack_whole(S_WHR, L->wHr, H, 1, H, P) : NULL;
+  X.huS = L->wHr ? scratch(S_HU, (long)L->B * H) : NULL;
+  X.dhProj = L->wHr ? scratch(S_DHPROJ, total * P) : NULL;
+  X.dgX = scratch(S_GATES, total * GH);
+  X.dgH = L->mode == TL_GRU ? scratch(S_HG, total * GH) : X.dgX;
+  if (!X.wHhP || !X.dgX || !X.dgH || (L->wHr && (!X.wHrP || !X.huS || !X.dhProj))) return -1;
   split_rows(&X);
   if (X.parts > 1) tl_parallel(X.parts, parts_task, &X);
   else backward_part(&X, 0);
@@ -673,7 +717,7 @@ static int layer_backward(const tl_layer *L) {
   float *bufs[4] = {0};
   for (int j = 0; j < 4; j++) {
     if (!prod[j].c || !prod[j].a) continue;
-    bufs[j] = alloc_f(packed_size(prod[j].n, prod[j].k));
+    bufs[j] = scratch(S_GRAD0 + j, packed_size(prod[j].n, prod[j].k));
     if (!bufs[j]) {
       ok = 0;
       break;
@@ -688,8 +732,6 @@ static int layer_backward(const tl_layer *L) {
     else
       for (int i = 0; i < ntasks; i++) grads_task(&G, i);
   }
-  for (int j = 0; j < 4; j++) free(bufs[j]);
-  free_ctx(&X);
   return ok ? 0 : -1;
 }
 
@@ -708,4 +750,20 @@ static float fma_peak(long rounds) {
   return out;
 }
 
-const tl_kernels TABLE = {ISA_NAME, VW, gemm_, sigmoid_array, tanh_array, layer_forward, layer_backward, fma_peak};
+static int gemm_probe(int m, int n, int k, long calls) {
+  float *a = alloc_f((long)m * k), *b = alloc_f((long)k * n), *bp = alloc_f(packed_size(n, k)), *c = alloc_f((long)m * n);
+  const int ok = a && b && bp && c;
+  if (ok) {
+    for (long i = 0; i < (long)m * k; i++) a[i] = 0.01f;
+    for (long i = 0; i < (long)k * n; i++) b[i] = 0.01f;
+    pack_b(b, n, 1, n, k, 0, (n + NR - 1) / NR, bp);
+    for (long r = 0; r < calls; r++) gemm_packed(m, n, k, a, k, 1, bp, 0, (n + NR - 1) / NR, c, n, 0);
+  }
+  free(a);
+  free(b);
+  free(bp);
+  free(c);
+  return ok ? 0 : -1;
+}
+
+const tl_kernels TABLE = {ISA_NAME, VW, gemm_, sigmoid_array, tanh_array, layer_forward, layer_backward, fma_peak, gemm_probe, release};

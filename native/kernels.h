@@ -59,6 +59,10 @@ typedef struct {
   int (*layer_backward)(const tl_layer *L);
   /** rounds x 12 register-only vector multiply-adds; returns a sum so nothing is dropped. */
   float (*fma_peak)(long rounds);
+  /** The bench's GEMM probe: `calls` products C (m, n) = A (m, k) · B with B packed once (not timed). */
+  int (*gemm_probe)(int m, int n, int k, long calls);
+  /** Free the calling thread's scratch blocks (kept between calls; see kernels.c). */
+  void (*release)(void);
 } tl_kernels;
 
 extern const tl_kernels tl_kernels_avx512, tl_kernels_avx2, tl_kernels_portable;

@@ -166,6 +166,20 @@ console.log(JSON.stringify({ tier: torch.kernelInfo().tier, threads: torch.getNu
   });
 });
 
+describe('the addon in odd places', () => {
+  it('loaded twice in one process, and in a worker thread that ends first: no abort, exit code 0', () => {
+    if (!onLinuxX64) return;
+    const file = JSON.stringify(fileURLToPath(new URL('../src/kernels/native/torchlet.linux-x64.node', import.meta.url)));
+    const use = `m.exports.setThreads(2); const x = new Float32Array(96 * 96).fill(1); const c = new Float32Array(96 * 96); m.exports.gemm(96, 96, 96, x, 96, 1, x, 96, 1, c, 96, 0);`;
+    const script = `const m = { exports: {} }; process.dlopen(m, ${file}); process.dlopen({ exports: {} }, ${file});
+const { Worker } = await import('node:worker_threads');
+await new Promise((ok, fail) => { const w = new Worker(${JSON.stringify(`const m = { exports: {} }; process.dlopen(m, ${file}); ${use}`)}, { eval: true }); w.on('exit', ok); w.on('error', fail); });
+${use} console.log(c[0]);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('96');
+  });
+});
+
 describe('native errors come back as exceptions', () => {
   it('wrong arrays or sizes throw a TorchletError, and the process carries on', () => {
     setKernelPreference('native');

@@ -270,6 +270,22 @@ describe('assignment registers Modules and Parameters (PyTorch __setattr__)', ()
     expect(b.stateDict().running_mean!.storage).toBe(fresh.storage);
   });
 
+  it("a Parameter or a Module assigned to a buffer's name takes the name over (PyTorch's remove_from)", () => {
+    class Holder extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const m = new Holder() as Holder & Record<string, unknown>;
+    m.registerBuffer('b', torch.zeros(1), false);
+    m.registerBuffer('c', torch.zeros(1));
+    m.b = new nn.Parameter(torch.ones(2));
+    m.c = new nn.Linear(1, 1);
+    expect([...m.namedBuffers()].map(([k]) => k)).toEqual([]);
+    expect([...m.namedParameters()].map(([k]) => k)).toEqual(['b', 'c.weight', 'c.bias']);
+    expect(Object.keys(m.stateDict())).toEqual(['b', 'c.weight', 'c.bias']);
+  });
+
   it('a class field declared again as undefined in a subclass is refused with a hint, not silently cleared', () => {
     class Base extends nn.Module {
       fc = new nn.Linear(2, 2);

@@ -176,4 +176,17 @@ describe('scatterReduce, scatter(reduce=) and the dtype keyword beyond the fixtu
     expect(() => js.sum!(torch.tensor([1]), { dtype: 'float16' })).toThrow(torch.ArgumentTypeError);
     expect(() => js.cumsum!(torch.tensor([1]), 0, { dim: 0 })).toThrow("cumsum() got multiple values for argument 'dim'");
   });
+  it('PyTorch keywords a function does not take positionally are refused, not ignored', () => {
+    const js = torch as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+    const x = torch.ones(2, 3);
+    for (const fn of ['unsqueeze', 'squeeze', 'flatten', 'transpose']) {
+      expect(() => js[fn]!(x, { dim: 0 }), fn).toThrow("argument 'dim' must be int, not object (this function takes dims positionally");
+    }
+    expect(() => js.unsqueeze!(x, 0.5)).toThrow(torch.ArgumentTypeError);
+    expect(() => js.transpose!(x, 0, 2)).toThrow('Dimension out of range (expected to be in range of [-2, 1], but got 2)');
+    expect(js.div!(torch.tensor([-7, 7], { dtype: 'int64' }), 2, { roundingMode: 'floor' }).tolist()).toEqual([-4, 3]);
+    expect(() => js.div!(x, 2, { rounding_mode: 'floor' })).toThrow("did you mean 'roundingMode'?");
+    expect(js.softmax!(x, 1, { dtype: 'float64' }).dtype).toBe('float64');
+    expect(() => js.softmax!(x, 1, { dtyp: 'float64' })).toThrow("did you mean 'dtype'?");
+  });
 });

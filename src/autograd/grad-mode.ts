@@ -8,10 +8,20 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-/** The callback `noGrad`/`enableGrad` run (a JavaScript twin of Python's `with` block). */
-function checkFn(fn: unknown, where: string): void {
+/**
+ * Run `fn` with recording set to `mode`, then restore it, even when `fn` throws: what `noGrad` and
+ * `enableGrad` share (a JavaScript twin of Python's `with` block). `where` names the caller in messages.
+ */
+function withGradMode<T>(mode: boolean, fn: () => T, where: string): T {
   if (typeof fn !== 'function') {
     throw new ArgumentTypeError(`${where}(): argument 'fn' (position 1) must be a function to run (torch.noGrad(() => ...)), not ${typeName(fn)}`);
+  }
+  const prev = enabled;
+  enabled = mode;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
   }
 }
 
@@ -20,26 +30,12 @@ function checkFn(fn: unknown, where: string): void {
  * PyTorch: `with torch.no_grad(): ...`.
  */
 export function noGrad<T>(fn: () => T): T {
-  checkFn(fn, 'noGrad');
-  const prev = enabled;
-  enabled = false;
-  try {
-    return fn();
-  } finally {
-    enabled = prev;
-  }
+  return withGradMode(false, fn, 'noGrad');
 }
 
 /** Run `fn` with recording on, even inside `noGrad`. PyTorch: `torch.enable_grad()`. */
 export function enableGrad<T>(fn: () => T): T {
-  checkFn(fn, 'enableGrad');
-  const prev = enabled;
-  enabled = true;
-  try {
-    return fn();
-  } finally {
-    enabled = prev;
-  }
+  return withGradMode(true, fn, 'enableGrad');
 }
 
 /** PyTorch: `torch.set_grad_enabled(mode)`. */

@@ -90,46 +90,37 @@ class Reader {
       throw new FormatError(`pickle: ${what} needs ${n} bytes at offset ${this.pos}, but the pickle ends at ${this.bytes.length} (truncated?)`);
     }
   }
+  /** Step over `n` bytes (`what` names them if the pickle ends first) and return where they start. */
+  private advance(n: number, what: string): number {
+    this.need(n, what);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
   u8(): number {
-    this.need(1, 'an opcode argument');
-    return this.bytes[this.pos++];
+    return this.bytes[this.advance(1, 'an opcode argument')];
   }
   u16(): number {
-    this.need(2, 'a 2-byte argument');
-    const v = this.dv.getUint16(this.pos, true);
-    this.pos += 2;
-    return v;
+    return this.dv.getUint16(this.advance(2, 'a 2-byte argument'), true);
   }
   u32(): number {
-    this.need(4, 'a 4-byte argument');
-    const v = this.dv.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.dv.getUint32(this.advance(4, 'a 4-byte argument'), true);
   }
   i32(): number {
-    this.need(4, 'a 4-byte argument');
-    const v = this.dv.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.dv.getInt32(this.advance(4, 'a 4-byte argument'), true);
   }
   u64(): number {
-    this.need(8, 'an 8-byte argument');
-    const v = this.dv.getBigUint64(this.pos, true);
-    this.pos += 8;
-    if (v > BigInt(this.bytes.length)) throw new FormatError(`pickle: length ${v} at offset ${this.pos - 8} is past the end of the pickle`);
+    const at = this.advance(8, 'an 8-byte argument');
+    const v = this.dv.getBigUint64(at, true);
+    if (v > BigInt(this.bytes.length)) throw new FormatError(`pickle: length ${v} at offset ${at} is past the end of the pickle`);
     return Number(v);
   }
   f64be(): number {
-    this.need(8, 'a float');
-    const v = this.dv.getFloat64(this.pos, false);
-    this.pos += 8;
-    return v;
+    return this.dv.getFloat64(this.advance(8, 'a float'), false);
   }
   take(n: number, what: string): Uint8Array {
-    this.need(n, what);
-    const out = this.bytes.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
+    const at = this.advance(n, what);
+    return this.bytes.subarray(at, at + n);
   }
   line(what: string): string {
     const end = this.bytes.indexOf(0x0a, this.pos);

@@ -59,16 +59,20 @@ function fill(t: Tensor, values: ArrayLike<number>): Tensor {
   noGrad(() => t.copy_(values));
   const bump = (t as unknown as { _bumpVersion?: () => void })._bumpVersion;
   // copy_ bumps the version counter itself where it does; this covers a copy_ that does not.
-  if (typeof bump === 'function' && !copyBumps) bump.call(t);
+  if (typeof bump === 'function' && !copyBumpsVersion()) bump.call(t);
   return t;
 }
-/** Whether Tensor.copy_ already counts as an in-place write (checked once). */
-const copyBumps = (() => {
-  const probe = Tensor.empty([1], 'float32') as unknown as { _version?: number; copy_: (v: number[]) => void };
-  const before = probe._version;
-  probe.copy_([1]);
-  return before !== undefined && probe._version !== before;
-})();
+let copyBumps: boolean | undefined;
+/** Whether Tensor.copy_ already counts as an in-place write (checked at the first fill, not at import). */
+function copyBumpsVersion(): boolean {
+  if (copyBumps === undefined) {
+    const probe = Tensor.empty([1], 'float32') as unknown as { _version?: number; copy_: (v: number[]) => void };
+    const before = probe._version;
+    probe.copy_([1]);
+    copyBumps = before !== undefined && probe._version !== before;
+  }
+  return copyBumps;
+}
 
 function draw(t: Tensor, f: () => number): Tensor {
   const v = new Float64Array(t.numel());
@@ -253,18 +257,23 @@ export function dirac_(tensor: Tensor, groups = 1): Tensor {
   return fill(tensor, v);
 }
 
+/** Both Xavier forms: their arguments checked (`fn` names the caller), then std = gain · √(2 / (fan_in + fan_out)). */
+function xavierStd(fn: string, tensor: Tensor, gain: number, options: InitOptions): [number, InitOptions] {
+  checkTensor(tensor, fn);
+  checkNumber(gain, fn, 'gain', 2);
+  const parsed = INIT_OPTIONS.parse(options, `nn.init.${fn}`);
+  const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
+  return [gain * Math.sqrt(2.0 / (fanIn + fanOut)), parsed];
+}
+
 /**
  * Glorot/Xavier uniform: U(-a, a) with a = gain · √(6 / (fan_in + fan_out)). PyTorch:
  * `torch.nn.init.xavier_uniform_(tensor, gain=1.0)`. Shape: at least 2 dims.
  */
 export function xavierUniform_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
-  checkTensor(tensor, 'xavierUniform_');
-  checkNumber(gain, 'xavierUniform_', 'gain', 2);
-  options = INIT_OPTIONS.parse(options, 'nn.init.xavierUniform_');
-  const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
+  const [std, parsed] = xavierStd('xavierUniform_', tensor, gain, options);
   const a = Math.sqrt(3.0) * std;
-  return uniform_(tensor, -a, a, options);
+  return uniform_(tensor, -a, a, parsed);
 }
 
 /**
@@ -272,12 +281,8 @@ export function xavierUniform_(tensor: Tensor, gain = 1, options: InitOptions = 
  * `torch.nn.init.xavier_normal_(tensor, gain=1.0)`. Shape: at least 2 dims.
  */
 export function xavierNormal_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
-  checkTensor(tensor, 'xavierNormal_');
-  checkNumber(gain, 'xavierNormal_', 'gain', 2);
-  options = INIT_OPTIONS.parse(options, 'nn.init.xavierNormal_');
-  const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
-  return normal_(tensor, 0, std, options);
+  const [std, parsed] = xavierStd('xavierNormal_', tensor, gain, options);
+  return normal_(tensor, 0, std, parsed);
 }
 
 /** PyTorch: `kaiming_*_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu')`. */

@@ -261,6 +261,19 @@ function registeredExplicitly(mod: Registries, value: unknown): boolean {
   return false;
 }
 
+/**
+ * `mod.name = value` for a Parameter or a Module (`own`: its registry): replaces a registered name in
+ * place (order kept); a new name is registered after leaving the registries in `others`, unless the
+ * value is already registered under an explicit name.
+ */
+function registerAssigned<V>(mod: Registries, own: Map<string, V | null>, others: readonly { delete(name: string): boolean }[], name: string, value: V): void {
+  if (own.has(name)) own.set(name, value);
+  else if (!registeredExplicitly(mod, value)) {
+    for (const registry of others) registry.delete(name);
+    own.set(name, value);
+  }
+}
+
 function assignError(value: unknown, what: string, name: string, expected: string): TorchletError {
   const hint =
     value === undefined
@@ -281,23 +294,12 @@ function setAttr(target: Module, name: string, value: unknown): unknown {
     return wrapForward(value as AnyFunction, receivers.get(target) ?? target);
   }
   if (value instanceof Parameter) {
-    if (mod._parameters.has(name)) mod._parameters.set(name, value);
-    else if (!registeredExplicitly(mod, value)) {
-      mod._buffers.delete(name);
-      mod._nonPersistent.delete(name);
-      mod._modules.delete(name);
-      mod._parameters.set(name, value);
-    }
+    registerAssigned(mod, mod._parameters, [mod._buffers, mod._nonPersistent, mod._modules], name, value);
   } else if (mod._parameters.has(name)) {
     if (value !== null) throw assignError(value, 'parameter', name, 'torch.nn.Parameter or None');
     mod._parameters.set(name, null);
   } else if (value instanceof Module) {
-    if (mod._modules.has(name)) mod._modules.set(name, value);
-    else if (!registeredExplicitly(mod, value)) {
-      mod._buffers.delete(name);
-      mod._nonPersistent.delete(name);
-      mod._modules.set(name, value);
-    }
+    registerAssigned(mod, mod._modules, [mod._buffers, mod._nonPersistent], name, value);
   } else if (mod._modules.has(name)) {
     if (value !== null) throw assignError(value, 'child module', name, 'torch.nn.Module or None');
     mod._modules.set(name, null);

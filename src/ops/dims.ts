@@ -95,3 +95,18 @@ export function reduceArgs(
 export function castFirst(x: Tensor, dtype: DType | undefined): Tensor {
   return dtype === undefined ? x : toDtype(x, dtype);
 }
+
+/** The keyword argument of `softmax`/`logSoftmax` (PyTorch: `dtype=None`). */
+export interface SoftmaxOptions {
+  /** Cast the input to this dtype first; the result has it. PyTorch: `dtype=`. */
+  dtype?: DType | `torch.${DType}`;
+}
+/** @internal The run-time check of `SoftmaxOptions` (src/options.ts). */
+export const SOFTMAX_OPTIONS = defineOptions<SoftmaxOptions>('torch.softmax', { dtype: opt.any });
+
+/** @internal The input of softmax/logSoftmax cast to `{ dtype }` (as PyTorch, before the op). */
+export function softmaxInput(x: Tensor, options: SoftmaxOptions | undefined, fn: string): Tensor {
+  if (options === undefined) return x;
+  const o = SOFTMAX_OPTIONS.parse(options, fn);
+  return castFirst(x, o.dtype === undefined || o.dtype === null ? undefined : parseDType(o.dtype, fn));
+}

@@ -3,13 +3,14 @@
  * PyTorch: `torch.add`, `torch.mul`, `torch.tanh`, ...
  */
 
+import { noGrad } from '../autograd/grad-mode.js';
 import { record, traceAttrs, traceOnly } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, RuntimeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { BinaryOp, StridedView, UnaryOp } from '../kernels/ref/elementwise.js';
 import { forEachStrided } from '../kernels/ref/elementwise.js';
 import type { DType } from '../tensor/dtype.js';
-import { allocStorage, castValue, computeStorage, isFloat, resultType as promoteOperands } from '../tensor/dtype.js';
+import { allocStorage, castStorage, castValue, computeStorage, isFloat, resultType as promoteOperands } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Operand } from './util.js';
@@ -116,9 +117,49 @@ export function mul(a: Operand, b: Operand): Tensor {
   ], [ta.requiresGrad ? tb : null, tb.requiresGrad ? ta : null]);
 }
 
-/** PyTorch: `torch.div(input, other)`: true division, broadcasting (int32 / int32 gives float32). */
-export function div(a: Operand, b: Operand): Tensor {
+/** Options of `div`/`div_`. PyTorch: `rounding_mode=None | 'trunc' | 'floor'`. */
+export interface DivOptions {
+  /** Round the quotient toward zero (`'trunc'`) or down (`'floor'`, Python's `//`); null/undefined: true division. */
+  roundingMode?: 'trunc' | 'floor' | null;
+}
+const DIV_OPTIONS = defineOptions<DivOptions>('torch.div', { roundingMode: opt.nullable(opt.any) });
+
+/** @internal The checked rounding mode of `div`/`div_` options (null: true division). No PyTorch twin. */
+export function roundingModeOf(options: DivOptions | undefined, where: string): 'trunc' | 'floor' | null {
+  const mode = DIV_OPTIONS.parse(options, where).roundingMode ?? null;
+  if (mode !== null && mode !== 'trunc' && mode !== 'floor') {
+    throw new RuntimeError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`);
+  }
+  return mode;
+}
+
+/** @internal a / b rounded as `mode` says, in the promoted dtype (integers stay integers); zero gradient, as PyTorch's DivBackward2. */
+export function divRounded(a: Tensor, b: Tensor | number, mode: 'trunc' | 'floor'): Tensor {
+  const dtype = promoteOperands(a, b);
+  const q = noGrad(() => div(toDtype(a.detach(), 'float64'), typeof b === 'number' ? b : toDtype(b.detach(), 'float64')));
+  const v = q.contiguousData();
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!isFloat(dtype) && !Number.isFinite(v[i])) throw new RuntimeError('ZeroDivisionError');
+    out[i] = mode === 'trunc' ? Math.trunc(v[i]) : Math.floor(v[i]);
+  }
+  const y = new Tensor(castStorage(out, dtype, 'div'), q.shape, dtype);
+  const inputs = typeof b === 'number' ? [a] : [a, b];
+  const zeros = (x: Tensor) => new Tensor(allocStorage(x.dtype, x.numel()), x.shape, x.dtype);
+  return record('DivBackward2', inputs, y, () => inputs.map((x) => (isFloat(x.dtype) ? zeros(x) : null)), []);
+}
+
+/**
+ * PyTorch: `torch.div(input, other, *, rounding_mode=None)`: true division, broadcasting (int32 /
+ * int32 gives float32); `{ roundingMode: 'floor' }` is Python's `//` and `'trunc'` C's, both in the
+ * promoted dtype (integers stay integers) with a zero gradient, as PyTorch.
+ */
+export function div(a: Operand, b: Operand, options?: DivOptions): Tensor {
   const [ta0, tb0] = operands(a, b, 'div');
+  if (options !== undefined) {
+    const mode = roundingModeOf(options, 'torch.div');
+    if (mode !== null) return divRounded(ta0, typeof b === 'number' ? b : tb0, mode);
+  }
   const [ta, tb] = [floatInput(ta0), floatInput(tb0)];
   const y = binaryRaw('div', ta, tb, resultType(ta, tb));
   // PyTorch computes `2 / x` as 2 * reciprocal(x), hence its node name.

@@ -20,20 +20,21 @@
 
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { GradNode, record } from '../autograd/node.js';
-import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, ValueError, typeName } from '../errors.js';
+import { ArgumentTypeError, DTypeError, RuntimeError, ShapeError, typeName } from '../errors.js';
 import { defineOptions, opt } from '../options.js';
 import { checkNumber, checkOperand, checkTensor } from '../tensor/args.js';
-import { allocStorage, canCast, castStorage, castValue, cName, isFloat, resultType } from '../tensor/dtype.js';
+import { allocStorage, canCast, castStorage, castValue, cName, isFloat } from '../tensor/dtype.js';
 import { Generator, generatorOf } from '../tensor/random.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import { beginInplace, checkInplace, setViewHistory, Tensor } from '../tensor/tensor.js';
 import type { AlphaOptions } from './elementwise.js';
-import { add, clamp, div, maskedFill, mul, pow, sub, where } from './elementwise.js';
+
+export type { DivOptions } from './elementwise.js';
+import { add, clamp, type DivOptions, div, divRounded, maskedFill, mul, pow, roundingModeOf, sub, where } from './elementwise.js';
 import type { IndexSpec } from './indexing.js';
 import { putOffsets, scatter, scatterAdd, type ScatterOptions } from './indexing.js';
 import { type ScatterReduceOptions, type ScatterReduction, scatterReduce } from './scatter.js';
 import { expand } from './shape.js';
-import { zerosLike } from './creation.js';
 import { clone, copyContiguous, forEachOffset, sumToShape, toDtype } from './util.js';
 
 // ---- the machinery ----------------------------------------------------------------------------
@@ -192,28 +193,6 @@ export function mul_(t: Tensor, other: Tensor | number): Tensor {
   return applyInplace(t, (old) => mul(old, other), [other]);
 }
 
-/** Options of `div`/`div_`. PyTorch: `rounding_mode=None | 'trunc' | 'floor'`. */
-export interface DivOptions {
-  /** Round the quotient toward zero (`'trunc'`) or down (`'floor'`); null/undefined: true division. */
-  roundingMode?: 'trunc' | 'floor' | null;
-}
-const DIV_OPTIONS = defineOptions<DivOptions>('Tensor.div_', { roundingMode: opt.nullable(opt.any) });
-
-/** a / b rounded as `mode` says, in the promoted dtype (integers stay integers); zero gradient, as PyTorch's. */
-function divRounded(a: Tensor, b: Tensor | number, mode: 'trunc' | 'floor'): Tensor {
-  const dtype = resultType(a, b);
-  const q = noGrad(() => div(toDtype(a.detach(), 'float64'), typeof b === 'number' ? b : toDtype(b.detach(), 'float64')));
-  const v = q.contiguousData();
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    if (!isFloat(dtype) && !Number.isFinite(v[i])) throw new RuntimeError('ZeroDivisionError');
-    out[i] = mode === 'trunc' ? Math.trunc(v[i]) : Math.floor(v[i]);
-  }
-  const y = new Tensor(castStorage(out, dtype, 'div'), q.shape, dtype);
-  const inputs = typeof b === 'number' ? [a] : [a, b];
-  return record('DivBackward2', inputs, y, () => inputs.map((x) => (isFloat(x.dtype) ? zerosLike(x) : null)), []);
-}
-
 /**
  * PyTorch: `Tensor.div_(other, *, rounding_mode=None)`: this /= other; `{ roundingMode: 'trunc' }`
  * or `'floor'` rounds the quotient (then an integer tensor may be divided in place).
@@ -221,10 +200,7 @@ function divRounded(a: Tensor, b: Tensor | number, mode: 'trunc' | 'floor'): Ten
 export function div_(t: Tensor, other: Tensor | number, options?: DivOptions): Tensor {
   checkTensor(t, 'div_', 'self', 0);
   checkOperand(other, 'div_', 'other', 1);
-  const mode = DIV_OPTIONS.parse(options).roundingMode ?? null;
-  if (mode !== null && mode !== 'trunc' && mode !== 'floor') {
-    throw new ValueError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`);
-  }
+  const mode = roundingModeOf(options, 'Tensor.div_');
   return applyInplace(t, (old) => (mode === null ? div(old, other) : divRounded(old, other, mode)), [other]);
 }
 

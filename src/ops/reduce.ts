@@ -12,10 +12,10 @@ import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { div, isnan, logicalNot, mul, sub, where } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs } from './dims.js';
+import { around, castFirst, type Dims, dropDims, normDims, type ReduceOptions, reduceArgs, type SoftmaxOptions, softmaxInput } from './dims.js';
 import { cName, copyContiguous } from './util.js';
 
-export type { ReduceOptions } from './dims.js';
+export type { ReduceOptions, SoftmaxOptions } from './dims.js';
 
 /**
  * Sum over `dims` keeping them as size 1, into a fresh tensor (no autograd), of dtype `dtype`:
@@ -23,7 +23,8 @@ export type { ReduceOptions } from './dims.js';
  * accumulated in float64, then range-checked into int64, wrapped into int32, or made bool).
  */
 function sumKeep(x: Tensor, dims: readonly number[], dtype: DType = isFloat(x.dtype) ? x.dtype : 'int64'): Tensor {
-  let data = copyContiguous(x).storage;
+  // Read in place when there is something to reduce (the storage is only read); a copy otherwise.
+  let data = dims.length > 0 ? x.contiguousData() : copyContiguous(x).storage;
   const shape = [...x.shape];
   const direct = isFloat(dtype) && dtype === x.dtype;
   for (let k = dims.length - 1; k >= 0; k--) {
@@ -132,12 +133,12 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean): Tensor {
   return traceAttrs(record('SoftmaxBackward0', [x], y, ([g]) => [mul(y, sub(g!, sum(mul(g!, y), d, true)))], [y]), { dim: d });
 }
 
-/** PyTorch: `torch.softmax(input, dim)`. */
-export function softmax(x: Tensor, dim: number): Tensor {
-  return softmaxImpl(x, dim, false);
+/** PyTorch: `torch.softmax(input, dim, dtype=None)`; `{ dtype }` casts the input first. Shape: input's. */
+export function softmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmaxImpl(softmaxInput(x, options, 'torch.softmax'), dim, false);
 }
 
-/** PyTorch: `torch.log_softmax(input, dim)`. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return softmaxImpl(x, dim, true);
+/** PyTorch: `torch.log_softmax(input, dim, dtype=None)`; `{ dtype }` casts the input first. Shape: input's. */
+export function logSoftmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmaxImpl(softmaxInput(x, options, 'torch.logSoftmax'), dim, true);
 }

@@ -122,7 +122,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
       'SqueezeBackward0',
     );
   }
-  const dims = (typeof dim === 'number' ? [dim] : dim).map((d) => normDim(d, x.ndim));
+  const dims = (Array.isArray(dim) ? (dim as readonly number[]) : [dim as number]).map((d) => normDim(d, x.ndim));
   return squeezeDims(x, dims);
 }
 

@@ -51,11 +51,11 @@ export const BATCHER_OPTIONS = defineOptions<BatcherOptions>('serve.createBatche
 /**
  * What `predict` resolves to: what the module's forward gives for the sequence alone (unbatched).
  * LSTM `[output, [hN, cN]]`, RNN and GRU `[output, hN]` (output (L, D*Hout), hN (D*numLayers, Hout));
- * a forecaster its output (1).
+ * a forecaster its output (1). No PyTorch twin.
  */
 export type Prediction = Tensor | [Tensor, Tensor] | [Tensor, [Tensor, Tensor]];
 
-/** What the batcher tells about itself (for /v1/model and metrics). */
+/** What the batcher tells about itself (for /v1/model and metrics). No PyTorch twin. */
 export interface BatcherInfo {
   /** `nn.LSTM(8, 16, num_layers=2)` or the forecaster's description. */
   readonly model: string;
@@ -72,7 +72,7 @@ export interface BatcherInfo {
   readonly workers: number;
 }
 
-/** A batching queue in front of a model. See `createBatcher`. */
+/** A batching queue in front of a model. See `createBatcher`. No PyTorch twin. */
 export interface Batcher {
   /**
    * Predict one sequence: input (L, Hin) as a Tensor or nested array of numbers. Resolves to what

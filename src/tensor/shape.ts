@@ -8,7 +8,7 @@ export type Shape = readonly number[];
 /** The number of elements of a shape (1 for `[]`). */
 export function numel(shape: Shape): number {
   let n = 1;
-  for (const s of shape) n *= s;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -42,6 +42,11 @@ export function fmtTuple(shape: Shape): string {
 export function normDim(dim: number, ndim: number): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    if (typeof dim !== 'number' || !Number.isInteger(dim)) {
+      // PyTorch's argument parser: a dim that is not an int (an options object, a string, 1.5) is a TypeError.
+      const got = dim === null ? 'null' : Array.isArray(dim) ? 'array' : typeof dim === 'number' ? 'float' : typeof dim;
+      throw new ArgumentTypeError(`argument 'dim' must be int, not ${got}${typeof dim === 'object' && dim !== null && !Array.isArray(dim) ? " (this function takes dims positionally: f(x, 1), not f(x, { dim: 1 }))" : ''}`);
+    }
     throw new IndexError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
   }
   return dim < 0 ? dim + n : dim;

@@ -49,3 +49,28 @@ export class ReplayGenerator extends torch.Generator {
     return u;
   }
 }
+
+/**
+ * Run `fn` with torchlet's default generator replaying PyTorch's dropout masks (bool tensors, in
+ * the order PyTorch's `nn.Dropout` drew them): torchlet's dropout keeps an element when its uniform
+ * draw is below 1 - p, so a kept element gets a draw below 1 - p and a dropped one a draw above it.
+ * Throws if torchlet draws more than PyTorch did; returns the number left unused (0 when torchlet
+ * drew exactly as PyTorch). The generator's own method is restored afterwards.
+ */
+export function withDropoutMasks<T>(masks: readonly torch.Tensor[], p: number, fn: () => T): { result: T; unused: number } {
+  const draws: number[] = [];
+  for (const m of masks) for (const keep of m.contiguousData()) draws.push(keep ? (1 - p) / 2 : 1 - p / 2);
+  const g = torch.defaultGenerator;
+  const own = Object.getOwnPropertyDescriptor(g, 'uniform');
+  g.uniform = () => {
+    const u = draws.shift();
+    if (u === undefined) throw new Error('withDropoutMasks: torchlet drew more than PyTorch did');
+    return u;
+  };
+  try {
+    return { result: fn(), unused: draws.length };
+  } finally {
+    if (own) Object.defineProperty(g, 'uniform', own);
+    else delete (g as { uniform?: unknown }).uniform;
+  }
+}

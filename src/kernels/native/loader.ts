@@ -27,6 +27,8 @@ export interface NativeAddon {
   useIsa(isa: NativeIsa | 'auto'): boolean;
   setThreads(n: number): void;
   fmaPeak(rounds: number): number;
+  /** The bench's GEMM probe: `calls` products (m, k)·(k, n) with B packed once, outside the loop. */
+  gemmProbe(m: number, n: number, k: number, calls: number): void;
 }
 
 /** An instruction set of the native kernels. No PyTorch twin (PyTorch: `torch.backends.cpu.get_cpu_capability()`). */

@@ -8,7 +8,8 @@
  * One addon call runs a direction's whole forward (native/kernels.c: the input projection of all
  * steps as one GEMM, then per step one GEMM on W_hh and the fused cell) on the caller's arrays;
  * what backward needs is kept in ordinary Float32Arrays owned by the backward closure (the garbage
- * collector frees them), and one call runs the whole BPTT plus the weight gradients. Threads
+ * collector frees them if it never runs; a backward hands them back for reuse), and one call runs
+ * the whole BPTT plus the weight gradients. Threads
  * (setNumThreads) split the batch rows and the big products inside the addon; results do not
  * depend on the thread count, so deterministic mode needs nothing more.
  */
@@ -21,6 +22,29 @@ import { call, nativeKernels } from './loader.js';
 const MODES = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 } as const;
 
 const f32 = (n: number): Float32Array => new Float32Array(n);
+
+/**
+ * Saved-state arrays of finished backwards, by length, for the next forwards: a training loop asks
+ * for the same sizes every step, and a fresh array of tens of MB costs its zeroing, its page faults
+ * and garbage-collector pressure. The kernel writes every element it later reads, so a reused
+ * array needs no clearing. At most SPARE_BYTES are held.
+ */
+const spare = new Map<number, Float32Array[]>();
+const SPARE_BYTES = 256 << 20;
+let spareBytes = 0;
+
+function take(n: number): Float32Array {
+  const a = spare.get(n)?.pop();
+  if (!a) return f32(n);
+  spareBytes -= a.byteLength;
+  return a;
+}
+
+function give(a: Float32Array | null): void {
+  if (!a || spareBytes + a.byteLength > SPARE_BYTES) return;
+  spare.set(a.length, [...(spare.get(a.length) ?? []), a]);
+  spareBytes += a.byteLength;
+}
 /** A gradient in float32 (the ops pass the forward's dtype; anything else is converted). */
 const asF32 = (a: FloatArray | null | undefined): Float32Array | null => (a == null ? null : a instanceof Float32Array ? a : Float32Array.from(a));
 
@@ -48,7 +72,14 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
   const c = lstm ? (args.c0 ? (args.c0.slice(0, B * H) as Float32Array) : f32(B * H)) : null;
   const y = f32(total * Hout);
   const saved = needsGrad
-    ? { gates: f32(total * GH), hPrev: f32(total * Hout), cPrev: lstm ? f32(total * H) : null, cNew: lstm ? f32(total * H) : null, hg: gru ? f32(total * GH) : null, hUnproj: proj ? f32(total * H) : null }
+    ? {
+        gates: take(total * GH),
+        hPrev: take(total * Hout),
+        cPrev: lstm ? take(total * H) : null,
+        cNew: lstm ? take(total * H) : null,
+        hg: gru ? take(total * GH) : null,
+        hUnproj: proj ? take(total * H) : null,
+      }
     : null;
   const ints = Int32Array.of(MODES[spec.mode], spec.reverse ? 1 : 0, H, I, Hout, Hout);
   const wHr = proj ? (w.wHr as Float32Array) : null;
@@ -77,7 +108,10 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
       kk.backward(ints, spec.batchSizes, args.x as Float32Array, w.wIh as Float32Array, w.wHh as Float32Array, wHr, sv.gates, sv.hPrev, sv.cPrev, sv.cNew, sv.hg,
         sv.hUnproj, asF32(grads.dy), dh, dc, out.dx, out.dWIh, out.dWHh, out.dBIh, out.dBHh, out.dWHr),
     );
-    if (!retain) s = null;
+    if (!retain) {
+      for (const a of Object.values(sv)) give(a);
+      s = null;
+    }
     return { ...out, dh0: dh, dc0: dc } as RnnGradsOut<A>;
   };
   return { y: y as A, hN: h as A, cN: c as A | null, backward: needsGrad ? backward : null };

@@ -152,16 +152,16 @@ function implicitDim(name: string, ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
-/** PyTorch: `torch.nn.functional.softmax(input, dim)`: exp(x) / sum(exp(x)) along dim. */
-export function softmax(input: Tensor, dim?: number | null): Tensor {
+/** PyTorch: `torch.nn.functional.softmax(input, dim, dtype=None)`: exp(x) / sum(exp(x)) along dim; `{ dtype }` casts first. */
+export function softmax(input: Tensor, dim?: number | null, options?: ops.SoftmaxOptions): Tensor {
   checkTensor(input, 'softmax', 'input', 1);
   if (dim !== undefined && dim !== null) checkNumber(dim, 'softmax', 'dim', 2, true);
-  return ops.softmax(input, dim ?? implicitDim('softmax', input.ndim));
+  return ops.softmax(input, dim ?? implicitDim('softmax', input.ndim), options);
 }
 
-/** PyTorch: `torch.nn.functional.log_softmax(input, dim)`: x - logsumexp(x) along dim. */
-export function logSoftmax(input: Tensor, dim?: number | null): Tensor {
+/** PyTorch: `torch.nn.functional.log_softmax(input, dim, dtype=None)`: x - logsumexp(x) along dim; `{ dtype }` casts first. */
+export function logSoftmax(input: Tensor, dim?: number | null, options?: ops.SoftmaxOptions): Tensor {
   checkTensor(input, 'log_softmax', 'input', 1);
   if (dim !== undefined && dim !== null) checkNumber(dim, 'log_softmax', 'dim', 2, true);
-  return ops.logSoftmax(input, dim ?? implicitDim('log_softmax', input.ndim));
+  return ops.logSoftmax(input, dim ?? implicitDim('log_softmax', input.ndim), options);
 }

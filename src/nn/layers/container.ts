@@ -48,6 +48,34 @@ function notATensorError(i: string, child: Module, x: unknown, nextName: string,
 }
 
 /**
+ * What the list containers share: the entries of one of the module's registries (children or
+ * parameters) by position, in registration order.
+ */
+abstract class RegistryList<V> extends Module {
+  /** The registry this list shows (`_modules` or `_parameters`). */
+  protected abstract registry(): Map<string, V | null>;
+
+  protected list(): V[] {
+    return [...this.registry().values()].filter((v): v is V => v !== null);
+  }
+
+  /** Number of entries. PyTorch: `len(list)`. */
+  get length(): number {
+    return this.registry().size;
+  }
+
+  /** The entry at position `idx` (negative counts from the end). PyTorch: `list[idx]`. */
+  get(idx: number): V {
+    const list = this.list();
+    return list[checkIndex(idx, list.length)];
+  }
+
+  [Symbol.iterator](): IterableIterator<V> {
+    return this.list()[Symbol.iterator]();
+  }
+}
+
+/**
  * Runs its children in order, each on the previous one's output. PyTorch: `torch.nn.Sequential`.
  * Children are named '0', '1', ... (or by the keys of an object), so stateDict keys are
  * `0.weight`, `1.bias`, ... as PyTorch's. A recurrent layer returns `[output, h]`: follow it
@@ -59,7 +87,7 @@ function notATensorError(i: string, child: Module, x: unknown, nextName: string,
  * const net = new nn.Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Linear(8, 1));
  * net.forward(torch.randn(4, 3)).shape; // [4, 1]
  */
-export class Sequential extends Module {
+export class Sequential extends RegistryList<TensorModule> {
   /** `Sequential`, kept through minification (src/nn/type-name.ts). */
   static override readonly typeName: string = 'Sequential';
   constructor(...modules: TensorModule[] | [Record<string, TensorModule>]) {
@@ -72,29 +100,14 @@ export class Sequential extends Module {
     }
   }
 
-  private list(): TensorModule[] {
-    return [...this._modules.values()].filter((m): m is TensorModule => m !== null);
-  }
-
-  /** Number of children. PyTorch: `len(seq)`. */
-  get length(): number {
-    return this._modules.size;
-  }
-
-  /** The child at position `idx` (negative counts from the end). PyTorch: `seq[idx]`. */
-  get(idx: number): TensorModule {
-    const list = this.list();
-    return list[checkIndex(idx, list.length)];
+  protected registry(): Map<string, TensorModule | null> {
+    return this._modules as Map<string, TensorModule | null>;
   }
 
   /** Add a child at the end, named by its position. PyTorch: `append(module)`. */
   append(module: TensorModule): this {
     this.registerModule(String(this._modules.size), module);
     return this;
-  }
-
-  [Symbol.iterator](): IterableIterator<TensorModule> {
-    return this.list()[Symbol.iterator]();
   }
 
   forward(input: Tensor): Tensor {
@@ -129,7 +142,7 @@ export class Sequential extends Module {
  * Holds child modules in a list so their parameters are registered. PyTorch: `torch.nn.ModuleList`.
  * Children are named '0', '1', ...; it has no forward of its own (call the children).
  */
-export class ModuleList<M extends Module = Module> extends Module {
+export class ModuleList<M extends Module = Module> extends RegistryList<M> {
   /** `ModuleList`, kept through minification (src/nn/type-name.ts). */
   static override readonly typeName: string = 'ModuleList';
   constructor(modules: Iterable<M> = []) {
@@ -137,19 +150,8 @@ export class ModuleList<M extends Module = Module> extends Module {
     for (const m of modules) this.append(m);
   }
 
-  private list(): M[] {
-    return [...this._modules.values()].filter((m): m is M => m !== null);
-  }
-
-  /** PyTorch: `len(list)`. */
-  get length(): number {
-    return this._modules.size;
-  }
-
-  /** PyTorch: `list[idx]` (negative counts from the end). */
-  get(idx: number): M {
-    const list = this.list();
-    return list[checkIndex(idx, list.length)];
+  protected registry(): Map<string, M | null> {
+    return this._modules as Map<string, M | null>;
   }
 
   /** PyTorch: `append(module)`. */
@@ -173,10 +175,6 @@ export class ModuleList<M extends Module = Module> extends Module {
     for (const [i, m] of list.entries()) this.registerModule(String(i), m);
   }
 
-  [Symbol.iterator](): IterableIterator<M> {
-    return this.list()[Symbol.iterator]();
-  }
-
   /** PyTorch's ModuleList has no forward; calling it raises NotImplementedError there too. */
   forward(): never {
     throw new TorchletError('Module [ModuleList] is missing the required "forward" function', 'NotImplementedError');
@@ -192,7 +190,7 @@ export class ModuleList<M extends Module = Module> extends Module {
  * const scales = new nn.ParameterList([new nn.Parameter(torch.ones(3)), torch.zeros(3)]);
  * scales.length; // 2
  */
-export class ParameterList extends Module {
+export class ParameterList extends RegistryList<Parameter> {
   /** `ParameterList`, kept through minification (src/nn/type-name.ts). */
   static override readonly typeName: string = 'ParameterList';
   constructor(values: Iterable<Tensor> = []) {
@@ -200,19 +198,8 @@ export class ParameterList extends Module {
     for (const p of values) this.append(p);
   }
 
-  private list(): Parameter[] {
-    return [...this._parameters.values()].filter((p): p is Parameter => p !== null);
-  }
-
-  /** PyTorch: `len(list)`. */
-  get length(): number {
-    return this._parameters.size;
-  }
-
-  /** PyTorch: `list[idx]` (negative counts from the end). */
-  get(idx: number): Parameter {
-    const list = this.list();
-    return list[checkIndex(idx, list.length)];
+  protected registry(): Map<string, Parameter | null> {
+    return this._parameters;
   }
 
   /** PyTorch: `list[idx] = param` (a Tensor is wrapped as a Parameter). */
@@ -232,10 +219,6 @@ export class ParameterList extends Module {
   extend(params: Iterable<Tensor>): this {
     for (const p of params) this.append(p);
     return this;
-  }
-
-  [Symbol.iterator](): IterableIterator<Parameter> {
-    return this.list()[Symbol.iterator]();
   }
 
   /** PyTorch's `extra_repr`: one line per entry, `(0): Parameter containing: [torch.float32 of size 3x4]`. */

@@ -9,6 +9,58 @@ function keyError(key: string): TorchletError {
 }
 
 /**
+ * What ModuleDict and ParameterDict share: a dict view of one of the module's registries (children
+ * or parameters), in insertion order. Iterating gives the names, as iterating a Python dict does.
+ */
+abstract class RegistryDict<V> extends Module {
+  /** The registry this dict shows (`_modules` or `_parameters`). */
+  protected abstract registry(): Map<string, V | null>;
+  /** PyTorch: `d[key] = value`. */
+  abstract set(key: string, value: V): this;
+  /** PyTorch: `d[key]`. KeyError when absent. */
+  get(key: string): V {
+    const v = this.registry().get(key);
+    if (v === undefined || v === null) throw keyError(key);
+    return v;
+  }
+  /** PyTorch: `key in d`. */
+  has(key: string): boolean {
+    return this.registry().has(key);
+  }
+  /** PyTorch: `del d[key]` / `pop(key)`: removes and returns the entry. */
+  pop(key: string): V {
+    const v = this.get(key);
+    this.registry().delete(key);
+    return v;
+  }
+  /** PyTorch: `clear()`. */
+  clear(): void {
+    this.registry().clear();
+  }
+  /** PyTorch: `update(entries)`: add or replace, in the given order. */
+  update(entries: Record<string, V> | Iterable<[string, V]>): void {
+    const list = Symbol.iterator in Object(entries) ? [...(entries as Iterable<[string, V]>)] : Object.entries(entries);
+    for (const [k, v] of list) this.set(k, v);
+  }
+  /** PyTorch: `len(d)`. */
+  get length(): number {
+    return this.registry().size;
+  }
+  keys(): string[] {
+    return [...this.registry().keys()];
+  }
+  values(): V[] {
+    return [...this.registry().values()] as V[];
+  }
+  items(): [string, V][] {
+    return [...this.registry().entries()] as [string, V][];
+  }
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.keys()[Symbol.iterator]();
+  }
+}
+
+/**
  * Child modules by name, registered in insertion order (so `stateDict` keys are
  * `<name>.weight`, ...). PyTorch: `torch.nn.ModuleDict(modules=None)`. Iterating gives the names,
  * as iterating a Python dict does. It has no forward of its own.
@@ -16,18 +68,15 @@ function keyError(key: string): TorchletError {
  *   const heads = new nn.ModuleDict({ cls: new nn.Linear(8, 3), reg: new nn.Linear(8, 1) });
  *   heads.get('cls').forward(h);
  */
-export class ModuleDict<M extends Module = Module> extends Module {
+export class ModuleDict<M extends Module = Module> extends RegistryDict<M> {
   /** `ModuleDict`, kept through minification (src/nn/type-name.ts). */
   static override readonly typeName: string = 'ModuleDict';
   constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
     super();
     this.update(modules);
   }
-  /** PyTorch: `md[key]`. KeyError when absent. */
-  get(key: string): M {
-    const m = this._modules.get(key);
-    if (m === undefined || m === null) throw keyError(key);
-    return m as M;
+  protected registry(): Map<string, M | null> {
+    return this._modules as Map<string, M | null>;
   }
   /** PyTorch: `md[key] = module`. */
   set(key: string, module: M): this {
@@ -36,41 +85,6 @@ export class ModuleDict<M extends Module = Module> extends Module {
     }
     this.registerModule(key, module);
     return this;
-  }
-  /** PyTorch: `key in md`. */
-  has(key: string): boolean {
-    return this._modules.has(key);
-  }
-  /** PyTorch: `del md[key]` / `pop(key)`: removes and returns the module. */
-  pop(key: string): M {
-    const m = this.get(key);
-    this._modules.delete(key);
-    return m;
-  }
-  /** PyTorch: `clear()`. */
-  clear(): void {
-    this._modules.clear();
-  }
-  /** PyTorch: `update(modules)`: add or replace, in the given order. */
-  update(modules: Record<string, M> | Iterable<[string, M]>): void {
-    const entries = Symbol.iterator in Object(modules) ? [...(modules as Iterable<[string, M]>)] : Object.entries(modules);
-    for (const [k, m] of entries) this.set(k, m);
-  }
-  /** PyTorch: `len(md)`. */
-  get length(): number {
-    return this._modules.size;
-  }
-  keys(): string[] {
-    return [...this._modules.keys()];
-  }
-  values(): M[] {
-    return [...this._modules.values()] as M[];
-  }
-  items(): [string, M][] {
-    return [...this._modules.entries()] as [string, M][];
-  }
-  [Symbol.iterator](): IterableIterator<string> {
-    return this.keys()[Symbol.iterator]();
   }
   /** PyTorch parity: calling a ModuleDict is PyTorch's NotImplementedError; call its children. */
   forward(): never {
@@ -85,18 +99,15 @@ export class ModuleDict<M extends Module = Module> extends Module {
  * Parameters by name, registered in insertion order. PyTorch: `torch.nn.ParameterDict(parameters=None)`.
  * A tensor that is not a Parameter is wrapped in one (as PyTorch 1.13 does).
  */
-export class ParameterDict extends Module {
+export class ParameterDict extends RegistryDict<Parameter> {
   /** `ParameterDict`, kept through minification (src/nn/type-name.ts). */
   static override readonly typeName: string = 'ParameterDict';
   constructor(parameters: Record<string, Parameter> | Iterable<[string, Parameter]> = {}) {
     super();
     this.update(parameters);
   }
-  /** PyTorch: `pd[key]`. KeyError when absent. */
-  get(key: string): Parameter {
-    const p = this._parameters.get(key);
-    if (p === undefined || p === null) throw keyError(key);
-    return p;
+  protected registry(): Map<string, Parameter | null> {
+    return this._parameters;
   }
   /** PyTorch: `pd[key] = param`. */
   set(key: string, param: Parameter): this {
@@ -109,40 +120,6 @@ export class ParameterDict extends Module {
     })();
     this.registerParameter(key, p);
     return this;
-  }
-  has(key: string): boolean {
-    return this._parameters.has(key);
-  }
-  /** PyTorch: `pop(key)`. */
-  pop(key: string): Parameter {
-    const p = this.get(key);
-    this._parameters.delete(key);
-    return p;
-  }
-  clear(): void {
-    this._parameters.clear();
-  }
-  /** PyTorch: `update(parameters)`. */
-  update(parameters: Record<string, Parameter> | Iterable<[string, Parameter]>): void {
-    const entries = Symbol.iterator in Object(parameters)
-      ? [...(parameters as Iterable<[string, Parameter]>)]
-      : Object.entries(parameters);
-    for (const [k, p] of entries) this.set(k, p);
-  }
-  get length(): number {
-    return this._parameters.size;
-  }
-  keys(): string[] {
-    return [...this._parameters.keys()];
-  }
-  values(): Parameter[] {
-    return [...this._parameters.values()] as Parameter[];
-  }
-  items(): [string, Parameter][] {
-    return [...this._parameters.entries()] as [string, Parameter][];
-  }
-  [Symbol.iterator](): IterableIterator<string> {
-    return this.keys()[Symbol.iterator]();
   }
   forward(): never {
     throw new TorchletError('Module [ParameterDict] is missing the required "forward" function', 'NotImplementedError');

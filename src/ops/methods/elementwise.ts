@@ -9,6 +9,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import {
   abs, add, clamp, div, eq, exp, ge, gt, isnan, le, log, logicalAnd, logicalNot, logicalOr, logicalXor, lt, maskedFill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, where,
 } from '../elementwise.js';
+import type { DivOptions } from '../elementwise.js';
 
 declare module '../../tensor/tensor.js' {
   interface Tensor {
@@ -18,8 +19,8 @@ declare module '../../tensor/tensor.js' {
     sub(other: Tensor | number, options?: { alpha?: number }): Tensor;
     /** PyTorch: `Tensor.mul(other)`: elementwise product, broadcasting. */
     mul(other: Tensor | number): Tensor;
-    /** PyTorch: `Tensor.div(other)`: true division, broadcasting. */
-    div(other: Tensor | number): Tensor;
+    /** PyTorch: `Tensor.div(other, *, rounding_mode=None)`: true division, broadcasting; `{ roundingMode: 'floor' }` is `//`. */
+    div(other: Tensor | number, options?: DivOptions): Tensor;
     /** PyTorch: `Tensor.pow(exponent)`: elementwise power, broadcasting. */
     pow(exponent: Tensor | number): Tensor;
     /** PyTorch: `Tensor.neg()`: -this. */
@@ -87,9 +88,9 @@ proto.mul = function (this: Tensor, other: Tensor | number): Tensor {
   checkOperand(other, 'mul', 'other', 1);
   return mul(this, other);
 };
-proto.div = function (this: Tensor, other: Tensor | number): Tensor {
+proto.div = function (this: Tensor, other: Tensor | number, options?: DivOptions): Tensor {
   checkOperand(other, 'div', 'other', 1);
-  return div(this, other);
+  return div(this, other, options);
 };
 proto.pow = function (this: Tensor, exponent: Tensor | number): Tensor {
   checkOperand(exponent, 'pow', 'exponent', 1);

@@ -5,7 +5,7 @@
  */
 
 import { Tensor } from '../../tensor/tensor.js';
-import { logSoftmax, mean, nanmean, nansum, type ReduceOptions, softmax, sum } from '../reduce.js';
+import { logSoftmax, mean, nanmean, nansum, type ReduceOptions, type SoftmaxOptions, softmax, sum } from '../reduce.js';
 
 declare module '../../tensor/tensor.js' {
   interface Tensor {
@@ -17,10 +17,10 @@ declare module '../../tensor/tensor.js' {
     nansum(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
     /** PyTorch: `Tensor.nanmean(dim=None, keepdim=False, *, dtype=None)`: mean of the non-NaN values. */
     nanmean(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor;
-    /** PyTorch: `Tensor.softmax(dim)`. */
-    softmax(dim: number): Tensor;
-    /** PyTorch: `Tensor.log_softmax(dim)`. */
-    logSoftmax(dim: number): Tensor;
+    /** PyTorch: `Tensor.softmax(dim, dtype=None)` (`{ dtype }` casts first). */
+    softmax(dim: number, options?: SoftmaxOptions): Tensor;
+    /** PyTorch: `Tensor.log_softmax(dim, dtype=None)` (`{ dtype }` casts first). */
+    logSoftmax(dim: number, options?: SoftmaxOptions): Tensor;
   }
 }
 
@@ -39,9 +39,9 @@ proto.nansum = function (this: Tensor, dim?: DimArg, keepdim: boolean | ReduceOp
 proto.nanmean = function (this: Tensor, dim?: DimArg, keepdim: boolean | ReduceOptions = false, options?: ReduceOptions): Tensor {
   return nanmean(this, dim, keepdim, options);
 };
-proto.softmax = function (this: Tensor, dim: number): Tensor {
-  return softmax(this, dim);
+proto.softmax = function (this: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return softmax(this, dim, options);
 };
-proto.logSoftmax = function (this: Tensor, dim: number): Tensor {
-  return logSoftmax(this, dim);
+proto.logSoftmax = function (this: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  return logSoftmax(this, dim, options);
 };
