@@ -4,8 +4,66 @@
 //
 // Shared legend: bs = active batch rows this step, H = hidden size, G = gates per cell; all
 // buffers row-major with rows of G*H (gates) or H (states), byte pointers into memory.
-// Each function walks units 4 at a time, then a 1-3 unit tail through the same inline body.
+// The LSTM and GRU steps share one walk over rows and units (eachUnit: units 4 at a time, then
+// a 1-3 unit tail through the same inline body); each passes the buffers its unit body reads.
 import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
+
+/** 1 - x, lane by lane. */
+// @ts-ignore: decorator
+@inline function oneMinus(x: v128): v128 {
+  return f32x4.sub(splat(1.0), x);
+}
+
+/** The unit body `eachUnit` runs: a constant at every call site, so its choice folds away. */
+const enum Cell {
+  lstm,
+  lstmBack,
+  gru,
+  gruBack,
+}
+
+// @ts-ignore: decorator
+@inline function unitOf(cell: Cell, H4: usize, p0: usize, p1: usize, p2: usize, p3: usize, p4: usize, p5: usize, n: i32): void {
+  if (cell == Cell.lstm) lstmUnit(p0, H4, p1, p2, n);
+  else if (cell == Cell.lstmBack) lstmUnitBack(p0, H4, p1, p2, p3, p4, p5, n);
+  else if (cell == Cell.gru) gruUnit(p0, p1, H4, p2, p3, p4, n);
+  else gruUnitBack(p0, p1, H4, p2, p3, p4, p5, n);
+}
+
+/**
+ * Run `cell`'s unit body over bs rows of H units: 4 units at a time, then a 1-3 unit tail.
+ * Buffer k starts at pk and its rows lie sk bytes apart (0: one row every row reads, as b_hn);
+ * the body gets each buffer's pointer at the current unit. Unused buffers are 0, 0.
+ */
+// @ts-ignore: decorator
+@inline function eachUnit(
+  cell: Cell, bs: i32, H: i32,
+  p0: usize, s0: usize, p1: usize, s1: usize, p2: usize, s2: usize,
+  p3: usize, s3: usize, p4: usize, s4: usize, p5: usize, s5: usize,
+): void {
+  if (bs <= 0 || H <= 0) return;
+  const H4 = <usize>H << 2;
+  const end = <usize>(H & ~3) << 2;
+  const rem = H & 3;
+  let b = 0;
+  do {
+    const r = <usize>b;
+    const q0 = p0 + r * s0;
+    const q1 = p1 + r * s1;
+    const q2 = p2 + r * s2;
+    const q3 = p3 + r * s3;
+    const q4 = p4 + r * s4;
+    const q5 = p5 + r * s5;
+    let off: usize = 0;
+    if (end > 0) do {
+      unitOf(cell, H4, q0 + off, q1 + off, q2 + off, q3 + off, q4 + off, q5 + off, 4);
+      off += 16;
+    } while (off < end);
+    // rem & 3: lets the optimiser see the tail is never 4 wide, so ldn/stn keep only their partial path
+    if (rem) unitOf(cell, H4, q0 + end, q1 + end, q2 + end, q3 + end, q4 + end, q5 + end, rem & 3);
+    b++;
+  } while (b < bs);
+}
 
 // ---------------------------------------------------------------- LSTM (PyTorch: torch.nn.LSTMCell)
 // i = σ(pre_i), f = σ(pre_f), g = tanh(pre_g), o = σ(pre_o); c' = f*c + i*g; h' = o*tanh(c')
@@ -30,28 +88,12 @@ import { ldn, madd, sigmoidv, splat, stn, tanhv } from './simd';
  * c is (bs, H): c_{t-1} in, c_t out; h is (bs, ldh): receives h_t = o * tanh(c_t).
  */
 export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh: i32): void {
-  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
-  let b = 0;
-  do {
-    const gb = gates + <usize>b * H4 * 4;
-    const cb = c + <usize>b * H4;
-    const hb = h + (<usize>b * ldh << 2);
-    let off: usize = 0;
-    if (end > 0) do {
-      lstmUnit(gb + off, H4, cb + off, hb + off, 4);
-      off += 16;
-    } while (off < end);
-    if (rem) lstmUnit(gb + end, H4, cb + end, hb + end, rem);
-    b++;
-  } while (b < bs);
+  eachUnit(Cell.lstm, bs, H, gates, H4 * 4, c, H4, h, <usize>ldh << 2, 0, 0, 0, 0, 0, 0);
 }
 
 // @ts-ignore: decorator
 @inline function lstmUnitBack(gp: usize, H4: usize, cpp: usize, cnp: usize, dhp: usize, dcp: usize, dgp: usize, n: i32): void {
-  const one = splat(1.0);
   const i = ldn(gp, n);
   const f = ldn(gp + H4, n);
   const g = ldn(gp + H4 * 2, n);
@@ -59,11 +101,11 @@ export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh:
   const tc = tanhv(ldn(cnp, n));
   const dh = ldn(dhp, n);
   // dc_t = dc from step t+1 + dh * o * (1 - tanh²(c_t))
-  const dc = madd(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc)), ldn(dcp, n));
-  stn(dgp, f32x4.mul(f32x4.mul(dc, g), f32x4.mul(i, f32x4.sub(one, i))), n);
-  stn(dgp + H4, f32x4.mul(f32x4.mul(dc, ldn(cpp, n)), f32x4.mul(f, f32x4.sub(one, f))), n);
-  stn(dgp + H4 * 2, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))), n);
-  stn(dgp + H4 * 3, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(o, f32x4.sub(one, o))), n);
+  const dc = madd(f32x4.mul(dh, o), oneMinus(f32x4.mul(tc, tc)), ldn(dcp, n));
+  stn(dgp, f32x4.mul(f32x4.mul(dc, g), f32x4.mul(i, oneMinus(i))), n);
+  stn(dgp + H4, f32x4.mul(f32x4.mul(dc, ldn(cpp, n)), f32x4.mul(f, oneMinus(f))), n);
+  stn(dgp + H4 * 2, f32x4.mul(f32x4.mul(dc, i), oneMinus(f32x4.mul(g, g))), n);
+  stn(dgp + H4 * 3, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(o, oneMinus(o))), n);
   stn(dcp, f32x4.mul(dc, f), n);
 }
 
@@ -73,23 +115,8 @@ export function lstmStep(bs: i32, H: i32, gates: usize, c: usize, h: usize, ldh:
  * dgates is (bs, 4H) out: gradient wrt the gate pre-activations.
  */
 export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: usize, dh: usize, dc: usize, dgates: usize): void {
-  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
-  let b = 0;
-  do {
-    const gb = gates + <usize>b * H4 * 4;
-    const db = dgates + <usize>b * H4 * 4;
-    const sb = <usize>b * H4;
-    let off: usize = 0;
-    if (end > 0) do {
-      lstmUnitBack(gb + off, H4, cPrev + sb + off, cNew + sb + off, dh + sb + off, dc + sb + off, db + off, 4);
-      off += 16;
-    } while (off < end);
-    if (rem) lstmUnitBack(gb + end, H4, cPrev + sb + end, cNew + sb + end, dh + sb + end, dc + sb + end, db + end, rem);
-    b++;
-  } while (b < bs);
+  eachUnit(Cell.lstmBack, bs, H, gates, H4 * 4, cPrev, H4, cNew, H4, dh, H4, dc, H4, dgates, H4 * 4);
 }
 
 // ---------------------------------------------------------------- GRU (PyTorch: torch.nn.GRUCell)
@@ -116,38 +143,21 @@ export function lstmStepBack(bs: i32, H: i32, gates: usize, cPrev: usize, cNew: 
  * hIn is (bs, H) h_{t-1}, hOut (bs, H) receives h_t (may be hIn).
  */
 export function gruStep(bs: i32, H: i32, xg: usize, hg: usize, bHn: usize, hIn: usize, hOut: usize): void {
-  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
-  let b = 0;
-  do {
-    const xb = xg + <usize>b * H4 * 3;
-    const hb = hg + <usize>b * H4 * 3;
-    const sb = hIn + <usize>b * H4;
-    const ob = hOut + <usize>b * H4;
-    let off: usize = 0;
-    if (end > 0) do {
-      gruUnit(xb + off, hb + off, H4, bHn + off, sb + off, ob + off, 4);
-      off += 16;
-    } while (off < end);
-    if (rem) gruUnit(xb + end, hb + end, H4, bHn + end, sb + end, ob + end, rem);
-    b++;
-  } while (b < bs);
+  eachUnit(Cell.gru, bs, H, xg, H4 * 3, hg, H4 * 3, bHn, 0, hIn, H4, hOut, H4, 0, 0);
 }
 
 // @ts-ignore: decorator
 @inline function gruUnitBack(gp: usize, hgp: usize, H4: usize, hpp: usize, dhp: usize, dxp: usize, dhgp: usize, n: i32): void {
-  const one = splat(1.0);
   const r = ldn(gp, n);
   const z = ldn(gp + H4, n);
   const nn = ldn(gp + H4 * 2, n);
   const hn = ldn(hgp + H4 * 2, n);
   const dh = ldn(dhp, n);
-  const dpn = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nn, nn)));
+  const dpn = f32x4.mul(f32x4.mul(dh, oneMinus(z)), oneMinus(f32x4.mul(nn, nn)));
   const dz = f32x4.mul(dh, f32x4.sub(ldn(hpp, n), nn));
-  const dpr = f32x4.mul(f32x4.mul(dpn, hn), f32x4.mul(r, f32x4.sub(one, r)));
-  const dpz = f32x4.mul(dz, f32x4.mul(z, f32x4.sub(one, z)));
+  const dpr = f32x4.mul(f32x4.mul(dpn, hn), f32x4.mul(r, oneMinus(r)));
+  const dpz = f32x4.mul(dz, f32x4.mul(z, oneMinus(z)));
   stn(dxp, dpr, n);
   stn(dxp + H4, dpz, n);
   stn(dxp + H4 * 2, dpn, n);
@@ -164,22 +174,8 @@ export function gruStep(bs: i32, H: i32, xg: usize, hg: usize, bHn: usize, hIn: 
  * pre-activations (they differ in the n block: dgH_n = dgX_n * r).
  */
 export function gruStepBack(bs: i32, H: i32, gates: usize, hg: usize, hPrev: usize, dh: usize, dgX: usize, dgH: usize): void {
-  if (bs <= 0 || H <= 0) return;
   const H4 = <usize>H << 2;
-  const end = <usize>(H & ~3) << 2;
-  const rem = H & 3;
-  let b = 0;
-  do {
-    const gb = <usize>b * H4 * 3;
-    const sb = <usize>b * H4;
-    let off: usize = 0;
-    if (end > 0) do {
-      gruUnitBack(gates + gb + off, hg + gb + off, H4, hPrev + sb + off, dh + sb + off, dgX + gb + off, dgH + gb + off, 4);
-      off += 16;
-    } while (off < end);
-    if (rem) gruUnitBack(gates + gb + end, hg + gb + end, H4, hPrev + sb + end, dh + sb + end, dgX + gb + end, dgH + gb + end, rem);
-    b++;
-  } while (b < bs);
+  eachUnit(Cell.gruBack, bs, H, gates, H4 * 3, hg, H4 * 3, hPrev, H4, dh, H4, dgX, H4 * 3, dgH, H4 * 3);
 }
 
 // ---------------------------------------------------------------- Elman RNN (PyTorch: torch.nn.RNNCell)
@@ -229,12 +225,12 @@ export function rnnStepBack(n: i32, h: usize, dh: usize, dpre: usize, isRelu: i3
   } else {
     if (nv > 0) do {
       const y = v128.load(h + off);
-      v128.store(dpre + off, f32x4.mul(v128.load(dh + off), f32x4.sub(splat(1.0), f32x4.mul(y, y))));
+      v128.store(dpre + off, f32x4.mul(v128.load(dh + off), oneMinus(f32x4.mul(y, y))));
       off += 16;
     } while (off < end);
     if (rem) {
       const y = ldn(h + end, rem);
-      stn(dpre + end, f32x4.mul(ldn(dh + end, rem), f32x4.sub(splat(1.0), f32x4.mul(y, y))), rem);
+      stn(dpre + end, f32x4.mul(ldn(dh + end, rem), oneMinus(f32x4.mul(y, y))), rem);
     }
   }
 }

@@ -14,8 +14,9 @@
  *
  * Options: --only=W1,W3  --no-torch  --no-tfjs  --no-avx2  --quick (1 round, short windows)
  *          --kernel-level (time the RnnKernel stack directly instead of the public API)
- *          --compare=<git-ref> [--pairs=N]: instead, this tree against another commit, paired
- *          windows in one process (bench/compare.ts; writes bench/compare.md)
+ *          --compare=<git-ref> [--pairs=N] [--processes [--proc-pairs=N]]: instead, this tree
+ *          against another commit, paired calls in one process or (--processes) each build in its
+ *          own process (bench/compare.ts; writes bench/compare.md)
  *          --tiers: instead, how far the kernel tiers' results lie apart (bench/tiers.ts)
  *
  * Node 20 ships relaxed SIMD behind a flag; this script re-runs itself with
@@ -52,13 +53,15 @@ const options = {
   compare: { type: 'string' },
   tiers: { type: 'boolean' },
   pairs: { type: 'string' },
+  processes: { type: 'boolean' },
+  'proc-pairs': { type: 'string' },
 } as const;
-type BoolOption = Exclude<keyof typeof options, 'only' | 'compare' | 'pairs'>;
+type BoolOption = Exclude<keyof typeof options, 'only' | 'compare' | 'pairs' | 'proc-pairs'>;
 function parseOptions(): ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, strict: true });
   } catch (e) {
-    console.error(`npm run bench: ${(e as Error).message}\nOptions: --only=W1,W3 --no-torch --no-tfjs --no-avx2 --quick --kernel-level --compare=<git-ref> --pairs=N --tiers`);
+    console.error(`npm run bench: ${(e as Error).message}\nOptions: --only=W1,W3 --no-torch --no-tfjs --no-avx2 --quick --kernel-level --compare=<git-ref> --pairs=N --processes --proc-pairs=N --tiers`);
     process.exit(2);
   }
 }
@@ -480,5 +483,10 @@ else if (typeof parsed.values.compare === 'string') {
     console.error(`npm run bench: --pairs expects a positive whole number, got ${parsed.values.pairs}`);
     process.exit(2);
   }
-  await compare(parsed.values.compare, selected, { pairs, quick, flavours });
+  const procPairs = parsed.values['proc-pairs'] === undefined ? 12 : Number(parsed.values['proc-pairs']);
+  if (!Number.isInteger(procPairs) || procPairs < 1) {
+    console.error(`npm run bench: --proc-pairs expects a positive whole number, got ${parsed.values['proc-pairs']}`);
+    process.exit(2);
+  }
+  await compare(parsed.values.compare, selected, { pairs, quick, flavours, processes: flag('processes'), procPairs });
 } else await main();

@@ -61,7 +61,7 @@ export interface BirthsResult {
 }
 
 /** The forecaster: LSTM over the weeks, Linear on its last output. x (N, W, 7) → (N, 1). */
-class Forecaster extends nn.Module {
+export class Forecaster extends nn.Module {
   readonly lstm: torch.nn.LSTM;
   readonly head: torch.nn.Linear;
   constructor(features: number, hidden: number) {

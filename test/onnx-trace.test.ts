@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../src/index.js';
+import { checkModelSize } from '../src/onnx/fold.js';
 import { decodeModel } from '../src/onnx/proto.js';
 import { expectClose, reference, runOrt } from './helpers/ort.js';
 
@@ -177,6 +178,57 @@ describe('torch.onnx.export by tracing', () => {
       }
     }
     expect(() => torch.onnx.export(new FromValues(), torch.randn(2, 3))).toThrow(/did not see being computed/);
+  });
+
+  it("weights are initializers with PyTorch's state-dict names and layout, also inside layers exported whole", () => {
+    const model = new GruClassifier();
+    const graph = decodeModel(torch.onnx.export(model, [tokens(2, 5, 11)])).graph!;
+    const inits = new Map(graph.initializer!.map((p) => [p.name!, p]));
+    const state = model.stateDict();
+    for (const [name, t] of Object.entries(state)) {
+      const p = inits.get(name);
+      expect(p, name).toBeDefined();
+      expect(p!.dims!.map(Number)).toEqual([...t.shape]);
+      expect(Array.from(new Float32Array(new Uint8Array(p!.rawData!).buffer))).toEqual(Array.from(t.toFloat32Array()));
+    }
+    expect([...inits.keys()].filter((k) => /_t$|\.W_l|\.R_l|\.B_l/.test(k))).toEqual([]);
+    // A bare layer (the module-tree walk) too: PyTorch's names for an exported nn.LSTM.
+    const lstm = new nn.LSTM(3, 4, { bidirectional: true });
+    const names = decodeModel(torch.onnx.export(lstm, torch.randn(5, 2, 3))).graph!.initializer!.map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(Object.keys(lstm.stateDict())));
+  });
+
+  it('doConstantFolding (default true) computes constant subgraphs at export, and ORT gives the same outputs either way', async () => {
+    class Consts extends nn.Module {
+      fc = this.registerModule('fc', new nn.Linear(4, 4));
+      forward(x: torch.Tensor): torch.Tensor {
+        // A static arange and zeros: constant subgraphs (Range, Expand of a scalar, casts).
+        return this.fc.forward(x.add(torch.arange(4).to('float32')).add(torch.zeros(1, 4)));
+      }
+    }
+    const model = new Consts();
+    const x = torch.randn(3, 4);
+    const folded = torch.onnx.export(model, x, { dynamicAxes: { input_0: [0] } });
+    const unfolded = torch.onnx.export(model, x, { dynamicAxes: { input_0: [0] }, doConstantFolding: false });
+    const ops = (b: Uint8Array): string[] => decodeModel(b).graph!.node!.map((n) => n.opType!);
+    expect(ops(unfolded)).toEqual(expect.arrayContaining(['Range', 'Expand', 'Cast']));
+    expect(ops(folded).filter((t) => t === 'Range' || t === 'Expand' || t === 'Cast')).toEqual([]);
+    // The parameters stay as they are (state-dict names), whatever the folding.
+    expect(decodeModel(folded).graph!.initializer!.map((p) => p.name)).toEqual(expect.arrayContaining(['fc.weight', 'fc.bias']));
+    for (const n of [3, 6]) {
+      const xn = torch.randn(n, 4);
+      const want = reference(model, [xn])[0]!;
+      expectClose((await runOrt(folded, { input_0: xn }))[0]!, want);
+      expectClose((await runOrt(unfolded, { input_0: xn }))[0]!, want);
+    }
+  });
+
+  it('external data (models over 2 GB) is refused clearly', () => {
+    expect(() => torch.onnx.export(new GruClassifier(), [tokens(2, 5, 11)], { useExternalDataFormat: true })).toThrow(/useExternalDataFormat .*not supported by torchlet's exporter/);
+    // The size check itself, on weights that claim 2 GB (a view of a small buffer with a huge byteLength is not possible, so a stand-in object).
+    const big = { name: 'w', rawData: { byteLength: 2 ** 31 } as unknown as Uint8Array };
+    expect(() => checkModelSize([big])).toThrow(/2147483648 bytes, over protobuf's 2 GB limit .*external data format/);
+    expect(() => checkModelSize([{ name: 'w', rawData: new Uint8Array(8) }])).not.toThrow();
   });
 
   it("gives the same ORT outputs as PyTorch 1.13's export of the same model and weights (tools/fixtures/onnx_trace.py)", async () => {

@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { PickleValue } from '../io/pickle.js';
-import type { ModelProto, ValueInfoProto } from '../onnx/proto.js';
+import type { GraphProto, ModelProto, ValueInfoProto } from '../onnx/proto.js';
 import { decodeModel } from '../onnx/proto.js';
 import { load } from '../io/checkpoint.js';
 import { loadSafetensors } from '../io/safetensors.js';
@@ -182,6 +182,22 @@ function loadPt(path: string, bytes: Uint8Array, format: 'pt' | 'pt-legacy', key
 
 const ONNX_TYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
 
+/**
+ * The shape of a recurrent node's W as (directions, rows, input size): an initializer, or (torchlet's exports
+ * since issue 20 keep PyTorch's weight_ih_l0 as the initializer) the parameter reached through the
+ * Gather / Unsqueeze / Concat nodes that reorder and stack it.
+ */
+function weightShape(graph: GraphProto, shapeOf: Map<string, readonly number[]>, name: string): readonly number[] | undefined {
+  for (let depth = 0; depth < 8; depth++) {
+    const s = shapeOf.get(name);
+    if (s !== undefined) return s.length === 2 ? [1, ...s] : s;
+    const producer = (graph.node ?? []).find((n) => n.output?.includes(name));
+    if (producer === undefined) return undefined;
+    name = producer.input?.[0] ?? '';
+  }
+  return undefined;
+}
+
 function loadOnnx(path: string, bytes: Uint8Array): ModelFile {
   let model: ModelProto;
   try {
@@ -210,7 +226,7 @@ function loadOnnx(path: string, bytes: Uint8Array): ModelFile {
     .filter((n) => n.opType === 'LSTM' || n.opType === 'GRU' || n.opType === 'RNN')
     .map((n) => {
       const attr = (k: string) => (n.attribute ?? []).find((a) => a.name === k);
-      const w = shapeOf.get(n.input?.[1] ?? '');
+      const w = weightShape(graph, shapeOf, n.input?.[1] ?? '');
       const direction = attr('direction')?.s ? new TextDecoder().decode(attr('direction')!.s!) : 'forward';
       return { opType: n.opType!, name: n.name ?? '', hiddenSize: Number(attr('hidden_size')?.i ?? 0), direction, inputSize: w ? w[2] : null };
     });

@@ -27,7 +27,8 @@ import { Sequential } from '../nn/layers/index.js';
 import { defineOptions, opt } from '../options.js';
 import { exportTraced } from './trace-export.js';
 import { isUnit, traceForward } from './trace.js';
-import { DataType, encodeModel, type ValueInfoProto } from './proto.js';
+import { finishModel } from './fold.js';
+import { DataType, type ValueInfoProto } from './proto.js';
 import { moduleTypeName } from '../nn/type-name.js';
 
 /** Options of `torch.onnx.export`. PyTorch's keyword arguments in camelCase. */
@@ -43,6 +44,17 @@ export interface ExportOptions {
   dynamicAxes?: Record<string, readonly number[] | Record<number, string>>;
   /** ONNX opset, 17 to 21. Default 17 (the first with LayerNormalization). */
   opsetVersion?: number;
+  /**
+   * Compute constant subgraphs at export time and store their results as initializers (PyTorch's
+   * `do_constant_folding`, default true). Nodes that read a parameter are kept, so every weight is an
+   * initializer with its state-dict name (`lstm.weight_ih_l0`) in PyTorch's layout.
+   */
+  doConstantFolding?: boolean;
+  /**
+   * PyTorch's `use_external_data_format` (weights in separate files, for models over protobuf's 2 GB).
+   * Not supported: `true` is refused, and so is a model whose weights exceed 2 GB.
+   */
+  useExternalDataFormat?: boolean;
 }
 /** Run-time check of `ExportOptions` (src/options.ts); values are checked below with PyTorch's messages. */
 export const EXPORT_OPTIONS = defineOptions<ExportOptions>('onnx.export', {
@@ -50,6 +62,8 @@ export const EXPORT_OPTIONS = defineOptions<ExportOptions>('onnx.export', {
   outputNames: opt.arrayOf(opt.string),
   dynamicAxes: opt.named('object', (v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
   opsetVersion: opt.int,
+  doConstantFolding: opt.bool,
+  useExternalDataFormat: opt.bool,
 });
 
 /** Whether the module-tree walk exports `m`: a layer it knows, a module with a hook, or a Sequential of those. */
@@ -57,8 +71,6 @@ function walkable(m: Module): boolean {
   return isUnit(m) || (m instanceof Sequential && [...m].every((c) => walkable(c as Module)));
 }
 
-/** The ONNX IR version that goes with each opset (onnx/helper.py's VERSION_TABLE). */
-const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
 /**
  * Export `model` applied to `exampleInput` (a tensor, or several: a recurrent layer takes
@@ -90,6 +102,11 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
   if (!Number.isInteger(opset) || opset < 17 || opset > 21) {
     throw new ValueError(`onnx export: opsetVersion must be an integer from 17 to 21, got ${opset}`);
   }
+  if (options.useExternalDataFormat === true) {
+    throw new OnnxExportError(
+      "onnx export: useExternalDataFormat (PyTorch's use_external_data_format, weights written to separate files for models over 2 GB) is not supported by torchlet's exporter; a model under 2 GB is written as one file without it",
+    );
+  }
   const examples = exampleInput instanceof Tensor ? [exampleInput] : [...exampleInput];
   if (examples.length === 0) throw new ValueError('onnx export: needs at least one example input');
   for (const [i, t] of examples.entries()) {
@@ -108,9 +125,10 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
 
   // A model the module-tree exporter knows as a whole (a library layer, a Sequential of them, or a
   // module with an onnxExport hook) exports by walking it; any other Module by tracing its forward.
-  if (!walkable(model)) return exportTraced(model, examples, options, opset, IR_VERSION[opset]);
+  if (!walkable(model)) return exportTraced(model, examples, options, opset);
 
   const g = new OnnxGraph(opset, builtinExporter);
+  g.nameParams(model);
   const inputs: OnnxValue[] = examples.map((t, i) => ({ name: g.reserve(inNames[i] ?? `input_${i}`), value: t }));
 
   const modes = model.modules().map((m) => [m, m.training] as const);
@@ -150,19 +168,15 @@ export function exportModel(model: Module, exampleInput: Tensor | readonly Tenso
       type: { tensorType: { elemType: t.dtype === 'int32' ? DataType.INT32 : t.dtype === 'int64' ? DataType.INT64 : DataType.FLOAT, shape: { dim: dims } } },
     };
   };
-  return encodeModel({
-    irVersion: IR_VERSION[opset],
-    producerName: 'torchlet',
-    opsetImport: [{ domain: '', version: opset }],
-    graph: {
-      name: moduleTypeName(model),
-      node: g.nodes,
-      initializer: g.initializers,
-      input: inputs.map((v) => valueInfo(v.name, v.value)),
-      output: outNames.map((n, i) => valueInfo(n, outputs[i].value)),
-    },
+  return finishModel(g, options.doConstantFolding !== false, opset, {
+    name: moduleTypeName(model),
+    node: g.nodes,
+    initializer: g.initializers,
+    input: inputs.map((v) => valueInfo(v.name, v.value)),
+    output: outNames.map((n, i) => valueInfo(n, outputs[i].value)),
   });
 }
+
 
 /**
  * The example's outputs as torchlet computes them, in export order: what ONNX Runtime should

@@ -134,6 +134,34 @@ export class OnnxGraph {
     return name;
   }
 
+  /** The exported model's parameters and buffers by their state-dict names (set by the exporter). */
+  readonly paramNames = new Map<Tensor, string>();
+  private readonly paramInits = new Map<Tensor, string>();
+
+  /** Name the initializers of `model`'s parameters and buffers by their state-dict paths. */
+  nameParams(model: { namedParameters(): Iterable<[string, Tensor]>; namedBuffers(): Iterable<[string, Tensor]> }): void {
+    for (const [p, t] of model.namedBuffers()) this.paramNames.set(t, p);
+    for (const [p, t] of model.namedParameters()) this.paramNames.set(t, p);
+  }
+
+  /**
+   * The initializer of a parameter or buffer, as PyTorch names it: its state-dict name (`lstm.weight_ih_l0`),
+   * else `fallback`; in its own layout (the export rules reorder or transpose it with nodes). A tensor
+   * used twice (tied weights) is one initializer.
+   */
+  /** The names of the parameters' initializers (kept as they are by constant folding). */
+  paramInitializers(): Set<string> {
+    return new Set(this.paramInits.values());
+  }
+
+  param(t: Tensor, fallback: string): string {
+    const known = this.paramInits.get(t);
+    if (known !== undefined) return known;
+    const name = this.weight(this.paramNames.get(t) ?? fallback, t.contiguousData(), t.shape);
+    this.paramInits.set(t, name);
+    return name;
+  }
+
   /** An int64 initializer (shapes, axes, slice bounds). */
   int64(base: string, data: readonly number[]): string {
     const name = this.fresh(base);

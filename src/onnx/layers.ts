@@ -40,8 +40,6 @@ function unary(m: TensorForward, inputs: OnnxValue[], emit: (x: OnnxValue, y: Te
 /** PyTorch's implicit softmax dim (`_get_softmax_dim`) when `dim` is None. */
 const softmaxDim = (dim: number | null, ndim: number): number => dim ?? (ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1);
 
-const transposeData = (w: Tensor): Float32Array => Float32Array.from(w.t().contiguousData());
-
 export function builtinExporter(m: object): ModuleExporter {
   if (m instanceof RNNBase) return (g, inputs) => exportRecurrent(g, m, inputs);
   if (m instanceof Sequential) {
@@ -57,17 +55,19 @@ export function builtinExporter(m: object): ModuleExporter {
   if (m instanceof Linear) {
     return (g, inputs) =>
       unary(m, inputs, (x) => {
-        const w = g.weight('linear.weight_t', transposeData(m.weight), [m.inFeatures, m.outFeatures]);
-        const [mm] = g.node('MatMul', [x.name, w]);
-        if (m.bias === null) return mm!;
-        return g.node('Add', [mm!, g.weight('linear.bias', m.bias.contiguousData(), [m.outFeatures])])[0];
+        const w = g.param(m.weight, 'linear.weight');
+        const b = m.bias === null ? null : g.param(m.bias, 'linear.bias');
+        // As PyTorch: Gemm for a 2-D input, else MatMul by the transposed weight (+ bias).
+        if (x.value.ndim === 2) return g.node('Gemm', b === null ? [x.name, w] : [x.name, w, b], { transB: int(1) })[0];
+        const [mm] = g.node('MatMul', [x.name, g.node('Transpose', [w], { perm: ints([1, 0]) })[0]]);
+        return b === null ? mm! : g.node('Add', [mm!, b])[0];
       });
   }
   if (m instanceof Embedding) {
     return (g, inputs) =>
       unary(m, inputs, (x) => {
         if (x.value.dtype !== 'int32' && x.value.dtype !== 'int64') throw new OnnxExportError('Embedding export takes int64 or int32 indices');
-        const w = g.weight('embedding.weight', m.weight.contiguousData(), [m.numEmbeddings, m.embeddingDim]);
+        const w = g.param(m.weight, 'embedding.weight');
         return g.node('Gather', [w, x.name], { axis: int(0) })[0];
       });
   }
@@ -89,8 +89,8 @@ export function builtinExporter(m: object): ModuleExporter {
           [input] = g.node('Pad', [input, g.int64('conv.pads', [0, 0, pads[0], 0, 0, pads[1]])], { mode: str(mode) });
           pads = [0, 0];
         }
-        const ins = [input!, g.weight('conv.weight', m.weight.contiguousData(), m.weight.shape)];
-        if (m.bias !== null) ins.push(g.weight('conv.bias', m.bias.contiguousData(), [m.outChannels]));
+        const ins = [input!, g.param(m.weight, 'conv.weight')];
+        if (m.bias !== null) ins.push(g.param(m.bias, 'conv.bias'));
         return g.node('Conv', ins, {
           kernel_shape: ints([m.kernelSize]), strides: ints([m.stride]), pads: ints(pads), dilations: ints([m.dilation]), group: int(m.groups),
         })[0];
@@ -102,9 +102,9 @@ export function builtinExporter(m: object): ModuleExporter {
         if (g.opsetVersion < 17) throw new OnnxExportError('LayerNorm export needs opsetVersion >= 17 (LayerNormalization)');
         const shape = m.normalizedShape;
         const n = shape.reduce((a, b) => a * b, 1);
-        const scale = g.weight('layernorm.weight', m.weight ? m.weight.contiguousData() : new Float32Array(n).fill(1), shape);
+        const scale = m.weight ? g.param(m.weight, 'layernorm.weight') : g.weight('layernorm.ones', new Float32Array(n).fill(1), shape);
         const ins = [x.name, scale];
-        if (m.bias) ins.push(g.weight('layernorm.bias', m.bias.contiguousData(), shape));
+        if (m.bias) ins.push(g.param(m.bias, 'layernorm.bias'));
         return g.node('LayerNormalization', ins, { axis: int(-shape.length), epsilon: float(m.eps) })[0];
       });
   }
@@ -118,8 +118,9 @@ export function builtinExporter(m: object): ModuleExporter {
         let [y] = g.node('Reshape', [normed!, shape!]);
         // Per-channel affine, broadcast over the trailing dims: (C, 1, ..., 1).
         const pshape = [m.numChannels, ...Array(Math.max(x.value.ndim - 2, 0)).fill(1)];
-        if (m.weight) [y] = g.node('Mul', [y!, g.weight('groupnorm.weight', m.weight.contiguousData(), pshape)]);
-        if (m.bias) [y] = g.node('Add', [y!, g.weight('groupnorm.bias', m.bias.contiguousData(), pshape)]);
+        const perChannel = (p: Tensor, base: string): string => g.node('Reshape', [g.param(p, base), g.int64('groupnorm.shape', pshape)])[0]!;
+        if (m.weight) [y] = g.node('Mul', [y!, perChannel(m.weight, 'groupnorm.weight')]);
+        if (m.bias) [y] = g.node('Add', [y!, perChannel(m.bias, 'groupnorm.bias')]);
         return y!;
       });
   }
@@ -132,10 +133,10 @@ export function builtinExporter(m: object): ModuleExporter {
         const C = m.numFeatures;
         return g.node('BatchNormalization', [
           x.name,
-          g.weight('batchnorm.weight', m.weight ? m.weight.contiguousData() : new Float32Array(C).fill(1), [C]),
-          g.weight('batchnorm.bias', m.bias ? m.bias.contiguousData() : new Float32Array(C), [C]),
-          g.weight('batchnorm.running_mean', m.runningMean.contiguousData(), [C]),
-          g.weight('batchnorm.running_var', m.runningVar.contiguousData(), [C]),
+          m.weight ? g.param(m.weight, 'batchnorm.weight') : g.weight('batchnorm.ones', new Float32Array(C).fill(1), [C]),
+          m.bias ? g.param(m.bias, 'batchnorm.bias') : g.weight('batchnorm.zeros', new Float32Array(C), [C]),
+          g.param(m.runningMean, 'batchnorm.running_mean'),
+          g.param(m.runningVar, 'batchnorm.running_var'),
         ], { epsilon: float(m.eps) })[0];
       });
   }

@@ -40,14 +40,8 @@ function gateOrder(m: RNNBase): number[] {
   return [0];
 }
 
-/** Row blocks of a (G*H, cols) or (G*H) parameter, reordered. */
-function reorder(p: Tensor, order: readonly number[], H: number): number[] {
-  const data = p.contiguousData();
-  const rowLen = p.ndim === 2 ? p.shape[1] : 1;
-  const out: number[] = [];
-  for (const g of order) for (let i = g * H * rowLen; i < (g + 1) * H * rowLen; i++) out.push(data[i]);
-  return out;
-}
+/** The rows of a (G*H, cols) or (G*H) parameter with its gate blocks in `order`, as an index for Gather. */
+const reorderIndex = (order: readonly number[], H: number): number[] => order.flatMap((g) => Array.from({ length: H }, (_, i) => g * H + i));
 
 export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): OnnxValue[] {
   const isLstm = m instanceof LSTM;
@@ -117,21 +111,23 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
       cs.push(...layer.cs);
       continue;
     }
-    const w: number[] = [];
-    const r: number[] = [];
-    const b: number[] = [];
-    let inSize = 0;
-    for (let d = 0; d < D; d++) {
-      const [wih, whh, bih, bhh] = params[l * D + d];
-      inSize = wih!.shape[1];
-      w.push(...reorder(wih!, order, H));
-      r.push(...reorder(whh!, order, H));
-      if (m.bias) b.push(...reorder(bih!, order, H), ...reorder(bhh!, order, H));
-    }
-    const G = order.length;
-    const W = g.weight(`${base}.W_l${l}`, w, [D, G * H, inSize]);
-    const R = g.weight(`${base}.R_l${l}`, r, [D, G * H, H]);
-    const B = m.bias ? g.weight(`${base}.B_l${l}`, b, [D, 2 * G * H]) : '';
+    // W, R, B from the parameters as PyTorch names them (weight_ih_l0, ...): gate blocks reordered by a
+    // Gather, directions stacked, b_ih and b_hh joined (ONNX Runtime folds these constants at load).
+    const rows = g.int64(`${base}.gate_order`, reorderIndex(order, H));
+    const axis0 = g.int64(`${base}.axis0`, [0]);
+    const names = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'];
+    const perDirection = (k: number, join?: number): string => {
+      const parts = Array.from({ length: D }, (_, d) => {
+        const ps = params[l * D + d];
+        const pick = (j: number): string => g.node('Gather', [g.param(ps[j]!, `${base}.${names[j]}_l${l}${d === 1 ? '_reverse' : ''}`), rows], { axis: int(0) })[0]!;
+        const one = join === undefined ? pick(k) : g.node('Concat', [pick(k), pick(join)], { axis: int(0) })[0]!;
+        return g.node('Unsqueeze', [one, axis0])[0]!;
+      });
+      return parts.length === 1 ? parts[0] : g.node('Concat', parts, { axis: int(0) })[0]!;
+    };
+    const W = perDirection(0);
+    const R = perDirection(1);
+    const B = m.bias ? perDirection(2, 3) : '';
     const slice = (v: OnnxValue | undefined): string => {
       if (v === undefined) return '';
       if (m.numLayers === 1) return v.name;
@@ -160,8 +156,6 @@ export function exportRecurrent(g: OnnxGraph, m: RNNBase, inputs: OnnxValue[]): 
   return result;
 }
 
-/** Row-major data of the transpose of a 2-D parameter. */
-const transposed = (p: Tensor): Float32Array => Float32Array.from(p.t().contiguousData());
 
 /**
  * One layer of an LSTM with projection (ONNX's LSTM has no `weight_hr`), composed from basic ops:
@@ -201,10 +195,12 @@ function projectedLstmLayer(
   for (let d = 0; d < D; d++) {
     const [wih, whh, bih, bhh, whr] = m.bias ? params[l * D + d] : [params[l * D + d][0], params[l * D + d][1], null, null, params[l * D + d][2]];
     const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-    const wihT = g.weight(`${base}.weight_ih${sfx}_t`, transposed(wih!), [wih!.shape[1], 4 * H]);
-    const whhT = g.weight(`${base}.weight_hh${sfx}_t`, transposed(whh!), [P, 4 * H]);
-    const whrT = g.weight(`${base}.weight_hr${sfx}_t`, transposed(whr!), [H, P]);
-    const bias = bih && bhh ? g.weight(`${base}.bias${sfx}`, Float32Array.from(bih.contiguousData(), (v, i) => v + bhh.contiguousData()[i]), [4 * H]) : null;
+    // The parameters as PyTorch names them, transposed (and the biases summed) by nodes.
+    const t = (p: Tensor, name: string): string => g.node('Transpose', [g.param(p, `${base}.${name}${sfx}`)], { perm: ints([1, 0]) })[0]!;
+    const wihT = t(wih!, 'weight_ih');
+    const whhT = t(whh!, 'weight_hh');
+    const whrT = t(whr!, 'weight_hr');
+    const bias = bih && bhh ? g.node('Add', [g.param(bih, `${base}.bias_ih${sfx}`), g.param(bhh, `${base}.bias_hh${sfx}`)])[0]! : null;
     const splits = g.int64(`${base}.gate_sizes`, [H, H, H, H]);
     const body = g.subgraph(`${base}.cell${sfx}`, ['h_prev', 'c_prev', 'x_t'], ([hPrev, cPrev, xt]) => {
       let [gates] = g.node('Add', [g.node('MatMul', [xt!, wihT])[0], g.node('MatMul', [hPrev!, whhT])[0]]);

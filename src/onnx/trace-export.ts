@@ -11,39 +11,17 @@ import { allocStorage, type DType, isFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { int, OnnxExportError, OnnxGraph } from './graph.js';
 import { builtinExporter } from './layers.js';
-import { encodeModel, type TensorProto, type ValueInfoProto } from './proto.js';
-import { type Emit, emitterFor, onnxType, sizesTensor } from './trace-ops.js';
+import type { TensorProto, ValueInfoProto } from './proto.js';
+import type { ExportOptions } from './export.js';
+import { constantProto, finishModel, onnxType } from './fold.js';
+import { type Emit, emitterFor, sizesTensor } from './trace-ops.js';
 import { dynamicDims, grow, perturb, type Trace, type TracedOp, traceForward } from './trace.js';
 
 /** How much larger each dynamic axis is in the second trace. */
 const EXTRA = 3;
 
-/** Options the traced export reads (a subset of `ExportOptions`). */
-export interface TracedExportOptions {
-  inputNames?: readonly string[];
-  outputNames?: readonly string[];
-  dynamicAxes?: Record<string, readonly number[] | Record<number, string>>;
-}
 
 const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
-
-/** A constant tensor as an initializer of its own dtype. */
-function constantProto(name: string, t: Tensor): TensorProto {
-  const data = t.contiguousData();
-  const dims = [...t.shape];
-  switch (t.dtype) {
-    case 'float32':
-      return { name, dims, dataType: onnxType('float32'), rawData: new Uint8Array(Float32Array.from(data).buffer) };
-    case 'float64':
-      return { name, dims, dataType: onnxType('float64'), rawData: new Uint8Array(Float64Array.from(data).buffer) };
-    case 'int32':
-      return { name, dims, dataType: onnxType('int32'), rawData: new Uint8Array(Int32Array.from(data).buffer) };
-    case 'int64':
-      return { name, dims, dataType: onnxType('int64'), rawData: new Uint8Array(BigInt64Array.from(Array.from(data), (v) => BigInt(v)).buffer) };
-    case 'bool':
-      return { name, dims, dataType: onnxType('bool'), rawData: Uint8Array.from(data) };
-  }
-}
 
 /** A 0-d tensor of `dtype` holding `v`. */
 function scalarTensor(v: number, dtype: DType): Tensor {
@@ -63,8 +41,8 @@ function sameData(a: Tensor, b: Tensor): boolean {
 /** Where an op ran, for messages. */
 const where = (model: Module, op: TracedOp): string => (op.path === '' ? `${moduleTypeName(model)}.forward` : `module "${op.path}"`);
 
-/** Export `model` by tracing; returns the ModelProto's bytes. `opset` and `irVersion` are checked by the caller. */
-export function exportTraced(model: Module, examples: readonly Tensor[], options: TracedExportOptions, opset: number, irVersion: number): Uint8Array {
+/** Export `model` by tracing; returns the ModelProto's bytes. `opset` is checked by the caller. */
+export function exportTraced(model: Module, examples: readonly Tensor[], options: ExportOptions, opset: number): Uint8Array {
   const inNames = examples.map((_, i) => options.inputNames?.[i] ?? `input_${i}`);
   const dynamic = options.dynamicAxes ?? {};
   const dims = dynamicDims(inNames, examples, dynamic, EXTRA);
@@ -110,9 +88,7 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
     if (names.has(t)) throw new ValueError(`onnx export: example input ${i} is the same tensor as an earlier one; pass distinct tensors`);
     names.set(t, g.reserve(inNames[i]));
   });
-  const params = new Map<Tensor, string>();
-  for (const [p, t] of model.namedParameters()) params.set(t, p);
-  for (const [p, t] of model.namedBuffers()) params.set(t, p);
+  g.nameParams(model);
 
   // Producer of each tensor (the last op that returned it), and the ops the outputs need.
   const producer = new Map<Tensor, number>();
@@ -135,9 +111,13 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
     const known = names.get(t);
     if (known !== undefined) return known;
     const op = a.ops[opIndex];
-    const param = params.get(t);
-    const name = g.fresh(param ?? (op?.path ? `${op.path}.const` : 'const'));
-    if (param === undefined && b !== undefined && op !== undefined) {
+    if (g.paramNames.has(t) && isFloat(t.dtype)) {
+      const name = g.param(t, '');
+      names.set(t, name);
+      return name;
+    }
+    const name = g.fresh(op?.path ? `${op.path}.const` : 'const');
+    if (op !== undefined) {
       const other = b.ops[opIndex].inputs[inputIndex];
       if (other === undefined || !sameData(t, other)) {
         throw new OnnxExportError(
@@ -232,16 +212,11 @@ export function exportTraced(model: Module, examples: readonly Tensor[], options
   for (const t of examples) {
     if (!isFloat(t.dtype) && t.dtype !== 'int64' && t.dtype !== 'int32') throw new ValueError(`onnx export: inputs must be float or int tensors, got ${t.dtype}`);
   }
-  return encodeModel({
-    irVersion,
-    producerName: 'torchlet',
-    opsetImport: [{ domain: '', version: opset }],
-    graph: {
-      name: moduleTypeName(model),
-      node: g.nodes,
-      initializer: g.initializers,
-      input: examples.map((t, i) => info(inNames[i], t, undefined)),
-      output: outNames.map((n, i) => info(n, a.outputs[i], b?.outputs[i])),
-    },
+  return finishModel(g, options.doConstantFolding !== false, opset, {
+    name: moduleTypeName(model),
+    node: g.nodes,
+    initializer: g.initializers,
+    input: examples.map((t, i) => info(inNames[i], t, undefined)),
+    output: outNames.map((n, i) => info(n, a.outputs[i], b?.outputs[i])),
   });
 }

@@ -12,7 +12,6 @@
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { int, ints, type OnnxGraph } from './graph.js';
-import { DataType } from './proto.js';
 import type { DynamicDim, TracedOp } from './trace.js';
 
 /** What an op emitter can use. */
@@ -42,10 +41,6 @@ export interface Emit {
 
 type Emitter = (e: Emit, a: TracedOp, b: TracedOp | undefined) => string[];
 
-/** The ONNX element type of a dtype. */
-export function onnxType(d: DType): number {
-  return d === 'float32' ? DataType.FLOAT : d === 'float64' ? DataType.DOUBLE : d === 'int32' ? DataType.INT32 : d === 'int64' ? DataType.INT64 : DataType.BOOL;
-}
 
 const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
 

@@ -23,7 +23,8 @@ export type { ReduceOptions, SoftmaxOptions } from './dims.js';
  * accumulated in float64, then range-checked into int64, wrapped into int32, or made bool).
  */
 function sumKeep(x: Tensor, dims: readonly number[], dtype: DType = isFloat(x.dtype) ? x.dtype : 'int64'): Tensor {
-  let data = copyContiguous(x).storage;
+  // Read in place when there is something to reduce (the storage is only read); a copy otherwise.
+  let data = dims.length > 0 ? x.contiguousData() : copyContiguous(x).storage;
   const shape = [...x.shape];
   const direct = isFloat(dtype) && dtype === x.dtype;
   for (let k = dims.length - 1; k >= 0; k--) {

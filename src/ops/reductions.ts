@@ -622,13 +622,16 @@ export function prod(x0: Tensor, dim?: number | null | ReduceOptions, keepdim: b
   const all = a.dim === null || a.dim === undefined;
   const dims = all ? x.shape.map((_, i) => i) : [normDim(a.dim as number, x.ndim)].filter((d) => d < x.ndim);
   const { data, kept, m, count } = groups(x, dims);
+  const dtype = a.dtype ?? accDtype(x);
+  // int32 multiplies modulo 2^32 at every step, as PyTorch's int32 arithmetic (exact past 2^53).
+  const times = dtype === 'int32' ? Math.imul : (u: number, v: number) => u * v;
   const out = new Float64Array(count);
   const others = new Float64Array(data.length);
   for (let k = 0; k < count; k++) {
     let p = 1;
     for (let j = 0; j < m; j++) {
       others[k * m + j] = p; // prefix product before j
-      p *= data[k * m + j];
+      p = times(p, data[k * m + j]);
     }
     out[k] = p;
     let s = 1;
@@ -637,7 +640,6 @@ export function prod(x0: Tensor, dim?: number | null | ReduceOptions, keepdim: b
       s *= data[k * m + j];
     }
   }
-  const dtype = a.dtype ?? accDtype(x);
   const yKept = new Tensor(store(out, dtype, 'torch.prod'), kept, dtype);
   const y = all ? (keep ? yKept : reshape(yKept, [])) : keep ? yKept : dropDims(yKept, dims);
   return record(all ? 'ProdBackward0' : 'ProdBackward1', [x], y, ([g]) => {
@@ -675,17 +677,19 @@ function cumulative(fn: 'cumsum' | 'cumprod', x0: Tensor, dim0: number | Cumulat
   const { d, outer, n, inner } = dimSlices(x, dim);
   const data = x.contiguousData();
   const out = new Float64Array(data.length);
+  const dtype = want ?? accDtype(x);
+  // int32 products wrap at every step, as PyTorch's int32 arithmetic (sums are exact, then wrapped).
+  const times = dtype === 'int32' ? Math.imul : (u: number, v: number) => u * v;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let acc = fn === 'cumsum' ? 0 : 1;
       for (let j = 0; j < n; j++) {
         const at = (o * n + j) * inner + i;
-        acc = fn === 'cumsum' ? acc + data[at] : acc * data[at];
+        acc = fn === 'cumsum' ? acc + data[at] : times(acc, data[at]);
         out[at] = acc;
       }
     }
   }
-  const dtype = want ?? accDtype(x);
   const y = new Tensor(store(out, dtype, `torch.${fn}`), x.shape, dtype);
   if (fn === 'cumsum') {
     // The gradient is the reversed cumulative sum of g.

@@ -17,7 +17,6 @@ import { gateCount } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { narrow } from './shape.js';
-import { contiguous } from './util.js';
 
 /** The weights of one layer and direction, PyTorch's `weight_ih_l{k}`, ... (null when absent). */
 export interface RnnLayerWeights {
@@ -53,8 +52,9 @@ function rnnKernel(): RnnKernel {
   return backend().rnn;
 }
 
+/** The row-major data the kernel reads (the storage itself when contiguous: kernels never write their inputs). */
 function floatData(t: Tensor): FloatArray {
-  const d = contiguous(t.detach()).contiguousData();
+  const d = t.contiguousData();
   if (!(d instanceof Float32Array || d instanceof Float64Array)) throw new DTypeError(`rnnLayer: expected a floating point tensor, got ${t.dtype}`);
   return d;
 }

@@ -8,7 +8,7 @@ export type Shape = readonly number[];
 /** The number of elements of a shape (1 for `[]`). */
 export function numel(shape: Shape): number {
   let n = 1;
-  for (const s of shape) n *= s;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { expectClose, loadFixture, TOL } from '../helpers/fixtures.js';
+import { SEQ2SEQ, Seq2Seq } from './models.js';
 
 const { nn } = torch;
 
@@ -26,25 +27,8 @@ interface Cases {
   losses: number[];
 }
 const fx = loadFixture<Cases>('port_attention');
-const [PAD, VS, VT, E, H, STEPS] = [0, 7, 6, 5, 8, 6];
-
-// class Seq2Seq(nn.Module): ...
-class Seq2Seq extends nn.Module {
-  srcEmbed = new nn.Embedding(VS, E, { paddingIdx: PAD });
-  tgtEmbed = new nn.Embedding(VT, E, { paddingIdx: PAD });
-  encoder = new nn.GRU(E, H, { batchFirst: true });
-  decoder = new nn.GRU(E, H, { batchFirst: true });
-  out = new nn.Linear(2 * H, VT);
-  forward(src: Tensor, tgt: Tensor): [Tensor, Tensor] {
-    const [enc, h] = this.encoder.forward(this.srcEmbed.forward(src)) as [Tensor, Tensor]; // (N, S, H), (1, N, H)
-    const [dec] = this.decoder.forward(this.tgtEmbed.forward(tgt), h) as [Tensor, Tensor]; // (N, T, H)
-    const scores = torch.einsum('bqd,bkd->bqk', dec, enc); // (N, T, S)
-    const mask = src.eq(PAD).unsqueeze(1); // (N, 1, S), bool
-    const attn = torch.softmax(scores.maskedFill(mask, -Infinity), -1);
-    const context = torch.bmm(attn, enc); // (N, T, H)
-    return [this.out.forward(torch.cat([dec, context], -1)), attn];
-  }
-}
+const { PAD, VT } = SEQ2SEQ;
+const STEPS = 6;
 
 /** PyTorch's state-dict names (src_embed.weight) for the camelCase members (srcEmbed.weight). */
 const pyName = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

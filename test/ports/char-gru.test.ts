@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { expectClose, loadFixture, TOL } from '../helpers/fixtures.js';
+import { CharGRU } from './models.js';
 import { ReplayGenerator, ReplaySampler } from './replay.js';
 
 const { nn } = torch;
@@ -38,22 +39,6 @@ const { text: TEXT, seq: SEQ, stride: STRIDE, batch: BATCH } = fx.cases;
 const STEPS = 20;
 const GEN = 16;
 
-// class CharGRU(nn.Module): ...
-class CharGRU extends nn.Module {
-  embed: torch.nn.Embedding;
-  gru: torch.nn.GRU;
-  head: torch.nn.Linear;
-  constructor(vocab: number, emb = 6, hidden = 12) {
-    super();
-    this.embed = new nn.Embedding(vocab, emb);
-    this.gru = new nn.GRU(emb, hidden, { batchFirst: true });
-    this.head = new nn.Linear(hidden, vocab);
-  }
-  forward(x: Tensor, h: Tensor | null = null): [Tensor, Tensor] {
-    const [out, hN] = this.gru.forward(this.embed.forward(x), h) as [Tensor, Tensor];
-    return [this.head.forward(out), hN];
-  }
-}
 
 /** `logits[0, -1].argmax()`: the most likely next character (a 0-d int64 tensor). */
 function lastArgmax(logits: Tensor): Tensor {

@@ -15,10 +15,11 @@ import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { expectClose, loadFixture, TOL } from '../helpers/fixtures.js';
 import { ReplaySampler } from './replay.js';
+import { Classifier } from './models.js';
 
 const { nn } = torch;
 const { DataLoader } = torch.utils.data;
-const { packPaddedSequence, padSequence } = nn.utils.rnn;
+const { padSequence } = nn.utils.rnn;
 
 interface Cases {
   keys: string[];
@@ -36,17 +37,6 @@ interface Cases {
 const fx = loadFixture<Cases>('port_lstm_classifier');
 const { F, H, C, epochs: EPOCHS, batch: BATCH } = fx.cases;
 
-// class Classifier(nn.Module): ...
-class Classifier extends nn.Module {
-  lstm = new nn.LSTM(F, H, { numLayers: 2, batchFirst: true });
-  fc = new nn.Linear(H, C);
-  forward(x: Tensor, lengths: Tensor): Tensor {
-    const packed = packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false });
-    const [, [hN]] = this.lstm.forward(packed) as [unknown, [Tensor, Tensor]];
-    return this.fc.forward(hN.index(-1));
-  }
-}
-
 type Item = [Tensor, number];
 type Batch = [Tensor, Tensor, Tensor];
 
@@ -59,7 +49,7 @@ function collate(batch: Item[]): Batch {
 
 describe('port 2: LSTM classifier on variable-length sequences', () => {
   const items: Item[] = fx.cases.lengths.map((_, i) => [fx.get(`item${i}`).float(), fx.cases.labels[i]!]);
-  const model = new Classifier();
+  const model = new Classifier(F, H, C);
   model.loadStateDict(Object.fromEntries(fx.cases.keys.map((k) => [k, fx.get(`init/${k}`)])));
 
   it('3 epochs of padded, packed, shuffled batches with OneCycleLR give PyTorch losses, rates and weights', () => {

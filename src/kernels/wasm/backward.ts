@@ -7,7 +7,7 @@
  */
 import type { FloatArray, RnnGradsIn, RnnGradsOut, RnnLayerSpec, RnnWeights } from '../rnn.js';
 import { GradJob, GradJobWords, JobKind, LayerJob, LayerJobWords } from './abi.generated.js';
-import { type Dims, type SavedLayout, writeJob, writeSteps } from './layout.js';
+import { copyOut, type Dims, newJob, type SavedLayout, writeSteps } from './layout.js';
 import type { WasmKernels } from './loader.js';
 import { batchParts, runJobs, runSplit } from './partition.js';
 import { restoreSaved, type Saved } from './saved.js';
@@ -24,7 +24,8 @@ export interface BackwardDir<A extends FloatArray> {
   lay: SavedLayout;
   saved: Saved;
   grads: RnnGradsIn<A>;
-  make: (src: Float32Array) => A;
+  /** The forward's input: its gradients are new arrays of its type. */
+  like: A;
 }
 
 /** A direction's backward buffers in the arena (byte offsets; 0 = absent). */
@@ -85,35 +86,36 @@ function placeBuffers(w: WasmKernels, dir: BackwardDir<FloatArray>, saved: numbe
 function loopJobs(w: WasmKernels, p: Placed, parts: number): number[] {
   const { spec, d, lay } = p.dir;
   const { H, I, Hout } = d;
-  const at = (off: number): number => p.saved + off * 4;
-  return batchParts(spec, d, parts).map((q) => {
-    const steps = writeSteps(w, q.bs, q.offs);
-    const job = w.arena.alloc(LayerJobWords);
-    writeJob(w, job, LayerJob, LayerJobWords, {
-      ...steps,
-      mode: d.mode,
-      reverse: spec.reverse ? 1 : 0,
-      T: q.T,
-      H,
-      I,
-      P: Hout,
-      gates: at(lay.gates),
-      cPrev: d.lstm ? at(lay.cPrev) : 0,
-      cNew: d.lstm ? at(lay.cNew) : 0,
-      hg: d.gru ? at(lay.hg) : 0,
-      hPrev: at(lay.hPrev),
-      dy: p.dy,
-      dh: p.dh + q.r0 * Hout * 4,
-      dc: d.lstm ? p.dc + q.r0 * H * 4 : 0,
-      dgX: p.dgX,
-      dgH: p.dgH,
-      wHhT: p.wHhT,
-      wHrT: p.wHrT,
-      dhProj: p.dhProj,
-      dhU: d.proj ? p.dhU + q.r0 * H * 4 : 0,
-    });
-    return job;
-  });
+  const s0 = p.saved;
+  const jobs: number[] = [];
+  for (const q of batchParts(spec, d, parts)) {
+    const job = newJob(w, LayerJobWords);
+    writeSteps(w, job, q.bs, q.offs);
+    const j = w.arena.i32();
+    const o = job >> 2;
+    j[o + LayerJob.mode] = d.mode;
+    j[o + LayerJob.reverse] = spec.reverse ? 1 : 0;
+    j[o + LayerJob.T] = q.T;
+    j[o + LayerJob.H] = H;
+    j[o + LayerJob.I] = I;
+    j[o + LayerJob.P] = Hout;
+    j[o + LayerJob.gates] = s0 + lay.gates * 4;
+    if (d.lstm) j[o + LayerJob.cPrev] = s0 + lay.cPrev * 4;
+    if (d.lstm) j[o + LayerJob.cNew] = s0 + lay.cNew * 4;
+    if (d.gru) j[o + LayerJob.hg] = s0 + lay.hg * 4;
+    j[o + LayerJob.hPrev] = s0 + lay.hPrev * 4;
+    j[o + LayerJob.dy] = p.dy;
+    j[o + LayerJob.dh] = p.dh + q.r0 * Hout * 4;
+    if (d.lstm) j[o + LayerJob.dc] = p.dc + q.r0 * H * 4;
+    j[o + LayerJob.dgX] = p.dgX;
+    j[o + LayerJob.dgH] = p.dgH;
+    j[o + LayerJob.wHhT] = p.wHhT;
+    j[o + LayerJob.wHrT] = p.wHrT;
+    j[o + LayerJob.dhProj] = p.dhProj;
+    if (d.proj) j[o + LayerJob.dhU] = p.dhU + q.r0 * H * 4;
+    jobs.push(job);
+  }
+  return jobs;
 }
 
 /** Where a direction's weight gradients land (byte offsets; 0 = not wanted or absent). */
@@ -135,7 +137,7 @@ function gradJob(w: WasmKernels, p: Placed, nt: number): GradsAt {
   const needsDx = grads.needsDx !== false;
   const wIh = arena.alloc(GH * I);
   const o: GradsAt = {
-    job: arena.alloc(GradJobWords),
+    job: newJob(w, GradJobWords),
     dx: needsDx ? arena.alloc(total * I) : 0,
     dWIh: arena.alloc(GH * I),
     dWHh: arena.alloc(GH * Hout),
@@ -143,16 +145,35 @@ function gradJob(w: WasmKernels, p: Placed, nt: number): GradsAt {
     dBHh: weights.bHh ? arena.alloc(GH) : 0,
     dWHr: d.proj ? arena.alloc(Hout * H) : 0,
   };
-  const ops = { opIh: needsDx ? arena.alloc(k.packedSize(I, GH)) : 0, opX: arena.alloc(k.packedSize(I, total)), opH: arena.alloc(k.packedSize(Hout, total)) };
+  const opIh = needsDx ? arena.alloc(k.packedSize(I, GH)) : 0;
+  const opX = arena.alloc(k.packedSize(I, total));
+  const opH = arena.alloc(k.packedSize(Hout, total));
   arena.f32().set(weights.wIh, wIh >> 2);
-  const { dx, dWIh, dWHh, dBIh, dBHh } = o;
-  const at = (off: number): number => p.saved + off * 4;
-  writeJob(w, o.job, GradJob, GradJobWords, { nt, total, I, Hout, GH, x: at(lay.x), hPrev: at(lay.hPrev), dgX: p.dgX, dgH: p.dgH, wIh, ...ops, dx, dWIh, dWHh, dBIh, dBHh });
+  const j = arena.i32();
+  const at = o.job >> 2;
+  j[at + GradJob.nt] = nt;
+  j[at + GradJob.total] = total;
+  j[at + GradJob.I] = I;
+  j[at + GradJob.Hout] = Hout;
+  j[at + GradJob.GH] = GH;
+  j[at + GradJob.x] = p.saved + lay.x * 4;
+  j[at + GradJob.hPrev] = p.saved + lay.hPrev * 4;
+  j[at + GradJob.dgX] = p.dgX;
+  j[at + GradJob.dgH] = p.dgH;
+  j[at + GradJob.wIh] = wIh;
+  j[at + GradJob.opIh] = opIh;
+  j[at + GradJob.opX] = opX;
+  j[at + GradJob.opH] = opH;
+  j[at + GradJob.dx] = o.dx;
+  j[at + GradJob.dWIh] = o.dWIh;
+  j[at + GradJob.dWHh] = o.dWHh;
+  j[at + GradJob.dBIh] = o.dBIh;
+  j[at + GradJob.dBHh] = o.dBHh;
   return o;
 }
 
 /** After the GradJob ran: the projection's dW_hr (dhProjᵀ · hUnproj), then every gradient copied out. */
-function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, make: (src: Float32Array) => A): RnnGradsOut<A> {
+function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, like: A): RnnGradsOut<A> {
   const { d, lay } = p.dir;
   const { H, I, Hout, GH, B, total } = d;
   const { k, arena } = w;
@@ -162,16 +183,15 @@ function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, ma
     k.gemm(Hout, H, total, p.dhProj, Hout, op, o.dWHr, H, GEMM_A_TRANSPOSED);
   }
   const f = arena.f32();
-  const copy = (q: number, n: number): A | null => (q ? make(f.subarray(q >> 2, (q >> 2) + n)) : null);
   return {
-    dx: copy(o.dx, total * I),
-    dh0: copy(p.dh, B * Hout)!,
-    dc0: copy(p.dc, B * H),
-    dWIh: copy(o.dWIh, GH * I)!,
-    dWHh: copy(o.dWHh, GH * Hout)!,
-    dBIh: copy(o.dBIh, GH),
-    dBHh: copy(o.dBHh, GH),
-    dWHr: copy(o.dWHr, Hout * H),
+    dx: o.dx ? copyOut(like, f, o.dx, total * I) : null,
+    dh0: copyOut(like, f, p.dh, B * Hout),
+    dc0: p.dc ? copyOut(like, f, p.dc, B * H) : null,
+    dWIh: copyOut(like, f, o.dWIh, GH * I),
+    dWHh: copyOut(like, f, o.dWHh, GH * Hout),
+    dBIh: o.dBIh ? copyOut(like, f, o.dBIh, GH) : null,
+    dBHh: o.dBHh ? copyOut(like, f, o.dBHh, GH) : null,
+    dWHr: o.dWHr ? copyOut(like, f, o.dWHr, Hout * H) : null,
   };
 }
 
@@ -208,5 +228,5 @@ export function backwardMany<A extends FloatArray>(
       return g;
     });
   }
-  return placed.map((p, i) => collect(w, p, grads[i], dirs[i].make));
+  return placed.map((p, i) => collect(w, p, grads[i], dirs[i].like));
 }

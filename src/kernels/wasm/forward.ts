@@ -6,10 +6,10 @@
  */
 import type { FloatArray, RnnForwardArgs, RnnForwardManyResult, RnnForwardResult, RnnGradsIn } from '../rnn.js';
 import { JobKind, LayerJob, LayerJobWords } from './abi.generated.js';
-import { type BackwardDir, backwardMany } from './backward.js';
-import { type Dims, dims, foldedBias, maker, type SavedLayout, savedLayout, writeJob, writeSteps } from './layout.js';
+import { backwardMany } from './backward.js';
+import { copyOut, type Dims, dims, newJob, type SavedLayout, savedLayout, writeFoldedBias, writeSteps } from './layout.js';
 import type { WasmKernels } from './loader.js';
-import { batchParts, runJobs, threadsFor } from './partition.js';
+import { batchParts, type Part, runJobs, threadsFor } from './partition.js';
 import { backwardOnce, keepSaved, placeSaved, type Saved, type Slot, unpinOnFailure } from './saved.js';
 import type { ThreadPool } from './threads.js';
 
@@ -17,7 +17,15 @@ import type { ThreadPool } from './threads.js';
 const CHUNK_ROWS = 512;
 
 /** The packed weights and biases of a direction in the arena (byte offsets; 0 = absent). */
-function placeWeights(w: WasmKernels, args: RnnForwardArgs, d: Dims): Partial<Record<keyof typeof LayerJob, number>> {
+interface PlacedWeights {
+  wIh: number;
+  wHh: number;
+  wHr: number;
+  bias: number;
+  bHn: number;
+}
+
+function placeWeights(w: WasmKernels, args: RnnForwardArgs, d: Dims): PlacedWeights {
   const { k, arena } = w;
   const { H, I, Hout, GH } = d;
   const wIh = arena.alloc(k.packedSize(GH, I));
@@ -27,24 +35,97 @@ function placeWeights(w: WasmKernels, args: RnnForwardArgs, d: Dims): Partial<Re
   const bias = arena.alloc(GH);
   const bHn = arena.alloc(H);
   const f = arena.f32();
-  const pack = (src: FloatArray, n: number, kk: number, dst: number): void => {
-    f.set(src, raw >> 2);
-    k.packW(raw, kk, 1, n, kk, dst);
-  };
-  pack(args.weights.wIh, GH, I, wIh);
-  pack(args.weights.wHh, GH, Hout, wHh);
-  if (d.proj) pack(args.weights.wHr!, Hout, H, wHr);
-  f.set(foldedBias(d, args.weights), bias >> 2);
+  f.set(args.weights.wIh, raw >> 2);
+  k.packW(raw, I, 1, GH, I, wIh);
+  f.set(args.weights.wHh, raw >> 2);
+  k.packW(raw, Hout, 1, GH, Hout, wHh);
+  if (d.proj) {
+    f.set(args.weights.wHr!, raw >> 2);
+    k.packW(raw, H, 1, Hout, H, wHr);
+  }
+  writeFoldedBias(f, bias, d, args.weights);
   f.fill(0, bHn >> 2, (bHn >> 2) + H);
   if (d.gru && args.weights.bHh) f.set(args.weights.bHh.subarray(2 * H, 3 * H), bHn >> 2);
   return { wIh, wHh, wHr, bias, bHn };
 }
 
-interface PlacedForward<A extends FloatArray> {
+/** Where a placed direction's outputs are (byte offsets), for `finishForward` once its jobs ran. */
+interface PlacedForward {
   /** One LayerJob per part of the batch rows. */
   jobs: number[];
-  /** After the jobs ran: the outputs copied out, and the saved state kept. */
-  finish(): { y: A | null; hN: A; cN: A | null; saved: Saved | null };
+  y: number;
+  ldy: number;
+  /** y is this direction's own block (not columns of a shared output). */
+  own: boolean;
+  c: number;
+  /** Room for hN, gathered from y's rows. */
+  hN: number;
+}
+
+/** What a direction's forward gives back. */
+interface Finished<A extends FloatArray> {
+  y: A | null;
+  hN: A;
+  cN: A | null;
+  saved: Saved | null;
+}
+
+/** A direction's buffers in the arena (byte offsets; 0 = absent), as its jobs point at them. */
+interface ForwardBuffers {
+  x: number;
+  weights: PlacedWeights;
+  hA: number;
+  hB: number;
+  c: number;
+  y: number;
+  ldy: number;
+  chunk: number;
+  /** The saved block (training) and its layout, or 0 and null. */
+  s0: number;
+  lay: SavedLayout | null;
+  /** Inference scratch per batch row: W_hh h (GRU), o * tanh(c) (projection). */
+  hg: number;
+  hu: number;
+}
+
+/** Write the LayerJob of one part of the batch rows (its own gate rows when not training). */
+function forwardJob(w: WasmKernels, args: RnnForwardArgs, d: Dims, q: Part, b: ForwardBuffers): number {
+  const { H, I, Hout, GH } = d;
+  const { s0, lay } = b;
+  const gates = lay ? s0 + lay.gates * 4 : w.arena.alloc(Math.min(b.chunk, d.total) * GH);
+  const job = newJob(w, LayerJobWords);
+  writeSteps(w, job, q.bs, q.offs);
+  const j = w.arena.i32();
+  const o = job >> 2;
+  j[o + LayerJob.mode] = d.mode;
+  j[o + LayerJob.reverse] = args.spec.reverse ? 1 : 0;
+  j[o + LayerJob.T] = q.T;
+  j[o + LayerJob.H] = H;
+  j[o + LayerJob.I] = I;
+  j[o + LayerJob.P] = Hout;
+  j[o + LayerJob.x] = b.x;
+  j[o + LayerJob.wIh] = b.weights.wIh;
+  j[o + LayerJob.wHh] = b.weights.wHh;
+  j[o + LayerJob.wHr] = b.weights.wHr;
+  j[o + LayerJob.bias] = b.weights.bias;
+  j[o + LayerJob.bHn] = b.weights.bHn;
+  // this part's rows of the state buffers
+  j[o + LayerJob.hA] = b.hA + q.r0 * Hout * 4;
+  j[o + LayerJob.hB] = b.hB + q.r0 * Hout * 4;
+  if (d.lstm) j[o + LayerJob.c] = b.c + q.r0 * H * 4;
+  j[o + LayerJob.y] = b.y;
+  j[o + LayerJob.ldy] = b.ldy;
+  j[o + LayerJob.gates] = gates;
+  j[o + LayerJob.chunk] = b.chunk;
+  if (lay) {
+    j[o + LayerJob.save] = 1;
+    j[o + LayerJob.hPrev] = s0 + lay.hPrev * 4;
+    if (d.lstm) j[o + LayerJob.cPrev] = s0 + lay.cPrev * 4;
+    if (d.lstm) j[o + LayerJob.cNew] = s0 + lay.cNew * 4;
+  }
+  if (d.gru) j[o + LayerJob.hg] = lay ? s0 + lay.hg * 4 : b.hg + q.r0 * GH * 4;
+  if (d.proj) j[o + LayerJob.hUnproj] = lay ? s0 + lay.hUnproj * 4 : b.hu + q.r0 * H * 4;
+  return job;
 }
 
 /**
@@ -52,67 +133,41 @@ interface PlacedForward<A extends FloatArray> {
  * per part of the batch rows (`parts` threads). y is its own block, or its columns of a shared
  * output (`yOut`). Nothing runs yet.
  */
-function placeForward<A extends FloatArray>(
+function placeForward(
   w: WasmKernels,
-  args: RnnForwardArgs<A>,
+  args: RnnForwardArgs,
   d: Dims,
   saving: { lay: SavedLayout; slot: Slot } | null,
   parts: number,
   yOut: { at: number; ld: number } | null = null,
-): PlacedForward<A> {
+): PlacedForward {
   const { H, I, Hout, GH, B, total } = d;
   const { arena } = w;
-  const lay = saving?.lay;
-  const at = (off: number): number => (saving ? saving.slot.at + off * 4 : 0);
-  // x lives in the saved block when training (dW_ih needs it), in scratch otherwise.
-  const x = lay ? at(lay.x) : arena.alloc(total * I);
-  const weights = placeWeights(w, args, d);
-  const hA = arena.alloc(B * Hout);
-  const hB = arena.alloc(B * Hout);
-  const c = d.lstm ? arena.alloc(B * H) : 0;
-  const y = yOut ? yOut.at : arena.alloc(total * Hout);
-  const chunk = lay ? total : Math.max(CHUNK_ROWS, B);
-  const partList = batchParts(args.spec, d, parts);
-  // Inference: a chunk of gate rows per part, and per-row scratch for W_hh h (GRU) and o * tanh(c) (projection).
-  const gates = lay ? partList.map(() => at(lay.gates)) : partList.map(() => arena.alloc(Math.min(chunk, total) * GH));
-  const hg = d.gru && !lay ? arena.alloc(B * GH) : 0;
-  const hu = d.proj && !lay ? arena.alloc(B * H) : 0;
-  const steps = partList.map((q) => writeSteps(w, q.bs, q.offs));
-  const jobs = partList.map(() => arena.alloc(LayerJobWords));
+  const lay = saving ? saving.lay : null;
+  const s0 = saving ? saving.slot.at : 0;
+  const b: ForwardBuffers = {
+    // x lives in the saved block when training (dW_ih needs it), in scratch otherwise.
+    x: lay ? s0 + lay.x * 4 : arena.alloc(total * I),
+    weights: placeWeights(w, args, d),
+    hA: arena.alloc(B * Hout),
+    hB: arena.alloc(B * Hout),
+    c: d.lstm ? arena.alloc(B * H) : 0,
+    y: yOut ? yOut.at : arena.alloc(total * Hout),
+    ldy: yOut ? yOut.ld : Hout,
+    chunk: lay ? total : Math.max(CHUNK_ROWS, B),
+    s0,
+    lay,
+    hg: d.gru && !lay ? arena.alloc(B * GH) : 0,
+    hu: d.proj && !lay ? arena.alloc(B * H) : 0,
+  };
+  const hN = arena.alloc(B * Hout);
+  const jobs = batchParts(args.spec, d, parts).map((q) => forwardJob(w, args, d, q, b));
   const f = arena.f32();
-  f.set(args.x, x >> 2);
-  f.set(args.h0.subarray(0, B * Hout), hA >> 2);
-  f.set(args.h0.subarray(0, B * Hout), hB >> 2);
-  if (d.lstm) f.set(args.c0!.subarray(0, B * H), c >> 2);
-  partList.forEach((q, p) => {
-    writeJob(w, jobs[p], LayerJob, LayerJobWords, {
-      ...weights,
-      ...steps[p],
-      mode: d.mode,
-      reverse: args.spec.reverse ? 1 : 0,
-      T: q.T,
-      H,
-      I,
-      P: Hout,
-      x,
-      // this part's rows of the state buffers
-      hA: hA + q.r0 * Hout * 4,
-      hB: hB + q.r0 * Hout * 4,
-      c: d.lstm ? c + q.r0 * H * 4 : 0,
-      y,
-      ldy: yOut ? yOut.ld : Hout,
-      gates: gates[p],
-      chunk,
-      save: lay ? 1 : 0,
-      hPrev: lay ? at(lay.hPrev) : 0,
-      cPrev: lay && d.lstm ? at(lay.cPrev) : 0,
-      cNew: lay && d.lstm ? at(lay.cNew) : 0,
-      hg: d.gru ? (lay ? at(lay.hg) : hg + q.r0 * GH * 4) : 0,
-      hUnproj: d.proj ? (lay ? at(lay.hUnproj) : hu + q.r0 * H * 4) : 0,
-    });
-  });
-  const finish = () => finishForward(w, args, d, { y, ldy: yOut ? yOut.ld : Hout, own: !yOut, c }, saving);
-  return { jobs, finish };
+  f.set(args.x, b.x >> 2);
+  f.set(args.h0.subarray(0, B * Hout), b.hA >> 2);
+  f.set(args.h0.subarray(0, B * Hout), b.hB >> 2);
+  if (d.lstm) f.set(args.c0!.subarray(0, B * H), b.c >> 2);
+  return { jobs, y: b.y, ldy: b.ldy, own: !yOut, c: b.c, hN };
 }
 
 /** After the jobs ran: y (unless shared), hN from each row's last output row, cN, and the saved state kept. */
@@ -120,24 +175,22 @@ function finishForward<A extends FloatArray>(
   w: WasmKernels,
   args: RnnForwardArgs<A>,
   d: Dims,
-  out: { y: number; ldy: number; own: boolean; c: number },
+  out: PlacedForward,
   saving: { lay: SavedLayout; slot: Slot } | null,
-): { y: A | null; hN: A; cN: A | null; saved: Saved | null } {
+): Finished<A> {
   const { B, Hout, H, total } = d;
-  const make = maker(args.x);
   const f = w.arena.f32();
-  // hN: each row's h after its own last step (forward: its last step; reverse: step 0).
-  const hN = new Float32Array(B * Hout);
+  // hN: each row's h after its own last step (forward: its last step; reverse: step 0), gathered in the arena.
   let t = 0;
   for (let b = B - 1; b >= 0; b--) {
     if (!args.spec.reverse) while (t + 1 < d.T && args.spec.batchSizes[t + 1] > b) t++;
     const row = (out.y >> 2) + (d.offs[t] + b) * out.ldy;
-    hN.set(f.subarray(row, row + Hout), b * Hout);
+    f.copyWithin((out.hN >> 2) + b * Hout, row, row + Hout);
   }
   return {
-    y: out.own ? make(f.subarray(out.y >> 2, (out.y >> 2) + total * Hout)) : null,
-    hN: make(hN),
-    cN: d.lstm ? make(f.subarray(out.c >> 2, (out.c >> 2) + B * H)) : null,
+    y: out.own ? copyOut(args.x, f, out.y, total * Hout) : null,
+    hN: copyOut(args.x, f, out.hN, B * Hout),
+    cN: d.lstm ? copyOut(args.x, f, out.c, B * H) : null,
     saved: saving ? keepSaved(w, saving.slot, saving.lay.size) : null,
   };
 }
@@ -151,15 +204,16 @@ export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwar
   const lay = args.needsGrad ? savedLayout(d) : null;
   const slots = lay ? placeSaved(w, [lay.size]) : [];
   const { y, hN, cN, saved } = unpinOnFailure(w, slots, () => {
-    const placed = placeForward(w, args, d, lay ? { lay, slot: slots[0] } : null, threads ? threads.n : 1);
+    const saving = lay ? { lay, slot: slots[0] } : null;
+    const placed = placeForward(w, args, d, saving, threads ? threads.n : 1);
     runJobs(w, threads, JobKind.forward, placed.jobs);
-    return placed.finish();
+    return finishForward(w, args, d, placed, saving);
   });
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay && saved) {
-    const dir: Omit<BackwardDir<A>, 'grads'> = { spec: args.spec, weights: args.weights, d, lay, saved, make: maker(args.x) };
+    const { spec, weights, x } = args;
     // Threads again only if the pool that ran the forward (same memory) is still up.
-    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ ...dir, grads }], retain)[0]);
+    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ spec, weights, d, lay, saved, grads, like: x }], retain)[0]);
   }
   return { y: y!, hN, cN, backward };
 }
@@ -188,17 +242,16 @@ export function forwardSide<A extends FloatArray>(threads: ThreadPool, argsList:
       return placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, yOut);
     });
     runJobs(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]));
-    return placed.map((p) => p.finish());
+    return placed.map((p, i) => finishForward(w, argsList[i], ds[i], p, all ? { lay: lays[i]!, slot: slots[i] } : null));
   });
   let backward: RnnForwardManyResult<A>['backward'] = null;
   if (all) {
     const saved = outs.map((o) => o.saved!);
     backward = backwardOnce(w, saved, (grads: RnnGradsIn<A>[], retain) => {
-      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], make: maker(a.x) }));
+      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], like: a.x }));
       return backwardMany(w, threads, dirs, retain, true);
     });
   }
-  const f = w.arena.f32();
-  const joined = joinedP >= 0 ? maker(argsList[0].x)(f.subarray(joinedP >> 2, (joinedP >> 2) + total * width)) : null;
+  const joined = joinedP >= 0 ? copyOut(argsList[0].x, w.arena.f32(), joinedP, total * width) : null;
   return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, backward };
 }

@@ -2,9 +2,11 @@
  * Where the wasm recurrent kernel puts things: the sizes it branches on, the layout of the
  * state a forward saves for its backward, and the job blocks it writes for assembly/layer.ts
  * (whose fields come from assembly/abi.ts through abi.generated.ts, so no slot is spelled here).
+ * Nothing here allocates a JavaScript object per call beyond the results: jobs are written
+ * word by word into the arena (each call's garbage is charged to every later call's GC).
  */
 import { type FloatArray, type LayerDims, layerDims, type RnnLayerSpec, type RnnMode, type RnnWeights } from '../rnn.js';
-import { CellMode } from './abi.generated.js';
+import { CellMode, LayerJob } from './abi.generated.js';
 import type { WasmKernels } from './loader.js';
 
 /** The contract's layer sizes plus what this kernel branches on. */
@@ -54,35 +56,42 @@ export function savedLayout(d: Dims): SavedLayout {
   return { size, x, gates, hPrev, cPrev, cNew, hg, hUnproj };
 }
 
-/** bIh + bHh folded into one row (GRU: the n block of bHh stays apart, inside r * (...)). */
-export function foldedBias(d: Dims, w: RnnWeights): Float32Array {
-  const bias = new Float32Array(d.GH);
+/**
+ * bIh + bHh folded into one row of GH floats written at byte offset `at` (GRU: the n block of
+ * bHh stays apart, inside r * (...)). Straight into the arena: no array per call.
+ */
+export function writeFoldedBias(f: Float32Array, at: number, d: Dims, w: RnnWeights): void {
+  const o = at >> 2;
   const nEnd = d.gru ? 2 * d.H : d.GH;
-  for (let j = 0; j < d.GH; j++) bias[j] = (w.bIh ? w.bIh[j] : 0) + (w.bHh && j < nEnd ? w.bHh[j] : 0);
-  return bias;
-}
-
-/** A new array of the caller's type (always Float32Array here: the kernel admits no other). */
-export function maker<A extends FloatArray>(like: A): (src: Float32Array) => A {
-  const Ctor = like.constructor as new (src: Float32Array) => A;
-  return (src) => new Ctor(src);
+  const { bIh, bHh } = w;
+  for (let j = 0; j < d.GH; j++) f[o + j] = (bIh ? bIh[j] : 0) + (bHh && j < nEnd ? bHh[j] : 0);
 }
 
 /**
- * Write a job block of the given layout (an abi.generated.ts word map) at `at`: the given
- * fields, every other word zero (0 = absent pointer, false flag).
+ * n floats at byte offset `at` of the arena, copied into a new array of `like`'s type (always
+ * Float32Array here: the kernel admits no other).
  */
-export function writeJob<F extends string>(w: WasmKernels, at: number, layout: Readonly<Record<F, number>>, words: number, fields: Partial<Record<F, number>>): void {
-  const i32 = new Int32Array(w.arena.memory.buffer, at, words);
-  i32.fill(0);
-  for (const [name, value] of Object.entries(fields) as [F, number][]) i32[layout[name]] = value;
+export function copyOut<A extends FloatArray>(like: A, f: Float32Array, at: number, n: number): A {
+  return new (like.constructor as new (src: Float32Array) => A)(f.subarray(at >> 2, (at >> 2) + n));
 }
 
-/** Write a step list (batch sizes, then row offsets) and return its two addresses. */
-export function writeSteps(w: WasmKernels, bs: Int32Array, offs: Int32Array): { batchSizes: number; offs: number } {
+/**
+ * A job block of `words` words (an abi.generated.ts layout's size) in the arena, every word zero
+ * (0 = absent pointer, false flag); returns its byte offset. The caller writes its fields as
+ * `w.arena.i32()[(job >> 2) + LayerJob.T] = T` after its last alloc (no object per job).
+ */
+export function newJob(w: WasmKernels, words: number): number {
+  const at = w.arena.alloc(words);
+  w.arena.i32().fill(0, at >> 2, (at >> 2) + words);
+  return at;
+}
+
+/** Write a part's step list (batch sizes, then row offsets) and point LayerJob `job` at it. */
+export function writeSteps(w: WasmKernels, job: number, bs: Int32Array, offs: Int32Array): void {
   const at = w.arena.alloc(2 * bs.length);
-  const i32 = new Int32Array(w.arena.memory.buffer);
+  const i32 = w.arena.i32();
   i32.set(bs, at >> 2);
   i32.set(offs, (at >> 2) + bs.length);
-  return { batchSizes: at, offs: at + bs.length * 4 };
+  i32[(job >> 2) + LayerJob.batchSizes] = at;
+  i32[(job >> 2) + LayerJob.offs] = at + bs.length * 4;
 }

@@ -67,6 +67,7 @@ const PAGE = 65536;
 export class Arena {
   private top: number;
   private view: Float32Array;
+  private ints: Int32Array;
   /** Pinned blocks in address order: [start, bytes, free]. Scratch starts at `pinEnd`. */
   private readonly pins: { start: number; bytes: number; free: boolean }[] = [];
   private pinEnd: number;
@@ -84,6 +85,7 @@ export class Arena {
     this.pinEnd = base;
     this.peak = base;
     this.view = new Float32Array(memory.buffer);
+    this.ints = new Int32Array(memory.buffer);
   }
 
   reset(): void {
@@ -172,6 +174,12 @@ export class Arena {
   f32(): Float32Array {
     if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
     return this.view;
+  }
+
+  /** An int32 view of the whole memory (job blocks, step lists); call after the last alloc. */
+  i32(): Int32Array {
+    if (this.ints.buffer !== this.memory.buffer) this.ints = new Int32Array(this.memory.buffer);
+    return this.ints;
   }
 
   /** alloc + copy in. */

@@ -78,10 +78,10 @@ export function runJobs(w: WasmKernels, threads: ThreadPool | null, kind: number
     return;
   }
   const list = w.arena.alloc(EachListWords - 1 + threads.n);
-  const i32 = new Int32Array(w.arena.memory.buffer, list, EachListWords - 1 + threads.n);
-  i32.fill(0);
-  i32[EachList.kind] = kind;
-  i32.set(jobs, EachList.first);
+  const i32 = w.arena.i32();
+  i32.fill(0, list >> 2, (list >> 2) + EachListWords - 1 + threads.n);
+  i32[(list >> 2) + EachList.kind] = kind;
+  i32.set(jobs, (list >> 2) + EachList.first);
   runOnThreads(threads, list, JobKind.each, () => w.k.runEach(list, 0));
 }
 
