@@ -4,12 +4,20 @@
  * `torch.…`) or says it has none ("No PyTorch twin"). These comments are what the TypeDoc reference
  * (`npm run docs`) and editors show. `@internal` exports are exempt (TypeDoc hides them).
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = ['src/index.ts', 'src/node.ts', 'src/nn/index.ts'];
+const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { exports: Record<string, string | { types?: string }> };
+// Every entry point of the package (its exports map): `.` -> src/index.ts, `./nn` -> src/nn/index.ts, ...
+const PREFIX = new Map(
+  Object.entries(pkg.exports).flatMap(([sub, v]) =>
+    typeof v === 'object' && v.types ? [[v.types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts'), sub === '.' ? 'torch.' : `torchlet/${sub.slice(2)}: `] as const] : [],
+  ),
+);
+const ENTRIES = [...PREFIX.keys()];
 
 interface Export {
   name: string;
@@ -44,13 +52,19 @@ function publicExports(): Export[] {
   };
   for (const e of ENTRIES) {
     const file = program.getSourceFile(ROOT + e)!;
-    walk(checker.getSymbolAtLocation(file)!, e === 'src/index.ts' ? 'torch.' : e === 'src/node.ts' ? 'torchlet/node: ' : 'torchlet/nn: ');
+    walk(checker.getSymbolAtLocation(file)!, PREFIX.get(e)!);
   }
   return out;
 }
 
 describe('doc comments of the public API', () => {
   const exports = publicExports();
+
+  it('covers every entry point of the exports map, as the TypeDoc reference does', () => {
+    expect(ENTRIES).toEqual(expect.arrayContaining(['src/index.ts', 'src/nn/index.ts', 'src/node.ts']));
+    const typedoc = JSON.parse(readFileSync(`${ROOT}typedoc.json`, 'utf8')) as { entryPoints: string[] };
+    expect([...typedoc.entryPoints].sort()).toEqual([...ENTRIES].sort());
+  });
 
   it('finds the public API (a few hundred names, through the namespaces)', () => {
     expect(exports.length).toBeGreaterThan(250);

@@ -11,7 +11,7 @@
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +87,7 @@ afterAll(() => {
 describe('the tarball (npm pack)', () => {
   it('holds the built package, the wasm files, types, LICENSE, and no tests, fixtures or sources', () => {
     const paths = packed.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/bundle/internal.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/bundle/internal.js', 'dist/bundle/cold.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
       expect(paths, f).toContain(f);
     }
     for (const f of ['simd', 'relaxed', 'simd-shared', 'relaxed-shared']) expect(paths).toContain(`dist/kernels/wasm/kernels-${f}.wasm`);
@@ -108,13 +108,20 @@ describe('the tarball (npm pack)', () => {
 
   it('the Node bundle maps errors to the line that throws, in a shipped per-module file', () => {
     // The bundle's maps point at dist/**/*.js (which ship), one mapping per original line; they
-    // carry no copy of those files (only of index.js's generated entry, which is on no disk).
+    // carry no copy of those files, only of the modules the build generated (on no disk). The
+    // CLI's libraries (node_modules/) are named, not copied (their licences are shipped).
     const dist = join(project, 'node_modules', 'torchlet', 'dist');
-    const map = JSON.parse(readFileSync(join(dist, 'bundle', 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
-    expect(map.sources).toContain('../ops/matmul.js');
-    const generated = map.sources.filter((_f, i) => typeof map.sourcesContent?.[i] === 'string');
-    expect(generated).toEqual(['entry.js']);
-    expect(map.sources.filter((f) => f !== 'entry.js' && !f.includes('node_modules/') && !existsSync(join(dist, 'bundle', f)))).toEqual([]);
+    for (const file of ['index', 'cold', 'cli', 'node']) {
+      const map = JSON.parse(readFileSync(join(dist, 'bundle', `${file}.js.map`), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      const onDisk = map.sources.filter((f) => existsSync(join(dist, 'bundle', f)));
+      expect(onDisk.length, file).toBeGreaterThan(0);
+      for (const [i, f] of map.sources.entries()) {
+        const content = map.sourcesContent?.[i];
+        if (onDisk.includes(f) || f.includes('node_modules/')) expect(content ?? null, f).toBeNull();
+        else expect(typeof content, `${file}.js.map: ${f}`).toBe('string');
+      }
+    }
+    expect(JSON.parse(readFileSync(join(dist, 'bundle', 'index.js.map'), 'utf8')).sources).toContain('../ops/matmul.js');
     writeFileSync(join(project, 'throws.mjs'), "import * as torch from 'torchlet';\ntorch.zeros(2, 3).matmul(torch.zeros(4, 5));\n");
     const r = spawnSync(process.execPath, ['--enable-source-maps', 'throws.mjs'], { cwd: project, encoding: 'utf8' });
     const frame = r.stderr.match(/\(?([^\s()]+\/dist\/[\w/.-]+\.js):(\d+):\d+\)?/);
@@ -159,6 +166,31 @@ describe('installed from the tarball into a fresh project', () => {
     // On this Node.js, require() and import give the same module (no second copy of any class).
     const same = spawnSync(process.execPath, ['-e', "const t = require('torchlet'); import('torchlet').then((m) => console.log(m.Tensor === t.Tensor && m.nn.LSTM === require('torchlet/nn').LSTM))"], { cwd: project, encoding: 'utf8' });
     expect(same.stdout.trim(), same.stderr).toBe('true');
+  });
+
+  it('import does not load the code of files, ONNX export and explain (dist/bundle/cold.js): their first call does', () => {
+    // Shown by taking cold.js away: the import and tensor work still run; torch.save then fails to find it.
+    const cold = join(project, 'node_modules', 'torchlet', 'dist', 'bundle', 'cold.js');
+    const script = `import * as torch from 'torchlet';
+console.log(torch.randn(2, 3).matmul(torch.ones(3, 1)).shape.join('x'));
+try { torch.save({ w: torch.ones(2) }); console.log('saved'); } catch (e) { console.log(e.code); }`;
+    renameSync(cold, `${cold}.away`);
+    try {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+      expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['2x1', 'MODULE_NOT_FOUND']);
+    } finally {
+      renameSync(`${cold}.away`, cold);
+    }
+    // With it: files, ONNX export and explain run, and the functions keep their names and identities.
+    const used = `import * as torch from 'torchlet';
+const m = new torch.nn.LSTM(3, 4);
+const back = torch.load(torch.save(m.stateDict()));
+const st = torch.io.loadSafetensors(torch.io.saveSafetensors({ w: torch.ones(2, 3) }));
+const onnx = torch.onnx.export(new torch.nn.Linear(3, 2), torch.randn(1, 3));
+const report = torch.renderExplain(torch.explain(m, torch.randn(5, 2, 3)));
+console.log(JSON.stringify([Object.keys(back).length, st.tensors.w.shape, onnx.length > 100, report.split('\\n')[0], torch.load === torch.io.load, torch.io.save.name, String(torch.explainer.layerFromString('nn.GRU(3, 5)'))]));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', used], { cwd: project, encoding: 'utf8' });
+    expect(JSON.parse(r.stdout), r.stderr).toEqual([4, [2, 3], true, 'explain LSTM(3, 4)  on input (L=5, N=2, Hin=3)', true, 'save', 'GRU(3, 5)']);
   });
 
   it('the bundle keeps the names of classes and functions (reprs and messages show them)', () => {

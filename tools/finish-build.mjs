@@ -156,13 +156,17 @@ export function zipSync(data, opts) {
     writeFileSync(file, fixed);
   }
   // 2. The Node bundle, made from the files of step 1: dist/bundle/index.js, the whole library in
-  // one file (measured: the same code as an entry plus a shared chunk took ~8 ms longer to import,
-  // bench/import-time.ts). The CLI (dist/bundle/cli.js) is bundled on its own and takes the
-  // library's modules from that one copy: each library module it imports is read from
-  // dist/bundle/internal.js, where index.js leaves those modules' namespaces when it loads
-  // (no copy of a class or of the kernels' state; nothing added to torchlet's public exports).
+  // one file but for the modules in COLD. Compiling the code is most of what an import costs
+  // (~0.05 ms per KB), so the modules of work that no import needs (reading and writing files,
+  // ONNX export, explain) are in dist/bundle/cold.js, which the first call of one of their
+  // functions loads (require(esm), synchronous); index.js has a stand-in of the same name for each
+  // of their functions (they export only functions: a class or a constant cannot wait).
+  // The CLI (dist/bundle/cli.js) and cold.js are bundled on their own and take every module that
+  // index.js holds from it, through dist/bundle/internal.js (index.js provides them lazily): one
+  // copy of every class and of the kernels' state, nothing added to torchlet's exports.
   // The CLI's `await import('./x.js')` (lazy subcommands) become static imports: a dynamic import
   // would be one more file to load.
+  const COLD = ['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'];
   const staticImports = {
     name: 'cli-static-imports',
     setup(b) {
@@ -192,35 +196,70 @@ export function zipSync(data, opts) {
     logLevel: 'warning',
   };
   const rel = (file) => relative(out, file).split('\\').join('/');
-  // The modules in the library's bundle.
-  const library = new Set(
-    Object.keys((await build({ ...nodeBundle, entryPoints: [join(out, 'index.js')], write: false, sourcemap: false, outdir: join(out, 'bundle') })).metafile.inputs).map((f) =>
-      rel(resolve(root, f)),
-    ),
-  );
-  // The CLI: every import of a library module becomes a read of internal.js.
-  const shared = new Map(); // library module (relative to dist) -> its export names
-  const fromLibrary = {
-    name: 'cli-library-from-index',
+  const exportsOf = new Map(); // module (relative to dist) -> its export names
+  const namesOf = async (m) => {
+    if (!exportsOf.has(m)) {
+      const ns = await import(pathToFileURL(join(out, m)).href);
+      if (COLD.includes(m)) {
+        const other = Object.keys(ns).filter((k) => typeof ns[k] !== 'function' || /^class\b/.test(Function.prototype.toString.call(ns[k])));
+        // Constants (option schemas) are left out of the stand-in: nothing outside the module may import them.
+        exportsOf.set(m, Object.keys(ns).filter((k) => !other.includes(k)));
+      } else exportsOf.set(m, Object.keys(ns));
+    }
+    return exportsOf.get(m);
+  };
+  const generated = new Map(); // a generated module's name in the source maps -> its text
+  // index.js's stand-ins for the cold modules' functions.
+  const coldStubs = {
+    name: 'cold-stubs',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.namespace === 'cold-stub') return { path: args.path, external: true };
+        const file = rel(resolve(args.resolveDir, args.path));
+        return COLD.includes(file) ? { path: file, namespace: 'cold-stub' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'cold-stub' }, async (args) => {
+        const contents = [
+          'let __module;',
+          // ./cold.js relative to dist/bundle/index.js, the file this code ends up in.
+          `const __cold = () => (__module ??= process.getBuiltinModule("node:module").createRequire(import.meta.url)("./cold.js").modules[${JSON.stringify(args.path)}]);`,
+          ...(await namesOf(args.path)).map((n) => `export function ${n}(...args) {\n  return __cold().${n}.apply(this, args);\n}`),
+        ].join('\n');
+        generated.set(`cold-stub:${args.path}`, contents);
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+  // The modules in index.js.
+  const library = new Set([
+    ...COLD,
+    ...Object.keys(
+      (await build({ ...nodeBundle, plugins: [coldStubs], entryPoints: [join(out, 'index.js')], write: false, sourcemap: false, outdir: join(out, 'bundle') })).metafile.inputs,
+    )
+      .filter((f) => !f.startsWith('cold-stub:'))
+      .map((f) => rel(resolve(root, f))),
+  ]);
+  // cli.js and cold.js: every import of a module of index.js becomes a read of internal.js.
+  const shared = new Set();
+  const fromLibrary = (own) => ({
+    name: 'library-from-index',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (args) => {
         if (args.namespace === 'library') return { path: args.path, external: true };
         const file = rel(resolve(args.resolveDir, args.path));
-        return library.has(file) ? { path: file, namespace: 'library' } : undefined;
+        return library.has(file) && !own.includes(file) ? { path: file, namespace: 'library' } : undefined;
       });
       b.onLoad({ filter: /.*/, namespace: 'library' }, async (args) => {
-        if (!shared.has(args.path)) shared.set(args.path, Object.keys(await import(pathToFileURL(join(out, args.path)).href)));
-        const names = shared.get(args.path);
-        return {
-          contents: `import "./index.js"; import { library } from "./internal.js"; export const { ${names.join(', ')} } = library(${JSON.stringify(args.path)});`,
-          loader: 'js',
-        };
+        shared.add(args.path);
+        const contents = `import "./index.js"; import { library } from "./internal.js"; export const { ${(await namesOf(args.path)).join(', ')} } = library(${JSON.stringify(args.path)});`;
+        generated.set(`library:${args.path}`, contents);
+        return { contents, loader: 'js' };
       });
     },
-  };
+  });
   const cli = await build({
     ...nodeBundle,
-    plugins: [staticImports, fromLibrary],
+    plugins: [staticImports, fromLibrary([])],
     // torchlet/serve (serve.js) and its worker thread's script (worker.js) are built the same way: their
     // library modules come from index.js too (pool.js finds ./worker.js beside itself).
     entryPoints: { cli: join(out, 'cli/main.js'), serve: join(out, 'serve/index.js'), worker: join(out, 'serve/worker.js') },
@@ -229,12 +268,19 @@ export function zipSync(data, opts) {
     // The CommonJS libraries of the CLI (commander, cli-progress) call require('readline'), ...
     banner: { js: "import { createRequire as __torchletCreateRequire } from 'node:module';const require = __torchletCreateRequire(import.meta.url);" },
   });
+  generated.set('cold-entry.js', [...COLD.map((m, i) => `import * as __m${i} from "../${m}";`), `export const modules = { ${COLD.map((m, i) => `${JSON.stringify(m)}: __m${i}`).join(', ')} };`].join('\n'));
+  const cold = await build({
+    ...nodeBundle,
+    plugins: [fromLibrary(COLD)],
+    stdin: { contents: generated.get('cold-entry.js'), resolveDir: join(out, 'bundle'), sourcefile: 'cold-entry.js' },
+    outfile: join(out, 'bundle', 'cold.js'),
+  });
   // index.js hands internal.js a function that returns those modules' exports (built only when
-  // the CLI asks: namespace objects made at import cost ~3 ms, measured).
-  const modules = [...shared.keys()].sort();
+  // asked: namespace objects made at import cost ~3 ms, measured).
+  const modules = [...shared].sort();
   writeFileSync(
     join(out, 'bundle', 'internal.js'),
-    `// Written by tools/finish-build.mjs: ./index.js provides the library modules that ./cli.js imports (one copy of each).
+    `// Written by tools/finish-build.mjs: ./index.js provides the library modules that ./cli.js and ./cold.js import (one copy of each).
 let provider = () => ({});
 export function provide(f) {
   provider = f;
@@ -244,39 +290,24 @@ export function library(path) {
 }
 `,
   );
-  const entryText = [
-    'export * from "../index.js";',
-    ...modules.map((m, i) => `import { ${shared.get(m).map((n) => `${n} as __${i}_${n}`).join(', ')} } from "../${m}";`),
-    'import { provide } from "./internal.js";',
-    'let __modules;',
-    `provide(() => (__modules ??= { ${modules.map((m, i) => `${JSON.stringify(m)}: { ${shared.get(m).map((n) => `${n}: __${i}_${n}`).join(', ')} }`).join(', ')} }));`,
-  ].join('\n');
+  const names = await Promise.all(modules.map(namesOf));
+  generated.set(
+    'entry.js',
+    [
+      'export * from "../index.js";',
+      ...modules.map((m, i) => `import { ${names[i].map((n) => `${n} as __${i}_${n}`).join(', ')} } from "../${m}";`),
+      'import { provide } from "./internal.js";',
+      'let __modules;',
+      `provide(() => (__modules ??= { ${modules.map((m, i) => `${JSON.stringify(m)}: { ${names[i].map((n) => `${n}: __${i}_${n}`).join(', ')} }`).join(', ')} }));`,
+    ].join('\n'),
+  );
   const bundle = await build({
     ...nodeBundle,
-    stdin: {
-      contents: entryText,
-      resolveDir: join(out, 'bundle'),
-      sourcefile: 'entry.js',
-    },
+    plugins: [coldStubs],
+    stdin: { contents: generated.get('entry.js'), resolveDir: join(out, 'bundle'), sourcefile: 'entry.js' },
     outfile: join(out, 'bundle', 'index.js'),
     external: ['./internal.js'],
   });
-  for (const entry of readdirSync(join(out, 'bundle'))) {
-    const file = join(out, 'bundle', entry);
-    if (entry.endsWith('.js')) {
-      const text = readFileSync(file, 'utf8');
-      const fixed = text.replace(/new URL\("\.\/(kernels-[a-z-]+\.wasm)",\s*import\.meta\.url\)/g, 'new URL("../kernels/wasm/$1",import.meta.url)');
-      if (fixed !== text) writeFileSync(file, fixed);
-    } else if (entry.endsWith('.js.map')) {
-      const map = JSON.parse(readFileSync(file, 'utf8'));
-      map.names = [];
-      map.mappings = lineLevel(map.mappings);
-      // index.js's entry is generated (stdin, above): its text goes in the map, the only source not on disk.
-      const entry = map.sources.indexOf('entry.js');
-      if (entry >= 0) map.sourcesContent = map.sources.map((_, i) => (i === entry ? entryText : null));
-      writeFileSync(file, JSON.stringify(map));
-    }
-  }
   // torchlet/nn in Node: the `nn` namespace of the bundle's index (the same classes as torch.nn),
   // re-exported by name. A bundle entry of its own would split the shared code into more chunks.
   const nnNames = Object.keys(await import(pathToFileURL(join(out, 'nn/index.js')).href)).sort();
@@ -292,10 +323,11 @@ export function library(path) {
     name: 'node-entry-from-index',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (args) => (args.importer === join(out, 'node.js') ? { path: 'io', namespace: 'from-index' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'from-index' }, () => ({
-        contents: "export * from './index.js'; import { io } from './index.js'; export const { load, save, loadSafetensors, saveSafetensors, toStateDict } = io;",
-        loader: 'js',
-      }));
+      b.onLoad({ filter: /.*/, namespace: 'from-index' }, () => {
+        const contents = "export * from './index.js'; import { io } from './index.js'; export const { load, save, loadSafetensors, saveSafetensors, toStateDict } = io;";
+        generated.set('from-index:io', contents);
+        return { contents, loader: 'js' };
+      });
     },
   };
   await build({
@@ -312,6 +344,24 @@ export function library(path) {
     sourcesContent: false,
     logLevel: 'warning',
   });
+  for (const entry of readdirSync(join(out, 'bundle'))) {
+    const file = join(out, 'bundle', entry);
+    if (entry.endsWith('.js')) {
+      const text = readFileSync(file, 'utf8');
+      const fixed = text.replace(/new URL\("\.\/(kernels-[a-z-]+\.wasm)",\s*import\.meta\.url\)/g, 'new URL("../kernels/wasm/$1",import.meta.url)');
+      if (fixed !== text) writeFileSync(file, fixed);
+    } else if (entry.endsWith('.js.map')) {
+      const map = JSON.parse(readFileSync(file, 'utf8'));
+      map.names = [];
+      map.mappings = lineLevel(map.mappings);
+      // The entries of index.js and cold.js are generated (stdin, above): their text goes in the
+      // map, as the stand-ins', the only sources not on disk.
+      if (map.sources.some((f) => generated.has(f))) {
+        map.sourcesContent = map.sources.map((f) => generated.get(f) ?? null);
+      }
+      writeFileSync(file, JSON.stringify(map));
+    }
+  }
   // require('torchlet') in Node: through require(esm) to the same bundle as import (one copy of every
   // class), or, on a Node.js too old for require(esm), an error that says what to do (otherwise
   // Node's ERR_REQUIRE_ESM). The version rule is src/runtime.ts's, copied in at build time.
@@ -377,7 +427,7 @@ console.log(JSON.stringify([...diffs]));`]).toString(),
   if (left.length > 0) throw new Error(`finish-build: names differ between the bundle and the per-module build: ${JSON.stringify(left)}`);
   // The licences of the bundled packages.
   const packages = new Map();
-  for (const input of [...Object.keys(bundle.metafile.inputs), ...Object.keys(cli.metafile.inputs), ...Object.keys(vendor.metafile.inputs)]) {
+  for (const input of [bundle, cli, cold, vendor].flatMap((b) => Object.keys(b.metafile.inputs))) {
     const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
     if (m) packages.set(m[1], join(root, 'node_modules', m[1]));
   }

@@ -59,16 +59,20 @@ function fill(t: Tensor, values: ArrayLike<number>): Tensor {
   noGrad(() => t.copy_(values));
   const bump = (t as unknown as { _bumpVersion?: () => void })._bumpVersion;
   // copy_ bumps the version counter itself where it does; this covers a copy_ that does not.
-  if (typeof bump === 'function' && !copyBumps) bump.call(t);
+  if (typeof bump === 'function' && !copyBumpsVersion()) bump.call(t);
   return t;
 }
-/** Whether Tensor.copy_ already counts as an in-place write (checked once). */
-const copyBumps = (() => {
-  const probe = Tensor.empty([1], 'float32') as unknown as { _version?: number; copy_: (v: number[]) => void };
-  const before = probe._version;
-  probe.copy_([1]);
-  return before !== undefined && probe._version !== before;
-})();
+let copyBumps: boolean | undefined;
+/** Whether Tensor.copy_ already counts as an in-place write (checked at the first fill, not at import). */
+function copyBumpsVersion(): boolean {
+  if (copyBumps === undefined) {
+    const probe = Tensor.empty([1], 'float32') as unknown as { _version?: number; copy_: (v: number[]) => void };
+    const before = probe._version;
+    probe.copy_([1]);
+    copyBumps = before !== undefined && probe._version !== before;
+  }
+  return copyBumps;
+}
 
 function draw(t: Tensor, f: () => number): Tensor {
   const v = new Float64Array(t.numel());
