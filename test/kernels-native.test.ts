@@ -7,7 +7,7 @@
  * Every recurrent case and fixture runs on each instruction set through test/helpers/kernels.ts.
  */
 import { execFileSync } from 'node:child_process';
-import type * as fs from 'node:fs';
+import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TorchletError } from '../src/errors.js';
@@ -251,6 +251,19 @@ describe('fallback to WebAssembly, silently', () => {
     torch = await fresh();
     expect(torch.kernelInfo().reason).toContain('not found');
     expect(torch.kernelInfo().tier).toBe('wasm');
+  });
+
+  it('in browser bundles (package.json `browser` maps the tier to browser.ts): the WebAssembly entries, no loader', async () => {
+    const stub = await import('../src/kernels/native/browser.js');
+    const wasm = await import('../src/kernels/wasm/index.js');
+    expect(stub.nativeRnnKernel).toBe(wasm.wasmRnnKernel);
+    expect(stub.nativeGemm).toBe(wasm.wasmGemm);
+    expect(stub.nativeKernels()).toBeNull();
+    expect(stub.kernelInfo()).toMatchObject({ isa: null, reason: expect.stringContaining('not Node.js') });
+    expect(stub.kernelInfo().tier).not.toBe('native');
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { browser: Record<string, string> };
+    expect(pkg.browser['./src/kernels/native/index.js']).toBe('./src/kernels/native/browser.ts');
+    expect(pkg.browser['./dist/kernels/native/index.js']).toBe('./dist/kernels/native/browser.js');
   });
 
   it("setKernelPreference('simd') and 'ref' turn the native tier off", () => {

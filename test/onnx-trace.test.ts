@@ -9,6 +9,7 @@ import * as torch from '../src/index.js';
 import { checkModelSize } from '../src/onnx/fold.js';
 import { decodeModel } from '../src/onnx/proto.js';
 import { expectClose, reference, runOrt } from './helpers/ort.js';
+import { Seq2Seq } from './ports/models.js';
 
 const { nn } = torch;
 
@@ -245,6 +246,34 @@ describe('torch.onnx.export by tracing', () => {
       const [b] = await runOrt(theirs, { tokens: x });
       expectClose(a!, b!);
       expectClose(a!, reference(model, [x])[0]!);
+    }
+  });
+
+  it("the attention encoder-decoder: the same ORT outputs as PyTorch 1.13's export of the same weights (masks, einsum, two GRUs)", async () => {
+    const model = new Seq2Seq();
+    const fixture = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(`fixtures/${f}`, import.meta.url)));
+    const theirs = torch.io.toStateDict(torch.load(fixture('onnx_trace_attention.pt')));
+    // PyTorch's names (src_embed.weight) for the camelCase members (srcEmbed.weight).
+    model.loadStateDict(Object.fromEntries(Object.keys(model.stateDict()).map((k) => [k, theirs[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]!])));
+    const long = (v: number[][]): torch.Tensor => torch.tensor(v, { dtype: 'int64' });
+    const ours = torch.onnx.export(model, [long([[3, 4, 5, 0, 0, 0], [1, 2, 6, 2, 1, 0]]), long([[1, 2, 3, 4], [5, 4, 3, 2]])], {
+      inputNames: ['src', 'tgt'],
+      outputNames: ['logits', 'attn'],
+      dynamicAxes: { src: { 0: 'batch', 1: 'src_len' }, tgt: { 0: 'batch', 1: 'tgt_len' } },
+    });
+    const pytorch = fixture('onnx_trace_attention.onnx');
+    const cases: [number[][], number[][]][] = [
+      [[[3, 4, 5, 0, 0, 0], [1, 2, 6, 2, 1, 0]], [[1, 2, 3, 4], [5, 4, 3, 2]]],
+      // Another batch size and both lengths other than exported.
+      [[[6, 1, 0], [2, 0, 0], [5, 5, 5]], [[1, 2, 3, 4, 5, 1, 2], [3, 3, 3, 3, 3, 3, 3], [2, 1, 2, 1, 2, 1, 2]]],
+    ];
+    for (const [src, tgt] of cases) {
+      const feeds = { src: long(src), tgt: long(tgt) };
+      const a = await runOrt(ours, feeds);
+      const b = await runOrt(pytorch, feeds);
+      expect(a.length).toBe(2);
+      for (const [i, t] of a.entries()) expectClose(t, b[i]!);
+      expectClose(a[0]!, reference(model, [feeds.src, feeds.tgt])[0]!);
     }
   });
 });

@@ -200,8 +200,12 @@ describe('the HTTP server (loopback, random port)', () => {
     const { results } = (await many.json()) as { results: Record<string, number[][]>[] };
     expect(results).toHaveLength(3);
     for (const [i, r] of results.entries()) expectResult(r, xs[i]);
+    const states = await post(url, JSON.stringify({ inputs: rows(xs[1]), outputs: ['h_n'] }));
+    const onlyH = (await states.json()) as Record<string, number[][]>;
+    expect(Object.keys(onlyH)).toEqual(['h_n']);
+    expectClose(torch.tensor(onlyH.h_n!), alone(lstm, xs[1])[1]!, TOL.f32, 'h_n');
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    for (const line of [/^torchlet_http_requests_total\{code="200"\} \d+$/m, /^torchlet_predict_duration_seconds_bucket\{le="0.1"\} \d+$/m, /^torchlet_predict_duration_seconds_count 2$/m, /^torchlet_batch_size_sum 4$/m, /^torchlet_queue_length 0$/m, /^# TYPE torchlet_batch_size histogram$/m]) {
+    for (const line of [/^torchlet_http_requests_total\{code="200"\} \d+$/m, /^torchlet_predict_duration_seconds_bucket\{le="0.1"\} \d+$/m, /^torchlet_predict_duration_seconds_count 3$/m, /^torchlet_batch_size_sum 5$/m, /^torchlet_queue_length 0$/m, /^# TYPE torchlet_batch_size histogram$/m]) {
       expect(metrics).toMatch(line);
     }
   });
@@ -236,6 +240,7 @@ describe('the HTTP server (loopback, random port)', () => {
       ['{"inputs": [[1, 2, "3", 4]]}', 'application/json', 400, /inputs\[0\]\[2\] must be a number, got string/],
       ['{"inputs": [[1, 2, null, 4]]}', 'application/json', 400, /inputs\[0\]\[2\] must be a number, got null/],
       ['{"inputs": [5, 6]}', 'application/json', 400, /inputs\[0\] must be a feature vector/],
+      ['{"inputs": [[1, 2, 3, 4]], "outputs": ["hidden"]}', 'application/json', 400, /"outputs" must be a non-empty list of this model's results \("output", "h_n", "c_n"\), got \["hidden"\]/],
       [JSON.stringify({ inputs: Array.from({ length: 100 }, () => [1.000001, 2.000001, 3.000001, 4.000001, 5.000001, 6.000001]) }), 'application/json', 413, /over the limit of 4096 bytes/],
       ['a,b\n1,2', 'text/csv', 415, /Content-Type text\/csv is not accepted/],
       ['not a safetensors file', 'application/octet-stream', 400, /not a safetensors file/],

@@ -148,7 +148,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       .option('--port <n>', 'TCP port (0: any free one)', '8080')
       .option('--host <address>', 'address to listen on', '127.0.0.1')
       .option('--max-batch <n>', 'most sequences packed into one batch', '64')
-      .option('--max-wait-ms <ms>', 'longest a request waits for others to join its batch', '2')
+      .option('--max-wait-ms <ms>', 'longest a free worker waits for more requests to fill its batch (0: a batch is what queued while the workers were busy)', '0')
       .option('--max-length <n>', 'longest sequence accepted, in steps', '4096')
       .option('--max-body <bytes>', 'largest request body', String(8 * 1024 * 1024))
       .option('--max-queue <n>', 'most sequences waiting; past it requests get 503 with Retry-After', '1024')

@@ -1,5 +1,5 @@
 /**
- * `torchlet serve CHECKPOINT [--port 8080] [--host 127.0.0.1] [--max-batch 64] [--max-wait-ms 2]
+ * `torchlet serve CHECKPOINT [--port 8080] [--host 127.0.0.1] [--max-batch 64] [--max-wait-ms 0]
  * [--max-length 4096] [--max-body 8388608] [--max-queue 1024] [--workers N]`: an HTTP inference
  * server for a recurrent model (src/serve/http.ts), batching concurrent requests on worker threads
  * (src/serve/batcher.ts). The model comes from a `train` checkpoint (its folder or model.json), a
@@ -89,7 +89,7 @@ async function serveUntilStopped(checkpoint: string, o: ServeCliOptions, s: Styl
   if (o.json) outJson({ url: server.url, model: info.model, workers: info.workers, maxBatch: info.maxBatch, maxWaitMs: info.maxWaitMs });
   else {
     out(`${s.green('torchlet serve')}: ${info.model} (${info.parameters} parameters) on ${server.url}`);
-    out(`  POST ${server.url}/v1/predict   GET /v1/model /healthz /metrics   ${info.workers} worker${info.workers === 1 ? '' : 's'}, batches of up to ${info.maxBatch} within ${info.maxWaitMs} ms`);
+    out(`  POST ${server.url}/v1/predict   GET /v1/model /healthz /metrics   ${info.workers} worker${info.workers === 1 ? '' : 's'}, batches of up to ${info.maxBatch}${info.maxWaitMs > 0 ? ` within ${info.maxWaitMs} ms` : ''}`);
   }
   const signal = await stopped;
   process.stderr.write(`torchlet serve: ${signal}: finishing the accepted requests, then exiting\n`);

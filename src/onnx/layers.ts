@@ -22,7 +22,7 @@ import type { Module } from '../nn/module.js';
 import { BatchNorm1d, Conv1d, Dropout, ELU, Embedding, GELU, GroupNorm, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh } from '../nn/layers/index.js';
 import { RNNBase } from '../nn/rnn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ModuleExporter, OnnxValue } from './graph.js';
+import type { ModuleExporter, OnnxGraph, OnnxValue } from './graph.js';
 import { float, int, ints, OnnxExportError, str } from './graph.js';
 import { exportRecurrent } from './recurrent.js';
 import { moduleTypeName } from '../nn/type-name.js';
@@ -39,6 +39,23 @@ function unary(m: TensorForward, inputs: OnnxValue[], emit: (x: OnnxValue, y: Te
 
 /** PyTorch's implicit softmax dim (`_get_softmax_dim`) when `dim` is None. */
 const softmaxDim = (dim: number | null, ndim: number): number => dim ?? (ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1);
+
+/** GELU from basic ops (ONNX's Gelu needs opset 20): the erf form, or the tanh approximation. */
+export function geluNodes(g: OnnxGraph, x: string, approximate: 'none' | 'tanh'): string {
+  const c = (v: number): string => g.weight('gelu.const', [v], []);
+  const [half] = g.node('Mul', [x, c(0.5)]);
+  let inner: string;
+  if (approximate === 'tanh') {
+    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    const [x3] = g.node('Mul', [x, g.node('Mul', [x, x])[0]!]);
+    const [s] = g.node('Add', [x, g.node('Mul', [x3!, c(0.044715)])[0]!]);
+    [inner] = g.node('Tanh', [g.node('Mul', [s!, c(Math.sqrt(2 / Math.PI))])[0]!]);
+  } else {
+    // 0.5 x (1 + erf(x / sqrt(2)))
+    [inner] = g.node('Erf', [g.node('Mul', [x, c(Math.SQRT1_2)])[0]!]);
+  }
+  return g.node('Mul', [half!, g.node('Add', [inner!, c(1)])[0]!])[0]!;
+}
 
 export function builtinExporter(m: object): ModuleExporter {
   if (m instanceof RNNBase) return (g, inputs) => exportRecurrent(g, m, inputs);
@@ -149,24 +166,7 @@ export function builtinExporter(m: object): ModuleExporter {
     const op = m instanceof Softmax ? 'Softmax' : 'LogSoftmax';
     return (g, inputs) => unary(m, inputs, (x) => g.node(op, [x.name], { axis: int(softmaxDim(m.dim, x.value.ndim)) })[0]);
   }
-  if (m instanceof GELU) {
-    return (g, inputs) =>
-      unary(m, inputs, (x) => {
-        const c = (v: number): string => g.weight('gelu.const', [v], []);
-        const [half] = g.node('Mul', [x.name, c(0.5)]);
-        let inner: string;
-        if (m.approximate === 'tanh') {
-          // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-          const [x3] = g.node('Mul', [x.name, g.node('Mul', [x.name, x.name])[0]]);
-          const [s] = g.node('Add', [x.name, g.node('Mul', [x3!, c(0.044715)])[0]]);
-          [inner] = g.node('Tanh', [g.node('Mul', [s!, c(Math.sqrt(2 / Math.PI))])[0]]);
-        } else {
-          // 0.5 x (1 + erf(x / sqrt(2)))
-          [inner] = g.node('Erf', [g.node('Mul', [x.name, c(Math.SQRT1_2)])[0]]);
-        }
-        return g.node('Mul', [half!, g.node('Add', [inner!, c(1)])[0]])[0];
-      });
-  }
+  if (m instanceof GELU) return (g, inputs) => unary(m, inputs, (x) => geluNodes(g, x.name, m.approximate));
   if (m instanceof Dropout || m instanceof Identity) return (g, inputs) => unary(m, inputs, (x) => g.node('Identity', [x.name])[0]);
   throw new OnnxExportError(
     `cannot export ${moduleTypeName(m)}: torchlet's ONNX exporter knows Sequential, Linear, Embedding, Conv1d, LayerNorm, GroupNorm, BatchNorm1d, RNN, LSTM, GRU, Dropout, Identity and the activations. Give ${moduleTypeName(m)} an onnxExport(g, inputs) method that exports its parts with g.module(...) and g.op(...)`,

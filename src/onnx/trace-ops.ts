@@ -11,7 +11,8 @@
 
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { int, ints, type OnnxGraph } from './graph.js';
+import { float, int, ints, type OnnxGraph } from './graph.js';
+import { geluNodes } from './layers.js';
 import type { DynamicDim, TracedOp } from './trace.js';
 
 /** What an op emitter can use. */
@@ -331,6 +332,9 @@ const EMITTERS: Record<string, Emitter> = {
     };
     return e.g.node('Expand', [e.input(0), e.sizes(keep(a), b === undefined ? undefined : keep(b), false)]);
   },
+  LeakyReluBackward0: (e, a) => e.g.node('LeakyRelu', [e.input(0)], { alpha: float(attr<number>(e, a, 'alpha')) }),
+  EluBackward0: (e, a) => e.g.node('Elu', [e.input(0)], { alpha: float(attr<number>(e, a, 'alpha')) }),
+  GeluBackward0: (e, a) => [geluNodes(e.g, e.input(0), attr<'none' | 'tanh'>(e, a, 'approximate'))],
   SelectBackward0: basicIndex,
   SliceBackward0: basicIndex,
   FlipBackward0: (e, a) => {

@@ -3,7 +3,8 @@
  * is all it needs; no framework):
  * - POST /v1/predict: JSON `{"inputs": [[x, ...], ...]}` (one sequence of L feature vectors) or
  *   `{"inputs": [[[...]], ...]}` (a batch of sequences of any lengths), answered with each
- *   sequence's results (`output`, `h_n`, `c_n` as the model has them); or safetensors in
+ *   sequence's results (`output`, `h_n`, `c_n` as the model has them; `"outputs": ["h_n"]` keeps
+ *   only those named); or safetensors in
  *   (Content-Type application/octet-stream or application/x-safetensors: a tensor `input` (L, F),
  *   or `input.0`, `input.1`, ... for a batch) and safetensors out (`output`, `h_n`, `c_n`, with
  *   the same `.i` suffixes for a batch).
@@ -81,6 +82,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+const RESULTS_OPEN = Buffer.from('{"results":[');
+const COMMA = Buffer.from(',');
+const RESULTS_CLOSE = Buffer.from(']}');
+
 const SHAPE_HINT = 'expected {"inputs": [[x1, ..., xF], ...]} (one sequence: L steps of F features) or {"inputs": [[[...], ...], ...]} (a batch of sequences)';
 
 /** One sequence of a JSON body: rows of exactly F finite numbers. */
@@ -98,11 +103,11 @@ function jsonSequence(seq: unknown, F: number, maxLength: number, where: string)
       data[t * F + f] = v;
     }
   }
-  return { data, length: seq.length };
+  return { data, length: seq.length, json: true };
 }
 
 /** The sequences of a JSON body, and whether it was a batch. */
-function parseJson(body: Buffer, F: number, maxLength: number): { seqs: RawSequence[]; batch: boolean } {
+function parseJson(body: Buffer, F: number, maxLength: number, names: readonly string[]): { seqs: RawSequence[]; batch: boolean } {
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));
@@ -112,9 +117,19 @@ function parseJson(body: Buffer, F: number, maxLength: number): { seqs: RawSeque
   const inputs = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { inputs?: unknown }).inputs : undefined;
   if (!Array.isArray(inputs)) throw new HttpError(400, `no "inputs" array in the body; ${SHAPE_HINT}`);
   if (inputs.length === 0) throw new HttpError(400, `"inputs" is empty: an empty sequence (0 steps) or an empty batch; ${SHAPE_HINT}`);
+  const only = outputsOf((doc as { outputs?: unknown }).outputs, names);
   const batch = Array.isArray(inputs[0]) && Array.isArray((inputs[0] as unknown[])[0]);
-  if (!batch) return { seqs: [jsonSequence(inputs, F, maxLength, 'inputs')], batch };
-  return { seqs: inputs.map((s, i) => jsonSequence(s, F, maxLength, `inputs[${i}]`)), batch };
+  const seqs = batch ? inputs.map((s, i) => jsonSequence(s, F, maxLength, `inputs[${i}]`)) : [jsonSequence(inputs, F, maxLength, 'inputs')];
+  return { seqs: only ? seqs.map((s) => ({ ...s, only })) : seqs, batch };
+}
+
+/** The optional `"outputs": ["h_n", ...]` of a JSON body: which results to answer with (all when left out). */
+function outputsOf(v: unknown, names: readonly string[]): readonly string[] | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || v.length === 0 || v.some((n) => typeof n !== 'string' || !names.includes(n))) {
+    throw new HttpError(400, `"outputs" must be a non-empty list of this model's results (${names.map((n) => `"${n}"`).join(', ')}), got ${JSON.stringify(v)}`);
+  }
+  return v as string[];
 }
 
 /** The sequences of a safetensors body: `input`, or `input.0` ... `input.{B-1}`. */
@@ -139,21 +154,6 @@ function parseSafetensors(body: Buffer, F: number, maxLength: number): { seqs: R
     return { data: t.toFloat32Array(), length: t.shape[0] };
   });
   return { seqs, batch };
-}
-
-/** A result tensor as nested arrays of numbers. */
-function nested(t: RawTensor): unknown {
-  if (t.shape.length === 1) return Array.from(t.data);
-  const [rows, cols] = t.shape as [number, number];
-  const out: number[][] = new Array(rows);
-  for (let r = 0; r < rows; r++) out[r] = Array.from(t.data.subarray(r * cols, (r + 1) * cols));
-  return out;
-}
-
-function jsonResult(r: readonly RawTensor[]): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const t of r) o[t.name] = nested(t);
-  return o;
 }
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, headers: Record<string, string> = {}): void {
@@ -192,17 +192,20 @@ export function startServer(batcher: Batcher, options: ServerOptions = {}): Prom
     const binary = BINARY_TYPES.has(type);
     if (!binary && !JSON_TYPES.has(type)) throw new HttpError(415, `Content-Type ${type} is not accepted: send application/json ({"inputs": ...}) or application/octet-stream (a safetensors file)`);
     const body = await readBody(req, maxBody);
-    const { seqs, batch } = binary ? parseSafetensors(body, info.inputSize, info.maxLength) : parseJson(body, info.inputSize, info.maxLength);
+    const { seqs, batch } = binary ? parseSafetensors(body, info.inputSize, info.maxLength) : parseJson(body, info.inputSize, info.maxLength, info.outputs);
     const results = await batcher.submit(seqs);
     const headers: Record<string, string> = draining ? { Connection: 'close' } : {};
     if (binary) {
       const out: Record<string, torch.Tensor> = {};
       results.forEach((r, i) => {
-        for (const t of r) out[batch ? `${t.name}.${i}` : t.name] = torch.tensor(t.data, { shape: [...t.shape] });
+        for (const t of r as RawTensor[]) out[batch ? `${t.name}.${i}` : t.name] = torch.tensor(t.data, { shape: [...t.shape] });
       });
       send(res, 200, torch.io.saveSafetensors(out), 'application/octet-stream', headers);
     } else {
-      sendJson(res, 200, batch ? { results: results.map(jsonResult) } : jsonResult(results[0]), headers);
+      // Each sequence's JSON was made where its batch ran (a worker); here it is only joined.
+      const parts = results as Uint8Array[];
+      const body = batch ? Buffer.concat([RESULTS_OPEN, ...parts.flatMap((p, i) => (i > 0 ? [COMMA, p] : [p])), RESULTS_CLOSE]) : parts[0];
+      send(res, 200, body, 'application/json', headers);
     }
     metrics.latency.observe((performance.now() - start) / 1000);
   };

@@ -4,7 +4,7 @@
  * into one PackedSequence (no padding), run once on worker threads, and split back per request.
  *
  *   import { createBatcher } from 'torchlet/serve';
- *   const batcher = createBatcher(lstm, { maxBatch: 64, maxWaitMs: 2 });
+ *   const batcher = createBatcher(lstm, { maxBatch: 64 });
  *   const [output, [hN, cN]] = await batcher.predict(x); // x (L, Hin)
  */
 

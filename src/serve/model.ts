@@ -29,7 +29,14 @@ export interface RawTensor {
 export interface RawSequence {
   readonly data: Float32Array;
   readonly length: number;
+  /** Answer with the results as JSON text (UTF-8 bytes) made where the batch ran, not as tensors. */
+  readonly json?: boolean;
+  /** Only these results (`h_n`, ...), in the model's order; all when left out. */
+  readonly only?: readonly string[];
 }
+
+/** One sequence's results: its tensors, or their JSON text when the sequence asked for it. */
+export type RawResult = RawTensor[] | Uint8Array;
 
 /** The recurrent layer's settings: enough to rebuild it through the public constructors. */
 interface LayerRecipe {
@@ -222,5 +229,41 @@ export function runBatch(served: ServedModel, seqs: readonly RawSequence[]): Raw
       if (c && cd) res.push({ name: 'c_n', shape: [c.shape[0], c.shape[2]], data: stateOf(cd, c.shape, b) });
       return res;
     });
+  });
+}
+
+/** A float32 as JSON: 9 significant digits (enough to read back the same float32), null for NaN/±Infinity. */
+function jsonNumber(v: number): string {
+  return Number.isFinite(v) ? v.toPrecision(9) : 'null';
+}
+
+/**
+ * One sequence's results as JSON: `{"output":[[...],...],"h_n":[[...]],"c_n":[[...]]}`, each tensor
+ * as nested arrays (rows of its last dimension), numbers with 9 significant digits.
+ */
+export function resultJson(r: readonly RawTensor[]): string {
+  let s = '{';
+  for (const [i, t] of r.entries()) {
+    const cols = t.shape[t.shape.length - 1] ?? 1;
+    const rows = t.shape.length === 1 ? 1 : t.data.length / cols;
+    s += `${i > 0 ? ',' : ''}"${t.name}":${t.shape.length === 1 ? '' : '['}`;
+    for (let row = 0; row < rows; row++) {
+      s += row > 0 ? ',[' : '[';
+      for (let c = 0; c < cols; c++) s += (c > 0 ? ',' : '') + jsonNumber(t.data[row * cols + c]);
+      s += ']';
+    }
+    if (t.shape.length !== 1) s += ']';
+  }
+  return `${s}}`;
+}
+
+const utf8 = new TextEncoder();
+
+/** runBatch, with the sequences that asked for JSON answered as JSON bytes (made here: on the worker). */
+export function runBatchResults(served: ServedModel, seqs: readonly RawSequence[]): RawResult[] {
+  return runBatch(served, seqs).map((r, i) => {
+    const { json, only } = seqs[i];
+    const kept = only ? r.filter((t) => only.includes(t.name)) : r;
+    return json ? utf8.encode(resultJson(kept)) : kept;
   });
 }

@@ -11,20 +11,24 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as torch from '../index.js';
-import type { ModelRecipe, RawSequence, RawTensor, ServedModel } from './model.js';
-import { recipeOf, runBatch } from './model.js';
+import type { ModelRecipe, RawResult, RawSequence, ServedModel } from './model.js';
+import { recipeOf, runBatchResults } from './model.js';
 
 /** A batch sent to a worker: the sequences' rows back to back (one buffer, transferred). */
 export interface ToWorker {
   readonly id: number;
   readonly lengths: readonly number[];
+  /** Per sequence: answer as JSON bytes. */
+  readonly json: readonly boolean[];
+  /** Per sequence: the results to keep, or null for all. */
+  readonly only: readonly (readonly string[] | null)[];
   readonly data: Float32Array;
 }
 
 interface FromWorker {
   readonly ready?: boolean;
   readonly id?: number;
-  readonly results?: RawTensor[][];
+  readonly results?: RawResult[];
   readonly error?: { readonly name: string; readonly message: string };
 }
 
@@ -33,7 +37,7 @@ export interface Runner {
   /** Batches that can start now. */
   free(): number;
   /** Run one batch on a free slot. */
-  run(seqs: readonly RawSequence[]): Promise<RawTensor[][]>;
+  run(seqs: readonly RawSequence[]): Promise<RawResult[]>;
   /** Set by the batcher: called when a slot frees (or a worker becomes ready). */
   onFree: () => void;
   /** The error that stopped the pool for good (a worker could not start), else null. */
@@ -61,12 +65,12 @@ export class InlineRunner implements Runner {
     return null;
   }
   async ready(): Promise<void> {}
-  run(seqs: readonly RawSequence[]): Promise<RawTensor[][]> {
+  run(seqs: readonly RawSequence[]): Promise<RawResult[]> {
     this.busy = true;
-    return new Promise<RawTensor[][]>((resolve, reject) => {
+    return new Promise<RawResult[]>((resolve, reject) => {
       setImmediate(() => {
         try {
-          resolve(runBatch(this.served, seqs));
+          resolve(runBatchResults(this.served, seqs));
         } catch (e) {
           reject(e);
         } finally {
@@ -95,7 +99,7 @@ function startWorker(recipe: ModelRecipe): Worker {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  job: { id: number; resolve: (r: RawTensor[][]) => void; reject: (e: Error) => void } | null;
+  job: { id: number; resolve: (r: RawResult[]) => void; reject: (e: Error) => void } | null;
 }
 
 /** `n` worker threads, each with the model rebuilt from its recipe. */
@@ -171,7 +175,7 @@ export class WorkerPool implements Runner {
     return this.error;
   }
 
-  run(seqs: readonly RawSequence[]): Promise<RawTensor[][]> {
+  run(seqs: readonly RawSequence[]): Promise<RawResult[]> {
     const slot = this.slots.find((s) => s.ready && s.job === null);
     if (slot === undefined) return Promise.reject(new torch.RuntimeError('serve: no free worker (a batcher bug)'));
     let total = 0;
@@ -183,10 +187,10 @@ export class WorkerPool implements Runner {
       at += s.data.length;
     }
     const id = this.nextId++;
-    return new Promise<RawTensor[][]>((resolve, reject) => {
+    return new Promise<RawResult[]>((resolve, reject) => {
       slot.job = { id, resolve, reject };
       slot.worker.ref();
-      const msg: ToWorker = { id, lengths: seqs.map((s) => s.length), data };
+      const msg: ToWorker = { id, lengths: seqs.map((s) => s.length), json: seqs.map((s) => s.json === true), only: seqs.map((s) => s.only ?? null), data };
       slot.worker.postMessage(msg, [data.buffer]);
     });
   }

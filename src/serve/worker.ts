@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as torch from '../index.js';
 import type { ModelRecipe, RawSequence } from './model.js';
-import { buildFromRecipe, runBatch } from './model.js';
+import { buildFromRecipe, runBatchResults } from './model.js';
 import type { ToWorker } from './pool.js';
 
 const port = parentPort;
@@ -18,13 +18,13 @@ port.on('message', (m: ToWorker) => {
   try {
     const seqs: RawSequence[] = [];
     let at = 0;
-    for (const length of m.lengths) {
+    for (const [i, length] of m.lengths.entries()) {
       const n = length * served.rnn.inputSize;
-      seqs.push({ data: m.data.subarray(at, at + n), length });
+      seqs.push({ data: m.data.subarray(at, at + n), length, json: m.json[i], ...(m.only[i] ? { only: m.only[i] } : {}) });
       at += n;
     }
-    const results = runBatch(served, seqs);
-    port.postMessage({ id: m.id, results }, results.flatMap((r) => r.map((t) => t.data.buffer as ArrayBuffer)));
+    const results = runBatchResults(served, seqs);
+    port.postMessage({ id: m.id, results }, results.flatMap((r) => (r instanceof Uint8Array ? [r.buffer as ArrayBuffer] : r.map((t) => t.data.buffer as ArrayBuffer))));
   } catch (e) {
     port.postMessage({ id: m.id, error: { name: (e as Error).name, message: (e as Error).message } });
   }

@@ -4,7 +4,7 @@
  * here, each forward beside its derivative.
  */
 
-import { record } from '../../autograd/node.js';
+import { record, traceAttrs } from '../../autograd/node.js';
 import { DTypeError, RuntimeError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import { checkNumber, checkTensor } from '../../tensor/args.js';
@@ -58,26 +58,28 @@ export function sigmoid(input: Tensor): Tensor {
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   checkTensor(input, 'leaky_relu', 'input', 1);
   checkNumber(negativeSlope, 'leaky_relu', 'negative_slope', 2);
-  return pointwise(
+  const y = pointwise(
     'LeakyReluBackward0',
     'leaky_relu_cpu',
     input,
     (v) => (v > 0 ? v : v * negativeSlope),
     (v) => (v > 0 ? 1 : negativeSlope),
   );
+  return traceAttrs(y, { alpha: negativeSlope });
 }
 
 /** PyTorch: `torch.nn.functional.elu(input, alpha=1.0)`: x if x > 0 else alpha * (exp(x) - 1). */
 export function elu(input: Tensor, alpha = 1.0): Tensor {
   checkTensor(input, 'elu', 'input', 1);
   checkNumber(alpha, 'elu', 'alpha', 2);
-  return pointwise(
+  const y = pointwise(
     'EluBackward0',
     'elu_cpu',
     input,
     (v) => (v > 0 ? v : alpha * Math.expm1(v)),
     (v) => (v > 0 ? 1 : alpha * Math.exp(v)),
   );
+  return traceAttrs(y, { alpha });
 }
 
 /**
@@ -124,7 +126,7 @@ export function gelu(input: Tensor, approximate: 'none' | 'tanh' = 'none'): Tens
     throw new RuntimeError('approximate argument must be either none or tanh.');
   }
   if (approximate === 'tanh') {
-    return pointwise(
+    const y = pointwise(
       'GeluBackward0',
       'GeluKernelImpl',
       input,
@@ -136,14 +138,16 @@ export function gelu(input: Tensor, approximate: 'none' | 'tanh' = 'none'): Tens
         return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner;
       },
     );
+    return traceAttrs(y, { approximate });
   }
-  return pointwise(
+  const y = pointwise(
     'GeluBackward0',
     'GeluKernelImpl',
     input,
     (v) => 0.5 * v * (1 + erf(v * SQRT1_2)),
     (v) => 0.5 * (1 + erf(v * SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v),
   );
+  return traceAttrs(y, { approximate });
 }
 
 /** PyTorch's `_get_softmax_dim`: the dim used when none is given (with its deprecation warning). */
