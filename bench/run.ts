@@ -199,6 +199,17 @@ function openblasCoretype(): string | undefined {
 const coretype = openblasCoretype();
 
 /**
+ * Which BLAS Debian's PyTorch loaded (libblas.so.3 is an update-alternatives link): the reference BLAS is
+ * ~15x slower than OpenBLAS, and OpenBLAS's pthread build oversubscribes the cores beside PyTorch's OpenMP
+ * threads (measured: LSTM 128→256 x2 at 2 threads, 87 ms on openblas-openmp, 499 ms on openblas-pthread).
+ */
+function pytorchBlas(): string {
+  const code = "import torch\nm=open('/proc/self/maps').read()\nprint('OpenBLAS (OpenMP)' if 'openblas-openmp' in m else 'OpenBLAS (pthreads)' if 'openblas-pthread' in m else 'OpenBLAS' if 'openblas' in m else 'the reference BLAS (no OpenBLAS)' if 'libblas' in m else 'not found')";
+  const r = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown (python failed)';
+}
+
+/**
  * A PyTorch process at a fixed thread count (bench/pytorch_bench.py), kept up across the run so
  * its timing windows can alternate with torchlet's.
  */
@@ -273,6 +284,11 @@ async function main(): Promise<void> {
   if (native) log(`native ${native}: GEMM ${fmt(probed('start:gemm/native')?.median)} GFLOP/s, multiply-add ceiling ${fmt(probed('start:ceiling/native')?.median)} GFLOP/s (one core)`);
   const torchOk = !flag('no-torch') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   if (!flag('no-torch') && !torchOk) notes.push('PyTorch skipped: `/usr/bin/python3 -c "import torch"` failed');
+  if (torchOk) {
+    const blas = pytorchBlas();
+    log(`PyTorch's BLAS: ${blas}`);
+    if (!blas.startsWith('OpenBLAS (OpenMP)')) notes.push(`PyTorch's BLAS is ${blas}: its times are not PyTorch at its best (install libopenblas0-openmp and select it with update-alternatives for libblas.so.3)`);
+  }
   const torch = torchOk ? [new TorchServer(1, 'torch1'), new TorchServer(2, 'torch2')] : [];
   // On AVX-512 machines, also PyTorch on the AVX2 kernels (the issue's reference machine is AVX2):
   // shows how much of a gap is the vector width alone.
