@@ -29,7 +29,8 @@ export const segmentTuning = { residentBytes: 32 << 20, segmentBytes: 8 << 20 };
 
 /** Bytes of input plus output per row of the packed sequence. */
 function rowBytes(args: RnnForwardArgs, d = layerDims(args.spec)): number {
-  return (d.I + d.Hout) * args.x.BYTES_PER_ELEMENT;
+  // Either input layout tells the element size (reading a lazily transposed x would build it).
+  return (d.I + d.Hout) * (args.xBatchFirst ?? args.x).BYTES_PER_ELEMENT;
 }
 
 /** Rows of input plus output that fit in one segment (at least 1). */
@@ -37,10 +38,10 @@ function segmentRows(args: RnnForwardArgs): number {
   return Math.max(1, Math.floor(segmentTuning.segmentBytes / rowBytes(args)));
 }
 
-/** Whether this forward should run in segments (inference with a large input plus output). */
-export function wantsSegments(args: RnnForwardArgs): boolean {
+/** Whether this forward should run in segments (inference with a large input plus output), with `needsGrad` as given. */
+export function wantsSegments(args: RnnForwardArgs, needsGrad = args.needsGrad): boolean {
   const d = layerDims(args.spec);
-  return !args.needsGrad && d.T > 1 && d.total * rowBytes(args, d) > segmentTuning.residentBytes;
+  return !needsGrad && d.T > 1 && d.total * rowBytes(args, d) > segmentTuning.residentBytes;
 }
 
 /** Step boundaries [0, t1, ..., T]: runs of steps of at most maxRows rows each (at least one step). */
@@ -97,6 +98,7 @@ class SegmentStream<A extends FloatArray> {
     const rows = bs[0];
     return {
       ...this.args,
+      xBatchFirst: undefined,
       spec: { ...this.args.spec, batchSizes: bs },
       x: this.args.x.subarray(offs[a] * I, offs[b] * I) as A,
       h0: this.h.subarray(0, rows * Hout) as A,

@@ -13,10 +13,9 @@ import { type BackwardContext, record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
-import { gateCount } from '../kernels/rnn.js';
+import { gateCount, swapBatchTime, withNeedsGrad } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { narrow } from './shape.js';
 
 /** The weights of one layer and direction, PyTorch's `weight_ih_l{k}`, ... (null when absent). */
 export interface RnnLayerWeights {
@@ -34,8 +33,18 @@ export interface RnnLayerWeights {
 
 export interface RnnLayerArgs {
   mode: RnnMode;
-  /** Packed rows, (total, I): step t is rows [sum(batchSizes[<t]), + batchSizes[t]). */
+  /**
+   * Packed rows, (total, I): step t is rows [sum(batchSizes[<t]), + batchSizes[t]); with
+   * `batchFirst`, (B, T, I).
+   */
   input: Tensor;
+  /**
+   * The input is batch-first (B, T, I), every batch size B, and so is y: (B, T, Hout) (joined:
+   * (B, T, sum Hout)). PyTorch's `batch_first` without its transposes: a kernel that reads
+   * batch-first rows places them itself (src/kernels/rnn.ts); for any other the rows are
+   * converted here. Default false.
+   */
+  batchFirst?: boolean;
   /** Non-increasing, all > 0; batchSizes[0] = B. */
   batchSizes: Int32Array;
   weights: RnnLayerWeights;
@@ -73,6 +82,9 @@ interface Prepared {
   /** The present ones: the graph node's inputs. */
   inputs: Tensor[];
   kernelArgs: RnnForwardArgs;
+  /** The input and outputs are batch-first (B, T, ·). */
+  bf: boolean;
+  T: number;
   total: number;
   B: number;
   H: number;
@@ -82,6 +94,8 @@ interface Prepared {
 /** Check shapes and dtypes (a safety net: the layers check first with PyTorch's messages). */
 function prepare(args: RnnLayerArgs): Prepared {
   const { mode, input, batchSizes, weights, h0, c0, reverse } = args;
+  const bf = args.batchFirst === true;
+  const T = batchSizes.length;
   const G = gateCount(mode);
   const [GH, I] = [weights.wIh.shape[0], weights.wIh.shape[1]];
   const H = GH / G;
@@ -92,7 +106,8 @@ function prepare(args: RnnLayerArgs): Prepared {
   if (!Number.isInteger(H) || weights.wIh.ndim !== 2) {
     throw new ShapeError(`weight_ih first dim must be ${G} * hidden_size = ${G * Math.floor(H)}, but got ${GH}`);
   }
-  expectShape(input, [total, I], 'input');
+  if (bf && batchSizes.some((n) => n !== B)) throw new ShapeError('rnnLayer: batch-first input needs every batch size equal (no packed sequence)');
+  expectShape(input, bf ? [B, T, I] : [total, I], 'input');
   expectShape(weights.wHh, [GH, Hout], 'weight_hh');
   if (weights.bIh) expectShape(weights.bIh, [GH], 'bias_ih');
   if (weights.bHh) expectShape(weights.bHh, [GH], 'bias_hh');
@@ -110,6 +125,7 @@ function prepare(args: RnnLayerArgs): Prepared {
     }
   }
   const inputs = tensors.filter((t): t is Tensor => t !== null);
+  const data = floatData(input);
   const kernelArgs: RnnForwardArgs = {
     spec: { mode, inputSize: I, hiddenSize: H, projSize: weights.wHr ? Hout : 0, batchSizes, reverse },
     weights: {
@@ -119,32 +135,61 @@ function prepare(args: RnnLayerArgs): Prepared {
       bHh: weights.bHh ? floatData(weights.bHh) : null,
       wHr: weights.wHr ? floatData(weights.wHr) : null,
     },
-    x: floatData(input),
+    x: data,
     h0: floatData(h0),
     c0: c0 ? floatData(c0) : null,
     needsGrad: isGradEnabled() && inputs.some((t) => t.requiresGrad),
   };
-  return { args, tensors, inputs, kernelArgs, total, B, H, Hout };
+  if (bf) batchFirstInput(kernelArgs, data, B, T, I);
+  return { args, tensors, inputs, kernelArgs, bf, T, total, B, H, Hout };
+}
+
+/**
+ * Give the kernel the batch-first rows as `xBatchFirst` and `x` as a property that transposes
+ * them to time-major on first read, once (the contract: a kernel that reads xBatchFirst never
+ * pays for it).
+ */
+function batchFirstInput(k: RnnForwardArgs, data: FloatArray, B: number, T: number, I: number): void {
+  let timeMajor: FloatArray | null = null;
+  k.xBatchFirst = data;
+  Object.defineProperty(k, 'x', {
+    enumerable: true,
+    get: () => {
+      timeMajor ??= swapBatchTime(data, B, T, I);
+      return timeMajor;
+    },
+  });
 }
 
 function nodeName(mode: RnnMode): string {
   return `${mode === 'LSTM' ? 'Lstm' : mode === 'GRU' ? 'Gru' : 'Rnn'}LayerBackward0`;
 }
 
+/** Rows of `width` as the caller's layout wants them: batch-first when it asked and the kernel answered time-major. */
+function outRows(p: Prepared, a: FloatArray, width: number, kernelBf: boolean): FloatArray {
+  return p.bf && !kernelBf ? swapBatchTime(a, p.T, p.B, width) : a;
+}
+
+/** The shape of an output of `width` columns: (total, width), or (B, T, width) batch-first. */
+function outShape(p: Prepared, width: number): number[] {
+  return p.bf ? [p.B, p.T, width] : [p.total, width];
+}
+
 /** The outputs of one direction as tensors (y null when the directions' outputs come joined). */
-function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN: FloatArray | null }): [Tensor | null, Tensor, Tensor | null] {
+function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN: FloatArray | null }, kernelBf: boolean): [Tensor | null, Tensor, Tensor | null] {
   const dtype = p.args.input.dtype;
   return [
-    r.y ? new Tensor(r.y, [p.total, p.Hout], dtype) : null,
+    r.y ? new Tensor(outRows(p, r.y, p.Hout, kernelBf), outShape(p, p.Hout), dtype) : null,
     new Tensor(r.hN, [p.B, p.Hout], dtype),
     r.cN ? new Tensor(r.cN, [p.B, p.H], dtype) : null,
   ];
 }
 
 /** The kernel's gradients as tensors, one per present input, in the node's input order. */
-function wrapGrads(p: Prepared, g: RnnGradsOut): (Tensor | null)[] {
+function wrapGrads(p: Prepared, g: RnnGradsOut, kernelBf: boolean): (Tensor | null)[] {
   const dtype = p.args.input.dtype;
-  const grads = [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
+  const dx = g.dx ? outRows(p, g.dx, p.kernelArgs.spec.inputSize, kernelBf) : null;
+  const grads = [dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
   return p.tensors.flatMap((t, i) => (t ? [grads[i] ? new Tensor(grads[i], t.shape, dtype) : null] : []));
 }
 
@@ -189,12 +234,14 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const kernel = rnnKernel();
   const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);
   const res = kernel.forwardMany(
-    preps.map((p) => ({ ...p.kernelArgs, needsGrad })),
+    preps.map((p) => withNeedsGrad(p.kernelArgs, needsGrad)),
     true,
   );
-  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i]));
+  const kernelBf = res.batchFirst === true;
+  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i], kernelBf));
   const width = preps.reduce((a, p) => a + p.Hout, 0);
-  const joined = res.joined ? new Tensor(res.joined, [preps[0].total, width], list[0].input.dtype) : null;
+  const p0 = preps[0];
+  const joined = res.joined ? new Tensor(outRows(p0, res.joined, width, kernelBf), outShape(p0, width), list[0].input.dtype) : null;
   const kernelBackward = res.backward;
   if (!needsGrad || kernelBackward === null) return { dirs, joined };
   // Node outputs: the joined output if any, then each direction's present outputs in turn;
@@ -205,16 +252,23 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const inputs = preps.flatMap((p) => p.inputs);
   const backward = (gOut: (Tensor | null)[], ctx: BackwardContext): (Tensor | null)[] => {
     let at = 0;
-    const gJoined = joined ? gOut[at++] : null;
+    const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
+    // dy in the kernel's layout: the caller's, or time-major when the kernel answered so.
+    const inRows = (p: Prepared, g: Tensor | null | undefined, w: number): FloatArray | null => {
+      const d = data(g);
+      return d && p.bf && !kernelBf ? swapBatchTime(d, p.B, p.T, w) : d;
+    };
+    // A joined output's gradient goes to every direction whole (each reads its columns).
+    const gJoined = joined ? inRows(p0, gOut[at++], width) : null;
     const grads = dirs.map((o, i) => {
-      const dyT = joined ? (gJoined ? narrow(gJoined, 1, cols[i], preps[i].Hout) : null) : gOut[at++];
+      const dy = joined ? gJoined : inRows(preps[i], gOut[at++], preps[i].Hout);
       const dhN = gOut[at++];
       const dcN = o[2] ? gOut[at++] : null;
-      const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
-      return { dy: data(dyT), dhN: data(dhN), dcN: data(dcN), needsDx: list[0].input.requiresGrad };
+      const needsDx = list[0].input.requiresGrad;
+      return joined ? { dy, dyLd: width, dyCol: cols[i], dhN: data(dhN), dcN: data(dcN), needsDx } : { dy, dhN: data(dhN), dcN: data(dcN), needsDx };
     });
     const g = kernelBackward(grads, ctx.retainGraph);
-    return preps.flatMap((p, i) => wrapGrads(p, g[i]));
+    return preps.flatMap((p, i) => wrapGrads(p, g[i], kernelBf));
   };
   record(nodeName(list[0].mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
   return { dirs, joined };

@@ -5,7 +5,7 @@
  * Nothing here allocates a JavaScript object per call beyond the results: jobs are written
  * word by word into the arena (each call's garbage is charged to every later call's GC).
  */
-import { type FloatArray, type LayerDims, layerDims, type RnnLayerSpec, type RnnMode, type RnnWeights } from '../rnn.js';
+import { type FloatArray, type LayerDims, layerDims, type RnnForwardArgs, type RnnLayerSpec, type RnnMode, type RnnWeights } from '../rnn.js';
 import { CellMode, LayerJob } from './abi.generated.js';
 import type { WasmKernels } from './loader.js';
 
@@ -94,4 +94,102 @@ export function writeSteps(w: WasmKernels, job: number, bs: Int32Array, offs: In
   i32.set(offs, (at >> 2) + bs.length);
   i32[(job >> 2) + LayerJob.batchSizes] = at;
   i32[(job >> 2) + LayerJob.offs] = at + bs.length * 4;
+}
+
+/**
+ * One side of a row copy inside the arena: rows `ld` floats apart from float index `at`, in
+ * time-major order (row t*B + b; any packed layout) or batch-first (row b*T + t, a full
+ * sequence only).
+ */
+interface Rows {
+  at: number;
+  ld: number;
+  bf: boolean;
+}
+
+/**
+ * Copy `width` floats of every row of a sequence within the arena view `f`, from `src` to `dst`
+ * (each in its own layout; d.total rows, d.B and d.T place the rows of a batch-first side):
+ * one `copyWithin` per row (no array per row, and faster than an element loop), or one for all
+ * when both sides are the same dense rows.
+ */
+function copyRows(f: Float32Array, src: Rows, dst: Rows, width: number, d: Dims): void {
+  const { B, T, total } = d;
+  if (!src.bf && !dst.bf && src.ld === width && dst.ld === width) {
+    f.copyWithin(dst.at, src.at, src.at + total * width);
+    return;
+  }
+  for (let r = 0; r < total; r++) {
+    // r = t*B + b, the time-major row; a batch-first side holds it at b*T + t.
+    const t = Math.floor(r / B);
+    const bt = (r - t * B) * T + t;
+    const from = src.at + (src.bf ? bt : r) * src.ld;
+    f.copyWithin(dst.at + (dst.bf ? bt : r) * dst.ld, from, from + width);
+  }
+}
+
+/** The input rows a forward reads: batch-first `xBatchFirst` (src/kernels/rnn.ts) or `x`. */
+export function inputOf<A extends FloatArray>(args: RnnForwardArgs<A>, bf: boolean): A {
+  return bf ? args.xBatchFirst! : args.x;
+}
+
+/**
+ * Place `width` columns from column `col` of every row of `src` (rows `ld` wide, batch-first
+ * when `bf`) as the dense time-major rows at byte `at` of the arena (a staging copy first when
+ * they need reordering).
+ */
+export function placeRows(w: WasmKernels, src: Float32Array, from: { ld: number; col: number; bf: boolean }, at: number, width: number, d: Dims): void {
+  if (!from.bf && from.ld === width && from.col === 0) {
+    w.arena.f32().set(src.subarray(0, d.total * width), at >> 2);
+    return;
+  }
+  const tmp = w.arena.alloc(src.length);
+  const f = w.arena.f32();
+  f.set(src, tmp >> 2);
+  copyRows(f, { at: (tmp >> 2) + from.col, ld: from.ld, bf: from.bf }, { at: at >> 2, ld: width, bf: false }, width, d);
+}
+
+/**
+ * `width` floats of every row out of the arena (time-major, rows `ld` apart from byte `at`) into
+ * a new array of `like`'s type, batch-first when `bf` (reordered in the arena first).
+ */
+export function rowsOut<A extends FloatArray>(like: A, w: WasmKernels, at: number, ld: number, width: number, d: Dims, bf: boolean): A {
+  if (!bf && ld === width) return copyOut(like, w.arena.f32(), at, d.total * width);
+  const tmp = w.arena.alloc(d.total * width);
+  const f = w.arena.f32();
+  copyRows(f, { at: at >> 2, ld, bf: false }, { at: tmp >> 2, ld: width, bf }, width, d);
+  return copyOut(like, f, tmp, d.total * width);
+}
+
+/** The packed weights and biases of a direction in the arena (byte offsets; 0 = absent). */
+export interface PlacedWeights {
+  wIh: number;
+  wHh: number;
+  wHr: number;
+  bias: number;
+  bHn: number;
+}
+
+export function placeWeights(w: WasmKernels, args: RnnForwardArgs, d: Dims): PlacedWeights {
+  const { k, arena } = w;
+  const { H, I, Hout, GH } = d;
+  const wIh = arena.alloc(k.packedSize(GH, I));
+  const wHh = arena.alloc(k.packedSize(GH, Hout));
+  const wHr = d.proj ? arena.alloc(k.packedSize(Hout, H)) : 0;
+  const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
+  const bias = arena.alloc(GH);
+  const bHn = arena.alloc(H);
+  const f = arena.f32();
+  f.set(args.weights.wIh, raw >> 2);
+  k.packW(raw, I, 1, GH, I, wIh);
+  f.set(args.weights.wHh, raw >> 2);
+  k.packW(raw, Hout, 1, GH, Hout, wHh);
+  if (d.proj) {
+    f.set(args.weights.wHr!, raw >> 2);
+    k.packW(raw, H, 1, Hout, H, wHr);
+  }
+  writeFoldedBias(f, bias, d, args.weights);
+  f.fill(0, bHn >> 2, (bHn >> 2) + H);
+  if (d.gru && args.weights.bHh) f.set(args.weights.bHh.subarray(2 * H, 3 * H), bHn >> 2);
+  return { wIh, wHh, wHr, bias, bHn };
 }

@@ -1,0 +1,243 @@
+/**
+ * Batch-first input straight to the recurrent kernel (src/kernels/rnn.ts, "Batch-first"): a
+ * kernel's forwardMany given `xBatchFirst` (and `x` computed only if read) against the reference
+ * run time-major, every unpacked case, joined and not, with the joined output's gradient shared
+ * by the directions (dyLd/dyCol); the layers with batchFirst against the same weights fed the
+ * transposed input time-major, bit for bit, on every tier, 1 and 2 threads, and through a kernel
+ * that reads only `x` (the op layer converts for it); and no transposition on the WebAssembly
+ * path, also when it is reached through the native kernel's hand-over.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import * as torch from '../src/index.js';
+import { type Backend, backend, nativeBackend, refBackend, setBackend, wasmBackend } from '../src/kernels/backend.js';
+import { refRnnKernel } from '../src/kernels/ref/rnn.js';
+import { type FloatArray, forwardInTurn, type RnnForwardArgs, type RnnGradsIn, type RnnKernel, swapBatchTime } from '../src/kernels/rnn.js';
+import { setKernelPreference } from '../src/kernels/wasm/loader.js';
+import { setNumThreads } from '../src/kernels/wasm/threads.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { kernelTiers } from './helpers/kernels.js';
+import { allCases, build, caseName, type Case, firstMismatch, GRAD_KEYS, type Mismatch } from './kernels-wasm-cases.js';
+
+const { nn } = torch;
+
+afterEach(() => {
+  setKernelPreference('auto');
+  setBackend(nativeBackend);
+});
+afterAll(async () => {
+  await setNumThreads(1);
+});
+
+/** `args` with `x` computed from the batch-first rows on first read, counting the reads (as the op layer gives it). */
+function lazyX<A extends FloatArray>(args: Omit<RnnForwardArgs<A>, 'x'>, timeMajor: A, reads: { n: number }): RnnForwardArgs<A> {
+  const a = { ...args } as RnnForwardArgs<A>;
+  Object.defineProperty(a, 'x', {
+    enumerable: true,
+    get: () => {
+      reads.n++;
+      return timeMajor;
+    },
+  });
+  return a;
+}
+
+/** Columns [col, col + w) of rows `ld` wide. */
+function columns(a: Float32Array, ld: number, col: number, w: number): Float32Array {
+  const rows = a.length / ld;
+  const out = new Float32Array(rows * w);
+  for (let r = 0; r < rows; r++) out.set(a.subarray(r * ld + col, r * ld + col + w), r * w);
+  return out;
+}
+
+/** Both directions of an unpacked case through `kernel.forwardMany` batch-first, against the reference run time-major. */
+function runBatchFirstPair(c: Case, join: boolean, kernel: RnnKernel): { mismatches: Mismatch[]; batchFirst: boolean; xReads: number } {
+  const dirs = [build(c, false, 0), build(c, true, 2.5)];
+  const { batchSizes, inputSize: I } = dirs[0].spec;
+  const [T, B] = [batchSizes.length, batchSizes[0]];
+  const Hout = c.projSize || c.hidden;
+  const xBf = swapBatchTime(dirs[0].x, T, B, I);
+  const out: Mismatch[] = [];
+  const check = (what: string, a: ArrayLike<number> | null, b: ArrayLike<number> | null): void => {
+    const m = firstMismatch(what, a, b);
+    if (m) out.push(m);
+  };
+  const reads = { n: 0 };
+  const fast = kernel.forwardMany(
+    dirs.map((b) => lazyX({ spec: b.spec, weights: b.w32, h0: b.h0, c0: b.c0, needsGrad: true, xBatchFirst: xBf }, b.x, reads)),
+    join,
+  );
+  const bf = fast.batchFirst === true;
+  const timeMajor = (a: Float32Array | null, w: number): Float32Array | null => (a && bf ? swapBatchTime(a, B, T, w) : a);
+  const refs = dirs.map((b) => refRnnKernel.forward({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad: true }));
+  const joined = timeMajor(fast.joined as Float32Array | null, 2 * Hout);
+  dirs.forEach((_, i) => {
+    check(`y[dir ${i}]${joined ? ' (joined)' : ''}`, joined ? columns(joined, 2 * Hout, i * Hout, Hout) : timeMajor(fast.results[i].y as Float32Array, Hout), refs[i].y);
+    check(`hN[dir ${i}]`, fast.results[i].hN, refs[i].hN);
+  });
+  // The joined output's gradient as one array, each direction reading its columns.
+  let dyJoined: Float32Array | null = null;
+  if (joined && !c.nullGrads) {
+    dyJoined = new Float32Array(joined.length);
+    dirs.forEach((b, i) => {
+      for (let r = 0; r < joined.length / (2 * Hout); r++) dyJoined!.set(b.dy!.subarray(r * Hout, (r + 1) * Hout), r * 2 * Hout + i * Hout);
+    });
+    if (bf) dyJoined = swapBatchTime(dyJoined, T, B, 2 * Hout);
+  }
+  const grads = dirs.map((b, i): RnnGradsIn<Float32Array> => {
+    const base = { dhN: b.dhN, dcN: b.dcN, needsDx: true };
+    if (joined) return { ...base, dy: dyJoined, dyLd: 2 * Hout, dyCol: i * Hout };
+    return { ...base, dy: b.dy && bf ? swapBatchTime(b.dy, T, B, Hout) : b.dy };
+  });
+  const gf = fast.backward!(grads);
+  dirs.forEach((b, i) => {
+    const gr = refs[i].backward!({ dy: b.dy, dhN: b.dhN, dcN: b.dcN });
+    for (const key of GRAD_KEYS) check(`${key}[dir ${i}]`, key === 'dx' ? timeMajor(gf[i].dx as Float32Array, I) : gf[i][key], gr[key]);
+  });
+  return { mismatches: out, batchFirst: bf, xReads: reads.n };
+}
+
+/** A kernel that knows nothing of batch-first input: the reference, reached only through `x`. */
+const timeMajorOnly: RnnKernel = { name: 'time-major only', supports: () => true, forward: refRnnKernel.forward, forwardMany: (list) => forwardInTurn(refRnnKernel, list) };
+
+const unpacked = allCases().filter((c) => !c.packed && !c.nonFinite);
+const wide = unpacked.filter((c) => c.bias).map((c) => ({ ...c, wide: true }));
+
+describe('a kernel given batch-first input', () => {
+  const kernels: [string, RnnKernel, () => void, boolean][] = [
+    ...kernelTiers().map((t): [string, RnnKernel, () => void, boolean] => [t.name, t.rnn, () => setKernelPreference(t.preference), t.preference === 'simd']),
+    ['reference', refRnnKernel, () => {}, false],
+    ['a time-major-only kernel', timeMajorOnly, () => {}, false],
+  ];
+  for (const threads of [1, 2]) {
+    for (const [name, kernel, use, readsBf] of kernels) {
+      it(`${name}, ${threads} thread(s): every unpacked case, joined and not, matches the reference${readsBf ? '; reads the rows in place, answers batch-first' : ''}`, async () => {
+        const got = await setNumThreads(threads);
+        use();
+        for (const c of [...unpacked, ...wide]) {
+          for (const join of [false, true]) {
+            const r = runBatchFirstPair(c, join, kernel);
+            expect(r.mismatches, `${caseName(c)}${join ? ' joined' : ''}`).toEqual([]);
+            if (readsBf) expect([r.batchFirst, r.xReads], `${caseName(c)} at ${got} thread(s)`).toEqual([true, 0]);
+          }
+        }
+      });
+    }
+  }
+});
+
+interface LayerCase {
+  type: 'RNN' | 'LSTM' | 'GRU';
+  opts: Record<string, unknown>;
+  /** (N, L, I), or (L, I) unbatched. */
+  shape: number[];
+  hx?: boolean;
+  train?: boolean;
+}
+
+const layerCases: LayerCase[] = [
+  { type: 'LSTM', opts: { bidirectional: true }, shape: [5, 7, 6] },
+  { type: 'GRU', opts: { bidirectional: true, numLayers: 2 }, shape: [9, 4, 6], hx: true },
+  { type: 'RNN', opts: { nonlinearity: 'relu' }, shape: [12, 3, 6], hx: true },
+  { type: 'LSTM', opts: { bidirectional: true, numLayers: 2, projSize: 3 }, shape: [4, 6, 6], hx: true },
+  { type: 'LSTM', opts: { bidirectional: true, numLayers: 2, dropout: 0.5 }, shape: [4, 6, 6], train: true },
+  { type: 'GRU', opts: { bidirectional: true }, shape: [7, 6] },
+  { type: 'LSTM', opts: { bidirectional: true, dtype: 'float64' }, shape: [3, 5, 6] },
+];
+
+/** A layer with batchFirst and its twin (same weights) fed the transposed input: outputs, states and gradients. */
+function layerBits(c: LayerCase): { a: number[][]; b: number[][] } {
+  const Ctor = nn[c.type] as unknown as new (i: number, h: number, o: object) => torch.nn.RNNBase;
+  torch.manualSeed(11);
+  const a = new Ctor(6, 5, { ...c.opts, batchFirst: true });
+  const b = new Ctor(6, 5, { ...c.opts, batchFirst: false });
+  b.loadStateDict(a.stateDict());
+  if (!c.train) {
+    a.eval();
+    b.eval();
+  }
+  const dtype = (c.opts.dtype as 'float64' | undefined) ?? 'float32';
+  const batched = c.shape.length === 3;
+  const xa = torch.randn(c.shape, { dtype }).requiresGrad_();
+  const xb = (batched ? xa.detach().transpose(0, 1).contiguous() : xa.detach().clone()).requiresGrad_();
+  const D = c.opts.bidirectional ? 2 : 1;
+  const layers = (c.opts.numLayers as number | undefined) ?? 1;
+  const Hout = (c.opts.projSize as number | undefined) || 5;
+  const h0 = c.hx ? torch.randn([D * layers, c.shape[0], Hout], { dtype }).requiresGrad_() : null;
+  const run = (m: torch.nn.RNNBase, x: Tensor): [Tensor, Tensor[]] => {
+    torch.manualSeed(5); // the same dropout masks for both
+    const [y, s] = h0 && c.type !== 'LSTM' ? m.forward(x, h0) : m.forward(x);
+    return [y as Tensor, Array.isArray(s) ? s : [s as Tensor]];
+  };
+  const [ya, sa] = run(a, xa);
+  const [yb, sb] = run(b, xb);
+  const yaTm = batched ? ya.transpose(0, 1) : ya;
+  const w = torch.randn(yb.shape, { dtype });
+  const states = (s: Tensor[]): Tensor => s.map((t, i) => t.mul(i + 2).sum()).reduce((p, q) => p.add(q));
+  yaTm.mul(w).sum().add(states(sa)).backward();
+  const h0GradA = h0?.grad?.clone() ?? null;
+  if (h0) h0.grad = null;
+  yb.mul(w).sum().add(states(sb)).backward();
+  const flat = (t: Tensor | null | undefined): number[] => (t ? [...t.contiguous().toTypedArray()] : []);
+  const params = (m: torch.nn.RNNBase): number[][] => [...m.parameters()].map((p) => flat(p.grad));
+  return {
+    a: [flat(yaTm), ...sa.map(flat), flat(batched ? xa.grad!.transpose(0, 1) : xa.grad), flat(h0GradA), ...params(a)],
+    b: [flat(yb), ...sb.map(flat), flat(xb.grad), flat(h0?.grad), ...params(b)],
+  };
+}
+
+describe('nn.RNN / LSTM / GRU with batchFirst', () => {
+  const tiers: [string, () => void][] = [
+    ...kernelTiers().map((t): [string, () => void] => [t.name, () => setKernelPreference(t.preference)]),
+    ['relaxed SIMD (if enabled)', () => setKernelPreference('relaxed')],
+    ['the reference backend', () => setBackend(refBackend)],
+    ['a kernel that reads only x (the op layer converts)', () => setBackend({ ...wasmBackend, rnn: timeMajorOnly })],
+  ];
+  for (const threads of [1, 2]) {
+    for (const [name, use] of tiers) {
+      it(`${name}, ${threads} thread(s): bit for bit the results of the time-major layer fed the transposed input`, async () => {
+        await setNumThreads(threads);
+        use();
+        for (const c of layerCases) {
+          const { a, b } = layerBits(c);
+          expect(a, `${c.type} ${JSON.stringify(c.opts)} ${c.shape}`).toEqual(b);
+        }
+      });
+    }
+  }
+
+  it('the WebAssembly kernel reads the rows in place (x is never computed), also through the native kernel\'s hand-over', async () => {
+    for (const [threads, kernel] of [[1, wasmBackend.rnn], [2, wasmBackend.rnn], [1, nativeBackend.rnn], [2, nativeBackend.rnn]] as const) {
+      await setNumThreads(threads);
+      setKernelPreference('simd');
+      let reads = 0;
+      let answered: boolean[] = [];
+      const spy: RnnKernel = {
+        ...kernel,
+        forwardMany(list, join) {
+          for (const a of list) {
+            // x must still be the op layer's lazy property (a spread on the way would have computed it).
+            const get = Object.getOwnPropertyDescriptor(a, 'x')?.get;
+            if (!get) reads++;
+            else
+              Object.defineProperty(a, 'x', {
+                get: () => {
+                  reads++;
+                  return get();
+                },
+              });
+          }
+          const r = kernel.forwardMany(list, join);
+          answered.push(r.batchFirst === true);
+          return r;
+        },
+      };
+      setBackend({ ...(backend() as Backend), rnn: spy });
+      const m = new nn.LSTM(6, 5, { bidirectional: true, batchFirst: true, numLayers: 2 });
+      m.forward(torch.randn(8, 7, 6))[0].sum().backward();
+      torch.noGrad(() => m.forward(torch.randn(8, 7, 6)));
+      expect([reads, answered], `${kernel.name} at ${threads} thread(s)`).toEqual([0, [true, true, true, true]]);
+      answered = [];
+      setBackend(nativeBackend);
+    }
+  });
+});
