@@ -10,16 +10,21 @@
  * Threads: `setThreads(n)` sizes the pool (n - 1 workers; the calling thread is the n-th). One
  * JavaScript thread uses the pool at a time; a call from another (a worker_threads thread using
  * torchlet too) runs on its own thread alone. A kernel call hands tasks to the workers and takes
- * tasks itself until none is left, so it never waits for a worker that has not started: its
- * only wait is for tasks already running. Workers block every signal (Node's handlers stay on
- * the main thread), sleep on a condition variable between calls, and are joined when the last
- * Node environment using the addon shuts down, so a process exits normally.
+ * tasks itself until none is left, so it never waits for a worker that has not started. Its
+ * wait for tasks already running is bounded: kernels mark progress (tl_beat) at every time step
+ * and GEMM block, and when no mark moves for `deadAfterMs` (setThreads' second argument, the
+ * WebAssembly pool's threadTuning.deadAfterMs) the call throws and the pool is given up (see
+ * give_up). Independent directions (forwardMany, backwardMany) run side by side, one per thread.
+ * Workers block every signal (Node's handlers stay on the main thread), sleep on a condition
+ * variable between calls, and are joined when the last Node environment using the addon shuts
+ * down, so a process exits normally.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,29 +61,65 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
 static pthread_t workers[MAX_WORKERS];
 static int nworkers;
+/* The job (written under mu): generation, task function, argument, task count, test stall. */
 static unsigned long gen;
 static int quit;
 static tl_task_fn job_fn;
 static void *job_arg;
 static int job_n;
+static int job_stall;
+/** Workers inside a job (under mu). */
 static int active;
 static atomic_int next_task;
 static atomic_int remaining;
+/** Progress marks (tl_beat): the caller's time limit runs from the last one it saw. */
+static atomic_ulong beats;
+/** The pool was given up (a worker stuck past the limit): workers leave, calls run alone. */
+static atomic_int broken;
+/** No progress for this long and the caller gives the pool up (setThreads' second argument). */
+static double dead_after_ms = 5000;
+/** Test hook (testStall): the next job's first task taken by a worker sleeps this long, unmarked. */
+static atomic_int stall_next;
 /** Threads asked for by setThreads (the caller included). */
 static int requested = 1;
 /** One JavaScript thread at a time owns the pool for a kernel call. */
 static pthread_mutex_t use_mu = PTHREAD_MUTEX_INITIALIZER;
 static __thread int owns_pool;
 static __thread int in_task;
+static __thread int is_worker;
 /** Jobs handed to the workers (info().poolJobs: tests see that a call was split). */
 static atomic_long pool_jobs;
 
-static void run_tasks(tl_task_fn fn, void *arg, int n) {
+int tl_beat(void) {
+  atomic_fetch_add_explicit(&beats, 1, memory_order_relaxed);
+  return is_worker && atomic_load_explicit(&broken, memory_order_relaxed);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+static void run_tasks(tl_task_fn fn, void *arg, int n, int stall) {
   in_task = 1;
   for (;;) {
+    if (is_worker && atomic_load(&broken)) break;
     const int i = atomic_fetch_add(&next_task, 1);
     if (i >= n) break;
+    if (stall) {
+      sleep_ms(stall);
+      stall = 0;
+      if (atomic_load(&broken)) break; /* given up meanwhile: the caller has moved on */
+    }
     fn(arg, i);
+    tl_beat();
     if (atomic_fetch_sub(&remaining, 1) == 1) {
       pthread_mutex_lock(&mu);
       pthread_cond_broadcast(&idle);
@@ -88,8 +129,15 @@ static void run_tasks(tl_task_fn fn, void *arg, int n) {
   in_task = 0;
 }
 
+static void release_all(void) {
+  tl_kernels_avx512.release();
+  tl_kernels_avx2.release();
+  tl_kernels_portable.release();
+}
+
 static void *worker_main(void *p) {
   unsigned long seen = (unsigned long)(size_t)p;
+  is_worker = 1;
   pthread_mutex_lock(&mu);
   for (;;) {
     while (!quit && gen == seen) pthread_cond_wait(&wake, &mu);
@@ -97,14 +145,15 @@ static void *worker_main(void *p) {
     seen = gen;
     tl_task_fn fn = job_fn;
     void *arg = job_arg;
-    const int n = job_n;
+    const int n = job_n, stall = job_stall;
     active++;
     pthread_mutex_unlock(&mu);
-    run_tasks(fn, arg, n);
+    run_tasks(fn, arg, n, stall);
     pthread_mutex_lock(&mu);
     if (--active == 0) pthread_cond_broadcast(&idle);
   }
   pthread_mutex_unlock(&mu);
+  release_all(); /* this thread's scratch blocks */
   return NULL;
 }
 
@@ -115,12 +164,12 @@ static void stop_workers(void) {
   pthread_mutex_unlock(&mu);
   for (int i = 0; i < nworkers; i++) pthread_join(workers[i], NULL);
   nworkers = 0;
-  quit = 0;
+  quit = atomic_load(&broken); /* a given-up pool stays down */
 }
 
-/** n - 1 workers (only between kernel calls, by the thread that owns the pool). */
+/** n - 1 workers (only between kernel calls, by the thread that owns the pool; never after giving up). */
 static void resize_pool(int n) {
-  if (n - 1 == nworkers) return;
+  if (n - 1 == nworkers || atomic_load(&broken)) return;
   stop_workers();
   sigset_t all, old;
   sigfillset(&all);
@@ -132,37 +181,81 @@ static void resize_pool(int n) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/**
+ * Give the pool up (mu held): a worker made no progress for dead_after_ms. A pthread cannot be
+ * stopped safely from outside, so the workers are detached, not joined: idle ones leave at once,
+ * a stuck one when it comes back (it then returns from its task at its next progress mark,
+ * tl_beat, and its results are discarded). Every later call runs on its caller alone.
+ */
+static void give_up(void) {
+  atomic_store(&broken, 1);
+  quit = 1;
+  pthread_cond_broadcast(&wake);
+  for (int i = 0; i < nworkers; i++) pthread_detach(workers[i]);
+  nworkers = 0;
+}
+
+/**
+ * Wait (mu held) until no worker is inside a job (`leaving`) or every task has run. Bounded: when
+ * no progress mark moves for dead_after_ms the pool is given up and TL_POOL_STOPPED returned.
+ */
+static int wait_pool(int leaving) {
+  unsigned long seen = atomic_load(&beats);
+  double since = now_ms();
+  while (leaving ? active > 0 : atomic_load(&remaining) > 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&idle, &mu, &ts);
+    const unsigned long b = atomic_load(&beats);
+    const double t = now_ms();
+    if (b != seen) {
+      seen = b;
+      since = t;
+    } else if (t - since >= dead_after_ms && (leaving ? active > 0 : atomic_load(&remaining) > 0)) {
+      give_up();
+      return TL_POOL_STOPPED;
+    }
+  }
+  return TL_OK;
+}
+
 int tl_threads(void) { return owns_pool && !in_task ? nworkers + 1 : 1; }
 
-void tl_parallel(int n, tl_task_fn fn, void *arg) {
+int tl_parallel(int n, tl_task_fn fn, void *arg) {
   if (n <= 1 || !owns_pool || in_task || nworkers == 0) {
     for (int i = 0; i < n; i++) fn(arg, i);
-    return;
+    return TL_OK;
   }
   pthread_mutex_lock(&mu);
-  while (active > 0) pthread_cond_wait(&idle, &mu); /* workers leaving the last (finished) job */
+  /* Workers still leaving the last (finished) job must be out before its counters are reset. */
+  if (active > 0 && wait_pool(1) != TL_OK) {
+    pthread_mutex_unlock(&mu);
+    return TL_POOL_STOPPED;
+  }
+  const int stall = atomic_exchange(&stall_next, 0);
   job_fn = fn;
   job_arg = arg;
   job_n = n;
+  job_stall = stall;
   atomic_store(&next_task, 0);
   atomic_store(&remaining, n);
   gen++;
   atomic_fetch_add(&pool_jobs, 1);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&mu);
-  run_tasks(fn, arg, n);
+  if (!stall) run_tasks(fn, arg, n, 0); /* the test stall leaves every task to the workers */
+  /* The workers' last tasks usually end within microseconds: spin briefly before sleeping. */
+  for (int s = 0; s < 2048 && atomic_load_explicit(&remaining, memory_order_acquire) > 0; s++) __builtin_ia32_pause();
+  if (atomic_load(&remaining) == 0) return TL_OK;
   pthread_mutex_lock(&mu);
-  while (atomic_load(&remaining) > 0 || active > 0) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 50 * 1000 * 1000;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&idle, &mu, &ts);
-  }
+  const int rc = wait_pool(0);
   pthread_mutex_unlock(&mu);
+  return rc;
 }
 
 /** Own the pool for one kernel call (sized as asked), or run alone if another thread owns it. */
@@ -181,10 +274,7 @@ static void cleanup(napi_env env, void *data, void *hint) {
   (void)env;
   (void)data;
   (void)hint;
-  /* This environment's thread: its kernels' scratch blocks. */
-  tl_kernels_avx512.release();
-  tl_kernels_avx2.release();
-  tl_kernels_portable.release();
+  release_all(); /* this environment's thread: its kernels' scratch blocks */
   if (atomic_fetch_sub(&envs, 1) == 1) {
     pthread_mutex_lock(&use_mu);
     stop_workers();
@@ -211,6 +301,22 @@ static int get_args(napi_env env, napi_callback_info info, args_t *a, size_t wan
     napi_throw_type_error(env, NULL, "torchlet native: wrong number of arguments");
     return 0;
   }
+  return 1;
+}
+
+/** The elements of JavaScript array `arr` as the arguments (forwardMany, backwardMany). */
+static int array_args(napi_env env, napi_value arr, args_t *a, size_t want) {
+  uint32_t n = 0;
+  bool is = false;
+  a->env = env;
+  a->failed = 0;
+  if (napi_is_array(env, arr, &is) != napi_ok || !is || napi_get_array_length(env, arr, &n) != napi_ok || n < want || n > MAX_ARGS) {
+    napi_throw_type_error(env, NULL, "torchlet native: expected an array of a layer's arguments");
+    return 0;
+  }
+  a->argc = n;
+  for (uint32_t i = 0; i < n; i++)
+    if (napi_get_element(env, arr, i, &a->argv[i]) != napi_ok) return 0;
   return 1;
 }
 
@@ -263,8 +369,25 @@ static napi_value undefined(napi_env env) {
   return u;
 }
 
-static napi_value out_of_memory(napi_env env) {
-  napi_throw_error(env, NULL, "torchlet native: out of memory in a kernel");
+/**
+ * A kernel's return code as the call's result: undefined, or a thrown Error. When the pool was
+ * given up, the call's arrays `keep` (its arguments) are pinned for the life of the process: a
+ * stuck worker that comes back may still write into them, so they must never be collected.
+ */
+static napi_value result(napi_env env, int rc, napi_value *keep, size_t nkeep) {
+  if (rc == TL_OK) return undefined(env);
+  if (rc == TL_NO_MEMORY) {
+    napi_throw_error(env, NULL, "torchlet native: out of memory in a kernel");
+    return NULL;
+  }
+  for (size_t i = 0; i < nkeep; i++) {
+    napi_valuetype t;
+    napi_ref ref;
+    if (napi_typeof(env, keep[i], &t) == napi_ok && t == napi_object) napi_create_reference(env, keep[i], 1, &ref);
+  }
+  char msg[200];
+  snprintf(msg, sizeof msg, "torchlet native: a worker thread of the native pool made no progress for %.0f ms; the pool was given up", dead_after_ms);
+  napi_throw_error(env, NULL, msg);
   return NULL;
 }
 
@@ -286,7 +409,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   enter();
   const int rc = current->gemm((int)m, (int)n, (int)k, A, (long)rsA, (long)csA, B, (long)rsB, (long)csB, C, (long)ldc, acc);
   leave();
-  return rc ? out_of_memory(env) : undefined(env);
+  return result(env, rc, a.argv, a.argc);
 }
 
 /** unary(op, x, out): op 0 sigmoid, 1 tanh; out may be x. */
@@ -335,11 +458,13 @@ static int layer_sizes(args_t *a, tl_layer *L, int32_t **offs) {
   for (size_t t = 0; t < T; t++) {
     if (bs[t] <= 0 || bs[t] > L->B) {
       free(*offs);
+      *offs = NULL;
       fail(a, 1, "torchlet native: batch sizes must be positive and non-increasing");
       return 0;
     }
     if (t > 0 && bs[t] > bs[t - 1]) {
       free(*offs);
+      *offs = NULL;
       fail(a, 1, "torchlet native: batch sizes must be positive and non-increasing");
       return 0;
     }
@@ -347,6 +472,7 @@ static int layer_sizes(args_t *a, tl_layer *L, int32_t **offs) {
     total += bs[t];
     if (total > 2147483647L) {
       free(*offs);
+      *offs = NULL;
       fail(a, 1, "torchlet native: too many rows");
       return 0;
     }
@@ -358,17 +484,50 @@ static int layer_sizes(args_t *a, tl_layer *L, int32_t **offs) {
   return 1;
 }
 
-/** After the checks: run a layer kernel on the pool (or throw what the checks found). */
-static napi_value run_layer(args_t *a, const tl_layer *L, int32_t *offs, int (*kernel)(const tl_layer *)) {
-  if (a->failed) {
-    free(offs);
-    return NULL;
-  }
+/** Most directions one call takes (forwardMany, backwardMany). */
+#define MAX_DIRS 8
+
+/** Several directions' layer kernels: side by side (one task each), or in turn. */
+typedef struct {
+  const tl_layer *L;
+  int n;
+  int (*kernel)(const tl_layer *);
+  int rc[MAX_DIRS];
+} dirs_job;
+
+static void dir_task(void *arg, int i) {
+  dirs_job *D = arg;
+  D->rc[i] = D->kernel(&D->L[i]);
+}
+
+/**
+ * Run n directions (their checks passed). With at least as many threads as directions they run
+ * side by side, one per thread, each on one thread (a direction's results do not depend on the
+ * thread count, so they are the same bits as in turn); else in turn, each split across the pool.
+ */
+static int run_dirs(const tl_layer *L, int n, int (*kernel)(const tl_layer *)) {
+  dirs_job D = {L, n, kernel, {0}};
   enter();
-  const int rc = kernel(L);
+  int rc = TL_OK;
+  if (n >= 2 && tl_threads() >= n) {
+    rc = tl_parallel(n, dir_task, &D);
+  } else {
+    for (int i = 0; i < n; i++) dir_task(&D, i);
+  }
   leave();
-  free(offs);
-  return rc ? out_of_memory(a->env) : undefined(a->env);
+  for (int i = 0; i < n && rc == TL_OK; i++) rc = D.rc[i];
+  return rc;
+}
+
+/** After the checks: run the layer kernels of `n` directions and throw what the checks or kernels found. */
+static napi_value run_layers(args_t *a, const tl_layer *L, int32_t **offs, int n, int (*kernel)(const tl_layer *), napi_value *keep, size_t nkeep) {
+  int failed = 0;
+  for (int i = 0; i < n; i++) failed |= a[i].failed;
+  const int rc = failed ? TL_OK : run_dirs(L, n, kernel);
+  /* A given-up pool's stuck worker may still read its direction's step offsets: keep them. */
+  if (rc != TL_POOL_STOPPED)
+    for (int i = 0; i < n; i++) free(offs[i]);
+  return failed ? NULL : result(a[0].env, rc, keep, nkeep);
 }
 
 static int gates_of(int mode) { return mode == TL_LSTM ? 4 : mode == TL_GRU ? 3 : 1; }
@@ -378,10 +537,10 @@ typedef struct {
   int lstm, gru, proj;
 } dims;
 
-/** What forward and backward share: the arguments, sizes and steps, x and the weights (arguments 2-5). */
-static int layer_args(napi_env env, napi_callback_info info, args_t *a, size_t argc, tl_layer *L, int32_t **offs, dims *z) {
+/** What forward and backward share: sizes and steps, x and the weights (arguments 2-5). */
+static int layer_args(args_t *a, tl_layer *L, int32_t **offs, dims *z) {
   memset(L, 0, sizeof *L);
-  if (!get_args(env, info, a, argc) || !layer_sizes(a, L, offs)) return 0;
+  if (!layer_sizes(a, L, offs)) return 0;
   *z = (dims){L->total, L->H, L->I, L->P, L->B, gates_of(L->mode) * L->H, L->mode == TL_LSTM, L->mode == TL_GRU, L->mode == TL_LSTM && L->P != L->H};
   L->x = f32(a, 2, z->total * z->I, 0);
   L->wIh = f32(a, 3, z->GH * z->I, 0);
@@ -390,62 +549,99 @@ static int layer_args(napi_env env, napi_callback_info info, args_t *a, size_t a
   return 1;
 }
 
+#define FORWARD_ARGS 17
+#define BACKWARD_ARGS 21
+
 /**
  * forward(ints [mode, reverse, H, I, P, ldy], bs, x, wIh, wHh, wHr, bias, bHn, h, c, y,
  *         gates, hPrev, cPrev, cNew, hg, hUnproj): see tl_layer; y is its first column's view.
+ * Checks the arguments into L (a->failed and an exception pending when they are wrong).
  */
-static napi_value js_forward(napi_env env, napi_callback_info info) {
-  args_t a;
-  tl_layer L;
-  int32_t *offs = NULL;
+static int forward_args(args_t *a, tl_layer *L, int32_t **offs) {
   dims z;
-  if (!layer_args(env, info, &a, 17, &L, &offs, &z)) return NULL;
-  if (L.ldy < L.P) fail(&a, 1, "torchlet native: bad output stride");
-  L.bias = f32(&a, 6, z.GH, 0);
-  L.bHn = f32(&a, 7, z.H, !z.gru);
-  L.h = f32(&a, 8, z.B * z.P, 0);
-  L.c = f32(&a, 9, z.B * z.H, !z.lstm);
-  L.y = f32(&a, 10, (z.total - 1) * L.ldy + z.P, 0);
-  L.gates = f32(&a, 11, z.total * z.GH, 1);
-  L.hPrev = f32(&a, 12, z.total * z.P, 1);
-  const int save = L.hPrev != NULL;
-  if (save && !L.gates) fail(&a, 0, "torchlet native: saving needs the gates array");
-  L.cPrev = f32(&a, 13, z.total * z.H, !(save && z.lstm));
-  L.cNew = f32(&a, 14, z.total * z.H, !(save && z.lstm));
-  L.hg = f32(&a, 15, z.total * z.GH, !(save && z.gru));
-  L.hUnproj = f32(&a, 16, z.total * z.H, !(save && z.proj));
-  if (!z.proj) L.wHr = NULL;
-  return run_layer(&a, &L, offs, current->layer_forward);
+  if (!layer_args(a, L, offs, &z)) return 0;
+  if (L->ldy < L->P) fail(a, 1, "torchlet native: bad output stride");
+  L->bias = f32(a, 6, z.GH, 0);
+  L->bHn = f32(a, 7, z.H, !z.gru);
+  L->h = f32(a, 8, z.B * z.P, 0);
+  L->c = f32(a, 9, z.B * z.H, !z.lstm);
+  L->y = f32(a, 10, (z.total - 1) * L->ldy + z.P, 0);
+  L->gates = f32(a, 11, z.total * z.GH, 1);
+  L->hPrev = f32(a, 12, z.total * z.P, 1);
+  const int save = L->hPrev != NULL;
+  if (save && !L->gates) fail(a, 0, "torchlet native: saving needs the gates array");
+  L->cPrev = f32(a, 13, z.total * z.H, !(save && z.lstm));
+  L->cNew = f32(a, 14, z.total * z.H, !(save && z.lstm));
+  L->hg = f32(a, 15, z.total * z.GH, !(save && z.gru));
+  L->hUnproj = f32(a, 16, z.total * z.H, !(save && z.proj));
+  if (!z.proj) L->wHr = NULL;
+  return 1;
 }
 
 /**
  * backward(ints [mode, reverse, H, I, P, 0], bs, x, wIh, wHh, wHr, gates, hPrev, cPrev, cNew, hg,
  *          hUnproj, dy, dh, dc, dx, dWIh, dWHh, dBIh, dBHh, dWHr): see tl_layer.
  */
-static napi_value js_backward(napi_env env, napi_callback_info info) {
+static int backward_args(args_t *a, tl_layer *L, int32_t **offs) {
+  dims z;
+  if (!layer_args(a, L, offs, &z)) return 0;
+  L->gates = f32(a, 6, z.total * z.GH, 0);
+  L->hPrev = f32(a, 7, z.total * z.P, 0);
+  L->cPrev = f32(a, 8, z.total * z.H, !z.lstm);
+  L->cNew = f32(a, 9, z.total * z.H, !z.lstm);
+  L->hg = f32(a, 10, z.total * z.GH, !z.gru);
+  L->hUnproj = f32(a, 11, z.total * z.H, !z.proj);
+  L->dy = f32(a, 12, z.total * z.P, 1);
+  L->dh = f32(a, 13, z.B * z.P, 0);
+  L->dc = f32(a, 14, z.B * z.H, !z.lstm);
+  L->dx = f32(a, 15, z.total * z.I, 1);
+  L->dWIh = f32(a, 16, z.GH * z.I, 0);
+  L->dWHh = f32(a, 17, z.GH * z.P, 0);
+  L->dBIh = f32(a, 18, z.GH, 1);
+  L->dBHh = f32(a, 19, z.GH, 1);
+  L->dWHr = f32(a, 20, z.P * z.H, !z.proj);
+  if (!z.proj) L->wHr = L->hUnproj = L->dWHr = NULL;
+  return 1;
+}
+
+typedef int (*args_fn)(args_t *, tl_layer *, int32_t **);
+
+/** forward(...) / backward(...): one direction. */
+static napi_value one_layer(napi_env env, napi_callback_info info, size_t argc, args_fn parse, int (*kernel)(const tl_layer *)) {
   args_t a;
   tl_layer L;
-  dims z;
   int32_t *offs = NULL;
-  if (!layer_args(env, info, &a, 21, &L, &offs, &z)) return NULL;
-  L.gates = f32(&a, 6, z.total * z.GH, 0);
-  L.hPrev = f32(&a, 7, z.total * z.P, 0);
-  L.cPrev = f32(&a, 8, z.total * z.H, !z.lstm);
-  L.cNew = f32(&a, 9, z.total * z.H, !z.lstm);
-  L.hg = f32(&a, 10, z.total * z.GH, !z.gru);
-  L.hUnproj = f32(&a, 11, z.total * z.H, !z.proj);
-  L.dy = f32(&a, 12, z.total * z.P, 1);
-  L.dh = f32(&a, 13, z.B * z.P, 0);
-  L.dc = f32(&a, 14, z.B * z.H, !z.lstm);
-  L.dx = f32(&a, 15, z.total * z.I, 1);
-  L.dWIh = f32(&a, 16, z.GH * z.I, 0);
-  L.dWHh = f32(&a, 17, z.GH * z.P, 0);
-  L.dBIh = f32(&a, 18, z.GH, 1);
-  L.dBHh = f32(&a, 19, z.GH, 1);
-  L.dWHr = f32(&a, 20, z.P * z.H, !z.proj);
-  if (!z.proj) L.wHr = L.hUnproj = L.dWHr = NULL;
-  return run_layer(&a, &L, offs, current->layer_backward);
+  if (!get_args(env, info, &a, argc)) return NULL;
+  if (!parse(&a, &L, &offs)) return NULL;
+  return run_layers(&a, &L, &offs, 1, kernel, a.argv, a.argc);
 }
+
+/** forwardMany([args...]) / backwardMany([args...]): independent directions, each forward's / backward's arguments. */
+static napi_value many_layers(napi_env env, napi_callback_info info, size_t argc, args_fn parse, int (*kernel)(const tl_layer *)) {
+  args_t list, a[MAX_DIRS];
+  tl_layer L[MAX_DIRS];
+  int32_t *offs[MAX_DIRS] = {0};
+  uint32_t n = 0;
+  bool is = false;
+  if (!get_args(env, info, &list, 1)) return NULL;
+  if (napi_is_array(env, list.argv[0], &is) != napi_ok || !is || napi_get_array_length(env, list.argv[0], &n) != napi_ok || n < 1 || n > MAX_DIRS) {
+    napi_throw_type_error(env, NULL, "torchlet native: expected an array of 1 to 8 directions' arguments");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    if (napi_get_element(env, list.argv[0], i, &item) != napi_ok || !array_args(env, item, &a[i], argc) || !parse(&a[i], &L[i], &offs[i]) || a[i].failed) {
+      for (uint32_t j = 0; j <= i; j++) free(offs[j]);
+      return NULL;
+    }
+  }
+  return run_layers(a, L, offs, (int)n, kernel, list.argv, 1);
+}
+
+static napi_value js_forward(napi_env env, napi_callback_info info) { return one_layer(env, info, FORWARD_ARGS, forward_args, current->layer_forward); }
+static napi_value js_backward(napi_env env, napi_callback_info info) { return one_layer(env, info, BACKWARD_ARGS, backward_args, current->layer_backward); }
+static napi_value js_forward_many(napi_env env, napi_callback_info info) { return many_layers(env, info, FORWARD_ARGS, forward_args, current->layer_forward); }
+static napi_value js_backward_many(napi_env env, napi_callback_info info) { return many_layers(env, info, BACKWARD_ARGS, backward_args, current->layer_backward); }
 
 static napi_value str(napi_env env, const char *s) {
   napi_value v;
@@ -453,7 +649,7 @@ static napi_value str(napi_env env, const char *s) {
   return v;
 }
 
-/** info(): { isa, width, supported: [...], sourceHash, threads, poolJobs }. */
+/** info(): { isa, width, supported: [...], sourceHash, threads, poolJobs, poolStopped }. */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value o, list, v;
@@ -472,6 +668,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, o, "threads", v);
   napi_create_double(env, (double)atomic_load(&pool_jobs), &v);
   napi_set_named_property(env, o, "poolJobs", v);
+  napi_get_boolean(env, atomic_load(&broken) != 0, &v);
+  napi_set_named_property(env, o, "poolStopped", v);
   return o;
 }
 
@@ -496,13 +694,27 @@ static napi_value js_use_isa(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/** setThreads(n): the pool used by the next kernel calls (n - 1 workers). */
+/**
+ * setThreads(n, deadAfterMs?): the pool used by the next kernel calls (n - 1 workers), and how long
+ * a call waits for a worker that makes no progress before it gives the pool up.
+ */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, 1)) return NULL;
-  const double n = num(&a, 0);
+  const double n = num(&a, 0), limit = a.argc > 1 ? num(&a, 1) : dead_after_ms;
   if (a.failed) return NULL;
   requested = n < 1 ? 1 : n > MAX_WORKERS + 1 ? MAX_WORKERS + 1 : (int)n;
+  dead_after_ms = limit > 1 ? limit : 1;
+  return undefined(env);
+}
+
+/** testStall(ms): test hook; the next job's first task taken by a worker sleeps ms with no progress mark. */
+static napi_value js_test_stall(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  const double ms = num(&a, 0);
+  if (a.failed) return NULL;
+  atomic_store(&stall_next, ms < 0 ? 0 : ms > 600000 ? 600000 : (int)ms);
   return undefined(env);
 }
 
@@ -524,7 +736,7 @@ static napi_value js_gemm_probe(napi_env env, napi_callback_info info) {
   const double m = num(&a, 0), n = num(&a, 1), k = num(&a, 2), calls = num(&a, 3);
   if (!a.failed && (m < 1 || n < 1 || k < 1 || m * k > 1e8 || k * n > 1e8 || m * n > 1e8)) fail(&a, 1, "torchlet native: bad GEMM probe sizes");
   if (a.failed) return NULL;
-  return current->gemm_probe((int)m, (int)n, (int)k, (long)calls) ? out_of_memory(env) : undefined(env);
+  return result(env, current->gemm_probe((int)m, (int)n, (int)k, (long)calls), NULL, 0);
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
@@ -539,7 +751,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     napi_callback fn;
   } fns[] = {{"gemm", js_gemm},       {"unary", js_unary},           {"forward", js_forward},    {"backward", js_backward},
              {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak},
-             {"gemmProbe", js_gemm_probe}};
+             {"gemmProbe", js_gemm_probe}, {"forwardMany", js_forward_many}, {"backwardMany", js_backward_many},
+             {"testStall", js_test_stall}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

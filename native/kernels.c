@@ -269,6 +269,7 @@ static void gemm_packed(int m, int n, int k, const float *a, long rsA, long csA,
     const int kc = (int)lmin(KC, k - kb);
     const int acc = accumulate || kb > 0;
     for (int ib = 0; ib < m; ib += MC) {
+      if (tl_beat()) return;
       const int ie = (int)lmin(m, ib + MC);
       for (int p = p0; p < p1; p++) {
         const int nr = (int)lmin(NR, n - p * NR);
@@ -365,9 +366,9 @@ static int gemm_(int m, int n, int k, const float *a, long rsA, long csA, const 
     csA = 1;
   }
   gemm_job g = {m, n, k, a, rsA, csA, b, rsB, csB, bp, c, ldc, accumulate, groups_for(m, n, k)};
-  if (g.groups > 1) tl_parallel(g.groups, gemm_task, &g);
-  else gemm_group(&g, 0);
-  return 0;
+  if (g.groups > 1) return tl_parallel(g.groups, gemm_task, &g);
+  gemm_group(&g, 0);
+  return TL_OK;
 }
 
 /* ---- fused cells (assembly/cells.ts) -------------------------------------------------------- */
@@ -540,6 +541,7 @@ static void forward_part(void *arg, int p) {
   float *hb = L->h + (long)r0 * P;
   float *cb = L->c ? L->c + (long)r0 * H : NULL;
   for (int si = 0; si < T; si++) {
+    if (tl_beat()) return;
     const int t = L->reverse ? T - 1 - si : si;
     long row;
     const int bs = part_rows(X, p, t, &row);
@@ -601,11 +603,12 @@ static int layer_forward(const tl_layer *L0) {
   if (!X.wHhP || (L->wHr && !X.wHrP) || (L->mode == TL_GRU && !save && !X.hgS) || (L->wHr && !save && !X.huS)) return -1;
   /* The input projection of every step at once: gates = bias + x W_ihᵀ. */
   for (long r = 0; r < L->total; r++) memcpy(L->gates + r * GH, L->bias, (size_t)GH * 4);
-  if (gemm_(L->total, GH, L->I, L->x, L->I, 1, L->wIh, 1, L->I, L->gates, GH, 1) != 0) return -1;
+  const int rc = gemm_(L->total, GH, L->I, L->x, L->I, 1, L->wIh, 1, L->I, L->gates, GH, 1);
+  if (rc != TL_OK) return rc;
   split_rows(&X);
-  if (X.parts > 1) tl_parallel(X.parts, parts_task, &X);
-  else forward_part(&X, 0);
-  return 0;
+  if (X.parts > 1) return tl_parallel(X.parts, parts_task, &X);
+  forward_part(&X, 0);
+  return TL_OK;
 }
 
 static void backward_part(void *arg, int p) {
@@ -616,6 +619,7 @@ static void backward_part(void *arg, int p) {
   float *dhb = L->dh + (long)r0 * P;
   float *dcb = L->dc ? L->dc + (long)r0 * H : NULL;
   for (int si = 0; si < T; si++) {
+    if (tl_beat()) return;
     const int t = L->reverse ? si : T - 1 - si;
     long row;
     const int bs = part_rows(X, p, t, &row);
@@ -693,8 +697,11 @@ static int layer_backward(const tl_layer *L) {
   X.dgH = L->mode == TL_GRU ? scratch(S_HG, total * GH) : X.dgX;
   if (!X.wHhP || !X.dgX || !X.dgH || (L->wHr && (!X.wHrP || !X.huS || !X.dhProj))) return -1;
   split_rows(&X);
-  if (X.parts > 1) tl_parallel(X.parts, parts_task, &X);
-  else backward_part(&X, 0);
+  if (X.parts > 1) {
+    if (tl_parallel(X.parts, parts_task, &X) != TL_OK) return TL_POOL_STOPPED;
+  } else {
+    backward_part(&X, 0);
+  }
 
   /* dx = dgX W_ih; dW_ih = dgXᵀ x; dW_hh = dgHᵀ hPrev; dW_hr = dhProjᵀ hUnproj; bias column sums. */
   grads_job G;
@@ -727,12 +734,10 @@ static int layer_backward(const tl_layer *L) {
     G.jobs[G.njobs++] = g;
     ntasks += g.groups;
   }
-  if (ok) {
-    if (ntasks > 2 && tl_threads() > 1) tl_parallel(ntasks, grads_task, &G);
-    else
-      for (int i = 0; i < ntasks; i++) grads_task(&G, i);
-  }
-  return ok ? 0 : -1;
+  if (!ok) return TL_NO_MEMORY;
+  if (ntasks > 2 && tl_threads() > 1) return tl_parallel(ntasks, grads_task, &G);
+  for (int i = 0; i < ntasks; i++) grads_task(&G, i);
+  return TL_OK;
 }
 
 /* ---- the bench's multiply-add ceiling ------------------------------------------------------- */

@@ -14,11 +14,24 @@
 
 /* ---- thread pool (addon.c) ------------------------------------------------------------------ */
 
-/** Run task(arg, i) for i in [0, n) on the pool (the caller takes part); returns when all ran. */
+/**
+ * Run task(arg, i) for i in [0, n) on the pool (the caller takes part); returns 0 when all ran,
+ * or TL_POOL_STOPPED when a worker made no progress for the pool's time limit (the pool is then
+ * given up: its results are not valid, and every later call runs on the caller alone).
+ */
 typedef void (*tl_task_fn)(void *arg, int i);
-void tl_parallel(int n, tl_task_fn task, void *arg);
+int tl_parallel(int n, tl_task_fn task, void *arg);
 /** Threads a kernel call may use (1 = the caller alone). */
 int tl_threads(void);
+/**
+ * Progress mark, called by kernels at every time step and GEMM block (the pool's caller takes a
+ * worker for stuck when no mark moves for its time limit). Nonzero: this thread is a worker of a
+ * pool that was given up, and its task should return at once (its results are discarded).
+ */
+int tl_beat(void);
+
+/** Kernel return codes: 0, out of memory, the pool was given up. */
+enum { TL_OK = 0, TL_NO_MEMORY = -1, TL_POOL_STOPPED = -2 };
 
 /* ---- one direction of one recurrent layer --------------------------------------------------- */
 
@@ -46,7 +59,7 @@ typedef struct {
   float *dh, *dc, *dx, *dWIh, *dWHh, *dBIh, *dBHh, *dWHr;
 } tl_layer;
 
-/** One instruction-set build of kernels.c. Functions return 0, or -1 when memory ran out. */
+/** One instruction-set build of kernels.c. Functions return TL_OK, TL_NO_MEMORY or TL_POOL_STOPPED. */
 typedef struct {
   const char *name;
   /** Floats per vector register. */

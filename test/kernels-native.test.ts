@@ -17,7 +17,8 @@ import { gemm as refGemm } from '../src/kernels/ref/matmul.js';
 import type { RnnForwardArgs, RnnGradsOut, RnnLayerSpec } from '../src/kernels/rnn.js';
 import { gateCount } from '../src/kernels/rnn.js';
 import { setKernelPreference } from '../src/kernels/wasm/loader.js';
-import { setNumThreads } from '../src/kernels/wasm/threads.js';
+import { wasmRnnKernel } from '../src/kernels/wasm/rnn.js';
+import { currentThreadPool, setNumThreads, threadTuning } from '../src/kernels/wasm/threads.js';
 import { nativeSourceHash } from '../tools/build-native.js';
 import { nativeIsasHere } from './helpers/kernels.js';
 import { firstMismatch } from './kernels-wasm-cases.js';
@@ -153,6 +154,43 @@ describe('native threads (setNumThreads)', () => {
     });
   });
 
+  it('both directions side by side (forwardMany, one per thread) give bit for bit forward of each in turn on 1 thread: every mode, projection, packed, joined output', async () => {
+    setKernelPreference('native');
+    const modes = ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'] as const;
+    const pairs = modes.map((mode) => [bigLayer(mode, false), { ...bigLayer(mode, true), x: bigLayer(mode, false).x }]);
+    const total = (a: RnnForwardArgs<Float32Array>): number => a.x.length / a.spec.inputSize;
+    const P = (a: RnnForwardArgs<Float32Array>): number => a.spec.projSize || a.spec.hiddenSize;
+    const grads = (a: RnnForwardArgs<Float32Array>, r: { hN: Float32Array; cN: Float32Array | null }, seed: number) => ({
+      dy: rand(total(a) * P(a), seed),
+      dhN: rand(r.hN.length, seed + 1),
+      dcN: r.cN ? rand(r.cN.length, seed + 2) : null,
+    });
+    await setNumThreads(1);
+    const inTurn = pairs.map((list) =>
+      list.map((a, i) => {
+        const r = nativeRnnKernel.forward(a);
+        return { y: r.y, hN: r.hN, cN: r.cN, g: r.backward!(grads(a, r, 20 + 3 * i)) };
+      }),
+    );
+    for (const threads of [1, 2]) {
+      await setNumThreads(threads);
+      pairs.forEach((list, m) => {
+        const before = nativeKernels()!.info().poolJobs;
+        const r = nativeRnnKernel.forwardMany(list, true);
+        const g = r.backward!(list.map((a, i) => grads(a, r.results[i], 20 + 3 * i)));
+        const jobs = nativeKernels()!.info().poolJobs - before;
+        // Side by side: one pool job for the forward, one for the backward (in turn, each direction would split into several).
+        expect(jobs, `${modes[m]}: pool jobs`).toBe(threads === 2 ? 2 : 0);
+        const width = P(list[0]) + P(list[1]);
+        list.forEach((a, i) => {
+          const col = i === 0 ? 0 : P(list[0]);
+          const y = Float32Array.from({ length: total(a) * P(a) }, (_, k) => r.joined![Math.floor(k / P(a)) * width + col + (k % P(a))]);
+          expect({ y, hN: r.results[i].hN, cN: r.results[i].cN, g: g[i] }, `${modes[m]} direction ${i}, ${threads} thread(s)`).toEqual(inTurn[m][i]);
+        });
+      });
+    }
+  });
+
   it('a process that used the pool exits by itself, exit code 0', () => {
     if (!onLinuxX64) return;
     const script = `import * as torch from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};
@@ -163,6 +201,63 @@ y.sum().backward();
 console.log(JSON.stringify({ tier: torch.kernelInfo().tier, threads: torch.getNumThreads() }));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ tier: 'native', threads: 2 });
+  });
+});
+
+describe('no unbounded wait in the native pool', () => {
+  it('a worker stalled past threadTuning.deadAfterMs: the call throws a RuntimeError, the tier falls back to WebAssembly, the process carries on and exits (a shorter stall is waited out)', () => {
+    if (!onLinuxX64) return;
+    const src = (f: string): string => JSON.stringify(fileURLToPath(new URL(`../src/${f}`, import.meta.url)));
+    const script = `import * as torch from ${src('index.ts')};
+import { nativeKernels } from ${src('kernels/native/loader.ts')};
+import { threadTuning } from ${src('kernels/wasm/threads.ts')};
+await torch.setNumThreads(2);
+torch.manualSeed(1);
+const m = new torch.nn.LSTM(32, 64);
+const x = torch.randn(40, 16, 32);
+const run = () => torch.noGrad(() => m.forward(x)[0].toFloat32Array());
+const good = run();
+const k = nativeKernels();
+const jobs = k.info().poolJobs;
+k.testStall(50);
+const waited = run();
+const out = { split: k.info().poolJobs > jobs, waitedSame: waited.every((v, i) => v === good[i]) };
+threadTuning.deadAfterMs = 300;
+k.testStall(4000);
+try { run(); out.threw = null; } catch (e) { out.threw = e.name + ': ' + e.message; }
+out.poolStopped = k.info().poolStopped;
+out.tier = torch.kernelInfo().tier;
+out.reason = torch.kernelInfo().reason;
+const after = run();
+out.afterClose = after.every((v, i) => Math.abs(v - good[i]) < 1e-5);
+console.log(JSON.stringify(out));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    expect(r).toMatchObject({ split: true, waitedSame: true, poolStopped: true, tier: 'wasm', afterClose: true });
+    // Thrown while the worker still sleeps (a caller waiting without limit would have returned results instead).
+    expect(r.threw).toMatch(/^RuntimeError: torchlet native: a worker thread of the native pool made no progress for 300 ms/);
+    expect(r.reason).toMatch(/thread pool was given up/);
+  });
+});
+
+describe('the WebAssembly workers while native runs', () => {
+  it('setNumThreads(2) does not start them; the first WebAssembly op that needs them does', async () => {
+    await setNumThreads(1);
+    setKernelPreference('native');
+    try {
+      expect(await setNumThreads(2)).toBe(2);
+      expect(currentThreadPool(), 'no WebAssembly workers after setNumThreads').toBeNull();
+      const big = bigLayer('LSTM', false);
+      nativeRnnKernel.forward(big);
+      expect(currentThreadPool(), 'none after a native op').toBeNull();
+      setKernelPreference('simd');
+      threadTuning.minMacs = 0;
+      wasmRnnKernel.forward(big);
+      expect(currentThreadPool()?.started, 'a WebAssembly op started them and used them').toBeGreaterThan(0);
+    } finally {
+      threadTuning.minMacs = 1 << 22;
+      await setNumThreads(1);
+    }
   });
 });
 

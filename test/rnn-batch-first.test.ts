@@ -74,18 +74,19 @@ function runBatchFirstPair(c: Case, join: boolean, kernel: RnnKernel): { mismatc
     check(`y[dir ${i}]${joined ? ' (joined)' : ''}`, joined ? columns(joined, 2 * Hout, i * Hout, Hout) : timeMajor(fast.results[i].y as Float32Array, Hout), refs[i].y);
     check(`hN[dir ${i}]`, fast.results[i].hN, refs[i].hN);
   });
-  // The joined output's gradient as one array, each direction reading its columns.
+  // The joined output's gradient as one array, each direction reading its columns (where the kernel takes it so).
+  const shared = joined !== null && fast.joinedGrad === true;
   let dyJoined: Float32Array | null = null;
-  if (joined && !c.nullGrads) {
-    dyJoined = new Float32Array(joined.length);
+  if (shared && !c.nullGrads) {
+    dyJoined = new Float32Array(joined!.length);
     dirs.forEach((b, i) => {
-      for (let r = 0; r < joined.length / (2 * Hout); r++) dyJoined!.set(b.dy!.subarray(r * Hout, (r + 1) * Hout), r * 2 * Hout + i * Hout);
+      for (let r = 0; r < joined!.length / (2 * Hout); r++) dyJoined!.set(b.dy!.subarray(r * Hout, (r + 1) * Hout), r * 2 * Hout + i * Hout);
     });
     if (bf) dyJoined = swapBatchTime(dyJoined, T, B, 2 * Hout);
   }
   const grads = dirs.map((b, i): RnnGradsIn<Float32Array> => {
     const base = { dhN: b.dhN, dcN: b.dcN, needsDx: true };
-    if (joined) return { ...base, dy: dyJoined, dyLd: 2 * Hout, dyCol: i * Hout };
+    if (shared) return { ...base, dy: dyJoined, dyLd: 2 * Hout, dyCol: i * Hout };
     return { ...base, dy: b.dy && bf ? swapBatchTime(b.dy, T, B, Hout) : b.dy };
   });
   const gf = fast.backward!(grads);
@@ -192,15 +193,31 @@ describe('nn.RNN / LSTM / GRU with batchFirst', () => {
     ['the reference backend', () => setBackend(refBackend)],
     ['a kernel that reads only x (the op layer converts)', () => setBackend({ ...wasmBackend, rnn: timeMajorOnly })],
   ];
+  // The reference backend's results: the twins could share a mistake, the reference does not.
+  let oracle: number[][][] | null = null;
+  const reference = (): number[][][] => {
+    if (!oracle) {
+      setBackend(refBackend);
+      oracle = layerCases.map((c) => layerBits(c).b);
+      setBackend(nativeBackend);
+    }
+    return oracle;
+  };
   for (const threads of [1, 2]) {
     for (const [name, use] of tiers) {
-      it(`${name}, ${threads} thread(s): bit for bit the results of the time-major layer fed the transposed input`, async () => {
+      it(`${name}, ${threads} thread(s): bit for bit the results of the time-major layer fed the transposed input, and the reference's within rounding`, async () => {
+        const want = reference();
         await setNumThreads(threads);
         use();
-        for (const c of layerCases) {
+        layerCases.forEach((c, k) => {
           const { a, b } = layerBits(c);
-          expect(a, `${c.type} ${JSON.stringify(c.opts)} ${c.shape}`).toEqual(b);
-        }
+          const what = `${c.type} ${JSON.stringify(c.opts)} ${c.shape}`;
+          expect(a, what).toEqual(b);
+          a.forEach((xs, j) => {
+            const scale = Math.max(1, ...want[k]![j]!.map(Math.abs));
+            expect(xs.every((x, i) => Math.abs(x - want[k]![j]![i]!) <= 1e-4 * scale), `${what}: output ${j} against the reference`).toBe(true);
+          });
+        });
       });
     }
   }

@@ -64,25 +64,12 @@ export const refBackend: Backend = {
 export const wasmBackend: Backend = { ...refBackend, name: 'wasm', unary: wasmUnary, gemm: wasmGemm, rnn: wasmRnnKernel };
 
 /**
- * `native`, whose `forwardMany` hands what its fast path does not take to `wasm`, with that
- * choice made here from `native.supports` (the same rule), so batch-first input reaches the
- * WebAssembly kernel untouched: `x` is then computed on first read (src/kernels/rnn.ts), and
- * the native kernel's check reads it. Everything else is `native` as it is.
- */
-function nativeThenWasm(native: RnnKernel, wasm: RnnKernel): RnnKernel {
-  return {
-    ...native,
-    forwardMany: (list, join) => (list.every((a) => native.supports(a.xBatchFirst ?? a.x)) ? native : wasm).forwardMany(list, join),
-  };
-}
-
-/**
  * The default: in Node the native kernels (src/kernels/native/, a Node-API addon) for float32
  * GEMM, sigmoid/tanh and the recurrent kernel where the addon loads and the kernel preference
  * allows; each entry falls back to the WebAssembly one by itself (browsers, other platforms,
  * `setKernelPreference('simd')`, float64), and that one to the reference. No PyTorch twin.
  */
-export const nativeBackend: Backend = { ...wasmBackend, name: 'native', unary: nativeUnary, gemm: nativeGemm, rnn: nativeThenWasm(nativeRnnKernel, wasmRnnKernel) };
+export const nativeBackend: Backend = { ...wasmBackend, name: 'native', unary: nativeUnary, gemm: nativeGemm, rnn: nativeRnnKernel };
 
 let current: Backend = nativeBackend;
 

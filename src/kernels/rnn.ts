@@ -86,7 +86,7 @@ export interface RnnGradsIn<A extends FloatArray = FloatArray> {
   /**
    * With `dyLd`, dy holds rows dyLd wide and this direction's Hout columns start at `dyCol` (the
    * gradient of a joined output, shared by the directions: no copy per direction). Given only to
-   * the backward of a `forwardMany` that returned `joined`; absent: rows of Hout.
+   * the backward of a `forwardMany` whose result said `joinedGrad`; absent: rows of Hout.
    */
   dyLd?: number;
   dyCol?: number;
@@ -151,6 +151,8 @@ export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
   joined: A | null;
   /** True when the kernel read `xBatchFirst`: y, joined, dy and dx are batch-first (see the header). */
   batchFirst?: boolean;
+  /** True when `backward` takes the joined output's gradient whole, each direction's columns by `dyLd`/`dyCol` (RnnGradsIn). */
+  joinedGrad?: boolean;
   /** As `RnnForwardResult.backward` (same `retain` rule), for every direction at once. */
   backward: ((grads: RnnGradsIn<A>[], retain?: boolean) => RnnGradsOut<A>[]) | null;
 }

@@ -16,6 +16,7 @@ import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from
 import { gateCount, swapBatchTime, withNeedsGrad } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { narrow } from './shape.js';
 
 /** The weights of one layer and direction, PyTorch's `weight_ih_l{k}`, ... (null when absent). */
 export interface RnnLayerWeights {
@@ -258,14 +259,18 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
       const d = data(g);
       return d && p.bf && !kernelBf ? swapBatchTime(d, p.B, p.T, w) : d;
     };
-    // A joined output's gradient goes to every direction whole (each reads its columns).
-    const gJoined = joined ? inRows(p0, gOut[at++], width) : null;
+    // A joined output's gradient: whole to every direction (each reads its columns) where the
+    // kernel takes it so, else each direction's columns.
+    const gJoined = joined ? gOut[at++] : null;
+    const shared = joined && res.joinedGrad === true;
+    const whole = shared ? inRows(p0, gJoined, width) : null;
     const grads = dirs.map((o, i) => {
-      const dy = joined ? gJoined : inRows(preps[i], gOut[at++], preps[i].Hout);
+      const Hout = preps[i].Hout;
+      const dy = shared ? whole : inRows(preps[i], joined ? gJoined && narrow(gJoined, gJoined.ndim - 1, cols[i], Hout) : gOut[at++], Hout);
       const dhN = gOut[at++];
       const dcN = o[2] ? gOut[at++] : null;
       const needsDx = list[0].input.requiresGrad;
-      return joined ? { dy, dyLd: width, dyCol: cols[i], dhN: data(dhN), dcN: data(dcN), needsDx } : { dy, dhN: data(dhN), dcN: data(dcN), needsDx };
+      return shared ? { dy, dyLd: width, dyCol: cols[i], dhN: data(dhN), dcN: data(dcN), needsDx } : { dy, dhN: data(dhN), dcN: data(dcN), needsDx };
     });
     const g = kernelBackward(grads, ctx.retainGraph);
     return preps.flatMap((p, i) => wrapGrads(p, g[i], kernelBf));

@@ -14,7 +14,7 @@
  */
 import { RuntimeError, SizeError } from '../../errors.js';
 import { activeKernels, type KernelFlavour, type KernelPreference, kernelPreference } from '../wasm/loader.js';
-import { getNumThreads } from '../wasm/threads.js';
+import { getNumThreads, setPoolStartPolicy, threadTuning } from '../wasm/threads.js';
 import { sourceHash } from './binary.generated.js';
 
 /** The addon's functions (native/addon.c). Arrays are used in place; offsets are subarrays. */
@@ -23,13 +23,23 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array): void;
   forward(ints: Int32Array, batchSizes: Int32Array, ...arrays: (Float32Array | null)[]): void;
   backward(ints: Int32Array, batchSizes: Int32Array, ...arrays: (Float32Array | null)[]): void;
-  info(): { isa: NativeIsa; width: number; supported: NativeIsa[]; sourceHash: string; threads: number; poolJobs: number };
+  /** Independent directions (each one `forward`'s arguments): side by side when the pool has a thread for each, else in turn. */
+  forwardMany(dirs: LayerCallArgs[]): void;
+  /** As forwardMany, each one `backward`'s arguments. */
+  backwardMany(dirs: LayerCallArgs[]): void;
+  info(): { isa: NativeIsa; width: number; supported: NativeIsa[]; sourceHash: string; threads: number; poolJobs: number; poolStopped: boolean };
   useIsa(isa: NativeIsa | 'auto'): boolean;
-  setThreads(n: number): void;
+  /** Pool size for the next calls, and how long a call waits on a worker that makes no progress before giving the pool up. */
+  setThreads(n: number, deadAfterMs: number): void;
+  /** Test hook: the next pool job's first task taken by a worker sleeps `ms` without progress (the caller leaves every task to the workers). */
+  testStall(ms: number): void;
   fmaPeak(rounds: number): number;
   /** The bench's GEMM probe: `calls` products (m, k)·(k, n) with B packed once, outside the loop. */
   gemmProbe(m: number, n: number, k: number, calls: number): void;
 }
+
+/** One direction's arguments to the addon's forward or backward (Int32Arrays first, then Float32Arrays or null). */
+export type LayerCallArgs = (Int32Array | Float32Array | null)[];
 
 /** An instruction set of the native kernels. No PyTorch twin (PyTorch: `torch.backends.cpu.get_cpu_capability()`). */
 export type NativeIsa = 'avx512' | 'avx2' | 'portable';
@@ -113,17 +123,30 @@ export function nativeKernels(): NativeAddon | null {
     if (!addon.useIsa(isa)) addon.useIsa('auto');
     isaApplied = isa;
   }
-  addon.setThreads(getNumThreads());
+  addon.setThreads(getNumThreads(), threadTuning.deadAfterMs);
   return addon;
 }
 
-/** Run an addon call; its errors (bad arguments, out of memory) become torchlet's error classes. */
+// The WebAssembly workers start when a WebAssembly kernel needs them, not at setNumThreads while native runs.
+setPoolStartPolicy(() => nativeKernels() === null);
+
+/**
+ * Run an addon call; its errors (bad arguments, out of memory, a stuck worker) become torchlet's
+ * error classes. A pool that was given up (a worker made no progress for
+ * `threadTuning.deadAfterMs`) turns the native tier off for the rest of the process: its thread
+ * cannot be stopped, so later calls run on the WebAssembly kernels (`kernelInfo()` says so).
+ */
 export function call<R>(run: () => R): R {
   try {
     return run();
   } catch (e) {
     const msg = (e as Error).message;
     if (/out of memory/.test(msg)) throw new SizeError(`${msg}. Hint: smaller batches or shorter sequences need less memory.`);
+    if (/no progress/.test(msg)) {
+      addon = null;
+      whyNot = 'its thread pool was given up after a worker made no progress';
+      throw new RuntimeError(`${msg}: this call's results are not valid, and the native kernels are off for the rest of the process (the WebAssembly kernels run; TORCHLET_NUM_THREADS=1 avoids worker threads)`);
+    }
     throw new RuntimeError(`${msg} (an internal error: please report it)`);
   }
 }

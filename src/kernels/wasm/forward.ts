@@ -231,5 +231,5 @@ export function forwardSide<A extends FloatArray>(w: WasmKernels, threads: Threa
     });
   }
   const joined = joinedP >= 0 ? rowsOut(inputOf(argsList[0], bf), w, joinedP, width, width, ds[0], bf) : null;
-  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, batchFirst: bf, backward };
+  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, batchFirst: bf, joinedGrad: joined !== null, backward };
 }

@@ -217,13 +217,26 @@ function ensurePool(): void {
   if (!starting && typeof Worker === 'function') starting = startBrowser(flavour, n);
 }
 
+/**
+ * Whether setNumThreads starts the workers at once (else the first WebAssembly op that needs them
+ * does, Node: synchronously). The native tier (src/kernels/native/loader.ts) sets it: while its
+ * own pool runs the kernels, these workers would only idle.
+ */
+let startAtSetNumThreads: () => boolean = () => true;
+
+/** Who decides whether setNumThreads starts the workers at once (the native tier's loader). */
+export function setPoolStartPolicy(startNow: () => boolean): void {
+  startAtSetNumThreads = startNow;
+}
+
 /** Serialises setNumThreads calls: each runs after the previous one has finished. */
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Use n threads (1 = none) for the recurrent kernel. Resolves to the number actually in use
  * once the workers are running: at most MAX_THREADS (4), and 1 where shared memory or workers
- * are unavailable. Calls are serialised: each resolves, and the last one called wins.
+ * are unavailable. While the native tier runs the kernels (it has its own pool) the
+ * WebAssembly workers are not started here but by the first op that needs them. Calls are serialised: each resolves, and the last one called wins.
  * PyTorch: torch.set_num_threads (same error for n < 1).
  */
 export function setNumThreads(n: number): Promise<number> {
@@ -239,6 +252,12 @@ export function setNumThreads(n: number): Promise<number> {
       pool = null;
       starting = null;
       return 1;
+    }
+    if (!startAtSetNumThreads()) {
+      // Not needed now: a WebAssembly op starts the workers if one ever runs.
+      if (pool && pool.n !== requested) stop(pool);
+      if (pool?.broken) pool = null;
+      return threadsPossible() ? requested : 1;
     }
     if (!wasmKernels()) await wasmReady(); // browsers: the kernels compile in the background
     ensurePool();
