@@ -22,14 +22,8 @@ describe('bench --compare --processes', () => {
   });
 
   it('slow mode: each build against its own median; a pair goes if either process is slow; never more than half', () => {
-    const steady: [number, number][] = [
-      [5, 4],
-      [5.2, 4.1],
-      [10, 4],
-      [5.1, 8.5],
-      [4.9, 4.2],
-      [5, 4.1],
-    ];
+    // [old, new] settled CPU ms per call of six process pairs: old slow in the third, new in the fourth.
+    const steady = [5, 4, 5.2, 4.1, 10, 4, 5.1, 8.5, 4.9, 4.2, 5, 4.1].flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]!] as [number, number]]));
     const marks = slowMode(steady);
     expect(marks.map((m) => m.slow)).toEqual([
       [false, false],

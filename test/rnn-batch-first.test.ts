@@ -1,17 +1,18 @@
 /**
  * Batch-first input straight to the recurrent kernel (src/kernels/rnn.ts, "Batch-first"): a
- * kernel's forwardMany given `xBatchFirst` (and `x` computed only if read) against the reference
- * run time-major, every unpacked case, joined and not, with the joined output's gradient shared
- * by the directions (dyLd/dyCol); the layers with batchFirst against the same weights fed the
- * transposed input time-major, bit for bit, on every tier, 1 and 2 threads, and through a kernel
- * that reads only `x` (the op layer converts for it); and no transposition on the WebAssembly
- * path, also when it is reached through the native kernel's hand-over.
+ * kernel that takes it (`takesBatchFirst`) run batch-first against the reference run
+ * time-major, every unpacked case, joined and not; the layers with batchFirst against the same
+ * weights fed the transposed input time-major, bit for bit, and against the reference backend,
+ * on every tier, 1 and 2 threads, and through a kernel that takes time-major rows only (the op
+ * layer transposes for it); and the WebAssembly kernel given the rows batch-first, also through
+ * the native kernel's hand-over.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import { type Backend, backend, nativeBackend, refBackend, setBackend, wasmBackend } from '../src/kernels/backend.js';
 import { refRnnKernel } from '../src/kernels/ref/rnn.js';
-import { type FloatArray, forwardInTurn, type RnnForwardArgs, type RnnGradsIn, type RnnKernel, swapBatchTime } from '../src/kernels/rnn.js';
+import { forwardInTurn, type RnnForwardArgs, type RnnKernel } from '../src/kernels/rnn.js';
+import { wasmRnnKernel } from '../src/kernels/wasm/rnn.js';
 import { setKernelPreference } from '../src/kernels/wasm/loader.js';
 import { setNumThreads } from '../src/kernels/wasm/threads.js';
 import type { Tensor } from '../src/tensor/tensor.js';
@@ -28,19 +29,6 @@ afterAll(async () => {
   await setNumThreads(1);
 });
 
-/** `args` with `x` computed from the batch-first rows on first read, counting the reads (as the op layer gives it). */
-function lazyX<A extends FloatArray>(args: Omit<RnnForwardArgs<A>, 'x'>, timeMajor: A, reads: { n: number }): RnnForwardArgs<A> {
-  const a = { ...args } as RnnForwardArgs<A>;
-  Object.defineProperty(a, 'x', {
-    enumerable: true,
-    get: () => {
-      reads.n++;
-      return timeMajor;
-    },
-  });
-  return a;
-}
-
 /** Columns [col, col + w) of rows `ld` wide. */
 function columns(a: Float32Array, ld: number, col: number, w: number): Float32Array {
   const rows = a.length / ld;
@@ -49,8 +37,15 @@ function columns(a: Float32Array, ld: number, col: number, w: number): Float32Ar
   return out;
 }
 
+/** Rows of `src` seen as (n0, n1, width) copied as (n1, n0, width): time-major to batch-first and back. */
+function swapBatchTime(src: Float32Array, n0: number, n1: number, width: number): Float32Array {
+  const dst = new Float32Array(src.length);
+  for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) dst.set(src.subarray((i * n1 + j) * width, (i * n1 + j + 1) * width), (j * n0 + i) * width);
+  return dst;
+}
+
 /** Both directions of an unpacked case through `kernel.forwardMany` batch-first, against the reference run time-major. */
-function runBatchFirstPair(c: Case, join: boolean, kernel: RnnKernel): { mismatches: Mismatch[]; batchFirst: boolean; xReads: number } {
+function runBatchFirstPair(c: Case, join: boolean, kernel: RnnKernel): Mismatch[] {
   const dirs = [build(c, false, 0), build(c, true, 2.5)];
   const { batchSizes, inputSize: I } = dirs[0].spec;
   const [T, B] = [batchSizes.length, batchSizes[0]];
@@ -61,40 +56,22 @@ function runBatchFirstPair(c: Case, join: boolean, kernel: RnnKernel): { mismatc
     const m = firstMismatch(what, a, b);
     if (m) out.push(m);
   };
-  const reads = { n: 0 };
-  const fast = kernel.forwardMany(
-    dirs.map((b) => lazyX({ spec: b.spec, weights: b.w32, h0: b.h0, c0: b.c0, needsGrad: true, xBatchFirst: xBf }, b.x, reads)),
-    join,
-  );
-  const bf = fast.batchFirst === true;
-  const timeMajor = (a: Float32Array | null, w: number): Float32Array | null => (a && bf ? swapBatchTime(a, B, T, w) : a);
+  const list = dirs.map((b): RnnForwardArgs<Float32Array> => ({ spec: b.spec, weights: b.w32, x: xBf, h0: b.h0, c0: b.c0, needsGrad: true, batchFirst: true }));
+  if (!kernel.takesBatchFirst?.(list)) return [{ what: 'takesBatchFirst said no', index: -1, fast: 0, ref: 0 }];
+  const fast = kernel.forwardMany(list, join);
+  const timeMajor = (a: Float32Array | null, w: number): Float32Array | null => (a ? swapBatchTime(a, B, T, w) : a);
   const refs = dirs.map((b) => refRnnKernel.forward({ spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad: true }));
   const joined = timeMajor(fast.joined as Float32Array | null, 2 * Hout);
   dirs.forEach((_, i) => {
     check(`y[dir ${i}]${joined ? ' (joined)' : ''}`, joined ? columns(joined, 2 * Hout, i * Hout, Hout) : timeMajor(fast.results[i].y as Float32Array, Hout), refs[i].y);
     check(`hN[dir ${i}]`, fast.results[i].hN, refs[i].hN);
   });
-  // The joined output's gradient as one array, each direction reading its columns (where the kernel takes it so).
-  const shared = joined !== null && fast.joinedGrad === true;
-  let dyJoined: Float32Array | null = null;
-  if (shared && !c.nullGrads) {
-    dyJoined = new Float32Array(joined!.length);
-    dirs.forEach((b, i) => {
-      for (let r = 0; r < joined!.length / (2 * Hout); r++) dyJoined!.set(b.dy!.subarray(r * Hout, (r + 1) * Hout), r * 2 * Hout + i * Hout);
-    });
-    if (bf) dyJoined = swapBatchTime(dyJoined, T, B, 2 * Hout);
-  }
-  const grads = dirs.map((b, i): RnnGradsIn<Float32Array> => {
-    const base = { dhN: b.dhN, dcN: b.dcN, needsDx: true };
-    if (shared) return { ...base, dy: dyJoined, dyLd: 2 * Hout, dyCol: i * Hout };
-    return { ...base, dy: b.dy && bf ? swapBatchTime(b.dy, T, B, Hout) : b.dy };
-  });
-  const gf = fast.backward!(grads);
+  const gf = fast.backward!(dirs.map((b) => ({ dy: b.dy && swapBatchTime(b.dy, T, B, Hout), dhN: b.dhN, dcN: b.dcN })));
   dirs.forEach((b, i) => {
     const gr = refs[i].backward!({ dy: b.dy, dhN: b.dhN, dcN: b.dcN });
     for (const key of GRAD_KEYS) check(`${key}[dir ${i}]`, key === 'dx' ? timeMajor(gf[i].dx as Float32Array, I) : gf[i][key], gr[key]);
   });
-  return { mismatches: out, batchFirst: bf, xReads: reads.n };
+  return out;
 }
 
 /** A kernel that knows nothing of batch-first input: the reference, reached only through `x`. */
@@ -104,26 +81,30 @@ const unpacked = allCases().filter((c) => !c.packed && !c.nonFinite);
 const wide = unpacked.filter((c) => c.bias).map((c) => ({ ...c, wide: true }));
 
 describe('a kernel given batch-first input', () => {
-  const kernels: [string, RnnKernel, () => void, boolean][] = [
-    ...kernelTiers().map((t): [string, RnnKernel, () => void, boolean] => [t.name, t.rnn, () => setKernelPreference(t.preference), t.preference === 'simd']),
-    ['reference', refRnnKernel, () => {}, false],
-    ['a time-major-only kernel', timeMajorOnly, () => {}, false],
-  ];
   for (const threads of [1, 2]) {
-    for (const [name, kernel, use, readsBf] of kernels) {
-      it(`${name}, ${threads} thread(s): every unpacked case, joined and not, matches the reference${readsBf ? '; reads the rows in place, answers batch-first' : ''}`, async () => {
-        const got = await setNumThreads(threads);
-        use();
-        for (const c of [...unpacked, ...wide]) {
-          for (const join of [false, true]) {
-            const r = runBatchFirstPair(c, join, kernel);
-            expect(r.mismatches, `${caseName(c)}${join ? ' joined' : ''}`).toEqual([]);
-            if (readsBf) expect([r.batchFirst, r.xReads], `${caseName(c)} at ${got} thread(s)`).toEqual([true, 0]);
-          }
-        }
-      });
-    }
+    it(`wasm SIMD128, ${threads} thread(s): takes two directions batch-first; every unpacked case, joined and not, matches the reference`, async () => {
+      await setNumThreads(threads);
+      setKernelPreference('simd');
+      for (const c of [...unpacked, ...wide]) {
+        for (const join of [false, true]) expect(runBatchFirstPair(c, join, wasmRnnKernel), `${caseName(c)}${join ? ' joined' : ''}`).toEqual([]);
+      }
+    });
   }
+
+  it('takes only what it runs batch-first itself: two float32 directions, not cut in time; the reference and native (when on) never', () => {
+    setKernelPreference('simd');
+    const b = build(unpacked[0]);
+    const a: RnnForwardArgs = { spec: b.spec, weights: b.w32, x: b.x, h0: b.h0, c0: b.c0, needsGrad: true, batchFirst: true };
+    expect(wasmRnnKernel.takesBatchFirst!([a, a])).toBe(true);
+    expect(wasmRnnKernel.takesBatchFirst!([a])).toBe(false);
+    expect(wasmRnnKernel.takesBatchFirst!([a, { ...a, x: Float64Array.from(b.x) }])).toBe(false);
+    expect(refRnnKernel.takesBatchFirst).toBeUndefined();
+    expect(nativeBackend.rnn.takesBatchFirst!([a, a])).toBe(true);
+    for (const t of kernelTiers().filter((t) => t.preference !== 'simd')) {
+      setKernelPreference(t.preference);
+      expect(nativeBackend.rnn.takesBatchFirst!([a, a]), t.name).toBe(false);
+    }
+  });
 });
 
 interface LayerCase {
@@ -222,38 +203,28 @@ describe('nn.RNN / LSTM / GRU with batchFirst', () => {
     }
   }
 
-  it('the WebAssembly kernel reads the rows in place (x is never computed), also through the native kernel\'s hand-over', async () => {
-    for (const [threads, kernel] of [[1, wasmBackend.rnn], [2, wasmBackend.rnn], [1, nativeBackend.rnn], [2, nativeBackend.rnn]] as const) {
+  it('the WebAssembly kernel is given the rows batch-first (no transposition), also through the native kernel\'s hand-over', async () => {
+    for (const [threads, kernel] of [
+      [1, wasmBackend.rnn],
+      [2, wasmBackend.rnn],
+      [1, nativeBackend.rnn],
+      [2, nativeBackend.rnn],
+    ] as const) {
       await setNumThreads(threads);
       setKernelPreference('simd');
-      let reads = 0;
-      let answered: boolean[] = [];
+      const given: boolean[] = [];
       const spy: RnnKernel = {
         ...kernel,
         forwardMany(list, join) {
-          for (const a of list) {
-            // x must still be the op layer's lazy property (a spread on the way would have computed it).
-            const get = Object.getOwnPropertyDescriptor(a, 'x')?.get;
-            if (!get) reads++;
-            else
-              Object.defineProperty(a, 'x', {
-                get: () => {
-                  reads++;
-                  return get();
-                },
-              });
-          }
-          const r = kernel.forwardMany(list, join);
-          answered.push(r.batchFirst === true);
-          return r;
+          given.push(list.every((a) => a.batchFirst === true));
+          return kernel.forwardMany(list, join);
         },
       };
       setBackend({ ...(backend() as Backend), rnn: spy });
       const m = new nn.LSTM(6, 5, { bidirectional: true, batchFirst: true, numLayers: 2 });
       m.forward(torch.randn(8, 7, 6))[0].sum().backward();
       torch.noGrad(() => m.forward(torch.randn(8, 7, 6)));
-      expect([reads, answered], `${kernel.name} at ${threads} thread(s)`).toEqual([0, [true, true, true, true]]);
-      answered = [];
+      expect(given, `${kernel.name} at ${threads} thread(s)`).toEqual([true, true, true, true]);
       setBackend(nativeBackend);
     }
   });

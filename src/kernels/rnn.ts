@@ -33,14 +33,11 @@
  *   h0:  (B, Hout)         c0:  (B, H) (LSTM only, else null)
  *   hN:  (B, Hout)         cN:  (B, H)
  *
- * Batch-first (optional, for kernels that read it): a full sequence (every batch size B) may
- * also come batch-first, `xBatchFirst` (B, T, I), row b*T + t. Only `forwardMany` reads it, and a
- * kernel that does answers in that layout too (`RnnForwardManyResult.batchFirst`): y and joined
- * (B, T, ·), each dy given to its backward (B, T, Hout) and dx returned (B, T, I). The caller
- * then makes `x` a lazily computed property (the op layer does), so a kernel that reads
- * `xBatchFirst` never pays for a transposition and one that does not reads `x` as ever; an
- * unmarked result is time-major and the caller converts (`swapBatchTime`). The arena layout and
- * every sum's order stay the time-major ones, so results are bit-identical either way.
+ * Batch-first (optional): a kernel whose `takesBatchFirst(list)` is true for a `forwardMany` call
+ * may be given those directions with `batchFirst: true` (a full sequence, every batch size B): x
+ * is then (B, T, I), row b*T + t, and so are its answers: y and joined (B, T, ·), each dy its
+ * backward takes (B, T, Hout) and dx (B, T, I). Sums keep the time-major order, so the results
+ * are the same bits. Any other kernel gets time-major rows (the op layer transposes for it).
  *
  * Final states: row b of hN/cN is the state of sequence b after *its own* last valid step.
  * Forward direction: sequence b is active at steps t with batchSizes[t] > b, so it stops at its
@@ -84,13 +81,6 @@ export interface RnnGradsIn<A extends FloatArray = FloatArray> {
   dhN: A | null;
   dcN: A | null;
   /**
-   * With `dyLd`, dy holds rows dyLd wide and this direction's Hout columns start at `dyCol` (the
-   * gradient of a joined output, shared by the directions: no copy per direction). Given only to
-   * the backward of a `forwardMany` whose result said `joinedGrad`; absent: rows of Hout.
-   */
-  dyLd?: number;
-  dyCol?: number;
-  /**
    * False when nothing needs dL/dx (a first layer fed by data): the kernel may skip it and
    * return dx = null. Default true. PyTorch: the output_mask of its RNN backward functions.
    */
@@ -132,8 +122,8 @@ export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
   c0: A | null;
   /** Keep what backward needs and return a backward closure. */
   needsGrad: boolean;
-  /** The same input batch-first, (B, T, I), for a kernel's `forwardMany` that reads it (see the header). */
-  xBatchFirst?: A;
+  /** x (and the answers) batch-first; only where `takesBatchFirst` said yes (see the header). */
+  batchFirst?: boolean;
 }
 
 /**
@@ -149,9 +139,6 @@ export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
    * with no concatenation pass.
    */
   joined: A | null;
-  /** True when the kernel read `xBatchFirst`: y, joined, dy and dx are batch-first (see the header). */
-  batchFirst?: boolean;
-  /** True when `backward` takes the joined output's gradient whole, each direction's columns by `dyLd`/`dyCol` (RnnGradsIn). */
   joinedGrad?: boolean;
   /** As `RnnForwardResult.backward` (same `retain` rule), for every direction at once. */
   backward: ((grads: RnnGradsIn<A>[], retain?: boolean) => RnnGradsOut<A>[]) | null;
@@ -170,23 +157,14 @@ export interface RnnKernel {
    * args[i]. PyTorch has no separate twin: its CPU layer loop runs the directions in turn.
    */
   forwardMany<A extends FloatArray>(args: RnnForwardArgs<A>[], join?: boolean): RnnForwardManyResult<A>;
+  /** Whether `forwardMany` takes these directions batch-first (see the header); absent: never. */
+  takesBatchFirst?(list: RnnForwardArgs[]): boolean;
 }
 
-/**
- * `args` with `needsGrad` set, every other property as it is (a lazily computed `x` stays lazy:
- * no spread, which would read it).
- */
-export function withNeedsGrad<A extends FloatArray>(args: RnnForwardArgs<A>, needsGrad: boolean): RnnForwardArgs<A> {
-  if (args.needsGrad === needsGrad) return args;
-  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(args)) as RnnForwardArgs<A>;
-  copy.needsGrad = needsGrad;
-  return copy;
-}
-
-/** `forwardMany` as each direction's `forward` in turn, one backward for all (never joined, always time-major). */
+/** `forwardMany` as each direction's `forward` in turn, one backward for all (never joined). */
 export function forwardInTurn<A extends FloatArray>(kernel: Pick<RnnKernel, 'forward'>, argsList: RnnForwardArgs<A>[]): RnnForwardManyResult<A> {
   const all = argsList.every((a) => a.needsGrad);
-  const res = argsList.map((a) => kernel.forward(withNeedsGrad(a, all)));
+  const res = argsList.map((a) => kernel.forward({ ...a, needsGrad: all }));
   const backs = res.map((r) => r.backward);
   return {
     results: res.map(({ y, hN, cN }) => ({ y, hN, cN })),
@@ -235,20 +213,4 @@ export function stepOffsets(batchSizes: Int32Array): Int32Array {
   const offs = new Int32Array(batchSizes.length + 1);
   for (let t = 0; t < batchSizes.length; t++) offs[t + 1] = offs[t] + batchSizes[t];
   return offs;
-}
-
-/**
- * Rows of `src` seen as (n0, n1, width) copied into a new array as (n1, n0, width): time-major
- * (T, B, ·) to batch-first (B, T, ·) with n0 = T, n1 = B, and back with n0 = B, n1 = T.
- */
-export function swapBatchTime<A extends FloatArray>(src: A, n0: number, n1: number, width: number): A {
-  const dst = new (src.constructor as new (n: number) => A)(n0 * n1 * width);
-  // A bulk copy per row (measured faster than an element loop for rows of 20-60).
-  for (let i = 0; i < n0; i++) {
-    for (let j = 0; j < n1; j++) {
-      const from = (i * n1 + j) * width;
-      dst.set(src.subarray(from, from + width), (j * n0 + i) * width);
-    }
-  }
-  return dst;
 }

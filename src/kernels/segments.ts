@@ -29,8 +29,7 @@ export const segmentTuning = { residentBytes: 32 << 20, segmentBytes: 8 << 20 };
 
 /** Bytes of input plus output per row of the packed sequence. */
 function rowBytes(args: RnnForwardArgs, d = layerDims(args.spec)): number {
-  // Either input layout tells the element size (reading a lazily transposed x would build it).
-  return (d.I + d.Hout) * (args.xBatchFirst ?? args.x).BYTES_PER_ELEMENT;
+  return (d.I + d.Hout) * args.x.BYTES_PER_ELEMENT;
 }
 
 /** Rows of input plus output that fit in one segment (at least 1). */
@@ -98,7 +97,6 @@ class SegmentStream<A extends FloatArray> {
     const rows = bs[0];
     return {
       ...this.args,
-      xBatchFirst: undefined,
       spec: { ...this.args.spec, batchSizes: bs },
       x: this.args.x.subarray(offs[a] * I, offs[b] * I) as A,
       h0: this.h.subarray(0, rows * Hout) as A,

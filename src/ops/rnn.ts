@@ -13,10 +13,10 @@ import { type BackwardContext, record } from '../autograd/node.js';
 import { DTypeError, RuntimeError, ShapeError } from '../errors.js';
 import { backend } from '../kernels/backend.js';
 import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from '../kernels/rnn.js';
-import { gateCount, swapBatchTime, withNeedsGrad } from '../kernels/rnn.js';
+import { gateCount } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { narrow } from './shape.js';
+import { narrow, reshape, transpose } from './shape.js';
 
 /** The weights of one layer and direction, PyTorch's `weight_ih_l{k}`, ... (null when absent). */
 export interface RnnLayerWeights {
@@ -34,16 +34,12 @@ export interface RnnLayerWeights {
 
 export interface RnnLayerArgs {
   mode: RnnMode;
-  /**
-   * Packed rows, (total, I): step t is rows [sum(batchSizes[<t]), + batchSizes[t]); with
-   * `batchFirst`, (B, T, I).
-   */
+  /** Packed rows, (total, I): step t is rows [sum(batchSizes[<t]), + batchSizes[t]); (B, T, I) with `batchFirst`. */
   input: Tensor;
   /**
-   * The input is batch-first (B, T, I), every batch size B, and so is y: (B, T, Hout) (joined:
-   * (B, T, sum Hout)). PyTorch's `batch_first` without its transposes: a kernel that reads
-   * batch-first rows places them itself (src/kernels/rnn.ts); for any other the rows are
-   * converted here. Default false.
+   * Input and outputs batch-first, (B, T, ·), every batch size B (PyTorch's `batch_first`): the
+   * kernel reads and writes that layout itself where it can (src/kernels/rnn.ts), else the rows
+   * are transposed around it here. Default false.
    */
   batchFirst?: boolean;
   /** Non-increasing, all > 0; batchSizes[0] = B. */
@@ -83,9 +79,8 @@ interface Prepared {
   /** The present ones: the graph node's inputs. */
   inputs: Tensor[];
   kernelArgs: RnnForwardArgs;
-  /** The input and outputs are batch-first (B, T, ·). */
-  bf: boolean;
-  T: number;
+  /** The row layout of the input and y: (total, ·), or (B, T, ·) batch-first. */
+  rows: number[];
   total: number;
   B: number;
   H: number;
@@ -95,8 +90,6 @@ interface Prepared {
 /** Check shapes and dtypes (a safety net: the layers check first with PyTorch's messages). */
 function prepare(args: RnnLayerArgs): Prepared {
   const { mode, input, batchSizes, weights, h0, c0, reverse } = args;
-  const bf = args.batchFirst === true;
-  const T = batchSizes.length;
   const G = gateCount(mode);
   const [GH, I] = [weights.wIh.shape[0], weights.wIh.shape[1]];
   const H = GH / G;
@@ -107,8 +100,10 @@ function prepare(args: RnnLayerArgs): Prepared {
   if (!Number.isInteger(H) || weights.wIh.ndim !== 2) {
     throw new ShapeError(`weight_ih first dim must be ${G} * hidden_size = ${G * Math.floor(H)}, but got ${GH}`);
   }
-  if (bf && batchSizes.some((n) => n !== B)) throw new ShapeError('rnnLayer: batch-first input needs every batch size equal (no packed sequence)');
-  expectShape(input, bf ? [B, T, I] : [total, I], 'input');
+  const bf = args.batchFirst === true;
+  // Batch-first only for a full sequence (packed batch sizes expect packed rows).
+  const rows = bf && B * batchSizes.length === total ? [B, batchSizes.length] : [total];
+  expectShape(input, [...rows, I], 'input');
   expectShape(weights.wHh, [GH, Hout], 'weight_hh');
   if (weights.bIh) expectShape(weights.bIh, [GH], 'bias_ih');
   if (weights.bHh) expectShape(weights.bHh, [GH], 'bias_hh');
@@ -126,7 +121,6 @@ function prepare(args: RnnLayerArgs): Prepared {
     }
   }
   const inputs = tensors.filter((t): t is Tensor => t !== null);
-  const data = floatData(input);
   const kernelArgs: RnnForwardArgs = {
     spec: { mode, inputSize: I, hiddenSize: H, projSize: weights.wHr ? Hout : 0, batchSizes, reverse },
     weights: {
@@ -136,61 +130,33 @@ function prepare(args: RnnLayerArgs): Prepared {
       bHh: weights.bHh ? floatData(weights.bHh) : null,
       wHr: weights.wHr ? floatData(weights.wHr) : null,
     },
-    x: data,
+    x: floatData(input),
     h0: floatData(h0),
     c0: c0 ? floatData(c0) : null,
     needsGrad: isGradEnabled() && inputs.some((t) => t.requiresGrad),
+    batchFirst: bf,
   };
-  if (bf) batchFirstInput(kernelArgs, data, B, T, I);
-  return { args, tensors, inputs, kernelArgs, bf, T, total, B, H, Hout };
-}
-
-/**
- * Give the kernel the batch-first rows as `xBatchFirst` and `x` as a property that transposes
- * them to time-major on first read, once (the contract: a kernel that reads xBatchFirst never
- * pays for it).
- */
-function batchFirstInput(k: RnnForwardArgs, data: FloatArray, B: number, T: number, I: number): void {
-  let timeMajor: FloatArray | null = null;
-  k.xBatchFirst = data;
-  Object.defineProperty(k, 'x', {
-    enumerable: true,
-    get: () => {
-      timeMajor ??= swapBatchTime(data, B, T, I);
-      return timeMajor;
-    },
-  });
+  return { args, tensors, inputs, kernelArgs, rows, total, B, H, Hout };
 }
 
 function nodeName(mode: RnnMode): string {
   return `${mode === 'LSTM' ? 'Lstm' : mode === 'GRU' ? 'Gru' : 'Rnn'}LayerBackward0`;
 }
 
-/** Rows of `width` as the caller's layout wants them: batch-first when it asked and the kernel answered time-major. */
-function outRows(p: Prepared, a: FloatArray, width: number, kernelBf: boolean): FloatArray {
-  return p.bf && !kernelBf ? swapBatchTime(a, p.T, p.B, width) : a;
-}
-
-/** The shape of an output of `width` columns: (total, width), or (B, T, width) batch-first. */
-function outShape(p: Prepared, width: number): number[] {
-  return p.bf ? [p.B, p.T, width] : [p.total, width];
-}
-
 /** The outputs of one direction as tensors (y null when the directions' outputs come joined). */
-function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN: FloatArray | null }, kernelBf: boolean): [Tensor | null, Tensor, Tensor | null] {
+function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN: FloatArray | null }): [Tensor | null, Tensor, Tensor | null] {
   const dtype = p.args.input.dtype;
   return [
-    r.y ? new Tensor(outRows(p, r.y, p.Hout, kernelBf), outShape(p, p.Hout), dtype) : null,
+    r.y ? new Tensor(r.y, [...p.rows, p.Hout], dtype) : null,
     new Tensor(r.hN, [p.B, p.Hout], dtype),
     r.cN ? new Tensor(r.cN, [p.B, p.H], dtype) : null,
   ];
 }
 
 /** The kernel's gradients as tensors, one per present input, in the node's input order. */
-function wrapGrads(p: Prepared, g: RnnGradsOut, kernelBf: boolean): (Tensor | null)[] {
+function wrapGrads(p: Prepared, g: RnnGradsOut): (Tensor | null)[] {
   const dtype = p.args.input.dtype;
-  const dx = g.dx ? outRows(p, g.dx, p.kernelArgs.spec.inputSize, kernelBf) : null;
-  const grads = [dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
+  const grads = [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
   return p.tensors.flatMap((t, i) => (t ? [grads[i] ? new Tensor(grads[i], t.shape, dtype) : null] : []));
 }
 
@@ -233,16 +199,15 @@ export interface RnnLayersOutput {
 export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const preps = list.map(prepare);
   const kernel = rnnKernel();
+  if (list[0].batchFirst && !kernel.takesBatchFirst?.(preps.map((p) => p.kernelArgs))) return timeMajor(list);
   const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);
   const res = kernel.forwardMany(
-    preps.map((p) => withNeedsGrad(p.kernelArgs, needsGrad)),
+    preps.map((p) => ({ ...p.kernelArgs, needsGrad })),
     true,
   );
-  const kernelBf = res.batchFirst === true;
-  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i], kernelBf));
+  const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i]));
   const width = preps.reduce((a, p) => a + p.Hout, 0);
-  const p0 = preps[0];
-  const joined = res.joined ? new Tensor(outRows(p0, res.joined, width, kernelBf), outShape(p0, width), list[0].input.dtype) : null;
+  const joined = res.joined ? new Tensor(res.joined, [...preps[0].rows, width], list[0].input.dtype) : null;
   const kernelBackward = res.backward;
   if (!needsGrad || kernelBackward === null) return { dirs, joined };
   // Node outputs: the joined output if any, then each direction's present outputs in turn;
@@ -253,28 +218,26 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const inputs = preps.flatMap((p) => p.inputs);
   const backward = (gOut: (Tensor | null)[], ctx: BackwardContext): (Tensor | null)[] => {
     let at = 0;
-    const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
-    // dy in the kernel's layout: the caller's, or time-major when the kernel answered so.
-    const inRows = (p: Prepared, g: Tensor | null | undefined, w: number): FloatArray | null => {
-      const d = data(g);
-      return d && p.bf && !kernelBf ? swapBatchTime(d, p.B, p.T, w) : d;
-    };
-    // A joined output's gradient: whole to every direction (each reads its columns) where the
-    // kernel takes it so, else each direction's columns.
     const gJoined = joined ? gOut[at++] : null;
-    const shared = joined && res.joinedGrad === true;
-    const whole = shared ? inRows(p0, gJoined, width) : null;
     const grads = dirs.map((o, i) => {
-      const Hout = preps[i].Hout;
-      const dy = shared ? whole : inRows(preps[i], joined ? gJoined && narrow(gJoined, gJoined.ndim - 1, cols[i], Hout) : gOut[at++], Hout);
+      const dyT = joined ? (gJoined ? narrow(gJoined, gJoined.ndim - 1, cols[i], preps[i].Hout) : null) : gOut[at++];
       const dhN = gOut[at++];
       const dcN = o[2] ? gOut[at++] : null;
-      const needsDx = list[0].input.requiresGrad;
-      return shared ? { dy, dyLd: width, dyCol: cols[i], dhN: data(dhN), dcN: data(dcN), needsDx } : { dy, dhN: data(dhN), dcN: data(dcN), needsDx };
+      const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
+      return { dy: data(dyT), dhN: data(dhN), dcN: data(dcN), needsDx: list[0].input.requiresGrad };
     });
     const g = kernelBackward(grads, ctx.retainGraph);
-    return preps.flatMap((p, i) => wrapGrads(p, g[i], kernelBf));
+    return preps.flatMap((p, i) => wrapGrads(p, g[i]));
   };
   record(nodeName(list[0].mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
   return { dirs, joined };
+}
+
+/** Batch-first directions for a kernel that reads time-major rows only: transposed around it (autograd ops). */
+function timeMajor(list: RnnLayerArgs[]): RnnLayersOutput {
+  const [B, T, I] = list[0].input.shape;
+  const input = reshape(transpose(list[0].input, 0, 1), [T * B, I]);
+  const r = rnnLayers(list.map((a) => ({ ...a, input, batchFirst: false })));
+  const back = (y: Tensor | null): Tensor | null => y && transpose(reshape(y, [T, B, y.shape[1]]), 0, 1);
+  return { dirs: r.dirs.map(([y, h, c]) => [back(y), h, c]), joined: back(r.joined) };
 }

@@ -67,7 +67,7 @@ function placeBuffers(w: WasmKernels, dir: BackwardDir<FloatArray>, saved: numbe
   };
   p.dgH = d.gru ? arena.alloc(total * GH) : p.dgX;
   const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
-  if (grads.dy) placeRows(w, grads.dy as Float32Array, { ld: grads.dyLd ?? Hout, col: grads.dyCol ?? 0, bf: dir.bf }, p.dy, Hout, d);
+  if (grads.dy) placeRows(w, grads.dy as Float32Array, dir.bf, p.dy, Hout, d);
   const f = arena.f32();
   f.fill(0, p.dh >> 2, (p.dh >> 2) + B * Hout);
   if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), p.dh >> 2);

@@ -7,7 +7,7 @@
 import type { FloatArray, RnnForwardArgs, RnnForwardManyResult, RnnForwardResult, RnnGradsIn } from '../rnn.js';
 import { JobKind, LayerJob, LayerJobWords } from './abi.generated.js';
 import { backwardMany } from './backward.js';
-import { copyOut, type Dims, dims, inputOf, newJob, type PlacedWeights, placeRows, placeWeights, rowsOut, type SavedLayout, savedLayout, writeSteps } from './layout.js';
+import { copyOut, type Dims, dims, newJob, type PlacedWeights, placeRows, placeWeights, rowsOut, type SavedLayout, savedLayout, writeSteps } from './layout.js';
 import type { WasmKernels } from './loader.js';
 import { batchParts, type Part, runJobs, threadsFor } from './partition.js';
 import { backwardOnce, keepSaved, placeSaved, type Saved, type Slot, unpinOnFailure } from './saved.js';
@@ -20,7 +20,6 @@ const CHUNK_ROWS = 512;
 interface PlacedForward {
   /** One LayerJob per part of the batch rows. */
   jobs: number[];
-  x: number;
   y: number;
   ldy: number;
   /** y is this direction's own block (not columns of a shared output). */
@@ -99,8 +98,7 @@ function forwardJob(w: WasmKernels, args: RnnForwardArgs, d: Dims, q: Part, b: F
 /**
  * Place one direction (after its saved block at `slot` when training) and write its jobs, one
  * per part of the batch rows (`parts` threads). y is its own block, or its columns of a shared
- * output (`yOut`). x is read from the caller's rows, or copied from another direction's block of
- * the same rows (`xFrom`, byte offset) when they are placed already. Nothing runs yet.
+ * output (`yOut`). Nothing runs yet.
  */
 function placeForward(
   w: WasmKernels,
@@ -110,7 +108,6 @@ function placeForward(
   parts: number,
   bf: boolean,
   yOut: { at: number; ld: number } | null = null,
-  xFrom = 0,
 ): PlacedForward {
   const { H, I, Hout, GH, B, total } = d;
   const { arena } = w;
@@ -133,13 +130,12 @@ function placeForward(
   };
   const hN = arena.alloc(B * Hout);
   const jobs = batchParts(args.spec, d, parts).map((q) => forwardJob(w, args, d, q, b));
-  if (xFrom) arena.f32().copyWithin(b.x >> 2, xFrom >> 2, (xFrom >> 2) + total * I);
-  else placeRows(w, inputOf(args, bf) as Float32Array, { ld: I, col: 0, bf }, b.x, I, d);
+  placeRows(w, args.x as Float32Array, bf, b.x, I, d);
   const f = arena.f32();
   f.set(args.h0.subarray(0, B * Hout), b.hA >> 2);
   f.set(args.h0.subarray(0, B * Hout), b.hB >> 2);
   if (d.lstm) f.set(args.c0!.subarray(0, B * H), b.c >> 2);
-  return { jobs, x: b.x, y: b.y, ldy: b.ldy, own: !yOut, c: b.c, hN };
+  return { jobs, y: b.y, ldy: b.ldy, own: !yOut, c: b.c, hN };
 }
 
 /** After the jobs ran: y (unless shared), hN from each row's last output row, cN, and the saved state kept. */
@@ -160,7 +156,7 @@ function finishForward<A extends FloatArray>(
     const row = (out.y >> 2) + (d.offs[t] + b) * out.ldy;
     f.copyWithin((out.hN >> 2) + b * Hout, row, row + Hout);
   }
-  const like = inputOf(args, bf);
+  const like = args.x;
   return {
     y: out.own ? rowsOut(like, w, out.y, out.ldy, Hout, d, bf) : null,
     hN: copyOut(like, f, out.hN, B * Hout),
@@ -169,8 +165,8 @@ function finishForward<A extends FloatArray>(
   };
 }
 
-/** One direction, its batch rows split across `threads` when given; batch-first input and output with `bf`. */
-export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, bf = false): RnnForwardResult<A> {
+/** One direction, its batch rows split across `threads` when given. */
+export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>): RnnForwardResult<A> {
   const d = dims(args.spec);
   const threads = threadsFor(d);
   if (threads) w = threads.w;
@@ -179,16 +175,15 @@ export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwar
   const slots = lay ? placeSaved(w, [lay.size]) : [];
   const { y, hN, cN, saved } = unpinOnFailure(w, slots, () => {
     const saving = lay ? { lay, slot: slots[0] } : null;
-    const placed = placeForward(w, args, d, saving, threads ? threads.n : 1, bf);
+    const placed = placeForward(w, args, d, saving, threads ? threads.n : 1, false);
     runJobs(w, threads, JobKind.forward, placed.jobs);
-    return finishForward(w, args, d, placed, saving, bf);
+    return finishForward(w, args, d, placed, saving, false);
   });
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay && saved) {
-    const { spec, weights } = args;
-    const like = inputOf(args, bf);
+    const { spec, weights, x } = args;
     // Threads again only if the pool that ran the forward (same memory) is still up.
-    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ spec, weights, d, lay, saved, grads, like, bf }], retain)[0]);
+    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ spec, weights, d, lay, saved, grads, like: x, bf: false }], retain)[0]);
   }
   return { y: y!, hN, cN, backward };
 }
@@ -211,13 +206,10 @@ export function forwardSide<A extends FloatArray>(w: WasmKernels, threads: Threa
   const joinedP = join && ds.every((d) => d.total === total) ? w.arena.alloc(total * width) : -1;
   let col = 0;
   const outs = unpinOnFailure(w, slots, () => {
-    const placed: PlacedForward[] = [];
-    argsList.forEach((a, i) => {
+    const placed = argsList.map((a, i) => {
       const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
       col += ds[i].Hout;
-      // The directions of a layer read the same rows: placed (and reordered) once.
-      const same = i > 0 && inputOf(a, bf) === inputOf(argsList[0], bf) ? placed[0].x : 0;
-      placed.push(placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, bf, yOut, same));
+      return placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, bf, yOut);
     });
     runJobs(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]));
     return placed.map((p, i) => finishForward(w, argsList[i], ds[i], p, all ? { lay: lays[i]!, slot: slots[i] } : null, bf));
@@ -226,10 +218,10 @@ export function forwardSide<A extends FloatArray>(w: WasmKernels, threads: Threa
   if (all) {
     const saved = outs.map((o) => o.saved!);
     backward = backwardOnce(w, saved, (grads: RnnGradsIn<A>[], retain) => {
-      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], like: inputOf(a, bf), bf }));
+      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], like: a.x, bf }));
       return backwardMany(w, threads, dirs, retain, true);
     });
   }
-  const joined = joinedP >= 0 ? rowsOut(inputOf(argsList[0], bf), w, joinedP, width, width, ds[0], bf) : null;
-  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, batchFirst: bf, joinedGrad: joined !== null, backward };
+  const joined = joinedP >= 0 ? rowsOut(argsList[0].x, w, joinedP, width, width, ds[0], bf) : null;
+  return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, backward };
 }

@@ -97,56 +97,31 @@ export function writeSteps(w: WasmKernels, job: number, bs: Int32Array, offs: In
 }
 
 /**
- * One side of a row copy inside the arena: rows `ld` floats apart from float index `at`, in
- * time-major order (row t*B + b; any packed layout) or batch-first (row b*T + t, a full
- * sequence only).
+ * Reorder the `width`-float rows of a full sequence within the arena view `f` between time-major
+ * (row t*B + b) and batch-first (row b*T + t): from `src` (rows `ld` apart) into dense rows at
+ * `dst`, to batch-first when `toBf`, else from batch-first. One `copyWithin` per row (no array
+ * per row, and faster than an element loop).
  */
-interface Rows {
-  at: number;
-  ld: number;
-  bf: boolean;
-}
-
-/**
- * Copy `width` floats of every row of a sequence within the arena view `f`, from `src` to `dst`
- * (each in its own layout; d.total rows, d.B and d.T place the rows of a batch-first side):
- * one `copyWithin` per row (no array per row, and faster than an element loop), or one for all
- * when both sides are the same dense rows.
- */
-function copyRows(f: Float32Array, src: Rows, dst: Rows, width: number, d: Dims): void {
-  const { B, T, total } = d;
-  if (!src.bf && !dst.bf && src.ld === width && dst.ld === width) {
-    f.copyWithin(dst.at, src.at, src.at + total * width);
-    return;
-  }
-  for (let r = 0; r < total; r++) {
-    // r = t*B + b, the time-major row; a batch-first side holds it at b*T + t.
+function swapRows(f: Float32Array, src: number, ld: number, dst: number, width: number, d: Dims, toBf: boolean): void {
+  const { B, T } = d;
+  for (let r = 0; r < d.total; r++) {
     const t = Math.floor(r / B);
     const bt = (r - t * B) * T + t;
-    const from = src.at + (src.bf ? bt : r) * src.ld;
-    f.copyWithin(dst.at + (dst.bf ? bt : r) * dst.ld, from, from + width);
+    const from = src + (toBf ? r : bt) * ld;
+    f.copyWithin(dst + (toBf ? bt : r) * width, from, from + width);
   }
-}
-
-/** The input rows a forward reads: batch-first `xBatchFirst` (src/kernels/rnn.ts) or `x`. */
-export function inputOf<A extends FloatArray>(args: RnnForwardArgs<A>, bf: boolean): A {
-  return bf ? args.xBatchFirst! : args.x;
 }
 
 /**
- * Place `width` columns from column `col` of every row of `src` (rows `ld` wide, batch-first
- * when `bf`) as the dense time-major rows at byte `at` of the arena (a staging copy first when
- * they need reordering).
+ * Place the rows of `src` (`width` wide; batch-first when `bf`) as the dense time-major rows at
+ * byte `at` of the arena (reordered from a staging copy when batch-first).
  */
-export function placeRows(w: WasmKernels, src: Float32Array, from: { ld: number; col: number; bf: boolean }, at: number, width: number, d: Dims): void {
-  if (!from.bf && from.ld === width && from.col === 0) {
-    w.arena.f32().set(src.subarray(0, d.total * width), at >> 2);
-    return;
-  }
-  const tmp = w.arena.alloc(src.length);
+export function placeRows(w: WasmKernels, src: Float32Array, bf: boolean, at: number, width: number, d: Dims): void {
+  const n = d.total * width;
+  const tmp = bf ? w.arena.alloc(n) : at;
   const f = w.arena.f32();
-  f.set(src, tmp >> 2);
-  copyRows(f, { at: (tmp >> 2) + from.col, ld: from.ld, bf: from.bf }, { at: at >> 2, ld: width, bf: false }, width, d);
+  f.set(src.subarray(0, n), tmp >> 2);
+  if (bf) swapRows(f, tmp >> 2, width, at >> 2, width, d, false);
 }
 
 /**
@@ -154,10 +129,9 @@ export function placeRows(w: WasmKernels, src: Float32Array, from: { ld: number;
  * a new array of `like`'s type, batch-first when `bf` (reordered in the arena first).
  */
 export function rowsOut<A extends FloatArray>(like: A, w: WasmKernels, at: number, ld: number, width: number, d: Dims, bf: boolean): A {
-  if (!bf && ld === width) return copyOut(like, w.arena.f32(), at, d.total * width);
-  const tmp = w.arena.alloc(d.total * width);
+  const tmp = bf ? w.arena.alloc(d.total * width) : at;
   const f = w.arena.f32();
-  copyRows(f, { at: at >> 2, ld, bf: false }, { at: tmp >> 2, ld: width, bf }, width, d);
+  if (bf) swapRows(f, at >> 2, ld, tmp >> 2, width, d, true);
   return copyOut(like, f, tmp, d.total * width);
 }
 

@@ -24,8 +24,7 @@ import { refRnnKernel } from '../ref/rnn.js';
 import { type FloatArray, forwardInTurn, type RnnForwardArgs, type RnnForwardManyResult, type RnnForwardResult, type RnnKernel } from '../rnn.js';
 import { forwardManySegmented, forwardSegmented, wantsSegments } from '../segments.js';
 import { forwardOne, forwardSide } from './forward.js';
-import { inputOf } from './layout.js';
-import { type WasmKernels, wasmKernels } from './loader.js';
+import { wasmKernels } from './loader.js';
 import { threadPool } from './threads.js';
 
 function supports(x: FloatArray): boolean {
@@ -41,31 +40,24 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
 
 /**
  * Several directions at once: side by side (one per thread) with a pool of at least as many
- * threads, else one after the other on this thread; joined when asked. One direction: `forward`
- * (which may split its batch rows across the threads). Batch-first input is read and answered
- * batch-first (src/kernels/rnn.ts) except in time segments.
+ * threads, else one after the other on this thread, joined when asked; batch-first when given so
+ * (`takesBatchFirst`). One direction: `forward` (which may split its batch rows across the threads).
  */
 function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
   const w = wasmKernels();
-  const bf = argsList.every((a) => a.xBatchFirst !== undefined);
-  if (!w || !argsList.every((a) => inputOf(a, bf) instanceof Float32Array)) return forwardInTurn({ forward }, argsList);
   const pool = threadPool();
-  const inference = !argsList.every((a) => a.needsGrad);
-  if (inference && argsList.some((a) => wantsSegments(a, false))) {
-    return pool && argsList.length >= 2 && argsList.length <= pool.n
-      ? forwardManySegmented(argsList, join, (list) => forwardSide(pool.w, pool, list, false, false))
-      : forwardInTurn({ forward }, argsList);
+  const bf = argsList[0]?.batchFirst === true;
+  if (!bf && (!w || argsList.length < 2 || (pool && argsList.length > pool.n) || !argsList.every((a) => supports(a.x)))) return forwardInTurn({ forward }, argsList);
+  if (!bf && !argsList.every((a) => a.needsGrad) && argsList.some((a) => wantsSegments(a, false))) {
+    return pool ? forwardManySegmented(argsList, join, (list) => forwardSide(pool.w, pool, list, false, false)) : forwardInTurn({ forward }, argsList);
   }
-  if (argsList.length === 1) return one(w, argsList[0], bf);
-  if (!pool) return forwardSide(w, null, argsList, join, bf);
-  return argsList.length <= pool.n ? forwardSide(pool.w, pool, argsList, join, bf) : forwardInTurn({ forward }, argsList);
+  return forwardSide(pool ? pool.w : w!, pool, argsList, join, bf);
 }
 
-/** `forwardMany` of one direction. */
-function one<A extends FloatArray>(w: WasmKernels, args: RnnForwardArgs<A>, bf: boolean): RnnForwardManyResult<A> {
-  const { y, hN, cN, backward } = forwardOne(w, args, bf);
-  return { results: [{ y, hN, cN }], joined: null, batchFirst: bf, backward: backward ? (grads, retain?: boolean) => [backward(grads[0], retain)] : null };
+/** Two directions of float32 rows not cut in time: `forwardMany` runs them batch-first itself. */
+function takesBatchFirst(list: RnnForwardArgs[]): boolean {
+  return list.length === 2 && list.every((a) => supports(a.x) && !wantsSegments(a, false));
 }
 
 /** The WebAssembly SIMD recurrent kernel (float32; the reference kernel for anything else). */
-export const wasmRnnKernel: RnnKernel = { name: 'wasm', supports, forward, forwardMany };
+export const wasmRnnKernel: RnnKernel = { name: 'wasm', supports, forward, forwardMany, takesBatchFirst };

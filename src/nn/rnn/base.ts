@@ -349,23 +349,19 @@ export abstract class RNNBase extends Module {
     }
     checkDtype(input, weight);
     checkInputSize(input.shape, this.inputSize, this.batchFirst && batched);
-    const dropping = this.dropout > 0 && this.training && this.numLayers > 1;
-    if (this.batchFirst && batched && !dropping) {
-      const [N, L] = [input.shape[0], input.shape[1]];
-      const states = this.initialStates(hx, N, input.dtype, input.shape);
-      const res = this.runStack(input, new Int32Array(L).fill(N), states, true);
-      return { output: res.output, h: res.h, c: res.c };
-    }
+    // Batch-first rows go to the layers as they are, unless dropout draws masks between layers
+    // (over time-major rows, as it always has).
+    const direct = this.batchFirst && !(this.dropout > 0 && this.training && this.numLayers > 1);
     const batchDim = this.batchFirst ? 0 : 1;
     const x3 = batched ? input : unsqueeze(input, batchDim);
-    const xt = this.batchFirst ? transpose(x3, 0, 1) : x3;
-    const [L, N] = [xt.shape[0], xt.shape[1]];
+    const xt = this.batchFirst && !direct ? transpose(x3, 0, 1) : x3;
+    const [L, N] = direct ? [xt.shape[1], xt.shape[0]] : [xt.shape[0], xt.shape[1]];
     const hx3 = hx && !batched ? hx.map((t) => unsqueeze(t, 1)) : hx;
     const states = this.initialStates(hx3, N, input.dtype, batched ? input.shape : null);
     const batchSizes = new Int32Array(L).fill(N);
-    const res = this.runStack(reshape(xt, [L * N, this.inputSize]), batchSizes, states);
-    let output = reshape(res.output, [L, N, D * Hout]);
-    if (this.batchFirst) output = transpose(output, 0, 1);
+    const res = this.runStack(direct ? xt : reshape(xt, [L * N, this.inputSize]), batchSizes, states, direct);
+    let output = direct ? res.output : reshape(res.output, [L, N, D * Hout]);
+    if (this.batchFirst && !direct) output = transpose(output, 0, 1);
     if (!batched) {
       return {
         output: squeezeDims(output, [batchDim]),
