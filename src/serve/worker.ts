@@ -27,7 +27,10 @@ port.on('message', (m: ToWorker) => {
       at += n;
     }
     const results = runBatchResults(served, seqs);
-    port.postMessage({ id: m.id, results }, results.flatMap((r) => (r instanceof Uint8Array ? [r.buffer as ArrayBuffer] : r.map((t) => t.data.buffer as ArrayBuffer))));
+    // Every buffer once (a batch's JSON answers share one).
+    const buffers = new Set<ArrayBuffer>();
+    for (const r of results) for (const b of r instanceof Uint8Array ? [r.buffer] : r.map((t) => t.data.buffer)) buffers.add(b as ArrayBuffer);
+    port.postMessage({ id: m.id, results }, [...buffers]);
   } catch (e) {
     port.postMessage({ id: m.id, error: { name: (e as Error).name, message: (e as Error).message } });
   }
