@@ -169,23 +169,24 @@ describe('installed from the tarball into a fresh project', () => {
     expect(same.stdout.trim(), same.stderr).toBe('true');
   });
 
-  it('import does not load the code of files, ONNX, explain, optimizers and data loaders (dist/bundle/cold-*.js): their first use does', () => {
+  it('import does not load the code of files, ONNX, explain, optimizers, data loaders, losses and rarer ops (dist/bundle/cold-*.js): their first use does', () => {
     // Shown by taking the cold chunks away: the import, tensor work and an LSTM still run; torch.save,
-    // torch.optim.Adam and torch.utils.data then fail to find their chunk.
+    // torch.optim.Adam, torch.utils.data, a loss, a reduction then fail to find their chunk.
     const bundle = join(project, 'node_modules', 'torchlet', 'dist', 'bundle');
     const chunks = readdirSync(bundle).filter((f) => /^cold-.*\.js$/.test(f));
-    expect(chunks.length).toBeGreaterThanOrEqual(4);
+    expect(chunks.length).toBeGreaterThanOrEqual(6);
     const script = `import * as torch from 'torchlet';
 console.log(torch.randn(2, 3).matmul(torch.ones(3, 1)).shape.join('x'));
 console.log(new torch.nn.LSTM(3, 4).forward(torch.randn(5, 2, 3))[0].shape.join('x'));
 console.log(Object.keys(torch.optim).length > 4, 'Adam' in torch.optim);
-for (const use of [() => torch.save({ w: torch.ones(2) }), () => torch.optim.Adam, () => torch.utils.data.DataLoader, () => torch.onnx.OnnxGraph, () => torch.explainer.parseLayer]) {
+const x = torch.randn(2, 3);
+for (const use of [() => torch.save({ w: torch.ones(2) }), () => torch.optim.Adam, () => torch.utils.data.DataLoader, () => torch.onnx.OnnxGraph, () => torch.explainer.parseLayer, () => torch.nn.functional.mseLoss(x, x), () => x.max(1), () => new torch.nn.Conv1d(3, 2, 1).forward(torch.randn(1, 3, 4))]) {
   try { use(); console.log('ran'); } catch (e) { console.log(e.code); }
 }`;
     for (const f of chunks) renameSync(join(bundle, f), join(bundle, `${f}.away`));
     try {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
-      expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['2x1', '5x2x4', 'true true', ...Array(5).fill('MODULE_NOT_FOUND')]);
+      expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['2x1', '5x2x4', 'true true', ...Array(8).fill('MODULE_NOT_FOUND')]);
     } finally {
       for (const f of chunks) renameSync(join(bundle, `${f}.away`), join(bundle, f));
     }
@@ -203,10 +204,11 @@ const sched = new torch.optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.5 
 const batches = [...new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(torch.randn(5, 3)), { batchSize: 2 })].length;
 opt.step();
 sched.step();
+const ops = [torch.tensor([[1, 5], [4, 2]]).max(1).values.tolist(), torch.nn.functional.mseLoss(torch.ones(2), torch.zeros(2)).item(), new torch.nn.Conv1d(3, 2, 1).forward(torch.randn(1, 3, 4)).shape, torch.var.length];
 const same = torch.optim.Adam === torch.optim.Adam && opt instanceof torch.optim.Optimizer && opt.constructor === torch.optim.Adam && Object.getPrototypeOf(Halving) === torch.optim.Optimizer;
-console.log(JSON.stringify([Object.keys(back).length, st.tensors.w.shape, onnx.length > 100, report.split('\\n')[0], torch.load === torch.io.load, torch.io.save.name, String(torch.explainer.layerFromString('nn.GRU(3, 5)')), same, torch.optim.Adam.name, sched.getLastLr(), batches]));`;
+console.log(JSON.stringify([Object.keys(back).length, st.tensors.w.shape, onnx.length > 100, report.split('\\n')[0], torch.load === torch.io.load, torch.io.save.name, String(torch.explainer.layerFromString('nn.GRU(3, 5)')), same, torch.optim.Adam.name, sched.getLastLr(), batches, ops]));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', used], { cwd: project, encoding: 'utf8' });
-    expect(JSON.parse(r.stdout), r.stderr).toEqual([4, [2, 3], true, 'explain LSTM(3, 4)  on input (L=5, N=2, Hin=3)', true, 'save', 'GRU(3, 5)', true, 'Adam', [0.005], 3]);
+    expect(JSON.parse(r.stdout), r.stderr).toEqual([4, [2, 3], true, 'explain LSTM(3, 4)  on input (L=5, N=2, Hin=3)', true, 'save', 'GRU(3, 5)', true, 'Adam', [0.005], 3, [[5, 4], 1, [1, 2, 4], 4]]);
   });
 
   it('the bundle keeps the names of classes and functions (reprs and messages show them)', () => {

@@ -179,9 +179,16 @@ export function zipSync(data, opts) {
     io: ['io/checkpoint.js', 'io/save.js', 'io/safetensors.js'],
     onnx: ['onnx/index.js', 'onnx/export.js'],
     explain: ['explain/index.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
-    train: ['optim/index.js', 'utils/index.js'],
+    train: ['optim/index.js', 'utils/index.js', 'nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
+    nn: ['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
+    ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
   };
-  const STUBBED = ['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'];
+  const STUBBED = [
+    ...['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
+    ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
+    ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
+    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
+  ];
   const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
   const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));
   const staticImports = {
@@ -214,13 +221,29 @@ export function zipSync(data, opts) {
   };
   const rel = (file) => relative(out, file).split('\\').join('/');
   const exportsOf = new Map(); // module (relative to dist) -> its export names
+  const RESERVED = new Set(['var', 'delete', 'new', 'in', 'typeof', 'void', 'function', 'class', 'default', 'import', 'export', 'return', 'this', 'with', 'do', 'if', 'for', 'while', 'switch', 'case', 'break', 'continue', 'throw', 'try', 'catch', 'finally', 'const', 'let', 'enum', 'super', 'extends', 'yield', 'await', 'null', 'true', 'false', 'instanceof', 'debugger']);
+  const lengthOf = new Map(); // 'module:function' -> the function's length (its stand-in's)
+  const reexportsOf = new Map(); // a STUBBED module -> [name, module it re-exports the name from]
   const namesOf = async (m) => {
     if (!exportsOf.has(m)) {
       const ns = await import(pathToFileURL(join(out, m)).href);
       if (STUBBED.includes(m)) {
-        const other = Object.keys(ns).filter((k) => typeof ns[k] !== 'function' || /^class\b/.test(Function.prototype.toString.call(ns[k])));
-        // Constants (option schemas) are left out of the stand-in: nothing outside the module may import them.
-        exportsOf.set(m, Object.keys(ns).filter((k) => !other.includes(k)));
+        // What the module re-exports from a module that stays in index.js (the same object) is
+        // re-exported by the stand-in too; its own functions get stand-ins; its own constants
+        // (option schemas) and classes are left out: nothing outside the module may import them
+        // (the build would fail), and the namespace check below sees any that a namespace shows.
+        const reexports = [];
+        for (const [, spec] of readFileSync(join(out, m), 'utf8').matchAll(/from\s*"(\.[^"]+)"/g)) {
+          const from = rel(resolve(dirname(join(out, m)), spec));
+          if (STUBBED.includes(from)) continue;
+          const other = await import(pathToFileURL(join(out, from)).href);
+          for (const k of Object.keys(ns)) if (Object.hasOwn(other, k) && other[k] === ns[k] && !reexports.some(([n]) => n === k)) reexports.push([k, from]);
+        }
+        reexportsOf.set(m, reexports);
+        const own = Object.keys(ns).filter((k) => !reexports.some(([n]) => n === k));
+        const functions = own.filter((k) => typeof ns[k] === 'function' && !/^class\b/.test(Function.prototype.toString.call(ns[k])));
+        for (const k of functions) lengthOf.set(`${m}:${k}`, ns[k].length);
+        exportsOf.set(m, Object.keys(ns).filter((k) => functions.includes(k) || reexports.some(([n]) => n === k)));
       } else exportsOf.set(m, Object.keys(ns));
     }
     return exportsOf.get(m);
@@ -248,17 +271,26 @@ export function zipSync(data, opts) {
       b.onResolve({ filter: /^torchlet:cold-loader$/ }, () => ({ path: 'cold-loader.js', namespace: 'cold-loader' }));
       b.onLoad({ filter: /.*/, namespace: 'cold-loader' }, () => ({ contents: coldLoader, loader: 'js', resolveDir: join(out, 'bundle') }));
       b.onResolve({ filter: /^\./ }, (args) => {
-        if (args.namespace === 'cold-stub') return { path: args.path, external: true };
         const file = rel(resolve(args.resolveDir, args.path));
         return STUBBED.includes(file) ? { path: file, namespace: 'cold-stub' } : undefined;
       });
       b.onLoad({ filter: /.*/, namespace: 'cold-stub' }, async (args) => {
+        const names = await namesOf(args.path);
+        const reexports = reexportsOf.get(args.path);
         const contents = [
           'import { cold } from "torchlet:cold-loader";',
-          ...(await namesOf(args.path)).map((n) => `export function ${n}(...args) {\n  return cold(${JSON.stringify(chunkOfEntry(args.path))})[${JSON.stringify(args.path)}].${n}.apply(this, args);\n}`),
+          ...reexports.map(([n, from]) => `export { ${n} } from ${JSON.stringify(`./${relative(dirname(join(out, args.path)), join(out, from)).split('\\').join('/')}`)};`),
+          ...names
+            .filter((n) => !reexports.some(([r]) => r === n))
+            .map((n, i) => {
+              const params = Array.from({ length: lengthOf.get(`${args.path}:${n}`) }, (_, j) => `a${j}`).join(', ');
+              const body = `{\n  return cold(${JSON.stringify(chunkOfEntry(args.path))})[${JSON.stringify(args.path)}][${JSON.stringify(n)}].apply(this, arguments);\n}`;
+              // A reserved word (torch.var) cannot name a declaration: a function named by its property.
+              return RESERVED.has(n) ? `const __stub${i} = { ${n}: function (${params}) ${body} }.${n};\nexport { __stub${i} as ${n} };` : `export function ${n}(${params}) ${body}`;
+            }),
         ].join('\n');
         generated.set(`cold-stub:${args.path}`, contents);
-        return { contents, loader: 'js' };
+        return { contents, loader: 'js', resolveDir: dirname(join(out, args.path)) };
       });
     },
   };
@@ -304,6 +336,8 @@ export function zipSync(data, opts) {
   });
   // The cold chunks' modules: what each chunk's entry modules reach that index.js does not hold.
   for (const [chunk, entries] of Object.entries(COLD_CHUNKS)) {
+    // (Another chunk's stand-in modules are read through internal.js, as index.js's own.)
+    library = new Set([...eager, ...STUBBED.filter((m) => chunkOfEntry(m) !== chunk)]);
     const r = await build({ ...nodeBundle, plugins: [fromLibrary(new Set())], stdin: { contents: entries.map((m) => `export * as m${entries.indexOf(m)} from "../${m}";`).join('\n'), resolveDir: join(out, 'bundle'), sourcefile: 'probe.js' }, write: false, sourcemap: false, outdir: join(out, 'bundle') });
     for (const m of kept(r).filter((f) => !f.includes(':')).map((f) => rel(resolve(root, f)))) if (!m.startsWith('bundle/') && !coldOf.has(m)) coldOf.set(m, chunk);
   }
@@ -379,6 +413,7 @@ export function library(path) {
     outfile: join(out, 'bundle', 'index.js'),
     external: ['./internal.js'],
   });
+  if (process.env.XP_META) writeFileSync(process.env.XP_META, JSON.stringify(bundle.metafile));
   for (const f of kept(bundle).filter((f) => !f.includes(':'))) {
     const m = rel(resolve(root, f));
     if (!m.startsWith('bundle/') && !eager.has(m)) throw new Error(`finish-build: index.js holds ${m}, which the first build left out`);
@@ -483,6 +518,7 @@ const walk = (x, y, path) => {
     const w = y?.[k];
     if (typeof v !== typeof w) diffs.set(path + '.' + k, typeof w);
     else if (typeof v === 'function' && v.name !== w.name) diffs.set(w.name, v.name);
+    else if (typeof v === 'function' && v.length !== w.length) diffs.set(path + '.' + k + '.length', w.length);
     else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) walk(v, w, path + '.' + k);
   }
 };
