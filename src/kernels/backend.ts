@@ -76,7 +76,7 @@ export const nativeBackend: Backend = {
   gemm: nativeGemm,
   // Off (not loaded or not chosen), the native kernel hands forwardMany to the wasm one as it is:
   // batch-first directions too, where that one takes them.
-  rnn: { ...nativeRnnKernel, takesBatchFirst: (list) => nativeKernels() === null && wasmRnnKernel.takesBatchFirst!(list) },
+  rnn: { ...nativeRnnKernel, takesBatchFirst: (list) => !nativeKernels() && wasmRnnKernel.takesBatchFirst!(list) },
 };
 
 let current: Backend = nativeBackend;

@@ -101,8 +101,7 @@ function prepare(args: RnnLayerArgs): Prepared {
     throw new ShapeError(`weight_ih first dim must be ${G} * hidden_size = ${G * Math.floor(H)}, but got ${GH}`);
   }
   const bf = args.batchFirst === true;
-  // Batch-first only for a full sequence (packed batch sizes expect packed rows).
-  const rows = bf && B * batchSizes.length === total ? [B, batchSizes.length] : [total];
+  const rows = bf ? [B, batchSizes.length] : [total];
   expectShape(input, [...rows, I], 'input');
   expectShape(weights.wHh, [GH, Hout], 'weight_hh');
   if (weights.bIh) expectShape(weights.bIh, [GH], 'bias_ih');

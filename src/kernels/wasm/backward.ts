@@ -186,7 +186,7 @@ function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, li
   }
   const f = arena.f32();
   return {
-    dx: o.dx ? rowsOut(like, w, o.dx, I, I, d, bf) : null,
+    dx: o.dx ? rowsOut(like, w, o.dx, I, d, bf) : null,
     dh0: copyOut(like, f, p.dh, B * Hout),
     dc0: p.dc ? copyOut(like, f, p.dc, B * H) : null,
     dWIh: copyOut(like, f, o.dWIh, GH * I),

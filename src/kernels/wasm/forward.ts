@@ -158,7 +158,7 @@ function finishForward<A extends FloatArray>(
   }
   const like = args.x;
   return {
-    y: out.own ? rowsOut(like, w, out.y, out.ldy, Hout, d, bf) : null,
+    y: out.own ? rowsOut(like, w, out.y, Hout, d, bf) : null,
     hN: copyOut(like, f, out.hN, B * Hout),
     cN: d.lstm ? copyOut(like, f, out.c, B * H) : null,
     saved: saving ? keepSaved(w, saving.slot, saving.lay.size) : null,
@@ -222,6 +222,6 @@ export function forwardSide<A extends FloatArray>(w: WasmKernels, threads: Threa
       return backwardMany(w, threads, dirs, retain, true);
     });
   }
-  const joined = joinedP >= 0 ? rowsOut(argsList[0].x, w, joinedP, width, width, ds[0], bf) : null;
+  const joined = joinedP >= 0 ? rowsOut(argsList[0].x, w, joinedP, width, ds[0], bf) : null;
   return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, backward };
 }

@@ -97,17 +97,17 @@ export function writeSteps(w: WasmKernels, job: number, bs: Int32Array, offs: In
 }
 
 /**
- * Reorder the `width`-float rows of a full sequence within the arena view `f` between time-major
- * (row t*B + b) and batch-first (row b*T + t): from `src` (rows `ld` apart) into dense rows at
- * `dst`, to batch-first when `toBf`, else from batch-first. One `copyWithin` per row (no array
- * per row, and faster than an element loop).
+ * Reorder the dense `width`-float rows of a full sequence within the arena view `f` between
+ * time-major (row t*B + b) and batch-first (row b*T + t): from `src` into `dst`, to batch-first
+ * when `toBf`, else from batch-first. One `copyWithin` per row (no array per row, and faster
+ * than an element loop).
  */
-function swapRows(f: Float32Array, src: number, ld: number, dst: number, width: number, d: Dims, toBf: boolean): void {
+function swapRows(f: Float32Array, src: number, dst: number, width: number, d: Dims, toBf: boolean): void {
   const { B, T } = d;
   for (let r = 0; r < d.total; r++) {
-    const t = Math.floor(r / B);
+    const t = (r / B) | 0;
     const bt = (r - t * B) * T + t;
-    const from = src + (toBf ? r : bt) * ld;
+    const from = src + (toBf ? r : bt) * width;
     f.copyWithin(dst + (toBf ? bt : r) * width, from, from + width);
   }
 }
@@ -121,17 +121,17 @@ export function placeRows(w: WasmKernels, src: Float32Array, bf: boolean, at: nu
   const tmp = bf ? w.arena.alloc(n) : at;
   const f = w.arena.f32();
   f.set(src.subarray(0, n), tmp >> 2);
-  if (bf) swapRows(f, tmp >> 2, width, at >> 2, width, d, false);
+  if (bf) swapRows(f, tmp >> 2, at >> 2, width, d, false);
 }
 
 /**
- * `width` floats of every row out of the arena (time-major, rows `ld` apart from byte `at`) into
- * a new array of `like`'s type, batch-first when `bf` (reordered in the arena first).
+ * The dense time-major `width`-float rows at byte `at` of the arena, copied into a new array of
+ * `like`'s type, batch-first when `bf` (reordered in the arena first).
  */
-export function rowsOut<A extends FloatArray>(like: A, w: WasmKernels, at: number, ld: number, width: number, d: Dims, bf: boolean): A {
+export function rowsOut<A extends FloatArray>(like: A, w: WasmKernels, at: number, width: number, d: Dims, bf: boolean): A {
   const tmp = bf ? w.arena.alloc(d.total * width) : at;
   const f = w.arena.f32();
-  if (bf) swapRows(f, at >> 2, ld, tmp >> 2, width, d, true);
+  if (bf) swapRows(f, at >> 2, tmp >> 2, width, d, true);
   return copyOut(like, f, tmp, d.total * width);
 }
 

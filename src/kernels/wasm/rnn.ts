@@ -46,12 +46,12 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
 function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
   const w = wasmKernels();
   const pool = threadPool();
-  const bf = argsList[0]?.batchFirst === true;
-  if (!bf && (!w || argsList.length < 2 || (pool && argsList.length > pool.n) || !argsList.every((a) => supports(a.x)))) return forwardInTurn({ forward }, argsList);
-  if (!bf && !argsList.every((a) => a.needsGrad) && argsList.some((a) => wantsSegments(a, false))) {
+  // Batch-first directions (takesBatchFirst: two, float32, not cut) pass both tests below.
+  if (!w || argsList.length < 2 || (pool && argsList.length > pool.n) || !argsList.every((a) => supports(a.x))) return forwardInTurn({ forward }, argsList);
+  if (!argsList.every((a) => a.needsGrad) && argsList.some((a) => wantsSegments(a, false))) {
     return pool ? forwardManySegmented(argsList, join, (list) => forwardSide(pool.w, pool, list, false, false)) : forwardInTurn({ forward }, argsList);
   }
-  return forwardSide(pool ? pool.w : w!, pool, argsList, join, bf);
+  return forwardSide(pool ? pool.w : w, pool, argsList, join, argsList[0].batchFirst === true);
 }
 
 /** Two directions of float32 rows not cut in time: `forwardMany` runs them batch-first itself. */

@@ -355,7 +355,7 @@ export abstract class RNNBase extends Module {
     const batchDim = this.batchFirst ? 0 : 1;
     const x3 = batched ? input : unsqueeze(input, batchDim);
     const xt = this.batchFirst && !direct ? transpose(x3, 0, 1) : x3;
-    const [L, N] = direct ? [xt.shape[1], xt.shape[0]] : [xt.shape[0], xt.shape[1]];
+    const [L, N] = direct ? [xt.shape[1], xt.shape[0]] : xt.shape;
     const hx3 = hx && !batched ? hx.map((t) => unsqueeze(t, 1)) : hx;
     const states = this.initialStates(hx3, N, input.dtype, batched ? input.shape : null);
     const batchSizes = new Int32Array(L).fill(N);
