@@ -163,12 +163,23 @@ static void pack_b(const float *b, long rsB, long csB, int n, int k, int p0, int
  * (rows contiguous, or A given as its transpose); the few rows left at the bottom go through R = 4,
  * 2 with both strides, and an odd last row through row_panels.
  */
+/** N pairs of accumulators from C (or 0): pair i's first vector at AT(i). */
+#define ACC_IN(N, S0, S1, AT)                                                          \
+  vf S0[N], S1[N];                                                                     \
+  for (int i_ = 0; i_ < N; i_++) {                                                     \
+    S0[i_] = acc ? LD(AT(i_)) : (vf){0};                                               \
+    S1[i_] = acc ? LD(AT(i_) + VW) : (vf){0};                                          \
+  }
+/** ... and back. */
+#define ACC_OUT(N, S0, S1, AT)                                                         \
+  for (int i_ = 0; i_ < N; i_++) {                                                     \
+    ST(AT(i_), S0[i_]);                                                                \
+    ST(AT(i_) + VW, S1[i_]);                                                           \
+  }
+#define C_ROW(i) (c + (i) * ldc)
+
 #define TILE_BODY(R, A_AT)                                                             \
-  vf c0[R], c1[R];                                                                     \
-  for (int r = 0; r < R; r++) {                                                        \
-    c0[r] = acc ? LD(c + r * ldc) : (vf){0};                                           \
-    c1[r] = acc ? LD(c + r * ldc + VW) : (vf){0};                                      \
-  }                                                                                    \
+  ACC_IN(R, c0, c1, C_ROW)                                                             \
   for (int kk = 0; kk < kc; kk++) {                                                    \
     const vf b0 = LD(bp), b1 = LD(bp + VW);                                            \
     bp += NR;                                                                          \
@@ -178,10 +189,7 @@ static void pack_b(const float *b, long rsB, long csB, int n, int k, int p0, int
       c1[r] = av * b1 + c1[r];                                                         \
     }                                                                                  \
   }                                                                                    \
-  for (int r = 0; r < R; r++) {                                                        \
-    ST(c + r * ldc, c0[r]);                                                            \
-    ST(c + r * ldc + VW, c1[r]);                                                       \
-  }
+  ACC_OUT(R, c0, c1, C_ROW)
 
 /** A rows contiguous: element (r, kk) at a[r * lda + kk]. */
 static inline void tile_rows(int kc, const float *a, long lda, const float *bp, float *c, long ldc, int acc) {
@@ -208,11 +216,7 @@ TILE_FEW(2)
  * panels at a time give 8-16 independent accumulators, which hide the multiply-add latency.
  */
 #define ROW_BODY(Q, CP)                                                                \
-  vf s0[Q], s1[Q];                                                                     \
-  for (int u = 0; u < Q; u++) {                                                        \
-    s0[u] = acc ? LD(CP + u * NR) : (vf){0};                                           \
-    s1[u] = acc ? LD(CP + u * NR + VW) : (vf){0};                                      \
-  }                                                                                    \
+  ACC_IN(Q, s0, s1, CP)                                                                \
   for (int kk = 0; kk < kc; kk++) {                                                    \
     const float av = a[kk * csA];                                                      \
     for (int u = 0; u < Q; u++) {                                                      \
@@ -221,17 +225,17 @@ TILE_FEW(2)
       s1[u] = av * LD(b + VW) + s1[u];                                                 \
     }                                                                                  \
   }                                                                                    \
-  for (int u = 0; u < Q; u++) {                                                        \
-    ST(CP + u * NR, s0[u]);                                                            \
-    ST(CP + u * NR + VW, s1[u]);                                                       \
-  }
+  ACC_OUT(Q, s0, s1, CP)
 
 #define ROW_PANELS(Q)                                                                  \
   for (; q + Q <= full; q += Q) {                                                      \
     const float *bq = bp + q * pstride;                                                \
     float *cq = c + q * NR;                                                            \
-    ROW_BODY(Q, cq)                                                                    \
+    ROW_BODY(Q, CQ_PANEL)                                                              \
   }
+
+#define CQ_PANEL(i) (cq + (i) * NR)
+#define CT_PANEL(i) (ct + (i) * NR)
 
 static void row_panels(int kc, const float *a, long csA, const float *bp, long pstride, int np, int nlast, float *c, int acc) {
   const int full = nlast == NR ? np : np - 1;
@@ -248,7 +252,7 @@ static void row_panels(int kc, const float *a, long csA, const float *bp, long p
     float *cq = c + q * NR;
     for (int j = 0; j < NR; j++) ct[j] = acc && j < nlast ? cq[j] : 0.0f;
     const float *bq = bp + q * pstride;
-    ROW_BODY(1, ct)
+    ROW_BODY(1, CT_PANEL)
     memcpy(cq, ct, (size_t)nlast * 4);
   }
 }

@@ -240,6 +240,40 @@ console.log(JSON.stringify(out));`;
   });
 });
 
+describe('memory a training loop frees (glibc malloc kept for reuse, bench/rss.ts)', () => {
+  /** In a child: 48 MB of ArrayBuffers made, dropped and collected; MB of RSS it grew by, and kept afterwards. */
+  function retained(env: Record<string, string>): { grew: number; kept: number } {
+    const src = (f: string): string => JSON.stringify(fileURLToPath(new URL(`../src/${f}`, import.meta.url)));
+    const script = `import { nativeKernels } from ${src('kernels/native/loader.ts')};
+import { setKernelPreference } from ${src('kernels/wasm/loader.ts')};
+setKernelPreference('native');
+if (!nativeKernels()) throw new Error('native kernels did not load');
+const MB = 1 << 20, mem = () => process.memoryUsage();
+const r0 = mem().rss;
+let arrays = Array.from({ length: 24 }, () => new Float32Array(MB / 2).fill(1));
+const r1 = mem().rss, ab1 = mem().arrayBuffers;
+arrays = null;
+// Wait (bounded) until V8 has freed the buffers' memory, then look at what the process kept.
+for (let i = 0; i < 500 && mem().arrayBuffers > ab1 - 40 * MB; i++) { globalThis.gc(); await new Promise((ok) => setTimeout(ok, 10)); }
+if (mem().arrayBuffers > ab1 - 40 * MB) throw new Error('the buffers were not collected');
+console.log(JSON.stringify({ grew: (r1 - r0) / MB, kept: (mem().rss - r0) / MB }));`;
+    // Without the user's own malloc settings (which the addon leaves alone).
+    const childEnv: Record<string, string | undefined> = { ...process.env, GLIBC_TUNABLES: undefined, MALLOC_TRIM_THRESHOLD_: undefined, MALLOC_MMAP_THRESHOLD_: undefined, ...env };
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: childEnv });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  }
+
+  it('loading the addon lets glibc keep freed memory for the next steps (TORCHLET_MALLOC_TUNING=0: handed back at once, as glibc does by default)', () => {
+    if (!onLinuxX64) return;
+    const tuned = retained({});
+    const plain = retained({ TORCHLET_MALLOC_TUNING: '0' });
+    expect(tuned.grew).toBeGreaterThan(40);
+    expect(plain.grew).toBeGreaterThan(40);
+    expect(tuned.kept, 'kept for reuse').toBeGreaterThan(0.75 * tuned.grew);
+    expect(plain.kept, 'handed back').toBeLessThan(0.25 * plain.grew);
+  });
+});
+
 describe('the WebAssembly workers while native runs', () => {
   it('setNumThreads(2) does not start them; the first WebAssembly op that needs them does', async () => {
     await setNumThreads(1);
