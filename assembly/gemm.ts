@@ -192,35 +192,51 @@ function kernel1x8s(a: usize, ldaB: usize, p: usize, kc: i32, c: usize, nv: i32,
 }
 
 /**
- * C[1, 0:nv] (+)= A[1, 0:kc] · panel. One row reuses nothing, so it is bound by the FMA latency
- * chain: three independent accumulator pairs (k mod 3) keep the FMA ports busier (batch 1).
+ * C[1, 0:8*np] (+)= A[1, 0:kc] · np panels (np = 1, 2 or 3, a constant after inlining; panel q at
+ * p + q*ps bytes, the last one nv columns wide). One row reuses nothing, so it is bound by the FMA
+ * latency chain: the np panels' 2*np accumulators are the independent chains (batch 1).
+ *
+ * Every output is one chain, k in order from zero, exactly as in kernel4x8p: a row's result does
+ * not depend on whether it falls in a 4-row group or is left over (batched == alone, bitwise).
  */
-function kernel1x8(a: usize, p: usize, kc: i32, c: usize, nv: i32, acc: bool): void {
+// @ts-ignore: decorator
+@inline function kernel1xN(np: i32, a: usize, p: usize, ps: usize, kc: i32, c: usize, nv: i32, acc: bool): void {
   let c0 = splat(0), c1 = splat(0), d0 = splat(0), d1 = splat(0), e0 = splat(0), e1 = splat(0);
-  const k3 = kc / 3 * 3;
-  const pe3 = p + (<usize>k3 << 5);
-  if (k3 > 0) do {
+  let q = p + ps;
+  let r = q + ps;
+  const pe = p + (<usize>kc << 5);
+  if (kc > 0) do {
     const av = v128.load32_splat(a);
     c0 = madd(av, v128.load(p), c0);
     c1 = madd(av, v128.load(p, 16), c1);
-    const aw = v128.load32_splat(a, 4);
-    d0 = madd(aw, v128.load(p, 32), d0);
-    d1 = madd(aw, v128.load(p, 48), d1);
-    const ax = v128.load32_splat(a, 8);
-    e0 = madd(ax, v128.load(p, 64), e0);
-    e1 = madd(ax, v128.load(p, 80), e1);
-    a += 12;
-    p += 96;
-  } while (p < pe3);
-  const pe = p + (<usize>(kc - k3) << 5);
-  if (p < pe) do {
-    const av = v128.load32_splat(a);
-    c0 = madd(av, v128.load(p), c0);
-    c1 = madd(av, v128.load(p, 16), c1);
+    if (np > 1) {
+      d0 = madd(av, v128.load(q), d0);
+      d1 = madd(av, v128.load(q, 16), d1);
+      q += 32;
+    }
+    if (np > 2) {
+      e0 = madd(av, v128.load(r), e0);
+      e1 = madd(av, v128.load(r, 16), e1);
+      r += 32;
+    }
     a += 4;
     p += 32;
   } while (p < pe);
-  storeRow(c, f32x4.add(f32x4.add(c0, d0), e0), f32x4.add(f32x4.add(c1, d1), e1), nv, acc);
+  storeRow(c, c0, c1, np == 1 ? nv : 8, acc);
+  if (np > 1) storeRow(c + 32, d0, d1, np == 2 ? nv : 8, acc);
+  if (np > 2) storeRow(c + 64, e0, e1, nv, acc);
+}
+
+/** One row of A (at a) times panels [j0, j1) (bp the packed W at this k block, K its full depth), into C's row at c. */
+function kernelRow(a: usize, bp: usize, K: i32, kc: i32, c: usize, N: i32, j0: i32, j1: i32, acc: bool): void {
+  const ps = <usize>K << 5;
+  let j = j0;
+  while (j + 3 <= j1) {
+    kernel1xN(3, a, bp + <usize>j * ps, ps, kc, c + (<usize>j << 5), min(8, N - (j + 2) * 8), acc);
+    j += 3;
+  }
+  if (j + 2 == j1) kernel1xN(2, a, bp + <usize>j * ps, ps, kc, c + (<usize>j << 5), min(8, N - (j + 1) * 8), acc);
+  else if (j + 1 == j1) kernel1xN(1, a, bp + <usize>j * ps, ps, kc, c + (<usize>j << 5), min(8, N - j * 8), acc);
 }
 
 /** gemm flag: add to C instead of overwriting it. */
@@ -280,11 +296,12 @@ export function gemmPanels(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize
           kernel4x8p(aPack + (<usize>i * kc << 2), p, kc, cj + <usize>i * ldcB, ldcB, nv, acc);
           i += 4;
         } while (i < m4);
-        while (i < mc) {
-          if (transA) kernel1x8s(ab + (<usize>i << 2), ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
-          else kernel1x8(ab + <usize>i * ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
-          i++;
-        }
+        if (transA) for (; i < mc; i++) kernel1x8s(ab + (<usize>i << 2), ldaB, p, kc, cj + <usize>i * ldcB, nv, acc);
+      }
+      // The rows left over (mc mod 4; every row when mc < 4) go along the panels, three at a time.
+      if (!transA) {
+        const bk = bp + (<usize>k0 << 5);
+        for (let i = m4; i < mc; i++) kernelRow(ab + <usize>i * ldaB, bk, K, kc, c + <usize>(m0 + i) * ldcB, N, p0, p1, acc);
       }
     }
   }

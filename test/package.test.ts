@@ -87,7 +87,7 @@ afterAll(() => {
 describe('the tarball (npm pack)', () => {
   it('holds the built package, the wasm files, types, LICENSE, and no tests, fixtures or sources', () => {
     const paths = packed.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/bundle/internal.js', 'dist/bundle/cold.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/onnx/proto.js', 'dist/bundle/index.js', 'dist/bundle/nn.js', 'dist/bundle/node.js', 'dist/bundle/cli.js', 'dist/bundle/internal.js', 'dist/bundle/cold-io.js', 'dist/bundle/cold-train.js', 'dist/bundle/cold-onnx.js', 'dist/bundle/cold-explain.js', 'dist/vendor/fflate.js', 'dist/THIRD-PARTY-LICENSES.md', 'dist/require/index.cjs', 'dist/require/nn.cjs', 'dist/require/node.cjs']) {
       expect(paths, f).toContain(f);
     }
     for (const f of ['simd', 'relaxed', 'simd-shared', 'relaxed-shared']) expect(paths).toContain(`dist/kernels/wasm/kernels-${f}.wasm`);
@@ -111,7 +111,8 @@ describe('the tarball (npm pack)', () => {
     // carry no copy of those files, only of the modules the build generated (on no disk). The
     // CLI's libraries (node_modules/) are named, not copied (their licences are shipped).
     const dist = join(project, 'node_modules', 'torchlet', 'dist');
-    for (const file of ['index', 'cold', 'cli', 'node']) {
+    const cold = readdirSync(join(dist, 'bundle')).filter((f) => /^cold-.*\.js$/.test(f)).map((f) => f.slice(0, -3));
+    for (const file of ['index', ...cold, 'cli', 'node']) {
       const map = JSON.parse(readFileSync(join(dist, 'bundle', `${file}.js.map`), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
       const onDisk = map.sources.filter((f) => existsSync(join(dist, 'bundle', f)));
       expect(onDisk.length, file).toBeGreaterThan(0);
@@ -168,18 +169,26 @@ describe('installed from the tarball into a fresh project', () => {
     expect(same.stdout.trim(), same.stderr).toBe('true');
   });
 
-  it('import does not load the code of files, ONNX export and explain (dist/bundle/cold.js): their first call does', () => {
-    // Shown by taking cold.js away: the import and tensor work still run; torch.save then fails to find it.
-    const cold = join(project, 'node_modules', 'torchlet', 'dist', 'bundle', 'cold.js');
+  it('import does not load the code of files, ONNX, explain, optimizers, data loaders, losses and rarer ops (dist/bundle/cold-*.js): their first use does', () => {
+    // Shown by taking the cold chunks away: the import, tensor work and an LSTM still run; torch.save,
+    // torch.optim.Adam, torch.utils.data, a loss, a reduction then fail to find their chunk.
+    const bundle = join(project, 'node_modules', 'torchlet', 'dist', 'bundle');
+    const chunks = readdirSync(bundle).filter((f) => /^cold-.*\.js$/.test(f));
+    expect(chunks.length).toBeGreaterThanOrEqual(6);
     const script = `import * as torch from 'torchlet';
 console.log(torch.randn(2, 3).matmul(torch.ones(3, 1)).shape.join('x'));
-try { torch.save({ w: torch.ones(2) }); console.log('saved'); } catch (e) { console.log(e.code); }`;
-    renameSync(cold, `${cold}.away`);
+console.log(new torch.nn.LSTM(3, 4).forward(torch.randn(5, 2, 3))[0].shape.join('x'));
+console.log(Object.keys(torch.optim).length > 4, 'Adam' in torch.optim);
+const x = torch.randn(2, 3);
+for (const use of [() => torch.save({ w: torch.ones(2) }), () => torch.optim.Adam, () => torch.utils.data.DataLoader, () => torch.onnx.OnnxGraph, () => torch.explainer.parseLayer, () => torch.nn.functional.mseLoss(x, x), () => x.max(1), () => new torch.nn.Conv1d(3, 2, 1).forward(torch.randn(1, 3, 4))]) {
+  try { use(); console.log('ran'); } catch (e) { console.log(e.code); }
+}`;
+    for (const f of chunks) renameSync(join(bundle, f), join(bundle, `${f}.away`));
     try {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
-      expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['2x1', 'MODULE_NOT_FOUND']);
+      expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['2x1', '5x2x4', 'true true', ...Array(8).fill('MODULE_NOT_FOUND')]);
     } finally {
-      renameSync(`${cold}.away`, cold);
+      for (const f of chunks) renameSync(join(bundle, `${f}.away`), join(bundle, f));
     }
     // With it: files, ONNX export and explain run, and the functions keep their names and identities.
     const used = `import * as torch from 'torchlet';
@@ -188,9 +197,18 @@ const back = torch.load(torch.save(m.stateDict()));
 const st = torch.io.loadSafetensors(torch.io.saveSafetensors({ w: torch.ones(2, 3) }));
 const onnx = torch.onnx.export(new torch.nn.Linear(3, 2), torch.randn(1, 3));
 const report = torch.renderExplain(torch.explain(m, torch.randn(5, 2, 3)));
-console.log(JSON.stringify([Object.keys(back).length, st.tensors.w.shape, onnx.length > 100, report.split('\\n')[0], torch.load === torch.io.load, torch.io.save.name, String(torch.explainer.layerFromString('nn.GRU(3, 5)'))]));`;
+// torch.optim and torch.utils.data (lazy namespaces): one class each, whenever read; subclassing works.
+class Halving extends torch.optim.Optimizer {}
+const opt = new torch.optim.Adam(m.parameters(), { lr: 0.01 });
+const sched = new torch.optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.5 });
+const batches = [...new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(torch.randn(5, 3)), { batchSize: 2 })].length;
+opt.step();
+sched.step();
+const ops = [torch.tensor([[1, 5], [4, 2]]).max(1).values.tolist(), torch.nn.functional.mseLoss(torch.ones(2), torch.zeros(2)).item(), new torch.nn.Conv1d(3, 2, 1).forward(torch.randn(1, 3, 4)).shape, torch.var.length];
+const same = torch.optim.Adam === torch.optim.Adam && opt instanceof torch.optim.Optimizer && opt.constructor === torch.optim.Adam && Object.getPrototypeOf(Halving) === torch.optim.Optimizer;
+console.log(JSON.stringify([Object.keys(back).length, st.tensors.w.shape, onnx.length > 100, report.split('\\n')[0], torch.load === torch.io.load, torch.io.save.name, String(torch.explainer.layerFromString('nn.GRU(3, 5)')), same, torch.optim.Adam.name, sched.getLastLr(), batches, ops]));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', used], { cwd: project, encoding: 'utf8' });
-    expect(JSON.parse(r.stdout), r.stderr).toEqual([4, [2, 3], true, 'explain LSTM(3, 4)  on input (L=5, N=2, Hin=3)', true, 'save', 'GRU(3, 5)']);
+    expect(JSON.parse(r.stdout), r.stderr).toEqual([4, [2, 3], true, 'explain LSTM(3, 4)  on input (L=5, N=2, Hin=3)', true, 'save', 'GRU(3, 5)', true, 'Adam', [0.005], 3, [[5, 4], 1, [1, 2, 4], 4]]);
   });
 
   it('the bundle keeps the names of classes and functions (reprs and messages show them)', () => {

@@ -1,115 +1,104 @@
 /**
  * torchlet/serve in-process: the batcher (createBatcher) and the HTTP server on loopback (a random
- * port). Batched results against each sequence run alone through `model.forward` (bitwise with
- * the reference kernels, within float32 round-off with the wasm kernels: see the test), every bad
+ * port). Batched results against each sequence run alone through `model.forward` (bitwise, on
+ * every kernel tier: test/serve-cases.ts), every bad
  * request, the 503 of a full queue, and a close that answers what was queued. Batches are made
  * deterministic by a long maxWaitMs: a batch leaves when it is full or when the batcher flushes, so
  * no test depends on timing.
  */
 
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { Forecaster } from '../src/forecast/model.js';
-import type { Batcher, Prediction } from '../src/serve/index.js';
+import { flavourSupported } from '../src/kernels/wasm/loader.js';
+import type { Batcher } from '../src/serve/index.js';
 import { createBatcher } from '../src/serve/index.js';
 import type { RunningServer } from '../src/serve/http.js';
 import { startServer } from '../src/serve/http.js';
 import { expectClose, TOL } from './helpers/fixtures.js';
+import { alone, batchedVsAlone, flat, MODELS, NEVER, seqs } from './serve-cases.js';
 
 const { nn } = torch;
-/** Long enough that a batch only leaves when full or flushed. */
-const NEVER = 600_000;
-const LENGTHS = [5, 17, 1, 30, 9, 30, 2, 12];
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function seqs(F: number, lengths = LENGTHS): Tensor[] {
-  torch.manualSeed(11);
-  return lengths.map((L) => torch.randn(L, F));
-}
-
-/** A prediction's tensors, flat: output, hN (, cN), or the forecaster's output. */
-function flat(p: Prediction | unknown): Tensor[] {
-  if (p instanceof torch.Tensor) return [p];
-  return (p as unknown[]).flatMap((x) => flat(x));
-}
-
-/** What the model gives for one sequence alone: forward on (L, Hin) unbatched (a forecaster: batch of one). */
-function alone(model: torch.nn.Module, x: Tensor): Tensor[] {
-  return torch.noGrad(() => {
-    if (model instanceof Forecaster) return [model.forward(x.unsqueeze(0)).reshape([-1])];
-    return flat((model as torch.nn.RNNBase).forward(x));
-  });
-}
-
-const MODELS: [string, () => torch.nn.Module, number][] = [
-  ['LSTM 2 layers bidirectional', () => new nn.LSTM(6, 7, { numLayers: 2, bidirectional: true }), 6],
-  ['LSTM with projections', () => new nn.LSTM(6, 8, { projSize: 3 }), 6],
-  ['GRU', () => new nn.GRU(5, 9, { numLayers: 2 }), 5],
-  ['RNN relu bidirectional', () => new nn.RNN(4, 6, { nonlinearity: 'relu', bidirectional: true }), 4],
-  ['forecaster (train)', () => new Forecaster({ type: 'GRU', inputSize: 3, hiddenSize: 8, numLayers: 1, dropout: 0, bidirectional: true }), 3],
-];
-
-/** Predict every sequence concurrently through one batch (maxBatch = the count); returns the results and batch sizes. */
-async function batched(model: torch.nn.Module, xs: Tensor[], workers: number): Promise<{ results: Prediction[]; sizes: number[] }> {
-  const sizes: number[] = [];
-  const b = createBatcher(model, { workers, maxBatch: xs.length, maxWaitMs: NEVER, onBatch: (n) => sizes.push(n) });
+/** The native instruction sets this CPU runs (none where the addon does not load). */
+function nativeIsas(): string[] {
+  torch.setKernelPreference('native');
   try {
-    return { results: await Promise.all(xs.map((x) => b.predict(x))), sizes };
+    const info = torch.kernelInfo();
+    return info.tier === 'native' ? (info.reason.match(/\(([a-z0-9, ]+)\)$/)?.[1] ?? info.isa ?? '').split(', ') : [];
   } finally {
-    await b.close();
+    torch.setKernelPreference('auto');
   }
 }
 
-describe('createBatcher: batched results equal single results', () => {
-  for (const [name, make, F] of MODELS) {
-    it(`${name}: bitwise with the reference kernels (one batch of ${LENGTHS.length} lengths)`, async () => {
-      torch.manualSeed(3);
-      const model = make();
-      model.eval();
-      const xs = seqs(F);
-      torch.setKernelPreference('ref');
-      try {
-        const { results, sizes } = await batched(model, xs, 0);
-        expect(sizes).toEqual([xs.length]);
-        xs.forEach((x, i) => {
-          const want = alone(model, x);
-          const got = flat(results[i]);
-          expect(got.map((t) => [...t.shape])).toEqual(want.map((t) => [...t.shape]));
-          for (const [k, t] of got.entries()) expect(t.toFloat32Array(), `${name} sequence ${i} tensor ${k}`).toEqual(want[k].toFloat32Array());
-        });
-      } finally {
-        torch.setKernelPreference('auto');
-      }
+/** Run `fn` with the kernel preference `p`, then back to 'auto'. */
+async function withKernels<T>(p: torch.KernelPreference, fn: () => Promise<T>): Promise<T> {
+  torch.setKernelPreference(p);
+  try {
+    return await fn();
+  } finally {
+    torch.setKernelPreference('auto');
+  }
+}
+
+describe('createBatcher: batched results equal single results, bitwise, on every kernel tier', () => {
+  // Every result of a batch of 8 sequences (lengths 1 to 30) has the same float32 bits as the
+  // sequence run alone: the GEMMs sum each output in one order wherever its row falls
+  // (assembly/gemm.ts: 4-row groups and leftover rows alike, k in order).
+  it('reference kernels', async () => {
+    expect(await withKernels('ref', () => batchedVsAlone(0))).toEqual([]);
+  });
+
+  it('WebAssembly SIMD128', async () => {
+    expect(await withKernels('simd', async () => {
+      expect(torch.kernelInfo()).toMatchObject({ tier: 'wasm', wasm: 'simd' });
+      return batchedVsAlone(0);
+    })).toEqual([]);
+  });
+
+  it('WebAssembly relaxed SIMD (this thread and a worker thread)', async () => {
+    if (flavourSupported('relaxed')) {
+      expect(await withKernels('relaxed', async () => [...(await batchedVsAlone(0)), ...(await batchedVsAlone(1, MODELS.slice(-1)))])).toEqual([]);
+      return;
+    }
+    // Node 20 gates relaxed SIMD behind a V8 flag: the same cases in a child that has it.
+    const child = join(ROOT, 'test', 'serve-relaxed.child.ts');
+    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', child], { encoding: 'utf8', cwd: ROOT });
+    const res = JSON.parse(out.trim().split('\n').pop()!) as { flavour: string; tier: string; bad: string[] };
+    expect(res).toEqual({ flavour: 'relaxed', tier: 'wasm', bad: [] });
+  }, 120_000);
+
+  const isas = nativeIsas();
+  it('the native tier is found here (linux-x64), so it is covered below', () => {
+    if (process.platform === 'linux' && process.arch === 'x64') expect(isas).toContain('portable');
+  });
+  // Known defect, on the native tier's owner (issue 17, helper s7-i17): the native GEMM's rounding
+  // of a row still depends on where the row falls in the product (measured: differences up to
+  // 1.2e-7), so batched != alone there. These run as `it.fails` until it is fixed: when they start
+  // passing, vitest reports them, and NATIVE_BITWISE becomes true.
+  const NATIVE_BITWISE = false;
+  const nativeIt = NATIVE_BITWISE ? it : it.fails;
+  for (const isa of isas) {
+    nativeIt(`native kernels, ${isa}${NATIVE_BITWISE ? '' : ' (not yet bitwise: issue 17)'}`, async () => {
+      expect(await withKernels(`native-${isa}` as torch.KernelPreference, async () => {
+        expect(torch.kernelInfo()).toMatchObject({ tier: 'native', isa });
+        return batchedVsAlone(0);
+      })).toEqual([]);
     });
   }
 
-  // The wasm GEMM computes rows in groups of 4 (one accumulator per k, in order) and leftover rows
-  // one at a time (three accumulators, k mod 3, summed at the end: assembly/gemm.ts kernel1x8), so a
-  // row's rounding depends on where it falls in the batch: equal within float32 round-off, not bitwise.
-  for (const [name, make, F] of MODELS) {
-    it(`${name}: within float32 round-off with the wasm kernels`, async () => {
-      torch.manualSeed(3);
-      const model = make();
-      model.eval();
-      const xs = seqs(F);
-      const { results, sizes } = await batched(model, xs, 0);
-      expect(sizes).toEqual([xs.length]);
-      xs.forEach((x, i) => {
-        const want = alone(model, x);
-        for (const [k, t] of flat(results[i]).entries()) expectClose(t, want[k], TOL.f32, `${name} sequence ${i} tensor ${k}`);
-      });
-    });
-  }
+  // What `torchlet serve` runs: worker threads, on the kernels chosen where the batcher was made
+  // (here the default, 'auto': native where the addon loads, else WebAssembly).
+  (isas.length > 0 ? nativeIt : it)('on worker threads with the default kernels (what torchlet serve runs): bitwise as alone on this thread', async () => {
+    expect(await batchedVsAlone(1, MODELS.filter(([name]) => name.startsWith('LSTM')))).toEqual([]);
+  }, 120_000);
 
-  it('on worker threads: the same numbers as on the calling thread, in batches', async () => {
-    torch.manualSeed(5);
-    const model = new nn.LSTM(6, 7, { numLayers: 2, bidirectional: true });
-    model.eval();
-    const xs = seqs(6);
-    const inline = await batched(model, xs, 0);
-    const threads = await batched(model, xs, 1);
-    expect(threads.sizes).toEqual([xs.length]);
-    for (const i of xs.keys()) for (const [k, t] of flat(threads.results[i]).entries()) expect(t.toFloat32Array()).toEqual(flat(inline.results[i])[k].toFloat32Array());
+  it('on worker threads with WebAssembly SIMD128: the workers use the kernels chosen by the caller', async () => {
+    expect(await withKernels('simd', () => batchedVsAlone(1, MODELS.slice(-1)))).toEqual([]);
   }, 120_000);
 });
 

@@ -155,18 +155,42 @@ export function zipSync(data, opts) {
     if (fixed === text) throw new Error(`finish-build: no fflate import in ${f}`);
     writeFileSync(file, fixed);
   }
-  // 2. The Node bundle, made from the files of step 1: dist/bundle/index.js, the whole library in
-  // one file but for the modules in COLD. Compiling the code is most of what an import costs
-  // (~0.05 ms per KB), so the modules of work that no import needs (reading and writing files,
-  // ONNX export, explain) are in dist/bundle/cold.js, which the first call of one of their
-  // functions loads (require(esm), synchronous); index.js has a stand-in of the same name for each
-  // of their functions (they export only functions: a class or a constant cannot wait).
-  // The CLI (dist/bundle/cli.js) and cold.js are bundled on their own and take every module that
-  // index.js holds from it, through dist/bundle/internal.js (index.js provides them lazily): one
-  // copy of every class and of the kernels' state, nothing added to torchlet's exports.
-  // The CLI's `await import('./x.js')` (lazy subcommands) become static imports: a dynamic import
-  // would be one more file to load.
-  const COLD = ['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'];
+  // 2. The Node bundle, made from the files of step 1: dist/bundle/index.js, the library in one
+  // file but for the code that no import needs. Compiling the code is most of what an import costs
+  // (measured: removing 19% of index.js's bytes took 22% off the import; renaming identifiers,
+  // -23% of the bytes but no fewer functions, took 4%), so work that waits for its first use is in
+  // the cold chunks dist/bundle/cold-<name>.js (COLD_CHUNKS), loaded synchronously (require(esm))
+  // at that first use:
+  // - STUBBED modules export only functions (a class must exist at import for instanceof and
+  //   extends; a constant cannot wait): index.js has a stand-in of the same name for each of their
+  //   functions, which loads the chunk at its first call;
+  // - LAZY namespaces of `torch` (torch.optim, torch.utils, torch.onnx, torch.explainer), whose
+  //   classes nothing at import refers to: index.js exports an object of the same shape as the
+  //   namespace objects esbuild makes (enumerable getters, one per export), whose getters load the
+  //   chunk at the first read, so `torch.optim.Adam` is the one class, whenever it is read.
+  // The build checks that every namespace has the same names as the per-module build's.
+  // The CLI (dist/bundle/cli.js, serve.js, worker.js) and the cold chunks are bundled on their own
+  // and take every module of index.js through dist/bundle/internal.js (index.js provides them
+  // lazily), and a cold chunk's module from that chunk (a static import: the CLI imports torch.optim's
+  // modules at its start): one copy of every class and of the kernels' state, nothing added to
+  // torchlet's exports. The CLI's `await import('./x.js')` (lazy subcommands) become static
+  // imports: a dynamic import would be one more file to load.
+  const COLD_CHUNKS = {
+    io: ['io/checkpoint.js', 'io/save.js', 'io/safetensors.js'],
+    onnx: ['onnx/index.js', 'onnx/export.js'],
+    explain: ['explain/index.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
+    train: ['optim/index.js', 'utils/index.js', 'nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
+    nn: ['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
+    ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
+  };
+  const STUBBED = [
+    ...['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
+    ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
+    ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
+    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
+  ];
+  const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
+  const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));
   const staticImports = {
     name: 'cli-static-imports',
     setup(b) {
@@ -197,49 +221,95 @@ export function zipSync(data, opts) {
   };
   const rel = (file) => relative(out, file).split('\\').join('/');
   const exportsOf = new Map(); // module (relative to dist) -> its export names
+  const RESERVED = new Set(['var', 'delete', 'new', 'in', 'typeof', 'void', 'function', 'class', 'default', 'import', 'export', 'return', 'this', 'with', 'do', 'if', 'for', 'while', 'switch', 'case', 'break', 'continue', 'throw', 'try', 'catch', 'finally', 'const', 'let', 'enum', 'super', 'extends', 'yield', 'await', 'null', 'true', 'false', 'instanceof', 'debugger']);
+  const lengthOf = new Map(); // 'module:function' -> the function's length (its stand-in's)
+  const reexportsOf = new Map(); // a STUBBED module -> [name, module it re-exports the name from]
   const namesOf = async (m) => {
     if (!exportsOf.has(m)) {
       const ns = await import(pathToFileURL(join(out, m)).href);
-      if (COLD.includes(m)) {
-        const other = Object.keys(ns).filter((k) => typeof ns[k] !== 'function' || /^class\b/.test(Function.prototype.toString.call(ns[k])));
-        // Constants (option schemas) are left out of the stand-in: nothing outside the module may import them.
-        exportsOf.set(m, Object.keys(ns).filter((k) => !other.includes(k)));
+      if (STUBBED.includes(m)) {
+        // What the module re-exports from a module that stays in index.js (the same object) is
+        // re-exported by the stand-in too; its own functions get stand-ins; its own constants
+        // (option schemas) and classes are left out: nothing outside the module may import them
+        // (the build would fail), and the namespace check below sees any that a namespace shows.
+        const reexports = [];
+        for (const [, spec] of readFileSync(join(out, m), 'utf8').matchAll(/from\s*"(\.[^"]+)"/g)) {
+          const from = rel(resolve(dirname(join(out, m)), spec));
+          if (STUBBED.includes(from)) continue;
+          const other = await import(pathToFileURL(join(out, from)).href);
+          for (const k of Object.keys(ns)) if (Object.hasOwn(other, k) && other[k] === ns[k] && !reexports.some(([n]) => n === k)) reexports.push([k, from]);
+        }
+        reexportsOf.set(m, reexports);
+        const own = Object.keys(ns).filter((k) => !reexports.some(([n]) => n === k));
+        const functions = own.filter((k) => typeof ns[k] === 'function' && !/^class\b/.test(Function.prototype.toString.call(ns[k])));
+        for (const k of functions) lengthOf.set(`${m}:${k}`, ns[k].length);
+        exportsOf.set(m, Object.keys(ns).filter((k) => functions.includes(k) || reexports.some(([n]) => n === k)));
       } else exportsOf.set(m, Object.keys(ns));
     }
     return exportsOf.get(m);
   };
   const generated = new Map(); // a generated module's name in the source maps -> its text
-  // index.js's stand-ins for the cold modules' functions.
+  // The loader of the cold chunks, shared by index.js's stand-ins and lazy namespaces.
+  const coldLoader = [
+    'const __chunks = {};',
+    // ./cold-<name>.js relative to dist/bundle/index.js, the file this code ends up in.
+    'export const cold = (name) => (__chunks[name] ??= process.getBuiltinModule("node:module").createRequire(import.meta.url)("./cold-" + name + ".js")).modules;',
+    'export function lazyNamespace(name, path, names) {',
+    '  const ns = {};',
+    '  for (const n of names) Object.defineProperty(ns, n, { get: () => cold(name)[path][n], enumerable: true });',
+    '  return ns;',
+    '}',
+  ].join('\n');
+  generated.set('cold-loader:cold-loader.js', coldLoader);
+  // index.js's stand-ins for the STUBBED modules' functions, and its entry: the exports of
+  // dist/index.js, the LAZY namespaces as getter objects.
+  mkdirSync(join(out, 'bundle'), { recursive: true });
+  const topNames = Object.keys(await import(pathToFileURL(join(out, 'index.js')).href));
   const coldStubs = {
     name: 'cold-stubs',
     setup(b) {
+      b.onResolve({ filter: /^torchlet:cold-loader$/ }, () => ({ path: 'cold-loader.js', namespace: 'cold-loader' }));
+      b.onLoad({ filter: /.*/, namespace: 'cold-loader' }, () => ({ contents: coldLoader, loader: 'js', resolveDir: join(out, 'bundle') }));
       b.onResolve({ filter: /^\./ }, (args) => {
-        if (args.namespace === 'cold-stub') return { path: args.path, external: true };
         const file = rel(resolve(args.resolveDir, args.path));
-        return COLD.includes(file) ? { path: file, namespace: 'cold-stub' } : undefined;
+        return STUBBED.includes(file) ? { path: file, namespace: 'cold-stub' } : undefined;
       });
       b.onLoad({ filter: /.*/, namespace: 'cold-stub' }, async (args) => {
+        const names = await namesOf(args.path);
+        const reexports = reexportsOf.get(args.path);
         const contents = [
-          'let __module;',
-          // ./cold.js relative to dist/bundle/index.js, the file this code ends up in.
-          `const __cold = () => (__module ??= process.getBuiltinModule("node:module").createRequire(import.meta.url)("./cold.js").modules[${JSON.stringify(args.path)}]);`,
-          ...(await namesOf(args.path)).map((n) => `export function ${n}(...args) {\n  return __cold().${n}.apply(this, args);\n}`),
+          'import { cold } from "torchlet:cold-loader";',
+          ...reexports.map(([n, from]) => `export { ${n} } from ${JSON.stringify(`./${relative(dirname(join(out, args.path)), join(out, from)).split('\\').join('/')}`)};`),
+          ...names
+            .filter((n) => !reexports.some(([r]) => r === n))
+            .map((n, i) => {
+              const params = Array.from({ length: lengthOf.get(`${args.path}:${n}`) }, (_, j) => `a${j}`).join(', ');
+              const body = `{\n  return cold(${JSON.stringify(chunkOfEntry(args.path))})[${JSON.stringify(args.path)}][${JSON.stringify(n)}].apply(this, arguments);\n}`;
+              // A reserved word (torch.var) cannot name a declaration: a function named by its property.
+              return RESERVED.has(n) ? `const __stub${i} = { ${n}: function (${params}) ${body} }.${n};\nexport { __stub${i} as ${n} };` : `export function ${n}(${params}) ${body}`;
+            }),
         ].join('\n');
         generated.set(`cold-stub:${args.path}`, contents);
-        return { contents, loader: 'js' };
+        return { contents, loader: 'js', resolveDir: dirname(join(out, args.path)) };
       });
     },
   };
-  // The modules in index.js.
-  const library = new Set([
-    ...COLD,
-    ...Object.keys(
-      (await build({ ...nodeBundle, plugins: [coldStubs], entryPoints: [join(out, 'index.js')], write: false, sourcemap: false, outdir: join(out, 'bundle') })).metafile.inputs,
-    )
-      .filter((f) => !f.startsWith('cold-stub:'))
-      .map((f) => rel(resolve(root, f))),
-  ]);
-  // cli.js and cold.js: every import of a module of index.js becomes a read of internal.js.
+  const indexEntry = async (provider) =>
+    [
+      `export { ${topNames.filter((n) => !(n in LAZY)).join(', ')} } from "../index.js";`,
+      'import { lazyNamespace } from "torchlet:cold-loader";',
+      ...(await Promise.all(Object.entries(LAZY).map(async ([n, m]) => `export const ${n} = lazyNamespace(${JSON.stringify(chunkOfEntry(m))}, ${JSON.stringify(m)}, ${JSON.stringify((await namesOf(m)).sort())});`))),
+      ...provider,
+    ].join('\n');
+  // The modules in index.js. (The metafile's inputs are the modules read; the output's, with
+  // their bytes, the modules kept.)
+  const kept = (r) => Object.values(r.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([f]) => f));
+  const modulesOf = (files) => files.filter((f) => !f.includes(':')).map((f) => rel(resolve(root, f))).filter((m) => !m.startsWith('bundle/'));
+  const probe = await build({ ...nodeBundle, plugins: [coldStubs], stdin: { contents: await indexEntry([]), resolveDir: join(out, 'bundle'), sourcefile: 'entry.js' }, write: false, sourcemap: false, outdir: join(out, 'bundle') });
+  let eager = new Set(modulesOf(kept(probe)));
+  // cli.js and the cold chunks: every import of a module that another file holds becomes a read of internal.js.
+  let library = eager;
+  const coldOf = new Map(); // a cold module -> its chunk
   const shared = new Set();
   const fromLibrary = (own) => ({
     name: 'library-from-index',
@@ -247,19 +317,38 @@ export function zipSync(data, opts) {
       b.onResolve({ filter: /^\./ }, (args) => {
         if (args.namespace === 'library') return { path: args.path, external: true };
         const file = rel(resolve(args.resolveDir, args.path));
-        return library.has(file) && !own.includes(file) ? { path: file, namespace: 'library' } : undefined;
+        return library.has(file) && !own.has(file) ? { path: file, namespace: 'library' } : undefined;
       });
       b.onLoad({ filter: /.*/, namespace: 'library' }, async (args) => {
+        const names = (await namesOf(args.path)).join(', ');
+        // A cold module (but a stand-in's): from its chunk, statically (the CLI uses it).
+        if (coldOf.has(args.path) && !STUBBED.includes(args.path)) {
+          const contents = `import { modules } from "./cold-${coldOf.get(args.path)}.js"; export const { ${names} } = modules[${JSON.stringify(args.path)}];`;
+          generated.set(`library:${args.path}`, contents);
+          return { contents, loader: 'js' };
+        }
         shared.add(args.path);
-        const contents = `import "./index.js"; import { library } from "./internal.js"; export const { ${(await namesOf(args.path)).join(', ')} } = library(${JSON.stringify(args.path)});`;
+        const contents = `import "./index.js"; import { library } from "./internal.js"; export const { ${names} } = library(${JSON.stringify(args.path)});`;
         generated.set(`library:${args.path}`, contents);
         return { contents, loader: 'js' };
       });
     },
   });
+  // The cold chunks' modules: what each chunk's entry modules reach that index.js does not hold.
+  for (const [chunk, entries] of Object.entries(COLD_CHUNKS)) {
+    // (Another chunk's stand-in modules are read through internal.js, as index.js's own.)
+    library = new Set([...eager, ...STUBBED.filter((m) => chunkOfEntry(m) !== chunk)]);
+    const r = await build({ ...nodeBundle, plugins: [fromLibrary(new Set())], stdin: { contents: entries.map((m) => `export * as m${entries.indexOf(m)} from "../${m}";`).join('\n'), resolveDir: join(out, 'bundle'), sourcefile: 'probe.js' }, write: false, sourcemap: false, outdir: join(out, 'bundle') });
+    for (const m of kept(r).filter((f) => !f.includes(':')).map((f) => rel(resolve(root, f)))) if (!m.startsWith('bundle/') && !coldOf.has(m)) coldOf.set(m, chunk);
+  }
+  for (const m of STUBBED) if (coldOf.get(m) !== chunkOfEntry(m)) throw new Error(`finish-build: ${m} is not in its own cold chunk`);
+  // Also the modules index.js reads and leaves empty (index files of re-exports), but for the cold ones.
+  eager = new Set(modulesOf(Object.keys(probe.metafile.inputs)).filter((m) => !coldOf.has(m)));
+  library = new Set([...eager, ...coldOf.keys()]);
+  shared.clear();
   const cli = await build({
     ...nodeBundle,
-    plugins: [staticImports, fromLibrary([])],
+    plugins: [staticImports, fromLibrary(new Set())],
     // torchlet/serve (serve.js) and its worker thread's script (worker.js) are built the same way: their
     // library modules come from index.js too (pool.js finds ./worker.js beside itself).
     entryPoints: { cli: join(out, 'cli/main.js'), serve: join(out, 'serve/index.js'), worker: join(out, 'serve/worker.js') },
@@ -268,19 +357,33 @@ export function zipSync(data, opts) {
     // The CommonJS libraries of the CLI (commander, cli-progress) call require('readline'), ...
     banner: { js: "import { createRequire as __torchletCreateRequire } from 'node:module';const require = __torchletCreateRequire(import.meta.url);" },
   });
-  generated.set('cold-entry.js', [...COLD.map((m, i) => `import * as __m${i} from "../${m}";`), `export const modules = { ${COLD.map((m, i) => `${JSON.stringify(m)}: __m${i}`).join(', ')} };`].join('\n'));
-  const cold = await build({
-    ...nodeBundle,
-    plugins: [fromLibrary(COLD)],
-    stdin: { contents: generated.get('cold-entry.js'), resolveDir: join(out, 'bundle'), sourcefile: 'cold-entry.js' },
-    outfile: join(out, 'bundle', 'cold.js'),
-  });
+  // Each chunk's entry: the namespaces of all its modules, by path (for the stand-ins, the lazy
+  // namespaces, the CLI and the later chunks).
+  const coldEntries = {};
+  for (const chunk of Object.keys(COLD_CHUNKS)) {
+    const own = [...coldOf].filter(([, c]) => c === chunk).map(([m]) => m).sort();
+    coldEntries[chunk] = [...own.map((m, i) => `import * as __m${i} from "../${m}";`), `export const modules = { ${own.map((m, i) => `${JSON.stringify(m)}: __m${i}`).join(', ')} };`].join('\n');
+    generated.set(`cold-entry-${chunk}.js`, coldEntries[chunk]);
+  }
+  // Each chunk on its own; a module of an earlier chunk is imported from it (statically, as the CLI
+  // does), so every class has one copy and no chunk is made of reads of internal.js alone.
+  const cold = [];
+  for (const chunk of Object.keys(COLD_CHUNKS)) {
+    cold.push(
+      await build({
+        ...nodeBundle,
+        plugins: [fromLibrary(new Set([...coldOf].filter(([, c]) => c === chunk).map(([m]) => m)))],
+        stdin: { contents: coldEntries[chunk], resolveDir: join(out, 'bundle'), sourcefile: `cold-entry-${chunk}.js` },
+        outfile: join(out, 'bundle', `cold-${chunk}.js`),
+      }),
+    );
+  }
   // index.js hands internal.js a function that returns those modules' exports (built only when
-  // asked: namespace objects made at import cost ~3 ms, measured).
+  // asked: namespace objects made at import cost ~3 ms, measured); a cold module's, from its chunk.
   const modules = [...shared].sort();
   writeFileSync(
     join(out, 'bundle', 'internal.js'),
-    `// Written by tools/finish-build.mjs: ./index.js provides the library modules that ./cli.js and ./cold.js import (one copy of each).
+    `// Written by tools/finish-build.mjs: ./index.js provides the library modules that ./cli.js and the cold chunks import (one copy of each).
 let provider = () => ({});
 export function provide(f) {
   provider = f;
@@ -290,16 +393,18 @@ export function library(path) {
 }
 `,
   );
-  const names = await Promise.all(modules.map(namesOf));
+  const direct = modules;
+  for (const m of direct) if (!eager.has(m) && !STUBBED.includes(m)) throw new Error(`finish-build: internal.js would provide ${m}, which index.js does not hold`);
+  const names = await Promise.all(direct.map(namesOf));
   generated.set(
     'entry.js',
-    [
-      'export * from "../index.js";',
-      ...modules.map((m, i) => `import { ${names[i].map((n) => `${n} as __${i}_${n}`).join(', ')} } from "../${m}";`),
+    await indexEntry([
+      // (index.js's own: its lazy namespaces are the ones this file makes.)
+      ...direct.map((m, i) => `import { ${names[i].filter((n) => m !== 'index.js' || !(n in LAZY)).map((n) => `${n} as __${i}_${n}`).join(', ')} } from "../${m}";`),
       'import { provide } from "./internal.js";',
       'let __modules;',
-      `provide(() => (__modules ??= { ${modules.map((m, i) => `${JSON.stringify(m)}: { ${names[i].map((n) => `${n}: __${i}_${n}`).join(', ')} }`).join(', ')} }));`,
-    ].join('\n'),
+      `provide(() => (__modules ??= { ${direct.map((m, i) => `${JSON.stringify(m)}: { ${names[i].map((n) => (m === 'index.js' && n in LAZY ? n : `${n}: __${i}_${n}`)).join(', ')} }`).join(', ')} }));`,
+    ]),
   );
   const bundle = await build({
     ...nodeBundle,
@@ -308,6 +413,12 @@ export function library(path) {
     outfile: join(out, 'bundle', 'index.js'),
     external: ['./internal.js'],
   });
+  if (process.env.XP_META) writeFileSync(process.env.XP_META, JSON.stringify(bundle.metafile));
+  for (const f of kept(bundle).filter((f) => !f.includes(':'))) {
+    const m = rel(resolve(root, f));
+    if (!m.startsWith('bundle/') && !eager.has(m)) throw new Error(`finish-build: index.js holds ${m}, which the first build left out`);
+    if (coldOf.has(m) && !STUBBED.includes(m)) throw new Error(`finish-build: index.js holds ${m}, which is in the cold chunk ${coldOf.get(m)}`);
+  }
   // torchlet/nn in Node: the `nn` namespace of the bundle's index (the same classes as torch.nn),
   // re-exported by name. A bundle entry of its own would split the shared code into more chunks.
   const nnNames = Object.keys(await import(pathToFileURL(join(out, 'nn/index.js')).href)).sort();
@@ -354,7 +465,7 @@ export function library(path) {
       const map = JSON.parse(readFileSync(file, 'utf8'));
       map.names = [];
       map.mappings = lineLevel(map.mappings);
-      // The entries of index.js and cold.js are generated (stdin, above): their text goes in the
+      // The entries of index.js and the cold chunks are generated (stdin, above): their text goes in the
       // map, as the stand-ins', the only sources not on disk.
       if (map.sources.some((f) => generated.has(f))) {
         map.sourcesContent = map.sources.map((f) => generated.get(f) ?? null);
@@ -389,27 +500,33 @@ module.exports = require('../bundle/${name}.js');
   // reprs (`Embedding(3, 2)`) and messages. esbuild's keepNames fixes it with a call per function,
   // measured +30% import time; instead the exports whose name differs from the per-module build's
   // get their name back, and the build checks that none differs.
+  // The same walk checks that every namespace has the same names as the per-module build's (the
+  // stand-ins and lazy namespaces must hide nothing and add nothing), with values of the same type.
   const nameDiffs = () =>
     JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', `
 const [a, b] = await Promise.all([import(${JSON.stringify(pathToFileURL(join(out, 'index.js')).href)}), import(${JSON.stringify(pathToFileURL(join(out, 'bundle', 'index.js')).href)})]);
 const diffs = new Map();
 const seen = new Set();
-const walk = (x, y) => {
+const walk = (x, y, path) => {
   if (seen.has(x)) return;
   seen.add(x);
+  const keys = (o) => Object.keys(o).sort().join(',');
+  if (typeof y !== 'object' || y === null || keys(x) !== keys(y)) diffs.set(path, 'differs');
   for (const k of Object.keys(x)) {
     const v = x[k];
     const w = y?.[k];
-    if (typeof v === 'function' && typeof w === 'function' && v.name !== w.name) diffs.set(w.name, v.name);
-    else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) walk(v, w);
+    if (typeof v !== typeof w) diffs.set(path + '.' + k, typeof w);
+    else if (typeof v === 'function' && v.name !== w.name) diffs.set(w.name, v.name);
+    else if (typeof v === 'function' && v.length !== w.length) diffs.set(path + '.' + k + '.length', w.length);
+    else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) walk(v, w, path + '.' + k);
   }
 };
-walk(a, b);
+walk(a, b, 'torch');
 console.log(JSON.stringify([...diffs]));`]).toString(),
     );
   const renamed = nameDiffs();
-  for (const entry of ['index.js']) {
+  for (const entry of readdirSync(join(out, 'bundle')).filter((f) => f === 'index.js' || /^cold-.*\.js$/.test(f))) {
     const file = join(out, 'bundle', entry);
     const text = readFileSync(file, 'utf8');
     // The top-level binding: `Tensor` for `Tensor=class _Tensor`, `bmm2` for `function bmm2(` / `bmm2=`.
@@ -424,10 +541,10 @@ console.log(JSON.stringify([...diffs]));`]).toString(),
     writeFileSync(file, map < 0 ? text + fix : `${text.slice(0, map)}\n${fix}${text.slice(map)}`);
   }
   const left = nameDiffs();
-  if (left.length > 0) throw new Error(`finish-build: names differ between the bundle and the per-module build: ${JSON.stringify(left)}`);
+  if (left.length > 0) throw new Error(`finish-build: names or namespaces differ between the bundle and the per-module build: ${JSON.stringify(left)}`);
   // The licences of the bundled packages.
   const packages = new Map();
-  for (const input of [bundle, cli, cold, vendor].flatMap((b) => Object.keys(b.metafile.inputs))) {
+  for (const input of [bundle, cli, ...cold, vendor].flatMap((b) => Object.keys(b.metafile.inputs))) {
     const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
     if (m) packages.set(m[1], join(root, 'node_modules', m[1]));
   }

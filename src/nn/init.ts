@@ -15,12 +15,15 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, DTypeError, typeName, ValueError } from '../errors.js';
-import { defineOptions, opt } from '../options.js';
 import { checkNumber } from '../tensor/args.js';
 import { isFloat } from '../tensor/dtype.js';
-import { Generator, generatorOf } from '../tensor/random.js';
+import type { Generator } from '../tensor/random.js';
+import { generatorOf } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { erf } from './functional/activation.js';
+import { INIT_OPTIONS, KAIMING_OPTIONS } from './init-options.js';
+
+export { INIT_OPTIONS, KAIMING_OPTIONS };
 
 /** The nonlinearities `calculateGain` knows. PyTorch's spelling (data). */
 export type Nonlinearity =
@@ -41,9 +44,6 @@ export type Nonlinearity =
 export interface InitOptions {
   generator?: Generator | null;
 }
-const generatorRule = opt.nullable(opt.instance(() => Generator, 'torch.Generator'));
-/** @internal The run-time check of `InitOptions` (src/options.ts); messages name the initialiser. */
-export const INIT_OPTIONS = defineOptions<InitOptions>('nn.init', { generator: generatorRule });
 
 function checkTensor(t: unknown, fn: string): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
@@ -293,12 +293,6 @@ export interface KaimingOptions extends InitOptions {
   mode?: 'fan_in' | 'fan_out';
   nonlinearity?: Nonlinearity;
 }
-/** @internal The run-time check of `KaimingOptions` (values: PyTorch's ValueErrors in `kaimingStd`). */
-export const KAIMING_OPTIONS = INIT_OPTIONS.extend<KaimingOptions>('nn.init.kaiming', {
-  a: opt.number,
-  mode: opt.named("'fan_in' | 'fan_out'", (v) => typeof v === 'string'),
-  nonlinearity: opt.named('a nonlinearity name', (v) => typeof v === 'string'),
-});
 
 function kaimingStd(tensor: Tensor, options: KaimingOptions): number {
   const fan = correctFan(tensor, options.mode ?? 'fan_in');

@@ -16,6 +16,7 @@ import type { DType, Storage } from '../tensor/dtype.js';
 import { allocStorage, castStorage, isFloat, parseDType } from '../tensor/dtype.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { ValuesIndices } from './values-indices.js';
 import { abs, div, eq, isnan, logicalOr, maximum, minimum, mul, pow, sub, where } from './elementwise.js';
 import { scatter } from './indexing.js';
 import { flip } from './join.js';
@@ -24,31 +25,10 @@ import { mean, sum } from './reduce.js';
 import { expand, permute, reshape } from './shape.js';
 import { cName, copyContiguous, indexTensor, toDtype } from './util.js';
 
+export { ValuesIndices };
+
 // ---- shared plumbing ---------------------------------------------------------------------------
 
-/** `(values, indices)` as PyTorch's `torch.return_types.max`/`sort`/`topk`: destructure as a pair or by name. */
-export class ValuesIndices {
-  constructor(
-    readonly values: Tensor,
-    readonly indices: Tensor,
-  ) {}
-  /** `values`, as `result[0]` in PyTorch. */
-  get 0(): Tensor {
-    return this.values;
-  }
-  /** `indices`, as `result[1]` in PyTorch. */
-  get 1(): Tensor {
-    return this.indices;
-  }
-  /** Always 2, as PyTorch's named tuple. */
-  get length(): 2 {
-    return 2;
-  }
-  *[Symbol.iterator](): IterableIterator<Tensor> {
-    yield this.values;
-    yield this.indices;
-  }
-}
 
 /** A boolean flag argument (PyTorch's `bool keepdim`): true/false, or 0/1 as Python takes. */
 function checkFlag(v: unknown, fn: string, arg: string, position: number): boolean {

@@ -15,6 +15,7 @@
 
 import type { Tensor } from '../index.js';
 import * as torch from '../index.js';
+import { resultJsonBytes, resultJsonInto } from './json.js';
 
 type Module = torch.nn.Module;
 
@@ -232,38 +233,23 @@ export function runBatch(served: ServedModel, seqs: readonly RawSequence[]): Raw
   });
 }
 
-/** A float32 as JSON: 9 significant digits (enough to read back the same float32), null for NaN/±Infinity. */
-function jsonNumber(v: number): string {
-  return Number.isFinite(v) ? v.toPrecision(9) : 'null';
-}
-
 /**
- * One sequence's results as JSON: `{"output":[[...],...],"h_n":[[...]],"c_n":[[...]]}`, each tensor
- * as nested arrays (rows of its last dimension), numbers with 9 significant digits.
+ * runBatch, with the sequences that asked for JSON answered as JSON bytes, made here (on the
+ * worker): all of a batch's JSON in one buffer (one transfer back), each sequence a view of it.
  */
-export function resultJson(r: readonly RawTensor[]): string {
-  let s = '{';
-  for (const [i, t] of r.entries()) {
-    const cols = t.shape[t.shape.length - 1] ?? 1;
-    const rows = t.shape.length === 1 ? 1 : t.data.length / cols;
-    s += `${i > 0 ? ',' : ''}"${t.name}":${t.shape.length === 1 ? '' : '['}`;
-    for (let row = 0; row < rows; row++) {
-      s += row > 0 ? ',[' : '[';
-      for (let c = 0; c < cols; c++) s += (c > 0 ? ',' : '') + jsonNumber(t.data[row * cols + c]);
-      s += ']';
-    }
-    if (t.shape.length !== 1) s += ']';
-  }
-  return `${s}}`;
-}
-
-const utf8 = new TextEncoder();
-
-/** runBatch, with the sequences that asked for JSON answered as JSON bytes (made here: on the worker). */
 export function runBatchResults(served: ServedModel, seqs: readonly RawSequence[]): RawResult[] {
-  return runBatch(served, seqs).map((r, i) => {
-    const { json, only } = seqs[i];
-    const kept = only ? r.filter((t) => only.includes(t.name)) : r;
-    return json ? utf8.encode(resultJson(kept)) : kept;
+  const kept = runBatch(served, seqs).map((r, i) => {
+    const only = seqs[i].only;
+    return only ? r.filter((t) => only.includes(t.name)) : r;
+  });
+  let bytes = 0;
+  for (const [i, r] of kept.entries()) if (seqs[i].json) bytes += resultJsonBytes(r);
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  return kept.map((r, i) => {
+    if (!seqs[i].json) return r;
+    const start = at;
+    at = resultJsonInto(r, out, at);
+    return out.subarray(start, at);
   });
 }

@@ -25,6 +25,12 @@ export interface ToWorker {
   readonly data: Float32Array;
 }
 
+/** What a worker starts with: the model, and the kernel preference of the thread that made the pool. */
+export interface WorkerData {
+  readonly recipe: ModelRecipe;
+  readonly kernels: torch.KernelPreference;
+}
+
 interface FromWorker {
   readonly ready?: boolean;
   readonly id?: number;
@@ -89,11 +95,13 @@ export class InlineRunner implements Runner {
  * path: Node.js 20 does not carry the parent's loader hooks into a worker's entry).
  */
 function startWorker(recipe: ModelRecipe): Worker {
+  // The worker runs on the kernels chosen here (setKernelPreference is per thread).
+  const workerData: WorkerData = { recipe, kernels: torch.kernelInfo().preference };
   const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { recipe } });
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData });
   const ts = new URL('./worker.ts', import.meta.url).href;
   const api = new URL('../../node_modules/tsx/dist/esm/api/index.mjs', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`, { eval: true, workerData: { recipe } });
+  return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`, { eval: true, workerData });
 }
 
 interface Slot {

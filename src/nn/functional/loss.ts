@@ -13,7 +13,6 @@ import { record } from '../../autograd/node.js';
 import { DTypeError, IndexError, RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import type { OptionsSchema } from '../../options.js';
-import { defineOptions, opt } from '../../options.js';
 import { toDtype } from '../../ops/util.js';
 import { checkTensor } from '../../tensor/args.js';
 import type { DType, Storage } from '../../tensor/dtype.js';
@@ -21,7 +20,10 @@ import { allocStorage, cName, isFloat } from '../../tensor/dtype.js';
 import { broadcastShapes, fmtShape, numel, shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkBceWithLogitsDtypes, regressionOperands } from './loss-dtypes.js';
+import { REGRESSION_LOSS_OPTIONS, NLL_LOSS_OPTIONS, CROSS_ENTROPY_OPTIONS, BCE_WITH_LOGITS_OPTIONS } from './loss-options.js';
 import { warn } from './warn.js';
+
+export { REGRESSION_LOSS_OPTIONS, NLL_LOSS_OPTIONS, CROSS_ENTROPY_OPTIONS, BCE_WITH_LOGITS_OPTIONS };
 
 /** How per-element losses are combined. PyTorch: `reduction='mean' | 'sum' | 'none'`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -83,16 +85,11 @@ export function checkRegressionTarget(input: Tensor, target: Tensor): void {
   }
 }
 
-/** @internal `reduction`'s rule for every loss's options (its value is checked with PyTorch's ValueError). */
-export const reductionRule = opt.named("'mean' | 'sum' | 'none'", (v) => typeof v === 'string');
-/** @internal A Tensor or null (a loss's `weight`). */
-export const weightRule = opt.nullable(opt.instance(() => Tensor, 'Tensor'));
 
 /** Options of `F.mseLoss` and `F.l1Loss`. PyTorch: their `reduction` keyword argument. */
 export interface RegressionLossOptions {
   reduction?: Reduction;
 }
-export const REGRESSION_LOSS_OPTIONS = defineOptions<RegressionLossOptions>('nn.functional.mseLoss', { reduction: reductionRule });
 
 /**
  * PyTorch: `torch.nn.functional.mse_loss(input, target, reduction='mean')`: (x - y)².
@@ -125,11 +122,6 @@ export interface NllLossOptions {
   ignoreIndex?: number;
   reduction?: Reduction;
 }
-export const NLL_LOSS_OPTIONS = defineOptions<NllLossOptions>('nn.functional.nllLoss', {
-  weight: weightRule,
-  ignoreIndex: opt.int,
-  reduction: reductionRule,
-});
 
 /**
  * The target checks of PyTorch's `nll_loss_nd`, in its order. Returns (N, C, S): batch, classes,
@@ -242,9 +234,6 @@ export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the target with the uniform distribution: (1 - ε) target + ε / C. Default 0. */
   labelSmoothing?: number;
 }
-export const CROSS_ENTROPY_OPTIONS = NLL_LOSS_OPTIONS.extend<CrossEntropyOptions>('nn.functional.crossEntropy', {
-  labelSmoothing: opt.number,
-});
 
 /**
  * PyTorch: `torch.nn.functional.cross_entropy(input, target, weight=None, ignore_index=-100,
@@ -327,11 +316,6 @@ export interface BceWithLogitsOptions {
   posWeight?: Tensor | null;
   reduction?: Reduction;
 }
-export const BCE_WITH_LOGITS_OPTIONS = defineOptions<BceWithLogitsOptions>('nn.functional.binaryCrossEntropyWithLogits', {
-  weight: weightRule,
-  posWeight: weightRule,
-  reduction: reductionRule,
-});
 
 /** log(1 + exp(v)) without overflow. */
 function softplus(v: number): number {

@@ -10,15 +10,17 @@ import { record } from '../../autograd/node.js';
 import { RuntimeError, ShapeError, ValueError } from '../../errors.js';
 import * as ops from '../../ops/index.js';
 import { toDtype } from '../../ops/util.js';
-import { defineOptions, opt } from '../../options.js';
 import { checkTensor } from '../../tensor/args.js';
 import { allocStorage, isFloat } from '../../tensor/dtype.js';
 import { shapeEq } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Reduction } from './loss.js';
-import { checkReduction, checkRegressionTarget, lossOptions, reduce, reductionRule, torchSize, weightRule } from './loss.js';
+import { checkReduction, checkRegressionTarget, lossOptions, reduce, torchSize } from './loss.js';
 import { checkBceDtypes, checkKlDivDtypes, regressionOperands } from './loss-dtypes.js';
+import { BCE_OPTIONS, HUBER_LOSS_OPTIONS, SMOOTH_L1_LOSS_OPTIONS, KL_DIV_OPTIONS, COSINE_EMBEDDING_LOSS_OPTIONS } from './loss-options.js';
 import { warn } from './warn.js';
+
+export { BCE_OPTIONS, HUBER_LOSS_OPTIONS, SMOOTH_L1_LOSS_OPTIONS, KL_DIV_OPTIONS, COSINE_EMBEDDING_LOSS_OPTIONS };
 
 const EPSILON = Math.fround(1e-12);
 
@@ -28,8 +30,6 @@ export interface BceOptions {
   weight?: Tensor | null;
   reduction?: Reduction;
 }
-/** @internal The run-time check of `BceOptions` (src/options.ts). */
-export const BCE_OPTIONS = defineOptions<BceOptions>('nn.functional.binaryCrossEntropy', { weight: weightRule, reduction: reductionRule });
 
 /**
  * Binary cross-entropy of probabilities: -w [y log x + (1 - y) log(1 - x)], each log clamped at
@@ -90,8 +90,6 @@ export interface HuberLossOptions {
   /** Where the loss turns from quadratic to linear; > 0. */
   delta?: number;
 }
-/** @internal The run-time check of `HuberLossOptions` (src/options.ts). */
-export const HUBER_LOSS_OPTIONS = defineOptions<HuberLossOptions>('nn.functional.huberLoss', { reduction: reductionRule, delta: opt.number });
 
 /**
  * 0.5 (x - y)² where |x - y| < delta, else delta (|x - y| - 0.5 delta). PyTorch:
@@ -115,8 +113,6 @@ export interface SmoothL1LossOptions {
   /** Where the loss turns from quadratic to linear; ≥ 0 (0 is the L1 loss). */
   beta?: number;
 }
-/** @internal The run-time check of `SmoothL1LossOptions` (src/options.ts). */
-export const SMOOTH_L1_LOSS_OPTIONS = defineOptions<SmoothL1LossOptions>('nn.functional.smoothL1Loss', { reduction: reductionRule, beta: opt.number });
 
 /**
  * 0.5 (x - y)² / beta where |x - y| < beta, else |x - y| - 0.5 beta. PyTorch:
@@ -143,11 +139,6 @@ export interface KlDivOptions {
   /** The target is given as log-probabilities. */
   logTarget?: boolean;
 }
-/** @internal The run-time check of `KlDivOptions` (src/options.ts). */
-export const KL_DIV_OPTIONS = defineOptions<KlDivOptions>('nn.functional.klDiv', {
-  reduction: opt.named("'mean' | 'batchmean' | 'sum' | 'none'", (v) => typeof v === 'string'),
-  logTarget: opt.bool,
-});
 
 /**
  * Kullback–Leibler divergence with the input as log-probabilities: y (log y - x), or
@@ -189,11 +180,6 @@ export interface CosineEmbeddingLossOptions {
   margin?: number;
   reduction?: Reduction;
 }
-/** @internal The run-time check of `CosineEmbeddingLossOptions` (src/options.ts). */
-export const COSINE_EMBEDDING_LOSS_OPTIONS = defineOptions<CosineEmbeddingLossOptions>('nn.functional.cosineEmbeddingLoss', {
-  margin: opt.number,
-  reduction: reductionRule,
-});
 
 /**
  * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (0 for other labels).

@@ -19,76 +19,17 @@ import { expand, narrow, reshape, squeezeDims, transpose } from '../../ops/shape
 import { clone, indexTensor, toDtype } from '../../ops/util.js';
 import { cName, isInt } from '../../tensor/dtype.js';
 import { full } from '../../ops/creation.js';
-import { defineOptions, opt } from '../../options.js';
 import { checkTensor, checkTensorList } from '../../tensor/args.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { invertPermutation, PackedSequence } from './packed.js';
 
 export { invertPermutation, PackedSequence };
 
-/** Sequence lengths: a plain array of whole numbers or a 1-D int64 (or int32) tensor. PyTorch: the `lengths` argument of `torch.nn.utils.rnn.pack_padded_sequence`. */
-export type Lengths = readonly number[] | Tensor;
+import type { Lengths, PackPaddedSequenceOptions, PadPackedSequenceOptions, PadSequenceOptions, PackSequenceOptions, UnpadSequenceOptions } from './rnn-options.js';
+import { PACK_PADDED_SEQUENCE_OPTIONS, PAD_PACKED_SEQUENCE_OPTIONS, PAD_SEQUENCE_OPTIONS, PACK_SEQUENCE_OPTIONS, UNPAD_SEQUENCE_OPTIONS } from './rnn-options.js';
 
-/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pack_padded_sequence`. */
-export interface PackPaddedSequenceOptions {
-  /** Input is (N, L, *) instead of (L, N, *). Default false. */
-  batchFirst?: boolean;
-  /** Require lengths sorted in decreasing order (needed only for ONNX export). Default true. */
-  enforceSorted?: boolean;
-}
-/** @internal Run-time checks of the options of this file (src/options.ts), declared beside each type. */
-export const PACK_PADDED_SEQUENCE_OPTIONS = defineOptions<PackPaddedSequenceOptions>('nn.utils.rnn.packPaddedSequence', {
-  batchFirst: opt.bool,
-  enforceSorted: opt.bool,
-});
-
-/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pad_packed_sequence`. */
-export interface PadPackedSequenceOptions {
-  /** Output (N, L, *) instead of (L, N, *). Default false. */
-  batchFirst?: boolean;
-  /** Value of padded positions. Default 0. */
-  paddingValue?: number;
-  /** Pad to this length instead of the longest sequence's (must be at least that long). */
-  totalLength?: number;
-}
-/** @internal The run-time check of these options (src/options.ts). */
-export const PAD_PACKED_SEQUENCE_OPTIONS = defineOptions<PadPackedSequenceOptions>('nn.utils.rnn.padPackedSequence', {
-  batchFirst: opt.bool,
-  paddingValue: opt.number,
-  totalLength: opt.number, // a whole number, checked with its own message below
-});
-
-/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pad_sequence`. */
-export interface PadSequenceOptions {
-  /** Output (N, L, *) instead of (L, N, *). Default false. */
-  batchFirst?: boolean;
-  /** Value of padded positions. Default 0. */
-  paddingValue?: number;
-  /** Put the padding after each sequence ('right', the default) or before it ('left'). */
-  paddingSide?: 'left' | 'right';
-}
-/** @internal The run-time check of these options (src/options.ts). */
-export const PAD_SEQUENCE_OPTIONS = defineOptions<PadSequenceOptions>('nn.utils.rnn.padSequence', {
-  batchFirst: opt.bool,
-  paddingValue: opt.number,
-  paddingSide: opt.string, // the value is checked with PyTorch's message
-});
-
-/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.pack_sequence`. */
-export interface PackSequenceOptions {
-  /** Require sequences ordered longest first (needed only for ONNX export). Default true. */
-  enforceSorted?: boolean;
-}
-/** @internal The run-time check of these options (src/options.ts). */
-export const PACK_SEQUENCE_OPTIONS = defineOptions<PackSequenceOptions>('nn.utils.rnn.packSequence', { enforceSorted: opt.bool });
-
-/** PyTorch: the keyword arguments of `torch.nn.utils.rnn.unpad_sequence`. */
-export interface UnpadSequenceOptions {
-  /** The padded input is (N, L, *) instead of (L, N, *). Default false. */
-  batchFirst?: boolean;
-}
-/** @internal The run-time check of these options (src/options.ts). */
-export const UNPAD_SEQUENCE_OPTIONS = defineOptions<UnpadSequenceOptions>('nn.utils.rnn.unpadSequence', { batchFirst: opt.bool });
+export type { Lengths, PackPaddedSequenceOptions, PadPackedSequenceOptions, PadSequenceOptions, PackSequenceOptions, UnpadSequenceOptions };
+export { PACK_PADDED_SEQUENCE_OPTIONS, PAD_PACKED_SEQUENCE_OPTIONS, PAD_SEQUENCE_OPTIONS, PACK_SEQUENCE_OPTIONS, UNPAD_SEQUENCE_OPTIONS };
 
 const SORT_MESSAGE =
   '`lengths` array must be sorted in decreasing order when `enforceSorted` is true. You can pass `enforceSorted: false` to packPaddedSequence and/or packSequence to sidestep this requirement if you do not need ONNX exportability.';

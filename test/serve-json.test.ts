@@ -1,0 +1,97 @@
+/**
+ * src/serve/json.ts: the server's float32 → JSON writer. Every float32 it writes reads back
+ * (JSON.parse, then Math.fround) as the same float32, bit for bit (-0 included); NaN and ±Infinity
+ * as null. Checked on edge values, on every float32 exponent, and on a fixed stride through all
+ * 2^32 bit patterns; the text against `toPrecision(9)`'s value.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { resultJson, writeNumber } from '../src/serve/json.js';
+
+const text = new TextDecoder();
+const f32 = new Float32Array(1);
+const bits = new Uint32Array(f32.buffer);
+const fromBits = (b: number): number => {
+  bits[0] = b;
+  return f32[0];
+};
+
+/** Write every value into one JSON array, parse it back, return the values whose float32 differs. */
+function roundTrip(values: Float32Array): { wrong: string[]; json: string } {
+  const out = new Uint8Array(values.length * 16 + 2);
+  let at = 0;
+  out[at++] = 91;
+  for (const [i, v] of values.entries()) {
+    if (i > 0) out[at++] = 44;
+    at = writeNumber(v, out, at);
+  }
+  out[at++] = 93;
+  const json = text.decode(out.subarray(0, at));
+  const back = JSON.parse(json) as (number | null)[];
+  const wrong: string[] = [];
+  for (const [i, v] of values.entries()) {
+    const b = back[i];
+    const ok = Number.isFinite(v) ? typeof b === 'number' && Object.is(Math.fround(b), v) : b === null;
+    if (!ok && wrong.length < 10) wrong.push(`${v} -> ${JSON.stringify(b)}`);
+  }
+  return { wrong, json };
+}
+
+const one = (v: number): string => roundTrip(Float32Array.of(v)).json.slice(1, -1);
+
+describe('serve JSON numbers (float32, 9 significant digits)', () => {
+  it('edge values: ±0, subnormals, the largest float32, powers of ten, non-finite → null', () => {
+    expect(one(0)).toBe('0');
+    expect(one(-0)).toBe('-0');
+    expect(one(0.5)).toBe('0.5');
+    expect(one(-123.25)).toBe('-123.25');
+    expect(one(1e-45)).toBe('1.40129846e-45'); // the smallest subnormal
+    expect(one(-1e-45)).toBe('-1.40129846e-45');
+    expect(one(3.4028235e38)).toBe('3.40282347e38'); // the largest float32
+    expect(one(1.17549435e-38)).toBe('1.17549435e-38'); // the smallest normal
+    expect(one(0.1)).toBe('0.100000001');
+    expect(one(123456789)).toBe('123456792');
+    expect(one(1e9)).toBe('1e9');
+    expect(one(1e-5)).toBe('9.99999975e-6');
+    expect(one(2 ** -16)).toBe('0.0000152587891');
+    expect(one(1e-6)).toBe('9.99999997e-7');
+    expect(one(Number.NaN)).toBe('null');
+    expect(one(Number.POSITIVE_INFINITY)).toBe('null');
+    expect(one(Number.NEGATIVE_INFINITY)).toBe('null');
+    const edges = [0, -0, 1e-45, -1e-45, 3.4028235e38, -3.4028235e38, 1.17549435e-38, 1.1754942e-38, 0.1, 1 / 3, 1e8, 99999999, 999999999, 1e-5, 9.9999997e-6, 1, -1];
+    expect(roundTrip(Float32Array.from(edges)).wrong).toEqual([]);
+  });
+
+  it('round-trips every float32 exponent (±1, ±2 ulp around each power of two and of ten) and the subnormals at the bottom', () => {
+    const vs: number[] = [];
+    for (let e = 0; e < 255; e++) for (const d of [0, 1, 2, 0x7ffffe, 0x7fffff]) vs.push(fromBits((e << 23) | d), fromBits(0x80000000 | (e << 23) | d));
+    for (let p = -45; p <= 38; p++) {
+      f32[0] = Number(`1e${p}`);
+      const b = bits[0];
+      for (let d = -2; d <= 2; d++) vs.push(fromBits(b + d));
+    }
+    for (let b = 0; b < 20000; b++) vs.push(fromBits(b));
+    expect(roundTrip(Float32Array.from(vs)).wrong).toEqual([]);
+  });
+
+  it('round-trips a fixed stride through all 2^32 bit patterns, and agrees with toPrecision(9) in value', () => {
+    const vs = new Float32Array(Math.floor(2 ** 32 / 16411));
+    for (let i = 0; i < vs.length; i++) vs[i] = fromBits(i * 16411);
+    const { wrong, json } = roundTrip(vs);
+    expect(wrong).toEqual([]);
+    // The same 9 significant digits as toPrecision(9) (which keeps trailing zeros and rounds the exact value).
+    const back = JSON.parse(json) as (number | null)[];
+    let differ = 0;
+    for (const [i, v] of vs.entries()) if (Number.isFinite(v) && back[i] !== Number(v.toPrecision(9))) differ++;
+    expect(differ).toBe(0);
+  });
+
+  it('a result as nested arrays: rows of the last dimension, a 1-D tensor as one array', () => {
+    const r = resultJson([
+      { name: 'output', shape: [2, 3], data: Float32Array.of(1, -0, 0.25, Number.NaN, 2, 3) },
+      { name: 'h_n', shape: [1, 1], data: Float32Array.of(-1.5) },
+    ]);
+    expect(text.decode(r)).toBe('{"output":[[1,-0,0.25],[null,2,3]],"h_n":[[-1.5]]}');
+    expect(text.decode(resultJson([{ name: 'output', shape: [2], data: Float32Array.of(7, 8) }]))).toBe('{"output":[7,8]}');
+  });
+});
