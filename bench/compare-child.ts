@@ -4,9 +4,10 @@
  * or a training step) each time the parent asks, so each build's garbage collector works on its
  * own heap and its CPU time is its own. Also the workload runner both modes of the comparison use.
  *
- * Messages (Node IPC), parent → child: init {root, workload, flavour, threads, phase}, warm {n, ms},
- * call, end; child → parent: ready {threads}, warmed, called {wall, cpuStart, cpuEnd}, ended
- * {cpu}. CPU times are the process's user + system microseconds (all its threads).
+ * Messages (Node IPC), parent → child: init {root, workload, flavour, threads, phase}, warm
+ * {rule}, call, end; child → parent: ready {threads}, warmed {calls, steady}, called {wall,
+ * cpuStart, cpuEnd}, ended {cpu}. CPU times are the process's user + system microseconds (all
+ * its threads).
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -52,18 +53,59 @@ function cpuNow(): number {
   return c.user + c.system;
 }
 
+/**
+ * How long a fresh process warms up (the same rule for both builds): calls in windows of
+ * `window`, until at least `minCalls` calls or `minMs` have passed AND the median CPU per call
+ * of the last window is within `tolerance` of the window before (the code is optimised and the
+ * heap has settled), or `maxCalls` / `maxMs` are reached.
+ */
+export interface WarmRule {
+  window: number;
+  minCalls: number;
+  minMs: number;
+  maxCalls: number;
+  maxMs: number;
+  tolerance: number;
+}
+
 export type ChildRequest =
   | { op: 'init'; root: string; workload: string; flavour: 'simd' | 'relaxed'; threads: number; phase: 'infer' | 'train' }
-  | { op: 'warm'; n: number; ms: number }
+  | { op: 'warm'; rule: WarmRule }
   | { op: 'call' }
   | { op: 'end' };
 
 export type ChildReply =
   | { op: 'ready'; threads: number }
-  | { op: 'warmed' }
+  /** `steady`: the median CPU ms per call of the last warm-up window. */
+  | { op: 'warmed'; calls: number; steady: number }
   | { op: 'called'; wall: number; cpuStart: number; cpuEnd: number }
   | { op: 'ended'; cpu: number }
   | { op: 'failed'; message: string };
+
+const middle = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Run `call` by the warm-up rule; returns the calls made and the last window's median CPU ms per call. */
+export function warm(call: () => void, rule: WarmRule): { calls: number; steady: number } {
+  const t0 = performance.now();
+  let calls = 0;
+  let last = Number.NaN;
+  for (;;) {
+    const cpu: number[] = [];
+    for (let i = 0; i < rule.window; i++) {
+      const c0 = cpuNow();
+      call();
+      cpu.push((cpuNow() - c0) / 1000);
+    }
+    calls += rule.window;
+    const m = middle(cpu);
+    const ms = performance.now() - t0;
+    const settled = Math.abs(m - last) <= rule.tolerance * last;
+    last = m;
+    if (calls >= rule.maxCalls || ms >= rule.maxMs) break;
+    if ((calls >= rule.minCalls || ms >= rule.minMs) && settled) break;
+  }
+  return { calls, steady: last };
+}
 
 function serve(): void {
   let call: (() => void) | null = null;
@@ -79,10 +121,7 @@ function serve(): void {
         call = runner(torch, w)[m.phase];
         send({ op: 'ready', threads });
       } else if (m.op === 'warm') {
-        // At least n calls and ms milliseconds: short calls need many to be optimised.
-        const t0 = performance.now();
-        for (let i = 0; i < m.n || performance.now() - t0 < m.ms; i++) call!();
-        send({ op: 'warmed' });
+        send({ op: 'warmed', ...warm(call!, m.rule) });
       } else if (m.op === 'call') {
         const cpuStart = cpuNow();
         const t0 = performance.now();

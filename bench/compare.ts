@@ -17,10 +17,15 @@
  *   other build's call and be charged to it.
  * - `--processes`: each build in its own child process (bench/compare-child.ts), the calls still
  *   alternating between them, one running at a time; a fresh pair of processes every
- *   `--proc-pairs` pairs (default 12), so no one process's collector state decides a cell; each
- *   is warmed for at least 10 calls and 1 s (short calls take many calls to be optimised). A
- *   call's CPU time is its process's from the start of the call to the start of its next call,
- *   so the collector work a call leaves behind is charged to its own build.
+ *   `--proc-pairs` pairs (default 4), so no one process's state decides a cell. Each process is
+ *   warmed by one rule for both builds (WARM_RULE: at least 100 calls or 5 s, and until its CPU
+ *   per call has settled), then a pause. A call's CPU time is its process's from the start of
+ *   the call to the start of its next call, so the collector work a call leaves behind is
+ *   charged to its own build. A fresh process sometimes runs a short workload in a slow mode
+ *   for its whole life (up to 2x, either build); a process pair in which either process's
+ *   settled CPU per call is over SLOW_MODE times its own build's median over the cell is set
+ *   aside (same rule for both builds, as long as at least half the pairs stay), and the table
+ *   says how many, per build, and the spread of the process pairs' own medians.
  *
  * Options: --compare=<ref> --pairs=N (pairs of calls per cell, default 24) --only=W1,W3 --quick (8 pairs)
  *          --processes [--proc-pairs=N]
@@ -30,7 +35,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, sy
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ChildReply, type ChildRequest, runner, type TorchModule } from './compare-child.js';
+import { type ChildReply, type ChildRequest, runner, type TorchModule, type WarmRule } from './compare-child.js';
 import { median, type Workload } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,6 +102,8 @@ interface Cell {
   /** Per pair: [old, new] CPU ms per call and wall ms per call. */
   cpu: [number, number][];
   wall: [number, number][];
+  /** With --processes: each process pair's settled CPU ms per call [old, new], median pair ratio, and whether it was set aside. */
+  groups?: { steady: [number, number]; ratio: number; slow: [boolean, boolean]; kept: boolean }[];
 }
 
 /** One call: process CPU ms (user + system, all threads) and wall ms. */
@@ -128,12 +135,15 @@ const PHASES = ['infer', 'train'] as const;
 /** Warm-up calls of each build before a cell's first pair counts (in one process: both builds warm each other's shared code paths). */
 const WARMUP = 3;
 /**
- * The same for a fresh process (it starts cold: its first calls compile and tier up): at least
- * this many calls and this long, then a pause for background compiles to finish.
+ * A fresh process's warm-up (it starts cold: its first calls compile and tier up, and short
+ * calls need ~100 to be optimised), the same for both builds: windows of 10 calls until at least
+ * 100 calls or 5 s AND the window median of CPU per call within 5% of the window before, at
+ * most 400 calls or 15 s; then a pause for background compiles to finish.
  */
-const WARMUP_PROCESS = 10;
-const WARMUP_PROCESS_MS = 1000;
+const WARM_RULE: WarmRule = { window: 10, minCalls: 100, minMs: 5000, maxCalls: 400, maxMs: 15000, tolerance: 0.05 };
 const SETTLE_MS = 100;
+/** A process whose settled CPU per call is over this times its build's median in the cell is in the slow mode. */
+const SLOW_MODE = 1.5;
 
 /** Both builds in this process: every cell of one workload. */
 async function cellsInProcess(trees: TorchModule[], w: Workload, variants: [Flavour, number][], pairs: number): Promise<Cell[]> {
@@ -206,48 +216,112 @@ class Child {
 }
 
 /**
+ * Which processes of a cell's process pairs ([old, new] settled CPU per call each) are in the
+ * slow mode (over SLOW_MODE times their own build's median; NaN counts as slow), and which pairs
+ * are kept: those with neither, unless that leaves fewer than half, then all. Each build is
+ * judged against itself only, so swapping the builds swaps the marks and keeps the same pairs.
+ */
+export function slowMode(steady: [number, number][]): { slow: [boolean, boolean]; kept: boolean }[] {
+  const medians = [0, 1].map((i) => median(steady.map((s) => s[i]!)));
+  const slow = steady.map((s) => [0, 1].map((i) => !(s[i]! <= SLOW_MODE * medians[i]!)) as [boolean, boolean]);
+  const keepAll = slow.filter((s) => !s[0] && !s[1]).length * 2 < steady.length;
+  return slow.map((s) => ({ slow: s, kept: keepAll || (!s[0] && !s[1]) }));
+}
+
+/** One process pair's part of a cell: each build's settled CPU per call after warm-up, and the pairs of calls. */
+interface Group {
+  steady: [number, number];
+  cpu: [number, number][];
+  wall: [number, number][];
+}
+
+/** `n` pairs of calls on a fresh pair of processes (old, new); null when a build cannot run that many threads. */
+async function processGroup(dirs: string[], w: Workload, phase: Cell['phase'], flavour: Flavour, threads: number, n: number): Promise<Group | null> {
+  const kids = dirs.map((_, i) => new Child(i === 0 ? 'old' : 'new'));
+  try {
+    const ready = await Promise.all(kids.map((k, i) => k.ask({ op: 'init', root: dirs[i]!, workload: w.id, flavour, threads, phase })));
+    if (ready.some((r) => r.op !== 'ready' || r.threads !== threads)) return null;
+    const steady: number[] = [];
+    // One at a time, so neither warms up while the other competes for the cores.
+    for (const k of kids) {
+      const r = await k.ask({ op: 'warm', rule: WARM_RULE });
+      steady.push(r.op === 'warmed' ? r.steady : Number.NaN);
+    }
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    // Per build: each call's wall time and the process CPU at its start.
+    const calls: { wall: number; cpuStart: number }[][] = [[], []];
+    for (let p = 0; p < n; p++) {
+      for (const i of p % 2 === 0 ? [0, 1] : [1, 0]) {
+        const r = await kids[i]!.ask({ op: 'call' });
+        if (r.op === 'called') calls[i]!.push({ wall: r.wall, cpuStart: r.cpuStart });
+      }
+    }
+    // A call's CPU runs to the start of its build's next call (or the end): what its collector did after it counts.
+    const ends = await Promise.all(kids.map((k) => k.ask({ op: 'end' })));
+    const cpu = calls.map((cs, i) => {
+      const end = ends[i]!.op === 'ended' ? ends[i].cpu : Number.NaN;
+      return cs.map((c, j) => ((j + 1 < cs.length ? cs[j + 1]!.cpuStart : end) - c.cpuStart) / 1000);
+    });
+    const g: Group = { steady: [steady[0]!, steady[1]!], cpu: [], wall: [] };
+    for (let j = 0; j < n; j++) {
+      g.cpu.push([cpu[0]![j]!, cpu[1]![j]!]);
+      g.wall.push([calls[0]![j]!.wall, calls[1]![j]!.wall]);
+    }
+    return g;
+  } finally {
+    for (const k of kids) k.stop();
+  }
+}
+
+/**
  * One cell with each build in its own process: `pairs` pairs in runs of `procPairs`, each run
- * on a fresh pair of processes. Null when a build cannot run that many threads.
+ * on a fresh pair of processes; process pairs with a process in the slow mode set aside (see the
+ * header). Null when a build cannot run that many threads.
  */
 async function cellInProcesses(dirs: string[], w: Workload, phase: Cell['phase'], flavour: Flavour, threads: number, pairs: number, procPairs: number): Promise<Cell | null> {
-  const cell: Cell = { w, phase, flavour, threads, cpu: [], wall: [] };
+  const groups: Group[] = [];
   for (let p0 = 0; p0 < pairs; p0 += procPairs) {
-    const kids = dirs.map((_, i) => new Child(i === 0 ? 'old' : 'new'));
-    try {
-      const ready = await Promise.all(kids.map((k, i) => k.ask({ op: 'init', root: dirs[i]!, workload: w.id, flavour, threads, phase })));
-      if (ready.some((r) => r.op !== 'ready' || r.threads !== threads)) return null;
-      for (const k of kids) await k.ask({ op: 'warm', n: WARMUP_PROCESS, ms: WARMUP_PROCESS_MS });
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      // Per build: each call's wall time and the process CPU at its start.
-      const calls: { wall: number; cpuStart: number }[][] = [[], []];
-      const n = Math.min(procPairs, pairs - p0);
-      for (let p = p0; p < p0 + n; p++) {
-        for (const i of p % 2 === 0 ? [0, 1] : [1, 0]) {
-          const r = await kids[i]!.ask({ op: 'call' });
-          if (r.op === 'called') calls[i]!.push({ wall: r.wall, cpuStart: r.cpuStart });
-        }
-      }
-      // A call's CPU runs to the start of its build's next call (or the end): what its collector did after it counts.
-      const ends = await Promise.all(kids.map((k) => k.ask({ op: 'end' })));
-      const cpu = calls.map((cs, i) => {
-        const end = ends[i]!.op === 'ended' ? ends[i].cpu : Number.NaN;
-        return cs.map((c, j) => ((j + 1 < cs.length ? cs[j + 1]!.cpuStart : end) - c.cpuStart) / 1000);
-      });
-      for (let j = 0; j < n; j++) {
-        cell.cpu.push([cpu[0]![j]!, cpu[1]![j]!]);
-        cell.wall.push([calls[0]![j]!.wall, calls[1]![j]!.wall]);
-      }
-    } finally {
-      for (const k of kids) k.stop();
-    }
+    const g = await processGroup(dirs, w, phase, flavour, threads, Math.min(procPairs, pairs - p0));
+    if (!g) return null;
+    groups.push(g);
   }
+  const marks = slowMode(groups.map((g) => g.steady));
+  const cell: Cell = { w, phase, flavour, threads, cpu: [], wall: [], groups: [] };
+  groups.forEach((g, i) => {
+    const { slow, kept } = marks[i]!;
+    cell.groups!.push({ steady: g.steady, ratio: ratioOf(g.cpu), slow, kept });
+    if (!kept) return;
+    cell.cpu.push(...g.cpu);
+    cell.wall.push(...g.wall);
+  });
   logCell(cell);
   return cell;
 }
 
+/** The q-quantile of xs (nearest rank). */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))] ?? Number.NaN;
+}
+
+/** The spread of a cell's pair ratios: quartiles and range. */
+function spread(c: Cell): string {
+  const rs = c.cpu.map(([o, n]) => o / n);
+  return `${fmt(quantile(rs, 0.25))}–${fmt(quantile(rs, 0.75))} (${fmt(Math.min(...rs))}–${fmt(Math.max(...rs))})`;
+}
+
+/** Process pairs kept of run, how many had a process in the slow mode (per build), and the range of the kept pairs' own medians. */
+function groupsText(c: Cell): string {
+  const gs = c.groups;
+  if (!gs) return '–';
+  const kept = gs.filter((g) => g.kept);
+  const rs = kept.map((g) => g.ratio);
+  return `${kept.length}/${gs.length} (slow old ${gs.filter((g) => g.slow[0]).length}, new ${gs.filter((g) => g.slow[1]).length}); ${fmt(Math.min(...rs))}–${fmt(Math.max(...rs))}`;
+}
+
 function logCell(c: Cell): void {
   console.log(
-    `${c.w.id} ${c.phase} ${c.flavour} ${c.threads}T: CPU ms old ${fmt(median(c.cpu.map((x) => x[0])), 1)}, new ${fmt(median(c.cpu.map((x) => x[1])), 1)}, paired old/new ${fmt(ratioOf(c.cpu), 3)}; wall paired ${fmt(ratioOf(c.wall), 3)} (load ${os.loadavg()[0]!.toFixed(1)})`,
+    `${c.w.id} ${c.phase} ${c.flavour} ${c.threads}T: CPU ms old ${fmt(median(c.cpu.map((x) => x[0])), 1)}, new ${fmt(median(c.cpu.map((x) => x[1])), 1)}, paired old/new ${fmt(ratioOf(c.cpu), 3)} [${spread(c)}]; wall paired ${fmt(ratioOf(c.wall), 3)}; process pairs ${groupsText(c)} (load ${os.loadavg()[0]!.toFixed(1)})`,
   );
 }
 
@@ -277,15 +351,14 @@ export async function compare(ref: string, selected: Workload[], opts: CompareOp
   const lines = [
     '# torchlet: old build vs new build',
     '',
-    `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}. Old: ${ref} (${sha.slice(0, 10)}); new: ${head}${dirty ? ' plus uncommitted changes' : ''}. Public API (nn.LSTM / nn.GRU), as \`npm run bench\`. Per cell ${opts.pairs} pairs of calls back to back (old then new, new then old, alternately, after ${opts.processes ? `at least ${WARMUP_PROCESS} warm-up calls and ${WARMUP_PROCESS_MS / 1000} s` : `${WARMUP} warm-up calls`} each), ${opts.processes ? `each build in its own process (a fresh pair of processes every ${opts.procPairs} pairs, warmed separately; a call's CPU time is its process's from the call's start to the start of its next call, so the garbage collection it leaves behind counts)` : 'both builds in one process'}. A pair's ratio is old / new (above 1: new is faster) of CPU time (user + system, all threads) and of wall time. Verdict: paired CPU-time median >= 0.97 in every cell. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores.`,
+    `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}. Old: ${ref} (${sha.slice(0, 10)}); new: ${head}${dirty ? ' plus uncommitted changes' : ''}. Public API (nn.LSTM / nn.GRU), as \`npm run bench\`. Per cell ${opts.pairs} pairs of calls back to back (old then new, new then old, alternately, after ${opts.processes ? `a warm-up of at least ${WARM_RULE.minCalls} calls or ${WARM_RULE.minMs / 1000} s and until the CPU per call of ${WARM_RULE.window} calls is within ${WARM_RULE.tolerance * 100}% of the ${WARM_RULE.window} before (at most ${WARM_RULE.maxCalls} calls or ${WARM_RULE.maxMs / 1000} s)` : `${WARMUP} warm-up calls`} each), ${opts.processes ? `each build in its own process (a fresh pair of processes every ${opts.procPairs} pairs, warmed one after the other by the same rule; a call's CPU time is its process's from the call's start to the start of its next call, so the garbage collection it leaves behind counts; a process pair is set aside when either process's settled CPU per call after warm-up is over ${SLOW_MODE} times its build's median over the cell, the slow mode some fresh processes run in, unless that would leave fewer than half)` : 'both builds in one process'}. A pair's ratio is old / new (above 1: new is faster) of CPU time (user + system, all threads) and of wall time. Verdict: paired CPU-time median >= 0.97 in every cell. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores.`,
     '',
-    '| workload | phase | kernels | threads | CPU ms old / new (medians) | paired old/new CPU (median) | pairs min–max | wall ms old / new (medians) | paired old/new wall (median) | CPU >= 0.97 |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | phase | kernels | threads | CPU ms old / new (medians) | paired old/new CPU (median) | pairs q1–q3 (min–max) | process pairs kept (slow-mode processes); their medians min–max | wall ms old / new (medians) | paired old/new wall (median) | CPU >= 0.97 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...cells.map((c) => {
       const m = ratioOf(c.cpu);
-      const rs = c.cpu.map(([o, n]) => o / n);
       const med = (xs: [number, number][], i: 0 | 1): string => fmt(median(xs.map((x) => x[i])), 1);
-      return `| ${c.w.id} | ${c.phase} | ${c.flavour} | ${c.threads} | ${med(c.cpu, 0)} / ${med(c.cpu, 1)} | ${fmt(m, 3)} | ${fmt(Math.min(...rs))}–${fmt(Math.max(...rs))} | ${med(c.wall, 0)} / ${med(c.wall, 1)} | ${fmt(ratioOf(c.wall), 3)} | ${m >= 0.97 ? 'yes' : '**no**'} |`;
+      return `| ${c.w.id} | ${c.phase} | ${c.flavour} | ${c.threads} | ${med(c.cpu, 0)} / ${med(c.cpu, 1)} | ${fmt(m, 3)} | ${spread(c)} | ${groupsText(c)} | ${med(c.wall, 0)} / ${med(c.wall, 1)} | ${fmt(ratioOf(c.wall), 3)} | ${m >= 0.97 ? 'yes' : '**no**'} |`;
     }),
     '',
     `Lowest paired CPU-time median: ${fmt(worst, 3)} (${worst >= 0.97 ? 'no workload slower' : 'some cell below 0.97'}); lowest paired wall-time median: ${fmt(Math.min(...cells.map((c) => ratioOf(c.wall))), 3)}.`,

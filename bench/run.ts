@@ -499,7 +499,7 @@ else if (typeof parsed.values.compare === 'string') {
     console.error(`npm run bench: --pairs expects a positive whole number, got ${parsed.values.pairs}`);
     process.exit(2);
   }
-  const procPairs = parsed.values['proc-pairs'] === undefined ? 12 : Number(parsed.values['proc-pairs']);
+  const procPairs = parsed.values['proc-pairs'] === undefined ? 4 : Number(parsed.values['proc-pairs']);
   if (!Number.isInteger(procPairs) || procPairs < 1) {
     console.error(`npm run bench: --proc-pairs expects a positive whole number, got ${parsed.values['proc-pairs']}`);
     process.exit(2);

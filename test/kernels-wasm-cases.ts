@@ -84,7 +84,7 @@ export function firstMismatch(what: string, fast: ArrayLike<number> | null, ref:
 }
 
 /** Inputs of one direction of a case (float32, and float64 copies for the reference). */
-interface Built {
+export interface Built {
   spec: RnnLayerSpec;
   w32: RnnWeights<Float32Array>;
   w64: RnnWeights<Float64Array>;
@@ -99,7 +99,7 @@ interface Built {
 const f64 = (a: Float32Array | null): Float64Array | null => (a ? Float64Array.from(a) : null);
 
 /** The arrays of a case; `shift` moves every deterministic pattern (another direction's weights). */
-function build(c: Case, reverse = c.reverse, shift = 0): Built {
+export function build(c: Case, reverse = c.reverse, shift = 0): Built {
   const I = c.input ?? 5;
   const H = c.hidden;
   const G = gateCount(c.mode);
@@ -148,7 +148,7 @@ function once<T, R>(fn: (a: T) => R): (a: T) => R {
   return (a) => (r ??= { v: fn(a) }).v;
 }
 
-const GRAD_KEYS = ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[];
+export const GRAD_KEYS = ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh', 'dWHr'] as (keyof RnnGradsOut)[];
 
 /** Runs one case through `kernel` and the reference; returns the mismatches (empty when they agree). */
 export function runCase(c: Case, kernel: RnnKernel = wasmRnnKernel): Mismatch[] {

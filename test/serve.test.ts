@@ -137,6 +137,15 @@ describe('createBatcher: queue, limits, close', () => {
     expect(b.queued()).toBe(0);
   });
 
+  it('what arrives in one turn of the event loop is one batch (maxWaitMs 0: no waiting)', async () => {
+    const sizes: number[] = [];
+    const b = createBatcher(model, { workers: 0, onBatch: (n) => sizes.push(n) });
+    const results = await Promise.all(seqs(3, [4, 1, 7, 2, 2]).map((x) => b.predict(x)));
+    expect(results).toHaveLength(5);
+    expect(sizes).toEqual([5]);
+    await b.close();
+  });
+
   it('batches never exceed maxBatch; all sequences answered in order', async () => {
     const sizes: number[] = [];
     const b = createBatcher(model, { workers: 0, maxBatch: 3, maxWaitMs: NEVER, onBatch: (n) => sizes.push(n) });

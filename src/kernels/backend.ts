@@ -11,7 +11,7 @@
 import * as elementwise from './ref/elementwise.js';
 import { gemm } from './ref/matmul.js';
 import * as reduce from './ref/reduce.js';
-import { nativeGemm, nativeRnnKernel, nativeUnary } from './native/index.js';
+import { nativeGemm, nativeKernels, nativeRnnKernel, nativeUnary } from './native/index.js';
 import { refRnnKernel } from './ref/rnn.js';
 import type { RnnKernel } from './rnn.js';
 import { unary as wasmUnary } from './wasm/elementwise.js';
@@ -69,7 +69,15 @@ export const wasmBackend: Backend = { ...refBackend, name: 'wasm', unary: wasmUn
  * allows; each entry falls back to the WebAssembly one by itself (browsers, other platforms,
  * `setKernelPreference('simd')`, float64), and that one to the reference. No PyTorch twin.
  */
-export const nativeBackend: Backend = { ...wasmBackend, name: 'native', unary: nativeUnary, gemm: nativeGemm, rnn: nativeRnnKernel };
+export const nativeBackend: Backend = {
+  ...wasmBackend,
+  name: 'native',
+  unary: nativeUnary,
+  gemm: nativeGemm,
+  // Off (not loaded or not chosen), the native kernel hands forwardMany to the wasm one as it is:
+  // batch-first directions too, where that one takes them.
+  rnn: { ...nativeRnnKernel, takesBatchFirst: (list) => nativeKernels() === null && wasmRnnKernel.takesBatchFirst!(list) },
+};
 
 let current: Backend = nativeBackend;
 

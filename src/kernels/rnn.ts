@@ -33,6 +33,12 @@
  *   h0:  (B, Hout)         c0:  (B, H) (LSTM only, else null)
  *   hN:  (B, Hout)         cN:  (B, H)
  *
+ * Batch-first (optional): a kernel whose `takesBatchFirst(list)` is true for a `forwardMany` call
+ * may be given those directions with `batchFirst: true` (a full sequence, every batch size B): x
+ * is then (B, T, I), row b*T + t, and so are its answers: y and joined (B, T, ·), each dy its
+ * backward takes (B, T, Hout) and dx (B, T, I). Sums keep the time-major order, so the results
+ * are the same bits. Any other kernel gets time-major rows (the op layer transposes for it).
+ *
  * Final states: row b of hN/cN is the state of sequence b after *its own* last valid step.
  * Forward direction: sequence b is active at steps t with batchSizes[t] > b, so it stops at its
  * last such step. Reverse direction (`reverse: true`): steps run t = T-1 .. 0; a row becomes
@@ -116,6 +122,8 @@ export interface RnnForwardArgs<A extends FloatArray = FloatArray> {
   c0: A | null;
   /** Keep what backward needs and return a backward closure. */
   needsGrad: boolean;
+  /** x (and the answers) batch-first; only where `takesBatchFirst` said yes (see the header). */
+  batchFirst?: boolean;
 }
 
 /**
@@ -131,6 +139,7 @@ export interface RnnForwardManyResult<A extends FloatArray = FloatArray> {
    * with no concatenation pass.
    */
   joined: A | null;
+  joinedGrad?: boolean;
   /** As `RnnForwardResult.backward` (same `retain` rule), for every direction at once. */
   backward: ((grads: RnnGradsIn<A>[], retain?: boolean) => RnnGradsOut<A>[]) | null;
 }
@@ -148,6 +157,8 @@ export interface RnnKernel {
    * args[i]. PyTorch has no separate twin: its CPU layer loop runs the directions in turn.
    */
   forwardMany<A extends FloatArray>(args: RnnForwardArgs<A>[], join?: boolean): RnnForwardManyResult<A>;
+  /** Whether `forwardMany` takes these directions batch-first (see the header); absent: never. */
+  takesBatchFirst?(list: RnnForwardArgs[]): boolean;
 }
 
 /** `forwardMany` as each direction's `forward` in turn, one backward for all (never joined). */

@@ -37,10 +37,10 @@ function segmentRows(args: RnnForwardArgs): number {
   return Math.max(1, Math.floor(segmentTuning.segmentBytes / rowBytes(args)));
 }
 
-/** Whether this forward should run in segments (inference with a large input plus output). */
-export function wantsSegments(args: RnnForwardArgs): boolean {
+/** Whether this forward should run in segments (inference with a large input plus output), with `needsGrad` as given. */
+export function wantsSegments(args: RnnForwardArgs, needsGrad = args.needsGrad): boolean {
   const d = layerDims(args.spec);
-  return !args.needsGrad && d.T > 1 && d.total * rowBytes(args, d) > segmentTuning.residentBytes;
+  return !needsGrad && d.T > 1 && d.total * rowBytes(args, d) > segmentTuning.residentBytes;
 }
 
 /** Step boundaries [0, t1, ..., T]: runs of steps of at most maxRows rows each (at least one step). */

@@ -16,7 +16,7 @@ import type { FloatArray, RnnForwardArgs, RnnGradsOut, RnnKernel, RnnMode } from
 import { gateCount } from '../kernels/rnn.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { narrow } from './shape.js';
+import { narrow, reshape, transpose } from './shape.js';
 
 /** The weights of one layer and direction, PyTorch's `weight_ih_l{k}`, ... (null when absent). */
 export interface RnnLayerWeights {
@@ -34,8 +34,14 @@ export interface RnnLayerWeights {
 
 export interface RnnLayerArgs {
   mode: RnnMode;
-  /** Packed rows, (total, I): step t is rows [sum(batchSizes[<t]), + batchSizes[t]). */
+  /** Packed rows, (total, I): step t is rows [sum(batchSizes[<t]), + batchSizes[t]); (B, T, I) with `batchFirst`. */
   input: Tensor;
+  /**
+   * Input and outputs batch-first, (B, T, ·), every batch size B (PyTorch's `batch_first`): the
+   * kernel reads and writes that layout itself where it can (src/kernels/rnn.ts), else the rows
+   * are transposed around it here. Default false.
+   */
+  batchFirst?: boolean;
   /** Non-increasing, all > 0; batchSizes[0] = B. */
   batchSizes: Int32Array;
   weights: RnnLayerWeights;
@@ -73,6 +79,8 @@ interface Prepared {
   /** The present ones: the graph node's inputs. */
   inputs: Tensor[];
   kernelArgs: RnnForwardArgs;
+  /** The row layout of the input and y: (total, ·), or (B, T, ·) batch-first. */
+  rows: number[];
   total: number;
   B: number;
   H: number;
@@ -92,7 +100,10 @@ function prepare(args: RnnLayerArgs): Prepared {
   if (!Number.isInteger(H) || weights.wIh.ndim !== 2) {
     throw new ShapeError(`weight_ih first dim must be ${G} * hidden_size = ${G * Math.floor(H)}, but got ${GH}`);
   }
-  expectShape(input, [total, I], 'input');
+  const bf = args.batchFirst === true;
+  // Batch-first only for a full sequence (packed batch sizes expect packed rows).
+  const rows = bf && B * batchSizes.length === total ? [B, batchSizes.length] : [total];
+  expectShape(input, [...rows, I], 'input');
   expectShape(weights.wHh, [GH, Hout], 'weight_hh');
   if (weights.bIh) expectShape(weights.bIh, [GH], 'bias_ih');
   if (weights.bHh) expectShape(weights.bHh, [GH], 'bias_hh');
@@ -123,8 +134,9 @@ function prepare(args: RnnLayerArgs): Prepared {
     h0: floatData(h0),
     c0: c0 ? floatData(c0) : null,
     needsGrad: isGradEnabled() && inputs.some((t) => t.requiresGrad),
+    batchFirst: bf,
   };
-  return { args, tensors, inputs, kernelArgs, total, B, H, Hout };
+  return { args, tensors, inputs, kernelArgs, rows, total, B, H, Hout };
 }
 
 function nodeName(mode: RnnMode): string {
@@ -135,7 +147,7 @@ function nodeName(mode: RnnMode): string {
 function wrapOutputs(p: Prepared, r: { y: FloatArray | null; hN: FloatArray; cN: FloatArray | null }): [Tensor | null, Tensor, Tensor | null] {
   const dtype = p.args.input.dtype;
   return [
-    r.y ? new Tensor(r.y, [p.total, p.Hout], dtype) : null,
+    r.y ? new Tensor(r.y, [...p.rows, p.Hout], dtype) : null,
     new Tensor(r.hN, [p.B, p.Hout], dtype),
     r.cN ? new Tensor(r.cN, [p.B, p.H], dtype) : null,
   ];
@@ -187,6 +199,7 @@ export interface RnnLayersOutput {
 export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   const preps = list.map(prepare);
   const kernel = rnnKernel();
+  if (list[0].batchFirst && !kernel.takesBatchFirst?.(preps.map((p) => p.kernelArgs))) return timeMajor(list);
   const needsGrad = preps.some((p) => p.kernelArgs.needsGrad);
   const res = kernel.forwardMany(
     preps.map((p) => ({ ...p.kernelArgs, needsGrad })),
@@ -194,7 +207,7 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   );
   const dirs = preps.map((p, i) => wrapOutputs(p, res.results[i]));
   const width = preps.reduce((a, p) => a + p.Hout, 0);
-  const joined = res.joined ? new Tensor(res.joined, [preps[0].total, width], list[0].input.dtype) : null;
+  const joined = res.joined ? new Tensor(res.joined, [...preps[0].rows, width], list[0].input.dtype) : null;
   const kernelBackward = res.backward;
   if (!needsGrad || kernelBackward === null) return { dirs, joined };
   // Node outputs: the joined output if any, then each direction's present outputs in turn;
@@ -207,7 +220,7 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
     let at = 0;
     const gJoined = joined ? gOut[at++] : null;
     const grads = dirs.map((o, i) => {
-      const dyT = joined ? (gJoined ? narrow(gJoined, 1, cols[i], preps[i].Hout) : null) : gOut[at++];
+      const dyT = joined ? (gJoined ? narrow(gJoined, gJoined.ndim - 1, cols[i], preps[i].Hout) : null) : gOut[at++];
       const dhN = gOut[at++];
       const dcN = o[2] ? gOut[at++] : null;
       const data = (g: Tensor | null | undefined): FloatArray | null => (g ? floatData(g) : null);
@@ -218,4 +231,13 @@ export function rnnLayers(list: RnnLayerArgs[]): RnnLayersOutput {
   };
   record(nodeName(list[0].mode), inputs, outputs, backward, preps.flatMap(savedOf), 'raw');
   return { dirs, joined };
+}
+
+/** Batch-first directions for a kernel that reads time-major rows only: transposed around it (autograd ops). */
+function timeMajor(list: RnnLayerArgs[]): RnnLayersOutput {
+  const [B, T, I] = list[0].input.shape;
+  const input = reshape(transpose(list[0].input, 0, 1), [T * B, I]);
+  const r = rnnLayers(list.map((a) => ({ ...a, input, batchFirst: false })));
+  const back = (y: Tensor | null): Tensor | null => y && transpose(reshape(y, [T, B, y.shape[1]]), 0, 1);
+  return { dirs: r.dirs.map(([y, h, c]) => [back(y), h, c]), joined: back(r.joined) };
 }

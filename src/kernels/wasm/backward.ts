@@ -7,7 +7,7 @@
  */
 import type { FloatArray, RnnGradsIn, RnnGradsOut, RnnLayerSpec, RnnWeights } from '../rnn.js';
 import { GradJob, GradJobWords, JobKind, LayerJob, LayerJobWords } from './abi.generated.js';
-import { copyOut, type Dims, newJob, type SavedLayout, writeSteps } from './layout.js';
+import { copyOut, type Dims, newJob, placeRows, rowsOut, type SavedLayout, writeSteps } from './layout.js';
 import type { WasmKernels } from './loader.js';
 import { batchParts, runJobs, runSplit } from './partition.js';
 import { restoreSaved, type Saved } from './saved.js';
@@ -26,6 +26,8 @@ export interface BackwardDir<A extends FloatArray> {
   grads: RnnGradsIn<A>;
   /** The forward's input: its gradients are new arrays of its type. */
   like: A;
+  /** The forward answered batch-first: dy comes (B, T, ·) and dx goes back so (src/kernels/rnn.ts). */
+  bf: boolean;
 }
 
 /** A direction's backward buffers in the arena (byte offsets; 0 = absent). */
@@ -65,8 +67,8 @@ function placeBuffers(w: WasmKernels, dir: BackwardDir<FloatArray>, saved: numbe
   };
   p.dgH = d.gru ? arena.alloc(total * GH) : p.dgX;
   const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
+  if (grads.dy) placeRows(w, grads.dy as Float32Array, dir.bf, p.dy, Hout, d);
   const f = arena.f32();
-  if (grads.dy) f.set(grads.dy, p.dy >> 2);
   f.fill(0, p.dh >> 2, (p.dh >> 2) + B * Hout);
   if (grads.dhN) f.set(grads.dhN.subarray(0, B * Hout), p.dh >> 2);
   if (d.lstm) {
@@ -174,7 +176,7 @@ function gradJob(w: WasmKernels, p: Placed, nt: number): GradsAt {
 
 /** After the GradJob ran: the projection's dW_hr (dhProjᵀ · hUnproj), then every gradient copied out. */
 function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, like: A): RnnGradsOut<A> {
-  const { d, lay } = p.dir;
+  const { d, lay, bf } = p.dir;
   const { H, I, Hout, GH, B, total } = d;
   const { k, arena } = w;
   if (d.proj) {
@@ -184,7 +186,7 @@ function collect<A extends FloatArray>(w: WasmKernels, p: Placed, o: GradsAt, li
   }
   const f = arena.f32();
   return {
-    dx: o.dx ? copyOut(like, f, o.dx, total * I) : null,
+    dx: o.dx ? rowsOut(like, w, o.dx, I, I, d, bf) : null,
     dh0: copyOut(like, f, p.dh, B * Hout),
     dc0: p.dc ? copyOut(like, f, p.dc, B * H) : null,
     dWIh: copyOut(like, f, o.dWIh, GH * I),

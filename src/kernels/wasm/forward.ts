@@ -7,7 +7,7 @@
 import type { FloatArray, RnnForwardArgs, RnnForwardManyResult, RnnForwardResult, RnnGradsIn } from '../rnn.js';
 import { JobKind, LayerJob, LayerJobWords } from './abi.generated.js';
 import { backwardMany } from './backward.js';
-import { copyOut, type Dims, dims, newJob, type SavedLayout, savedLayout, writeFoldedBias, writeSteps } from './layout.js';
+import { copyOut, type Dims, dims, newJob, type PlacedWeights, placeRows, placeWeights, rowsOut, type SavedLayout, savedLayout, writeSteps } from './layout.js';
 import type { WasmKernels } from './loader.js';
 import { batchParts, type Part, runJobs, threadsFor } from './partition.js';
 import { backwardOnce, keepSaved, placeSaved, type Saved, type Slot, unpinOnFailure } from './saved.js';
@@ -15,39 +15,6 @@ import type { ThreadPool } from './threads.js';
 
 /** Inference input projections are done this many rows (at least one step) at a time. */
 const CHUNK_ROWS = 512;
-
-/** The packed weights and biases of a direction in the arena (byte offsets; 0 = absent). */
-interface PlacedWeights {
-  wIh: number;
-  wHh: number;
-  wHr: number;
-  bias: number;
-  bHn: number;
-}
-
-function placeWeights(w: WasmKernels, args: RnnForwardArgs, d: Dims): PlacedWeights {
-  const { k, arena } = w;
-  const { H, I, Hout, GH } = d;
-  const wIh = arena.alloc(k.packedSize(GH, I));
-  const wHh = arena.alloc(k.packedSize(GH, Hout));
-  const wHr = d.proj ? arena.alloc(k.packedSize(Hout, H)) : 0;
-  const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
-  const bias = arena.alloc(GH);
-  const bHn = arena.alloc(H);
-  const f = arena.f32();
-  f.set(args.weights.wIh, raw >> 2);
-  k.packW(raw, I, 1, GH, I, wIh);
-  f.set(args.weights.wHh, raw >> 2);
-  k.packW(raw, Hout, 1, GH, Hout, wHh);
-  if (d.proj) {
-    f.set(args.weights.wHr!, raw >> 2);
-    k.packW(raw, H, 1, Hout, H, wHr);
-  }
-  writeFoldedBias(f, bias, d, args.weights);
-  f.fill(0, bHn >> 2, (bHn >> 2) + H);
-  if (d.gru && args.weights.bHh) f.set(args.weights.bHh.subarray(2 * H, 3 * H), bHn >> 2);
-  return { wIh, wHh, wHr, bias, bHn };
-}
 
 /** Where a placed direction's outputs are (byte offsets), for `finishForward` once its jobs ran. */
 interface PlacedForward {
@@ -139,6 +106,7 @@ function placeForward(
   d: Dims,
   saving: { lay: SavedLayout; slot: Slot } | null,
   parts: number,
+  bf: boolean,
   yOut: { at: number; ld: number } | null = null,
 ): PlacedForward {
   const { H, I, Hout, GH, B, total } = d;
@@ -162,8 +130,8 @@ function placeForward(
   };
   const hN = arena.alloc(B * Hout);
   const jobs = batchParts(args.spec, d, parts).map((q) => forwardJob(w, args, d, q, b));
+  placeRows(w, args.x as Float32Array, bf, b.x, I, d);
   const f = arena.f32();
-  f.set(args.x, b.x >> 2);
   f.set(args.h0.subarray(0, B * Hout), b.hA >> 2);
   f.set(args.h0.subarray(0, B * Hout), b.hB >> 2);
   if (d.lstm) f.set(args.c0!.subarray(0, B * H), b.c >> 2);
@@ -177,8 +145,9 @@ function finishForward<A extends FloatArray>(
   d: Dims,
   out: PlacedForward,
   saving: { lay: SavedLayout; slot: Slot } | null,
+  bf: boolean,
 ): Finished<A> {
-  const { B, Hout, H, total } = d;
+  const { B, Hout, H } = d;
   const f = w.arena.f32();
   // hN: each row's h after its own last step (forward: its last step; reverse: step 0), gathered in the arena.
   let t = 0;
@@ -187,10 +156,11 @@ function finishForward<A extends FloatArray>(
     const row = (out.y >> 2) + (d.offs[t] + b) * out.ldy;
     f.copyWithin((out.hN >> 2) + b * Hout, row, row + Hout);
   }
+  const like = args.x;
   return {
-    y: out.own ? copyOut(args.x, f, out.y, total * Hout) : null,
-    hN: copyOut(args.x, f, out.hN, B * Hout),
-    cN: d.lstm ? copyOut(args.x, f, out.c, B * H) : null,
+    y: out.own ? rowsOut(like, w, out.y, out.ldy, Hout, d, bf) : null,
+    hN: copyOut(like, f, out.hN, B * Hout),
+    cN: d.lstm ? copyOut(like, f, out.c, B * H) : null,
     saved: saving ? keepSaved(w, saving.slot, saving.lay.size) : null,
   };
 }
@@ -205,26 +175,26 @@ export function forwardOne<A extends FloatArray>(w: WasmKernels, args: RnnForwar
   const slots = lay ? placeSaved(w, [lay.size]) : [];
   const { y, hN, cN, saved } = unpinOnFailure(w, slots, () => {
     const saving = lay ? { lay, slot: slots[0] } : null;
-    const placed = placeForward(w, args, d, saving, threads ? threads.n : 1);
+    const placed = placeForward(w, args, d, saving, threads ? threads.n : 1, false);
     runJobs(w, threads, JobKind.forward, placed.jobs);
-    return finishForward(w, args, d, placed, saving);
+    return finishForward(w, args, d, placed, saving, false);
   });
   let backward: RnnForwardResult<A>['backward'] = null;
   if (lay && saved) {
     const { spec, weights, x } = args;
     // Threads again only if the pool that ran the forward (same memory) is still up.
-    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ spec, weights, d, lay, saved, grads, like: x }], retain)[0]);
+    backward = backwardOnce(w, [saved], (grads, retain) => backwardMany(w, threads, [{ spec, weights, d, lay, saved, grads, like: x, bf: false }], retain)[0]);
   }
   return { y: y!, hN, cN, backward };
 }
 
 /**
  * Several directions side by side, direction i whole on thread i, forward and backward (the
- * halves of a bidirectional layer share nothing but their input); with `join` each writes its
- * columns of one (total, sum Hout) output.
+ * halves of a bidirectional layer share nothing but their input), or one after the other on
+ * this thread without `threads`; with `join` each writes its columns of one (total, sum Hout)
+ * output. Batch-first input and outputs with `bf`.
  */
-export function forwardSide<A extends FloatArray>(threads: ThreadPool, argsList: RnnForwardArgs<A>[], join: boolean): RnnForwardManyResult<A> {
-  const w = threads.w;
+export function forwardSide<A extends FloatArray>(w: WasmKernels, threads: ThreadPool | null, argsList: RnnForwardArgs<A>[], join: boolean, bf: boolean): RnnForwardManyResult<A> {
   w.arena.reset();
   const all = argsList.every((a) => a.needsGrad);
   const ds = argsList.map((a) => dims(a.spec));
@@ -239,19 +209,19 @@ export function forwardSide<A extends FloatArray>(threads: ThreadPool, argsList:
     const placed = argsList.map((a, i) => {
       const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
       col += ds[i].Hout;
-      return placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, yOut);
+      return placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, bf, yOut);
     });
     runJobs(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]));
-    return placed.map((p, i) => finishForward(w, argsList[i], ds[i], p, all ? { lay: lays[i]!, slot: slots[i] } : null));
+    return placed.map((p, i) => finishForward(w, argsList[i], ds[i], p, all ? { lay: lays[i]!, slot: slots[i] } : null, bf));
   });
   let backward: RnnForwardManyResult<A>['backward'] = null;
   if (all) {
     const saved = outs.map((o) => o.saved!);
     backward = backwardOnce(w, saved, (grads: RnnGradsIn<A>[], retain) => {
-      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], like: a.x }));
+      const dirs = argsList.map((a, i) => ({ spec: a.spec, weights: a.weights, d: ds[i], lay: lays[i]!, saved: saved[i], grads: grads[i], like: a.x, bf }));
       return backwardMany(w, threads, dirs, retain, true);
     });
   }
-  const joined = joinedP >= 0 ? copyOut(argsList[0].x, w.arena.f32(), joinedP, total * width) : null;
+  const joined = joinedP >= 0 ? rowsOut(argsList[0].x, w, joinedP, width, width, ds[0], bf) : null;
   return { results: outs.map(({ y, hN, cN }) => ({ y, hN, cN })), joined, backward };
 }

@@ -5,7 +5,7 @@
  * Nothing here allocates a JavaScript object per call beyond the results: jobs are written
  * word by word into the arena (each call's garbage is charged to every later call's GC).
  */
-import { type FloatArray, type LayerDims, layerDims, type RnnLayerSpec, type RnnMode, type RnnWeights } from '../rnn.js';
+import { type FloatArray, type LayerDims, layerDims, type RnnForwardArgs, type RnnLayerSpec, type RnnMode, type RnnWeights } from '../rnn.js';
 import { CellMode, LayerJob } from './abi.generated.js';
 import type { WasmKernels } from './loader.js';
 
@@ -94,4 +94,76 @@ export function writeSteps(w: WasmKernels, job: number, bs: Int32Array, offs: In
   i32.set(offs, (at >> 2) + bs.length);
   i32[(job >> 2) + LayerJob.batchSizes] = at;
   i32[(job >> 2) + LayerJob.offs] = at + bs.length * 4;
+}
+
+/**
+ * Reorder the `width`-float rows of a full sequence within the arena view `f` between time-major
+ * (row t*B + b) and batch-first (row b*T + t): from `src` (rows `ld` apart) into dense rows at
+ * `dst`, to batch-first when `toBf`, else from batch-first. One `copyWithin` per row (no array
+ * per row, and faster than an element loop).
+ */
+function swapRows(f: Float32Array, src: number, ld: number, dst: number, width: number, d: Dims, toBf: boolean): void {
+  const { B, T } = d;
+  for (let r = 0; r < d.total; r++) {
+    const t = Math.floor(r / B);
+    const bt = (r - t * B) * T + t;
+    const from = src + (toBf ? r : bt) * ld;
+    f.copyWithin(dst + (toBf ? bt : r) * width, from, from + width);
+  }
+}
+
+/**
+ * Place the rows of `src` (`width` wide; batch-first when `bf`) as the dense time-major rows at
+ * byte `at` of the arena (reordered from a staging copy when batch-first).
+ */
+export function placeRows(w: WasmKernels, src: Float32Array, bf: boolean, at: number, width: number, d: Dims): void {
+  const n = d.total * width;
+  const tmp = bf ? w.arena.alloc(n) : at;
+  const f = w.arena.f32();
+  f.set(src.subarray(0, n), tmp >> 2);
+  if (bf) swapRows(f, tmp >> 2, width, at >> 2, width, d, false);
+}
+
+/**
+ * `width` floats of every row out of the arena (time-major, rows `ld` apart from byte `at`) into
+ * a new array of `like`'s type, batch-first when `bf` (reordered in the arena first).
+ */
+export function rowsOut<A extends FloatArray>(like: A, w: WasmKernels, at: number, ld: number, width: number, d: Dims, bf: boolean): A {
+  const tmp = bf ? w.arena.alloc(d.total * width) : at;
+  const f = w.arena.f32();
+  if (bf) swapRows(f, at >> 2, ld, tmp >> 2, width, d, true);
+  return copyOut(like, f, tmp, d.total * width);
+}
+
+/** The packed weights and biases of a direction in the arena (byte offsets; 0 = absent). */
+export interface PlacedWeights {
+  wIh: number;
+  wHh: number;
+  wHr: number;
+  bias: number;
+  bHn: number;
+}
+
+export function placeWeights(w: WasmKernels, args: RnnForwardArgs, d: Dims): PlacedWeights {
+  const { k, arena } = w;
+  const { H, I, Hout, GH } = d;
+  const wIh = arena.alloc(k.packedSize(GH, I));
+  const wHh = arena.alloc(k.packedSize(GH, Hout));
+  const wHr = d.proj ? arena.alloc(k.packedSize(Hout, H)) : 0;
+  const raw = arena.alloc(Math.max(GH * I, GH * Hout, Hout * H));
+  const bias = arena.alloc(GH);
+  const bHn = arena.alloc(H);
+  const f = arena.f32();
+  f.set(args.weights.wIh, raw >> 2);
+  k.packW(raw, I, 1, GH, I, wIh);
+  f.set(args.weights.wHh, raw >> 2);
+  k.packW(raw, Hout, 1, GH, Hout, wHh);
+  if (d.proj) {
+    f.set(args.weights.wHr!, raw >> 2);
+    k.packW(raw, H, 1, Hout, H, wHr);
+  }
+  writeFoldedBias(f, bias, d, args.weights);
+  f.fill(0, bHn >> 2, (bHn >> 2) + H);
+  if (d.gru && args.weights.bHh) f.set(args.weights.bHh.subarray(2 * H, 3 * H), bHn >> 2);
+  return { wIh, wHh, wHr, bias, bHn };
 }

@@ -39,19 +39,25 @@ function forward<A extends FloatArray>(args: RnnForwardArgs<A>): RnnForwardResul
 }
 
 /**
- * Several directions at once: with a thread pool of at least as many threads, side by side (one
- * per thread, output joined when asked); otherwise one after the other.
+ * Several directions at once: side by side (one per thread) with a pool of at least as many
+ * threads, else one after the other on this thread, joined when asked; batch-first when given so
+ * (`takesBatchFirst`). One direction: `forward` (which may split its batch rows across the threads).
  */
 function forwardMany<A extends FloatArray>(argsList: RnnForwardArgs<A>[], join = false): RnnForwardManyResult<A> {
+  const w = wasmKernels();
   const pool = threadPool();
-  // One direction: forward (which may split its batch rows across the threads).
-  if (!pool || argsList.length < 2 || argsList.length > pool.n || !argsList.every((a) => supports(a.x))) return forwardInTurn({ forward }, argsList);
-  const inference = !argsList.every((a) => a.needsGrad);
-  if (inference && argsList.some((a) => wantsSegments({ ...a, needsGrad: false }))) {
-    return forwardManySegmented(argsList, join, (list) => forwardSide(pool, list, false));
+  const bf = argsList[0]?.batchFirst === true;
+  if (!bf && (!w || argsList.length < 2 || (pool && argsList.length > pool.n) || !argsList.every((a) => supports(a.x)))) return forwardInTurn({ forward }, argsList);
+  if (!bf && !argsList.every((a) => a.needsGrad) && argsList.some((a) => wantsSegments(a, false))) {
+    return pool ? forwardManySegmented(argsList, join, (list) => forwardSide(pool.w, pool, list, false, false)) : forwardInTurn({ forward }, argsList);
   }
-  return forwardSide(pool, argsList, join);
+  return forwardSide(pool ? pool.w : w!, pool, argsList, join, bf);
+}
+
+/** Two directions of float32 rows not cut in time: `forwardMany` runs them batch-first itself. */
+function takesBatchFirst(list: RnnForwardArgs[]): boolean {
+  return list.length === 2 && list.every((a) => supports(a.x) && !wantsSegments(a, false));
 }
 
 /** The WebAssembly SIMD recurrent kernel (float32; the reference kernel for anything else). */
-export const wasmRnnKernel: RnnKernel = { name: 'wasm', supports, forward, forwardMany };
+export const wasmRnnKernel: RnnKernel = { name: 'wasm', supports, forward, forwardMany, takesBatchFirst };

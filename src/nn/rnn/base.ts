@@ -6,7 +6,9 @@
  * op (src/ops/rnn.ts), which runs a whole direction of a layer over a packed sequence through a
  * kernel. Every input form is brought to the packed layout first, so there is one path:
  * - (L, N, Hin): data = (L*N, Hin) rows, batchSizes = [N, N, ..., N];
- * - (N, L, Hin) with batchFirst: transposed to (L, N, Hin) first;
+ * - (N, L, Hin) with batchFirst: handed to the op as it is (`batchFirst`: the kernel reads the
+ *   rows in place, every layer's output is (N, L, ·)); transposed to (L, N, Hin) first only when
+ *   dropout runs between layers (its mask is drawn over the time-major output);
  * - (L, Hin) unbatched: N = 1, the batch dim added and removed again;
  * - a PackedSequence: its data and batchSizes as they are (states permuted with sortedIndices).
  */
@@ -347,16 +349,19 @@ export abstract class RNNBase extends Module {
     }
     checkDtype(input, weight);
     checkInputSize(input.shape, this.inputSize, this.batchFirst && batched);
+    // Batch-first rows go to the layers as they are, unless dropout draws masks between layers
+    // (over time-major rows, as it always has).
+    const direct = this.batchFirst && !(this.dropout > 0 && this.training && this.numLayers > 1);
     const batchDim = this.batchFirst ? 0 : 1;
     const x3 = batched ? input : unsqueeze(input, batchDim);
-    const xt = this.batchFirst ? transpose(x3, 0, 1) : x3;
-    const [L, N] = [xt.shape[0], xt.shape[1]];
+    const xt = this.batchFirst && !direct ? transpose(x3, 0, 1) : x3;
+    const [L, N] = direct ? [xt.shape[1], xt.shape[0]] : [xt.shape[0], xt.shape[1]];
     const hx3 = hx && !batched ? hx.map((t) => unsqueeze(t, 1)) : hx;
     const states = this.initialStates(hx3, N, input.dtype, batched ? input.shape : null);
     const batchSizes = new Int32Array(L).fill(N);
-    const res = this.runStack(reshape(xt, [L * N, this.inputSize]), batchSizes, states);
-    let output = reshape(res.output, [L, N, D * Hout]);
-    if (this.batchFirst) output = transpose(output, 0, 1);
+    const res = this.runStack(direct ? xt : reshape(xt, [L * N, this.inputSize]), batchSizes, states, direct);
+    let output = direct ? res.output : reshape(res.output, [L, N, D * Hout]);
+    if (this.batchFirst && !direct) output = transpose(output, 0, 1);
     if (!batched) {
       return {
         output: squeezeDims(output, [batchDim]),
@@ -390,8 +395,9 @@ export abstract class RNNBase extends Module {
    * packed rows through `rnnLayer`; the directions' outputs are joined `[forward | reverse]` on
    * the feature dim and feed the next layer, through dropout in training except after the last
    * layer (PyTorch's `apply_layer_stack`). Final states are stacked in `layer*D + direction` order.
+   * With `batchFirst`, `data` and every layer's output are (N, L, ·) (every batch size N).
    */
-  private runStack(data: Tensor, batchSizes: Int32Array, states: States): { output: Tensor; h: Tensor; c: Tensor | null } {
+  private runStack(data: Tensor, batchSizes: Int32Array, states: States, batchFirst = false): { output: Tensor; h: Tensor; c: Tensor | null } {
     if (batchSizes.length === 0) throw new RuntimeError('Expected sequence length to be larger than 0 in RNN');
     const D = this.numDirections;
     const B = batchSizes[0];
@@ -417,6 +423,7 @@ export abstract class RNNBase extends Module {
           h0: reshape(narrow(states.h, 0, idx, 1), [B, this.outputHiddenSize]),
           c0: states.c ? reshape(narrow(states.c, 0, idx, 1), [B, this.hiddenSize]) : null,
           reverse: dir === 1,
+          batchFirst,
         };
       });
       // Both directions in one call: a kernel may run them side by side (one per thread).
@@ -427,7 +434,7 @@ export abstract class RNNBase extends Module {
         hs.push(h);
         if (c) cs.push(c);
       }
-      let out = res.joined ?? (D === 2 ? cat(outs, 1) : outs[0]);
+      let out = res.joined ?? (D === 2 ? cat(outs, -1) : outs[0]);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) out = dropoutFn(out, this.dropout, true);
       layerInput = out;
     }
