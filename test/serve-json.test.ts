@@ -2,11 +2,12 @@
  * src/serve/json.ts: the server's float32 → JSON writer. Every float32 it writes reads back
  * (JSON.parse, then Math.fround) as the same float32, bit for bit (-0 included); NaN and ±Infinity
  * as null. Checked on edge values, on every float32 exponent, and on a fixed stride through all
- * 2^32 bit patterns; the text against `toPrecision(9)`'s value.
+ * 2^32 bit patterns; the text against `toPrecision(9)`'s value. And the request reader: the same
+ * float32 rows as JSON.parse for every body it reads, null (the JSON.parse path) for the rest.
  */
 
 import { describe, expect, it } from 'vitest';
-import { resultJson, writeNumber } from '../src/serve/json.js';
+import { readRequest, resultJson, writeNumber } from '../src/serve/json.js';
 
 const text = new TextDecoder();
 const f32 = new Float32Array(1);
@@ -93,5 +94,110 @@ describe('serve JSON numbers (float32, 9 significant digits)', () => {
     ]);
     expect(text.decode(r)).toBe('{"output":[[1,-0,0.25],[null,2,3]],"h_n":[[-1.5]]}');
     expect(text.decode(resultJson([{ name: 'output', shape: [2], data: Float32Array.of(7, 8) }]))).toBe('{"output":[7,8]}');
+  });
+});
+
+/** What the JSON.parse path makes of a body: the rows as float32, or null where the shape is not the usual one. */
+function viaJsonParse(body: string, F: number, maxLength: number): { seqs: Float32Array[]; batch: boolean } | null {
+  let doc: { inputs?: unknown };
+  try {
+    doc = JSON.parse(body) as { inputs?: unknown };
+  } catch {
+    return null;
+  }
+  const inputs = doc.inputs as number[][][] | number[][];
+  const batch = Array.isArray(inputs[0]?.[0]);
+  const seqs = (batch ? (inputs as number[][][]) : [inputs as number[][]]).map((s) => {
+    if (s.length < 1 || s.length > maxLength || s.some((r) => r.length !== F)) throw new Error('not the usual shape');
+    return Float32Array.from(s.flat());
+  });
+  return { seqs, batch };
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && new Uint32Array(a.buffer, a.byteOffset, a.length).every((x, i) => x === new Uint32Array(b.buffer, b.byteOffset, b.length)[i]);
+}
+
+describe('serve request reader (readRequest)', () => {
+  const enc = new TextEncoder();
+  const read = (body: string, F: number, maxLength = 100) => readRequest(enc.encode(body), F, maxLength);
+
+  it('reads the usual bodies to the same float32 bits as JSON.parse (all number spellings, whitespace, key order, batches)', () => {
+    let s = 7;
+    const rnd = (): number => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    // Number spellings: shortest doubles (up to 17 digits: Number() fallback), 9 digits, exponents, huge and tiny, ±0.
+    const spell = [
+      (x: number) => JSON.stringify(x),
+      (x: number) => x.toPrecision(9),
+      (x: number) => x.toExponential(3).replace('e+', 'E+'),
+      (x: number) => (x * 1e-30).toExponential(),
+      (x: number) => (x * 1e36).toExponential(8),
+      (x: number) => (x * 1e50).toExponential(),
+      (x: number) => String(Math.round(x * 1e6)),
+      (x: number) => (x * 1e-7).toFixed(20),
+      () => '-0',
+      () => '0',
+      () => '-0.0e5',
+      () => '123456789012345678901234567890',
+      () => '1e-46',
+      () => '3.4028235677973366e38',
+    ];
+    let checked = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const F = 1 + (trial % 7);
+      const B = 1 + (trial % 4);
+      const lengths = Array.from({ length: B }, () => 1 + Math.floor(rnd() * 9));
+      const seq = (L: number): string[][] => Array.from({ length: L }, () => Array.from({ length: F }, () => spell[Math.floor(rnd() * spell.length)]!((rnd() - 0.5) * 20)));
+      const seqs = lengths.map(seq);
+      const gap = [' ', '', '\n  ', '\t', '\r\n'][trial % 5]!;
+      const row = (r: string[]) => `[${gap}${r.join(`,${gap}`)}${gap}]`;
+      const one = (q: string[][]) => `[${gap}${q.map(row).join(`,${gap}`)}${gap}]`;
+      const inputs = trial % 2 ? one(seqs[0]!) : `[${seqs.map(one).join(`,${gap}`)}]`;
+      const outputs = trial % 3 === 0 ? '' : `"outputs"${gap}:${gap}["h_n", "c_n"]`;
+      const fields = [`"inputs"${gap}:${gap}${inputs}`, outputs].filter((f) => f !== '');
+      const body = `${gap}{${gap}${(trial % 4 === 0 ? fields.reverse() : fields).join(`,${gap}`)}${gap}}${gap}`;
+      const want = viaJsonParse(body, F, 100);
+      const got = read(body, F);
+      expect(got, body).not.toBeNull();
+      expect(got!.batch).toBe(want!.batch);
+      expect(got!.outputs).toEqual(outputs ? ['h_n', 'c_n'] : undefined);
+      expect(got!.seqs.map((q) => q.length)).toEqual(want!.seqs.map((q) => q.length / F));
+      for (const [i, q] of got!.seqs.entries()) expect(sameBits(q.data, want!.seqs[i]!), `${body} sequence ${i}`).toBe(true);
+      checked++;
+    }
+    expect(checked).toBe(200);
+  });
+
+  it('leaves everything else to the JSON.parse path (null): bad JSON, other keys, wrong counts, over maxLength', () => {
+    const bad = [
+      '',
+      '{"inputs": [[1, 2, 3',
+      '{"inputs": [[01, 2]]}',
+      '{"inputs": [[1., 2]]}',
+      '{"inputs": [[.5, 2]]}',
+      '{"inputs": [[+1, 2]]}',
+      '{"inputs": [[1e, 2]]}',
+      '{"inputs": [[-, 2]]}',
+      '{"inputs": [[NaN, 2]]}',
+      '{"inputs": [[1, 2],]}',
+      '{"inputs": [[1, 2]]} x',
+      '{"inputs": [[1, 2]],}',
+      '{"inputs": [[1, 2]], "extra": 1}',
+      '{"inputs": [[1, 2]], "inputs": [[3, 4]]}',
+      '{"inputs": [[1, 2, 3]]}',
+      '{"inputs": [[1]]}',
+      '{"inputs": []}',
+      '{"inputs": [[[1, 2]], []]}',
+      '{"inputs": [[1, "2"]]}',
+      '{"in\\u0070uts": [[1, 2]]}',
+      '{"inputs": [[1, 2]], "outputs": "h_n"}',
+      '[[1, 2]]',
+      `{"inputs": [${Array.from({ length: 4 }, () => '[1, 2]').join(',')}]}`,
+    ];
+    for (const body of bad) expect(read(body, 2, 3), body).toBeNull();
+    expect(read('{"inputs": [[1, 2], [3, 4], [5, 6]]}', 2, 3)?.seqs[0]?.length).toBe(3);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Dynamic batching: concurrent predictions of sequences of different lengths are queued, and
  * whenever a worker is free the queue's head (up to `maxBatch` sequences) is packed into one
- * PackedSequence, run once and cut back per sequence (./model.ts). A batch leaves when a worker
+ * PackedSequence, run once and cut back per sequence (./model.ts). What arrives in one turn of the
+ * event loop is batched together (the queue is looked at in a setImmediate after a submit). A batch leaves when a worker
  * is free and it is full, or its oldest sequence has waited `maxWaitMs` (default 0: at once). No PyTorch twin (TorchServe's and
  * Triton's dynamic batching, for recurrent models without padding).
  *
@@ -163,6 +164,7 @@ export function createBatcher(model: torch.nn.Module, options: BatcherOptions = 
   let head = 0; // queue[head] is the oldest waiting item (the array is compacted now and then)
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running = 0;
+  let pumpSoon = false;
   let closing = false;
   let flushing = false;
   const watchers: ((size: number) => void)[] = [];
@@ -231,7 +233,16 @@ export function createBatcher(model: torch.nn.Module, options: BatcherOptions = 
     }
     const at = performance.now();
     const all = Promise.all(seqs.map((seq) => new Promise<RawResult>((resolve, reject) => queue.push({ seq, at, resolve, reject }))));
-    pump();
+    // Batch at the end of this turn of the event loop, not at once: requests arrive in bursts (the
+    // answers of one batch go out together, and their clients' next requests come back together),
+    // and a free worker that took the burst's first request alone would run batches of one.
+    if (!pumpSoon) {
+      pumpSoon = true;
+      setImmediate(() => {
+        pumpSoon = false;
+        pump();
+      });
+    }
     return all;
   };
 

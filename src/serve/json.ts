@@ -176,3 +176,196 @@ export function resultJson(r: readonly RawTensor[]): Uint8Array {
   const out = new Uint8Array(resultJsonBytes(r));
   return out.subarray(0, resultJsonInto(r, out, 0));
 }
+
+const ascii = new TextDecoder();
+
+/** A request body the fast reader understood: its sequences (rows of F floats), whether it was a batch, and its raw `"outputs"` value. */
+export interface FastRequest {
+  readonly seqs: { readonly data: Float32Array; readonly length: number }[];
+  readonly batch: boolean;
+  readonly outputs: unknown;
+}
+
+/**
+ * Read a JSON request body `{"inputs": [[x, ...], ...]}` (one sequence) or `{"inputs": [[[...]],
+ * ...]}` (a batch), with an optional `"outputs": [...]`, straight from its bytes into float32
+ * rows, without building JavaScript arrays. Only well-formed bodies of that shape whose every row
+ * has F numbers and every sequence 1 to maxLength steps are read; for anything else (other keys,
+ * escapes in strings, bad JSON, a wrong count, ...) it returns null, and the caller's JSON.parse
+ * path says what is wrong. A number is the float32 nearest to JSON.parse's double: decimal
+ * mantissas of at most 15 digits with a power of ten up to 22 are exact in the double arithmetic
+ * (Clinger's fast path); others go through Number().
+ */
+export function readRequest(body: Uint8Array, F: number, maxLength: number): FastRequest | null {
+  const n = body.length;
+  let i = 0;
+  let rows = new Float32Array(Math.max(16, n >> 2));
+  let at = 0;
+  const ws = (): void => {
+    while (i < n) {
+      const c = body[i];
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return;
+      i++;
+    }
+  };
+  /** After a value in a list (`close` ends it): 1 at its end, 0 after a comma (more to come), -1 otherwise. Moves past either. */
+  const next = (close: number): number => {
+    ws();
+    const c = body[i++];
+    return c === close ? 1 : c === 44 ? 0 : -1;
+  };
+  /** One JSON number at i into rows[at]; false if there is none. */
+  const number = (): boolean => {
+    const start = i;
+    let neg = false;
+    if (body[i] === 45) {
+      neg = true;
+      i++;
+    }
+    let m = 0;
+    let digits = 0;
+    let scale = 0;
+    let c = body[i];
+    if (c === 48) {
+      i++;
+      c = body[i];
+    } else if (c >= 49 && c <= 57) {
+      do {
+        m = m * 10 + (c - 48);
+        if (m !== 0) digits++;
+        c = body[++i];
+      } while (c >= 48 && c <= 57);
+    } else return false;
+    if (c === 46) {
+      c = body[++i];
+      if (!(c >= 48 && c <= 57)) return false;
+      do {
+        m = m * 10 + (c - 48);
+        if (m !== 0) digits++;
+        scale--;
+        c = body[++i];
+      } while (c >= 48 && c <= 57);
+    }
+    if (c === 101 || c === 69) {
+      c = body[++i];
+      let eneg = false;
+      if (c === 43 || c === 45) {
+        eneg = c === 45;
+        c = body[++i];
+      }
+      if (!(c >= 48 && c <= 57)) return false;
+      let e = 0;
+      do {
+        if (e < 10000) e = e * 10 + (c - 48);
+        c = body[++i];
+      } while (c >= 48 && c <= 57);
+      scale += eneg ? -e : e;
+    }
+    let v: number;
+    if (digits <= 15 && scale >= -22 && scale <= 22) v = scale < 0 ? m / POW10[60 - scale] : m * POW10[60 + scale];
+    else v = Number(ascii.decode(body.subarray(neg ? start + 1 : start, i)));
+    if (at === rows.length) {
+      const more = new Float32Array(rows.length * 2);
+      more.set(rows);
+      rows = more;
+    }
+    rows[at++] = neg ? -v : v;
+    return true;
+  };
+  /** A sequence `[[F numbers], ...]` at i (its opening bracket already passed); its step count, or -1. */
+  const sequence = (): number => {
+    let steps = 0;
+    for (;;) {
+      ws();
+      if (body[i] !== 91) return -1;
+      i++;
+      for (let f = 0; f < F; f++) {
+        ws();
+        if (f > 0) {
+          if (body[i] !== 44) return -1;
+          i++;
+          ws();
+        }
+        if (!number()) return -1;
+      }
+      ws();
+      if (body[i] !== 93) return -1;
+      i++;
+      steps++;
+      const end = next(93);
+      if (end !== 0) return end === 1 && steps <= maxLength ? steps : -1;
+    }
+  };
+  const lengths: number[] = [];
+  let batch = false;
+  let inputs = false;
+  let outputs: unknown;
+  ws();
+  if (body[i] !== 123) return null;
+  i++;
+  for (;;) {
+    ws();
+    if (body[i] !== 34) return null;
+    const k0 = ++i;
+    while (i < n && body[i] !== 34 && body[i] !== 92) i++;
+    if (body[i] !== 34) return null;
+    const key = i - k0 <= 16 ? ascii.decode(body.subarray(k0, i)) : '';
+    i++;
+    ws();
+    if (body[i] !== 58) return null;
+    i++;
+    ws();
+    if (key === 'inputs' && !inputs) {
+      inputs = true;
+      if (body[i] !== 91) return null;
+      i++;
+      ws();
+      if (body[i] !== 91) return null;
+      // Depth: `[[[` is a batch of sequences, `[[` one sequence.
+      let j = i + 1;
+      while (j < n && (body[j] === 32 || body[j] === 10 || body[j] === 13 || body[j] === 9)) j++;
+      batch = body[j] === 91;
+      if (!batch) {
+        const L = sequence();
+        if (L < 1) return null;
+        lengths.push(L);
+      } else {
+        for (;;) {
+          ws();
+          if (body[i] !== 91) return null;
+          i++;
+          const L = sequence();
+          if (L < 1) return null;
+          lengths.push(L);
+          const end = next(93);
+          if (end < 0) return null;
+          if (end === 1) break;
+        }
+      }
+    } else if (key === 'outputs' && outputs === undefined) {
+      // A short list of names: JSON.parse of its slice (no brackets or escapes inside the names).
+      if (body[i] !== 91) return null;
+      const o0 = i;
+      while (i < n && body[i] !== 93 && body[i] !== 92) i++;
+      if (body[i] !== 93) return null;
+      i++;
+      try {
+        outputs = JSON.parse(ascii.decode(body.subarray(o0, i)));
+      } catch {
+        return null;
+      }
+    } else return null;
+    const end = next(125);
+    if (end < 0) return null;
+    if (end === 1) break;
+  }
+  ws();
+  if (i !== n || !inputs) return null;
+  const seqs: { data: Float32Array; length: number }[] = [];
+  let off = 0;
+  for (const L of lengths) {
+    seqs.push({ data: rows.subarray(off, off + L * F), length: L });
+    off += L * F;
+  }
+  return { seqs, batch, outputs };
+}
