@@ -20,6 +20,7 @@
  * down, so a process exits normally.
  */
 #define NAPI_VERSION 8
+#include <malloc.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <signal.h>
@@ -718,6 +719,28 @@ static napi_value js_test_stall(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/**
+ * keepFreedMemory(trimBytes, mmapBytes): glibc's malloc keeps up to trimBytes of freed memory at
+ * the top of its heap (M_TRIM_THRESHOLD) and serves blocks below mmapBytes from the heap
+ * (M_MMAP_THRESHOLD) instead of handing them back to the system at every free. A training loop's
+ * garbage ArrayBuffers (tens of MB freed at each garbage collection, allocated again at the next
+ * steps) then reuse the same pages instead of being unmapped and faulted in again, which made the
+ * process's RSS swing by ±10% from one collection to the next. Process-wide; returns whether both
+ * settings took. loader.ts calls it once (TORCHLET_MALLOC_TUNING=0 or the user's own malloc
+ * settings leave glibc's defaults).
+ */
+static napi_value js_keep_freed_memory(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value r;
+  if (!get_args(env, info, &a, 2)) return NULL;
+  const double trim = num(&a, 0), mmap = num(&a, 1);
+  if (!a.failed && (trim < 0 || mmap < 0 || trim > 1073741824.0 || mmap > 33554432.0)) fail(&a, 1, "torchlet native: bad malloc thresholds");
+  if (a.failed) return NULL;
+  const int ok = mallopt(M_MMAP_THRESHOLD, (int)mmap) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim) == 1;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 /** fmaPeak(rounds): the register-only multiply-add loop (bench: the core's peak at this width). */
 static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
   args_t a;
@@ -752,7 +775,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   } fns[] = {{"gemm", js_gemm},       {"unary", js_unary},           {"forward", js_forward},    {"backward", js_backward},
              {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak},
              {"gemmProbe", js_gemm_probe}, {"forwardMany", js_forward_many}, {"backwardMany", js_backward_many},
-             {"testStall", js_test_stall}};
+             {"testStall", js_test_stall}, {"keepFreedMemory", js_keep_freed_memory}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

@@ -158,16 +158,28 @@ static void pack_b(const float *b, long rsB, long csB, int n, int k, int p0, int
 /*
  * The register tile: C[R, NR] (+)= A[R, kc] · Bpanel[kc, NR]. Every element's arithmetic is the
  * same in every variant: C (or 0), then each k in order, one multiply-add; so a row's result does
- * not depend on which thread's rows it falls in. Full tiles (R = MR) read A with one stride known
- * to be 1 (rows contiguous, or A given as its transpose); the few rows left at the bottom go
- * through R = 4, 2 with both strides, and a last single row through tile_1.
+ * not depend on where it falls in M (which tile, which thread, how many rows are batched with it:
+ * what serving batched requests needs). Full tiles (R = MR) read A with one stride known to be 1
+ * (rows contiguous, or A given as its transpose); the few rows left at the bottom go through R = 4,
+ * 2 with both strides, and an odd last row through row_panels.
  */
+/** N pairs of accumulators from C (or 0): pair i's first vector at AT(i). */
+#define ACC_IN(N, S0, S1, AT)                                                          \
+  vf S0[N], S1[N];                                                                     \
+  for (int i_ = 0; i_ < N; i_++) {                                                     \
+    S0[i_] = acc ? LD(AT(i_)) : (vf){0};                                               \
+    S1[i_] = acc ? LD(AT(i_) + VW) : (vf){0};                                          \
+  }
+/** ... and back. */
+#define ACC_OUT(N, S0, S1, AT)                                                         \
+  for (int i_ = 0; i_ < N; i_++) {                                                     \
+    ST(AT(i_), S0[i_]);                                                                \
+    ST(AT(i_) + VW, S1[i_]);                                                           \
+  }
+#define C_ROW(i) (c + (i) * ldc)
+
 #define TILE_BODY(R, A_AT)                                                             \
-  vf c0[R], c1[R];                                                                     \
-  for (int r = 0; r < R; r++) {                                                        \
-    c0[r] = acc ? LD(c + r * ldc) : (vf){0};                                           \
-    c1[r] = acc ? LD(c + r * ldc + VW) : (vf){0};                                      \
-  }                                                                                    \
+  ACC_IN(R, c0, c1, C_ROW)                                                             \
   for (int kk = 0; kk < kc; kk++) {                                                    \
     const vf b0 = LD(bp), b1 = LD(bp + VW);                                            \
     bp += NR;                                                                          \
@@ -177,10 +189,7 @@ static void pack_b(const float *b, long rsB, long csB, int n, int k, int p0, int
       c1[r] = av * b1 + c1[r];                                                         \
     }                                                                                  \
   }                                                                                    \
-  for (int r = 0; r < R; r++) {                                                        \
-    ST(c + r * ldc, c0[r]);                                                            \
-    ST(c + r * ldc + VW, c1[r]);                                                       \
-  }
+  ACC_OUT(R, c0, c1, C_ROW)
 
 /** A rows contiguous: element (r, kk) at a[r * lda + kk]. */
 static inline void tile_rows(int kc, const float *a, long lda, const float *bp, float *c, long ldc, int acc) {
@@ -200,35 +209,55 @@ TILE_FEW(4)
 TILE_FEW(2)
 
 /**
- * One row (a batch of one: a matrix-vector product): four partial sums over k mod 4, so the
- * multiply-adds do not wait on each other, added at the end. Another order than the wider tiles,
- * but a row always lands in the same kind of tile whatever the thread count (parts start at
- * multiples of MR), so results still do not depend on it.
+ * One row (a batch of one: a matrix-vector product, or the odd row left at the bottom) against np
+ * consecutive panels, the first at bp (panel q at bp + q * pstride), C from c (panel q at c + q * NR);
+ * the last panel has nlast (1..NR) columns. The arithmetic of TILE_BODY exactly (C or 0, then each
+ * k in order, one multiply-add), so a row's result does not depend on where it falls in M; several
+ * panels at a time give 8-16 independent accumulators, which hide the multiply-add latency.
  */
-static void tile_1(int kc, const float *a, long rsA, long csA, const float *bp, float *c, long ldc, int acc) {
-  vf s0[4] = {{0}}, s1[4] = {{0}};
-  int kk = 0;
-  for (; kk + 4 <= kc; kk += 4, bp += 4 * NR)
-    for (int u = 0; u < 4; u++) {
-      const float av = a[(kk + u) * csA];
-      s0[u] = av * LD(bp + u * NR) + s0[u];
-      s1[u] = av * LD(bp + u * NR + VW) + s1[u];
-    }
-  for (; kk < kc; kk++, bp += NR) {
-    const float av = a[kk * csA];
-    s0[0] = av * LD(bp) + s0[0];
-    s1[0] = av * LD(bp + VW) + s1[0];
+#define ROW_BODY(Q, CP)                                                                \
+  ACC_IN(Q, s0, s1, CP)                                                                \
+  for (int kk = 0; kk < kc; kk++) {                                                    \
+    const float av = a[kk * csA];                                                      \
+    for (int u = 0; u < Q; u++) {                                                      \
+      const float *b = bq + u * pstride + kk * NR;                                     \
+      s0[u] = av * LD(b) + s0[u];                                                      \
+      s1[u] = av * LD(b + VW) + s1[u];                                                 \
+    }                                                                                  \
+  }                                                                                    \
+  ACC_OUT(Q, s0, s1, CP)
+
+#define ROW_PANELS(Q)                                                                  \
+  for (; q + Q <= full; q += Q) {                                                      \
+    const float *bq = bp + q * pstride;                                                \
+    float *cq = c + q * NR;                                                            \
+    ROW_BODY(Q, CQ_PANEL)                                                              \
   }
-  vf r0 = (s0[0] + s0[1]) + (s0[2] + s0[3]), r1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
-  if (acc) {
-    r0 = LD(c) + r0;
-    r1 = LD(c + VW) + r1;
+
+#define CQ_PANEL(i) (cq + (i) * NR)
+#define CT_PANEL(i) (ct + (i) * NR)
+
+static void row_panels(int kc, const float *a, long csA, const float *bp, long pstride, int np, int nlast, float *c, int acc) {
+  const int full = nlast == NR ? np : np - 1;
+  int q = 0;
+  /* As many panels at a time as the registers hold (AVX-512: 32 vector registers; else 16). */
+#if defined(TL_ISA_AVX512)
+  ROW_PANELS(8)
+#endif
+  ROW_PANELS(4)
+  ROW_PANELS(2)
+  ROW_PANELS(1)
+  if (full < np) {
+    float ct[NR];
+    float *cq = c + q * NR;
+    for (int j = 0; j < NR; j++) ct[j] = acc && j < nlast ? cq[j] : 0.0f;
+    const float *bq = bp + q * pstride;
+    ROW_BODY(1, CT_PANEL)
+    memcpy(cq, ct, (size_t)nlast * 4);
   }
-  ST(c, r0);
-  ST(c + VW, r1);
 }
 
-/** A partial tile: mr < MR rows as tiles of 4, 2, 1; nr < NR columns through a copy of C. */
+/** A partial tile: mr < MR rows (even, or MR) as tiles of 4, 2; nr < NR columns through a copy of C. */
 static void tile_edge(int mr, int nr, int kc, const float *a, long rsA, long csA, const float *bp, float *c, long ldc, int acc) {
   float ct[MR * NR];
   float *cc = c;
@@ -246,18 +275,15 @@ static void tile_edge(int mr, int nr, int kc, const float *a, long rsA, long csA
     r = MR;
   }
   for (; mr - r >= 4; r += 4) tile_4(kc, a + r * rsA, rsA, csA, bp, cc + r * ldcc, ldcc, acc);
-  if (mr - r >= 2) {
-    tile_2(kc, a + r * rsA, rsA, csA, bp, cc + r * ldcc, ldcc, acc);
-    r += 2;
-  }
-  if (mr - r >= 1) tile_1(kc, a + r * rsA, rsA, csA, bp, cc + r * ldcc, ldcc, acc);
+  if (mr - r >= 2) tile_2(kc, a + r * rsA, rsA, csA, bp, cc + r * ldcc, ldcc, acc);
   if (nr < NR)
     for (int q = 0; q < mr; q++) memcpy(c + q * ldc, ct + q * NR, (size_t)nr * 4);
 }
 
 /**
  * C[m, panels p0..p1 of n] (+)= A (m, k) · B, with B packed whole (pack_b, all k rows). One of
- * rsA, csA must be 1. Loops: K blocks, row blocks of MC, panels, MR-row tiles.
+ * rsA, csA must be 1. Loops: K blocks, row blocks of MC, panels, MR-row tiles; an odd row left at
+ * the bottom of a row block goes through row_panels. Every tile kind does the same arithmetic.
  */
 static void gemm_packed(int m, int n, int k, const float *a, long rsA, long csA, const float *bp, int p0, int p1, float *c, long ldc, int accumulate) {
   if (k == 0) {
@@ -270,7 +296,13 @@ static void gemm_packed(int m, int n, int k, const float *a, long rsA, long csA,
     const int acc = accumulate || kb > 0;
     for (int ib = 0; ib < m; ib += MC) {
       if (tl_beat()) return;
-      const int ie = (int)lmin(m, ib + MC);
+      const int ie0 = (int)lmin(m, ib + MC);
+      const int ie = ie0 - (((ie0 - ib) % MR) & 1);
+      if (ie < ie0) {
+        const int nlast = (int)lmin(NR, n - (long)(p1 - 1) * NR);
+        row_panels(kc, a + (long)ie * rsA + (long)kb * csA, csA, bp + (long)p0 * k * NR + (long)kb * NR, (long)k * NR, p1 - p0, nlast, c + (long)ie * ldc + p0 * NR,
+                   acc);
+      }
       for (int p = p0; p < p1; p++) {
         const int nr = (int)lmin(NR, n - p * NR);
         const float *b = bp + (long)p * k * NR + (long)kb * NR;

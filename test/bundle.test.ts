@@ -79,6 +79,11 @@ describe('browser bundles (esbuild)', () => {
     // methods installed: 35.7 KB, so ~24 KB are the methods' ops); see /README.md "browser app".
     if (b.gzip > 50 * 1024) console.log(`[bundle.test] over issue 19's 50 KB target by ${kb(b.gzip - 50 * 1024)}`);
     // Issue 13's scatterReduce / scatter(reduce=) and the dtype keyword of the reductions: 57.7 -> 60.0 KB (s6).
+    // s7 (60.8 KB): with the methods' files replaced by empty modules the same app is 36.2 KB; the
+    // methods add the op code they call (minified: reductions 12.9 KB, math 8.2, elementwise 8.1,
+    // indexing 7.8, inplace 6.5, scatter 5.1, shape 4.5, matmul 3.5, matrix 3.2, random 3.0, ...). No
+    // module is there for anything else (no conv/norm kernels, ONNX, io, optimizers, losses); about
+    // 15 KB of the gzipped JS is string literals (PyTorch's messages). This bound stops growth.
     expect(b.gzip).toBeLessThanOrEqual(61 * 1024);
     expect(b.inputs).toContain('src/nn/rnn/layers.ts');
     const unwanted = b.inputs.filter((f) => /loss|norm|conv|embedding|optim|onnx|\/io\//i.test(f));

@@ -8,6 +8,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -112,8 +113,12 @@ function prefixed(prefix: string, m: torch.nn.Module): Record<string, torch.Tens
 }
 
 /** No temporary file left behind (of `name`, when other runs may be writing in the same folder). */
-// Atomic writes' temporary files are `.torchlet-<hash>-....tmp` (src/node.ts), whatever the target's name.
-const noStrayFiles = (dir: string, _name = '') => expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') && f.startsWith('.torchlet-'))).toEqual([]);
+// Atomic writes' temporary files are `.torchlet-<first 16 hex of sha256(target's name)>-....tmp`
+// (src/node.ts): with a name, only that target's count (a concurrent convert writes beside it).
+const noStrayFiles = (dir: string, name = '') => {
+  const stem = name === '' ? '.torchlet-' : `.torchlet-${createHash('sha256').update(name).digest('hex').slice(0, 16)}-`;
+  expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') && f.startsWith(stem))).toEqual([]);
+};
 
 describe.concurrent('help and usage', () => {
   it('--help on the program and on every command: exit 0', async () => {

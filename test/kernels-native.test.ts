@@ -240,6 +240,40 @@ console.log(JSON.stringify(out));`;
   });
 });
 
+describe('memory a training loop frees (glibc malloc kept for reuse, bench/rss.ts)', () => {
+  /** In a child: 48 MB of ArrayBuffers made, dropped and collected; MB of RSS it grew by, and kept afterwards. */
+  function retained(env: Record<string, string>): { grew: number; kept: number } {
+    const src = (f: string): string => JSON.stringify(fileURLToPath(new URL(`../src/${f}`, import.meta.url)));
+    const script = `import { nativeKernels } from ${src('kernels/native/loader.ts')};
+import { setKernelPreference } from ${src('kernels/wasm/loader.ts')};
+setKernelPreference('native');
+if (!nativeKernels()) throw new Error('native kernels did not load');
+const MB = 1 << 20, mem = () => process.memoryUsage();
+const r0 = mem().rss;
+let arrays = Array.from({ length: 24 }, () => new Float32Array(MB / 2).fill(1));
+const r1 = mem().rss, ab1 = mem().arrayBuffers;
+arrays = null;
+// Wait (bounded) until V8 has freed the buffers' memory, then look at what the process kept.
+for (let i = 0; i < 500 && mem().arrayBuffers > ab1 - 40 * MB; i++) { globalThis.gc(); await new Promise((ok) => setTimeout(ok, 10)); }
+if (mem().arrayBuffers > ab1 - 40 * MB) throw new Error('the buffers were not collected');
+console.log(JSON.stringify({ grew: (r1 - r0) / MB, kept: (mem().rss - r0) / MB }));`;
+    // Without the user's own malloc settings (which the addon leaves alone).
+    const childEnv: Record<string, string | undefined> = { ...process.env, GLIBC_TUNABLES: undefined, MALLOC_TRIM_THRESHOLD_: undefined, MALLOC_MMAP_THRESHOLD_: undefined, ...env };
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: childEnv });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  }
+
+  it('loading the addon lets glibc keep freed memory for the next steps (TORCHLET_MALLOC_TUNING=0: handed back at once, as glibc does by default)', () => {
+    if (!onLinuxX64) return;
+    const tuned = retained({});
+    const plain = retained({ TORCHLET_MALLOC_TUNING: '0' });
+    expect(tuned.grew).toBeGreaterThan(40);
+    expect(plain.grew).toBeGreaterThan(40);
+    expect(tuned.kept, 'kept for reuse').toBeGreaterThan(0.75 * tuned.grew);
+    expect(plain.kept, 'handed back').toBeLessThan(0.25 * plain.grew);
+  });
+});
+
 describe('the WebAssembly workers while native runs', () => {
   it('setNumThreads(2) does not start them; the first WebAssembly op that needs them does', async () => {
     await setNumThreads(1);
@@ -367,5 +401,114 @@ describe('fallback to WebAssembly, silently', () => {
     expect(nativeRnnKernel.supports(new Float32Array(1))).toBe(false);
     setKernelPreference('ref');
     expect(kernelInfo().tier).toBe('ref');
+  });
+});
+
+/**
+ * Batch invariance (what `torchlet serve` promises: a request batched with others gives the bits of
+ * running it alone): a GEMM row's result must not depend on where it falls in M (a full MR-row
+ * tile, the 4- and 2-row bottom tiles, an odd last row, another row block or thread), and a
+ * recurrent layer's sequence must give the same output rows and final state alone or packed
+ * with sequences of other lengths.
+ */
+describe('native batch invariance', () => {
+  afterEach(async () => {
+    await setNumThreads(1);
+  });
+
+  const bits = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+
+  for (const isa of isas) {
+    it(`${isa}: every row of a GEMM equals the row computed alone, for M = 1..19 and 131, A by rows or transposed, with and without accumulate`, () => {
+      setKernelPreference(`native-${isa}`);
+      const k = nativeKernels()!;
+      const [K, N, Mmax] = [300, 70, 131];
+      const b = rand(K * N, 1);
+      const a = rand(Mmax * K, 2);
+      const c0 = rand(Mmax * N, 3);
+      for (const acc of [0, 1]) {
+        const alone = Array.from({ length: Mmax }, (_, r) => {
+          const c = c0.slice(r * N, (r + 1) * N);
+          k.gemm(1, N, K, a.subarray(r * K), K, 1, b, N, 1, c, N, acc);
+          return bits(c);
+        });
+        for (const m of [...Array.from({ length: 19 }, (_, i) => i + 1), Mmax]) {
+          const rows = c0.slice(0, m * N);
+          k.gemm(m, N, K, a, K, 1, b, N, 1, rows, N, acc);
+          // The same rows stored transposed (A's element (r, kk) at at[kk * m + r]): the column-reading tiles.
+          const at = new Float32Array(K * m);
+          for (let r = 0; r < m; r++) for (let kk = 0; kk < K; kk++) at[kk * m + r] = a[r * K + kk]!;
+          const cols = c0.slice(0, m * N);
+          k.gemm(m, N, K, at, 1, m, b, N, 1, cols, N, acc);
+          for (let r = 0; r < m; r++) {
+            expect(bits(rows.subarray(r * N, (r + 1) * N)), `M=${m} row ${r} accumulate=${acc}`).toBe(alone[r]);
+            expect(bits(cols.subarray(r * N, (r + 1) * N)), `M=${m} row ${r} transposed accumulate=${acc}`).toBe(alone[r]);
+          }
+        }
+      }
+    });
+  }
+
+  /** Sequences of lengths `lens` (non-increasing), packed; each one's rows and states. */
+  function packed(mode: RnnLayerSpec['mode'], proj: number, reverse: boolean, lens: number[]) {
+    const [H, I] = [64, 32];
+    const P = proj || H;
+    const G = gateCount(mode);
+    const spec = (batchSizes: Int32Array): RnnLayerSpec => ({ mode, inputSize: I, hiddenSize: H, projSize: proj, batchSizes, reverse });
+    const weights = { wIh: rand(G * H * I, 11), wHh: rand(G * H * P, 12).map((v) => v * 0.2), bIh: rand(G * H, 13), bHh: rand(G * H, 14), wHr: proj ? rand(P * H, 15) : null };
+    const seqs = lens.map((len, s) => ({ x: rand(len * I, 20 + s), h0: rand(P, 40 + s), c0: mode === 'LSTM' ? rand(H, 60 + s) : null }));
+    const T = lens[0]!;
+    const batchSizes = Int32Array.from({ length: T }, (_, t) => lens.filter((l) => l > t).length);
+    const rowOf: number[][] = [];
+    const x: number[] = [];
+    let row = 0;
+    for (let t = 0; t < T; t++)
+      for (let s = 0; s < batchSizes[t]!; s++) {
+        (rowOf[s] ??= []).push(row++);
+        x.push(...seqs[s]!.x.subarray(t * I, (t + 1) * I));
+      }
+    const all: RnnForwardArgs<Float32Array> = {
+      spec: spec(batchSizes),
+      weights,
+      x: Float32Array.from(x),
+      h0: Float32Array.from(seqs.flatMap((q) => [...q.h0])),
+      c0: mode === 'LSTM' ? Float32Array.from(seqs.flatMap((q) => [...q.c0!])) : null,
+      needsGrad: false,
+    };
+    const alone = seqs.map((q, s): RnnForwardArgs<Float32Array> => ({ spec: spec(new Int32Array(lens[s]!).fill(1)), weights, x: q.x, h0: q.h0, c0: q.c0, needsGrad: false }));
+    return { all, alone, rowOf, P };
+  }
+
+  it('the recurrent layer: each sequence alone gives bit for bit its output rows and h_n / c_n packed among 11 of other lengths (every mode, projection, reverse, every ISA, 1 and 2 threads)', async () => {
+    const lens = [40, 37, 37, 31, 28, 25, 19, 16, 13, 7, 1];
+    const cases = [
+      ['LSTM', 0],
+      ['LSTM', 24],
+      ['GRU', 0],
+      ['RNN_TANH', 0],
+      ['RNN_RELU', 0],
+    ] as const;
+    for (const threads of [1, 2]) {
+      await setNumThreads(threads);
+      for (const isa of isas) {
+        setKernelPreference(`native-${isa}`);
+        for (const [mode, proj] of cases)
+          for (const reverse of [false, true]) {
+            const name = `${isa} ${mode}${proj ? ' proj' : ''}${reverse ? ' reverse' : ''} ${threads}T`;
+            const { all, alone, rowOf, P } = packed(mode, proj, reverse, lens);
+            const jobs = nativeKernels()!.info().poolJobs;
+            const r = nativeRnnKernel.forward(all);
+            if (threads === 2) expect(nativeKernels()!.info().poolJobs, `${name}: split across the pool`).toBeGreaterThan(jobs);
+            const H = all.spec.hiddenSize;
+            alone.forEach((args, s) => {
+              const one = nativeRnnKernel.forward(args);
+              const y = Float32Array.from(rowOf[s]!.flatMap((row) => [...r.y.subarray(row * P, (row + 1) * P)]));
+              expect(bits(y), `${name}: output of sequence ${s}`).toBe(bits(one.y));
+              expect(bits(r.hN.subarray(s * P, (s + 1) * P)), `${name}: h_n of sequence ${s}`).toBe(bits(one.hN));
+              if (one.cN) expect(bits(r.cN!.subarray(s * H, (s + 1) * H)), `${name}: c_n of sequence ${s}`).toBe(bits(one.cN));
+            });
+          }
+      }
+    }
   });
 });

@@ -31,6 +31,8 @@ export interface NativeAddon {
   useIsa(isa: NativeIsa | 'auto'): boolean;
   /** Pool size for the next calls, and how long a call waits on a worker that makes no progress before giving the pool up. */
   setThreads(n: number, deadAfterMs: number): void;
+  /** glibc malloc keeps freed memory for reuse (M_TRIM_THRESHOLD, M_MMAP_THRESHOLD; process-wide): whether it took. */
+  keepFreedMemory(trimBytes: number, mmapBytes: number): boolean;
   /** Test hook: the next pool job's first task taken by a worker sleeps `ms` without progress (the caller leaves every task to the workers). */
   testStall(ms: number): void;
   fmaPeak(rounds: number): number;
@@ -62,6 +64,7 @@ const FILE = 'torchlet.linux-x64.node';
 const PLACES = ['./', '../kernels/native/'];
 
 interface NodeProcess {
+  env?: Record<string, string | undefined>;
   platform?: string;
   arch?: string;
   versions?: { node?: string };
@@ -99,12 +102,31 @@ function load(): NativeAddon | null {
       whyNot = `${FILE} was built from other sources (${got}, expected ${sourceHash}): run npm run build:native`;
       return null;
     }
+    keepFreedMemory(proc, m.exports);
     return m.exports;
   } catch (e) {
     // e.g. "version `GLIBC_2.34' not found": a system older than the binary needs.
     whyNot = `${FILE} failed to load: ${(e as Error).message}`;
     return null;
   }
+}
+
+/** Freed memory glibc keeps at the top of its heap, and the block size from which it maps blocks of their own (its dynamic maximum). */
+export const MALLOC_KEEP = { trimBytes: 256 << 20, mmapBytes: 32 << 20 };
+
+/**
+ * Once, when the addon loads: let glibc's malloc keep freed memory for reuse (see the addon's
+ * keepFreedMemory). Without it a training loop's RSS saws up and down (W2: 205-257 MB from one
+ * collection to the next) as each garbage collection frees tens of MB of ArrayBuffers that glibc
+ * hands back to the system and the next steps fault in again; with it RSS holds still between the
+ * rare resizes of V8's own heap (bench/rss.ts). Left alone when TORCHLET_MALLOC_TUNING=0 or the
+ * user set glibc's malloc thresholds.
+ */
+function keepFreedMemory(proc: NodeProcess, k: NativeAddon): void {
+  const env = proc.env ?? {};
+  const own = /malloc\.(trim|mmap)_threshold/.test(env.GLIBC_TUNABLES ?? '') || env.MALLOC_TRIM_THRESHOLD_ !== undefined || env.MALLOC_MMAP_THRESHOLD_ !== undefined;
+  if (env.TORCHLET_MALLOC_TUNING === '0' || own) return;
+  k.keepFreedMemory(MALLOC_KEEP.trimBytes, MALLOC_KEEP.mmapBytes);
 }
 
 const wanted = (p: KernelPreference): NativeIsa | 'auto' | null =>
