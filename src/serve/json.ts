@@ -17,28 +17,19 @@ const u32 = new Uint32Array(f32.buffer);
 /** Most bytes one number takes: `-0.0000123456789` (`-1.23456789e-45` is one less). */
 const NUMBER_BYTES = 16;
 
-/** "00" to "99" as bytes. */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
+/** "000" to "999": three ASCII digits in the low bytes of a little-endian uint32. */
+const TRIPLES = Uint32Array.from({ length: 1000 }, (_, i) => (48 + Math.floor(i / 100)) | ((48 + (Math.floor(i / 10) % 10)) << 8) | ((48 + (i % 10)) << 16));
 
-/** The 9 digits of the integer n (1e8 <= n < 1e9) at out[p .. p + 9), in int32 arithmetic (divisions by constants). */
-function nineDigits(n: number, out: Uint8Array, p: number): void {
-  const hi = (n / 10000) | 0; // the first 5 digits
-  const lo = n - hi * 10000;
-  const a = (lo / 100) | 0;
-  const b = (lo - a * 100) << 1;
-  const h = (hi / 100) | 0; // the first 3
-  const c = (hi - h * 100) << 1;
-  const d = (h / 10) | 0;
-  const d0 = (d / 10) | 0;
-  out[p] = 48 + d0;
-  out[p + 1] = 48 + d - d0 * 10;
-  out[p + 2] = 48 + h - d * 10;
-  out[p + 3] = PAIRS[c];
-  out[p + 4] = PAIRS[c + 1];
-  out[p + 5] = PAIRS[a << 1];
-  out[p + 6] = PAIRS[(a << 1) + 1];
-  out[p + 7] = PAIRS[b];
-  out[p + 8] = PAIRS[b + 1];
+/** The 9 digits of the integer n (1e8 <= n < 1e9) at [p, p + 9) of dv's bytes: three groups of three, int32 arithmetic. */
+function nineDigits(n: number, dv: DataView, p: number): void {
+  const a = (n / 1000000) | 0;
+  const r = n - a * 1000000;
+  const b = (r / 1000) | 0;
+  const c = TRIPLES[r - b * 1000];
+  dv.setUint32(p, TRIPLES[a], true); // its 4th byte is overwritten by the next group
+  dv.setUint32(p + 3, TRIPLES[b], true);
+  dv.setUint16(p + 6, c, true);
+  dv.setUint8(p + 8, c >>> 16);
 }
 
 /**
@@ -49,6 +40,7 @@ function nineDigits(n: number, out: Uint8Array, p: number): void {
  * the workers' young-generation collections a sizeable part of their time).
  */
 export function writeNumbers(d: Float32Array, start: number, count: number, out: Uint8Array, at: number): number {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let k = 0; k < count; k++) {
     if (k > 0) out[at++] = 44; // ,
     let v = d[start + k];
@@ -85,10 +77,10 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
     // All 9 digits are written, then the trailing zeros dropped (the first digit is not 0).
     if (e < 0 && e >= -5) {
       // 0.000123
-      out[at++] = 48;
-      out[at++] = 46;
+      dv.setUint16(at, 0x2e30, true); // 0.
+      at += 2;
       for (let i = -1; i > e; i--) out[at++] = 48;
-      nineDigits(n, out, at);
+      nineDigits(n, dv, at);
       at += 9;
       while (out[at - 1] === 48) at--;
       continue;
@@ -96,7 +88,7 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
     let end: number;
     if (e >= 0 && e < 9) {
       // 123.456: the digits one place on, the integer's digits moved back over the point's place
-      nineDigits(n, out, at + 1);
+      nineDigits(n, dv, at + 1);
       for (let i = 0; i <= e; i++) out[at + i] = out[at + i + 1];
       out[at + e + 1] = 46;
       end = at + 10;
@@ -105,7 +97,7 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
       continue;
     }
     // 1.23e-7
-    nineDigits(n, out, at + 1);
+    nineDigits(n, dv, at + 1);
     out[at] = out[at + 1];
     out[at + 1] = 46;
     end = at + 10;
