@@ -181,10 +181,12 @@ export function zipSync(data, opts) {
     explain: ['explain/index.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
     train: ['optim/index.js', 'utils/index.js', 'nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
     nn: ['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
-    ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
+    ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
     // The reference recurrent kernel's loops (when 'ref' is chosen or no faster kernel takes the
-    // call), the thread pool (at the first recurrent op or thread setting), tensor printing.
+    // call), the thread pool (at the first recurrent op or thread setting), the WebAssembly
+    // recurrent backward (at the first backward through a layer), tensor printing.
     ref: ['kernels/ref/rnn-loops.js'],
+    backward: ['kernels/wasm/backward.js'],
     threads: ['kernels/wasm/threads.js'],
     format: ['tensor/format.js'],
   };
@@ -192,8 +194,8 @@ export function zipSync(data, opts) {
     ...['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
     ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
     ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
-    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
-    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/threads.js', 'tensor/format.js'],
+    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
+    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/threads.js', 'kernels/wasm/backward.js', 'tensor/format.js'],
   ];
   const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
   const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));
