@@ -14,8 +14,7 @@
  */
 import { RuntimeError, SizeError } from '../../errors.js';
 import { activeKernels, type KernelFlavour, type KernelPreference, kernelPreference } from '../wasm/loader.js';
-import { setPoolStartPolicy, threadTuning } from '../wasm/thread-settings.js';
-import { getNumThreads } from '../wasm/threads.js';
+import { getNumThreads, setPoolStartPolicy, threadTuning } from '../wasm/threads.js';
 import { sourceHash } from './binary.generated.js';
 
 /** The addon's functions (native/addon.c). Arrays are used in place; offsets are subarrays. */

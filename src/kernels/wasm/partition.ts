@@ -9,8 +9,7 @@ import type { RnnLayerSpec } from '../rnn.js';
 import { EachList, EachListWords, JobKind } from './abi.generated.js';
 import type { Dims } from './layout.js';
 import type { WasmKernels } from './loader.js';
-import { threadTuning } from './thread-settings.js';
-import { getNumThreads, runOnThreads, type ThreadPool, threadPool } from './threads.js';
+import { getNumThreads, runOnThreads, type ThreadPool, threadPool, threadTuning } from './threads.js';
 
 /** One part of a layer's batch rows: rows from r0, with its own steps (see partSteps). */
 export interface Part {

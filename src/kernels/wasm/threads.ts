@@ -13,13 +13,8 @@
  * each, also from inside the kernels' loops: assembly/beat.ts); a caller whose workers neither
  * finish nor beat for `threadTuning.deadAfterMs` throws and the pool is rebuilt at the next call.
  * Every wait is bounded.
- *
- * The settings that must exist before any of this runs (tuning, MAX_THREADS, the start policy) are
- * in ./thread-settings.ts: the Node bundle loads this module's code at its first call
- * (tools/finish-build.mjs), so it exports functions only.
  */
 import { ArgumentTypeError, RuntimeError, TorchletError } from '../../errors.js';
-import { MAX_THREADS, poolStartsAtSetNumThreads, threadTuning } from './thread-settings.js';
 import { controlBlock, type KernelFlavour, sharedKernels, sharedKernelsReady, type WasmKernels, wasmKernels, wasmReady } from './loader.js';
 
 /** Control words (Int32 indices at the pool's control block, 64 bytes past the module's own memory). */
@@ -55,7 +50,14 @@ export interface ThreadPool {
   broken: boolean;
 }
 
-export { MAX_THREADS, setPoolStartPolicy, threadTuning } from './thread-settings.js';
+/**
+ * `minMacs`: the work (multiply-adds) a layer needs to be threaded (tests lower it); `deadAfterMs`:
+ * no progress this long and the workers are taken for dead; `startTimeoutMs`: start-up limit.
+ */
+export const threadTuning = { minMacs: 1 << 22, deadAfterMs: 5000, startTimeoutMs: 20000 };
+
+/** Threads the kernels have scratch for (MAX_THREADS in assembly/gemm.ts: one packed-A block each). */
+export const MAX_THREADS = 4;
 
 interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
@@ -215,6 +217,18 @@ function ensurePool(): void {
   if (!starting && typeof Worker === 'function') starting = startBrowser(flavour, n);
 }
 
+/**
+ * Whether setNumThreads starts the workers at once (else the first WebAssembly op that needs them
+ * does, Node: synchronously). The native tier (src/kernels/native/loader.ts) sets it: while its
+ * own pool runs the kernels, these workers would only idle.
+ */
+let startAtSetNumThreads: () => boolean = () => true;
+
+/** Who decides whether setNumThreads starts the workers at once (the native tier's loader). */
+export function setPoolStartPolicy(startNow: () => boolean): void {
+  startAtSetNumThreads = startNow;
+}
+
 /** Serialises setNumThreads calls: each runs after the previous one has finished. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -239,7 +253,7 @@ export function setNumThreads(n: number): Promise<number> {
       starting = null;
       return 1;
     }
-    if (!poolStartsAtSetNumThreads()) {
+    if (!startAtSetNumThreads()) {
       // Not needed now: a WebAssembly op starts the workers if one ever runs.
       if (pool && pool.n !== requested) stop(pool);
       if (pool?.broken) pool = null;
