@@ -184,10 +184,12 @@ export function zipSync(data, opts) {
     ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
     // The reference recurrent kernel's loops (when 'ref' is chosen or no faster kernel takes the
     // call), the WebAssembly recurrent backward (at the first backward through a layer on that
-    // tier), tensor printing. (Not the thread pool: every recurrent op asks it for the thread
-    // count, and loading a chunk costs ~3 ms, measured, more than compiling its code at import.)
+    // tier), the WebAssembly thread pool's workers (when they start; not kernels/wasm/threads.js:
+    // every recurrent op asks it for the thread count, and loading a chunk costs ~3 ms, measured,
+    // more than compiling its code at import), tensor printing.
     ref: ['kernels/ref/rnn-loops.js'],
     backward: ['kernels/wasm/backward.js'],
+    pool: ['kernels/wasm/pool.js'],
     format: ['tensor/format.js'],
   };
   const STUBBED = [
@@ -195,7 +197,7 @@ export function zipSync(data, opts) {
     ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
     ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
     ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
-    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/backward.js', 'tensor/format.js'],
+    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/backward.js', 'kernels/wasm/pool.js', 'tensor/format.js'],
   ];
   const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
   const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));
