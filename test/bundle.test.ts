@@ -84,7 +84,9 @@ describe('browser bundles (esbuild)', () => {
     // indexing 7.8, inplace 6.5, scatter 5.1, shape 4.5, matmul 3.5, matrix 3.2, random 3.0, ...). No
     // module is there for anything else (no conv/norm kernels, ONNX, io, optimizers, losses); about
     // 15 KB of the gzipped JS is string literals (PyTorch's messages). This bound stops growth.
-    expect(b.gzip).toBeLessThanOrEqual(61 * 1024);
+    // s8 (issue 16): +128 B for the batch-first bidirectional path placing x once for both
+    // directions (+86 B: 62391 -> 62477), which it needs to be no slower than before (W1).
+    expect(b.gzip).toBeLessThanOrEqual(61 * 1024 + 128);
     expect(b.inputs).toContain('src/nn/rnn/layers.ts');
     const unwanted = b.inputs.filter((f) => /loss|norm|conv|embedding|optim|onnx|\/io\//i.test(f));
     expect(unwanted).toEqual([]);
