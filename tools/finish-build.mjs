@@ -181,13 +181,23 @@ export function zipSync(data, opts) {
     explain: ['explain/index.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
     train: ['optim/index.js', 'utils/index.js', 'nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
     nn: ['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
-    ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
+    ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
+    // The reference recurrent kernel's loops (when 'ref' is chosen or no faster kernel takes the
+    // call), the WebAssembly recurrent backward (at the first backward through a layer on that
+    // tier), the WebAssembly thread pool's workers (when they start; not kernels/wasm/threads.js:
+    // every recurrent op asks it for the thread count, and loading a chunk costs ~3 ms, measured,
+    // more than compiling its code at import), tensor printing.
+    ref: ['kernels/ref/rnn-loops.js'],
+    backward: ['kernels/wasm/backward.js'],
+    pool: ['kernels/wasm/pool.js'],
+    format: ['tensor/format.js'],
   };
   const STUBBED = [
     ...['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
     ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
     ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
-    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js'],
+    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
+    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/backward.js', 'kernels/wasm/pool.js', 'tensor/format.js'],
   ];
   const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
   const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));
@@ -403,7 +413,9 @@ export function library(path) {
       ...direct.map((m, i) => `import { ${names[i].filter((n) => m !== 'index.js' || !(n in LAZY)).map((n) => `${n} as __${i}_${n}`).join(', ')} } from "../${m}";`),
       'import { provide } from "./internal.js";',
       'let __modules;',
-      `provide(() => (__modules ??= { ${direct.map((m, i) => `${JSON.stringify(m)}: { ${names[i].map((n) => (m === 'index.js' && n in LAZY ? n : `${n}: __${i}_${n}`)).join(', ')} }`).join(', ')} }));`,
+      // (A function declaration: V8 compiles it at the first call, an arrow in the call at import.)
+      `function __provider() { return (__modules ??= { ${direct.map((m, i) => `${JSON.stringify(m)}: { ${names[i].map((n) => (m === 'index.js' && n in LAZY ? n : `${n}: __${i}_${n}`)).join(', ')} }`).join(', ')} }); }`,
+      'provide(__provider);',
     ]),
   );
   const bundle = await build({

@@ -39,7 +39,7 @@ import { shapeEq } from '../tensor/shape.js';
 import { defineOptions, opt } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
-import { inspectCustom } from '../tensor/format.js';
+import { inspectCustom } from '../tensor/inspect.js';
 import { moduleTypeName } from './type-name.js';
 
 /** Parameters and buffers by dotted name. PyTorch: the `OrderedDict` that `module.state_dict()` returns. */

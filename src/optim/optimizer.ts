@@ -13,7 +13,7 @@ import { ArgumentTypeError, DTypeError, RuntimeError, TorchletError, typeName, V
 import { isFloat, tensorTypeName } from '../tensor/dtype.js';
 import { shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { inspectCustom } from '../tensor/format.js';
+import { inspectCustom } from '../tensor/inspect.js';
 
 /** One value of an optimiser's per-parameter state: a tensor, a step count, or PyTorch's None. */
 export type OptimStateValue = Tensor | number | null;

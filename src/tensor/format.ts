@@ -11,13 +11,6 @@
 
 import type { Tensor } from './tensor.js';
 
-/**
- * Node's `util.inspect.custom` symbol (what `console.log` calls), taken from the global symbol
- * registry so the core imports no Node module; browsers ignore it. Tensor, Parameter, Module,
- * PackedSequence and the optimisers print their PyTorch text through it.
- */
-export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom');
-
 const PRECISION = 4;
 const THRESHOLD = 1000;
 const EDGE = 3;

@@ -16,7 +16,8 @@ import { ArgumentTypeError, IndexError, RuntimeError, typeName, ValueError } fro
 import { backend } from '../kernels/backend.js';
 import type { Device, DType, Storage } from './dtype.js';
 import { allocStorage, isFloat } from './dtype.js';
-import { formatTensor, inspectCustom } from './format.js';
+import { formatTensor } from './format.js';
+import { inspectCustom } from './inspect.js';
 import type { Shape } from './shape.js';
 import { contiguousStrides, normDim, numel } from './shape.js';
 

@@ -14,7 +14,7 @@
 
 import { IndexError, ShapeError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { inspectCustom } from '../../tensor/format.js';
+import { inspectCustom } from '../../tensor/inspect.js';
 
 /** A batch of variable-length sequences packed time-major (see the file header for shapes). PyTorch: `torch.nn.utils.rnn.PackedSequence`. */
 export class PackedSequence {
