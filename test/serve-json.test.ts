@@ -95,6 +95,13 @@ describe('serve JSON numbers (float32, 9 significant digits)', () => {
     expect(text.decode(r)).toBe('{"output":[[1,-0,0.25],[null,2,3]],"h_n":[[-1.5]]}');
     expect(text.decode(resultJson([{ name: 'output', shape: [2], data: Float32Array.of(7, 8) }]))).toBe('{"output":[7,8]}');
   });
+
+  it('fits the longest numbers (-0.0000123456789, 16 bytes each) in the space it reserves', () => {
+    const data = new Float32Array(1000).map((_, i) => -(1.23456789e-5 + i * 7.1e-9));
+    expect(one(data[0])).toBe('-0.0000123456794');
+    const back = JSON.parse(text.decode(resultJson([{ name: 'output', shape: [10, 100], data }]))) as { output: number[][] };
+    expect(Float32Array.from(back.output.flat())).toEqual(data);
+  });
 });
 
 /** What the JSON.parse path makes of a body: the rows as float32, or null where the shape is not the usual one. */

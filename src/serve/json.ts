@@ -14,112 +14,118 @@ const POW10 = Float64Array.from({ length: 121 }, (_, i) => Number(`1e${i - 60}`)
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** Most bytes one number takes: `-1.23456789e-45`. */
-const NUMBER_BYTES = 15;
+/** Most bytes one number takes: `-0.0000123456789` (`-1.23456789e-45` is one less). */
+const NUMBER_BYTES = 16;
 
-/** "00" to "99" as bytes. */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
+/** "000" to "999": three ASCII digits in the low bytes of a little-endian uint32. */
+const TRIPLES = Uint32Array.from({ length: 1000 }, (_, i) => (48 + Math.floor(i / 100)) | ((48 + (Math.floor(i / 10) % 10)) << 8) | ((48 + (i % 10)) << 16));
 
-/** Write the digits of n (nd of them) backwards, two at a time, so that the last lands just before `end`. */
-function digitsBefore(n: number, nd: number, out: Uint8Array, end: number): void {
-  let p = end;
-  for (; nd >= 2; nd -= 2) {
-    // floor(n * 0.01) is floor(n / 100) for n < 2^53 (0.01 rounds up), and a multiply is cheaper than a divide.
-    const q = Math.floor(n * 0.01);
-    const r = (n - q * 100) << 1;
-    out[p - 1] = PAIRS[r + 1];
-    out[p - 2] = PAIRS[r];
-    p -= 2;
-    n = q;
-  }
-  if (nd > 0) out[p - 1] = 48 + n;
+/** The 9 digits of the integer n (1e8 <= n < 1e9) at [p, p + 9) of dv's bytes: three groups of three, int32 arithmetic. */
+function nineDigits(n: number, dv: DataView, p: number): void {
+  const a = (n / 1000000) | 0;
+  const r = n - a * 1000000;
+  const b = (r / 1000) | 0;
+  const c = TRIPLES[r - b * 1000];
+  dv.setUint32(p, TRIPLES[a], true); // its 4th byte is overwritten by the next group
+  dv.setUint32(p + 3, TRIPLES[b], true);
+  dv.setUint16(p + 6, c, true);
+  dv.setUint8(p + 8, c >>> 16);
 }
 
 /**
+ * Write `count` float32 values `d[start ...]` as JSON numbers (see the file header), separated by
+ * commas, into `out` at `at`; returns the position after the last. `out` needs (NUMBER_BYTES + 1)
+ * * count free. The values are read here, in this loop, and never passed to a function as doubles:
+ * a double argument of a call that is not inlined is boxed (a heap number per value, which made
+ * the workers' young-generation collections a sizeable part of their time).
+ */
+export function writeNumbers(d: Float32Array, start: number, count: number, out: Uint8Array, at: number): number {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let k = 0; k < count; k++) {
+    if (k > 0) out[at++] = 44; // ,
+    let v = d[start + k];
+    f32[0] = v;
+    const bits = u32[0];
+    const be = (bits >>> 23) & 255;
+    if (be === 255) {
+      out[at] = 110; // null
+      out[at + 1] = 117;
+      out[at + 2] = 108;
+      out[at + 3] = 108;
+      at += 4;
+      continue;
+    }
+    if (bits >>> 31) {
+      out[at++] = 45; // -
+      v = -v;
+    }
+    if (v === 0) {
+      out[at++] = 48;
+      continue;
+    }
+    // e = floor(log10(v)): log10(2) * the binary exponent (1233 / 4096) is it or one less; the table says which.
+    let e = ((be === 0 ? -118 - Math.clz32(bits & 0x7fffff) : be - 127) * 1233) >> 12;
+    if (v >= POW10[61 + e]) e++;
+    // n: the 9 significant digits as an integer in [1e8, 1e9], v ~ n * 10^(e - 8). The product is
+    // rounded twice at most (10^k and the multiply, each within 2^-53 relative), far inside what 9
+    // digits need to name a float32 (a float32 is 2^-24 wide relative; 9 digits step by <= 1e-8).
+    let n = Math.round(v * POW10[68 - e]) | 0;
+    if (n >= 1000000000) {
+      n = 100000000;
+      e++;
+    }
+    // All 9 digits are written, then the trailing zeros dropped (the first digit is not 0).
+    if (e < 0 && e >= -5) {
+      // 0.000123
+      dv.setUint16(at, 0x2e30, true); // 0.
+      at += 2;
+      for (let i = -1; i > e; i--) out[at++] = 48;
+      nineDigits(n, dv, at);
+      at += 9;
+      while (out[at - 1] === 48) at--;
+      continue;
+    }
+    let end: number;
+    if (e >= 0 && e < 9) {
+      // 123.456: the digits one place on, the integer's digits moved back over the point's place
+      nineDigits(n, dv, at + 1);
+      for (let i = 0; i <= e; i++) out[at + i] = out[at + i + 1];
+      out[at + e + 1] = 46;
+      end = at + 10;
+      while (out[end - 1] === 48) end--;
+      at = out[end - 1] === 46 ? end - 1 : end; // 12300: an integer, no point
+      continue;
+    }
+    // 1.23e-7
+    nineDigits(n, dv, at + 1);
+    out[at] = out[at + 1];
+    out[at + 1] = 46;
+    end = at + 10;
+    while (out[end - 1] === 48) end--;
+    at = out[end - 1] === 46 ? end - 1 : end;
+    out[at++] = 101; // e
+    if (e < 0) {
+      out[at++] = 45;
+      e = -e;
+    }
+    if (e >= 10) {
+      const q = (e / 10) | 0;
+      out[at++] = 48 + q;
+      e -= q * 10;
+    }
+    out[at++] = 48 + e;
+  }
+  return at;
+}
+
+const one = new Float32Array(1);
+/**
  * Write the float32 `v` as a JSON number (see the file header) into `out` at `at`; returns the
- * position after it. `out` needs NUMBER_BYTES free.
+ * position after it. `out` needs NUMBER_BYTES free. (For one value; rows go through writeNumbers.)
  */
 export function writeNumber(v: number, out: Uint8Array, at: number): number {
-  f32[0] = v;
-  const bits = u32[0];
-  const be = (bits >>> 23) & 255;
-  if (be === 255) {
-    out[at] = 110; // null
-    out[at + 1] = 117;
-    out[at + 2] = 108;
-    out[at + 3] = 108;
-    return at + 4;
-  }
-  if (bits >>> 31) {
-    out[at++] = 45; // -
-    v = -v;
-  }
-  if (v === 0) {
-    out[at] = 48;
-    return at + 1;
-  }
-  // e = floor(log10(v)): log10(2) * the binary exponent (1233 / 4096) is it or one less; the table says which.
-  let e = ((be === 0 ? -118 - Math.clz32(bits & 0x7fffff) : be - 127) * 1233) >> 12;
-  if (v >= POW10[61 + e]) e++;
-  // n: the 9 significant digits as an integer in [1e8, 1e9], v ~ n * 10^(e - 8). The product is
-  // rounded twice at most (10^k and the multiply, each within 2^-53 relative), far inside what 9
-  // digits need to name a float32 (a float32 is 2^-24 wide relative; 9 digits step by <= 1e-8).
-  let n = Math.round(v * POW10[68 - e]);
-  if (n >= 1e9) {
-    n = 1e8;
-    e++;
-  }
-  let nd = 9;
-  while (nd > 1) {
-    const q = Math.floor(n * 0.1);
-    if (n !== q * 10) break;
-    n = q;
-    nd--;
-  }
-  if (e >= 0 && e < 9) {
-    if (nd <= e + 1) {
-      // 12300: the digits, then zeros
-      for (let i = nd; i <= e; i++) out[at + i] = 48;
-      digitsBefore(n, nd, out, at + nd);
-      return at + e + 1;
-    }
-    // 123.456: the fraction's digits, the point, the integer's digits
-    const end = at + nd + 1;
-    const q = POW10[60 + nd - e - 1];
-    const hi = Math.floor(n / q);
-    digitsBefore(n - hi * q, nd - e - 1, out, end);
-    out[at + e + 1] = 46;
-    digitsBefore(hi, e + 1, out, at + e + 1);
-    return end;
-  }
-  if (e < 0 && e >= -5) {
-    // 0.000123
-    out[at++] = 48;
-    out[at++] = 46;
-    for (let i = -1; i > e; i--) out[at++] = 48;
-    digitsBefore(n, nd, out, at + nd);
-    return at + nd;
-  }
-  // 1.23e-7
-  const first = nd > 1 ? Math.floor(n / POW10[60 + nd - 1]) : n;
-  out[at] = 48 + first;
-  if (nd > 1) {
-    out[at + 1] = 46;
-    digitsBefore(n - first * POW10[60 + nd - 1], nd - 1, out, at + nd + 1);
-    at += nd + 1;
-  } else at += 1;
-  out[at++] = 101;
-  if (e < 0) {
-    out[at++] = 45;
-    e = -e;
-  }
-  if (e >= 10) {
-    const q = (e / 10) | 0;
-    out[at++] = 48 + q;
-    e -= q * 10;
-  }
-  out[at++] = 48 + e;
-  return at;
+  one[0] = v;
+  return writeNumbers(one, 0, 1, out, at);
 }
 
 const utf8 = new TextEncoder();
@@ -159,10 +165,7 @@ export function resultJsonInto(r: readonly RawTensor[], out: Uint8Array, at: num
       if (row > 0) out[at++] = 44;
       out[at++] = 91;
       const base = row * cols;
-      for (let c = 0; c < cols; c++) {
-        if (c > 0) out[at++] = 44;
-        at = writeNumber(d[base + c], out, at);
-      }
+      at = writeNumbers(d, base, cols, out, at);
       out[at++] = 93; // ]
     }
     if (!oneD) out[at++] = 93;
