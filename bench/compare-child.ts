@@ -1,16 +1,16 @@
 /**
  * One build's side of `npm run bench -- --compare=<ref> --processes` (bench/compare.ts): a child
- * process that loads one tree's `torch`, builds one workload's model, and runs one call (inference
+ * process (this file bundled, under plain Node) that loads one tree's `torch` from its built
+ * package entry, builds one workload's model, and runs one call (inference
  * or a training step) each time the parent asks, so each build's garbage collector works on its
  * own heap and its CPU time is its own. Also the workload runner both modes of the comparison use.
  *
- * Messages (Node IPC), parent → child: init {root, workload, flavour, threads, phase}, warm
+ * Messages (Node IPC), parent → child: init {entry, workload, flavour, threads, phase}, warm
  * {rule}, call, end; child → parent: ready {threads}, warmed {calls, steady}, called {wall,
  * cpuStart, cpuEnd}, ended {cpu}. CPU times are the process's user + system microseconds (all
  * its threads).
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { type Workload, workloads } from './workloads.js';
 
 /** The part of `torch.*` the comparison drives; present in every tree since the kernels landed. */
@@ -69,7 +69,7 @@ export interface WarmRule {
 }
 
 export type ChildRequest =
-  | { op: 'init'; root: string; workload: string; flavour: 'simd' | 'relaxed'; threads: number; phase: 'infer' | 'train' }
+  | { op: 'init'; entry: string; workload: string; flavour: 'simd' | 'relaxed'; threads: number; phase: 'infer' | 'train' }
   | { op: 'warm'; rule: WarmRule }
   | { op: 'call' }
   | { op: 'end' };
@@ -113,7 +113,7 @@ function serve(): void {
   process.on('message', async (m: ChildRequest) => {
     try {
       if (m.op === 'init') {
-        const torch = (await import(pathToFileURL(join(m.root, 'src/index.ts')).href)) as TorchModule;
+        const torch = (await import(pathToFileURL(m.entry).href)) as TorchModule;
         torch.setKernelPreference(m.flavour);
         const threads = await torch.setNumThreads(m.threads);
         const w = workloads.find((x) => x.id === m.workload);

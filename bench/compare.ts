@@ -1,7 +1,12 @@
 /**
  * `npm run bench -- --compare <git-ref>`: is this tree slower than another commit? The old tree
  * is extracted from git into a temporary folder (sharing this tree's node_modules, plus any
- * dependency only the old tree has), and for every workload, phase, kernel flavour and thread
+ * dependency only the old tree has) and built there with its own `npm run build` (once; a
+ * `.bench-built` file marks it done); this tree's dist is rebuilt (`npm run build`) when missing
+ * or older than anything it is built from. Both builds are measured as Node users run them: each
+ * tree's package entry for `import` under Node (its package.json `exports['.']`, conditions node /
+ * import / default: a dist file, not the TypeScript sources through tsx, whose transform made
+ * some workloads ~20% slower and bimodal). For every workload, phase, kernel flavour and thread
  * count (1 and 2) the two builds' calls alternate (old, new, new, old, ...) over many pairs of
  * calls. Each pair (one call of each, back to back) gives a ratio old / new (above 1: the new
  * tree is faster), and the median of the pairs is the verdict: a shared VM's speed drifts by up
@@ -31,9 +36,9 @@
  *          --processes [--proc-pairs=N]
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ChildReply, type ChildRequest, runner, type TorchModule, type WarmRule } from './compare-child.js';
 import { median, type Workload } from './workloads.js';
@@ -41,7 +46,7 @@ import { median, type Workload } from './workloads.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-/** Extract `ref` into a temporary tree that shares this one's node_modules; returns its root. */
+/** Extract `ref` into a temporary tree that shares this one's node_modules, and build it; returns its root. */
 function checkout(ref: string): { dir: string; sha: string } {
   const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
   const dir = join(os.tmpdir(), `torchlet-bench-${sha.slice(0, 12)}`);
@@ -56,7 +61,72 @@ function checkout(ref: string): { dir: string; sha: string } {
     }
   }
   linkDependencies(dir);
+  const marker = join(dir, '.bench-built');
+  if (!existsSync(marker)) {
+    build(dir, `the old tree (${ref}) has no dist yet`);
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  }
   return { dir, sha };
+}
+
+/** `npm run build` in `dir`. A failing build whose entry file was still written (tsc emits despite type errors) goes on with a warning. */
+function build(dir: string, why: string): void {
+  console.log(`compare: npm run build in ${dir} (${why})`);
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'inherit' });
+  } catch (e) {
+    if (!existsSync(entryOf(dir))) throw e;
+    console.warn(`compare: the build in ${dir} reported errors; its emitted ${relative(dir, entryOf(dir))} is used`);
+  }
+}
+
+/** The newest modification time (ms) of the files under `at` (a file or folder; 0 if absent). */
+function newest(at: string): number {
+  if (!existsSync(at)) return 0;
+  const st = statSync(at);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(at).map((name) => newest(join(at, name))));
+}
+
+/** This tree's dist, rebuilt when its entry is missing or older than a file it is built from. */
+function ensureBuilt(dir: string): void {
+  const entry = entryOf(dir);
+  const inputs = ['src', 'tools/finish-build.mjs', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+  const stale = inputs.find((f) => newest(join(dir, f)) > (existsSync(entry) ? statSync(entry).mtimeMs : 0));
+  if (stale !== undefined) build(dir, existsSync(entry) ? `${stale} is newer than ${relative(dir, entry)}` : `no ${relative(dir, entry)}`);
+}
+
+/** Node's conditions for `import` (the order of a conditions object's keys decides, as in Node). */
+const CONDITIONS = new Set(['node', 'import', 'default']);
+
+/** A tree's package entry as Node resolves `import 'torchlet'` (exports['.'], else main). */
+export function entryOf(dir: string): string {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+  const pick = (e: unknown): string | null => {
+    if (typeof e === 'string') return e;
+    if (e && typeof e === 'object') {
+      for (const [k, v] of Object.entries(e)) {
+        const r = CONDITIONS.has(k) ? pick(v) : null;
+        if (r) return r;
+      }
+    }
+    return null;
+  };
+  const exp = pkg.exports as Record<string, unknown> | string | undefined;
+  const dot = typeof exp === 'object' && exp !== null && '.' in exp ? exp['.'] : exp;
+  return join(dir, pick(dot) ?? pkg.main ?? 'index.js');
+}
+
+/**
+ * bench/compare-child.ts bundled into one plain JavaScript file, so each build's process runs
+ * under plain Node (no TypeScript loader hooks in the measured process); removed at exit.
+ */
+async function childScript(): Promise<string> {
+  const out = join(os.tmpdir(), `torchlet-bench-child-${process.pid}.mjs`);
+  const { build: esbuild } = await import('esbuild');
+  await esbuild({ entryPoints: [join(here, 'compare-child.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+  process.on('exit', () => rmSync(out, { force: true }));
+  return out;
 }
 
 /**
@@ -180,14 +250,28 @@ async function cellsInProcess(trees: TorchModule[], w: Workload, variants: [Flav
   return cells;
 }
 
+/** This process's Node flags (e.g. --experimental-wasm-relaxed-simd) without its module loaders (tsx): the children run plain JavaScript. */
+function nodeFlags(): string[] {
+  const flags: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(argv[i]!)) i++;
+    else if (!/^(--import|--require|--loader|--experimental-loader)=/.test(argv[i]!)) flags.push(argv[i]!);
+  }
+  return flags;
+}
+
 /** A child process running one build (bench/compare-child.ts), asked one thing at a time. */
 class Child {
   private readonly proc: ChildProcess;
   private waiting: ((m: ChildReply) => void) | null = null;
   private lost: Error | null = null;
 
-  constructor(readonly label: string) {
-    this.proc = fork(join(here, 'compare-child.ts'), [], { cwd: root, execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  constructor(
+    readonly label: string,
+    script: string,
+  ) {
+    this.proc = fork(script, [], { cwd: root, execArgv: nodeFlags(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: ChildReply) => {
       const w = this.waiting;
       this.waiting = null;
@@ -235,11 +319,17 @@ interface Group {
   wall: [number, number][];
 }
 
+/** The two builds as the child processes load them: the bundled child script and each tree's package entry [old, new]. */
+interface Builds {
+  script: string;
+  entries: string[];
+}
+
 /** `n` pairs of calls on a fresh pair of processes (old, new); null when a build cannot run that many threads. */
-async function processGroup(dirs: string[], w: Workload, phase: Cell['phase'], flavour: Flavour, threads: number, n: number): Promise<Group | null> {
-  const kids = dirs.map((_, i) => new Child(i === 0 ? 'old' : 'new'));
+async function processGroup(builds: Builds, w: Workload, phase: Cell['phase'], flavour: Flavour, threads: number, n: number): Promise<Group | null> {
+  const kids = builds.entries.map((_, i) => new Child(i === 0 ? 'old' : 'new', builds.script));
   try {
-    const ready = await Promise.all(kids.map((k, i) => k.ask({ op: 'init', root: dirs[i]!, workload: w.id, flavour, threads, phase })));
+    const ready = await Promise.all(kids.map((k, i) => k.ask({ op: 'init', entry: builds.entries[i]!, workload: w.id, flavour, threads, phase })));
     if (ready.some((r) => r.op !== 'ready' || r.threads !== threads)) return null;
     const steady: number[] = [];
     // One at a time, so neither warms up while the other competes for the cores.
@@ -278,10 +368,10 @@ async function processGroup(dirs: string[], w: Workload, phase: Cell['phase'], f
  * on a fresh pair of processes; process pairs with a process in the slow mode set aside (see the
  * header). Null when a build cannot run that many threads.
  */
-async function cellInProcesses(dirs: string[], w: Workload, phase: Cell['phase'], flavour: Flavour, threads: number, pairs: number, procPairs: number): Promise<Cell | null> {
+async function cellInProcesses(builds: Builds, w: Workload, phase: Cell['phase'], flavour: Flavour, threads: number, pairs: number, procPairs: number): Promise<Cell | null> {
   const groups: Group[] = [];
   for (let p0 = 0; p0 < pairs; p0 += procPairs) {
-    const g = await processGroup(dirs, w, phase, flavour, threads, Math.min(procPairs, pairs - p0));
+    const g = await processGroup(builds, w, phase, flavour, threads, Math.min(procPairs, pairs - p0));
     if (!g) return null;
     groups.push(g);
   }
@@ -327,31 +417,35 @@ function logCell(c: Cell): void {
 
 export async function compare(ref: string, selected: Workload[], opts: CompareOptions): Promise<void> {
   const { dir, sha } = checkout(ref);
+  ensureBuilt(root);
+  const entries = [entryOf(dir), entryOf(root)];
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: root, encoding: 'utf8' }).trim() !== '';
   const variants: [Flavour, number][] = [];
   for (const n of [1, 2]) for (const f of opts.flavours) variants.push([f, n]);
   const how = opts.processes ? `each build in its own process, a fresh pair every ${opts.procPairs} pairs` : 'both builds in this process';
   console.log(`compare: old ${ref} (${sha.slice(0, 10)}) vs new ${head}${dirty ? ' + uncommitted changes' : ''}; ${opts.pairs} pairs per cell, ${how}; load ${os.loadavg()[0]!.toFixed(1)}`);
+  console.log(`compare: old ${entries[0]}, new ${entries[1]}`);
   const cells: Cell[] = [];
   if (opts.processes) {
+    const builds = { script: await childScript(), entries };
     for (const w of selected) {
       for (const [flavour, threads] of variants) {
         for (const phase of PHASES) {
-          const c = await cellInProcesses([dir, root], w, phase, flavour, threads, opts.pairs, opts.procPairs);
+          const c = await cellInProcesses(builds, w, phase, flavour, threads, opts.pairs, opts.procPairs);
           if (c) cells.push(c);
         }
       }
     }
   } else {
-    const trees = [(await import(pathToFileURL(join(dir, 'src/index.ts')).href)) as TorchModule, (await import(pathToFileURL(join(root, 'src/index.ts')).href)) as TorchModule];
+    const trees = [(await import(pathToFileURL(entries[0]!).href)) as TorchModule, (await import(pathToFileURL(entries[1]!).href)) as TorchModule];
     for (const w of selected) cells.push(...(await cellsInProcess(trees, w, variants, opts.pairs)));
   }
   const worst = Math.min(...cells.map((c) => ratioOf(c.cpu)));
   const lines = [
     '# torchlet: old build vs new build',
     '',
-    `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}. Old: ${ref} (${sha.slice(0, 10)}); new: ${head}${dirty ? ' plus uncommitted changes' : ''}. Public API (nn.LSTM / nn.GRU), as \`npm run bench\`. Per cell ${opts.pairs} pairs of calls back to back (old then new, new then old, alternately, after ${opts.processes ? `a warm-up of at least ${WARM_RULE.minCalls} calls or ${WARM_RULE.minMs / 1000} s and until the CPU per call of ${WARM_RULE.window} calls is within ${WARM_RULE.tolerance * 100}% of the ${WARM_RULE.window} before (at most ${WARM_RULE.maxCalls} calls or ${WARM_RULE.maxMs / 1000} s)` : `${WARMUP} warm-up calls`} each), ${opts.processes ? `each build in its own process (a fresh pair of processes every ${opts.procPairs} pairs, warmed one after the other by the same rule; a call's CPU time is its process's from the call's start to the start of its next call, so the garbage collection it leaves behind counts; a process pair is set aside when either process's settled CPU per call after warm-up is over ${SLOW_MODE} times its build's median over the cell, the slow mode some fresh processes run in, unless that would leave fewer than half)` : 'both builds in one process'}. A pair's ratio is old / new (above 1: new is faster) of CPU time (user + system, all threads) and of wall time. Verdict: paired CPU-time median >= 0.97 in every cell. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores.`,
+    `${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}. Old: ${ref} (${sha.slice(0, 10)}); new: ${head}${dirty ? ' plus uncommitted changes' : ''}. Public API (nn.LSTM / nn.GRU), as \`npm run bench\`, of each tree's built package entry as Node imports it (old ${relative(dir, entries[0]!)}, new ${relative(root, entries[1]!)}). Per cell ${opts.pairs} pairs of calls back to back (old then new, new then old, alternately, after ${opts.processes ? `a warm-up of at least ${WARM_RULE.minCalls} calls or ${WARM_RULE.minMs / 1000} s and until the CPU per call of ${WARM_RULE.window} calls is within ${WARM_RULE.tolerance * 100}% of the ${WARM_RULE.window} before (at most ${WARM_RULE.maxCalls} calls or ${WARM_RULE.maxMs / 1000} s)` : `${WARMUP} warm-up calls`} each), ${opts.processes ? `each build in its own process (a fresh pair of processes every ${opts.procPairs} pairs, warmed one after the other by the same rule; a call's CPU time is its process's from the call's start to the start of its next call, so the garbage collection it leaves behind counts; a process pair is set aside when either process's settled CPU per call after warm-up is over ${SLOW_MODE} times its build's median over the cell, the slow mode some fresh processes run in, unless that would leave fewer than half)` : 'both builds in one process'}. A pair's ratio is old / new (above 1: new is faster) of CPU time (user + system, all threads) and of wall time. Verdict: paired CPU-time median >= 0.97 in every cell. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores.`,
     '',
     '| workload | phase | kernels | threads | CPU ms old / new (medians) | paired old/new CPU (median) | pairs q1–q3 (min–max) | process pairs kept (slow-mode processes); their medians min–max | wall ms old / new (medians) | paired old/new wall (median) | CPU >= 0.97 |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

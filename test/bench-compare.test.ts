@@ -3,11 +3,36 @@
  * warm-up rule stops where it says (counted calls, no clock), and the slow-mode rule treats both
  * builds alike (swapping them swaps the marks and keeps the same process pairs).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { warm } from '../bench/compare-child.js';
-import { slowMode } from '../bench/compare.js';
+import { entryOf, slowMode } from '../bench/compare.js';
 
 describe('bench --compare --processes', () => {
+  it("each build is loaded from its package entry as Node imports it (exports['.'], conditions node / import / default, else main)", () => {
+    // This tree: the Node bundle, not the ESM files for bundlers nor the sources.
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+    expect(entryOf(root)).toBe(join(root, 'dist/bundle/index.js'));
+    const dir = mkdtempSync(join(os.tmpdir(), 'torchlet-entry-'));
+    const at = (pkg: object): string => {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
+      return entryOf(dir).slice(dir.length + 1);
+    };
+    try {
+      // An older tree's map (types and import only) and the condition order of the object's keys.
+      expect(at({ exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' } } })).toBe('dist/index.js');
+      expect(at({ exports: { '.': { import: './a.js', node: './b.js' } } })).toBe('a.js');
+      expect(at({ exports: { '.': { browser: './a.js', require: './b.cjs', default: './c.js' } } })).toBe('c.js');
+      expect(at({ exports: './only.js' })).toBe('only.js');
+      expect(at({ main: './dist/main.js' })).toBe('dist/main.js');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('warm-up: whole windows, at least minCalls, until two windows agree, at most maxCalls', () => {
     let n = 0;
     const call = (): void => void n++;

@@ -180,24 +180,26 @@ export function zipSync(data, opts) {
     onnx: ['onnx/index.js', 'onnx/export.js'],
     explain: ['explain/index.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
     train: ['optim/index.js', 'utils/index.js', 'nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
-    nn: ['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
+    nn: ['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js', 'nn/functional/one-hot.js'],
     ops: ['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
     // The reference recurrent kernel's loops (when 'ref' is chosen or no faster kernel takes the
     // call), the WebAssembly recurrent backward (at the first backward through a layer on that
     // tier), the WebAssembly thread pool's workers (when they start; not kernels/wasm/threads.js:
     // every recurrent op asks it for the thread count, and loading a chunk costs ~3 ms, measured,
-    // more than compiling its code at import), tensor printing.
+    // more than compiling its code at import), tensor printing, the in-place ops (`x.add_()`, ...;
+    // an LSTM trained with Adam calls none; not the joins and indexing, which it does call).
     ref: ['kernels/ref/rnn-loops.js'],
     backward: ['kernels/wasm/backward.js'],
     pool: ['kernels/wasm/pool.js'],
+    inplace: ['ops/inplace.js'],
     format: ['tensor/format.js'],
   };
   const STUBBED = [
     ...['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
     ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
-    ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js'],
+    ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js', 'nn/functional/one-hot.js'],
     ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
-    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/backward.js', 'kernels/wasm/pool.js', 'tensor/format.js'],
+    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/backward.js', 'kernels/wasm/pool.js', 'tensor/format.js', 'ops/inplace.js'],
   ];
   const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
   const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));

@@ -27,6 +27,8 @@ interface PlacedForward {
   c: number;
   /** Room for hN, gathered from y's rows. */
   hN: number;
+  /** Where its x is, time-major. */
+  x: number;
 }
 
 /** What a direction's forward gives back. */
@@ -108,14 +110,15 @@ function placeForward(
   parts: number,
   bf: boolean,
   yOut: { at: number; ld: number } | null = null,
+  xAt = 0,
 ): PlacedForward {
   const { H, I, Hout, GH, B, total } = d;
   const { arena } = w;
   const lay = saving ? saving.lay : null;
   const s0 = saving ? saving.slot.at : 0;
   const b: ForwardBuffers = {
-    // x lives in the saved block when training (dW_ih needs it), in scratch otherwise.
-    x: lay ? s0 + lay.x * 4 : arena.alloc(total * I),
+    // x lives in the saved block when training (dW_ih needs it), in scratch otherwise (or shared: xAt).
+    x: lay ? s0 + lay.x * 4 : xAt || arena.alloc(total * I),
     weights: placeWeights(w, args, d),
     hA: arena.alloc(B * Hout),
     hB: arena.alloc(B * Hout),
@@ -130,12 +133,14 @@ function placeForward(
   };
   const hN = arena.alloc(B * Hout);
   const jobs = batchParts(args.spec, d, parts).map((q) => forwardJob(w, args, d, q, b));
-  placeRows(w, args.x as Float32Array, bf, b.x, I, d);
   const f = arena.f32();
+  // x already placed (time-major) by another direction: shared, or copied into this saved block.
+  if (!xAt) placeRows(w, args.x as Float32Array, bf, b.x, I, d);
+  else if (b.x !== xAt) f.copyWithin(b.x >> 2, xAt >> 2, (xAt >> 2) + total * I);
   f.set(args.h0.subarray(0, B * Hout), b.hA >> 2);
   f.set(args.h0.subarray(0, B * Hout), b.hB >> 2);
   if (d.lstm) f.set(args.c0!.subarray(0, B * H), b.c >> 2);
-  return { jobs, y: b.y, ldy: b.ldy, own: !yOut, c: b.c, hN };
+  return { jobs, y: b.y, ldy: b.ldy, own: !yOut, c: b.c, hN, x: b.x };
 }
 
 /** After the jobs ran: y (unless shared), hN from each row's last output row, cN, and the saved state kept. */
@@ -205,11 +210,15 @@ export function forwardSide<A extends FloatArray>(w: WasmKernels, threads: Threa
   const total = ds[0].total;
   const joinedP = join && ds.every((d) => d.total === total) ? w.arena.alloc(total * width) : -1;
   let col = 0;
+  // x placed (reordered to time-major when batch-first) once, by the first direction that reads it.
+  let xAt = 0;
   const outs = unpinOnFailure(w, slots, () => {
     const placed = argsList.map((a, i) => {
       const yOut = joinedP >= 0 ? { at: joinedP + col * 4, ld: width } : null;
       col += ds[i].Hout;
-      return placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, bf, yOut);
+      const p = placeForward(w, a, ds[i], all ? { lay: lays[i]!, slot: slots[i] } : null, 1, bf, yOut, i && a.x === argsList[0].x ? xAt : 0);
+      if (i === 0) xAt = p.x;
+      return p;
     });
     runJobs(w, threads, JobKind.forward, placed.map((p) => p.jobs[0]));
     return placed.map((p, i) => finishForward(w, argsList[i], ds[i], p, all ? { lay: lays[i]!, slot: slots[i] } : null, bf));
