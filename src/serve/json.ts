@@ -55,10 +55,10 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
       at += 4;
       continue;
     }
-    if (bits >>> 31) {
-      out[at++] = 45; // -
-      v = -v;
-    }
+    // The sign without a branch (it is random in a model's outputs): a '-' written always, stepped over when negative.
+    out[at] = 45;
+    at += bits >>> 31;
+    v = Math.abs(v);
     if (v === 0) {
       out[at++] = 48;
       continue;
@@ -76,10 +76,10 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
     }
     // All 9 digits are written, then the trailing zeros dropped (the first digit is not 0).
     if (e < 0 && e >= -5) {
-      // 0.000123
-      dv.setUint16(at, 0x2e30, true); // 0.
-      at += 2;
-      for (let i = -1; i > e; i--) out[at++] = 48;
+      // 0.000123: "0.0000000" written whole, the digits over it after "0." and -e - 1 zeros (no loop to mispredict)
+      dv.setUint32(at, 0x30302e30, true);
+      dv.setUint32(at + 4, 0x30303030, true);
+      at += 1 - e;
       nineDigits(n, dv, at);
       at += 9;
       while (out[at - 1] === 48) at--;
