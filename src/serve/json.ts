@@ -55,10 +55,10 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
       at += 4;
       continue;
     }
-    if (bits >>> 31) {
-      out[at++] = 45; // -
-      v = -v;
-    }
+    // The sign without a branch (it is random in a model's outputs): a '-' written always, stepped over when negative.
+    out[at] = 45;
+    at += bits >>> 31;
+    v = Math.abs(v);
     if (v === 0) {
       out[at++] = 48;
       continue;
@@ -76,10 +76,10 @@ export function writeNumbers(d: Float32Array, start: number, count: number, out:
     }
     // All 9 digits are written, then the trailing zeros dropped (the first digit is not 0).
     if (e < 0 && e >= -5) {
-      // 0.000123
-      dv.setUint16(at, 0x2e30, true); // 0.
-      at += 2;
-      for (let i = -1; i > e; i--) out[at++] = 48;
+      // 0.000123: "0.0000000" written whole, the digits over it after "0." and -e - 1 zeros (no loop to mispredict)
+      dv.setUint32(at, 0x30302e30, true);
+      dv.setUint32(at + 4, 0x30303030, true);
+      at += 1 - e;
       nineDigits(n, dv, at);
       at += 9;
       while (out[at - 1] === 48) at--;
@@ -189,6 +189,74 @@ export interface FastRequest {
   readonly outputs: unknown;
 }
 
+/** The first position at or after i that is not JSON whitespace. */
+function skipWs(body: Uint8Array, i: number): number {
+  const n = body.length;
+  while (i < n) {
+    const c = body[i];
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+/** The value readNumber read last (a typed array: the double is stored, never boxed). */
+const NUMBER = new Float64Array(1);
+
+/** One JSON number at i: its value into NUMBER[0]; returns the position after it, or -1 if there is none. */
+function readNumber(body: Uint8Array, i: number): number {
+  const start = i;
+  let neg = false;
+  if (body[i] === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let scale = 0;
+  let c = body[i];
+  if (c === 48) {
+    i++;
+    c = body[i];
+  } else if (c >= 49 && c <= 57) {
+    do {
+      m = m * 10 + (c - 48);
+      if (m !== 0) digits++;
+      c = body[++i];
+    } while (c >= 48 && c <= 57);
+  } else return -1;
+  if (c === 46) {
+    c = body[++i];
+    if (!(c >= 48 && c <= 57)) return -1;
+    do {
+      m = m * 10 + (c - 48);
+      if (m !== 0) digits++;
+      scale--;
+      c = body[++i];
+    } while (c >= 48 && c <= 57);
+  }
+  if (c === 101 || c === 69) {
+    c = body[++i];
+    let eneg = false;
+    if (c === 43 || c === 45) {
+      eneg = c === 45;
+      c = body[++i];
+    }
+    if (!(c >= 48 && c <= 57)) return -1;
+    let e = 0;
+    do {
+      if (e < 10000) e = e * 10 + (c - 48);
+      c = body[++i];
+    } while (c >= 48 && c <= 57);
+    scale += eneg ? -e : e;
+  }
+  let v: number;
+  if (digits <= 15 && scale >= -22 && scale <= 22) v = scale < 0 ? m / POW10[60 - scale] : m * POW10[60 + scale];
+  else v = Number(ascii.decode(body.subarray(neg ? start + 1 : start, i)));
+  NUMBER[0] = neg ? -v : v;
+  return i;
+}
+
 /**
  * Read a JSON request body `{"inputs": [[x, ...], ...]}` (one sequence) or `{"inputs": [[[...]],
  * ...]}` (a batch), with an optional `"outputs": [...]`, straight from its bytes into float32
@@ -200,150 +268,77 @@ export interface FastRequest {
  * (Clinger's fast path); others go through Number().
  */
 export function readRequest(body: Uint8Array, F: number, maxLength: number): FastRequest | null {
+  // Plain loops over a local position, helpers that take and return it (no closures: a position
+  // captured by closures lives in memory, and every byte read went through it).
   const n = body.length;
   let i = 0;
   let rows = new Float32Array(Math.max(16, n >> 2));
   let at = 0;
-  const ws = (): void => {
-    while (i < n) {
-      const c = body[i];
-      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return;
-      i++;
-    }
-  };
-  /** After a value in a list (`close` ends it): 1 at its end, 0 after a comma (more to come), -1 otherwise. Moves past either. */
-  const next = (close: number): number => {
-    ws();
-    const c = body[i++];
-    return c === close ? 1 : c === 44 ? 0 : -1;
-  };
-  /** One JSON number at i into rows[at]; false if there is none. */
-  const number = (): boolean => {
-    const start = i;
-    let neg = false;
-    if (body[i] === 45) {
-      neg = true;
-      i++;
-    }
-    let m = 0;
-    let digits = 0;
-    let scale = 0;
-    let c = body[i];
-    if (c === 48) {
-      i++;
-      c = body[i];
-    } else if (c >= 49 && c <= 57) {
-      do {
-        m = m * 10 + (c - 48);
-        if (m !== 0) digits++;
-        c = body[++i];
-      } while (c >= 48 && c <= 57);
-    } else return false;
-    if (c === 46) {
-      c = body[++i];
-      if (!(c >= 48 && c <= 57)) return false;
-      do {
-        m = m * 10 + (c - 48);
-        if (m !== 0) digits++;
-        scale--;
-        c = body[++i];
-      } while (c >= 48 && c <= 57);
-    }
-    if (c === 101 || c === 69) {
-      c = body[++i];
-      let eneg = false;
-      if (c === 43 || c === 45) {
-        eneg = c === 45;
-        c = body[++i];
-      }
-      if (!(c >= 48 && c <= 57)) return false;
-      let e = 0;
-      do {
-        if (e < 10000) e = e * 10 + (c - 48);
-        c = body[++i];
-      } while (c >= 48 && c <= 57);
-      scale += eneg ? -e : e;
-    }
-    let v: number;
-    if (digits <= 15 && scale >= -22 && scale <= 22) v = scale < 0 ? m / POW10[60 - scale] : m * POW10[60 + scale];
-    else v = Number(ascii.decode(body.subarray(neg ? start + 1 : start, i)));
-    if (at === rows.length) {
-      const more = new Float32Array(rows.length * 2);
-      more.set(rows);
-      rows = more;
-    }
-    rows[at++] = neg ? -v : v;
-    return true;
-  };
-  /** A sequence `[[F numbers], ...]` at i (its opening bracket already passed); its step count, or -1. */
-  const sequence = (): number => {
-    let steps = 0;
-    for (;;) {
-      ws();
-      if (body[i] !== 91) return -1;
-      i++;
-      for (let f = 0; f < F; f++) {
-        ws();
-        if (f > 0) {
-          if (body[i] !== 44) return -1;
-          i++;
-          ws();
-        }
-        if (!number()) return -1;
-      }
-      ws();
-      if (body[i] !== 93) return -1;
-      i++;
-      steps++;
-      const end = next(93);
-      if (end !== 0) return end === 1 && steps <= maxLength ? steps : -1;
-    }
-  };
   const lengths: number[] = [];
   let batch = false;
   let inputs = false;
   let outputs: unknown;
-  ws();
+  i = skipWs(body, i);
   if (body[i] !== 123) return null;
   i++;
   for (;;) {
-    ws();
+    i = skipWs(body, i);
     if (body[i] !== 34) return null;
     const k0 = ++i;
     while (i < n && body[i] !== 34 && body[i] !== 92) i++;
     if (body[i] !== 34) return null;
     const key = i - k0 <= 16 ? ascii.decode(body.subarray(k0, i)) : '';
-    i++;
-    ws();
+    i = skipWs(body, i + 1);
     if (body[i] !== 58) return null;
-    i++;
-    ws();
+    i = skipWs(body, i + 1);
     if (key === 'inputs' && !inputs) {
       inputs = true;
       if (body[i] !== 91) return null;
-      i++;
-      ws();
+      i = skipWs(body, i + 1);
       if (body[i] !== 91) return null;
       // Depth: `[[[` is a batch of sequences, `[[` one sequence.
-      let j = i + 1;
-      while (j < n && (body[j] === 32 || body[j] === 10 || body[j] === 13 || body[j] === 9)) j++;
-      batch = body[j] === 91;
-      if (!batch) {
-        const L = sequence();
-        if (L < 1) return null;
-        lengths.push(L);
-      } else {
-        for (;;) {
-          ws();
+      batch = body[skipWs(body, i + 1)] === 91;
+      for (;;) {
+        if (batch) {
+          i = skipWs(body, i);
           if (body[i] !== 91) return null;
           i++;
-          const L = sequence();
-          if (L < 1) return null;
-          lengths.push(L);
-          const end = next(93);
-          if (end < 0) return null;
-          if (end === 1) break;
         }
+        // A sequence `[[F numbers], ...]`, its opening bracket passed.
+        let steps = 0;
+        for (;;) {
+          i = skipWs(body, i);
+          if (body[i] !== 91) return null;
+          i++;
+          if (at + F > rows.length) {
+            const more = new Float32Array(Math.max(rows.length * 2, at + F));
+            more.set(rows);
+            rows = more;
+          }
+          for (let f = 0; f < F; f++) {
+            i = skipWs(body, i);
+            if (f > 0) {
+              if (body[i] !== 44) return null;
+              i = skipWs(body, i + 1);
+            }
+            i = readNumber(body, i);
+            if (i < 0) return null;
+            rows[at++] = NUMBER[0];
+          }
+          i = skipWs(body, i);
+          if (body[i] !== 93) return null;
+          i = skipWs(body, i + 1);
+          if (++steps > maxLength) return null;
+          const c = body[i++];
+          if (c === 93) break;
+          if (c !== 44) return null;
+        }
+        lengths.push(steps);
+        if (!batch) break;
+        i = skipWs(body, i);
+        const c = body[i++];
+        if (c === 93) break;
+        if (c !== 44) return null;
       }
     } else if (key === 'outputs' && outputs === undefined) {
       // A short list of names: JSON.parse of its slice (no brackets or escapes inside the names).
@@ -358,11 +353,12 @@ export function readRequest(body: Uint8Array, F: number, maxLength: number): Fas
         return null;
       }
     } else return null;
-    const end = next(125);
-    if (end < 0) return null;
-    if (end === 1) break;
+    i = skipWs(body, i);
+    const c = body[i++];
+    if (c === 125) break;
+    if (c !== 44) return null;
   }
-  ws();
+  i = skipWs(body, i);
   if (i !== n || !inputs) return null;
   const seqs: { data: Float32Array; length: number }[] = [];
   let off = 0;
