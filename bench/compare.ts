@@ -5,8 +5,8 @@
  * `.bench-built` file marks it done); this tree's dist is rebuilt (`npm run build`) when missing
  * or older than anything it is built from. Both builds are measured as Node users run them: each
  * tree's package entry for `import` under Node (its package.json `exports['.']`, conditions node /
- * import / default: a dist file, not the TypeScript sources through tsx, whose transform made
- * some workloads ~20% slower and bimodal). For every workload, phase, kernel flavour and thread
+ * import / default: a dist file, not the TypeScript sources through tsx, which users never run),
+ * with `--processes` in child processes under plain Node. For every workload, phase, kernel flavour and thread
  * count (1 and 2) the two builds' calls alternate (old, new, new, old, ...) over many pairs of
  * calls. Each pair (one call of each, back to back) gives a ratio old / new (above 1: the new
  * tree is faster), and the median of the pairs is the verdict: a shared VM's speed drifts by up
