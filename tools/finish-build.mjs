@@ -194,14 +194,10 @@ export function zipSync(data, opts) {
     inplace: ['ops/inplace.js'],
     format: ['tensor/format.js'],
   };
-  const STUBBED = [
-    ...['io/checkpoint.js', 'io/save.js', 'io/safetensors.js', 'onnx/export.js', 'explain/explain.js', 'explain/render.js', 'explain/build.js', 'explain/infer.js'],
-    ...['nn/functional/loss.js', 'nn/functional/more-losses.js', 'nn/utils/clip-grad.js', 'autograd/gradcheck.js'],
-    ...['nn/functional/conv.js', 'ops/conv.js', 'nn/functional/norm.js', 'ops/norm.js', 'ops/einsum.js', 'nn/utils/rnn.js', 'nn/init.js', 'nn/functional/one-hot.js'],
-    ...['ops/reductions.js', 'ops/math.js', 'ops/random.js', 'ops/matrix.js', 'ops/scatter.js'],
-    ...['kernels/ref/rnn-loops.js', 'kernels/wasm/backward.js', 'kernels/wasm/pool.js', 'tensor/format.js', 'ops/inplace.js'],
-  ];
   const LAZY = { optim: 'optim/index.js', utils: 'utils/index.js', onnx: 'onnx/index.js', explainer: 'explain/index.js' };
+  // Stubbed in index.js (a chunk's module that exports only functions): every cold module but the
+  // lazy namespaces' entries, which export classes.
+  const STUBBED = Object.values(COLD_CHUNKS).flat().filter((m) => !Object.values(LAZY).includes(m));
   const chunkOfEntry = (m) => Object.keys(COLD_CHUNKS).find((c) => COLD_CHUNKS[c].includes(m));
   const staticImports = {
     name: 'cli-static-imports',
