@@ -220,6 +220,9 @@ export function zipSync(data, opts) {
     target: 'node20',
     nodePaths: [join(root, 'node_modules')],
     minifyWhitespace: true,
+    // Short lines: Node prints the line an uncaught error was thrown from (a whole minified line
+    // would be kilobytes of code under the message).
+    lineLimit: 160,
     minifySyntax: true,
     sourcemap: 'linked',
     sourcesContent: false,
