@@ -136,6 +136,17 @@ describe('explain changes nothing', () => {
   });
 });
 
+describe('explain: the notes on a deeper layer\'s input', () => {
+  const note = (m: torch.nn.Module, input: number[]) => {
+    const layer1 = torch.explain(m, input).nodes.find((c) => c.type === 'layer 1 forward')!;
+    return layer1.inputs.find((i) => i.name === 'x')!.note;
+  };
+  it('say "both directions joined" only when there are two', () => {
+    expect(note(new nn.LSTM(10, 20, { numLayers: 2 }), [5, 3, 10])).toBe("layer 0's output");
+    expect(note(new nn.GRU(10, 20, { numLayers: 2, bidirectional: true }), [5, 3, 10])).toBe("layer 0's output, both directions joined");
+  });
+});
+
 describe('explain: the classic slips, each with its fix', () => {
   const codes = (r: ExplainReport) => r.warnings.map((w) => w.code).sort();
   it('batchFirst does not change hN; dropout with one layer does nothing; bidirectional last step', () => {

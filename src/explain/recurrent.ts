@@ -254,7 +254,7 @@ export function describeRecurrent(
         called: error === undefined,
         ...(error !== undefined ? { failed: true as const } : {}),
         inputs: [
-          { name: 'x', dims: stepDims(inSym, inSize), note: k === 0 ? 'the input' : `layer ${k - 1}'s output, both directions joined${layer.dropout > 0 ? `, through dropout(p=${layer.dropout}) in training` : ''}` },
+          { name: 'x', dims: stepDims(inSym, inSize), note: k === 0 ? 'the input' : `layer ${k - 1}'s output${D === 2 ? ', both directions joined' : ''}${layer.dropout > 0 ? `, through dropout(p=${layer.dropout}) in training` : ''}` },
           { name: `h0[${idx}]`, dims: stateDims('Hout', Hout).slice(1), note: `row ${idx} of h0` },
           ...(lstm ? [{ name: `c0[${idx}]`, dims: stateDims('Hcell', H).slice(1), note: `row ${idx} of c0` }] : []),
         ],
