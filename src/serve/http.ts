@@ -77,7 +77,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks, n));
+      // One chunk (a body up to the socket's read size) is the body as it is: no copy.
+      if (!over) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, n));
     });
     req.on('error', reject);
   });

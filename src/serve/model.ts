@@ -155,6 +155,9 @@ export function buildFromRecipe(recipe: ModelRecipe): ServedModel {
   return { rnn, head, module, description: layerText(r) };
 }
 
+/** Sequences a sort key can tell apart (packRows). */
+const SLOT = 2 ** 21;
+
 /**
  * Pack sequences (each (Li, F), Li >= 1) into one PackedSequence without padding: sorted longest
  * first (ties keep their order), data (sum Li, F) time-major. PyTorch:
@@ -162,17 +165,28 @@ export function buildFromRecipe(recipe: ModelRecipe): ServedModel {
  */
 export function packRows(seqs: readonly RawSequence[], F: number): torch.nn.utils.rnn.PackedSequence {
   const B = seqs.length;
-  const order = Array.from({ length: B }, (_, i) => i).sort((a, b) => seqs[b].length - seqs[a].length || a - b);
+  // Longest first, ties in their order: keys length * 2^21 + (2^21 - 1 - i) sorted as numbers
+  // (exact below 2^53), not a comparator closure a call (V8 recompiles those after each full GC).
+  const order = new Int32Array(B);
+  if (B < SLOT) {
+    const keys = new Float64Array(B);
+    for (let i = 0; i < B; i++) keys[i] = seqs[i].length * SLOT + (SLOT - 1 - i);
+    keys.sort();
+    for (let r = 0; r < B; r++) order[r] = SLOT - 1 - (keys[B - 1 - r] % SLOT);
+  } else {
+    order.set(Array.from({ length: B }, (_, i) => i).sort((a, b) => seqs[b].length - seqs[a].length || a - b));
+  }
   const T = seqs[order[0]].length;
-  const batchSizes = new Array<number>(T).fill(0);
+  const batchSizes = new Int32Array(T);
   let total = 0;
-  for (const s of seqs) total += s.length;
+  for (let i = 0; i < B; i++) total += seqs[i].length;
   const data = new Float32Array(total * F);
   let row = 0;
   for (let t = 0; t < T; t++) {
-    for (const i of order) {
-      if (seqs[i].length <= t) break;
-      data.set(seqs[i].data.subarray(t * F, (t + 1) * F), row * F);
+    for (let r = 0; r < B; r++) {
+      const s = seqs[order[r]];
+      if (s.length <= t) break;
+      data.set(s.data.subarray(t * F, (t + 1) * F), row * F);
       row++;
       batchSizes[t]++;
     }
@@ -189,48 +203,66 @@ function stateOf(state: Float32Array, shape: readonly number[], b: number): RawT
   return out;
 }
 
+/** Whether sequence `s` asked for result `name` (all when it named none). */
+function wants(s: RawSequence, name: string): boolean {
+  return s.only === undefined || s.only.includes(name);
+}
+
 /**
  * Run one batch: pack, forward once (no grad), cut the results back per sequence, in the order
- * given. See the file header for what each sequence gets.
+ * given: for each sequence the results it asked for (`only`), in the model's order. See the file
+ * header for what each sequence gets.
  */
 export function runBatch(served: ServedModel, seqs: readonly RawSequence[]): RawTensor[][] {
   const F = served.rnn.inputSize;
+  const B = seqs.length;
   const packed = packRows(seqs, F);
-  return torch.noGrad(() => {
+  const prev = torch.isGradEnabled();
+  torch.setGradEnabled(false);
+  try {
     const [out, state] = served.rnn.forward(packed);
     const [h, c] = Array.isArray(state) ? state : [state as Tensor, null];
+    const results: RawTensor[][] = [];
     if (served.head) {
       // The last layer's final state, both directions side by side: (B, D*H), then the head.
       const D = served.rnn.bidirectional ? 2 : 1;
-      const last = h.narrow(0, h.shape[0] - D, D).transpose(0, 1).reshape([seqs.length, -1]);
+      const last = h.narrow(0, h.shape[0] - D, D).transpose(0, 1).reshape([B, -1]);
       const y = served.head.forward(last);
       const Y = y.shape[1];
       const yd = y.toFloat32Array();
-      return seqs.map((_, b) => [{ name: 'output', shape: [Y], data: yd.slice(b * Y, (b + 1) * Y) }]);
+      for (let b = 0; b < B; b++) results.push([{ name: 'output', shape: [Y], data: yd.slice(b * Y, (b + 1) * Y) }]);
+      return results;
     }
+    let anyOutput = false;
+    for (let b = 0; b < B; b++) if (wants(seqs[b], 'output')) anyOutput = true;
     const data = (out as torch.nn.utils.rnn.PackedSequence).data;
     const width = data.shape[1];
-    const od = data.toFloat32Array();
+    const od = anyOutput ? data.toFloat32Array() : null;
     const hd = h.toFloat32Array();
     const cd = c ? c.toFloat32Array() : null;
     // Row of (sequence i, step t) in the packed data: offset of step t + rank of i among the sorted.
-    const rank = new Int32Array(seqs.length);
+    const rank = new Int32Array(B);
     const sorted = packed.sortedIndices!.contiguousData();
     for (let r = 0; r < sorted.length; r++) rank[sorted[r]] = r;
     const steps = packed.batchSizesArray();
     const offsets = new Int32Array(steps.length);
     for (let t = 1; t < steps.length; t++) offsets[t] = offsets[t - 1] + steps[t - 1];
-    return seqs.map((s, b) => {
-      const output = new Float32Array(s.length * width);
-      for (let t = 0; t < s.length; t++) output.set(od.subarray((offsets[t] + rank[b]) * width, (offsets[t] + rank[b] + 1) * width), t * width);
-      const res: RawTensor[] = [
-        { name: 'output', shape: [s.length, width], data: output },
-        { name: 'h_n', shape: [h.shape[0], h.shape[2]], data: stateOf(hd, h.shape, b) },
-      ];
-      if (c && cd) res.push({ name: 'c_n', shape: [c.shape[0], c.shape[2]], data: stateOf(cd, c.shape, b) });
-      return res;
-    });
-  });
+    for (let b = 0; b < B; b++) {
+      const s = seqs[b];
+      const res: RawTensor[] = [];
+      if (od && wants(s, 'output')) {
+        const output = new Float32Array(s.length * width);
+        for (let t = 0; t < s.length; t++) output.set(od.subarray((offsets[t] + rank[b]) * width, (offsets[t] + rank[b] + 1) * width), t * width);
+        res.push({ name: 'output', shape: [s.length, width], data: output });
+      }
+      if (wants(s, 'h_n')) res.push({ name: 'h_n', shape: [h.shape[0], h.shape[2]], data: stateOf(hd, h.shape, b) });
+      if (c && cd && wants(s, 'c_n')) res.push({ name: 'c_n', shape: [c.shape[0], c.shape[2]], data: stateOf(cd, c.shape, b) });
+      results.push(res);
+    }
+    return results;
+  } finally {
+    torch.setGradEnabled(prev);
+  }
 }
 
 /**
@@ -238,18 +270,20 @@ export function runBatch(served: ServedModel, seqs: readonly RawSequence[]): Raw
  * worker): all of a batch's JSON in one buffer (one transfer back), each sequence a view of it.
  */
 export function runBatchResults(served: ServedModel, seqs: readonly RawSequence[]): RawResult[] {
-  const kept = runBatch(served, seqs).map((r, i) => {
-    const only = seqs[i].only;
-    return only ? r.filter((t) => only.includes(t.name)) : r;
-  });
+  const kept = runBatch(served, seqs);
   let bytes = 0;
-  for (const [i, r] of kept.entries()) if (seqs[i].json) bytes += resultJsonBytes(r);
+  for (let i = 0; i < kept.length; i++) if (seqs[i].json) bytes += resultJsonBytes(kept[i]);
   const out = new Uint8Array(bytes);
   let at = 0;
-  return kept.map((r, i) => {
-    if (!seqs[i].json) return r;
+  const results: RawResult[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    if (!seqs[i].json) {
+      results.push(kept[i]);
+      continue;
+    }
     const start = at;
-    at = resultJsonInto(r, out, at);
-    return out.subarray(start, at);
-  });
+    at = resultJsonInto(kept[i], out, at);
+    results.push(out.subarray(start, at));
+  }
+  return results;
 }
