@@ -21,11 +21,13 @@
  */
 #define NAPI_VERSION 8
 #include <malloc.h>
+#include <math.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -352,7 +354,7 @@ static void *typed(args_t *a, size_t i, napi_typedarray_type want, double need, 
   void *data = NULL;
   if (napi_is_typedarray(a->env, a->argv[i], &is) != napi_ok || !is ||
       napi_get_typedarray_info(a->env, a->argv[i], &type, &length, &data, NULL, NULL) != napi_ok || type != want) {
-    fail(a, 0, want == napi_float32_array ? "torchlet native: expected a Float32Array" : "torchlet native: expected an Int32Array");
+    fail(a, 0, want == napi_float32_array ? "torchlet native: expected a Float32Array" : want == napi_int32_array ? "torchlet native: expected an Int32Array" : "torchlet native: expected a Uint8Array");
     return NULL;
   }
   if ((double)length < need) {
@@ -762,8 +764,152 @@ static napi_value js_gemm_probe(napi_env env, napi_callback_info info) {
   return result(env, current->gemm_probe((int)m, (int)n, (int)k, (long)calls), NULL, 0);
 }
 
+
+/* ---- JSON numbers (torchlet serve) ------------------------------------------------------------
+ * The C twin of writeNumbers in src/serve/json.ts, the oracle it must match byte for byte
+ * (test/serve-json.test.ts compares the two on a million float32 bit patterns): each float32 with
+ * 9 significant digits, trailing zeros dropped (0.5, -0, 1.40129846e-45, 3.40282347e38), NaN and
+ * +-Infinity as null. Same steps as the JavaScript, in the same double arithmetic: the digits are
+ * round(v * 10^(8 - e)), one multiply rounded then rounded to an integer, so the multiply and the
+ * rounding must not be fused into one fma (fp-contract off here, whatever the build's flags). */
+
+static const double POW10[121] = {
+  1e-60, 1e-59, 1e-58, 1e-57, 1e-56, 1e-55, 1e-54, 1e-53, 1e-52, 1e-51,
+  1e-50, 1e-49, 1e-48, 1e-47, 1e-46, 1e-45, 1e-44, 1e-43, 1e-42, 1e-41,
+  1e-40, 1e-39, 1e-38, 1e-37, 1e-36, 1e-35, 1e-34, 1e-33, 1e-32, 1e-31,
+  1e-30, 1e-29, 1e-28, 1e-27, 1e-26, 1e-25, 1e-24, 1e-23, 1e-22, 1e-21,
+  1e-20, 1e-19, 1e-18, 1e-17, 1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11,
+  1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1,
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+  1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29,
+  1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38, 1e39,
+  1e40, 1e41, 1e42, 1e43, 1e44, 1e45, 1e46, 1e47, 1e48, 1e49,
+  1e50, 1e51, 1e52, 1e53, 1e54, 1e55, 1e56, 1e57, 1e58, 1e59,
+  1e60
+};
+static uint32_t TRIPLES[1000];
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void json_init(void) {
+  for (int i = 0; i < 1000; i++) TRIPLES[i] = (uint32_t)(48 + i / 100) | ((uint32_t)(48 + (i / 10) % 10) << 8) | ((uint32_t)(48 + i % 10) << 16);
+}
+
+/* The 9 digits of n (1e8 <= n < 1e9) at p[0..8]. */
+__attribute__((always_inline)) static inline void nine_digits(uint32_t n, uint8_t *p) {
+  const uint32_t a = n / 1000000, r = n - a * 1000000, b = r / 1000, c = r - b * 1000;
+  const uint32_t ta = TRIPLES[a], tb = TRIPLES[b], tc = TRIPLES[c];
+  p[0] = (uint8_t)ta, p[1] = (uint8_t)(ta >> 8), p[2] = (uint8_t)(ta >> 16);
+  p[3] = (uint8_t)tb, p[4] = (uint8_t)(tb >> 8), p[5] = (uint8_t)(tb >> 16);
+  p[6] = (uint8_t)tc, p[7] = (uint8_t)(tc >> 8), p[8] = (uint8_t)(tc >> 16);
+}
+
+#if defined(__clang__)
+#define TL_NO_CONTRACT
+#else
+#define TL_NO_CONTRACT __attribute__((optimize("O2", "fp-contract=off")))
+#endif
+
+/* One float32 as JSON at p (at most 16 bytes); returns the position after it. */
+TL_NO_CONTRACT __attribute__((always_inline)) static inline uint8_t *json_number(float f, uint8_t *p) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  const int be = (int)((bits >> 23) & 255);
+  if (be == 255) {
+    memcpy(p, "null", 4);
+    return p + 4;
+  }
+  *p = '-';
+  p += bits >> 31;
+  const double v = fabs((double)f);
+  if (v == 0) {
+    *p++ = '0';
+    return p;
+  }
+  int e = ((be == 0 ? -118 - __builtin_clz(bits & 0x7fffff) : be - 127) * 1233) >> 12;
+  e += v >= POW10[61 + e]; /* the estimate is e or one less: no branch to mispredict */
+  const double x = v * POW10[68 - e];
+  uint32_t n = (uint32_t)floor(x + 0.5); /* Math.round: x + 0.5 is exact below 2^30 */
+  if (n >= 1000000000) {
+    n = 100000000;
+    e++;
+  }
+  uint8_t *end;
+  if (e < 0 && e >= -5) {
+    memcpy(p, "0.000000", 8);
+    p += 1 - e;
+    nine_digits(n, p);
+    p += 9;
+    while (p[-1] == '0') p--;
+    return p;
+  }
+  if (e >= 0 && e < 9) {
+    nine_digits(n, p + 1);
+    for (int i = 0; i <= e; i++) p[i] = p[i + 1];
+    p[e + 1] = '.';
+    end = p + 10;
+    while (end[-1] == '0') end--;
+    return end[-1] == '.' ? end - 1 : end;
+  }
+  nine_digits(n, p + 1);
+  p[0] = p[1];
+  p[1] = '.';
+  end = p + 10;
+  while (end[-1] == '0') end--;
+  p = end[-1] == '.' ? end - 1 : end;
+  *p++ = 'e';
+  if (e < 0) {
+    *p++ = '-';
+    e = -e;
+  }
+  if (e >= 10) {
+    const int q = e / 10;
+    *p++ = (uint8_t)('0' + q);
+    e -= q * 10;
+  }
+  *p++ = (uint8_t)('0' + e);
+  return p;
+}
+
+/* The rows' JSON at p; returns the position after it. */
+TL_NO_CONTRACT static uint8_t *json_rows(const float *x, size_t R, size_t C, int oneD, uint8_t *p) {
+  if (!oneD) *p++ = '[';
+  for (size_t i = 0; i < R; i++) {
+    if (i > 0) *p++ = ',';
+    *p++ = '[';
+    for (size_t j = 0; j < C; j++) {
+      if (j > 0) *p++ = ',';
+      p = json_number(x[i * C + j], p);
+    }
+    *p++ = ']';
+  }
+  if (!oneD) *p++ = ']';
+  return p;
+}
+
+/** jsonRows(data, start, rows, cols, oneD, out, at): `[[x, ...], ...]` (rows of cols numbers from
+ * data[start]; oneD: one row, `[x, ...]`) written into the Uint8Array out at `at`; returns the
+ * position after it. out needs rows * (17 * cols + 3) + 2 bytes free from at. */
+static napi_value js_json_rows(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value r;
+  if (!get_args(env, info, &a, 7)) return NULL;
+  const double start = num(&a, 1), rows = num(&a, 2), cols = num(&a, 3), oneD = num(&a, 4), at = num(&a, 6);
+  if (!a.failed && (start < 0 || rows < 0 || cols < 0 || at < 0 || (oneD != 0 && rows != 1))) fail(&a, 1, "torchlet native: bad JSON rows arguments");
+  const float *d = f32(&a, 0, start + rows * cols, 0);
+  const uint8_t *out0 = typed(&a, 5, napi_uint8_array, at + rows * (17 * cols + 3) + 2, 0);
+  if (a.failed) return NULL;
+  const uint8_t *p = json_rows(d + (size_t)start, (size_t)rows, (size_t)cols, oneD != 0, (uint8_t *)out0 + (size_t)at);
+  napi_create_double(env, (double)(p - out0), &r);
+  return r;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!current) current = best();
+  pthread_once(&json_once, json_init);
   /* Once per Node environment (process.dlopen may run this again for the same one): its cleanup. */
   static int marker;
   void *seen = NULL;
@@ -775,7 +921,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   } fns[] = {{"gemm", js_gemm},       {"unary", js_unary},           {"forward", js_forward},    {"backward", js_backward},
              {"info", js_info},       {"useIsa", js_use_isa},        {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak},
              {"gemmProbe", js_gemm_probe}, {"forwardMany", js_forward_many}, {"backwardMany", js_backward_many},
-             {"testStall", js_test_stall}, {"keepFreedMemory", js_keep_freed_memory}};
+             {"testStall", js_test_stall}, {"keepFreedMemory", js_keep_freed_memory}, {"jsonRows", js_json_rows}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

@@ -7,7 +7,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { readRequest, resultJson, writeNumber } from '../src/serve/json.js';
+import { nativeKernels } from '../src/kernels/native/loader.js';
+import { readRequest, resultJson, writeNumber, writeNumbers } from '../src/serve/json.js';
 
 const text = new TextDecoder();
 const f32 = new Float32Array(1);
@@ -101,6 +102,55 @@ describe('serve JSON numbers (float32, 9 significant digits)', () => {
     expect(one(data[0])).toBe('-0.0000123456794');
     const back = JSON.parse(text.decode(resultJson([{ name: 'output', shape: [10, 100], data }]))) as { output: number[][] };
     expect(Float32Array.from(back.output.flat())).toEqual(data);
+  });
+});
+
+describe('serve JSON numbers: the native writer against its oracle', () => {
+  const native = nativeKernels();
+  it.skipIf(native === null)('jsonRows writes the bytes of writeNumbers (edge values, every exponent, a stride through all 2^32 bit patterns)', () => {
+    const vs: number[] = [0, -0, 0.5, -123.25, 1e-45, -1e-45, 3.4028235e38, -3.4028235e38, 1.17549435e-38, 0.1, 123456789, 1e9, 1e-5, 2 ** -16, 1e-6, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    for (let e = 0; e < 256; e++) for (const d of [0, 1, 2, 0x400000, 0x7ffffe, 0x7fffff]) vs.push(fromBits((e << 23) | d), fromBits(0x80000000 | (e << 23) | d));
+    for (let p = -45; p <= 38; p++) {
+      f32[0] = Number(`1e${p}`);
+      const b = bits[0];
+      for (let d = -3; d <= 3; d++) vs.push(fromBits(b + d), fromBits((b + d) | 0x80000000));
+    }
+    for (let b = 0; b < 20000; b++) vs.push(fromBits(b));
+    for (let i = 0; i < 2 ** 32 / 4099; i++) vs.push(fromBits(i * 4099));
+    const cols = 1000;
+    const data = new Float32Array(Math.ceil(vs.length / cols) * cols);
+    data.set(vs);
+    const rows = data.length / cols;
+    // The oracle: [[...],[...]] row by row through the JavaScript loop.
+    const want = new Uint8Array(rows * (17 * cols + 3) + 2);
+    let at = 0;
+    want[at++] = 91;
+    for (let r = 0; r < rows; r++) {
+      if (r > 0) want[at++] = 44;
+      want[at++] = 91;
+      at = writeNumbers(data, r * cols, cols, want, at);
+      want[at++] = 93;
+    }
+    want[at++] = 93;
+    const got = new Uint8Array(want.length + 5);
+    const end = native!.jsonRows(data, 0, rows, cols, 0, got, 5);
+    expect(end - 5).toBe(at);
+    const a = text.decode(want.subarray(0, at));
+    const b = text.decode(got.subarray(5, end));
+    if (a !== b) {
+      const i = [...a].findIndex((c, k) => c !== b[k]);
+      expect(b.slice(i - 40, i + 40)).toBe(a.slice(i - 40, i + 40));
+    }
+    // One row, 1-D; and a row from an offset.
+    const one = new Uint8Array(64);
+    expect(text.decode(one.subarray(0, native!.jsonRows(Float32Array.of(9, 7, 8), 1, 1, 2, 1, one, 0)))).toBe('[7,8]');
+  });
+
+  it.skipIf(native === null)('jsonRows refuses an output buffer too short for the worst case, writing nothing', () => {
+    const out = new Uint8Array(20);
+    expect(() => native!.jsonRows(Float32Array.of(1, 2), 0, 1, 2, 0, out, 0)).toThrow(/shorter than its shape needs/);
+    expect(out.every((x) => x === 0)).toBe(true);
+    expect(() => native!.jsonRows(Float32Array.of(1, 2), 0, 1, 2, 0, new Float32Array(100) as unknown as Uint8Array, 0)).toThrow(/expected a Uint8Array/);
   });
 });
 

@@ -38,7 +38,7 @@ const isas: [string, string[]][] = [
   ['avx2', ['-O3', '-DTL_ISA_AVX2', '-mavx2', '-mfma']],
   ['portable', ['-Os']],
 ];
-const linkFlags = ['-shared', '-s', '-Wl,-O1', '-Wl,--as-needed', '-Wl,-z,noseparate-code', '-lpthread'];
+const linkFlags = ['-shared', '-s', '-Wl,-O1', '-Wl,--as-needed', '-Wl,-z,noseparate-code', '-lpthread', '-lm'];
 
 /** Hash of the native sources and the flags, compiled into the binary and recorded in the generated module. */
 export function nativeSourceHash(): string {

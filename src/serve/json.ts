@@ -7,6 +7,7 @@
  * ~1.2-2.7 µs for `toPrecision(9)` and string concatenation.
  */
 
+import { call, nativeKernels } from '../kernels/native/loader.js';
 import type { RawTensor } from './model.js';
 
 /** 10^(i - 60). */
@@ -151,8 +152,11 @@ export function resultJsonBytes(r: readonly RawTensor[]): number {
  * last dimension; a 1-D tensor one array). Returns the position after it.
  */
 export function resultJsonInto(r: readonly RawTensor[], out: Uint8Array, at: number): number {
+  // The native tier's writer when it runs (the same bytes, about 4x faster), else the loop below.
+  const native = nativeKernels();
   out[at++] = 123; // {
-  for (const [i, t] of r.entries()) {
+  for (let i = 0; i < r.length; i++) {
+    const t = r[i];
     if (i > 0) out[at++] = 44;
     const k = key(t.name);
     out.set(k, at);
@@ -161,6 +165,11 @@ export function resultJsonInto(r: readonly RawTensor[], out: Uint8Array, at: num
     const cols = t.shape[t.shape.length - 1] ?? 1;
     const rows = oneD ? 1 : t.data.length / cols;
     const d = t.data;
+    if (native !== null) {
+      const from = at;
+      at = call(() => native.jsonRows(d, 0, rows, cols, oneD ? 1 : 0, out, from));
+      continue;
+    }
     if (!oneD) out[at++] = 91; // [
     for (let row = 0; row < rows; row++) {
       if (row > 0) out[at++] = 44;

@@ -36,6 +36,12 @@ export interface NativeAddon {
   /** Test hook: the next pool job's first task taken by a worker sleeps `ms` without progress (the caller leaves every task to the workers). */
   testStall(ms: number): void;
   fmaPeak(rounds: number): number;
+  /**
+   * `[[x, ...], ...]`: `rows` rows of `cols` float32 from `data[start]` as JSON (oneD 1: one row,
+   * `[x, ...]`) into `out` at `at`; returns the position after it. Byte for byte src/serve/json.ts's
+   * writeNumbers, its oracle. `out` needs rows * (17 * cols + 3) + 2 bytes free from `at`.
+   */
+  jsonRows(data: Float32Array, start: number, rows: number, cols: number, oneD: number, out: Uint8Array, at: number): number;
   /** The bench's GEMM probe: `calls` products (m, k)·(k, n) with B packed once, outside the loop. */
   gemmProbe(m: number, n: number, k: number, calls: number): void;
 }
