@@ -24,7 +24,7 @@
  * interleaved, so that a slow minute of the machine falls on all three. Reported per cell: the median
  * over rounds of requests/s, p50 and p99 latency, the server's CPU time a request (its process's user +
  * system time over the run, /proc, all threads), the mean batch size (from /metrics), and the range of
- * requests/s. The targets use the medians. About 10 minutes with the defaults.
+ * requests/s. The targets use the medians. About 11 minutes with the defaults.
  *
  *   npm run bench:serve     # or: npx tsx bench/serve.ts --models w2 --duration 5 --rounds 3 --concurrency 1,64 --outputs states --servers batched,ort
  */
@@ -36,6 +36,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from './workloads.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -163,9 +164,7 @@ interface Load {
 
 async function load(url: string, connections: number, seconds: number, file: string, all: string[]): Promise<Load> {
   if (client === 'wrk') {
-    const script = join(CACHE, 'serve-bench.lua');
-    writeFileSync(script, WRK_LUA);
-    const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', script, `${url}`, '--', file], { encoding: 'utf8' });
+    const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', WRK_SCRIPT, `${url}`, '--', file], { encoding: 'utf8' });
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
     const j = JSON.parse(line) as { requests: number; us: number; p50: number; p99: number; status: number; errors: number };
@@ -197,12 +196,9 @@ interface Run extends Load {
   cpu: number | null;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 mkdirSync(CACHE, { recursive: true });
+const WRK_SCRIPT = join(CACHE, 'serve-bench.lua');
+writeFileSync(WRK_SCRIPT, WRK_LUA);
 const runs: Run[] = [];
 const loads: number[] = [];
 for (const m of models) {
