@@ -279,6 +279,26 @@ console.log(JSON.stringify({ shape: got[1][0].shape, tensor: got[1][0] instanceo
     expect(JSON.parse(r.stdout)).toEqual({ shape: [2, 8], tensor: true, close: true });
   });
 
+  it('under tsx (its require hook runs a cold chunk as CommonJS, a second copy of internal.js): one copy of every class', () => {
+    writeFileSync(
+      join(project, 'cold.mts'),
+      `import * as torch from 'torchlet';
+import { createBatcher } from 'torchlet/serve';
+const a: torch.Tensor = torch.ones(2);
+const lstm = new torch.nn.LSTM(4, 8);
+const batcher = createBatcher(lstm, { workers: 0 });
+const x = torch.randn(3, 4);
+const [out] = (await batcher.predict(x)) as [torch.Tensor, unknown];
+const back = torch.io.loadSafetensors(torch.io.saveSafetensors({ a })).tensors.a;
+console.log(JSON.stringify([torch.equal(a, a), torch.equal(out, lstm.forward(x)[0]), torch.equal(back, a), new torch.optim.Adam([torch.zeros(2, { requiresGrad: true })]).constructor.name]));
+await batcher.close();
+`,
+    );
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'cold.mts'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([true, true, true, 'Adam']);
+  });
+
   it("CommonJS: `require('torchlet')` and `require('torchlet/node')` (no top-level await in the package)", () => {
     writeFileSync(
       join(project, 'main.cjs'),

@@ -322,7 +322,10 @@ export function zipSync(data, opts) {
   let library = eager;
   const coldOf = new Map(); // a cold module -> its chunk
   const shared = new Set();
-  const fromLibrary = (own) => ({
+  // withIndex: a stand-in also imports ./index.js, so that index.js has run and provided the modules
+  // (the CLI, serve.js and worker.js are entries of their own; a cold chunk is only ever loaded by
+  // index.js, which has).
+  const fromLibrary = (own, withIndex = true) => ({
     name: 'library-from-index',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (args) => {
@@ -339,7 +342,7 @@ export function zipSync(data, opts) {
           return { contents, loader: 'js' };
         }
         shared.add(args.path);
-        const contents = `import "./index.js"; import { library } from "./internal.js"; export const { ${names} } = library(${JSON.stringify(args.path)});`;
+        const contents = `${withIndex ? 'import "./index.js"; ' : ''}import { library } from "./internal.js"; export const { ${names} } = library(${JSON.stringify(args.path)});`;
         generated.set(`library:${args.path}`, contents);
         return { contents, loader: 'js' };
       });
@@ -383,7 +386,7 @@ export function zipSync(data, opts) {
     cold.push(
       await build({
         ...nodeBundle,
-        plugins: [fromLibrary(new Set([...coldOf].filter(([, c]) => c === chunk).map(([m]) => m)))],
+        plugins: [fromLibrary(new Set([...coldOf].filter(([, c]) => c === chunk).map(([m]) => m)), false)],
         stdin: { contents: coldEntries[chunk], resolveDir: join(out, 'bundle'), sourcefile: `cold-entry-${chunk}.js` },
         outfile: join(out, 'bundle', `cold-${chunk}.js`),
       }),
@@ -395,12 +398,14 @@ export function zipSync(data, opts) {
   writeFileSync(
     join(out, 'bundle', 'internal.js'),
     `// Written by tools/finish-build.mjs: ./index.js provides the library modules that ./cli.js and the cold chunks import (one copy of each).
-let provider = () => ({});
+// The provider lives on globalThis under this folder's URL: a loader that runs a cold chunk as CommonJS
+// (tsx's require hook does) makes a second copy of this file, which must still reach index.js's modules.
+const KEY = Symbol.for(\`torchlet.internal \${new URL('.', import.meta.url).href}\`);
 export function provide(f) {
-  provider = f;
+  globalThis[KEY] = f;
 }
 export function library(path) {
-  return provider()[path];
+  return (globalThis[KEY] ?? (() => ({})))()[path];
 }
 `,
   );
